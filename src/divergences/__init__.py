@@ -1,0 +1,49 @@
+"""divergences: how far apart are two probability distributions?
+
+KL, Jensen-Shannon, cross-entropy, entropy, Hellinger, total variation, Bhattacharyya,
+Renyi, chi-square, PSI and any f-divergence, in bits or nats, on NumPy, PyTorch, JAX, CuPy
+or Dask arrays, batched along any axis.
+
+>>> import divergences as dv
+>>> print(f"{dv.kl([0.1, 0.4, 0.5], [0.8, 0.15, 0.05], base=2):.3f} bits")
+1.927 bits
+"""
+
+from ._exceptions import BackendMismatchError, DivergenceError, InvalidInputError
+from ._metadata import DIVERGENCES
+from .discrete import (
+    bhattacharyya,
+    chi2,
+    cross_entropy,
+    entropy,
+    f_divergence,
+    hellinger,
+    js,
+    js_distance,
+    kl,
+    psi,
+    renyi,
+    total_variation,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DIVERGENCES",
+    "BackendMismatchError",
+    "DivergenceError",
+    "InvalidInputError",
+    "__version__",
+    "bhattacharyya",
+    "chi2",
+    "cross_entropy",
+    "entropy",
+    "f_divergence",
+    "hellinger",
+    "js",
+    "js_distance",
+    "kl",
+    "psi",
+    "renyi",
+    "total_variation",
+]

@@ -1,0 +1,80 @@
+"""The only module that talks to array-api-compat: namespaces, laziness, dtypes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from ._exceptions import BackendMismatchError, InvalidInputError
+
+__all__ = ["as_float_array", "is_lazy", "is_numpy", "namespace", "to_numpy"]
+
+Array = Any
+
+
+def _is_array(x: object) -> bool:
+    return array_api_compat.is_array_api_obj(x) and not isinstance(x, (list, tuple))
+
+
+def namespace(*xs: object) -> Any:
+    """The array namespace of ``xs``; Python lists, tuples and scalars count as NumPy."""
+    arrays = [x for x in xs if _is_array(x) and not isinstance(x, np.generic)]
+    if not arrays:
+        return array_api_compat.array_namespace(np.empty(0))
+    try:
+        return array_api_compat.array_namespace(*arrays)
+    except TypeError as exc:
+        kinds = sorted({type(x).__module__.split(".")[0] + "." + type(x).__name__ for x in arrays})
+        raise BackendMismatchError(
+            f"arrays from different libraries cannot be mixed ({', '.join(kinds)}); "
+            "convert them to one library first"
+        ) from exc
+
+
+def is_numpy(xp: Any) -> bool:
+    return bool(array_api_compat.is_numpy_namespace(xp))
+
+
+def is_lazy(x: Array) -> bool:
+    """True when reading values would force or break a computation (JAX tracers, Dask)."""
+    if array_api_compat.is_jax_array(x):
+        jax = sys.modules["jax"]
+        return isinstance(x, jax.core.Tracer)
+    return bool(array_api_compat.is_lazy_array(x))
+
+
+def as_float_array(x: object, name: str, xp: Any) -> Array:
+    """``x`` as an array of ``xp`` with a real floating dtype (integers and bools promoted)."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise InvalidInputError(f"{name} is a masked array; pass plain data (e.g. x.filled(0))")
+    if is_numpy(xp):
+        try:
+            arr = np.asarray(x)
+        except (ValueError, TypeError) as exc:
+            raise InvalidInputError(f"{name} could not be read as an array of numbers: {exc}") from None
+        if arr.dtype.kind in "biu":
+            arr = arr.astype(np.float64)
+        elif arr.dtype.kind != "f":
+            raise InvalidInputError(
+                f"{name} has dtype {arr.dtype}; expected real numbers (floating, integer or bool)"
+            )
+        return arr
+    arr = x if _is_array(x) else xp.asarray(x)
+    if xp.isdtype(arr.dtype, "real floating"):
+        return arr
+    if xp.isdtype(arr.dtype, ("integral", "bool")):
+        default = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(arr))
+        return xp.astype(arr, default["real floating"])
+    raise InvalidInputError(
+        f"{name} has dtype {arr.dtype}; expected real numbers (floating, integer or bool)"
+    )
+
+
+def to_numpy(x: Array) -> np.ndarray:
+    """A NumPy copy of ``x`` (for the CLI and tests only)."""
+    if hasattr(x, "detach"):
+        x = x.detach().cpu()
+    return np.asarray(x)

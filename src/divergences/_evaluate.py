@@ -1,0 +1,124 @@
+"""The one pipeline every public discrete function goes through:
+namespace -> validation -> normalisation -> kernel -> base -> shape of the result."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import _numpy_engine
+from ._array_api import as_float_array, is_lazy, is_numpy, namespace
+from ._exceptions import InvalidInputError
+from ._metadata import DIVERGENCES
+from ._validation import (
+    check_axis,
+    check_base,
+    check_distribution,
+    check_event_shapes,
+    check_smoothing,
+    sum_tolerance,
+    valid_mask,
+)
+
+Array = Any
+
+
+def _events_last(x: Array, ndim: int, axis: int, xp: Any) -> Array:
+    x = xp.reshape(x, (1,) * (ndim - x.ndim) + tuple(x.shape))
+    return xp.moveaxis(x, axis, -1) if axis != ndim - 1 else x
+
+
+def _as_rows(x: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
+    """``(R, K)`` view (or copy) of ``x``; ``(1, K)`` when ``x`` is the same for every row."""
+    if math.prod(x.shape[:-1]) == 1:
+        return x.reshape(1, x.shape[-1])
+    return np.broadcast_to(x, batch + x.shape[-1:]).reshape(-1, x.shape[-1])
+
+
+def evaluate(
+    name: str,
+    dists: dict[str, object],
+    *,
+    axis: int | None,
+    keepdims: bool,
+    base: float | None,
+    normalize: bool,
+    smoothing: float | None,
+    validate: bool,
+    **params: Any,
+) -> Any:
+    """Validate ``dists`` (name -> distribution) and compute divergence ``name`` over ``axis``."""
+    info = DIVERGENCES[name]
+    names = list(dists)
+    xp = namespace(*dists.values())
+    base = check_base(base)
+    smoothing = check_smoothing(smoothing)
+    if not isinstance(normalize, bool):
+        raise InvalidInputError(f"normalize must be True or False, got {normalize!r}")
+    arrays = [as_float_array(x, n, xp) for n, x in dists.items()]
+    ndim = max(a.ndim for a in arrays)
+    ax = check_axis(axis, ndim)
+    if ax is None:
+        shape = check_event_shapes([tuple(a.shape) for a in arrays], names, None)
+        arrays = [xp.reshape(xp.broadcast_to(a, shape), (-1,)) for a in arrays]
+        out_ndim, ax = len(shape), 0
+    shape = check_event_shapes([tuple(a.shape) for a in arrays], names, ax)
+    arrays = [_events_last(a, len(shape), ax, xp) for a in arrays]
+    batch = shape[:ax] + shape[ax + 1 :]
+    n_events = shape[ax]
+    rescale = normalize or smoothing is not None
+    shift = smoothing or 0.0
+
+    if is_numpy(xp):
+        rows = [_as_rows(a, batch) for a in arrays]
+        scales: list[np.ndarray | None] = [None] * len(rows)
+        stats = None
+        if rescale:
+            for i, (n, r) in enumerate(zip(names, rows)):
+                row_min, row_sum = r.min(axis=-1), r.sum(axis=-1, dtype=np.float64)
+                if validate:
+                    check_distribution(arrays[i], row_min, row_sum + n_events * shift, n, normalize=True, xp=xp)
+                scales[i] = 1.0 / (row_sum + n_events * shift)
+        elif validate:
+            stats = [(np.empty(r.shape[0]), np.empty(r.shape[0])) for r in rows]
+        values = _numpy_engine.evaluate(
+            info.kernel, info.fast, info.trusted_above, rows,
+            params=params, shift=shift, scales=scales, stats=stats,
+        )
+        if stats is not None:
+            for n, a, (row_min, row_sum) in zip(names, arrays, stats):
+                check_distribution(a, row_min, row_sum, n, normalize=False, xp=xp)
+        dtype = np.result_type(*arrays)
+        values = values.astype(dtype, copy=False).reshape(batch)
+    else:
+        valid = None
+        if validate or rescale:
+            cleaned = []
+            for n, a in zip(names, arrays):
+                row_min, row_sum = xp.min(a, axis=-1), xp.sum(a, axis=-1) + n_events * shift
+                if validate and not is_lazy(a):
+                    check_distribution(a, row_min, row_sum, n, normalize=rescale, xp=xp)
+                elif validate:
+                    ok = valid_mask(row_min, row_sum, normalize=rescale, tol=sum_tolerance(a.dtype, xp), xp=xp)
+                    valid = ok if valid is None else valid & ok
+                cleaned.append((a + shift) / row_sum[..., None] if rescale else a)
+            arrays = cleaned
+        values = info.kernel(*arrays, xp=xp, **params)
+        if valid is not None:
+            values = xp.where(valid, values, xp.full_like(values, math.nan))
+        values = xp.broadcast_to(values, batch)
+
+    if base is not None and info.logarithmic:
+        values = values / math.log(base)
+    if info.transform is not None:
+        values = info.transform(values, xp)
+    if keepdims:
+        if axis is None:
+            values = xp.reshape(values, (1,) * out_ndim)
+        else:
+            values = xp.expand_dims(values, axis=ax)
+    if is_numpy(xp) and values.ndim == 0:
+        return values[()]
+    return values

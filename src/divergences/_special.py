@@ -1,0 +1,91 @@
+"""Elementwise helpers the array API standard lacks, written once for every backend.
+
+Every function here is safe for automatic differentiation: a branch that is not taken is
+evaluated at a harmless substitute value (the "double where" pattern), so no ``0 * inf`` or
+``inf - inf`` ever reaches a value or a gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from array_api_compat import device
+
+Array = Any
+
+# Taylor coefficients of atanh(u)/u - 1 = u^2/3 + u^4/5 + ...: enough terms for |u| <= 1/3
+# (|x| <= 1/2 below) to reach float64 round-off.
+_ATANH_TERMS = tuple(1.0 / (2 * k + 3) for k in range(17))
+
+
+def full_like(x: Array, value: float, xp: Any) -> Array:
+    """An array shaped like ``x`` filled with ``value`` (same dtype and device)."""
+    return xp.full(x.shape, value, dtype=x.dtype, device=device(x))
+
+
+def where0(cond: Array, x: Array, xp: Any) -> Array:
+    """``x`` where ``cond`` holds, else 0."""
+    return xp.where(cond, x, xp.zeros_like(x))
+
+
+def substitute(cond: Array, x: Array, value: float, xp: Any) -> Array:
+    """``x`` where ``cond`` holds, else ``value``: the safe input of a branch."""
+    return xp.where(cond, x, full_like(x, value, xp))
+
+
+def log1pmx(x: Array, xp: Any) -> Array:
+    """``log(1 + x) - x`` without cancellation, for ``x > -1``.
+
+    Near zero, ``log1p(x) = 2 atanh(u)`` with ``u = x / (2 + x)`` gives
+    ``log1p(x) - x = 2 (atanh(u) - u) - x u``, a sum of two terms of different order.
+    """
+    small = xp.abs(x) <= 0.5
+    xs = where0(small, x, xp)
+    u = xs / (2.0 + xs)
+    u2 = u * u
+    poly = full_like(u, _ATANH_TERMS[-1], xp)
+    for c in reversed(_ATANH_TERMS[:-1]):
+        poly = poly * u2 + c
+    series = 2.0 * u * u2 * poly - xs * u
+    xb = substitute(small, x, 1.0, xp)
+    return xp.where(small, series, xp.log1p(xb) - xb)
+
+
+def log_ratio(p: Array, q: Array, xp: Any) -> Array:
+    """``log(p / q)`` to full relative accuracy for positive ``p`` and ``q``.
+
+    ``log1p`` of the exact difference near ``p = q``; the quotient elsewhere, and the
+    difference of logarithms where the quotient would overflow or lose precision.
+    """
+    x = (p - q) / q
+    near = xp.abs(x) <= 0.5
+    log_near = xp.log1p(where0(near, x, xp))
+    r = p / q
+    tiny = xp.finfo(p.dtype).smallest_normal
+    plain = (r >= tiny) & (r <= 1.0 / tiny)
+    log_plain = xp.log(substitute(plain, r, 1.0, xp))
+    log_split = xp.log(p) - xp.log(q)
+    return xp.where(near, log_near, xp.where(plain, log_plain, log_split))
+
+
+def sum_compensated(x: Array, xp: Any) -> tuple[Array, Array]:
+    """Sum over the last axis as an unevaluated pair ``hi + lo`` (about twice float precision).
+
+    A pairwise cascade of error-free TwoSum steps; the rounding errors are collected in ``lo``.
+    """
+    lo = xp.sum(xp.zeros_like(x[..., :1]), axis=-1)
+    while x.shape[-1] > 1:
+        if x.shape[-1] % 2:
+            x = xp.concat([x, xp.zeros_like(x[..., :1])], axis=-1)
+        a, b = x[..., 0::2], x[..., 1::2]
+        s = a + b
+        bb = s - a
+        lo = lo + xp.sum((a - (s - bb)) + (b - bb), axis=-1)
+        x = s
+    return x[..., 0], lo
+
+
+def sqrt_with_zero_gradient(x: Array, xp: Any) -> Array:
+    """``sqrt(x)`` for ``x >= 0`` whose gradient at 0 is 0 (a subgradient), never NaN."""
+    pos = x > 0
+    return where0(pos, xp.sqrt(substitute(pos, x, 1.0, xp)), xp)

@@ -1,0 +1,153 @@
+"""Every input check of the library. Each check returns the cleaned value or raises
+``InvalidInputError`` with a message that names the argument and the problem.
+
+Value checks (negative entries, NaN, sums) need to read the data; they run on eager arrays
+only. On lazy arrays (JAX under ``jit``, Dask) the checks become a mask: invalid
+distributions give NaN instead of an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from ._array_api import to_numpy
+from ._exceptions import InvalidInputError
+
+Array = Any
+
+__all__ = [
+    "check_alpha",
+    "check_axis",
+    "check_base",
+    "check_distribution",
+    "check_event_shapes",
+    "check_smoothing",
+    "sum_tolerance",
+    "valid_mask",
+]
+
+
+def _real_number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidInputError(f"{name} must be a real number, got {value!r}")
+    out = float(value)
+    if math.isnan(out):
+        raise InvalidInputError(f"{name} must be a number, got NaN")
+    return out
+
+
+def check_base(base: object) -> float | None:
+    """``None`` (natural log) or a positive number other than 1."""
+    if base is None:
+        return None
+    b = _real_number(base, "base")
+    if b <= 0 or b == 1 or math.isinf(b):
+        raise InvalidInputError(f"base must be positive, finite and not 1, got {base!r}")
+    return b
+
+
+def check_alpha(alpha: object) -> float:
+    """A Renyi order: a number >= 0, ``inf`` allowed."""
+    a = _real_number(alpha, "alpha")
+    if a < 0:
+        raise InvalidInputError(f"alpha must be >= 0, got {alpha!r}")
+    return a
+
+
+def check_smoothing(smoothing: object) -> float | None:
+    """``None`` or a finite pseudocount >= 0."""
+    if smoothing is None:
+        return None
+    s = _real_number(smoothing, "smoothing")
+    if s < 0 or math.isinf(s):
+        raise InvalidInputError(f"smoothing must be a finite number >= 0, got {smoothing!r}")
+    return s
+
+
+def check_axis(axis: object, ndim: int) -> int | None:
+    """A valid axis for arrays of ``ndim`` dimensions, made non-negative; ``None`` passes."""
+    if axis is None:
+        return None
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise InvalidInputError(f"axis must be an integer or None, got {axis!r}")
+    if not -max(ndim, 1) <= int(axis) < max(ndim, 1):
+        raise InvalidInputError(f"axis {axis} is out of range for inputs with {ndim} dimension(s)")
+    return int(axis) % max(ndim, 1)
+
+
+def check_event_shapes(shapes: list[tuple[int, ...]], names: list[str], axis: int | None) -> tuple[int, ...]:
+    """The broadcast shape of the inputs; the event axis must match exactly and be non-empty."""
+    try:
+        shape = tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        described = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
+        raise InvalidInputError(f"shapes do not broadcast: {described}") from None
+    if len(shape) == 0:
+        raise InvalidInputError(f"{names[0]} is a scalar; a distribution needs an axis of events")
+    ax = -1 if axis is None else axis - len(shape)
+    events = [s[ax] if len(s) >= -ax else 1 for s in shapes]
+    if len(set(events)) > 1:
+        described = " but ".join(f"{n} has {k}" for n, k in zip(names, events))
+        raise InvalidInputError(f"the event axis lengths differ: {described} events")
+    if 0 in events or 0 in shape:
+        raise InvalidInputError(f"{names[0]} has an empty axis: a distribution needs at least one event")
+    return shape
+
+
+def sum_tolerance(dtype: Any, xp: Any) -> float:
+    """How far from 1 a sum may be: the square root of the dtype's machine epsilon."""
+    return math.sqrt(float(xp.finfo(dtype).eps))
+
+
+def _locate(batch_index: int, batch_shape: tuple[int, ...]) -> str:
+    if not batch_shape:
+        return ""
+    return str(list(np.unravel_index(batch_index, batch_shape)))
+
+
+def check_distribution(
+    x: Array, row_min: Array, row_sum: Array, name: str, *, normalize: bool, xp: Any
+) -> None:
+    """Raise for a batch of distributions (events on the last axis of ``x``) that is invalid.
+
+    ``row_min`` and ``row_sum`` are the per-distribution minimum and sum, computed by the
+    caller (possibly fused with other work).
+    """
+    mins, sums = to_numpy(row_min), to_numpy(row_sum)
+    batch = tuple(mins.shape)
+    if not (np.all(np.isfinite(mins)) and np.all(np.isfinite(sums))):
+        values = to_numpy(x)
+        what = "NaN" if np.isnan(values).any() else "inf"
+        where_ = np.argwhere(~np.isfinite(values))[0]
+        raise InvalidInputError(f"{name} contains {what} (first at index {list(where_)})")
+    if np.any(mins < 0):
+        i = int(np.argmax(mins < 0))
+        raise InvalidInputError(
+            f"{name} has negative entries (e.g. {mins.flat[i]:.6g} in distribution {_locate(i, batch) or '0'}); "
+            "probabilities and weights must be >= 0"
+        )
+    if normalize:
+        if np.any(sums <= 0):
+            i = int(np.argmax(sums <= 0))
+            at = f" (distribution {_locate(i, batch)})" if batch else ""
+            raise InvalidInputError(f"{name} is all zeros{at}: an all-zero distribution cannot be normalised")
+        return
+    tol = sum_tolerance(x.dtype, xp)
+    bad = np.abs(sums - 1.0) > tol
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        at = f"{name}{_locate(i, batch)}" if batch else name
+        raise InvalidInputError(
+            f"{at} sums to {sums.flat[i]:.10g}, not 1 (tolerance {tol:.1e}); "
+            "pass normalize=True to divide non-negative weights or counts by their sum"
+        )
+
+
+def valid_mask(row_min: Array, row_sum: Array, *, normalize: bool, tol: float, xp: Any) -> Array:
+    """The lazy counterpart of ``check_distribution``: True where a distribution is valid."""
+    ok = (row_min >= 0) & xp.isfinite(row_sum)
+    return ok & (row_sum > 0) if normalize else ok & (xp.abs(row_sum - 1.0) <= tol)

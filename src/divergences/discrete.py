@@ -1,0 +1,496 @@
+"""Divergences between discrete distributions given as probability vectors.
+
+Every function takes arrays of any supported library (NumPy, PyTorch, JAX, CuPy, Dask,
+array-api-strict, or Python lists), reduces the event ``axis`` and broadcasts the others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ._evaluate import evaluate
+from ._exceptions import InvalidInputError
+from ._validation import check_alpha
+
+__all__ = [
+    "bhattacharyya",
+    "chi2",
+    "cross_entropy",
+    "entropy",
+    "f_divergence",
+    "hellinger",
+    "js",
+    "js_distance",
+    "kl",
+    "psi",
+    "renyi",
+    "total_variation",
+]
+
+Array = Any
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PQ = """p, q : array_like
+        Probability vectors (or, with ``normalize=True``, non-negative weights or counts)
+        along ``axis``; the other axes are batch axes and broadcast like NumPy."""
+_AXIS = """axis : int or None, default -1
+        The axis that holds the events; ``None`` flattens the inputs.
+    keepdims : bool, default False
+        Keep the reduced axis with length 1."""
+_BASE = """base : float or None, default None
+        Logarithm base: ``None`` gives nats, ``2`` bits."""
+_NORM = """normalize : bool, default False
+        ``False``: each distribution must sum to 1 within ``sqrt(eps)`` of its dtype, else
+        ``InvalidInputError``. ``True``: inputs are non-negative weights, divided by their sum.
+    smoothing : float or None, default None
+        A pseudocount added to every event, after which the distribution is renormalised
+        (Laplace / add-epsilon smoothing for histograms with empty bins).
+    validate : bool, default True
+        ``False`` skips the input checks (for speed in training loops and under ``jit``);
+        results on invalid input are then undefined. Lazy arrays (JAX under ``jit``, Dask)
+        are never read for checks: an invalid distribution gives NaN there instead."""
+_RETURNS = """Returns
+    -------
+    array or NumPy scalar
+        One value per distribution, in the input's library, dtype and device. A NumPy
+        scalar when the result has no batch axes and the input was NumPy or a list."""
+_RAISES = """Raises
+    ------
+    InvalidInputError
+        Negative entries, NaN or inf, shapes that do not broadcast, an empty event axis, a
+        sum other than 1 without ``normalize=True``, an all-zero distribution under
+        ``normalize=True``, or an invalid option (``base``, ``axis``, ``smoothing``, ...)."""
+
+
+def _doc(func: F) -> F:
+    func.__doc__ = (func.__doc__ or "").format(
+        pq=_PQ, axis=_AXIS, base=_BASE, norm=_NORM, returns=_RETURNS, raises=_RAISES
+    )
+    return func
+
+
+@_doc
+def kl(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Kullback-Leibler divergence (relative entropy) :math:`\sum_i p_i \log(p_i/q_i)`.
+
+    Events with ``p = 0`` contribute 0; an event with ``p > 0 = q`` makes the divergence
+    ``+inf``. Computed as a sum of non-negative terms ``p log(p/q) - p + q`` plus the
+    separately summed ``sum(p - q)``, so nearly identical ``p`` and ``q`` keep full relative
+    accuracy (never as a difference of entropies).
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    See Also
+    --------
+    cross_entropy, js, renyi
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> p, q = [0.10, 0.40, 0.50], [0.80, 0.15, 0.05]
+    >>> print(f"{{dv.kl(p, q, base=2):.3f}} bits, {{dv.kl(p, q):.3f}} nats")
+    1.927 bits, 1.336 nats
+    """
+    return evaluate("kl", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def cross_entropy(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Cross-entropy :math:`-\sum_i p_i \log q_i = H(p) + KL(p \| q)`.
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    See Also
+    --------
+    entropy, kl
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> float(dv.cross_entropy([1, 0], [0.1, 0.9], base=2))  # truth vs a confident wrong guess
+    3.321928094887362
+    """
+    return evaluate("cross_entropy", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def entropy(
+    p: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Shannon entropy :math:`-\sum_i p_i \log p_i`, with :math:`0 \log 0 = 0`.
+
+    Unlike ``scipy.stats.entropy`` the input is not normalised silently and the events
+    lie along the last axis by default.
+
+    Parameters
+    ----------
+    p : array_like
+        Probability vectors (or weights with ``normalize=True``) along ``axis``.
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> float(dv.entropy([0.5, 0.5], base=2))
+    1.0
+    """
+    return evaluate("entropy", {"p": p}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def js(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Jensen-Shannon divergence :math:`\tfrac12 KL(p\|m) + \tfrac12 KL(q\|m)`, :math:`m = (p+q)/2`.
+
+    Symmetric, finite (``0 <= js <= log 2``, 1 bit) even for disjoint supports. Summed
+    from per-event terms that are each non-negative, so it never comes out negative and
+    keeps its relative accuracy for nearly identical inputs. ``scipy.spatial.distance.
+    jensenshannon`` returns the square root of this: see :func:`js_distance`.
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    See Also
+    --------
+    js_distance, kl
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.js([0.10, 0.40, 0.50], [0.80, 0.15, 0.05], base=2)), 3)
+    0.42
+    """
+    return evaluate("js", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def js_distance(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Jensen-Shannon distance :math:`\sqrt{{JS(p, q)}}`, a metric.
+
+    The same quantity as ``scipy.spatial.distance.jensenshannon``, but without NaN for
+    nearly identical inputs, and with gradient 0 (a subgradient, not NaN) at ``p = q``.
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    See Also
+    --------
+    js
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.js_distance([0.10, 0.40, 0.50], [0.80, 0.15, 0.05], base=2)), 3)
+    0.648
+    """
+    return evaluate("js_distance", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def hellinger(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Hellinger distance :math:`\sqrt{{1 - \sum_i \sqrt{{p_i q_i}}}}`, a metric in [0, 1].
+
+    Computed as :math:`\sqrt{{\tfrac12 \sum_i (\sqrt{{p_i}} - \sqrt{{q_i}})^2 + c}}` where
+    ``c = 1 - (sum p + sum q)/2`` is summed in twice the working precision, which equals the
+    definition on the given numbers without its cancellation. Gradient 0 at ``p = q``.
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    See Also
+    --------
+    bhattacharyya, total_variation
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.hellinger([0.5, 0.3, 0.2], [0.2, 0.3, 0.5])), 6)
+    0.259893
+    """
+    return evaluate("hellinger", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def total_variation(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Total variation distance :math:`\tfrac12 \sum_i |p_i - q_i|`, a metric in [0, 1].
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.total_variation([0.5, 0.3, 0.2], [0.2, 0.3, 0.5])), 12)
+    0.3
+    """
+    return evaluate("total_variation", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def bhattacharyya(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Bhattacharyya distance :math:`-\log \sum_i \sqrt{{p_i q_i}}`; ``+inf`` for disjoint supports.
+
+    Equal to ``renyi(p, q, 0.5) / 2``. Computed as ``-log1p(-h^2)`` from the squared
+    Hellinger distance, exact for nearly identical inputs.
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.bhattacharyya([0.5, 0.3, 0.2], [0.2, 0.3, 0.5])), 6)
+    0.069951
+    """
+    return evaluate("bhattacharyya", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def renyi(
+    p: Array, q: Array, alpha: float, *, axis: int | None = -1, keepdims: bool = False,
+    base: float | None = None, normalize: bool = False, smoothing: float | None = None,
+    validate: bool = True,
+) -> Array:
+    r"""Renyi divergence of order ``alpha``: :math:`\frac{{1}}{{\alpha-1}} \log \sum_i p_i^\alpha q_i^{{1-\alpha}}`.
+
+    ``alpha = 1`` is :func:`kl`, ``alpha = inf`` is ``log max p/q``, ``alpha = 0`` is
+    ``-log sum_{{p>0}} q``, and ``alpha = 1/2`` is twice :func:`bhattacharyya`. For
+    ``alpha >= 1`` an event with ``p > 0 = q`` makes it ``+inf``; disjoint supports make it
+    ``+inf`` for every ``alpha``. The sum is formed in log space (no overflow for large
+    ``alpha``); its absolute error is a few ulps, so values far below 1e-10 near
+    ``p = q`` and ``alpha != 1`` carry fewer correct digits than :func:`kl`.
+
+    Parameters
+    ----------
+    {pq}
+    alpha : float
+        The order, ``>= 0`` (``inf`` allowed).
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.renyi([0.5, 0.3, 0.2], [0.2, 0.3, 0.5], 2, base=2)), 6)
+    0.704872
+    """
+    return evaluate("renyi", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate, alpha=check_alpha(alpha))
+
+
+@_doc
+def chi2(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Pearson chi-square divergence :math:`\sum_i (p_i - q_i)^2 / q_i`; ``+inf`` if ``p > 0 = q``.
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.chi2([0.5, 0.5], [0.25, 0.75])), 6)
+    0.333333
+    """
+    return evaluate("chi2", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+@_doc
+def psi(
+    p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
+    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Population stability index :math:`\sum_i (p_i - q_i) \log(p_i / q_i) = KL(p\|q) + KL(q\|p)`.
+
+    Symmetric; ``+inf`` when either support exceeds the other. Used for drift monitoring
+    (``p`` the reference bins, ``q`` the current ones); add ``smoothing`` for empty bins.
+
+    Parameters
+    ----------
+    {pq}
+    {axis}
+    {base}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.psi([0.5, 0.5], [0.25, 0.75])), 6)
+    0.274653
+    """
+    return evaluate("psi", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
+                    normalize=normalize, smoothing=smoothing, validate=validate)
+
+
+def _slope_at_infinity(f: Callable[[Any], Any]) -> float:
+    """``lim f(t)/t`` as ``t -> inf``: finite when ``f(t)/t`` has settled between 1e150 and 1e300."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        a, b = (float(np.asarray(f(np.asarray(t))) / t) for t in (1e150, 1e300))
+    if math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-6 * max(1.0, abs(b)):
+        return b
+    return math.inf
+
+
+@_doc
+def f_divergence(
+    p: Array, q: Array, f: Callable[[Array], Array], *, slope_at_infinity: float | None = None,
+    axis: int | None = -1, keepdims: bool = False, normalize: bool = False,
+    smoothing: float | None = None, validate: bool = True,
+) -> Array:
+    r"""Csiszar f-divergence :math:`\sum_i q_i f(p_i / q_i)` for a convex ``f`` with ``f(1) = 0``.
+
+    ``f(t) = t log t`` gives KL, ``f(t) = |t - 1|/2`` total variation, ``(t - 1)^2`` chi-square.
+    An event with ``q = 0 < p`` contributes ``p * lim_{{t->inf}} f(t)/t``.
+
+    Parameters
+    ----------
+    {pq}
+    f : callable
+        Elementwise function of an array of ratios ``p/q`` in the inputs' library (for
+        NumPy input, NumPy functions such as ``np.log`` work); must satisfy ``f(1) = 0``.
+    slope_at_infinity : float or None, default None
+        ``lim f(t)/t`` as ``t -> inf``. ``None`` estimates it from ``f`` at 1e150 and 1e300
+        with NumPy (``inf`` when it has not settled, as for ``t log t``).
+    {axis}
+    {norm}
+
+    {returns}
+
+    {raises}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergences as dv
+    >>> p, q = [0.10, 0.40, 0.50], [0.80, 0.15, 0.05]
+    >>> round(float(dv.f_divergence(p, q, lambda t: t * np.log(t))), 3)  # KL
+    1.336
+    """
+    if not callable(f):
+        raise InvalidInputError(f"f must be a callable of the ratio p/q, got {f!r}")
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        try:
+            f1 = float(np.asarray(f(np.asarray(1.0))))
+        except Exception as exc:  # any failure of user code is reported as bad input
+            raise InvalidInputError(f"f could not be evaluated on a NumPy array: {exc}") from None
+    if not abs(f1) <= 1e-12:
+        raise InvalidInputError(f"f must satisfy f(1) = 0, got f(1) = {f1:g}")
+    slope = _slope_at_infinity(f) if slope_at_infinity is None else float(slope_at_infinity)
+    return evaluate("f_divergence", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
+                    normalize=normalize, smoothing=smoothing, validate=validate, f=f, slope_at_infinity=slope)
