@@ -36,16 +36,16 @@ class Divergence:
 
 
 _TABLE = (
-    Divergence("kl", "sum p log(p/q)", _kernels.kl, fast=_numpy_engine.fast_kl, trusted_above=0.05),
+    Divergence("kl", "sum p log(p/q)", _kernels.kl, fast=_numpy_engine.fast_kl, trusted_above=0.1),
     Divergence("cross_entropy", "-sum p log q", _kernels.cross_entropy, fast=_numpy_engine.fast_cross_entropy),
     Divergence("entropy", "-sum p log p", _kernels.entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy),
     Divergence(
         "js", "kl(p, m)/2 + kl(q, m)/2, m = (p+q)/2", _kernels.js, symmetric=True, upper="log 2",
-        fast=_numpy_engine.fast_js, trusted_above=0.05,
+        fast=_numpy_engine.fast_js, trusted_above=0.01,
     ),
     Divergence(
         "js_distance", "sqrt(js)", _kernels.js, symmetric=True, metric=True, upper="sqrt(log 2)",
-        transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_js, trusted_above=0.05,
+        transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_js, trusted_above=0.01,
     ),
     Divergence(
         "hellinger", "sqrt(1 - sum sqrt(p q))", _kernels.hellinger_squared, symmetric=True, metric=True,

@@ -6,9 +6,11 @@ checked (minimum and sum for validation), scaled (``normalize``/``smoothing``) a
 so the data are read from memory once and extra memory is bounded by a block, not by the
 number of distributions. Blocks run on a thread pool (NumPy releases the GIL).
 
-Fast kernels compute ``sum p log(p/q)``-style sums directly; their absolute error is a few
-ulps of 1, so results too small to trust relative to that (and any inf) are recomputed with
-the accurate array-API kernel of ``_kernels``.
+Fast kernels sum ``p log(p/q)``-style terms directly. Their absolute error is a few ulps
+of 1 (KL) or of the total variation (JS, summed as ``p log1p(x) + q log1p(-x)``), so results
+small enough for that to matter (and any inf) are recomputed with the accurate array-API
+kernel of ``_kernels``. Measured against mpmath: within 4 ulps above the thresholds of
+``_metadata`` (KL 0.1, JS 0.01).
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from typing import Any
 import array_api_compat.numpy as anp
 import numpy as np
 
-BLOCK_ELEMENTS = 1 << 15  # per operand: 256 KiB of float64, inside L2 with room for scratch
+BLOCK_ELEMENTS = 1 << 16  # per operand: 512 KiB of float64; measured best between 2^13 and 2^17
 _PARALLEL_ELEMENTS = 1 << 17
 _POOL: ThreadPoolExecutor | None = None
-_LOG2 = math.log(2.0)
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -35,14 +36,25 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+_SHORT_ROWS = 32
+
+
+def row_sums(a: np.ndarray) -> np.ndarray:
+    """Sums over the last axis. On short rows a matrix-vector product is 5x faster than
+    ``sum(axis=-1)`` (which pays per row); long rows keep NumPy's pairwise summation."""
+    if a.shape[-1] <= _SHORT_ROWS:
+        return a @ np.ones(a.shape[-1], dtype=a.dtype)
+    return a.sum(axis=-1)
+
+
 def _finish_sum(buf: np.ndarray) -> np.ndarray:
     """Row sums of per-event terms where NaN marks an exact zero term (``0 log 0``)."""
-    v = buf.sum(axis=-1)
+    v = row_sums(buf)
     nan_rows = np.isnan(v)
     if nan_rows.any():
         rows = buf[nan_rows]
         rows[np.isnan(rows)] = 0.0
-        v[nan_rows] = rows.sum(axis=-1)
+        v[nan_rows] = row_sums(rows)
     return v
 
 
@@ -66,17 +78,18 @@ def fast_entropy(p: np.ndarray, buf: np.ndarray) -> np.ndarray:
 
 
 def fast_js(p: np.ndarray, q: np.ndarray, buf: np.ndarray) -> np.ndarray:
-    # 1/2 sum [p log(p/m) + q log(q/m)] + log(2) (sum p + sum q)/2, with m = p + q.
-    m = np.add(p, q)
-    np.divide(p, m, out=buf)
-    np.log(buf, out=buf)
-    np.multiply(buf, p, out=buf)
-    np.divide(q, m, out=m)
-    np.log(m, out=m)
-    np.multiply(m, q, out=m)
-    np.add(buf, m, out=buf)
-    mass = p.sum(axis=-1) + q.sum(axis=-1)
-    return (_finish_sum(buf) + _LOG2 * mass) / 2.0
+    # With x = (p - q)/(p + q): 2p/(p+q) = 1 + x and 2q/(p+q) = 1 - x, so an event
+    # contributes [p log1p(x) + q log1p(-x)] / 2.
+    tmp = np.add(p, q)
+    np.subtract(p, q, out=buf)
+    np.divide(buf, tmp, out=buf)
+    np.log1p(buf, out=tmp)
+    np.multiply(tmp, p, out=tmp)
+    np.negative(buf, out=buf)
+    np.log1p(buf, out=buf)
+    np.multiply(buf, q, out=buf)
+    np.add(buf, tmp, out=buf)
+    return _finish_sum(buf) / 2.0
 
 
 def evaluate(
@@ -101,22 +114,33 @@ def evaluate(
     rows_per_block = max(1, BLOCK_ELEMENTS // n_events)
     out = np.empty(n_rows)
 
+    def scaled(i: int, block: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+        block = np.asarray(block, dtype=np.float64)
+        if shift:
+            block = block + shift
+        s = scales[i]
+        if s is not None:
+            block = block * (s[rows, None] if s.shape[0] > 1 else s[:, None])
+        return block
+
+    def take_rows(i: int, idx: np.ndarray) -> np.ndarray:
+        a = arrays[i]
+        return scaled(i, a[idx], idx) if a.shape[0] > 1 else scaled(i, a, idx)
+
     def prepare(i: int, lo: int, hi: int) -> np.ndarray:
         a = arrays[i]
         full = a.shape[0] > 1
         block = a[lo:hi] if full else a
         if stats is not None and (full or lo == 0):
+            # The block's minimum stands for each of its rows: enough to detect a problem,
+            # and the validation locates it in the data when it reports one.
             row_min, row_sum = stats[i]
             sl = slice(lo, hi) if full else slice(0, 1)
-            np.min(block, axis=-1, out=row_min[sl])
-            np.sum(block, axis=-1, out=row_sum[sl])
-        block = np.asarray(block, dtype=np.float64)
-        if shift:
-            block = block + shift
-        if scales[i] is not None:
-            s = scales[i]
-            block = block * (s[lo:hi, None] if full else s[:, None])
-        return block
+            row_min[sl] = block.min()
+            row_sum[sl] = row_sums(block)
+        return scaled(i, block, slice(lo, hi))
+
+    redo: list[np.ndarray] = []
 
     def work(start: int, stop: int) -> None:
         with np.errstate(all="ignore"):
@@ -128,16 +152,29 @@ def evaluate(
                     out[lo:hi] = kernel(*blocks, xp=anp, **params)
                     continue
                 v = fast(*blocks, buf[: hi - lo])
-                redo = ~((v >= trusted_above) & (v < math.inf))
-                if redo.any():
-                    v[redo] = kernel(*(b[redo] if b.shape[0] > 1 else b for b in blocks), xp=anp, **params)
                 out[lo:hi] = v
+                untrusted = ~((v >= trusted_above) & (v < math.inf))
+                if untrusted.any():
+                    redo.append(lo + np.flatnonzero(untrusted))  # list.append is atomic
 
     total = n_rows * n_events
     n_tasks = min(os.cpu_count() or 1, -(-n_rows // rows_per_block)) if total >= _PARALLEL_ELEMENTS else 1
     if n_tasks <= 1:
         work(0, n_rows)
-        return out
+    else:
+        per_task = -(-n_rows // n_tasks)
+        futures = [_pool().submit(work, s, min(s + per_task, n_rows)) for s in range(0, n_rows, per_task)]
+        for f in futures:
+            f.result()
+    if redo:
+        # Rows the fast kernel could not vouch for, recomputed together (few kernel calls).
+        rows = np.concatenate(redo)
+        for start in range(0, rows.size, rows_per_block):
+            idx = rows[start : start + rows_per_block]
+            blocks = [take_rows(i, idx) for i in range(len(arrays))]
+            with np.errstate(all="ignore"):
+                out[idx] = kernel(*blocks, xp=anp, **params)
+    return out
     per_task = -(-n_rows // n_tasks)
     futures = [_pool().submit(work, s, min(s + per_task, n_rows)) for s in range(0, n_rows, per_task)]
     for f in futures:

@@ -114,8 +114,9 @@ def check_distribution(
 ) -> None:
     """Raise for a batch of distributions (events on the last axis of ``x``) that is invalid.
 
-    ``row_min`` and ``row_sum`` are the per-distribution minimum and sum, computed by the
-    caller (possibly fused with other work).
+    ``row_min`` and ``row_sum`` are per-distribution summaries computed by the caller
+    (possibly fused with other work): a lower bound of its entries (NaN if one is NaN) and
+    its sum. Problems are detected from them and located in ``x`` for the message.
     """
     mins, sums = to_numpy(row_min), to_numpy(row_sum)
     batch = tuple(mins.shape)
@@ -125,9 +126,10 @@ def check_distribution(
         where_ = np.argwhere(~np.isfinite(values))[0]
         raise InvalidInputError(f"{name} contains {what} (first at index {list(where_)})")
     if np.any(mins < 0):
-        i = int(np.argmax(mins < 0))
+        values = to_numpy(x)
+        first = np.argwhere(values < 0)[0]
         raise InvalidInputError(
-            f"{name} has negative entries (e.g. {mins.flat[i]:.6g} in distribution {_locate(i, batch) or '0'}); "
+            f"{name} has negative entries (first {values[tuple(first)]:.6g} at index {list(first)}); "
             "probabilities and weights must be >= 0"
         )
     if normalize:
