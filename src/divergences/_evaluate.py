@@ -79,7 +79,9 @@ def evaluate(
             for i, (n, r) in enumerate(zip(names, rows)):
                 row_min, row_sum = r.min(axis=-1), r.sum(axis=-1, dtype=np.float64)
                 if validate:
-                    check_distribution(arrays[i], row_min, row_sum + n_events * shift, n, normalize=True, xp=xp)
+                    own = batch if row_sum.size == math.prod(batch) else arrays[i].shape[:-1]
+                    summed = (row_sum + n_events * shift).reshape(own)
+                    check_distribution(arrays[i], row_min.reshape(own), summed, n, normalize=True, xp=xp)
                 scales[i] = 1.0 / (row_sum + n_events * shift)
         elif validate:
             stats = [(np.empty(r.shape[0]), np.empty(r.shape[0])) for r in rows]
@@ -89,7 +91,8 @@ def evaluate(
         )
         if stats is not None:
             for n, a, (row_min, row_sum) in zip(names, arrays, stats):
-                check_distribution(a, row_min, row_sum, n, normalize=False, xp=xp)
+                own = batch if row_sum.size == math.prod(batch) else a.shape[:-1]
+                check_distribution(a, row_min.reshape(own), row_sum.reshape(own), n, normalize=False, xp=xp)
         dtype = np.result_type(*arrays)
         values = values.astype(dtype, copy=False).reshape(batch)
     else:

@@ -106,7 +106,7 @@ def sum_tolerance(dtype: Any, xp: Any) -> float:
 def _locate(batch_index: int, batch_shape: tuple[int, ...]) -> str:
     if not batch_shape:
         return ""
-    return str(list(np.unravel_index(batch_index, batch_shape)))
+    return str([int(i) for i in np.unravel_index(batch_index, batch_shape)])
 
 
 def check_distribution(
@@ -124,12 +124,12 @@ def check_distribution(
         values = to_numpy(x)
         what = "NaN" if np.isnan(values).any() else "inf"
         where_ = np.argwhere(~np.isfinite(values))[0]
-        raise InvalidInputError(f"{name} contains {what} (first at index {list(where_)})")
+        raise InvalidInputError(f"{name} contains {what} (first at index {[int(i) for i in where_]})")
     if np.any(mins < 0):
         values = to_numpy(x)
         first = np.argwhere(values < 0)[0]
         raise InvalidInputError(
-            f"{name} has negative entries (first {values[tuple(first)]:.6g} at index {list(first)}); "
+            f"{name} has negative entries (first {values[tuple(first)]:.6g} at index {[int(i) for i in first]}); "
             "probabilities and weights must be >= 0"
         )
     if normalize:
