@@ -81,19 +81,20 @@ def check_axis(axis: object, ndim: int) -> int | None:
 
 def check_event_shapes(shapes: list[tuple[int, ...]], names: list[str], axis: int | None) -> tuple[int, ...]:
     """The broadcast shape of the inputs; the event axis must match exactly and be non-empty."""
+    ndim = max(len(s) for s in shapes)
+    if ndim == 0:
+        raise InvalidInputError(f"{names[0]} is a scalar; a distribution needs an axis of events")
+    ax = (ndim - 1 if axis is None else axis) - ndim
+    events = [s[ax] if len(s) >= -ax else 1 for s in shapes]
+    if len(set(events)) > 1:
+        described = " but ".join(f"{n} has {k}" for n, k in zip(names, events))
+        raise InvalidInputError(f"the event axis lengths differ: {described} events")
     try:
         shape = tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         described = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
         raise InvalidInputError(f"shapes do not broadcast: {described}") from None
-    if len(shape) == 0:
-        raise InvalidInputError(f"{names[0]} is a scalar; a distribution needs an axis of events")
-    ax = -1 if axis is None else axis - len(shape)
-    events = [s[ax] if len(s) >= -ax else 1 for s in shapes]
-    if len(set(events)) > 1:
-        described = " but ".join(f"{n} has {k}" for n, k in zip(names, events))
-        raise InvalidInputError(f"the event axis lengths differ: {described} events")
-    if 0 in events or 0 in shape:
+    if 0 in shape:
         raise InvalidInputError(f"{names[0]} has an empty axis: a distribution needs at least one event")
     return shape
 

@@ -332,7 +332,7 @@ def bhattacharyya(
     --------
     >>> import divergences as dv
     >>> round(float(dv.bhattacharyya([0.5, 0.3, 0.2], [0.2, 0.3, 0.5])), 6)
-    0.069951
+    0.069934
     """
     return evaluate("bhattacharyya", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
                     normalize=normalize, smoothing=smoothing, validate=validate)

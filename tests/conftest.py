@@ -1,0 +1,37 @@
+"""Shared fixtures: ``xp`` runs a test on every array library that is installed."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+BACKENDS = ["numpy", "array_api_strict", "torch", "jax"]
+
+
+def _namespace(name: str):
+    if name == "numpy":
+        return np
+    if name == "jax":
+        jax = pytest.importorskip("jax")
+        jax.config.update("jax_enable_x64", True)
+        return importlib.import_module("jax.numpy")
+    return pytest.importorskip(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def xp(request):
+    """The array namespace of one backend (skipped when the library is not installed)."""
+    return _namespace(request.param)
+
+
+def to_numpy(x) -> np.ndarray:
+    if hasattr(x, "detach"):
+        x = x.detach().cpu()
+    return np.asarray(x)
