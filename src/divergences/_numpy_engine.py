@@ -88,8 +88,8 @@ def fast_js(p: np.ndarray, q: np.ndarray, buf: np.ndarray) -> np.ndarray:
     np.negative(buf, out=buf)
     np.log1p(buf, out=buf)
     np.multiply(buf, q, out=buf)
-    np.add(buf, tmp, out=buf)
-    return _finish_sum(buf) / 2.0
+    # Summed apart: a zero p (or q) turns only its own half into NaN (0 * -inf).
+    return (_finish_sum(tmp) + _finish_sum(buf)) / 2.0
 
 
 def evaluate(
