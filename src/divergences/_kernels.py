@@ -83,14 +83,13 @@ def js(p: Array, q: Array, *, xp: Any) -> Array:
 
 
 def hellinger_squared(p: Array, q: Array, *, xp: Any) -> Array:
-    """``1 - sum sqrt(p q)`` as ``1/2 sum (sqrt p - sqrt q)^2`` plus ``1 - (sum p + sum q)/2``."""
+    """``1/2 sum (sqrt p - sqrt q)^2``, which is ``1 - sum sqrt(p q)`` for normalised inputs
+    without its cancellation, and exactly 0 for ``p = q``."""
     p, q = xp.broadcast_arrays(p, q)
     root_sum = sqrt_with_zero_gradient(p, xp) + sqrt_with_zero_gradient(q, xp)
     pos = root_sum > 0
     d = where0(pos, (p - q) / substitute(pos, root_sum, 1.0, xp), xp)
-    hi, lo = sum_compensated(xp.concat([p, q], axis=-1), xp)
-    h2 = xp.sum(d * d, axis=-1) / 2.0 + ((2.0 - hi) - lo) / 2.0
-    return xp.clip(h2, 0.0, 1.0)
+    return xp.clip(xp.sum(d * d, axis=-1) / 2.0, 0.0, 1.0)
 
 
 def bhattacharyya(p: Array, q: Array, *, xp: Any) -> Array:
@@ -138,29 +137,46 @@ def renyi(p: Array, q: Array, *, alpha: float, xp: Any) -> Array:
     if alpha == INF:
         lr_max = xp.max(xp.where(both, lr, full_like(lr, -INF, xp)), axis=-1)
         return xp.where(p_outside_q, full_like(lr_max, INF, xp), xp.clip(lr_max, 0.0, None))
-    # log sum q (p/q)^alpha, shifted by its largest term so that nothing over- or underflows.
-    log_terms = xp.where(both, xp.log(qs) + alpha * lr, full_like(lr, -INF, xp))
+    # Near p = q, log1p(sum q expm1(alpha log(p/q))) is exact (and exactly 0 at p = q); an
+    # event with p = 0 < q contributes -q. Where alpha log(p/q) could overflow, the sum is
+    # formed in log space instead, shifted by its largest term.
+    scaled = alpha * lr
+    largest = xp.max(xp.where(both, scaled, full_like(lr, -INF, xp)), axis=-1)
+    moderate = largest < 600.0
+    terms = xp.where(both, qs * xp.expm1(xp.where(both, scaled, xp.zeros_like(lr))), -where0((p <= 0) & (q > 0), q, xp))
+    excess = xp.sum(terms, axis=-1)
+    above = excess > -1.0
+    log_near = xp.where(above, xp.log1p(substitute(above, excess, 0.0, xp)), full_like(excess, -INF, xp))
+    log_terms = xp.where(both, xp.log(qs) + scaled, full_like(lr, -INF, xp))
     shift = xp.max(log_terms, axis=-1, keepdims=True)
     shift = substitute(xp.isfinite(shift), shift, 0.0, xp)
     total = xp.sum(xp.exp(log_terms - shift), axis=-1)
     pos = total > 0
-    log_total = xp.where(pos, xp.log(substitute(pos, total, 1.0, xp)) + shift[..., 0], full_like(total, -INF, xp))
-    value = xp.clip(log_total / (alpha - 1.0), 0.0, None)
+    log_far = xp.where(pos, xp.log(substitute(pos, total, 1.0, xp)) + shift[..., 0], full_like(total, -INF, xp))
+    value = xp.clip(xp.where(moderate, log_near, log_far) / (alpha - 1.0), 0.0, None)
     if alpha > 1.0:
         value = xp.where(p_outside_q, full_like(value, INF, xp), value)
     return value
 
 
 def f_divergence(
-    p: Array, q: Array, *, f: Callable[[Array], Array], slope_at_infinity: float, xp: Any
+    p: Array,
+    q: Array,
+    *,
+    f: Callable[[Array], Array],
+    value_at_zero: float,
+    slope_at_infinity: float,
+    xp: Any,
 ) -> Array:
-    """``sum q f(p/q)``, where an event with ``q = 0 < p`` contributes ``p * slope_at_infinity``."""
+    """``sum q f(p/q)``: an event with ``p = 0 < q`` contributes ``q f(0+)``, one with
+    ``q = 0 < p`` contributes ``p * lim f(t)/t``, and ``p = q = 0`` nothing."""
     p, q = xp.broadcast_arrays(p, q)
-    qpos = q > 0
-    qs = substitute(qpos, q, 1.0, xp)
-    inside = qs * f(substitute(qpos, p / qs, 1.0, xp))
+    regular = (p > 0) & (q > 0)
+    qs = substitute(regular, q, 1.0, xp)
+    inside = qs * f(substitute(regular, p, 1.0, xp) / qs)
+    at_zero = where0(q > 0, q * value_at_zero, xp) if value_at_zero != INF else where0(q > 0, full_like(q, INF, xp), xp)
     if slope_at_infinity == INF:
-        outside = where0(p > 0, full_like(p, INF, xp), xp)
+        at_infinity = where0(p > 0, full_like(p, INF, xp), xp)
     else:
-        outside = p * slope_at_infinity
-    return xp.sum(xp.where(qpos, inside, outside), axis=-1)
+        at_infinity = p * slope_at_infinity
+    return xp.sum(xp.where(regular, inside, xp.where(p > 0, at_infinity, at_zero)), axis=-1)

@@ -10,6 +10,8 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
+
 from ._evaluate import evaluate
 from ._exceptions import InvalidInputError
 from ._validation import check_alpha
@@ -252,9 +254,10 @@ def hellinger(
 ) -> Array:
     r"""Hellinger distance :math:`\sqrt{{1 - \sum_i \sqrt{{p_i q_i}}}}`, a metric in [0, 1].
 
-    Computed as :math:`\sqrt{{\tfrac12 \sum_i (\sqrt{{p_i}} - \sqrt{{q_i}})^2 + c}}` where
-    ``c = 1 - (sum p + sum q)/2`` is summed in twice the working precision, which equals the
-    definition on the given numbers without its cancellation. Gradient 0 at ``p = q``.
+    Computed as :math:`\sqrt{{\tfrac12 \sum_i (\sqrt{{p_i}} - \sqrt{{q_i}})^2}}` with
+    ``sqrt p - sqrt q = (p - q)/(sqrt p + sqrt q)``: equal to the definition for normalised
+    input, free of its cancellation (full relative accuracy for nearly identical inputs),
+    exactly 0 at ``p = q``, where the gradient is 0 (a subgradient).
 
     Parameters
     ----------
@@ -434,15 +437,23 @@ def psi(
                     normalize=normalize, smoothing=smoothing, validate=validate)
 
 
+def _at(f: Callable[[Any], Any], t: float) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.asarray(f(np.asarray(t))))
+
+
 def _slope_at_infinity(f: Callable[[Any], Any]) -> float:
     """``lim f(t)/t`` as ``t -> inf``: finite when ``f(t)/t`` has settled between 1e150 and 1e300."""
-    import numpy as np
-
-    with np.errstate(all="ignore"):
-        a, b = (float(np.asarray(f(np.asarray(t))) / t) for t in (1e150, 1e300))
+    a, b = _at(f, 1e150) / 1e150, _at(f, 1e300) / 1e300
     if math.isfinite(a) and math.isfinite(b) and abs(a - b) <= 1e-6 * max(1.0, abs(b)):
         return b
     return math.inf
+
+
+def _value_at_zero(f: Callable[[Any], Any]) -> float:
+    """``f(0+)``: ``f(0)``, or ``f`` at the smallest subnormal where ``f(0)`` is NaN (``0 log 0``)."""
+    value = _at(f, 0.0)
+    return _at(f, 5e-324) if math.isnan(value) else value
 
 
 @_doc
@@ -454,7 +465,8 @@ def f_divergence(
     r"""Csiszar f-divergence :math:`\sum_i q_i f(p_i / q_i)` for a convex ``f`` with ``f(1) = 0``.
 
     ``f(t) = t log t`` gives KL, ``f(t) = |t - 1|/2`` total variation, ``(t - 1)^2`` chi-square.
-    An event with ``q = 0 < p`` contributes ``p * lim_{{t->inf}} f(t)/t``.
+    An event with ``q = 0 < p`` contributes ``p * lim_{{t->inf}} f(t)/t``, one with
+    ``p = 0 < q`` contributes ``q f(0+)``.
 
     Parameters
     ----------
@@ -482,15 +494,13 @@ def f_divergence(
     """
     if not callable(f):
         raise InvalidInputError(f"f must be a callable of the ratio p/q, got {f!r}")
-    import numpy as np
-
-    with np.errstate(all="ignore"):
-        try:
-            f1 = float(np.asarray(f(np.asarray(1.0))))
-        except Exception as exc:  # any failure of user code is reported as bad input
-            raise InvalidInputError(f"f could not be evaluated on a NumPy array: {exc}") from None
+    try:
+        f1 = _at(f, 1.0)
+    except Exception as exc:  # any failure of user code is reported as bad input
+        raise InvalidInputError(f"f could not be evaluated on a NumPy array: {exc}") from None
     if not abs(f1) <= 1e-12:
         raise InvalidInputError(f"f must satisfy f(1) = 0, got f(1) = {f1:g}")
     slope = _slope_at_infinity(f) if slope_at_infinity is None else float(slope_at_infinity)
     return evaluate("f_divergence", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
-                    normalize=normalize, smoothing=smoothing, validate=validate, f=f, slope_at_infinity=slope)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    f=f, value_at_zero=_value_at_zero(f), slope_at_infinity=slope)
