@@ -62,14 +62,14 @@ def as_float_array(x: object, name: str, xp: Any) -> Array:
                 f"{name} has dtype {arr.dtype}; expected real numbers (floating, integer or bool)"
             )
         return arr
-    arr = x if _is_array(x) else xp.asarray(x)
-    if xp.isdtype(arr.dtype, "real floating"):
-        return arr
-    if xp.isdtype(arr.dtype, ("integral", "bool")):
-        default = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(arr))
-        return xp.astype(arr, default["real floating"])
+    other: Any = x if _is_array(x) else xp.asarray(x)
+    if xp.isdtype(other.dtype, "real floating"):
+        return other
+    if xp.isdtype(other.dtype, ("integral", "bool")):
+        default = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(other))
+        return xp.astype(other, default["real floating"])
     raise InvalidInputError(
-        f"{name} has dtype {arr.dtype}; expected real numbers (floating, integer or bool)"
+        f"{name} has dtype {other.dtype}; expected real numbers (floating, integer or bool)"
     )
 
 
