@@ -3,11 +3,11 @@
 What is measured
 ----------------
 Each case runs on float64 batches of probability vectors (events on the last axis, rows
-drawn from Dirichlet(1) with ``numpy.random.default_rng`` and a fixed seed), all of the same
-size (1e7 elements) but shaped differently: many medium rows (10_000 x 1_000), few long
-rows (1_000 x 100_000) and very many short rows (1_000_000 x 10). On the same data, in the
-same run, our call with its defaults (``validate=True``: every input is checked) is timed
-against the peer a user would otherwise pick:
+drawn from Dirichlet(1) with ``numpy.random.default_rng`` and a fixed seed) of three
+shapes: medium rows (10_000 x 1_000), long rows (1_000 x 100_000, 763 MiB per operand) and
+very many short rows (1_000_000 x 10). On the same data, in the same run, our call with its
+defaults (``validate=True``: every input is checked) is timed against the peer a user would
+otherwise pick:
 
 * KL: ``scipy.special.rel_entr(p, q).sum(-1)`` and, if torch is importable,
   ``torch.nn.functional.kl_div(torch.log(q), p, reduction="none").sum(-1)`` on CPU
@@ -17,15 +17,19 @@ against the peer a user would otherwise pick:
   distance; the square is the divergence). It is slow, so it is timed once.
 
 Times are the best of ``--repeat`` wall-clock runs (``time.perf_counter``) after one warm-up
-call. Each row also gives the largest relative difference between our values and the
-peer's, to show that both compute the same quantity. Our functions use a thread per core,
-SciPy one thread and torch its own intra-op threads: the header prints these counts.
+call; ``jensenshannon`` gets a single run. Each row also gives the largest relative
+difference between our values and the peer's, to show that both compute the same quantity.
+Our functions use a thread per core, SciPy one thread and torch its own intra-op threads:
+the header prints these counts. On a small shared VM torch's OpenMP spin-waiting can add
+tens of ms to every call; running with ``OMP_WAIT_POLICY=PASSIVE`` tells whether that is
+what a torch time shows.
 
 A second table gives the peak memory each call allocates beyond its inputs, measured with
 ``tracemalloc`` (NumPy reports its array buffers to it; torch does not, so torch is left
-out). Ours processes rows in cache-sized blocks, so for a fixed number of rows its extra
-memory stays at a few MiB however long the rows are, while ``rel_entr`` materialises a
-temporary as large as the input.
+out), next to the size of one input and of the result. Ours processes rows in cache-sized
+blocks, so its extra memory is a few MiB however long the rows are (it still grows with the
+number of rows, like the result), while ``rel_entr`` materialises a temporary as large as
+the input.
 
 How to run
 ----------
@@ -150,15 +154,14 @@ def shape_str(shape: tuple[int, int]) -> str:
     return " x ".join(f"{n:_}" for n in shape)
 
 
-def print_row(widths: list[int], cells: list[str]) -> None:
-    print("  ".join(c.ljust(w) if i in (0, 1, 3) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))),
-          flush=True)
+def print_row(template: str, cells: list[str]) -> None:
+    print(template.format(*cells).rstrip(), flush=True)
 
 
+TIME_ROW = "{:<8}  {:<15}  {:>8}  {:<31}  {:>9}  {:>8}  {:>12}  {}"
 TIME_COLUMNS = ["case", "shape", "dv ms", "peer", "peer ms", "peer/dv", "max rel diff", "note"]
-TIME_WIDTHS = [8, 17, 8, 31, 9, 8, 12, 0]
-MEMORY_COLUMNS = ["case", "shape", "input MiB", "peer", "dv MiB", "peer MiB"]
-MEMORY_WIDTHS = [8, 17, 9, 31, 8, 9]
+MEMORY_ROW = "{:<8}  {:<15}  {:>9}  {:>10}  {:>8}  {:<31}  {:>9}"
+MEMORY_COLUMNS = ["case", "shape", "input MiB", "result MiB", "dv MiB", "peer", "peer MiB"]
 
 
 def time_shape(shape: tuple[int, int], p: np.ndarray, q: np.ndarray, repeat: int) -> None:
@@ -168,8 +171,8 @@ def time_shape(shape: tuple[int, int], p: np.ndarray, q: np.ndarray, repeat: int
             peer_s, theirs = timed_once(peer.fn, p, q) if peer.slow else best_of(peer.fn, p, q, repeat)
             diff = max_rel_diff(ours, theirs)
             notes = [n for n, bad in (("dv slower", peer_s < ours_s), ("MISMATCH", not diff <= MISMATCH_RTOL)) if bad]
-            print_row(TIME_WIDTHS, [case.name, shape_str(shape), f"{ours_s * 1e3:.1f}", peer.name,
-                                    f"{peer_s * 1e3:.1f}", f"{peer_s / ours_s:.1f}x", f"{diff:.1e}", ", ".join(notes)])
+            print_row(TIME_ROW, [case.name, shape_str(shape), f"{ours_s * 1e3:.1f}", peer.name,
+                                 f"{peer_s * 1e3:.1f}", f"{peer_s / ours_s:.1f}x", f"{diff:.1e}", ", ".join(notes)])
 
 
 def memory_rows(shape: tuple[int, int], p: np.ndarray, q: np.ndarray) -> list[list[str]]:
@@ -177,8 +180,8 @@ def memory_rows(shape: tuple[int, int], p: np.ndarray, q: np.ndarray) -> list[li
     for case in cases():
         ours = peak_mib(case.ours, p, q)
         for peer in (peer for peer in case.peers if peer.traced):
-            rows.append([case.name, shape_str(shape), f"{p.nbytes / MIB:.1f}", peer.name,
-                         f"{ours:.1f}", f"{peak_mib(peer.fn, p, q):.1f}"])
+            rows.append([case.name, shape_str(shape), f"{p.nbytes / MIB:.1f}", f"{p.shape[0] * 8 / MIB:.1f}",
+                         f"{ours:.1f}", peer.name, f"{peak_mib(peer.fn, p, q):.1f}"])
     return rows
 
 
@@ -201,7 +204,7 @@ def main() -> None:
 
     print_header(args.repeat)
     print("\nTime (ratio = peer time / dv time; above 1x dv is faster)")
-    print_row(TIME_WIDTHS, TIME_COLUMNS)
+    print_row(TIME_ROW, TIME_COLUMNS)
     memory = []
     for shape in QUICK_SHAPES if args.quick else FULL_SHAPES:
         p, q = make_data(shape)
@@ -210,9 +213,9 @@ def main() -> None:
         del p, q
 
     print("\nPeak extra memory traced by tracemalloc during one call (result included; torch untraced)")
-    print_row(MEMORY_WIDTHS, MEMORY_COLUMNS)
+    print_row(MEMORY_ROW, MEMORY_COLUMNS)
     for row in memory:
-        print_row(MEMORY_WIDTHS, row)
+        print_row(MEMORY_ROW, row)
 
 
 if __name__ == "__main__":

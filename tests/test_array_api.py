@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import to_numpy
 
 import divergences as dv
+from conftest import to_numpy
 
 P = np.array([[0.10, 0.40, 0.50, 0.00], [0.25, 0.25, 0.25, 0.25]])
 Q = np.array([[0.80, 0.15, 0.05, 0.00], [0.40, 0.30, 0.20, 0.10]])

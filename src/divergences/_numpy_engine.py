@@ -175,8 +175,3 @@ def evaluate(
             with np.errstate(all="ignore"):
                 out[idx] = kernel(*blocks, xp=anp, **params)
     return out
-    per_task = -(-n_rows // n_tasks)
-    futures = [_pool().submit(work, s, min(s + per_task, n_rows)) for s in range(0, n_rows, per_task)]
-    for f in futures:
-        f.result()
-    return out
