@@ -75,11 +75,12 @@ def js(p: Array, q: Array, *, xp: Any) -> Array:
     near = xp.abs(x) <= 0.5
     xn = where0(near, x, xp)
     t_near = ss / 4.0 * (2.0 * xn * xp.atanh(xn) + xp.log1p(-xn * xn))
-    # A zero probability is replaced by s/2, whose log term is exactly 0.
-    half = ss / 2.0
-    ps, qs = xp.where(p > 0, p, half), xp.where(q > 0, q, half)
-    t_far = (where0(p > 0, ps * xp.log(ps / half), xp) + where0(q > 0, qs * xp.log(qs / half), xp)) / 2.0
-    return xp.sum(xp.where(near, t_near, t_far), axis=-1)
+    # 2p/s, not p/(s/2): halving a subnormal s would round it away.
+    rp = substitute(p > 0, 2.0 * p / ss, 1.0, xp)
+    rq = substitute(q > 0, 2.0 * q / ss, 1.0, xp)
+    t_far = (where0(p > 0, p * xp.log(rp), xp) + where0(q > 0, q * xp.log(rq), xp)) / 2.0
+    # Rounding may overshoot the bound log 2 (disjoint supports) by an ulp.
+    return xp.clip(xp.sum(xp.where(near, t_near, t_far), axis=-1), 0.0, math.log(2.0))
 
 
 def hellinger_squared(p: Array, q: Array, *, xp: Any) -> Array:
@@ -93,10 +94,16 @@ def hellinger_squared(p: Array, q: Array, *, xp: Any) -> Array:
 
 
 def bhattacharyya(p: Array, q: Array, *, xp: Any) -> Array:
-    """``-log sum sqrt(p q) = -log1p(-h^2)``, exact near ``p = q``."""
+    """``-log sum sqrt(p q)``: ``-log1p(-h^2)`` near ``p = q`` (exact there), the coefficient
+    itself when the overlap is small (where ``1 - h^2`` would cancel)."""
+    p, q = xp.broadcast_arrays(p, q)
     h2 = hellinger_squared(p, q, xp=xp)
-    far = h2 < 1.0
-    return xp.where(far, -xp.log1p(-substitute(far, h2, 0.0, xp)), full_like(h2, INF, xp))
+    close = h2 <= 0.5
+    near = -xp.log1p(-substitute(close, h2, 0.0, xp))
+    overlap = xp.sum(sqrt_with_zero_gradient(p, xp) * sqrt_with_zero_gradient(q, xp), axis=-1)
+    some = overlap > 0
+    far = xp.where(some, -xp.log(substitute(some, overlap, 1.0, xp)), full_like(overlap, INF, xp))
+    return xp.where(close, near, far)
 
 
 def total_variation(p: Array, q: Array, *, xp: Any) -> Array:
@@ -130,7 +137,8 @@ def renyi(p: Array, q: Array, *, alpha: float, xp: Any) -> Array:
     if alpha == 0.0:
         mass = xp.sum(where0(p > 0, q, xp), axis=-1)
         pos = mass > 0
-        return xp.where(pos, -xp.log(substitute(pos, mass, 1.0, xp)), full_like(mass, INF, xp))
+        value = xp.where(pos, -xp.log(substitute(pos, mass, 1.0, xp)), full_like(mass, INF, xp))
+        return xp.clip(value, 0.0, None)
     both, ps, qs = _positive_both(p, q, xp)
     lr = log_ratio(ps, qs, xp)
     p_outside_q = xp.any((p > 0) & (q <= 0), axis=-1)
@@ -138,13 +146,14 @@ def renyi(p: Array, q: Array, *, alpha: float, xp: Any) -> Array:
         lr_max = xp.max(xp.where(both, lr, full_like(lr, -INF, xp)), axis=-1)
         return xp.where(p_outside_q, full_like(lr_max, INF, xp), xp.clip(lr_max, 0.0, None))
     # Near p = q, log1p(sum q expm1(alpha log(p/q))) is exact (and exactly 0 at p = q); an
-    # event with p = 0 < q contributes -q. Where alpha log(p/q) could overflow, the sum is
-    # formed in log space instead, shifted by its largest term.
+    # event with p = 0 < q contributes -q. Where alpha log(p/q) could overflow, or the sum
+    # is far below 1 (little overlap), it is formed in log space, shifted by its largest term.
     scaled = alpha * lr
     largest = xp.max(xp.where(both, scaled, full_like(lr, -INF, xp)), axis=-1)
     moderate = largest < 600.0
     terms = xp.where(both, qs * xp.expm1(xp.where(both, scaled, xp.zeros_like(lr))), -where0((p <= 0) & (q > 0), q, xp))
     excess = xp.sum(terms, axis=-1)
+    moderate = moderate & (excess > -0.5)
     above = excess > -1.0
     log_near = xp.where(above, xp.log1p(substitute(above, excess, 0.0, xp)), full_like(excess, -INF, xp))
     log_terms = xp.where(both, xp.log(qs) + scaled, full_like(lr, -INF, xp))
@@ -171,12 +180,15 @@ def f_divergence(
     """``sum q f(p/q)``: an event with ``p = 0 < q`` contributes ``q f(0+)``, one with
     ``q = 0 < p`` contributes ``p * lim f(t)/t``, and ``p = q = 0`` nothing."""
     p, q = xp.broadcast_arrays(p, q)
-    regular = (p > 0) & (q > 0)
+    ratio = p / substitute(q > 0, q, 1.0, xp)
+    # A ratio that overflows is an event at infinity: q is negligible next to p there.
+    regular = (p > 0) & (q > 0) & (ratio < INF)
     qs = substitute(regular, q, 1.0, xp)
-    inside = qs * f(substitute(regular, p, 1.0, xp) / qs)
+    inside = qs * f(substitute(regular, ratio, 1.0, xp))
     at_zero = where0(q > 0, q * value_at_zero, xp) if value_at_zero != INF else where0(q > 0, full_like(q, INF, xp), xp)
     if slope_at_infinity == INF:
         at_infinity = where0(p > 0, full_like(p, INF, xp), xp)
     else:
         at_infinity = p * slope_at_infinity
-    return xp.sum(xp.where(regular, inside, xp.where(p > 0, at_infinity, at_zero)), axis=-1)
+    beyond = (p > 0) & ~regular
+    return xp.sum(xp.where(regular, inside, xp.where(beyond, at_infinity, at_zero)), axis=-1)

@@ -26,6 +26,7 @@ import numpy as np
 
 BLOCK_ELEMENTS = 1 << 16  # per operand: 512 KiB of float64; measured best between 2^13 and 2^17
 _PARALLEL_ELEMENTS = 1 << 17
+_LOG2 = math.log(2.0)
 _POOL: ThreadPoolExecutor | None = None
 
 
@@ -89,7 +90,7 @@ def fast_js(p: np.ndarray, q: np.ndarray, buf: np.ndarray) -> np.ndarray:
     np.log1p(buf, out=buf)
     np.multiply(buf, q, out=buf)
     # Summed apart: a zero p (or q) turns only its own half into NaN (0 * -inf).
-    return (_finish_sum(tmp) + _finish_sum(buf)) / 2.0
+    return np.clip((_finish_sum(tmp) + _finish_sum(buf)) / 2.0, 0.0, _LOG2)
 
 
 def evaluate(
