@@ -85,19 +85,44 @@ def bhattacharyya_coefficient(p: Sequence[float], q: Sequence[float]) -> mpf:
         return mpmath.fsum(mpmath.sqrt(a * b) for a, b in zip(_mp(p), _mp(q)))
 
 
-def hellinger_squared(p: Sequence[float], q: Sequence[float]) -> mpf:
-    """``1 - sum sqrt(p q)`` (may be a few ulps below 0 when the inputs sum to more than 1)."""
+def hellinger_literal_squared(p: Sequence[float], q: Sequence[float]) -> mpf:
+    """``1 - sum sqrt(p q)``, API.md's form, on the given numbers."""
     with mp.workdps(DPS):
         return 1 - bhattacharyya_coefficient(p, q)
 
 
+def hellinger_squared(p: Sequence[float], q: Sequence[float]) -> mpf:
+    """``1/2 sum (sqrt p - sqrt q)^2``: the textbook L2 form of the squared Hellinger distance.
+
+    It equals ``1 - sum sqrt(p q)`` when both inputs sum to exactly 1. Float inputs rarely
+    do (their sums are off by an ulp or so), and then API.md's form carries an offset of
+    ``1 - (sum p + sum q)/2`` (about 1e-16, and nonzero even at ``p = q``), which the L2
+    form does not: it is 0 at ``p = q`` and a true metric, so it is the reference here.
+    """
+    with mp.workdps(DPS):
+        return mpmath.fsum((mpmath.sqrt(a) - mpmath.sqrt(b)) ** 2 for a, b in zip(_mp(p), _mp(q))) / 2
+
+
 def hellinger(p: Sequence[float], q: Sequence[float]) -> mpf:
     with mp.workdps(DPS):
-        return mpmath.sqrt(max(hellinger_squared(p, q), mpf(0)))
+        return mpmath.sqrt(hellinger_squared(p, q))
 
 
 def bhattacharyya(p: Sequence[float], q: Sequence[float]) -> mpf:
-    """``-log sum sqrt(p q)``; ``+inf`` for disjoint supports."""
+    """``-log(sum sqrt(p q) / s)`` with ``s = (sum p + sum q)/2``; ``+inf`` for disjoint supports.
+
+    ``s`` is 1 for normalised inputs (then this is ``-log sum sqrt(p q)`` exactly); for floats
+    whose sums are an ulp off it removes the same ``1e-16`` offset as :func:`hellinger_squared`
+    without disturbing small coefficients (``-log(1e-100)`` stays 230.26).
+    """
+    with mp.workdps(DPS):
+        bc = bhattacharyya_coefficient(p, q)
+        # s - bc is the L2 form exactly; log(s/bc) = log1p((s - bc)/bc) keeps a tiny s - bc
+        return INF if bc == 0 else mpmath.log1p(hellinger_squared(p, q) / bc)
+
+
+def bhattacharyya_literal(p: Sequence[float], q: Sequence[float]) -> mpf:
+    """``-log sum sqrt(p q)`` on the given numbers."""
     with mp.workdps(DPS):
         bc = bhattacharyya_coefficient(p, q)
         return INF if bc == 0 else -mpmath.log(bc)
@@ -152,20 +177,6 @@ def renyi(p: Sequence[float], q: Sequence[float], alpha: float) -> mpf:
         if s == 0:
             return INF
         return mpmath.log(s) / (a_ - 1)
-
-
-# name -> (reference, number of distributions)
-REFERENCES = {
-    "kl": kl,
-    "cross_entropy": cross_entropy,
-    "js": js,
-    "js_distance": js_distance,
-    "hellinger": hellinger,
-    "bhattacharyya": bhattacharyya,
-    "total_variation": total_variation,
-    "chi2": chi2,
-    "psi": psi,
-}
 
 
 # ---- long vectors: 64-bit-mantissa (x87 long double) terms, summed exactly with fsum ----

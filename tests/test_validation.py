@@ -153,3 +153,8 @@ def test_eager_jax_input_is_validated():
     jax = pytest.importorskip("jax")
     with raises(r"p sums to 1.1"):
         dv.kl(jax.numpy.asarray([0.2, 0.4, 0.5]), jax.numpy.asarray(Q))
+
+
+def test_a_distance_needs_a_base_above_one():
+    with raises(r"js_distance needs base > 1"):
+        dv.js_distance(P, Q, base=0.5)

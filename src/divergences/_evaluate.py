@@ -54,6 +54,8 @@ def evaluate(
     names = list(dists)
     xp = namespace(*dists.values())
     base = check_base(base)
+    if base is not None and base < 1 and info.transform is not None:
+        raise InvalidInputError(f"{name} needs base > 1 (a base below 1 makes the divergence negative), got {base:g}")
     smoothing = check_smoothing(smoothing)
     if not isinstance(normalize, bool):
         raise InvalidInputError(f"normalize must be True or False, got {normalize!r}")
