@@ -37,6 +37,14 @@ def _as_rows(x: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(x, batch + x.shape[-1:]).reshape(-1, x.shape[-1])
 
 
+def _batched(
+    x: np.ndarray, batch: tuple[int, ...], *stats: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Per-row statistics of ``_as_rows(x)`` reshaped to ``x``'s own batch shape."""
+    own = batch if stats[0].size == math.prod(batch) else x.shape[:-1]
+    return tuple(s.reshape(own) for s in stats)
+
+
 def evaluate(
     name: str,
     dists: dict[str, object],
@@ -81,9 +89,8 @@ def evaluate(
             for i, (n, r) in enumerate(zip(names, rows)):
                 row_min, row_sum = r.min(axis=-1), r.sum(axis=-1, dtype=np.float64)
                 if validate:
-                    own = batch if row_sum.size == math.prod(batch) else arrays[i].shape[:-1]
-                    summed = (row_sum + n_events * shift).reshape(own)
-                    check_distribution(arrays[i], row_min.reshape(own), summed, n, normalize=True, xp=xp)
+                    mins, sums = _batched(arrays[i], batch, row_min, row_sum + n_events * shift)
+                    check_distribution(arrays[i], mins, sums, n, normalize=True, xp=xp)
                 scales[i] = 1.0 / (row_sum + n_events * shift)
         elif validate:
             stats = [(np.empty(r.shape[0]), np.empty(r.shape[0])) for r in rows]
@@ -93,8 +100,8 @@ def evaluate(
         )
         if stats is not None:
             for n, a, (row_min, row_sum) in zip(names, arrays, stats):
-                own = batch if row_sum.size == math.prod(batch) else a.shape[:-1]
-                check_distribution(a, row_min.reshape(own), row_sum.reshape(own), n, normalize=False, xp=xp)
+                mins, sums = _batched(a, batch, row_min, row_sum)
+                check_distribution(a, mins, sums, n, normalize=False, xp=xp)
         dtype = np.result_type(*arrays)
         values = values.astype(dtype, copy=False).reshape(batch)
     else:

@@ -26,6 +26,7 @@ import numpy as np
 
 BLOCK_ELEMENTS = 1 << 16  # per operand: 512 KiB of float64; measured best between 2^13 and 2^17
 _PARALLEL_ELEMENTS = 1 << 17
+_SHORT_ROWS = 32  # below this row length a matrix-vector product sums faster than sum(axis=-1)
 _LOG2 = math.log(2.0)
 _POOL: ThreadPoolExecutor | None = None
 
@@ -35,9 +36,6 @@ def _pool() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="divergences")
     return _POOL
-
-
-_SHORT_ROWS = 32
 
 
 def row_sums(a: np.ndarray) -> np.ndarray:
