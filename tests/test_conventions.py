@@ -149,3 +149,68 @@ def test_subnormal_q_does_not_overflow_the_ratio():
     expected = (0.5 - 1e-310) * math.log((0.5 - 1e-310) / (0.5 - 1e-320)) + 1e-310 * math.log(1e-310 / 1e-320)
     assert dv.kl(p, q) == pytest.approx(max(expected, 0.0), rel=1e-12, abs=1e-320)
     assert math.isfinite(dv.kl([1.0 - 1e-300, 1e-300], [1.0, 5e-324]))
+
+
+@pytest.mark.parametrize("name", ["kl", "entropy", "js", "hellinger"])
+@pytest.mark.parametrize(
+    "bad, message",
+    [(-1e-3, "negative entries"), (math.nan, "contains NaN"), (math.inf, "contains inf"), (0.5, "sums to")],
+)
+def test_engine_finds_a_bad_entry_in_the_last_block_of_a_threaded_run(name, bad, message):
+    # Large enough for several blocks on several threads; the problem sits in the last row.
+    p, q = _data(3 * _numpy_engine.BLOCK_ELEMENTS // 100, 100, seed=3, sparse=False)
+    p[-1, 5] = bad
+    with pytest.raises(dv.InvalidInputError, match=message) as err:
+        call(name, p, q)
+    assert err.value.args[0].startswith("p")
+    q[-1, 7] = bad
+    p[-1, 5] = 0.01
+    if dv.DIVERGENCES[name].arity == 2:
+        with pytest.raises(dv.InvalidInputError, match=message):
+            call(name, np.abs(p) / np.abs(p).sum(-1, keepdims=True), q)
+
+
+@pytest.mark.parametrize("name", ["kl", "entropy", "js", "hellinger"])
+def test_engine_normalizes_and_smooths_every_block(name):
+    rng = np.random.default_rng(4)
+    counts_p = rng.integers(0, 20, size=(2 * _numpy_engine.BLOCK_ELEMENTS // 50, 50)).astype(float)
+    counts_q = rng.integers(0, 20, size=counts_p.shape).astype(float)
+    for kw, (p, q) in [
+        ({"normalize": True}, (counts_p + 1, counts_q + 1)),
+        ({"smoothing": 0.5}, (counts_p, counts_q)),
+    ]:
+        shift = kw.get("smoothing", 0.0)
+        expected_p = (p + shift) / (p + shift).sum(-1, keepdims=True)
+        expected_q = (q + shift) / (q + shift).sum(-1, keepdims=True)
+        np.testing.assert_allclose(
+            call(name, p, q, **kw), call(name, expected_p, expected_q), rtol=1e-13
+        )
+
+
+@pytest.fixture(scope="module")
+def many_short_rows():
+    rng = np.random.default_rng(5)
+    p = rng.random((1_000_000, 16)) + 1e-3
+    p /= p.sum(-1, keepdims=True)
+    q = p[::-1].copy()
+    q[::7] = p[::7] * (1 + 1e-7)  # near-identical rows go through the recompute
+    q /= q.sum(-1, keepdims=True)
+    return p, q
+
+
+@pytest.mark.parametrize("name", ["kl", "entropy", "js", "hellinger"])
+def test_extra_memory_is_a_few_blocks_not_the_input(name, many_short_rows):
+    import tracemalloc
+
+    p, q = many_short_rows
+    call(name, p[:10], q[:10])  # warm up: pools and caches
+    tracemalloc.start()
+    try:
+        call(name, p, q)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    result = p.shape[0] * 8
+    # A few blocks' buffers per thread (measured: at most 6 blocks of 2 MiB), never a copy
+    # of the 128 MiB input nor temporaries of the result's size.
+    assert peak - result <= 10 * _numpy_engine.BLOCK_ELEMENTS * 8 < p.nbytes / 4

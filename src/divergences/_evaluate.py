@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import array_api_compat.numpy as anp
 import numpy as np
 
 from . import _numpy_engine
@@ -35,14 +36,6 @@ def _as_rows(x: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
     if math.prod(x.shape[:-1]) == 1:
         return x.reshape(1, x.shape[-1])
     return np.broadcast_to(x, batch + x.shape[-1:]).reshape(-1, x.shape[-1])
-
-
-def _batched(
-    x: np.ndarray, batch: tuple[int, ...], *stats: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Per-row statistics of ``_as_rows(x)`` reshaped to ``x``'s own batch shape."""
-    own = batch if stats[0].size == math.prod(batch) else x.shape[:-1]
-    return tuple(s.reshape(own) for s in stats)
 
 
 def evaluate(
@@ -81,29 +74,28 @@ def evaluate(
     rescale = normalize or smoothing is not None
     shift = smoothing or 0.0
 
+    log_base = math.log(base) if base is not None and info.logarithmic else None
     if is_numpy(xp):
         rows = [_as_rows(a, batch) for a in arrays]
-        scales: list[np.ndarray | None] = [None] * len(rows)
-        stats = None
-        if rescale:
-            for i, (n, r) in enumerate(zip(names, rows)):
-                row_min, row_sum = r.min(axis=-1), r.sum(axis=-1, dtype=np.float64)
-                if validate:
-                    mins, sums = _batched(arrays[i], batch, row_min, row_sum + n_events * shift)
-                    check_distribution(arrays[i], mins, sums, n, normalize=True, xp=xp)
-                scales[i] = 1.0 / (row_sum + n_events * shift)
-        elif validate:
-            stats = [(np.empty(r.shape[0]), np.empty(r.shape[0])) for r in rows]
+        tolerance = sum_tolerance(np.result_type(*arrays), xp) if validate else None
         values = _numpy_engine.evaluate(
             info.kernel, info.fast, info.trusted_above, rows,
-            params=params, shift=shift, scales=scales, stats=stats,
+            params=params, shift=shift, normalize=rescale, tolerance=tolerance,
+            nan_if_negative=info.fast_nan_if_negative,
         )
-        if stats is not None:
-            for n, a, (row_min, row_sum) in zip(names, arrays, stats):
-                mins, sums = _batched(a, batch, row_min, row_sum)
-                check_distribution(a, mins, sums, n, normalize=False, xp=xp)
-        dtype = np.result_type(*arrays)
-        values = values.astype(dtype, copy=False).reshape(batch)
+        if values is None:
+            for n, a in zip(names, arrays):  # raises for the first invalid input
+                row_sum = a.sum(axis=-1, dtype=np.float64) + n_events * shift
+                check_distribution(a, a.min(axis=-1), row_sum, n, normalize=rescale, xp=xp)
+            raise AssertionError("the engine rejected input that check_distribution accepts")
+        # Base and transform a block at a time, in place: no temporaries as large as the result.
+        for start in range(0, values.size, _numpy_engine.BLOCK_ELEMENTS):
+            chunk = values[start : start + _numpy_engine.BLOCK_ELEMENTS]
+            if log_base is not None:
+                chunk /= log_base
+            if info.transform is not None:
+                chunk[...] = info.transform(chunk, anp)
+        values = values.astype(np.result_type(*arrays), copy=False).reshape(batch)
     else:
         valid = None
         if validate or rescale:
@@ -121,11 +113,11 @@ def evaluate(
         if valid is not None:
             values = xp.where(valid, values, xp.full_like(values, math.nan))
         values = xp.broadcast_to(values, batch)
+        if log_base is not None:
+            values = values / log_base
+        if info.transform is not None:
+            values = info.transform(values, xp)
 
-    if base is not None and info.logarithmic:
-        values = values / math.log(base)
-    if info.transform is not None:
-        values = info.transform(values, xp)
     if keepdims:
         if axis is None:
             values = xp.reshape(values, (1,) * out_ndim)

@@ -29,6 +29,9 @@ class Divergence:
     transform: Callable[[Any, Any], Any] | None = None
     fast: Callable[..., Any] | None = None
     trusted_above: float = 0.0
+    # The fast kernel returns NaN for a row with a negative entry (log of it), so the
+    # engine's validation need not look for the minimum.
+    fast_nan_if_negative: bool = False
 
     @property
     def bound(self) -> str:
@@ -38,7 +41,9 @@ class Divergence:
 _TABLE = (
     Divergence("kl", "sum p log(p/q)", _kernels.kl, fast=_numpy_engine.fast_kl, trusted_above=0.1),
     Divergence("cross_entropy", "-sum p log q", _kernels.cross_entropy, fast=_numpy_engine.fast_cross_entropy),
-    Divergence("entropy", "-sum p log p", _kernels.entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy),
+    Divergence("entropy", "-sum p log p", _kernels.entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy,
+        fast_nan_if_negative=True,
+    ),
     Divergence(
         "js", "kl(p, m)/2 + kl(q, m)/2, m = (p+q)/2", _kernels.js, symmetric=True, upper="log 2",
         fast=_numpy_engine.fast_js, trusted_above=0.01,
