@@ -25,6 +25,7 @@ from .discrete import (
     renyi,
     total_variation,
 )
+from .pairwise import Neighbours, nearest, pairwise
 
 __version__ = "0.1.0"
 
@@ -33,6 +34,7 @@ __all__ = [
     "BackendMismatchError",
     "DivergenceError",
     "InvalidInputError",
+    "Neighbours",
     "__version__",
     "bhattacharyya",
     "chi2",
@@ -43,6 +45,8 @@ __all__ = [
     "js",
     "js_distance",
     "kl",
+    "nearest",
+    "pairwise",
     "psi",
     "renyi",
     "total_variation",
