@@ -12,7 +12,7 @@ import pytest
 import divergences as dv
 from divergences import discrete
 
-MODULES = ["divergences", "divergences.discrete", "divergences.plot"]
+MODULES = ["divergences.pairwise", "divergences", "divergences.discrete", "divergences.plot"]
 
 
 def test_all_names_resolve():

@@ -6,6 +6,7 @@ array-api-strict, or Python lists), reduces the event ``axis`` and broadcasts th
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -376,7 +377,8 @@ def renyi(
     0.704872
     """
     return evaluate("renyi", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
-                    normalize=normalize, smoothing=smoothing, validate=validate, alpha=check_alpha(alpha))
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    **kernel_params("renyi", {"alpha": alpha}))
 
 
 @_doc
@@ -492,6 +494,12 @@ def f_divergence(
     >>> round(float(dv.f_divergence(p, q, lambda t: t * np.log(t))), 3)  # KL
     1.336
     """
+    return evaluate("f_divergence", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    **kernel_params("f_divergence", {"f": f, "slope_at_infinity": slope_at_infinity}))
+
+
+def _f_params(f: Callable[[Any], Any], slope_at_infinity: float | None = None) -> dict[str, Any]:
     if not callable(f):
         raise InvalidInputError(f"f must be a callable of the ratio p/q, got {f!r}")
     try:
@@ -501,6 +509,22 @@ def f_divergence(
     if not abs(f1) <= 1e-12:
         raise InvalidInputError(f"f must satisfy f(1) = 0, got f(1) = {f1:g}")
     slope = _slope_at_infinity(f) if slope_at_infinity is None else float(slope_at_infinity)
-    return evaluate("f_divergence", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
-                    normalize=normalize, smoothing=smoothing, validate=validate,
-                    f=f, value_at_zero=_value_at_zero(f), slope_at_infinity=slope)
+    return {"f": f, "value_at_zero": _value_at_zero(f), "slope_at_infinity": slope}
+
+
+_OPTIONS: dict[str, Callable[..., dict[str, Any]]] = {
+    "renyi": lambda alpha: {"alpha": check_alpha(alpha)},
+    "f_divergence": _f_params,
+}
+
+
+def kernel_params(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The kernel's keyword arguments from the public options of measure ``name``
+    (``alpha`` for renyi; ``f`` and ``slope_at_infinity`` for f_divergence), checked."""
+    make = _OPTIONS.get(name, lambda: {})
+    try:
+        return make(**options)
+    except TypeError:
+        names = list(inspect.signature(make).parameters)
+        wanted = f"takes {', '.join(names)}" if names else "takes no options"
+        raise InvalidInputError(f"{name} {wanted}; got {', '.join(options) or 'none'}") from None

@@ -27,12 +27,14 @@ import array_api_compat
 import array_api_extra as xpx
 import numpy as np
 
-from . import _kernels, _numpy_engine
+from . import _dask, _kernels, _numpy_engine
 from ._array_api import as_float_array, is_lazy, is_numpy, namespace
+from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES, Divergence
-from ._special import substitute
+from ._special import sqrt_with_zero_gradient, substitute
 from ._validation import check_base, check_distribution, check_smoothing
+from .discrete import kernel_params
 
 __all__ = ["Neighbours", "nearest", "pairwise"]
 
@@ -141,7 +143,8 @@ def _prepare(
     P = arrays["P"]
     return _Job(
         info, xp, P, P if same else arrays["Q"], same, out_dtype,
-        math.log(base) if base is not None and info.logarithmic else None, params,
+        math.log(base) if base is not None and info.logarithmic else None,
+        kernel_params(info.name, params),
     )
 
 
@@ -172,7 +175,8 @@ def _gemm_kl(Pb: Array, Qb: Array, xp: Any, *, cross: bool) -> tuple[Array, Arra
 
 
 def _gemm_overlap(Pb: Array, Qb: Array, xp: Any, *, log: bool) -> tuple[Array, Array]:
-    bc = xp.clip(xp.sqrt(Pb) @ xp.sqrt(Qb).T, 0.0, 1.0)  # Bhattacharyya coefficient
+    # The Bhattacharyya coefficient; square roots with a finite gradient at 0.
+    bc = xp.clip(sqrt_with_zero_gradient(Pb, xp) @ sqrt_with_zero_gradient(Qb, xp).T, 0.0, 1.0)
     h2 = 1.0 - bc
     untrusted = h2 <= Pb.shape[-1] * _eps(Pb, xp) / ACCURACY
     if not log:
@@ -312,9 +316,12 @@ def pairwise(
     array([[0.   , 1.927],
            [2.022, 0.   ]])
     >>> dv.pairwise(P, [[0.5, 0.5, 0.0]], metric="js_distance").round(3)
-    array([[0.449],
-           [0.36 ]])
+    array([[0.499],
+           [0.291]])
     """
+    if is_dask(P, Q):
+        return _dask.pairwise(P, Q, metric=metric, base=base, normalize=normalize, smoothing=smoothing,
+                              validate=validate, block_size=block_size, **params)
     job = _prepare(P, Q, metric, base, normalize, smoothing, validate, params)
     xp = job.xp
     step = _block_rows(job, block_size)
@@ -376,6 +383,9 @@ def nearest(
     >>> idx.tolist(), val.round(4).tolist()
     ([[2, 0]], [[0.0016, 0.0019]])
     """
+    if is_dask(P, Q):
+        return Neighbours(*_dask.nearest(P, Q, k, metric=metric, base=base, normalize=normalize,
+                                         smoothing=smoothing, validate=validate, block_size=block_size, **params))
     job = _prepare(P, Q, metric, base, normalize, smoothing, validate, params)
     xp = job.xp
     m = job.Q.shape[0]

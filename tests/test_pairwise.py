@@ -1,0 +1,225 @@
+"""dv.pairwise and dv.nearest against the elementwise functions they stand for."""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import divergences as dv
+from conftest import to_numpy
+
+METRICS = sorted(n for n, d in dv.DIVERGENCES.items() if d.arity == 2)
+PARAMS = {"renyi": {"alpha": 0.7}, "f_divergence": {"f": lambda t: (t - 1.0) ** 2}}
+
+
+def rows(n, k, seed, zeros=0.0):
+    rng = np.random.default_rng(seed)
+    x = rng.dirichlet(np.ones(k), size=n)
+    if zeros:
+        x = x * (rng.random(x.shape) >= zeros)
+        x[:, 0] += 1e-3  # no all-zero row
+        x /= x.sum(-1, keepdims=True)
+    return x
+
+
+def direct(metric, P, Q, **kw):
+    """The matrix from the elementwise function, pair by pair: the reference."""
+    f = getattr(dv, metric)
+    extra = PARAMS.get(metric, {})
+    return np.array([[f(p, q, **extra, **kw) for q in Q] for p in P])
+
+
+def assert_matrix_close(got, expected, rtol):
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(got[finite], expected[finite], rtol=rtol, atol=1e-300)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_every_entry_equals_the_elementwise_function(metric):
+    P, Q = rows(23, 17, seed=1, zeros=0.3), rows(19, 17, seed=2, zeros=0.3)
+    got = dv.pairwise(P, Q, metric=metric, **PARAMS.get(metric, {}))
+    assert isinstance(got, np.ndarray) and got.dtype == np.float64
+    assert_matrix_close(got, direct(metric, P, Q), rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_self_comparison_has_an_exact_zero_diagonal_and_is_never_mirrored_wrongly(metric):
+    P = rows(30, 9, seed=3, zeros=0.2)
+    got = dv.pairwise(P, metric=metric, block_size=7, **PARAMS.get(metric, {}))
+    expected = direct(metric, P, P)
+    if metric == "cross_entropy":
+        np.testing.assert_allclose(np.diag(got), dv.entropy(P), rtol=1e-13)
+    else:
+        assert (np.diag(got) == 0).all()
+        np.fill_diagonal(expected, 0.0)
+    assert_matrix_close(got, expected, rtol=1e-12)
+    if not dv.DIVERGENCES[metric].symmetric:
+        assert not np.allclose(got, got.T)  # an asymmetric measure must not be mirrored
+
+
+def test_infinite_entries_where_q_misses_the_support_of_p():
+    P = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])
+    Q = np.array([[0.5, 0.0, 0.5], [0.2, 0.3, 0.5], [0.0, 0.0, 1.0]])
+    for metric in ["kl", "cross_entropy", "chi2", "psi"]:
+        got = dv.pairwise(P, Q, metric=metric)
+        assert not np.isnan(got).any()
+        assert_matrix_close(got, direct(metric, P, Q), rtol=1e-13)
+    assert math.isinf(dv.pairwise(P, Q, metric="kl")[0, 0])
+    assert dv.pairwise(P, Q, metric="bhattacharyya")[1, 2] == math.inf  # disjoint supports
+
+
+@pytest.mark.parametrize("metric", ["kl", "cross_entropy", "hellinger", "bhattacharyya", "js_distance"])
+@pytest.mark.parametrize("block_size", [1, 5, 64, None])
+def test_block_size_does_not_change_the_result(metric, block_size):
+    P, Q = rows(37, 11, seed=4, zeros=0.2), rows(29, 11, seed=5, zeros=0.2)
+    reference = dv.pairwise(P, Q, metric=metric, block_size=1000)
+    np.testing.assert_allclose(dv.pairwise(P, Q, metric=metric, block_size=block_size), reference, rtol=1e-13)
+
+
+@pytest.mark.parametrize("metric", ["kl", "hellinger", "bhattacharyya"])
+@pytest.mark.parametrize("k", [8, 300])
+def test_nearly_identical_rows_keep_relative_accuracy(metric, k):
+    """The matrix-product forms cancel here; the guard must recompute those entries."""
+    rng = np.random.default_rng(k)
+    base = rng.dirichlet(np.ones(k), size=6)
+    P = np.repeat(base, 4, axis=0)
+    scales = np.array([1e-3, 1e-5, 1e-7, 1e-8])
+    Q = P * (1 + np.tile(scales, 6)[:, None] * rng.standard_normal(P.shape))
+    Q /= Q.sum(-1, keepdims=True)
+    got = dv.pairwise(P, Q, metric=metric)
+    expected = direct(metric, P, Q)
+    # The test does reach deep cancellation (hellinger is the square root of such a value).
+    assert expected.min() < (1e-7 if metric == "hellinger" else 1e-15)
+    assert_matrix_close(got, expected, rtol=1e-9)
+
+
+def test_float32_is_computed_in_float64_and_returned_as_float32():
+    P, Q = rows(20, 50, seed=6), rows(15, 50, seed=7)
+    P32, Q32 = P.astype(np.float32), Q.astype(np.float32)
+    for metric in ["kl", "js", "hellinger"]:
+        got = dv.pairwise(P32, Q32, metric=metric)
+        assert got.dtype == np.float32
+        expected = direct(metric, P32.astype(np.float64), Q32.astype(np.float64), validate=False)
+        np.testing.assert_allclose(got, expected, rtol=2e-7)
+
+
+def test_options_base_normalize_smoothing_and_renyi_alpha():
+    counts_p = np.array([[3, 0, 1], [1, 1, 1]])
+    counts_q = np.array([[1, 2, 1], [0, 5, 5], [2, 2, 0]])
+    got = dv.pairwise(counts_p, counts_q, metric="js", base=2, normalize=True)
+    np.testing.assert_allclose(got, direct("js", counts_p / counts_p.sum(1, keepdims=True),
+                                           counts_q / counts_q.sum(1, keepdims=True), base=2), rtol=1e-13)
+    got = dv.pairwise(counts_p, counts_q, metric="kl", smoothing=0.5)
+    np.testing.assert_allclose(got, direct("kl", counts_p, counts_q, smoothing=0.5), rtol=1e-13)
+    for alpha in [0.0, 0.5, 2.0, math.inf]:
+        P, Q = rows(5, 4, seed=8), rows(6, 4, seed=9)
+        np.testing.assert_allclose(
+            dv.pairwise(P, Q, metric="renyi", alpha=alpha),
+            [[dv.renyi(p, q, alpha) for q in Q] for p in P], rtol=1e-12,
+        )
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: dv.pairwise([0.5, 0.5]), "P must be 2-D"),
+        (lambda: dv.pairwise([[0.5, 0.5]], [[1.0, 0.0, 0.0]]), "event axis lengths differ"),
+        (lambda: dv.pairwise([[0.5, 0.5]], metric="euclid"), "metric must be one of"),
+        (lambda: dv.pairwise([[0.5, 0.5]], metric="entropy"), "takes one distribution"),
+        (lambda: dv.pairwise([[0.5, 0.6]]), r"P\[0\] sums to 1.1"),
+        (lambda: dv.pairwise([[0.5, 0.5]], [[-0.5, 1.5]]), "Q has negative entries"),
+        (lambda: dv.pairwise([[0.5, 0.5]], block_size=0), "block_size must be a positive integer"),
+        (lambda: dv.pairwise(np.empty((0, 3))), "needs at least one distribution"),
+        (lambda: dv.pairwise([[0.5, 0.5]], base=1), "base"),
+        (lambda: dv.nearest([[0.5, 0.5]], [[0.5, 0.5]], k=2), "k must be an integer from 1 to 1"),
+        (lambda: dv.nearest([[0.5, 0.5], [0.1, 0.9]], k=2), "k must be an integer from 1 to 1"),
+    ],
+)
+def test_errors_name_the_argument_and_the_problem(call, message):
+    with pytest.raises(dv.InvalidInputError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("metric", ["kl", "js", "hellinger", "total_variation"])
+@pytest.mark.parametrize("block_size", [3, None])
+def test_nearest_agrees_with_sorting_the_full_matrix(metric, block_size):
+    P, Q = rows(17, 6, seed=10, zeros=0.3), rows(41, 6, seed=11, zeros=0.3)
+    Q[5] = Q[9]  # a tie: the lower row number comes first
+    D = dv.pairwise(P, Q, metric=metric)
+    order = np.argsort(D, axis=1, kind="stable")[:, :4]
+    idx, val = dv.nearest(P, Q, k=4, metric=metric, block_size=block_size)
+    np.testing.assert_array_equal(idx, order)
+    np.testing.assert_allclose(val, np.take_along_axis(D, order, axis=1), rtol=1e-13)
+    assert isinstance(dv.nearest(P, Q, metric=metric), dv.Neighbours)
+
+
+def test_nearest_within_one_set_leaves_each_row_out():
+    P = rows(25, 5, seed=12)
+    P[7] = P[3]  # a duplicate is found, at distance 0
+    idx, val = dv.nearest(P, k=3, metric="js", block_size=4)
+    assert not (idx == np.arange(25)[:, None]).any()
+    assert idx[3, 0] == 7 and idx[7, 0] == 3 and val[3, 0] == 0.0
+    D = dv.pairwise(P, metric="js")
+    np.fill_diagonal(D, np.inf)
+    np.testing.assert_array_equal(idx, np.argsort(D, axis=1, kind="stable")[:, :3])
+
+
+@pytest.mark.parametrize("metric", ["kl", "js"])
+def test_memory_beyond_the_output_stays_well_under_512_mib(metric):
+    """The issue's bound: 2500 x 2500 x 64 raises peak memory far less than 512 MiB."""
+    P = rows(2500, 64, seed=13)
+    Q = rows(2500, 64, seed=14)
+    dv.pairwise(P[:10], Q[:10], metric=metric)
+    tracemalloc.start()
+    try:
+        D = dv.pairwise(P, Q, metric=metric)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    extra = peak - D.nbytes
+    assert extra < 128 * 2**20, f"{extra / 2**20:.0f} MiB beyond the output"
+    np.testing.assert_allclose(D[:3, :3], direct(metric, P[:3], Q[:3]), rtol=1e-12)
+
+
+def test_backends_keep_library_and_dtype(xp):
+    P, Q = rows(9, 5, seed=15, zeros=0.2), rows(7, 5, seed=16, zeros=0.2)
+    Px, Qx = xp.asarray(P), xp.asarray(Q)
+    for metric in ["kl", "js", "hellinger", "bhattacharyya", "total_variation", "cross_entropy"]:
+        got = dv.pairwise(Px, Qx, metric=metric)
+        assert type(got) is type(Px)
+        assert_matrix_close(to_numpy(got), direct(metric, P, Q), rtol=1e-12)
+    # Blocks, the mirrored triangle and the zero diagonal (JAX: no in-place writes).
+    for metric in ["js", "kl"]:
+        same = dv.pairwise(Px, metric=metric, block_size=4)
+        assert type(same) is type(Px)
+        expected = direct(metric, P, P)
+        np.fill_diagonal(expected, 0.0)
+        assert_matrix_close(to_numpy(same), expected, rtol=1e-12)
+    idx, val = dv.nearest(Px, Qx, k=2, metric="js", block_size=3)
+    D = direct("js", P, Q)
+    np.testing.assert_array_equal(to_numpy(idx), np.argsort(D, axis=1, kind="stable")[:, :2])
+
+
+def test_torch_gradients_flow_through_the_matrix_product():
+    torch = pytest.importorskip("torch")
+    P = torch.tensor(rows(4, 6, seed=17, zeros=0.3), requires_grad=True)
+    Q = torch.tensor(rows(5, 6, seed=18), requires_grad=True)
+    for metric in ["kl", "js", "hellinger"]:
+        D = dv.pairwise(P, Q, metric=metric)
+        D.sum().backward()
+        assert torch.isfinite(P.grad).all() and torch.isfinite(Q.grad).all()
+        P.grad = Q.grad = None
+
+
+def test_lazy_jax_input_is_refused_with_a_clear_message():
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    with pytest.raises(dv.InvalidInputError, match="outside jax.jit"):
+        jax.jit(lambda P: dv.pairwise(P, metric="kl"))(jnp.asarray(rows(3, 4, seed=19)))
+
