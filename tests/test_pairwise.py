@@ -82,10 +82,10 @@ def test_block_size_does_not_change_the_result(metric, block_size):
     np.testing.assert_allclose(dv.pairwise(P, Q, metric=metric, block_size=block_size), reference, rtol=1e-13)
 
 
-@pytest.mark.parametrize("metric", ["kl", "hellinger", "bhattacharyya"])
+@pytest.mark.parametrize("metric", ["kl", "hellinger", "bhattacharyya", "js"])
 @pytest.mark.parametrize("k", [8, 300])
 def test_nearly_identical_rows_keep_relative_accuracy(metric, k):
-    """The matrix-product forms cancel here; the guard must recompute those entries."""
+    """The matrix-product (and JS mixture) forms cancel here; the guard must recompute them."""
     rng = np.random.default_rng(k)
     base = rng.dirichlet(np.ones(k), size=6)
     P = np.repeat(base, 4, axis=0)

@@ -44,6 +44,19 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+def parallel(work: Callable[[int, int], None], n: int, elements: int, grain: int = 1) -> None:
+    """``work(start, stop)`` over ``range(n)`` split into one task per core (whole multiples
+    of ``grain``), or in the calling thread when ``elements`` is too small to be worth it."""
+    n_tasks = min(os.cpu_count() or 1, -(-n // grain)) if elements >= _PARALLEL_ELEMENTS else 1
+    if n_tasks <= 1:
+        work(0, n)
+        return
+    per_task = -(-n // n_tasks)
+    futures = [_pool().submit(work, s, min(s + per_task, n)) for s in range(0, n, per_task)]
+    for f in futures:
+        f.result()
+
+
 def row_sums(a: np.ndarray) -> np.ndarray:
     """Sums over the last axis, for validation, where a tolerance of sqrt(eps) makes the
     summation order irrelevant. ``einsum`` is 2-10x faster than ``sum(axis=-1)`` (which pays
@@ -167,15 +180,7 @@ def evaluate(
                 if untrusted.any():
                     redo.append(lo + np.flatnonzero(untrusted))
 
-    total = n_rows * n_events
-    n_tasks = min(os.cpu_count() or 1, -(-n_rows // rows_per_block)) if total >= _PARALLEL_ELEMENTS else 1
-    if n_tasks <= 1:
-        work(0, n_rows)
-    else:
-        per_task = -(-n_rows // n_tasks)
-        futures = [_pool().submit(work, s, min(s + per_task, n_rows)) for s in range(0, n_rows, per_task)]
-        for f in futures:
-            f.result()
+    parallel(work, n_rows, n_rows * n_events, rows_per_block)
     if invalid:
         return None
     if redo:

@@ -162,7 +162,11 @@ def _indicator(mask: Array, like: Array, xp: Any) -> Array:
 def _gemm_kl(Pb: Array, Qb: Array, xp: Any, *, cross: bool) -> tuple[Array, Array | None]:
     log_q = xp.log(substitute(Qb > 0, Qb, 1.0, xp))  # 0 where q = 0; those pairs are set below
     ce = -(Pb @ log_q.T)
-    missing = (_indicator(Pb > 0, Pb, xp) @ _indicator(Qb == 0, Qb, xp).T) > 0
+    q_zero = Qb == 0
+    if bool(xp.any(q_zero)):  # the support test is a second product: only when q has zeros
+        missing = (_indicator(Pb > 0, Pb, xp) @ _indicator(q_zero, Qb, xp).T) > 0
+    else:
+        missing = xp.zeros(ce.shape, dtype=xp.bool, device=array_api_compat.device(ce))
     inf = xp.asarray(math.inf, dtype=ce.dtype)
     if cross:
         return xp.where(missing, inf, xp.clip(ce, 0.0, None)), None
@@ -186,6 +190,35 @@ def _gemm_overlap(Pb: Array, Qb: Array, xp: Any, *, log: bool) -> tuple[Array, A
     return xp.where(zero, xp.asarray(math.inf, dtype=bc.dtype), value), untrusted
 
 
+def _mixture_js(Pb: Array, Qb: Array, xp: Any) -> tuple[Array, Array]:
+    """NumPy: ``JS = log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q``: one log per
+    pair and event (the elementwise form needs two and a division). Entries that are small
+    against the entropies they come from are distrusted (and recomputed)."""
+    nb, (mb, k) = Pb.shape[0], Qb.shape
+    h_p = _kernels.entropy(Pb, xp=xp)[:, None]
+    h_q = _kernels.entropy(Qb, xp=xp)[None, :]
+    s_log_s = np.empty((nb, mb))
+
+    step = max(1, _numpy_engine.KERNEL_BLOCK_ELEMENTS // k)  # Q rows whose buffers stay in L2
+
+    def work(lo: int, hi: int) -> None:
+        s_buf, log_buf = np.empty((min(step, mb), k)), np.empty((min(step, mb), k))
+        with np.errstate(all="ignore"):
+            for j0 in range(0, mb, step):
+                Qj = Qb[j0 : j0 + step]
+                s, log_s = s_buf[: Qj.shape[0]], log_buf[: Qj.shape[0]]
+                for i in range(lo, hi):
+                    np.add(Qj, Pb[i], out=s)
+                    np.log(s, out=log_s)
+                    s_log_s[i, j0 : j0 + step] = _numpy_engine.weighted_row_sums(s, log_s)  # 0 log 0 = 0
+
+    _numpy_engine.parallel(work, nb, nb * mb * k)
+    js = math.log(2.0) - 0.5 * (s_log_s + h_p + h_q)
+    bound = k * _eps(Pb, xp) / ACCURACY
+    untrusted = js <= bound * (np.abs(s_log_s) + h_p + h_q)
+    return np.clip(js, 0.0, math.log(2.0)), untrusted
+
+
 _GEMM: dict[str, Callable[[Array, Array, Any], tuple[Array, Array | None]]] = {
     "kl": lambda P, Q, xp: _gemm_kl(P, Q, xp, cross=False),
     "cross_entropy": lambda P, Q, xp: _gemm_kl(P, Q, xp, cross=True),
@@ -199,13 +232,17 @@ def _direct(job: _Job, Pb: Array, Qb: Array) -> Array:
     xp, info = job.xp, job.info
     nb, mb = Pb.shape[0], Qb.shape[0]
     if is_numpy(xp):
-        values = _numpy_engine.evaluate(
-            info.kernel, info.fast, info.trusted_above,
-            [np.repeat(Pb, mb, axis=0), np.tile(Qb, (nb, 1))],
-            params=job.params, shift=0.0, normalize=False, tolerance=None,
-        )
-        assert values is not None  # no tolerance, no validation
-        return values.reshape(nb, mb)
+        # One row of P against the block of Q per engine call: the engine broadcasts a
+        # (1, K) operand, so nothing of size nb x mb x K is made.
+        values = np.empty((nb, mb))
+        for i in range(nb):
+            row = _numpy_engine.evaluate(
+                info.kernel, info.fast, info.trusted_above, [Pb[i : i + 1], Qb],
+                params=job.params, shift=0.0, normalize=False, tolerance=None,
+            )
+            assert row is not None  # no tolerance, no validation
+            values[i] = row
+        return values
     return info.kernel(Pb[:, None, :], Qb[None, :, :], xp=xp, **job.params)
 
 
@@ -213,6 +250,8 @@ def _block(job: _Job, Pb: Array, Qb: Array) -> Array:
     """Kernel values (nats, before base and transform) of every pair of two row blocks."""
     xp, info = job.xp, job.info
     gemm = _GEMM.get(info.name)
+    if gemm is None and is_numpy(xp) and info.name in ("js", "js_distance"):
+        gemm = _mixture_js
     if gemm is None:
         return _direct(job, Pb, Qb)
     values, untrusted = gemm(Pb, Qb, xp)
@@ -228,7 +267,7 @@ def _block_rows(job: _Job, block_size: int | None) -> int:
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
             raise InvalidInputError(f"block_size must be a positive integer (rows per block), got {block_size!r}")
         return block_size
-    if job.info.name in _GEMM:
+    if job.info.name in _GEMM or is_numpy(job.xp):
         return GEMM_ROWS
     return max(1, math.isqrt(BROADCAST_ELEMENTS // job.P.shape[1]))
 
