@@ -12,8 +12,11 @@ as 0 where ``q = 0``, and a second product of indicator arrays, ``[p > 0] . [q =
 the pairs whose divergence is infinite. Where p is close to q these forms cancel: an entry
 that is small compared with the terms it is the difference of (by the bound
 ``K * eps / 1e-9``) is recomputed with the accurate elementwise kernel, so every entry is
-within 1e-9 relative of the direct formula. The other measures broadcast a block of P
-against a block of Q through the elementwise kernels (on NumPy, through the fast engine).
+within 1e-9 relative of the direct formula. On NumPy, JS is formed from the entropy of
+the mixture, ``log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q`` (one logarithm
+per pair and event), under the same guard. The other measures (and JS on other libraries)
+run the elementwise kernels: on NumPy one row of P against a block of Q per call of the
+fast engine, elsewhere a block of P broadcast against a block of Q.
 """
 
 from __future__ import annotations
@@ -312,8 +315,8 @@ def pairwise(
     and every row of ``Q``.
 
     KL and cross-entropy run as a matrix product ``sum p log p - p . log q``, Hellinger and
-    Bhattacharyya as a product of square roots; the other measures broadcast blocks of rows
-    through the elementwise kernels. Work is done in blocks, so memory beyond the result
+    Bhattacharyya as a product of square roots, JS (on NumPy) from the entropy of the
+    mixture; the other measures go through the elementwise kernels block by block. Work is done in blocks, so memory beyond the result
     stays bounded however large N and M are.
 
     Parameters
