@@ -9,8 +9,9 @@ from typing import Any
 import array_api_compat.numpy as anp
 import numpy as np
 
-from . import _numpy_engine
+from . import _dask, _numpy_engine
 from ._array_api import as_float_array, is_lazy, is_numpy, namespace
+from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES
 from ._validation import (
@@ -53,6 +54,9 @@ def evaluate(
     """Validate ``dists`` (name -> distribution) and compute divergence ``name`` over ``axis``."""
     info = DIVERGENCES[name]
     names = list(dists)
+    if is_dask(*dists.values()):  # before namespace(): Dask mixed with NumPy is allowed
+        return _dask.evaluate(name, dists, axis=axis, keepdims=keepdims, base=base, normalize=normalize,
+                              smoothing=smoothing, validate=validate, **params)
     xp = namespace(*dists.values())
     base = check_base(base)
     if base is not None and base < 1 and info.transform is not None:

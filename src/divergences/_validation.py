@@ -2,8 +2,8 @@
 ``InvalidInputError`` with a message that names the argument and the problem.
 
 Value checks (negative entries, NaN, sums) need to read the data; they run on eager arrays
-only. On lazy arrays (JAX under ``jit``, Dask) the checks become a mask: invalid
-distributions give NaN instead of an exception.
+only. On JAX tracers (under ``jit``) the checks become a mask: invalid distributions give
+NaN instead of an exception. Dask arrays run the eager checks inside each task (``_dask``).
 """
 
 from __future__ import annotations

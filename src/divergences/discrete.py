@@ -52,8 +52,9 @@ _NORM = """normalize : bool, default False
         (Laplace / add-epsilon smoothing for histograms with empty bins).
     validate : bool, default True
         ``False`` skips the input checks (for speed in training loops and under ``jit``);
-        results on invalid input are then undefined. Lazy arrays (JAX under ``jit``, Dask)
-        are never read for checks: an invalid distribution gives NaN there instead."""
+        results on invalid input are then undefined. JAX tracers (under ``jit``) cannot be
+        read for checks: an invalid distribution gives NaN there instead. Dask arrays are
+        checked block by block when computed, and raise then."""
 _RETURNS = """Returns
     -------
     array or NumPy scalar

@@ -1,0 +1,270 @@
+"""Dask arrays: every elementwise function, ``pairwise`` and ``nearest`` stay lazy.
+
+One mechanism serves them all. The inputs are made Dask arrays (NumPy arrays, lists and
+scalars mixed in are wrapped with ``da.asarray``; arrays of another library are refused as
+everywhere else), the event axis is rechunked to a single chunk (batch axes keep their
+chunks), and each block, or pair of row blocks, becomes one task that runs the NumPy code
+path of this library on it. Nothing is computed until the user asks (``.compute()``,
+``dask.compute``, ``client.compute``); the result is a Dask array of the input's floating
+dtype (integers promote to float64, as with NumPy).
+
+Checks happen in two places:
+
+* Everything that needs no data (``base``, ``axis``, ``smoothing``, ``normalize``,
+  ``metric``, ``block_size``, ``k``, dtypes, shapes that do not broadcast, event axes of
+  different lengths, an empty event axis) raises ``InvalidInputError`` at call time. The
+  options are checked by running the NumPy path once on a one-event dummy distribution, so
+  they are accepted or refused exactly as for NumPy.
+* Values (negative entries, NaN or inf, sums other than 1, all-zero rows under
+  ``normalize=True``) are checked by the NumPy path inside each task, so invalid input
+  raises ``InvalidInputError`` when the result is computed, not when the graph is built.
+  The message locates the problem within the Dask block (events on the last axis) and says
+  where that block starts. This differs from JAX under ``jit``, where the values cannot be
+  read and invalid distributions give NaN instead.
+
+Memory: a block holds its batch chunk times the whole event axis, so chunk the batch axes
+to fit. ``pairwise`` computes every (row chunk of P, row chunk of Q) pair as one task, so
+the output is chunked like P's rows by Q's rows; ``block_size`` still sets the blocks of
+the NumPy computation inside each task. ``nearest`` maps over P's row chunks and needs the
+whole of ``Q`` (of ``P`` when ``Q`` is None) in every task: it must fit in memory.
+
+Dask itself is imported only here, and only once a Dask array has been seen; importing
+``divergences`` never imports it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+import array_api_compat
+import array_api_compat.numpy as anp
+import numpy as np
+
+from ._array_api import _is_array, as_float_array, namespace
+from ._exceptions import InvalidInputError
+from ._validation import check_axis, check_event_shapes
+
+__all__ = ["evaluate", "is_dask", "nearest", "pairwise"]
+
+Array = Any
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def is_dask(*xs: object) -> bool:
+    """True when any of ``xs`` is a Dask array (never imports Dask)."""
+    if "dask" not in sys.modules:  # no Dask array can exist: the common case, a dict lookup
+        return False
+    return any(array_api_compat.is_dask_array(x) for x in xs)
+
+
+def _as_dask(named: Mapping[str, object]) -> dict[str, Array]:
+    """Every input as a NumPy-backed Dask array; lists, scalars and NumPy arrays are wrapped."""
+    import dask.array as da
+
+    first = next(x for x in named.values() if is_dask(x))
+    out = {}
+    for name, x in named.items():
+        if is_dask(x):
+            a: Any = x
+            if not isinstance(a._meta, np.ndarray) or isinstance(a._meta, np.ma.MaskedArray):
+                raise InvalidInputError(
+                    f"{name} is a Dask array of {type(a._meta).__module__}.{type(a._meta).__name__} blocks; "
+                    "only Dask arrays of NumPy blocks are supported"
+                )
+            if any(math.isnan(s) for s in a.shape):
+                raise InvalidInputError(
+                    f"{name} has unknown chunk sizes (shape {a.shape}); call {name}.compute_chunk_sizes() first"
+                )
+        elif _is_array(x) and not isinstance(x, (np.ndarray, np.generic)):
+            namespace(first, x)  # raises BackendMismatchError naming both libraries
+            raise AssertionError("unreachable: a Dask array mixed with another library")
+        else:
+            a = da.asarray(as_float_array(x, name, anp))
+        out[name] = a
+    return out
+
+
+def _dummy(a: Array, shape: tuple[int, ...]) -> np.ndarray:
+    """A valid distribution of ``shape`` (one event) in the dtype of ``a``."""
+    return np.ones(shape, dtype=a.dtype)
+
+
+def _located(exc: InvalidInputError, start: list[int], what: str) -> InvalidInputError:
+    """``exc`` with the start of the Dask block it came from appended (unless that is the origin)."""
+    if not any(start):
+        return exc
+    return InvalidInputError(f"{exc} (indices within the Dask block that starts at {what} {start})")
+
+
+# --------------------------------------------------------------------------- elementwise
+
+
+def _evaluate_block(
+    *blocks: np.ndarray, name: str, names: list[str], axis: int | None, options: dict[str, Any]
+) -> np.ndarray:
+    """One task: the NumPy path on the blocks of the inputs (then the blocks of ``arange``s
+    that give the position of the block along each batch axis, for messages)."""
+    from ._evaluate import evaluate as numpy_evaluate
+
+    arrays, positions = blocks[: len(names)], blocks[len(names) :]
+    try:
+        values = numpy_evaluate(name, dict(zip(names, arrays)), axis=axis, keepdims=False, **options)
+    except InvalidInputError as exc:
+        raise _located(exc, [int(x[0]) for x in positions], "batch index") from None
+    return np.asarray(values)
+
+
+def evaluate(name: str, dists: dict[str, object], *, axis: int | None, keepdims: bool, **options: Any) -> Array:
+    """The Dask counterpart of ``_evaluate.evaluate``: a lazy array of one value per distribution."""
+    import dask.array as da
+
+    from ._evaluate import evaluate as numpy_evaluate
+
+    names = list(dists)
+    arrays = _as_dask(dists)
+    # Options (base, smoothing, normalize, params) and dtypes, exactly as NumPy checks them.
+    dummy: dict[str, object] = {n: _dummy(a, (1,)) for n, a in arrays.items()}
+    out_dtype = np.asarray(numpy_evaluate(name, dummy, axis=-1, keepdims=False, **options)).dtype
+
+    ndim = max(a.ndim for a in arrays.values())
+    ax = check_axis(axis, ndim)
+    shapes = [tuple(a.shape) for a in arrays.values()]
+    check_event_shapes(shapes, names, ax)
+    meta = np.empty((0,) * (ndim - 1 if ax is not None else 0), dtype=out_dtype)
+    if ax is None:
+        # One task: the whole (broadcast) input is one distribution.
+        whole = [a.rechunk(-1) for a in arrays.values()]
+        args: list[Any] = []
+        for a in whole:
+            args += [a, _LETTERS[ndim - a.ndim : ndim]]
+        values = da.blockwise(
+            partial(_evaluate_block, name=name, names=names, axis=None, options=options),
+            "", *args, dtype=out_dtype, meta=meta, concatenate=True,
+        )
+        return da.reshape(values, (1,) * ndim) if keepdims else values
+
+    moved: list[Any] = []
+    letters = _LETTERS[:ndim]
+    for a in arrays.values():
+        a = a[(None,) * (ndim - a.ndim)] if a.ndim < ndim else a
+        a = da.moveaxis(a, ax, -1) if ax != ndim - 1 else a
+        moved += [a.rechunk({ndim - 1: -1}), letters]
+    chunks, unified = da.unify_chunks(*moved)
+    moved = [x for pair in zip(unified, moved[1::2]) for x in pair]
+    positions: list[Any] = []
+    for letter in letters[:-1]:
+        positions += [da.arange(sum(chunks[letter]), chunks=(chunks[letter],)), letter]
+    values = da.blockwise(
+        partial(_evaluate_block, name=name, names=names, axis=-1, options=options),
+        letters[:-1], *moved, *positions, dtype=out_dtype, meta=meta, concatenate=True,
+    )
+    return da.expand_dims(values, axis=ax) if keepdims else values
+
+
+# --------------------------------------------------------------------------- pairwise, nearest
+
+
+def _rows(named: Mapping[str, object]) -> dict[str, Array]:
+    """The inputs as 2-D Dask arrays with one chunk along the events; shapes checked as NumPy does."""
+    arrays = _as_dask(named)
+    for name, a in arrays.items():
+        if a.ndim != 2:
+            raise InvalidInputError(f"{name} must be 2-D (distributions x events), got shape {tuple(a.shape)}")
+        if 0 in a.shape:
+            raise InvalidInputError(
+                f"{name} has shape {tuple(a.shape)}: it needs at least one distribution of one event"
+            )
+    if "Q" in arrays and arrays["P"].shape[1] != arrays["Q"].shape[1]:
+        raise InvalidInputError(
+            f"the event axis lengths differ: P has {arrays['P'].shape[1]} but Q has {arrays['Q'].shape[1]} events"
+        )
+    return {name: a.rechunk({1: -1}) for name, a in arrays.items()}
+
+
+def _pairwise_block(
+    Pb: np.ndarray, Qb: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, same: bool, options: dict[str, Any]
+) -> np.ndarray:
+    from .pairwise import pairwise as numpy_pairwise
+
+    try:
+        if same and rows[0] == cols[0]:  # a diagonal block: exact zeros (or entropies) on its diagonal
+            return numpy_pairwise(Pb, None, **options)
+        return numpy_pairwise(Pb, Qb, **options)
+    except InvalidInputError as exc:
+        raise _located(exc, [int(rows[0]), int(cols[0])], "[P row, Q row]") from None
+
+
+def pairwise(P: Array, Q: Array | None, **options: Any) -> Array:
+    """The Dask counterpart of ``pairwise.pairwise``: a lazy (N, M) array chunked like P's rows
+    by Q's rows, one task per pair of row chunks."""
+    import dask.array as da
+
+    from .pairwise import pairwise as numpy_pairwise
+
+    same = Q is None
+    arrays = _rows({"P": P} if same else {"P": P, "Q": Q})
+    Pd = arrays["P"]
+    Qd = Pd if same else arrays["Q"]
+    dummies = [_dummy(a, (1, 1)) for a in arrays.values()]
+    out_dtype = numpy_pairwise(dummies[0], None if same else dummies[1], **options).dtype
+    rows = da.arange(Pd.shape[0], chunks=(Pd.chunks[0],))
+    cols = rows if same else da.arange(Qd.shape[0], chunks=(Qd.chunks[0],))
+    return da.blockwise(
+        partial(_pairwise_block, same=same, options=options), "ij",
+        Pd, "ik", Qd, "jk", rows, "i", cols, "j",
+        dtype=out_dtype, meta=np.empty((0, 0), dtype=out_dtype), concatenate=True,
+    )
+
+
+def _nearest_block(
+    Pb: np.ndarray, Qall: np.ndarray, rows: np.ndarray, *, same: bool, k: int, dtype: np.dtype[Any],
+    options: dict[str, Any],
+) -> np.ndarray:
+    from .pairwise import nearest as numpy_nearest
+
+    try:
+        if same:
+            # Q = P: search k + 1, then drop each row's own entry (or, if it is not among
+            # them, the last); ties keep their order, so this is NumPy's answer.
+            idx, val = numpy_nearest(Pb, Qall, k + 1, **options)
+            keep = idx != rows[:, None]
+            keep[keep.all(axis=1), k] = False
+            idx, val = idx[keep].reshape(-1, k), val[keep].reshape(-1, k)
+        else:
+            idx, val = numpy_nearest(Pb, Qall, k, **options)
+    except InvalidInputError as exc:
+        raise _located(exc, [int(rows[0])], "P row") from None
+    out = np.empty(idx.shape, dtype=dtype)
+    out["indices"], out["values"] = idx, val
+    return out
+
+
+def nearest(P: Array, Q: Array | None, k: int, **options: Any) -> tuple[Array, Array]:
+    """The Dask counterpart of ``pairwise.nearest``: lazy (N, k) indices and values, chunked like
+    P's rows; the whole of ``Q`` (``P`` when ``Q`` is None) is one input of every task."""
+    import dask.array as da
+
+    from .pairwise import nearest as numpy_nearest
+
+    same = Q is None
+    arrays = _rows({"P": P} if same else {"P": P, "Q": Q})
+    Pd = arrays["P"]
+    Qall = (Pd if same else arrays["Q"]).rechunk(-1)
+    m = Qall.shape[0]
+    available = m - 1 if same else m
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
+        raise InvalidInputError(f"k must be an integer from 1 to {available} (the rows searched), got {k!r}")
+    dummies = [_dummy(a, (1, 1)) for a in arrays.values()]
+    _, val = numpy_nearest(dummies[0], dummies[-1] if not same else dummies[0], 1, **options)
+    dtype = np.dtype([("indices", np.int64), ("values", val.dtype)])
+    rows = da.arange(Pd.shape[0], chunks=(Pd.chunks[0],))
+    packed = da.blockwise(
+        partial(_nearest_block, same=same, k=k, dtype=dtype, options=options), "in",
+        Pd, "ie", Qall, "je", rows, "i", new_axes={"n": k},
+        dtype=dtype, meta=np.empty((0, 0), dtype=dtype), concatenate=True,
+    )
+    return packed["indices"], packed["values"]
