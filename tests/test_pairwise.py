@@ -223,3 +223,37 @@ def test_lazy_jax_input_is_refused_with_a_clear_message():
     with pytest.raises(dv.InvalidInputError, match="outside jax.jit"):
         jax.jit(lambda P: dv.pairwise(P, metric="kl"))(jnp.asarray(rows(3, 4, seed=19)))
 
+
+
+def _cuda_torch():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    return torch
+
+
+@pytest.mark.parametrize("metric", ["kl", "js", "hellinger", "total_variation"])
+def test_torch_cuda_stays_on_the_device(metric):
+    torch = _cuda_torch()
+    P, Q = rows(300, 64, seed=20, zeros=0.2), rows(200, 64, seed=21, zeros=0.2)
+    for dtype, rtol in [(torch.float64, 1e-12), (torch.float32, 2e-6)]:
+        Pc = torch.tensor(P, dtype=dtype, device="cuda")
+        Qc = torch.tensor(Q, dtype=dtype, device="cuda")
+        got = dv.pairwise(Pc, Qc, metric=metric)
+        assert got.device.type == "cuda" and got.dtype == dtype
+        reference = dv.pairwise(Pc.cpu().double().numpy(), Qc.cpu().double().numpy(), metric=metric, validate=False)
+        assert_matrix_close(to_numpy(got).astype(np.float64), reference, rtol=rtol)
+        idx, _ = dv.nearest(Pc, Qc, k=3, metric=metric)
+        assert idx.device.type == "cuda"
+
+
+def test_cupy_arrays_when_a_gpu_is_present():
+    cp = pytest.importorskip("cupy")
+    try:
+        cp.cuda.runtime.getDeviceCount()
+    except Exception:
+        pytest.skip("no CUDA device for CuPy")
+    P, Q = rows(50, 16, seed=22), rows(40, 16, seed=23)
+    got = dv.pairwise(cp.asarray(P), cp.asarray(Q), metric="kl")
+    assert isinstance(got, cp.ndarray)
+    np.testing.assert_allclose(cp.asnumpy(got), dv.pairwise(P, Q, metric="kl"), rtol=1e-12)
