@@ -2,6 +2,8 @@
 
     divergences kl 0.1,0.4,0.5 0.8,0.15,0.05 --base 2      ->  1.927 bits
     divergences entropy counts.csv --normalize --json
+    divergences pairwise docs.parquet --metric js --output D.npy   ->  the N x N matrix
+    divergences pairwise queries.csv docs.npy --metric kl --nearest 5
     divergences list
     divergences demo
 """
@@ -12,8 +14,11 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+import time
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any, NoReturn
 
 import numpy as np
@@ -21,8 +26,14 @@ import numpy as np
 from . import discrete
 from ._exceptions import DivergenceError, InvalidInputError
 from ._metadata import DIVERGENCES
+from .pairwise import nearest, pairwise
 
 __all__ = ["main", "read_distributions", "unit"]
+
+PRINT_LIMIT = 10_000  # entries `pairwise` prints to stdout; more must go to --output
+PROGRESS_WORK = 5e7  # pairs x events above which a terminal gets a progress bar
+PROGRESS_STEPS = 100  # about this many updates of the bar...
+MIN_CHUNK_ROWS = 256  # ...but at least this many rows of P per library call (keeps the products efficient)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,24 +51,61 @@ def unit(base: float | None) -> str:
     return {2.0: "bits", 10.0: "hartleys"}.get(float(base), f"log-base-{base:g} units")
 
 
-def read_distributions(text: str, name: str) -> np.ndarray:
-    """Comma-separated numbers, or a .csv / .npy file with one distribution per row."""
+def read_distributions(text: str, name: str, *, rows: bool = False) -> np.ndarray:
+    """Comma-separated numbers, or a .csv / .npy / .parquet file with one distribution per row.
+
+    ``rows=True`` always returns distributions x events (2-D or more): a single distribution
+    becomes one row, and a one-column CSV file is that many distributions of one event.
+    """
     path = Path(text)
-    if path.suffix.lower() in {".csv", ".npy", ".txt"} or path.exists():
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".npy", ".txt", ".parquet"} or path.exists():
         if not path.is_file():
             raise InvalidInputError(f"{name}: no such file {text!r}")
+        if suffix == ".parquet":
+            return _read_parquet(path, name)
         try:
-            if path.suffix.lower() == ".npy":
-                return np.load(path, allow_pickle=False)
-            return np.loadtxt(path, delimiter=",", ndmin=1, comments="#")
+            if suffix == ".npy":
+                x = np.load(path, allow_pickle=False)
+            else:
+                with warnings.catch_warnings():  # an empty file: the library reports the shape
+                    warnings.simplefilter("ignore")
+                    x = np.loadtxt(path, delimiter=",", ndmin=2 if rows else 1, comments="#")
         except (OSError, ValueError) as exc:
             raise InvalidInputError(f"{name}: cannot read {text!r}: {exc}") from None
+    else:
+        try:
+            x = np.array([float(v) for v in text.split(",") if v.strip()])
+        except ValueError:
+            raise InvalidInputError(
+                f"{name} must be comma-separated numbers (e.g. 0.1,0.4,0.5) or a .csv/.npy/.parquet file, got {text!r}"
+            ) from None
+    return np.atleast_2d(x) if rows else x
+
+
+def _read_parquet(path: Path, name: str) -> np.ndarray:
+    """Every column one event, every row one distribution (pyarrow, imported only here)."""
     try:
-        return np.array([float(v) for v in text.split(",") if v.strip()])
-    except ValueError:
-        raise InvalidInputError(
-            f"{name} must be comma-separated numbers (e.g. 0.1,0.4,0.5) or a .csv/.npy file, got {text!r}"
-        ) from None
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InvalidInputError(f"{name}: reading .parquet files needs pyarrow: pip install divergences[parquet]") from None
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise InvalidInputError(f"{name}: cannot read {str(path)!r}: {exc}") from None
+    columns = []
+    for field, column in zip(table.schema, table.columns):
+        if not (pa.types.is_integer(field.type) or pa.types.is_floating(field.type)):
+            raise InvalidInputError(
+                f"{name}: column {field.name!r} of {str(path)!r} is {field.type}; every column must be numeric (one event)"
+            )
+        if column.null_count:
+            raise InvalidInputError(f"{name}: column {field.name!r} of {str(path)!r} has {column.null_count} missing values")
+        columns.append(column.to_numpy())
+    if not columns:
+        raise InvalidInputError(f"{name}: {str(path)!r} has no columns")
+    return np.column_stack(columns)
 
 
 def _format(value: float, digits: int) -> str:
@@ -132,12 +180,261 @@ def _print_list() -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
+class _Progress:
+    """A bar redrawn in place on stderr with carriage returns; cleared if the run fails."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.start, self.width = label, max(total, 1), time.perf_counter(), 0
+
+    def update(self, done: int) -> None:
+        fraction = min(done / self.total, 1.0)
+        elapsed = time.perf_counter() - self.start
+        left = f", {elapsed / fraction - elapsed:.0f} s left" if 0 < fraction < 1 else ""
+        filled = round(30 * fraction)
+        line = f"{self.label} [{'#' * filled}{'.' * (30 - filled)}] {100 * fraction:3.0f}% {elapsed:.1f} s{left}"
+        sys.stderr.write("\r" + line.ljust(self.width))
+        sys.stderr.flush()
+        self.width = max(self.width, len(line))
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self.width:  # keep the finished bar; wipe a broken one so that the error is the only line
+            sys.stderr.write("\n" if kind is None else "\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
+def _chunks(n: int) -> Iterator[tuple[int, int]]:
+    step = max(1, min(n, max(MIN_CHUNK_ROWS, -(-n // PROGRESS_STEPS))))
+    for i0 in range(0, n, step):
+        yield i0, min(i0 + step, n)
+
+
+def _preflight(P: np.ndarray, Q: np.ndarray | None, options: dict[str, Any]) -> None:
+    """Check every input (and the options) before the bar starts, for one row's cost, so that
+    errors come first and name rows of the whole file rather than of a chunk."""
+    pairwise(P, (P if Q is None else Q)[:1], **options)
+    if Q is not None:
+        pairwise(P[:1], Q, **options)
+
+
+def _matrix_in_chunks(P: np.ndarray, Q: np.ndarray | None, options: dict[str, Any], label: str) -> np.ndarray:
+    """``pairwise(P, Q)`` a chunk of rows of P at a time, with the library's conventions for
+    Q = None: a symmetric measure fills the lower triangle by mirroring, and the diagonal is
+    exactly 0 (cross-entropy keeps H(p))."""
+    info = DIVERGENCES[options["metric"]]
+    R = P if Q is None else Q
+    n, m = P.shape[0], R.shape[0]
+    mirror = Q is None and info.symmetric
+    total = sum((i1 - i0) * (n - i0 if mirror else m) for i0, i1 in _chunks(n))
+    out: np.ndarray | None = None
+    done = 0
+    with _Progress(label, total) as bar:
+        for i0, i1 in _chunks(n):
+            block = np.asarray(pairwise(P[i0:i1], R[i0:] if mirror else R, **options))
+            if out is None:
+                out = np.empty((n, m), dtype=block.dtype)
+            if mirror:
+                out[i0:i1, i0:] = block
+                out[i1:, i0:i1] = block[:, i1 - i0 :].T
+                square, lower = out[i0:i1, i0:i1], np.tril_indices(i1 - i0, -1)
+                square[lower] = square.T[lower]  # exactly symmetric, as the one-shot call is
+            else:
+                out[i0:i1] = block
+            if Q is None and info.name != "cross_entropy":
+                own = np.arange(i0, i1)
+                out[own, own] = 0
+            done += block.size
+            bar.update(done)
+    assert out is not None  # P has at least one row (checked by the preflight)
+    return out
+
+
+def _nearest_in_chunks(
+    P: np.ndarray, Q: np.ndarray | None, k: int, options: dict[str, Any], label: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """``nearest(P, Q, k)`` a chunk of rows of P at a time. For Q = None a chunk searches all
+    of P for k + 1 neighbours and drops the row itself (or, where k + 1 others are at least as
+    close, the last one): the same as leaving the row out, as the library does."""
+    R = P if Q is None else Q
+    n, m = P.shape[0], R.shape[0]
+    indices, values = [], []
+    with _Progress(label, n * m) as bar:
+        for i0, i1 in _chunks(n):
+            found = nearest(P[i0:i1], R, k + (Q is None), **options)
+            idx, val = np.asarray(found.indices), np.asarray(found.values)
+            if Q is None:
+                keep = idx != np.arange(i0, i1)[:, None]
+                keep[keep.all(axis=1), k] = False
+                idx, val = idx[keep].reshape(-1, k), val[keep].reshape(-1, k)
+            indices.append(idx)
+            values.append(val)
+            bar.update(i1 * m)
+    return np.concatenate(indices), np.concatenate(values)
+
+
+def _pairwise_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keywords for ``pairwise`` / ``nearest``; an unknown metric is left for the library to name."""
+    info = DIVERGENCES.get(args.metric)
+    options: dict[str, Any] = {"metric": args.metric, "normalize": args.normalize, "smoothing": args.smoothing}
+    if args.base is not None:
+        if info is not None and info.arity == 2 and not info.logarithmic:
+            raise InvalidInputError(f"--base does not apply to {args.metric}: it involves no logarithm")
+        options["base"] = args.base
+    if args.alpha is not None:
+        options["alpha"] = args.alpha
+    elif args.metric == "renyi":
+        raise InvalidInputError("renyi needs --alpha (the order, >= 0)")
+    if args.f is not None:
+        options["f"] = _f_from_expression(args.f)
+    elif args.metric == "f_divergence":
+        raise InvalidInputError("f_divergence needs --f, an expression in t such as 't*log(t)'")
+    if args.block_size is not None:
+        options["block_size"] = args.block_size
+    return options
+
+
+def _output_suffix(args: argparse.Namespace) -> str | None:
+    if args.output is None:
+        return None
+    path = Path(args.output)
+    allowed = (".npz", ".csv") if args.nearest is not None else (".npy", ".csv")
+    if path.suffix.lower() not in allowed:
+        what = "with --nearest" if args.nearest is not None else "for the matrix"
+        raise InvalidInputError(f"--output {what} must end in {' or '.join(allowed)}, got {args.output!r}")
+    if not path.parent.is_dir():
+        raise InvalidInputError(f"--output: no such directory {str(path.parent)!r}")
+    return path.suffix.lower()
+
+
+def _run_pairwise(args: argparse.Namespace) -> None:
+    suffix = _output_suffix(args)
+    options = _pairwise_options(args)
+    P = read_distributions(args.P, "P", rows=True)
+    Q = None if args.Q is None else read_distributions(args.Q, "Q", rows=True)
+    R = P if Q is None else Q
+    n, m, k = P.shape[0], R.shape[0], args.nearest
+    if P.ndim == 2 and R.ndim == 2:  # otherwise the library says what is wrong
+        if k is not None:
+            available = m - 1 if Q is None else m
+            if not 1 <= k <= available:
+                raise InvalidInputError(f"--nearest must be from 1 to {available} (the rows searched), got {k}")
+        columns = m if k is None else k
+        if suffix is None and n * columns > PRINT_LIMIT:
+            files = "OUT.npy or OUT.csv" if k is None else "OUT.npz or OUT.csv"
+            raise InvalidInputError(
+                f"the result is {n} x {columns} = {n * columns} numbers, too many to print (at most {PRINT_LIMIT}); "
+                f"write it with --output {files}"
+            )
+    forced = args.progress
+    chunked = forced or (forced is None and sys.stderr.isatty() and P.size * m > PROGRESS_WORK)
+    label = f"{args.metric} {n} x {m}" if k is None else f"{args.metric} nearest {k} of {m}, {n} rows"
+    try:
+        if chunked:
+            _preflight(P, Q, options)
+        if k is None:
+            D = _matrix_in_chunks(P, Q, options, label) if chunked else np.asarray(pairwise(P, Q, **options))
+        elif chunked:
+            idx, val = _nearest_in_chunks(P, Q, k, options, label)
+        else:
+            found = nearest(P, Q, k, **options)
+            idx, val = np.asarray(found.indices), np.asarray(found.values)
+    except MemoryError:
+        raise InvalidInputError(
+            f"not enough memory for the {n} x {m} matrix" + ("; --nearest K needs none" if k is None else "")
+        ) from None
+    info = DIVERGENCES[args.metric]
+    if suffix is not None:
+        try:
+            if k is None and suffix == ".npy":
+                np.save(args.output, D)
+            elif k is None:
+                np.savetxt(args.output, D, fmt="%.17g", delimiter=",")
+            elif suffix == ".npz":
+                np.savez(args.output, indices=idx, values=val)
+            else:
+                rows = np.repeat(np.arange(n), k)
+                table = np.column_stack([rows, idx.ravel(), val.ravel().astype(float)])
+                np.savetxt(args.output, table, fmt=["%d", "%d", "%.17g"], delimiter=",",
+                           header="row,neighbour,value", comments="")
+        except OSError as exc:
+            raise InvalidInputError(f"--output: cannot write {args.output!r}: {exc.strerror or exc}") from None
+    elif args.json:
+        out: dict[str, Any] = {"metric": args.metric}
+        if info.logarithmic and info.transform is None:
+            out["unit"] = unit(args.base)
+        if k is None:
+            out["values"] = D.tolist()
+        else:
+            out.update(indices=idx.tolist(), values=val.tolist())
+        print(json.dumps(out, allow_nan=True))
+    elif k is None:
+        for row in D.tolist():
+            print(",".join(_format(v, args.digits) for v in row))
+    else:
+        print("row,neighbour,value")
+        for i, (row_idx, row_val) in enumerate(zip(idx.tolist(), val.tolist())):
+            for j, v in zip(row_idx, row_val):
+                print(f"{i},{j},{_format(v, args.digits)}")
+
+
+_PAIRWISE_EPILOG = f"""\
+P and Q are .csv, .npy or .parquet files (every column numeric), one distribution per row;
+without Q, P is compared with itself (the diagonal is exactly 0; with --nearest a row is
+not its own neighbour).
+
+output:
+  no --output          the matrix, one row of P per line, comma-separated (--digits decimals);
+                       with --nearest, "row,neighbour,value" lines, closest first; --json
+                       prints {{"metric", "unit", "values"}} (and "indices" with --nearest).
+                       Refused above {PRINT_LIMIT} numbers: use --output.
+  --output OUT.npy     the N x M matrix (np.save)
+  --output OUT.csv     the matrix, one row per line, full precision (%.17g)
+  --nearest K --output OUT.npz
+                       arrays "indices" and "values", each N x K, closest first, as
+                       dv.nearest returns them: np.load("OUT.npz")["indices"]
+  --nearest K --output OUT.csv
+                       the header "row,neighbour,value", then K lines per row, closest first
+
+progress: a bar on stderr when stderr is a terminal and N x M x events > {int(PROGRESS_WORK):,}
+(the rows of P are then sent in chunks); --progress forces it, --no-progress hides it.
+"""
+
+
+def _add_pairwise(sub: Any) -> None:
+    names = ", ".join(n for n, d in DIVERGENCES.items() if d.arity == 2)
+    p = sub.add_parser(
+        "pairwise", help="the matrix of a divergence between every row of P and every row of Q, or nearest rows",
+        description="The matrix D[i, j] = metric(P[i], Q[j]) (dv.pairwise), or with --nearest K the K closest "
+        "rows of Q for each row of P (dv.nearest).",
+        epilog=_PAIRWISE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("P", help="a .csv/.npy/.parquet file with one distribution per row")
+    p.add_argument("Q", nargs="?", help="the distributions compared with (default: P itself)")
+    p.add_argument("--metric", default="kl", help=f"one of {names} (default kl)")
+    p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
+    p.add_argument("--normalize", action="store_true", help="divide non-negative weights or counts by their sum")
+    p.add_argument("--smoothing", type=float, help="pseudocount added to every event before normalising")
+    p.add_argument("--alpha", type=float, help="the order, for --metric renyi")
+    p.add_argument("--f", help="the generator for --metric f_divergence, an expression in t")
+    p.add_argument("--nearest", type=int, metavar="K", help="the K rows of Q closest to each row of P instead of the matrix")
+    p.add_argument("--block-size", type=int, metavar="N", help="rows per block in the library (default: automatic)")
+    p.add_argument("--digits", type=int, default=3, help="decimals to print (default 3)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--output", metavar="OUT", help="write to OUT.npy or OUT.csv (OUT.npz or OUT.csv with --nearest)")
+    where.add_argument("--json", action="store_true", help="print JSON with full precision")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", action="store_const", const=True, help="always show the progress bar")
+    bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="never show it")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="divergences", description="How far apart are two probability distributions?")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, d in DIVERGENCES.items():
         p = sub.add_parser(name, help=d.formula, description=f"{name}: {d.formula}")
-        p.add_argument("P", help="comma-separated numbers, or a .csv/.npy file with one distribution per row")
+        p.add_argument("P", help="comma-separated numbers, or a .csv/.npy/.parquet file with one distribution per row")
         p.add_argument("Q", nargs="?", help="the second distribution(s), same forms as P")
         p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
         p.add_argument("--normalize", action="store_true", help="divide non-negative weights or counts by their sum")
@@ -149,6 +446,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "f_divergence":
             p.add_argument("--f", help="the generator as an expression in t, e.g. 't*log(t)'")
         p.set_defaults(metric=name)
+    _add_pairwise(sub)
     sub.add_parser("list", help="the table of divergences and their properties")
     demo = sub.add_parser("demo", help="a guided tour on built-in examples")
     demo.add_argument("--plot", default="divergences-demo.png", help="where to write the bar chart (PNG)")
@@ -165,12 +463,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .demo import run_demo
 
             run_demo(plot_path=args.plot)
+        elif args.command == "pairwise":
+            _run_pairwise(args)
         else:
             _print_result(_compute(args), args)
     except (DivergenceError, ValueError, SyntaxError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         sys.stderr.write(f"divergences: error: {message}\n")
         return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("divergences: interrupted\n")
+        return 130
     return 0
 
 
