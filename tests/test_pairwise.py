@@ -137,6 +137,7 @@ def test_options_base_normalize_smoothing_and_renyi_alpha():
         (lambda: dv.pairwise([[0.5, 0.5]], block_size=0), "block_size must be a positive integer"),
         (lambda: dv.pairwise(np.empty((0, 3))), "needs at least one distribution"),
         (lambda: dv.pairwise([[0.5, 0.5]], base=1), "base"),
+        (lambda: dv.pairwise([[0.5, 0.5]], metric="hellinger", base=2), "hellinger has no logarithm"),
         (lambda: dv.nearest([[0.5, 0.5]], [[0.5, 0.5]], k=2), "k must be an integer from 1 to 1"),
         (lambda: dv.nearest([[0.5, 0.5], [0.1, 0.9]], k=2), "k must be an integer from 1 to 1"),
     ],

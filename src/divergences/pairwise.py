@@ -108,6 +108,8 @@ def _prepare(
     same = Q is None
     xp = namespace(P) if same else namespace(P, Q)
     base = check_base(base)
+    if base is not None and not info.logarithmic:
+        raise InvalidInputError(f"{info.name} has no logarithm: base does not apply (leave it None)")
     if base is not None and base < 1 and info.transform is not None:
         raise InvalidInputError(f"{info.name} needs base > 1 (a base below 1 makes the divergence negative), got {base:g}")
     smoothing = check_smoothing(smoothing)
