@@ -35,7 +35,7 @@ from ._array_api import as_float_array, is_lazy, is_numpy, namespace
 from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES, Divergence
-from ._special import sqrt_with_zero_gradient, substitute
+from ._special import sqrt_with_zero_gradient, substitute, where0
 from ._validation import check_base, check_distribution, check_smoothing
 from .discrete import kernel_params
 
@@ -202,12 +202,27 @@ def _gemm_overlap(Pb: Array, Qb: Array, xp: Any, *, log: bool) -> tuple[Array, A
 
 
 def _mixture_js(Pb: Array, Qb: Array, xp: Any) -> tuple[Array, Array]:
-    """NumPy: ``JS = log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q``: one log per
-    pair and event (the elementwise form needs two and a division). Entries that are small
+    """``JS = log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q``: one log per pair
+    and event (the elementwise form needs two and a division). Entries that are small
     against the entropies they come from are distrusted (and recomputed)."""
-    nb, (mb, k) = Pb.shape[0], Qb.shape
+    k = Qb.shape[1]
     h_p = _kernels.entropy(Pb, xp=xp)[:, None]
     h_q = _kernels.entropy(Qb, xp=xp)[None, :]
+    if is_numpy(xp):
+        s_log_s = _numpy_s_log_s(Pb, Qb)
+    else:  # a broadcast block; the double where keeps gradients finite at s = 0
+        s = Pb[:, None, :] + Qb[None, :, :]
+        pos = s > 0
+        s_log_s = xp.sum(where0(pos, s * xp.log(substitute(pos, s, 1.0, xp)), xp), axis=-1)
+    js = math.log(2.0) - 0.5 * (s_log_s + h_p + h_q)
+    bound = k * _eps(Pb, xp) / ACCURACY
+    untrusted = js <= bound * (xp.abs(s_log_s) + h_p + h_q)
+    return xp.clip(js, 0.0, math.log(2.0)), untrusted
+
+
+def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray) -> np.ndarray:
+    """``sum (p + q) log(p + q)`` for every pair, a row of P at a time, on all cores."""
+    nb, (mb, k) = Pb.shape[0], Qb.shape
     s_log_s = np.empty((nb, mb))
 
     step = max(1, _numpy_engine.KERNEL_BLOCK_ELEMENTS // k)  # Q rows whose buffers stay in L2
@@ -224,10 +239,7 @@ def _mixture_js(Pb: Array, Qb: Array, xp: Any) -> tuple[Array, Array]:
                     s_log_s[i, j0 : j0 + step] = _numpy_engine.weighted_row_sums(s, log_s)  # 0 log 0 = 0
 
     _numpy_engine.parallel(work, nb, nb * mb * k)
-    js = math.log(2.0) - 0.5 * (s_log_s + h_p + h_q)
-    bound = k * _eps(Pb, xp) / ACCURACY
-    untrusted = js <= bound * (np.abs(s_log_s) + h_p + h_q)
-    return np.clip(js, 0.0, math.log(2.0)), untrusted
+    return s_log_s
 
 
 _GEMM: dict[str, Callable[[Array, Array, Any], tuple[Array, Array | None]]] = {
@@ -235,6 +247,8 @@ _GEMM: dict[str, Callable[[Array, Array, Any], tuple[Array, Array | None]]] = {
     "cross_entropy": lambda P, Q, xp: _gemm_kl(P, Q, xp, cross=True),
     "hellinger": lambda P, Q, xp: _gemm_overlap(P, Q, xp, log=False),
     "bhattacharyya": lambda P, Q, xp: _gemm_overlap(P, Q, xp, log=True),
+    "js": _mixture_js,
+    "js_distance": _mixture_js,
 }
 
 
@@ -261,8 +275,6 @@ def _block(job: _Job, Pb: Array, Qb: Array) -> Array:
     """Kernel values (nats, before base and transform) of every pair of two row blocks."""
     xp, info = job.xp, job.info
     gemm = _GEMM.get(info.name)
-    if gemm is None and is_numpy(xp) and info.name in ("js", "js_distance"):
-        gemm = _mixture_js
     if gemm is None:
         return _direct(job, Pb, Qb)
     values, untrusted = gemm(Pb, Qb, xp)
@@ -278,7 +290,7 @@ def _block_rows(job: _Job, block_size: int | None) -> int:
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
             raise InvalidInputError(f"block_size must be a positive integer (rows per block), got {block_size!r}")
         return block_size
-    if job.info.name in _GEMM or is_numpy(job.xp):
+    if is_numpy(job.xp) or (job.info.name in _GEMM and job.info.name not in ("js", "js_distance")):
         return GEMM_ROWS
     return max(1, math.isqrt(BROADCAST_ELEMENTS // job.P.shape[1]))
 
