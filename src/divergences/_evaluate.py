@@ -12,14 +12,12 @@ import numpy as np
 from . import _dask, _numpy_engine
 from ._array_api import as_float_array, is_lazy, is_numpy, namespace
 from ._dask import is_dask
-from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES
 from ._validation import (
     check_axis,
-    check_base,
     check_distribution,
     check_event_shapes,
-    check_smoothing,
+    check_options,
     sum_tolerance,
     valid_mask,
 )
@@ -58,12 +56,7 @@ def evaluate(
         return _dask.evaluate(name, dists, axis=axis, keepdims=keepdims, base=base, normalize=normalize,
                               smoothing=smoothing, validate=validate, **params)
     xp = namespace(*dists.values())
-    base = check_base(base)
-    if base is not None and base < 1 and info.transform is not None:
-        raise InvalidInputError(f"{name} needs base > 1 (a base below 1 makes the divergence negative), got {base:g}")
-    smoothing = check_smoothing(smoothing)
-    if not isinstance(normalize, bool):
-        raise InvalidInputError(f"normalize must be True or False, got {normalize!r}")
+    base, smoothing = check_options(info, base, smoothing, normalize)
     arrays = [as_float_array(x, n, xp) for n, x in dists.items()]
     ndim = max(a.ndim for a in arrays)
     ax = check_axis(axis, ndim)

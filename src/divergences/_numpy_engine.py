@@ -130,8 +130,7 @@ def evaluate(
     (as in ``valid_mask``): the answer is ``None`` when any row is invalid, and the caller
     then locates the problem for its error message. ``nan_if_negative`` says that ``fast``
     returns NaN for a row with a negative entry, which saves the pass for the minimum.
-    Nothing of size R is allocated but the
-    result.
+    Nothing of size R is allocated but the result.
     """
     n_rows = max(a.shape[0] for a in arrays)
     n_events = arrays[0].shape[1]

@@ -68,6 +68,24 @@ def check_smoothing(smoothing: object) -> float | None:
     return s
 
 
+def check_options(
+    info: Any, base: object, smoothing: object, normalize: object
+) -> tuple[float | None, float | None]:
+    """The options every measure shares, checked against measure ``info`` (a
+    ``_metadata.Divergence``): the base (``None`` or valid for the measure) and the smoothing."""
+    checked_base = check_base(base)
+    if checked_base is not None and not info.logarithmic:
+        raise InvalidInputError(f"{info.name} has no logarithm: base does not apply (leave it None)")
+    if checked_base is not None and checked_base < 1 and info.transform is not None:
+        raise InvalidInputError(
+            f"{info.name} needs base > 1 (a base below 1 makes the divergence negative), got {checked_base:g}"
+        )
+    checked_smoothing = check_smoothing(smoothing)
+    if not isinstance(normalize, bool):
+        raise InvalidInputError(f"normalize must be True or False, got {normalize!r}")
+    return checked_base, checked_smoothing
+
+
 def check_axis(axis: object, ndim: int) -> int | None:
     """A valid axis for arrays of ``ndim`` dimensions, made non-negative; ``None`` passes."""
     if axis is None:

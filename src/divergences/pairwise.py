@@ -36,7 +36,7 @@ from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES, Divergence
 from ._special import sqrt_with_zero_gradient, substitute, where0
-from ._validation import check_base, check_distribution, check_smoothing
+from ._validation import check_distribution, check_options
 from .discrete import kernel_params
 
 __all__ = ["Neighbours", "nearest", "pairwise"]
@@ -107,14 +107,7 @@ def _prepare(
     info = _metric(metric)
     same = Q is None
     xp = namespace(P) if same else namespace(P, Q)
-    base = check_base(base)
-    if base is not None and not info.logarithmic:
-        raise InvalidInputError(f"{info.name} has no logarithm: base does not apply (leave it None)")
-    if base is not None and base < 1 and info.transform is not None:
-        raise InvalidInputError(f"{info.name} needs base > 1 (a base below 1 makes the divergence negative), got {base:g}")
-    smoothing = check_smoothing(smoothing)
-    if not isinstance(normalize, bool):
-        raise InvalidInputError(f"normalize must be True or False, got {normalize!r}")
+    base, smoothing = check_options(info, base, smoothing, normalize)
     named = {"P": P} if same else {"P": P, "Q": Q}
     arrays = {}
     for name, x in named.items():
@@ -242,7 +235,7 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray) -> np.ndarray:
     return s_log_s
 
 
-_GEMM: dict[str, Callable[[Array, Array, Any], tuple[Array, Array | None]]] = {
+_BLOCK_FORMS: dict[str, Callable[[Array, Array, Any], tuple[Array, Array | None]]] = {
     "kl": lambda P, Q, xp: _gemm_kl(P, Q, xp, cross=False),
     "cross_entropy": lambda P, Q, xp: _gemm_kl(P, Q, xp, cross=True),
     "hellinger": lambda P, Q, xp: _gemm_overlap(P, Q, xp, log=False),
@@ -274,10 +267,10 @@ def _direct(job: _Job, Pb: Array, Qb: Array) -> Array:
 def _block(job: _Job, Pb: Array, Qb: Array) -> Array:
     """Kernel values (nats, before base and transform) of every pair of two row blocks."""
     xp, info = job.xp, job.info
-    gemm = _GEMM.get(info.name)
-    if gemm is None:
+    form = _BLOCK_FORMS.get(info.name)
+    if form is None:
         return _direct(job, Pb, Qb)
-    values, untrusted = gemm(Pb, Qb, xp)
+    values, untrusted = form(Pb, Qb, xp)
     if untrusted is not None and bool(xp.any(untrusted)):
         i, j = xp.nonzero(untrusted)
         exact = info.kernel(xp.take(Pb, i, axis=0), xp.take(Qb, j, axis=0), xp=xp, **job.params)
@@ -290,7 +283,8 @@ def _block_rows(job: _Job, block_size: int | None) -> int:
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
             raise InvalidInputError(f"block_size must be a positive integer (rows per block), got {block_size!r}")
         return block_size
-    if is_numpy(job.xp) or (job.info.name in _GEMM and job.info.name not in ("js", "js_distance")):
+    # Off NumPy the JS mixture form broadcasts its block, so it takes the broadcast budget.
+    if is_numpy(job.xp) or (job.info.name in _BLOCK_FORMS and job.info.name not in ("js", "js_distance")):
         return GEMM_ROWS
     return max(1, math.isqrt(BROADCAST_ELEMENTS // job.P.shape[1]))
 
@@ -300,14 +294,19 @@ def _spans(n: int, step: int) -> Iterator[tuple[int, int]]:
         yield lo, min(lo + step, n)
 
 
+def _on_diagonal(values: Array, i0: int, j0: int, xp: Any) -> Array:
+    """Where the block of P's rows from ``i0`` against Q's rows from ``j0`` pairs a row with itself."""
+    device = array_api_compat.device(values)
+    rows = xp.arange(i0, i0 + values.shape[0], device=device)[:, None]
+    cols = xp.arange(j0, j0 + values.shape[1], device=device)[None, :]
+    return rows == cols
+
+
 def _zero_diagonal(job: _Job, values: Array, i0: int, j0: int) -> Array:
     """D(p, p) = 0 exactly on the diagonal of P against itself (cross-entropy keeps H(p))."""
     if not job.same or job.info.name == "cross_entropy":
         return values
-    xp = job.xp
-    rows = xp.arange(values.shape[0], device=array_api_compat.device(values))[:, None] + i0
-    cols = xp.arange(values.shape[1], device=array_api_compat.device(values))[None, :] + j0
-    return xp.where(rows == cols, xp.zeros_like(values), values)
+    return job.xp.where(_on_diagonal(values, i0, j0, job.xp), job.xp.zeros_like(values), values)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -336,8 +335,8 @@ def pairwise(
 
     KL and cross-entropy run as a matrix product ``sum p log p - p . log q``, Hellinger and
     Bhattacharyya as a product of square roots, JS (on NumPy) from the entropy of the
-    mixture; the other measures go through the elementwise kernels block by block. Work is done in blocks, so memory beyond the result
-    stays bounded however large N and M are.
+    mixture; the other measures go through the elementwise kernels block by block. Work is
+    done in blocks, so memory beyond the result stays bounded however large N and M are.
 
     Parameters
     ----------
@@ -465,9 +464,7 @@ def nearest(
         for j0, j1 in _spans(m, step):
             values = _block(job, Pb, job.Q[j0:j1, :])
             if job.same:  # a row is not its own neighbour
-                rows = xp.arange(i0, i1, device=device)[:, None]
-                cols = xp.arange(j0, j1, device=device)[None, :]
-                values = xp.where(rows == cols, xp.asarray(math.inf, dtype=values.dtype), values)
+                values = xp.where(_on_diagonal(values, i0, j0, xp), xp.asarray(math.inf, dtype=values.dtype), values)
             cols = xp.broadcast_to(xp.arange(j0, j1, dtype=index_dtype, device=device)[None, :], values.shape)
             cand_v = xp.concat([best_v, values], axis=1)
             cand_i = xp.concat([best_i, cols], axis=1)
