@@ -50,13 +50,12 @@ import argparse
 import os
 import platform
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy
+from _common import MIB, max_rel_diff, peak_mib, print_row, shape_str, versions
 from scipy.spatial.distance import jensenshannon
 from scipy.special import rel_entr
 from scipy.stats import entropy as scipy_entropy
@@ -72,7 +71,6 @@ SEED = 20_240_601
 FULL_SHAPES = [(10_000, 1_000), (1_000, 100_000), (1_000_000, 10)]
 QUICK_SHAPES = [(100, 1_000), (10, 100_000), (10_000, 10)]
 MISMATCH_RTOL = 1e-9  # a larger relative difference is flagged as a mismatch
-MIB = 2.0**20
 
 Fn = Callable[[np.ndarray, np.ndarray], Any]
 
@@ -136,28 +134,6 @@ def timed_once(fn: Fn, p: np.ndarray, q: np.ndarray) -> tuple[float, np.ndarray]
     return time.perf_counter() - start, np.asarray(result)
 
 
-def peak_mib(fn: Fn, p: np.ndarray, q: np.ndarray) -> float:
-    """Peak memory (MiB) traced while ``fn`` runs, its result included."""
-    tracemalloc.start()
-    try:
-        fn(p, q)
-        return tracemalloc.get_traced_memory()[1] / MIB
-    finally:
-        tracemalloc.stop()
-
-
-def max_rel_diff(ours: np.ndarray, theirs: np.ndarray) -> float:
-    return float(np.max(np.abs(ours - theirs) / np.abs(theirs)))
-
-
-def shape_str(shape: tuple[int, int]) -> str:
-    return " x ".join(f"{n:_}" for n in shape)
-
-
-def print_row(template: str, cells: list[str]) -> None:
-    print(template.format(*cells).rstrip(), flush=True)
-
-
 TIME_ROW = "{:<8}  {:<15}  {:>8}  {:<31}  {:>9}  {:>8}  {:>12}  {}"
 TIME_COLUMNS = ["case", "shape", "dv ms", "peer", "peer ms", "peer/dv", "max rel diff", "note"]
 MEMORY_ROW = "{:<8}  {:<15}  {:>9}  {:>10}  {:>8}  {:<31}  {:>9}"
@@ -186,8 +162,7 @@ def memory_rows(shape: tuple[int, int], p: np.ndarray, q: np.ndarray) -> list[li
 
 
 def print_header(repeat: int) -> None:
-    torch_info = f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "torch not importable"
-    print(f"divergences {dv.__version__}, numpy {np.__version__}, scipy {scipy.__version__}, {torch_info}")
+    print(versions(torch))
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
           f"best of {repeat} (jensenshannon: 1 run); seed {SEED}")
     if torch is None:

@@ -85,13 +85,12 @@ import math
 import os
 import platform
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy
+from _common import MIB, max_rel_diff, peak_mib, print_row, shape_str, versions
 from scipy.spatial.distance import cdist, pdist, squareform
 from scipy.special import rel_entr
 
@@ -115,7 +114,6 @@ K_NEAREST = 10
 CHUNK_ELEMENTS = 1 << 23  # pairs x events of one chunk of the naive broadcasts: 64 MiB
 SLOW_S = 1.0  # a call whose warm-up takes longer is timed by it and one more run
 MISMATCH_RTOL = 1e-9  # a larger relative difference is flagged as a mismatch
-MIB = 2.0**20
 
 Fn = Callable[[np.ndarray, np.ndarray], Any]
 
@@ -283,24 +281,6 @@ def best_of(fn: Callable[[], Any], repeat: int, sync: Callable[[], None] | None 
     return best, result
 
 
-def peak_mib(fn: Fn, p: np.ndarray, q: np.ndarray) -> float:
-    """Peak memory (MiB) traced while ``fn`` runs, its result included."""
-    tracemalloc.start()
-    try:
-        fn(p, q)
-        return tracemalloc.get_traced_memory()[1] / MIB
-    finally:
-        tracemalloc.stop()
-
-
-def max_rel_diff(ours: np.ndarray, theirs: np.ndarray) -> float:
-    """Largest ``|ours - theirs| / |theirs|``; equal entries (zeros, infinities) count 0, NaN
-    in either propagates."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(ours == theirs, 0.0, np.abs(ours - theirs) / np.abs(theirs))
-    return float(np.max(rel))
-
-
 def compare(ours: Any, theirs: Any) -> tuple[float, list[str]]:
     """Max relative difference of the values, and notes (NaN entries, differing neighbours)."""
     notes = []
@@ -332,14 +312,6 @@ def subset(peer: Peer, shape: tuple[int, int, int]) -> tuple[int, float]:
         return rows, n * (n - 1) / (rows * (rows - 1))
     rows = min(n, max(1, peer.max_work // (m * k)))
     return rows, n / rows
-
-
-def shape_str(shape: tuple[int, ...]) -> str:
-    return " x ".join(f"{n:_}" for n in shape)
-
-
-def print_row(template: str, cells: list[str]) -> None:
-    print(template.format(*cells).rstrip(), flush=True)
 
 
 TIME_ROW = "{:<18}  {:<19}  {:>8}  {:<33}  {:>9}  {:>8}  {:>12}  {}"
@@ -514,8 +486,7 @@ def gpu_section(device: Any, kl_shapes: list[tuple[int, int, int]], js_shapes: l
 
 
 def print_header(repeat: int) -> None:
-    torch_info = f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "torch not importable"
-    print(f"divergences {dv.__version__}, numpy {np.__version__}, scipy {scipy.__version__}, {torch_info}")
+    print(versions(torch))
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs "
           f"(dv: {os.cpu_count()} threads, SciPy: 1); best of {repeat} after a warm-up "
           f"(calls over {SLOW_S:g} s: best of the warm-up and 1 run); seed {SEED}")
