@@ -9,7 +9,14 @@ or Dask arrays, batched along any axis.
 1.927 bits
 """
 
-from ._exceptions import BackendMismatchError, DivergenceError, InvalidInputError
+from . import distributions, markov
+from ._exceptions import (
+    AmbiguousRegistrationError,
+    BackendMismatchError,
+    DivergenceError,
+    InvalidInputError,
+    NotRegisteredError,
+)
 from ._metadata import DIVERGENCES
 from .discrete import (
     bhattacharyya,
@@ -25,12 +32,18 @@ from .discrete import (
     renyi,
     total_variation,
 )
+from .distributions import *  # noqa: F403 - the families, Distribution and the registry functions
+from .distributions import __all__ as _distribution_names
 from .pairwise import Neighbours, nearest, pairwise
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DIVERGENCES",
+    "AmbiguousRegistrationError",
+    "NotRegisteredError",
+    "distributions",
+    "markov",
     "BackendMismatchError",
     "DivergenceError",
     "InvalidInputError",
@@ -50,4 +63,5 @@ __all__ = [
     "psi",
     "renyi",
     "total_variation",
+    *[name for name in _distribution_names if name not in ("REGISTRIES", "as_distribution", "is_distribution")],
 ]

@@ -12,6 +12,7 @@ import numpy as np
 from . import _dask, _numpy_engine
 from ._array_api import as_float_array, is_lazy, is_numpy, namespace
 from ._dask import is_dask
+from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES
 from ._validation import (
     check_axis,
@@ -21,6 +22,8 @@ from ._validation import (
     sum_tolerance,
     valid_mask,
 )
+from .distributions._dispatch import divergence
+from .distributions._scipy import is_distribution
 
 Array = Any
 
@@ -47,9 +50,47 @@ def evaluate(
     normalize: bool,
     smoothing: float | None,
     validate: bool,
+    return_error: bool = False,
+    method: str = "auto",
+    n_samples: int = 100_000,
+    random_state: Any = None,
     **params: Any,
 ) -> Any:
-    """Validate ``dists`` (name -> distribution) and compute divergence ``name`` over ``axis``."""
+    """Validate ``dists`` (name -> distribution) and compute divergence ``name`` over ``axis``.
+
+    Distribution objects go to ``distributions._dispatch``; ``return_error`` on arrays adds
+    zeros (the array formulas are exact up to rounding).
+    """
+    if any(is_distribution(d) for d in dists.values()):
+        if axis != -1 or keepdims or normalize or smoothing is not None:
+            raise InvalidInputError(
+                "axis, keepdims, normalize and smoothing apply to probability vectors, not to distribution objects"
+            )
+        return divergence(name, *dists.values(), base=base, return_error=return_error, method=method,
+                          n_samples=n_samples, random_state=random_state, **params)
+    if method != "auto":
+        raise InvalidInputError(f"method={method!r} applies to distribution objects; arrays have one method")
+    values = _evaluate_arrays(name, dists, axis=axis, keepdims=keepdims, base=base, normalize=normalize,
+                              smoothing=smoothing, validate=validate, **params)
+    if not return_error:
+        return values
+    if isinstance(values, np.generic):
+        return values, values.dtype.type(0)
+    return values, namespace(values).zeros_like(values)
+
+
+def _evaluate_arrays(
+    name: str,
+    dists: dict[str, object],
+    *,
+    axis: int | None,
+    keepdims: bool,
+    base: float | None,
+    normalize: bool,
+    smoothing: float | None,
+    validate: bool,
+    **params: Any,
+) -> Any:
     info = DIVERGENCES[name]
     names = list(dists)
     if is_dask(*dists.values()):  # before namespace(): Dask mixed with NumPy is allowed

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["BackendMismatchError", "DivergenceError", "InvalidInputError"]
+__all__ = [
+    "AmbiguousRegistrationError",
+    "BackendMismatchError",
+    "DivergenceError",
+    "InvalidInputError",
+    "NotRegisteredError",
+]
 
 
 class DivergenceError(Exception):
@@ -15,3 +21,11 @@ class InvalidInputError(DivergenceError, ValueError):
 
 class BackendMismatchError(DivergenceError, TypeError):
     """Arrays from different array libraries (e.g. NumPy and torch) were mixed."""
+
+
+class NotRegisteredError(DivergenceError, NotImplementedError):
+    """No closed form and no numerical route for a pair of distribution types."""
+
+
+class AmbiguousRegistrationError(DivergenceError, LookupError):
+    """Two registered closed forms match a pair of types equally well; register the pair itself."""

@@ -89,3 +89,64 @@ def sqrt_with_zero_gradient(x: Array, xp: Any) -> Array:
     """``sqrt(x)`` for ``x >= 0`` whose gradient at 0 is 0 (a subgradient), never NaN."""
     pos = x > 0
     return where0(pos, xp.sqrt(substitute(pos, x, 1.0, xp)), xp)
+
+
+def _special_module(xp: Any) -> Any:
+    """``scipy.special`` or its counterpart in the library of ``xp`` (imported on first use)."""
+    import array_api_compat
+
+    if array_api_compat.is_torch_namespace(xp):
+        import torch
+
+        return torch.special
+    if array_api_compat.is_jax_namespace(xp):
+        import jax.scipy.special
+
+        return jax.scipy.special
+    if array_api_compat.is_cupy_namespace(xp):
+        import cupyx.scipy.special
+
+        return cupyx.scipy.special
+    import scipy.special
+
+    return scipy.special
+
+
+def gammaln(x: Array, xp: Any) -> Array:
+    """``log |Gamma(x)|``."""
+    return _special_module(xp).gammaln(x)
+
+
+def digamma(x: Array, xp: Any) -> Array:
+    """``psi(x) = d/dx log Gamma(x)``."""
+    return _special_module(xp).digamma(x)
+
+
+def i0e(x: Array, xp: Any) -> Array:
+    """Exponentially scaled modified Bessel function ``exp(-|x|) I_0(x)``."""
+    return _special_module(xp).i0e(x)
+
+
+def i1e(x: Array, xp: Any) -> Array:
+    """Exponentially scaled modified Bessel function ``exp(-|x|) I_1(x)``."""
+    return _special_module(xp).i1e(x)
+
+
+def ndtr(x: Array, xp: Any) -> Array:
+    """The standard normal distribution function ``Phi(x)``."""
+    return _special_module(xp).ndtr(x)
+
+
+def log_ndtr(x: Array, xp: Any) -> Array:
+    """``log Phi(x)``, accurate far in the lower tail."""
+    return _special_module(xp).log_ndtr(x)
+
+
+def erfc(x: Array, xp: Any) -> Array:
+    """The complementary error function."""
+    return _special_module(xp).erfc(x)
+
+
+def betaln(a: Array, b: Array, xp: Any) -> Array:
+    """``log B(a, b)``."""
+    return gammaln(a, xp) + gammaln(b, xp) - gammaln(a + b, xp)

@@ -55,6 +55,18 @@ _NORM = """normalize : bool, default False
         results on invalid input are then undefined. JAX tracers (under ``jit``) cannot be
         read for checks: an invalid distribution gives NaN there instead. Dask arrays are
         checked block by block when computed, and raise then."""
+_DIST = """return_error : bool, default False
+        Return ``(value, error)``: an estimate of the absolute error (0 for arrays and closed
+        forms, the quadrature or summation error estimate, or the Monte Carlo standard error).
+    method : str, default "auto"
+        For distribution objects (``dv.Normal(...)``, ``scipy.stats.norm(...)``; see
+        :mod:`divergences.distributions`): ``"auto"`` uses a registered closed form and
+        otherwise a numerical route; ``"closed_form"``, ``"numerical"``, ``"quadrature"``,
+        ``"summation"`` or ``"monte_carlo"`` force one.
+    n_samples : int, default 100000
+        Draws for the Monte Carlo route.
+    random_state : int, numpy.random.Generator or None
+        Seed of the Monte Carlo route."""
 _RETURNS = """Returns
     -------
     array or NumPy scalar
@@ -70,7 +82,7 @@ _RAISES = """Raises
 
 def _doc(func: F) -> F:
     func.__doc__ = (func.__doc__ or "").format(
-        pq=_PQ, axis=_AXIS, base=_BASE, norm=_NORM, returns=_RETURNS, raises=_RAISES
+        pq=_PQ, axis=_AXIS, base=_BASE, norm=_NORM, dist=_DIST, returns=_RETURNS, raises=_RAISES
     )
     return func
 
@@ -79,6 +91,7 @@ def _doc(func: F) -> F:
 def kl(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Kullback-Leibler divergence (relative entropy) :math:`\sum_i p_i \log(p_i/q_i)`.
 
@@ -93,6 +106,7 @@ def kl(
     {axis}
     {base}
     {norm}
+    {dist}
 
     {returns}
 
@@ -110,13 +124,15 @@ def kl(
     1.927 bits, 1.336 nats
     """
     return evaluate("kl", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
 def cross_entropy(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Cross-entropy :math:`-\sum_i p_i \log q_i = H(p) + KL(p \| q)`.
 
@@ -126,6 +142,7 @@ def cross_entropy(
     {axis}
     {base}
     {norm}
+    {dist}
 
     {returns}
 
@@ -142,7 +159,8 @@ def cross_entropy(
     3.321928094887362
     """
     return evaluate("cross_entropy", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
@@ -181,6 +199,7 @@ def entropy(
 def js(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Jensen-Shannon divergence :math:`\tfrac12 KL(p\|m) + \tfrac12 KL(q\|m)`, :math:`m = (p+q)/2`.
 
@@ -195,6 +214,7 @@ def js(
     {axis}
     {base}
     {norm}
+    {dist}
 
     {returns}
 
@@ -211,13 +231,15 @@ def js(
     0.42
     """
     return evaluate("js", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
 def js_distance(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Jensen-Shannon distance :math:`\sqrt{{JS(p, q)}}`, a metric.
 
@@ -230,6 +252,7 @@ def js_distance(
     {axis}
     {base}
     {norm}
+    {dist}
 
     {returns}
 
@@ -246,13 +269,15 @@ def js_distance(
     0.648
     """
     return evaluate("js_distance", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
 def hellinger(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Hellinger distance :math:`\sqrt{{1 - \sum_i \sqrt{{p_i q_i}}}}`, a metric in [0, 1].
 
@@ -266,6 +291,7 @@ def hellinger(
     {pq}
     {axis}
     {norm}
+    {dist}
 
     {returns}
 
@@ -282,13 +308,15 @@ def hellinger(
     0.259893
     """
     return evaluate("hellinger", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
 def total_variation(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Total variation distance :math:`\tfrac12 \sum_i |p_i - q_i|`, a metric in [0, 1].
 
@@ -297,6 +325,7 @@ def total_variation(
     {pq}
     {axis}
     {norm}
+    {dist}
 
     {returns}
 
@@ -309,13 +338,15 @@ def total_variation(
     0.3
     """
     return evaluate("total_variation", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
 def bhattacharyya(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Bhattacharyya distance :math:`-\log \sum_i \sqrt{{p_i q_i}}`; ``+inf`` for disjoint supports.
 
@@ -328,6 +359,7 @@ def bhattacharyya(
     {axis}
     {base}
     {norm}
+    {dist}
 
     {returns}
 
@@ -340,7 +372,8 @@ def bhattacharyya(
     0.069934
     """
     return evaluate("bhattacharyya", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
@@ -348,6 +381,7 @@ def renyi(
     p: Array, q: Array, alpha: float, *, axis: int | None = -1, keepdims: bool = False,
     base: float | None = None, normalize: bool = False, smoothing: float | None = None,
     validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Renyi divergence of order ``alpha``: :math:`\frac{{1}}{{\alpha-1}} \log \sum_i p_i^\alpha q_i^{{1-\alpha}}`.
 
@@ -366,6 +400,7 @@ def renyi(
     {axis}
     {base}
     {norm}
+    {dist}
 
     {returns}
 
@@ -379,6 +414,7 @@ def renyi(
     """
     return evaluate("renyi", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
                     normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state,
                     **kernel_params("renyi", {"alpha": alpha}))
 
 
@@ -386,6 +422,7 @@ def renyi(
 def chi2(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Pearson chi-square divergence :math:`\sum_i (p_i - q_i)^2 / q_i`; ``+inf`` if ``p > 0 = q``.
 
@@ -394,6 +431,7 @@ def chi2(
     {pq}
     {axis}
     {norm}
+    {dist}
 
     {returns}
 
@@ -406,13 +444,15 @@ def chi2(
     0.333333
     """
     return evaluate("chi2", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=None,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 @_doc
 def psi(
     p: Array, q: Array, *, axis: int | None = -1, keepdims: bool = False, base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    return_error: bool = False, method: str = "auto", n_samples: int = 100_000, random_state: Any = None,
 ) -> Array:
     r"""Population stability index :math:`\sum_i (p_i - q_i) \log(p_i / q_i) = KL(p\|q) + KL(q\|p)`.
 
@@ -425,6 +465,7 @@ def psi(
     {axis}
     {base}
     {norm}
+    {dist}
 
     {returns}
 
@@ -437,7 +478,8 @@ def psi(
     0.274653
     """
     return evaluate("psi", {"p": p, "q": q}, axis=axis, keepdims=keepdims, base=base,
-                    normalize=normalize, smoothing=smoothing, validate=validate)
+                    normalize=normalize, smoothing=smoothing, validate=validate,
+                    return_error=return_error, method=method, n_samples=n_samples, random_state=random_state)
 
 
 def _at(f: Callable[[Any], Any], t: float) -> float:

@@ -1,0 +1,185 @@
+"""The parameter containers' base class: parameters as arrays of one library, checked once.
+
+A distribution here is nothing but its parameters: a frozen dataclass whose fields are arrays
+(NumPy, torch, JAX, ...) with batch dimensions. Closed forms read the fields directly, so they
+broadcast over the batch and carry gradients. Numerical routes (quadrature, summation, Monte
+Carlo) go through :meth:`Distribution.to_scipy`, one batch element at a time, on NumPy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._array_api import as_float_array, is_lazy, namespace, to_numpy
+from .._exceptions import InvalidInputError
+from .._validation import sum_tolerance
+
+__all__ = ["Distribution", "param"]
+
+Array = Any
+
+# What each constraint accepts, as (test on a NumPy copy, phrase for the error message).
+_CONSTRAINTS: dict[str, tuple[Any, str]] = {
+    "real": (np.isfinite, "finite"),
+    "positive": (lambda v: np.isfinite(v) & (v > 0), "positive and finite"),
+    "nonnegative": (lambda v: np.isfinite(v) & (v >= 0), "finite and >= 0"),
+    "probability": (lambda v: (v >= 0) & (v <= 1), "in [0, 1]"),
+    "open_probability": (lambda v: (v > 0) & (v < 1), "in the open interval (0, 1)"),
+    "count": (lambda v: np.isfinite(v) & (v >= 0) & (v == np.round(v)), "a whole number >= 0"),
+}
+
+
+def param(
+    constraint: str, *, default: object = dataclasses.MISSING, event_ndim: int = 0
+) -> Any:
+    """Declare a parameter field: its constraint, default and number of event dimensions."""
+    if constraint not in _CONSTRAINTS and constraint not in ("simplex", "positive_definite", "any"):
+        raise ValueError(f"unknown constraint {constraint!r}")
+    metadata = {"constraint": constraint, "event_ndim": event_ndim}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def _where(values: np.ndarray, ok: np.ndarray) -> str:
+    """The first failing value, with its index when the parameter is batched."""
+    bad = np.argwhere(~ok)[0] if values.ndim else ()
+    value = values[tuple(bad)]
+    at = f" at index {[int(i) for i in bad]}" if values.ndim else ""
+    return f"{value!r}{at}" if not isinstance(value, np.floating) else f"{float(value):.6g}{at}"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Distribution:
+    """Base class of the distribution objects ``dv.kl`` and friends accept.
+
+    Subclasses are frozen dataclasses whose fields are declared with :func:`param`. On
+    construction every parameter becomes an array of one library and one floating dtype
+    (Python numbers follow the arrays given; NumPy float64 when none is), and the
+    constraints are checked when the values can be read (not under ``jax.jit``).
+    """
+
+    #: True for distributions on integers (numerical routes sum instead of integrate).
+    discrete: ClassVar[bool] = False
+    #: Number of dimensions of one outcome: 0 for scalars, 1 for vectors.
+    event_ndim: ClassVar[int] = 0
+
+    def __post_init__(self) -> None:
+        specs = [(f.name, f.metadata) for f in dataclasses.fields(self)]
+        given = {name: getattr(self, name) for name, _ in specs}
+        xp = namespace(*given.values())
+        label = type(self).__name__
+        arrays = {name: as_float_array(v, f"{label} {name}", xp) for name, v in given.items()}
+        # Python numbers take the dtype of the arrays given, so float32 stays float32.
+        typed = [arrays[n] for n, v in given.items() if hasattr(v, "dtype") and not isinstance(v, np.generic)]
+        dtype = xp.result_type(*typed) if typed else next(iter(arrays.values())).dtype
+        batch_shapes = []
+        for name, meta in specs:
+            a = arrays[name]
+            if a.dtype != dtype:
+                a = xp.astype(a, dtype)
+            nd = meta["event_ndim"]
+            if a.ndim < nd:
+                raise InvalidInputError(f"{label} {name} needs at least {nd} dimension(s), got shape {tuple(a.shape)}")
+            batch_shapes.append(tuple(a.shape[: a.ndim - nd]))
+            object.__setattr__(self, name, a)
+        try:
+            batch = tuple(np.broadcast_shapes(*batch_shapes))
+        except ValueError:
+            shapes = ", ".join(f"{n} {tuple(getattr(self, n).shape)}" for n, _ in specs)
+            raise InvalidInputError(f"{label} parameters do not broadcast: {shapes}") from None
+        object.__setattr__(self, "_xp", xp)
+        object.__setattr__(self, "_batch_shape", batch)
+        if not any(is_lazy(getattr(self, n)) for n, _ in specs):
+            for name, meta in specs:
+                self._check_constraint(name, meta["constraint"])
+            self._check()
+
+    def _check_constraint(self, name: str, constraint: str) -> None:
+        values = to_numpy(getattr(self, name)).astype(np.float64)
+        label = f"{type(self).__name__} {name}"
+        if constraint in _CONSTRAINTS:
+            test, phrase = _CONSTRAINTS[constraint]
+            ok = np.asarray(test(values))
+            if not ok.all():
+                raise InvalidInputError(f"{label} must be {phrase}, got {_where(values, ok)}")
+        elif constraint == "simplex":
+            if not (np.isfinite(values).all() and (values >= 0).all()):
+                raise InvalidInputError(f"{label} must be finite and >= 0")
+            sums = values.sum(axis=-1)
+            tol = sum_tolerance(getattr(self, name).dtype, self.xp)
+            if (np.abs(sums - 1) > tol).any():
+                raise InvalidInputError(f"{label} must sum to 1 along its last axis, got {float(sums.flat[np.argmax(np.abs(sums - 1))]):.10g}")
+        elif constraint == "positive_definite":
+            if values.shape[-1] != values.shape[-2] or not np.isfinite(values).all():
+                raise InvalidInputError(f"{label} must be a finite square matrix, got shape {values.shape}")
+            if not np.allclose(values, np.swapaxes(values, -1, -2), rtol=1e-10, atol=0):
+                raise InvalidInputError(f"{label} must be symmetric")
+            try:
+                np.linalg.cholesky(values)
+            except np.linalg.LinAlgError:
+                raise InvalidInputError(f"{label} must be positive definite (its Cholesky factorisation failed)") from None
+
+    def _check(self) -> None:
+        """Checks that involve several parameters (e.g. ``low < high``); none by default."""
+
+    # -- array facts -------------------------------------------------------------------
+    @property
+    def xp(self) -> Any:
+        """The array namespace of the parameters."""
+        return self._xp  # type: ignore[attr-defined]
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """The broadcast shape of the parameters without their event dimensions."""
+        return self._batch_shape  # type: ignore[attr-defined]
+
+    @property
+    def dtype(self) -> Any:
+        return getattr(self, dataclasses.fields(self)[0].name).dtype
+
+    def params(self) -> dict[str, Array]:
+        """The parameters by name."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def broadcast_to(self, batch_shape: tuple[int, ...]) -> Distribution:
+        """The same distribution with every parameter broadcast to ``batch_shape``."""
+        xp, new = self.xp, {}
+        for f in dataclasses.fields(self):
+            a = getattr(self, f.name)
+            event = tuple(a.shape[a.ndim - f.metadata["event_ndim"] :])
+            new[f.name] = xp.broadcast_to(a, tuple(batch_shape) + event)
+        return type(self)(**new)
+
+    def numpy_items(self) -> list[Distribution]:
+        """One unbatched NumPy copy per batch element, in C order (for numerical routes)."""
+        full = self.broadcast_to(self.batch_shape)
+        arrays = {f.name: to_numpy(getattr(full, f.name)).astype(np.float64) for f in dataclasses.fields(self)}
+        out = []
+        for index in np.ndindex(*self.batch_shape):
+            out.append(type(self)(**{n: a[index] for n, a in arrays.items()}))
+        return out
+
+    # -- numerical routes --------------------------------------------------------------
+    def to_scipy(self) -> Any:
+        """The equivalent frozen SciPy distribution (unbatched NumPy parameters only)."""
+        if self.batch_shape:
+            raise InvalidInputError(
+                f"{type(self).__name__} has batch shape {self.batch_shape}; to_scipy needs a single distribution"
+            )
+        return self._scipy(**{n: to_numpy(v).astype(np.float64) for n, v in self.params().items()})
+
+    def _scipy(self, **params: np.ndarray) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no SciPy equivalent")
+
+    def log_prob(self, x: Array) -> np.ndarray:
+        """Log density (or log mass) at ``x`` (NumPy, unbatched distributions)."""
+        d = self.to_scipy()
+        if self.discrete:
+            return np.asarray(d.logpmf(x))
+        return np.asarray(d.logpdf(x))
+
+    def sample(self, n: int, random_state: Any = None) -> np.ndarray:
+        """``n`` independent draws as a NumPy array of shape ``(n,) + event_shape``."""
+        return np.asarray(self.to_scipy().rvs(size=n, random_state=random_state))

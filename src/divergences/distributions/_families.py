@@ -1,0 +1,516 @@
+"""The distribution families: parameter containers and their SciPy equivalents.
+
+Each class is a frozen dataclass of parameter arrays (see ``_base``). Parameter names follow
+the textbook (and mostly ``torch.distributions``); the docstring of each class states the
+density so that nobody has to guess a parametrisation (``rate`` is an inverse scale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import InvalidInputError
+from ._base import Distribution, param
+
+__all__ = [
+    "Bernoulli",
+    "Beta",
+    "Binomial",
+    "Categorical",
+    "Cauchy",
+    "Chi",
+    "Chi2",
+    "ContinuousBernoulli",
+    "DiagonalNormal",
+    "Dirichlet",
+    "Exponential",
+    "Gamma",
+    "Geometric",
+    "Gumbel",
+    "HalfNormal",
+    "Laplace",
+    "LogNormal",
+    "Logistic",
+    "LowRankMultivariateNormal",
+    "Moyal",
+    "MultivariateGaussian",
+    "MultivariateNormal",
+    "Normal",
+    "Pareto",
+    "Poisson",
+    "StudentT",
+    "Uniform",
+    "VonMises",
+    "Weibull",
+]
+
+Array = Any
+
+
+def _stats() -> Any:
+    import scipy.stats
+
+    return scipy.stats
+
+
+# --------------------------------------------------------------------------------------
+# Continuous, on the real line or a part of it
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Normal(Distribution):
+    """Normal (Gaussian) distribution with mean ``loc`` and standard deviation ``scale``.
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> float(dv.kl(dv.Normal(0.0, 1.0), dv.Normal(1.0, 1.0)))
+    0.5
+    """
+
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, scale: Any) -> Any:
+        return _stats().norm(loc, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class HalfNormal(Distribution):
+    """|X| for X ~ Normal(0, ``scale``): density ``2 phi(x / scale) / scale`` on ``x >= 0``."""
+
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, scale: Any) -> Any:
+        return _stats().halfnorm(scale=scale)
+
+
+@dataclass(frozen=True, eq=False)
+class LogNormal(Distribution):
+    """exp(X) for X ~ Normal(``loc``, ``scale``) (the parameters are those of log X)."""
+
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, scale: Any) -> Any:
+        return _stats().lognorm(s=scale, scale=np.exp(loc))
+
+
+@dataclass(frozen=True, eq=False)
+class Laplace(Distribution):
+    """Laplace distribution: density ``exp(-|x - loc| / scale) / (2 scale)``."""
+
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, scale: Any) -> Any:
+        return _stats().laplace(loc, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Cauchy(Distribution):
+    """Cauchy distribution with median ``loc`` and half width at half maximum ``scale``."""
+
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, scale: Any) -> Any:
+        return _stats().cauchy(loc, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Gumbel(Distribution):
+    """Gumbel (maximum) distribution: distribution function ``exp(-exp(-(x - loc) / scale))``."""
+
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, scale: Any) -> Any:
+        return _stats().gumbel_r(loc, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Logistic(Distribution):
+    """Logistic distribution: distribution function ``1 / (1 + exp(-(x - loc) / scale))``."""
+
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, scale: Any) -> Any:
+        return _stats().logistic(loc, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class StudentT(Distribution):
+    """Student's t distribution with ``df`` degrees of freedom, shifted and scaled."""
+
+    df: Array = param("positive")
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, df: Any, loc: Any, scale: Any) -> Any:
+        return _stats().t(df, loc, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Moyal(Distribution):
+    """Moyal distribution: density ``exp(-(z + exp(-z)) / 2) / (scale sqrt(2 pi))``, ``z = (x - loc) / scale``."""
+
+    loc: Array = param("real", default=0.0)
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, scale: Any) -> Any:
+        return _stats().moyal(loc, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Exponential(Distribution):
+    """Exponential distribution: density ``rate exp(-rate x)`` on ``x >= 0``."""
+
+    rate: Array = param("positive", default=1.0)
+
+    def _scipy(self, rate: Any) -> Any:
+        return _stats().expon(scale=1.0 / rate)
+
+
+@dataclass(frozen=True, eq=False)
+class Gamma(Distribution):
+    """Gamma distribution: density ``rate^shape x^(shape-1) exp(-rate x) / Gamma(shape)``."""
+
+    shape: Array = param("positive")
+    rate: Array = param("positive", default=1.0)
+
+    def _scipy(self, shape: Any, rate: Any) -> Any:
+        return _stats().gamma(shape, scale=1.0 / rate)
+
+
+@dataclass(frozen=True, eq=False)
+class Chi2(Distribution):
+    """Chi-square distribution with ``df`` degrees of freedom (a Gamma(df/2, rate 1/2))."""
+
+    df: Array = param("positive")
+
+    def _scipy(self, df: Any) -> Any:
+        return _stats().chi2(df)
+
+
+@dataclass(frozen=True, eq=False)
+class Chi(Distribution):
+    """Chi distribution: the square root of a Chi2(``df``) variable."""
+
+    df: Array = param("positive")
+
+    def _scipy(self, df: Any) -> Any:
+        return _stats().chi(df)
+
+
+@dataclass(frozen=True, eq=False)
+class Weibull(Distribution):
+    """Weibull distribution: distribution function ``1 - exp(-(x / scale)^shape)`` on ``x >= 0``."""
+
+    shape: Array = param("positive")
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, shape: Any, scale: Any) -> Any:
+        return _stats().weibull_min(shape, scale=scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Pareto(Distribution):
+    """Pareto distribution: density ``alpha scale^alpha / x^(alpha+1)`` on ``x >= scale``."""
+
+    scale: Array = param("positive")
+    alpha: Array = param("positive")
+
+    def _scipy(self, scale: Any, alpha: Any) -> Any:
+        return _stats().pareto(alpha, scale=scale)
+
+
+@dataclass(frozen=True, eq=False)
+class Beta(Distribution):
+    """Beta distribution: density ``x^(a-1) (1-x)^(b-1) / B(a, b)`` on ``[0, 1]``."""
+
+    a: Array = param("positive")
+    b: Array = param("positive")
+
+    def _scipy(self, a: Any, b: Any) -> Any:
+        return _stats().beta(a, b)
+
+
+@dataclass(frozen=True, eq=False)
+class Uniform(Distribution):
+    """Continuous uniform distribution on ``[low, high]``."""
+
+    low: Array = param("real", default=0.0)
+    high: Array = param("real", default=1.0)
+
+    def _check(self) -> None:
+        from .._array_api import to_numpy
+
+        if np.any(to_numpy(self.low) >= to_numpy(self.high)):
+            raise InvalidInputError("Uniform low must be below high")
+
+    def _scipy(self, low: Any, high: Any) -> Any:
+        return _stats().uniform(low, high - low)
+
+
+@dataclass(frozen=True, eq=False)
+class VonMises(Distribution):
+    """Von Mises distribution on the circle: density ``exp(k cos(x - loc)) / (2 pi I0(k))``, ``k = concentration``."""
+
+    loc: Array = param("real", default=0.0)
+    concentration: Array = param("positive", default=1.0)
+
+    def _scipy(self, loc: Any, concentration: Any) -> Any:
+        return _stats().vonmises(concentration, loc=loc)
+
+
+def _continuous_bernoulli() -> Any:
+    """SciPy has no continuous Bernoulli; a small ``rv_continuous`` subclass supplies it."""
+    stats = _stats()
+
+    class _CB(stats.rv_continuous):  # type: ignore[misc, name-defined]
+        def _logpdf(self, x: Any, lam: Any) -> Any:
+            return np.log(lam) * x + np.log1p(-lam) * (1 - x) + _cb_log_norm(lam)
+
+        def _pdf(self, x: Any, lam: Any) -> Any:
+            return np.exp(self._logpdf(x, lam))
+
+        def _argcheck(self, lam: Any) -> Any:
+            return (lam > 0) & (lam < 1)
+
+    return _CB(a=0.0, b=1.0, name="continuous_bernoulli")
+
+
+def _cb_log_norm(lam: Any) -> Any:
+    """log C(lam) of the continuous Bernoulli, C = 2 atanh(1 - 2 lam) / (1 - 2 lam) (2 at lam = 1/2)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    u = 1 - 2 * lam
+    near = np.abs(u) < 1e-4
+    safe = np.where(near, 0.5, u)
+    exact = np.log(2 * np.arctanh(safe) / safe)
+    return np.where(near, np.log(2.0) + u**2 / 3, exact)
+
+
+@dataclass(frozen=True, eq=False)
+class ContinuousBernoulli(Distribution):
+    """Continuous Bernoulli (Loaiza-Ganem & Cunningham 2019): density ``C(p) p^x (1-p)^(1-x)`` on ``[0, 1]``."""
+
+    probs: Array = param("open_probability")
+
+    def _scipy(self, probs: Any) -> Any:
+        return _continuous_bernoulli()(probs)
+
+
+# --------------------------------------------------------------------------------------
+# Discrete
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Bernoulli(Distribution):
+    """Bernoulli distribution: 1 with probability ``probs``, else 0."""
+
+    discrete = True
+    probs: Array = param("probability")
+
+    def _scipy(self, probs: Any) -> Any:
+        return _stats().bernoulli(probs)
+
+
+@dataclass(frozen=True, eq=False)
+class Binomial(Distribution):
+    """Number of successes in ``total_count`` independent trials of probability ``probs``."""
+
+    discrete = True
+    total_count: Array = param("count")
+    probs: Array = param("probability")
+
+    def _scipy(self, total_count: Any, probs: Any) -> Any:
+        return _stats().binom(total_count, probs)
+
+
+@dataclass(frozen=True, eq=False)
+class Geometric(Distribution):
+    """Number of failures before the first success (support 0, 1, 2, ...), success probability ``probs``.
+
+    SciPy's ``geom`` counts trials instead (support 1, 2, ...): ``geom(p, loc=-1)`` is this one.
+    """
+
+    discrete = True
+    probs: Array = param("probability")
+
+    def _check(self) -> None:
+        from .._array_api import to_numpy
+
+        if np.any(to_numpy(self.probs) <= 0):
+            raise InvalidInputError("Geometric probs must be > 0")
+
+    def _scipy(self, probs: Any) -> Any:
+        return _stats().geom(probs, loc=-1)
+
+
+@dataclass(frozen=True, eq=False)
+class Poisson(Distribution):
+    """Poisson distribution with mean ``rate``."""
+
+    discrete = True
+    rate: Array = param("positive")
+
+    def _scipy(self, rate: Any) -> Any:
+        return _stats().poisson(rate)
+
+
+@dataclass(frozen=True, eq=False)
+class Categorical(Distribution):
+    """Distribution on ``0, ..., K-1`` given by the probability vector ``probs`` (last axis)."""
+
+    discrete = True
+    probs: Array = param("simplex", event_ndim=1)
+
+    def _scipy(self, probs: Any) -> Any:
+        return _stats().rv_discrete(values=(np.arange(probs.shape[-1]), probs))
+
+
+# --------------------------------------------------------------------------------------
+# Multivariate
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class MultivariateGaussian(Distribution):
+    """Base of the multivariate normal parametrisations; closed forms are registered on it.
+
+    Subclasses provide ``mean`` and :meth:`covariance` (and may override :meth:`scale_tril`).
+    """
+
+    event_ndim = 1
+
+    def covariance(self) -> Array:
+        raise NotImplementedError
+
+    def scale_tril(self) -> Array:
+        """The lower Cholesky factor of the covariance."""
+        return self.xp.linalg.cholesky(self.covariance())
+
+    @property
+    def dim(self) -> int:
+        return int(self.mean.shape[-1])  # type: ignore[attr-defined]
+
+    def _check_vector(self, name: str) -> None:
+        shape = tuple(getattr(self, name).shape)
+        if shape[-1:] != (self.dim,):
+            raise InvalidInputError(
+                f"{type(self).__name__} {name} has shape {shape}; its last axis must match mean's {self.dim}"
+            )
+
+    def _scipy(self, **params: Any) -> Any:
+        return _stats().multivariate_normal(params["mean"], self._numpy_cov(**params))
+
+    def _numpy_cov(self, **params: Any) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class MultivariateNormal(MultivariateGaussian):
+    """Multivariate normal with mean vector ``mean`` and covariance matrix ``cov``.
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> p = dv.MultivariateNormal([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]])
+    >>> q = dv.MultivariateNormal([1.0, 0.0], [[1.0, 0.0], [0.0, 1.0]])
+    >>> float(dv.kl(p, q))
+    0.5
+    """
+
+    mean: Array = param("real", event_ndim=1)
+    cov: Array = param("positive_definite", event_ndim=2)
+
+    def _check(self) -> None:
+        d = self.dim
+        if tuple(self.cov.shape[-2:]) != (d, d):
+            raise InvalidInputError(f"MultivariateNormal cov has shape {tuple(self.cov.shape)}; expected (..., {d}, {d})")
+
+    def covariance(self) -> Array:
+        return self.cov
+
+    def _numpy_cov(self, **params: Any) -> Any:
+        return params["cov"]
+
+
+@dataclass(frozen=True, eq=False)
+class DiagonalNormal(MultivariateGaussian):
+    """Independent normals: mean vector ``mean`` and a vector of standard deviations ``scale``."""
+
+    mean: Array = param("real", event_ndim=1)
+    scale: Array = param("positive", event_ndim=1)
+
+    def _check(self) -> None:
+        self._check_vector("scale")
+
+    def covariance(self) -> Array:
+        xp = self.xp
+        var = self.scale**2
+        eye = xp.eye(self.dim, dtype=var.dtype)
+        return var[..., None] * eye
+
+    def scale_tril(self) -> Array:
+        xp = self.xp
+        return self.scale[..., None] * xp.eye(self.dim, dtype=self.scale.dtype)
+
+    def _numpy_cov(self, **params: Any) -> Any:
+        return np.diag(params["scale"] ** 2)
+
+
+@dataclass(frozen=True, eq=False)
+class LowRankMultivariateNormal(MultivariateGaussian):
+    """Multivariate normal with covariance ``cov_factor @ cov_factor.T + diag(cov_diag)``.
+
+    ``cov_factor`` has shape ``(..., d, r)`` with a small rank ``r``; ``cov_diag`` ``(..., d)`` > 0.
+    """
+
+    mean: Array = param("real", event_ndim=1)
+    cov_factor: Array = param("real", event_ndim=2)
+    cov_diag: Array = param("positive", event_ndim=1)
+
+    def _check(self) -> None:
+        self._check_vector("cov_diag")
+        if int(self.cov_factor.shape[-2]) != self.dim:
+            raise InvalidInputError(
+                f"LowRankMultivariateNormal cov_factor has shape {tuple(self.cov_factor.shape)}; "
+                f"expected (..., {self.dim}, rank)"
+            )
+
+    def covariance(self) -> Array:
+        xp = self.xp
+        w = self.cov_factor
+        return w @ xp.matrix_transpose(w) + self.cov_diag[..., None] * xp.eye(self.dim, dtype=w.dtype)
+
+    def _numpy_cov(self, **params: Any) -> Any:
+        w = params["cov_factor"]
+        return w @ w.T + np.diag(params["cov_diag"])
+
+
+@dataclass(frozen=True, eq=False)
+class Dirichlet(Distribution):
+    """Dirichlet distribution on the probability simplex with concentrations ``alpha`` (last axis)."""
+
+    event_ndim = 1
+    alpha: Array = param("positive", event_ndim=1)
+
+    def _scipy(self, alpha: Any) -> Any:
+        return _stats().dirichlet(alpha)
+
+    def sample(self, n: int, random_state: Any = None) -> np.ndarray:
+        return np.asarray(self.to_scipy().rvs(size=n, random_state=random_state))
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        # SciPy's dirichlet.logpdf wants the points on the first axis.
+        x = np.asarray(x, dtype=np.float64)
+        return np.asarray(self.to_scipy().logpdf(np.moveaxis(x, -1, 0)))
+
