@@ -1,0 +1,3 @@
+"""Closed forms: filled in by its owner."""
+
+from __future__ import annotations
