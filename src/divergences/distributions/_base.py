@@ -64,6 +64,8 @@ class Distribution:
     discrete: ClassVar[bool] = False
     #: Number of dimensions of one outcome: 0 for scalars, 1 for vectors.
     event_ndim: ClassVar[int] = 0
+    #: True for distributions of an angle (periodic densities, integrated over one period).
+    circular: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         specs = [(f.name, f.metadata) for f in dataclasses.fields(self)]

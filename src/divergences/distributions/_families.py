@@ -262,6 +262,7 @@ class Uniform(Distribution):
 class VonMises(Distribution):
     """Von Mises distribution on the circle: density ``exp(k cos(x - loc)) / (2 pi I0(k))``, ``k = concentration``."""
 
+    circular = True
     loc: Array = param("real", default=0.0)
     concentration: Array = param("positive", default=1.0)
 

@@ -28,19 +28,27 @@ from ._base import Distribution
 __all__ = ["MEASURES", "numerical"]
 
 # Quantiles at which the integration range is split (both distributions' quantiles are used).
-_SPLIT = (1e-12, 1e-8, 1e-5, 1e-3, 0.01, 0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 0.99, 0.999,
-          1 - 1e-5, 1 - 1e-8, 1 - 1e-12)
+_SPLIT = (1e-5, 1e-3, 0.01, 0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 0.99, 0.999, 1 - 1e-5)
+# Beyond those, the tails are integrated a few decades of mass at a time (see _tail_points).
+_TAIL_DECADES = range(7, 301, 3)
 _TAIL = 1e-20
 _MAX_TERMS = 10_000_000
 EPS = float(np.finfo(np.float64).eps)
 
 
 def _xlogy_terms(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
-    """``p (log p - log q)`` with ``0 log 0 = 0`` and ``+inf`` where ``q = 0 < p``."""
-    p = np.exp(lp)
-    with np.errstate(invalid="ignore"):
-        out = p * (lp - lq)
-    out[p == 0] = 0.0
+    """``p (log p - log q)`` with ``0 log 0 = 0`` and ``+inf`` where ``q = 0 < p``.
+
+    Formed as ``exp(log p + log|log p - log q|)``: far in a tail ``p`` underflows long before
+    the product does, and a divergent tail (KL of a heavy tail against a light one) must stay
+    visible there.
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        d = lp - lq
+        out = np.sign(d) * np.exp(lp + np.log(np.abs(d)))
+    out[np.isneginf(lp)] = 0.0
+    out[d == 0] = 0.0
+    out[np.isfinite(lp) & np.isneginf(lq)] = np.inf
     return out
 
 
@@ -207,31 +215,104 @@ def _breakpoints(frozens: list[Any], lo: float, hi: float) -> list[float]:
     return sorted(points)
 
 
-def _quadrature(measure: Measure, p: Any, q: Any) -> tuple[float, float]:
+def _tail_points(frozens: list[Any], start: float, end: float, upper: bool) -> list[float]:
+    """Points from ``start`` towards ``end`` cutting off tail mass 1e-12, 1e-16, ..., 1e-300.
+
+    Integrating the tail piece by piece, a decade of mass at a time, shows whether the
+    contributions die out (a convergent integral) or not (a divergent one), which a single
+    piece to infinity cannot.
+    """
+    points = [start]
+    for j in _TAIL_DECADES:
+        with np.errstate(all="ignore"):
+            ends = [float(f.isf(10.0**-j) if upper else f.ppf(10.0**-j)) for f in frozens]
+        ends = [x for x in ends if math.isfinite(x)]
+        if not ends:
+            break
+        x = max(ends) if upper else min(ends)
+        if not ((points[-1] < x < end) if upper else (end < x < points[-1])):
+            if (x >= end) if upper else (x <= end):
+                break
+            continue
+        points.append(x)
+    points.append(end)
+    return points
+
+
+def _grows(tail: list[tuple[float, float]]) -> bool:
+    """Whether tail contributions stop shrinking for four decades of mass in a row.
+
+    A convergent integral's contributions must die out as the mass left in the tail falls by
+    1000 per piece; contributions that hold up (or grow) mean the integral diverges, as for
+    KL(Pareto(alpha <= 2) || Normal) or KL(Cauchy || Normal). SciPy's densities underflow to 0
+    far out, so what follows a growing run does not count as shrinking.
+    """
+    size = [abs(v) for v, _ in tail]
+    return any(
+        size[i] > 0 and all(size[j + 1] >= 0.95 * size[j] for j in range(i, i + 3))
+        for i in range(len(size) - 3)
+    )
+
+
+def _quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> tuple[float, float]:
     from scipy import integrate
 
-    (plo, phi), (qlo, qhi) = _support(p), _support(q)
+    p, q = p_dist.to_scipy(), q_dist.to_scipy()
+    if p_dist.circular or q_dist.circular:
+        if not (p_dist.circular and q_dist.circular):
+            raise InvalidInputError(
+                f"{type(p_dist).__name__} and {type(q_dist).__name__} mix a distribution on the circle "
+                "with one on the line: the divergence is not defined"
+            )
+        # One period, centred on p: the densities are periodic.
+        centre = float(p_dist.loc)  # type: ignore[attr-defined]
+        (plo, phi) = (qlo, qhi) = (centre - math.pi, centre + math.pi)
+    else:
+        (plo, phi), (qlo, qhi) = _support(p), _support(q)
     if measure.infinite_if_q_misses_p and (plo < qlo or phi > qhi):
         return math.inf, 0.0
     lo, hi = (min(plo, qlo), max(phi, qhi)) if measure.union else (plo, phi)
     frozens = [p, q] if measure.union else [p]
-    cuts = _breakpoints(frozens, lo, hi)
+    if p_dist.circular:
+        frozens = []  # a finite period: no quantile cuts needed
+    middle = _breakpoints(frozens, lo, hi)[1:-1] or [0.5 * (lo + hi) if math.isfinite(lo + hi) else 0.0]
 
     def integrand(x: float) -> float:
+        if not lo < x < hi:  # an end point reached by rounding: quad never asks for it otherwise
+            return 0.0
         lp, lq = np.atleast_1d(p.logpdf(x)), np.atleast_1d(q.logpdf(x))
         return float(measure.pointwise(lp, lq)[0])
 
-    total = error = 0.0
-    magnitude = 0.0
+    def piece(a: float, b: float) -> tuple[float, float]:
+        value, err = integrate.quad(integrand, a, b, epsabs=1e-15, epsrel=1e-12, limit=200)
+        return float(value), float(err)
+
+    total = error = magnitude = 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # quad's IntegrationWarning is folded into the error estimate
-        for a, b in zip(cuts[:-1], cuts[1:]):
-            value, err = integrate.quad(integrand, a, b, epsabs=1e-15, epsrel=1e-12, limit=200)
-            if not math.isfinite(value):
-                return (math.inf, 0.0) if value > 0 else (math.nan, math.inf)
-            total += value
-            error += err
-            magnitude += abs(value)
+        pieces = [piece(a, b) for a, b in zip(middle[:-1], middle[1:])]
+        for upper, end in ((True, hi), (False, lo)):
+            cuts = _tail_points(frozens, middle[-1] if upper else middle[0], end, upper)
+            tail: list[tuple[float, float]] = []
+            for a, b in zip(cuts[:-1], cuts[1:]):
+                tail.append(piece(a, b) if upper else piece(b, a))
+                last = [abs(v) for v, _ in tail[-3:]]
+                # Three pieces in a row negligible and shrinking: the rest is smaller still.
+                if len(last) == 3 and last[0] >= last[1] >= last[2] and last[0] <= 1e-17 * max(
+                    1e-300, abs(sum(v for v, _ in pieces + tail))
+                ):
+                    error += last[2]
+                    break
+            if measure.infinite_if_q_misses_p and _grows(tail):
+                return math.inf, 0.0
+            pieces += tail
+    for value, err in pieces:
+        if not math.isfinite(value):
+            # Only an unbounded integrand (log p/q, p/q) can fail to be finite: it diverges.
+            return math.inf, 0.0
+        total += value
+        error += err
+        magnitude += abs(value)
     error += 64 * EPS * magnitude  # rounding of the pieces and of their sum
     return measure.finish(total, error)
 
@@ -322,7 +403,7 @@ def numerical(
         if way == "monte_carlo":
             v, e = _monte_carlo(measure, pi, qi, n_samples, random_state)
         elif way == "quadrature":
-            v, e = _quadrature(measure, pi.to_scipy(), qi.to_scipy())
+            v, e = _quadrature(measure, pi, qi)
         else:
             v, e = _summation(measure, pi.to_scipy(), qi.to_scipy())
         values[i], errors[i] = v, e
