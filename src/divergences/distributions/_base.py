@@ -93,6 +93,8 @@ class Distribution:
             raise InvalidInputError(f"{label} parameters do not broadcast: {shapes}") from None
         object.__setattr__(self, "_xp", xp)
         object.__setattr__(self, "_batch_shape", batch)
+        # Given only Python numbers: may adopt the library of the distribution it meets.
+        object.__setattr__(self, "_neutral", not typed)
         if not any(is_lazy(getattr(self, n)) for n, _ in specs):
             for name, meta in specs:
                 self._check_constraint(name, meta["constraint"])
@@ -153,6 +155,18 @@ class Distribution:
             event = tuple(a.shape[a.ndim - f.metadata["event_ndim"] :])
             new[f.name] = xp.broadcast_to(a, tuple(batch_shape) + event)
         return type(self)(**new)
+
+    @property
+    def neutral(self) -> bool:
+        """True when every parameter was a Python number or list (no array library chosen)."""
+        return bool(getattr(self, "_neutral", False))
+
+    def like(self, other: Distribution) -> Distribution:
+        """This distribution with parameters in ``other``'s library, dtype and device."""
+        xp, ref = other.xp, next(iter(other.params().values()))
+        device = getattr(ref, "device", None)
+        extra = {"device": device} if device is not None and not isinstance(ref, np.ndarray) else {}
+        return type(self)(**{n: xp.asarray(to_numpy(v), dtype=ref.dtype, **extra) for n, v in self.params().items()})
 
     def numpy_items(self) -> list[Distribution]:
         """One unbatched NumPy copy per batch element, in C order (for numerical routes)."""

@@ -100,6 +100,11 @@ def divergence(
         return (value, error) if return_error else value
     info = DIVERGENCES[name]
     p, q = as_distribution(p, "p"), as_distribution(q, "q")
+    # dv.Normal(0.0, 1.0) against torch parameters: the plain-number side follows the arrays.
+    if p.neutral and not q.neutral and q.params():
+        p = p.like(q)
+    elif q.neutral and not p.neutral and p.params():
+        q = q.like(p)
     method, n_samples = _check_method(method, n_samples)
     checked_base = check_base(base)
     if checked_base is not None and not info.logarithmic:

@@ -66,6 +66,11 @@ class ScipyDistribution(Distribution):
     def numpy_items(self) -> list[Distribution]:
         return [self]
 
+    def broadcast_to(self, batch_shape: tuple[int, ...]) -> Distribution:
+        if tuple(batch_shape):
+            raise InvalidInputError("a SciPy distribution cannot be paired with a batch of distributions")
+        return self
+
     def to_scipy(self) -> Any:
         return self.frozen
 
