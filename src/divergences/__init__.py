@@ -9,7 +9,7 @@ or Dask arrays, batched along any axis.
 1.927 bits
 """
 
-from . import distributions, markov
+from . import distributions, estimate, markov
 from ._exceptions import (
     AmbiguousRegistrationError,
     BackendMismatchError,
@@ -43,6 +43,7 @@ __all__ = [
     "AmbiguousRegistrationError",
     "NotRegisteredError",
     "distributions",
+    "estimate",
     "markov",
     "BackendMismatchError",
     "DivergenceError",
