@@ -372,3 +372,11 @@ def test_numerical_route_batches_by_looping():
     values = dv.kl(p, dv.Normal(0.0, 1.0))
     single = [dv.kl(dv.StudentT(df), dv.Normal(0.0, 1.0)) for df in (3.0, 5.0)]
     assert values.shape == (2,) and np.allclose(values, single, rtol=1e-12)
+
+
+def test_the_registered_pairs_page_is_current():
+    from divergences.distributions import _docs
+
+    assert _docs.PAGE.read_text(encoding="utf-8") == _docs.render(), (
+        "docs/distributions.md is stale: run `python -m divergences.distributions._docs`"
+    )
