@@ -29,7 +29,7 @@ __all__ = ["METHODS", "divergence"]
 METHODS = ("auto", "closed_form", "numerical", "quadrature", "summation", "monte_carlo")
 
 Array = Any
-ClosedForm = Callable[[Distribution, Distribution, Any], Array]
+ClosedForm = Callable[[Any], Array]  # xp -> the value
 
 
 def _closed(name: str, p: Distribution, q: Distribution, params: dict[str, Any]) -> ClosedForm | None:
@@ -43,8 +43,9 @@ def _closed(name: str, p: Distribution, q: Distribution, params: dict[str, Any])
     if name == "renyi" and params["alpha"] == 1:
         return _closed("kl", p, q, {})
     if name == "renyi" and params["alpha"] == 0.5:
-        bc = _closed("bhattacharyya", p, q, {})
-        return None if bc is None else (lambda xp: 2.0 * bc(xp))
+        half = _closed("bhattacharyya", p, q, {})
+        if half is not None:
+            return lambda xp: 2.0 * half(xp)
     if name == "hellinger":
         bc = _closed("bhattacharyya", p, q, {})
         if bc is not None:

@@ -124,7 +124,7 @@ def _from_scipy(frozen: Any) -> Distribution:
     name = getattr(dist, "name", None)
     discrete = not hasattr(dist, "_pdf")
     make = (_DISCRETE if discrete else _CONTINUOUS).get(name) if name is not None else None
-    if make is not None:
+    if make is not None and dist is not None:
         shapes, loc, scale = dist._parse_args(*frozen.args, **frozen.kwds)
         converted = make(*shapes, loc) if discrete else make(*shapes, loc, scale)
         if converted is not None:
