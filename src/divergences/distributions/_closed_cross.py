@@ -132,7 +132,7 @@ def _cb_moments(eta: Array, xp: Any) -> tuple[Array, Array, Array]:
     dlog_small = ys * _poly(y2, _COTH_N, xp) / sinhc
     d2log_small = _poly(y2, _SINH2_M, xp) / (sinhc * sinhc)
 
-    yl = substitute(small, y, 2.0, xp)
+    yl = substitute(~small, y, 2.0, xp)
     a = xp.abs(yl)
     e = xp.exp(-2.0 * a)
     log_sinhc_large = a + xp.log1p(-e) - xp.log(2.0 * a)
