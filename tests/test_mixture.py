@@ -185,6 +185,10 @@ def test_product_is_not_exact_for_single_gaussians():
     # Documented bias: Jensen's bound on both sides; for N(0,1) || N(1,1) it gives 1/4, not 1/2.
     f, g = dv.GaussianMixture.univariate([1.0], [0.0], [1.0]), dv.GaussianMixture.univariate([1.0], [1.0], [1.0])
     assert float(dv.kl_approximation(f, g, "product")) == pytest.approx(0.25, abs=1e-12)
+    # ... and can be negative: N(0, 1) || N(0, 0.5^2) gives log(1.25 / 2) / 2, the KL ln 0.5 + 1.5.
+    f, g = dv.GaussianMixture.univariate([1.0], [0.0], [1.0]), dv.GaussianMixture.univariate([1.0], [0.0], [0.5])
+    assert float(dv.kl_approximation(f, g, "product")) == pytest.approx(0.5 * math.log(0.625), abs=1e-12)
+    assert 0.5 * math.log(0.625) < 0 < math.log(0.5) + 1.5
 
 
 @pytest.mark.parametrize("method", ["variational", "product"])
