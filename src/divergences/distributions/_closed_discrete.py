@@ -1,3 +1,426 @@
-"""Closed forms: filled in by its owner."""
+"""Closed forms between discrete families (Bernoulli, Binomial, Geometric, Poisson, Categorical).
+
+Conventions: ``0 log 0 = 0``, so a probability of exactly 0 or 1 is a valid parameter
+(``KL(Bern(0) || Bern(1/2)) = log 2``, ``KL(Bern(1/2) || Bern(0)) = inf``). Infinite values
+come from ``xp.where`` and every branch not taken is evaluated at a harmless substitute, so
+gradients stay finite, also at ``p = q`` (where the square roots of the Bhattacharyya forms
+have a zero gradient, as in ``divergences.discrete``).
+
+Binomials with different ``total_count``: the registry cannot decline a pair element by
+element, so the Binomial forms handle every element themselves. Equal counts use the closed
+form; for KL and Renyi orders ``>= 1`` a ``p`` whose count exceeds ``q``'s (and whose
+``probs > 0``) is ``inf``; the remaining elements with different counts are the exact finite
+sum over ``k = 0 .. min(n_p, n_q)`` of the two probability mass functions, evaluated in the
+array library (so it broadcasts and carries gradients). That sum costs
+``O(max min(n_p, n_q))`` per batch element, and needs the counts' values: under
+``jax.jit`` (where they cannot be read) those elements are NaN.
+"""
 
 from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from array_api_compat import device
+
+from .._array_api import is_lazy, to_numpy
+from .._special import full_like, gammaln, log1pmx, sqrt_with_zero_gradient, substitute, where0
+from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson
+from ._registry import register, register_kl
+
+Array = Any
+
+
+# --------------------------------------------------------------------------------------
+# Elementwise helpers
+# --------------------------------------------------------------------------------------
+
+
+def _inf(x: Array, xp: Any) -> Array:
+    return full_like(x, math.inf, xp)
+
+
+def _rel_entr(a: Array, b: Array, d: Array, xp: Any) -> Array:
+    """``a log(a/b) - a + b`` (>= 0) for ``a, b >= 0``, given ``d = a - b`` computed exactly.
+
+    ``b`` at ``a = 0``, ``inf`` at ``a > 0 = b``. Near ``a = b`` it is
+    ``b (x^2 + (1 + x) log1pmx(x))`` with ``x = d / b``: no cancellation, so a KL divergence
+    built from these terms keeps its relative accuracy when the two distributions nearly agree.
+    """
+    a_pos = a > 0
+    ok = a_pos & (b > 0)
+    a_s, b_s, d_s = substitute(ok, a, 1.0, xp), substitute(ok, b, 1.0, xp), where0(ok, d, xp)
+    x = d_s / b_s
+    near = xp.abs(x) <= 0.5
+    xn = where0(near, x, xp)
+    series = b_s * (xn * xn + (1.0 + xn) * log1pmx(xn, xp))
+    plain = a_s * (xp.log(a_s) - xp.log(b_s)) - d_s
+    inner = xp.where(near, series, plain)
+    return xp.where(ok, inner, xp.where(a_pos, _inf(a, xp), b))
+
+
+def _xlogx(x: Array, xp: Any) -> Array:
+    """``x log x`` with ``0 log 0 = 0``."""
+    pos = x > 0
+    return where0(pos, x * xp.log(substitute(pos, x, 1.0, xp)), xp)
+
+
+def _hellinger_sq(p: Array, q: Array, xp: Any) -> Array:
+    """Squared Hellinger distance ``1 - BC`` of two Bernoullis, from differences of square roots.
+
+    ``sqrt(p) - sqrt(q) = (p - q) / (sqrt(p) + sqrt(q))`` is exact where the plain difference
+    would cancel.
+    """
+
+    def root_diff(a: Array, b: Array, diff: Array) -> Array:
+        den = sqrt_with_zero_gradient(a, xp) + sqrt_with_zero_gradient(b, xp)
+        pos = den > 0
+        return where0(pos, diff / substitute(pos, den, 1.0, xp), xp)
+
+    d1 = root_diff(p, q, p - q)
+    d2 = root_diff(1.0 - p, 1.0 - q, q - p)
+    return 0.5 * (d1 * d1 + d2 * d2)
+
+
+def _neg_log1m(h: Array, xp: Any) -> Array:
+    """``-log(1 - h)`` for ``0 <= h <= 1`` (``inf`` at 1, finite gradient there)."""
+    lt1 = h < 1
+    return xp.where(lt1, -xp.log1p(-substitute(lt1, h, 0.0, xp)), _inf(h, xp))
+
+
+def _logsumexp(x: Array, mask: Array, xp: Any) -> tuple[Array, Array]:
+    """``log sum exp(x)`` over the last axis where ``mask`` holds; also whether nothing was summed.
+
+    Where nothing is summed the value is 0 (not ``-inf``), so the caller decides what it means.
+    """
+    empty = ~xp.any(mask, axis=-1)
+    m = xp.max(xp.where(mask, x, xp.full_like(x, -math.inf)), axis=-1, keepdims=True)
+    m = xp.where(empty[..., None], xp.zeros_like(m), m)
+    # Masked entries become m, so exp sees 0 there: no overflow to poison the gradient.
+    xs = xp.where(mask, x, m)
+    s = xp.sum(where0(mask, xp.exp(xs - m), xp), axis=-1)
+    return m[..., 0] + xp.log(substitute(~empty, s, 1.0, xp)), empty
+
+
+def _renyi_from_logs(lp: Array, p_pos: Array, lq: Array, q_pos: Array, alpha: float, xp: Any) -> Array:
+    """Renyi divergence of order ``alpha`` from log-masses over the last axis.
+
+    ``lp``, ``lq`` must be finite (any value) where ``p_pos``, ``q_pos`` are false. Also
+    gives KL at ``alpha = 1`` and the limits at 0 and ``inf``.
+    """
+    lp, lq = where0(p_pos, lp, xp), where0(q_pos, lq, xp)
+    both = p_pos & q_pos
+    p_only = xp.any(p_pos & ~q_pos, axis=-1)
+    if alpha == 1:
+        value = xp.sum(where0(both, xp.exp(lp) * (lp - lq), xp), axis=-1)
+        return xp.where(p_only, _inf(value, xp), value)
+    if alpha == math.inf:
+        ratios = xp.where(both, lp - lq, xp.full_like(lp, -math.inf))
+        value = xp.max(ratios, axis=-1)
+        return xp.where(p_only, _inf(value, xp), substitute(~p_only, value, 0.0, xp))
+    if alpha == 0:
+        mass = xp.sum(where0(both, xp.exp(lq), xp), axis=-1)
+        pos = mass > 0
+        return xp.where(pos, -xp.log(substitute(pos, mass, 1.0, xp)), _inf(mass, xp))
+    lse, empty = _logsumexp(alpha * lp + (1.0 - alpha) * lq, both, xp)
+    value = lse / (alpha - 1.0)
+    infinite = empty | p_only if alpha > 1 else empty
+    return xp.where(infinite, _inf(value, xp), value)
+
+
+def _times_count(n: Array, value: Array, xp: Any) -> Array:
+    """``n * value`` with ``0 * inf = 0`` (a Binomial with no trials is a point mass at 0)."""
+    pos = n > 0
+    return where0(pos, n * substitute(pos, value, 0.0, xp), xp)
+
+
+# --------------------------------------------------------------------------------------
+# Bernoulli
+# --------------------------------------------------------------------------------------
+
+
+def _bernoulli_logs(probs: Array, xp: Any) -> tuple[Array, Array]:
+    """Log-masses of 1 and 0 (finite where the mass is 0) and where the masses are positive."""
+    pos, lt1 = probs > 0, probs < 1
+    log_p = xp.log(substitute(pos, probs, 1.0, xp))
+    log_1mp = xp.log1p(-substitute(lt1, probs, 0.0, xp))
+    return xp.stack(xp.broadcast_arrays(log_p, log_1mp), axis=-1), xp.stack(xp.broadcast_arrays(pos, lt1), axis=-1)
+
+
+def _bernoulli_kl(p: Array, q: Array, xp: Any) -> Array:
+    # The linear parts of the two relative-entropy terms cancel exactly: -(p - q) - (q - p).
+    return _rel_entr(p, q, p - q, xp) + _rel_entr(1.0 - p, 1.0 - q, q - p, xp)
+
+
+def _bernoulli_renyi(p: Array, q: Array, alpha: float, xp: Any) -> Array:
+    if alpha == 1:
+        return _bernoulli_kl(p, q, xp)
+    lp, p_pos = _bernoulli_logs(p, xp)
+    lq, q_pos = _bernoulli_logs(q, xp)
+    lp, lq = xp.broadcast_arrays(lp, lq)
+    p_pos, q_pos = xp.broadcast_arrays(p_pos, q_pos)
+    return _renyi_from_logs(lp, p_pos, lq, q_pos, alpha, xp)
+
+
+def _bernoulli_bhattacharyya(p: Array, q: Array, xp: Any) -> Array:
+    return _neg_log1m(_hellinger_sq(p, q, xp), xp)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
+    return _bernoulli_kl(p.probs, q.probs, xp)
+
+
+@register("cross_entropy", Bernoulli, Bernoulli)
+def _cross_entropy_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
+    return _bernoulli_kl(p.probs, q.probs, xp) - _xlogx(p.probs, xp) - _xlogx(1.0 - p.probs, xp)
+
+
+@register("js", Bernoulli, Bernoulli)
+def _js_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
+    a, b = p.probs, q.probs
+    m, h = 0.5 * (a + b), 0.5 * (a - b)
+    return 0.5 * (
+        _rel_entr(a, m, h, xp) + _rel_entr(1.0 - a, 1.0 - m, -h, xp)
+        + _rel_entr(b, m, -h, xp) + _rel_entr(1.0 - b, 1.0 - m, h, xp)
+    )
+
+
+@register("bhattacharyya", Bernoulli, Bernoulli)
+def _bhattacharyya_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
+    return _bernoulli_bhattacharyya(p.probs, q.probs, xp)
+
+
+@register("total_variation", Bernoulli, Bernoulli)
+def _tv_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
+    return xp.abs(p.probs - q.probs)
+
+
+@register("renyi", Bernoulli, Bernoulli)
+def _renyi_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any, alpha: float) -> Array:
+    return _bernoulli_renyi(p.probs, q.probs, alpha, xp)
+
+
+@register("chi2", Bernoulli, Bernoulli)
+def _chi2_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
+    # (p - q)^2 / (q (1 - q)); inf at q in {0, 1} unless p = q.
+    a, b = xp.broadcast_arrays(p.probs, q.probs)
+    den = b * (1.0 - b)
+    pos = den > 0
+    value = (a - b) ** 2 / substitute(pos, den, 1.0, xp)
+    return xp.where(pos, value, xp.where(a == b, xp.zeros_like(a), _inf(a, xp)))
+
+
+# --------------------------------------------------------------------------------------
+# Binomial
+# --------------------------------------------------------------------------------------
+
+
+def _gammaln(x: Array, xp: Any) -> Array:
+    """``divergences._special.gammaln``, back in ``x``'s library (it answers array-api-strict in NumPy)."""
+    out = gammaln(x, xp)
+    return out if type(out) is type(x) else xp.asarray(out)
+
+
+def _binomial_log_pmf(n: Array, probs: Array, k: Array, xp: Any) -> tuple[Array, Array]:
+    """Log-mass at ``k`` (finite where the mass is 0) and where the mass is positive."""
+    valid = k <= n
+    nk = where0(valid, n - k, xp)
+    log_choose = _gammaln(n + 1.0, xp) - _gammaln(k + 1.0, xp) - _gammaln(nk + 1.0, xp)
+    p_pos, p_lt1 = probs > 0, probs < 1
+    log_p = xp.log(substitute(p_pos, probs, 1.0, xp))
+    log_1mp = xp.log1p(-substitute(p_lt1, probs, 0.0, xp))
+    value = log_choose + where0(k > 0, k * log_p, xp) + where0(nk > 0, nk * log_1mp, xp)
+    pos = valid & (p_pos | (k == 0)) & (p_lt1 | (nk == 0))
+    return where0(pos, value, xp), pos
+
+
+def _binomial(p: Binomial, q: Binomial, xp: Any, same_count: Array, alpha: float) -> Array:
+    """Combine the equal-count value with ``inf`` and the finite sum (see the module docstring).
+
+    ``alpha`` is the Renyi order whose sum is needed for different counts (1 for KL).
+    """
+    n_p, n_q, a, b = xp.broadcast_arrays(p.total_count, q.total_count, p.probs, q.probs)
+    equal = n_p == n_q
+    beyond = (n_p > n_q) & (a > 0) if alpha >= 1 else xp.zeros_like(equal)
+    other = xp.full_like(a, math.nan)
+    params = (p.total_count, q.total_count, p.probs, q.probs)
+    if not any(is_lazy(x) for x in params):
+        need = to_numpy(~equal & ~beyond)
+        if need.any():
+            top = int(to_numpy(xp.minimum(n_p, n_q))[need].max())
+            k = xp.arange(top + 1, dtype=a.dtype, device=device(a))
+            lp, p_pos = _binomial_log_pmf(n_p[..., None], a[..., None], k, xp)
+            lq, q_pos = _binomial_log_pmf(n_q[..., None], b[..., None], k, xp)
+            lp, lq = xp.broadcast_arrays(lp, lq)
+            p_pos, q_pos = xp.broadcast_arrays(p_pos, q_pos)
+            # The grid stops at the smallest count; the mass of p beyond it is either zero or
+            # (orders >= 1, probs > 0) already marked infinite.
+            # Elements that did not need the sum (a truncated grid) are replaced below.
+            other = _renyi_from_logs(lp, p_pos, lq, q_pos, alpha, xp)
+    same = _times_count(n_p, same_count, xp)
+    return xp.where(equal, same, xp.where(beyond, _inf(a, xp), other))
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
+    return _binomial(p, q, xp, _bernoulli_kl(p.probs, q.probs, xp), 1.0)
+
+
+@register("bhattacharyya", Binomial, Binomial)
+def _bhattacharyya_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
+    return 0.5 * _binomial(p, q, xp, 2.0 * _bernoulli_bhattacharyya(p.probs, q.probs, xp), 0.5)
+
+
+@register("renyi", Binomial, Binomial)
+def _renyi_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any, alpha: float) -> Array:
+    return _binomial(p, q, xp, _bernoulli_renyi(p.probs, q.probs, alpha, xp), alpha)
+
+
+@register("chi2", Binomial, Binomial)
+def _chi2_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
+    return xp.expm1(_binomial(p, q, xp, _bernoulli_renyi(p.probs, q.probs, 2.0, xp), 2.0))
+
+
+# --------------------------------------------------------------------------------------
+# Geometric (failures before the first success: P(k) = p (1 - p)^k, k = 0, 1, ...)
+# --------------------------------------------------------------------------------------
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -> Array:
+    # log(p/q) + ((1-p)/p) log((1-p)/(1-q)) is the Bernoulli KL divided by p.
+    return _bernoulli_kl(p.probs, q.probs, xp) / p.probs
+
+
+@register("cross_entropy", Geometric, Geometric)
+def _cross_entropy_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -> Array:
+    a, b = xp.broadcast_arrays(p.probs, q.probs)
+    lt1 = b < 1
+    log_1mq = xp.log1p(-substitute(lt1, b, 0.0, xp))
+    failures = (1.0 - a) / a
+    value = -xp.log(b) - failures * log_1mq
+    return xp.where(lt1, value, xp.where(a < 1, _inf(a, xp), -xp.log(b)))
+
+
+@register("bhattacharyya", Geometric, Geometric)
+def _bhattacharyya_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -> Array:
+    # BC = sqrt(pq) / (1 - s), s = sqrt((1-p)(1-q)), so 1 - BC = H2 / (1 - s) with H2 the
+    # Bernoulli 1 - (sqrt(pq) + s), and 1 - s = (p + q - pq) / (1 + s): no cancellation.
+    a, b = p.probs, q.probs
+    s = sqrt_with_zero_gradient((1.0 - a) * (1.0 - b), xp)
+    return _neg_log1m(_hellinger_sq(a, b, xp) * (1.0 + s) / (a + b - a * b), xp)
+
+
+@register("renyi", Geometric, Geometric)
+def _renyi_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any, alpha: float) -> Array:
+    a, b = xp.broadcast_arrays(p.probs, q.probs)
+    if alpha == 1:
+        return _kl_geometric_geometric(p, q, xp=xp)
+    p_lt1, q_lt1 = a < 1, b < 1
+    log_1mp = xp.log1p(-substitute(p_lt1, a, 0.0, xp))
+    log_1mq = xp.log1p(-substitute(q_lt1, b, 0.0, xp))
+    if alpha == math.inf:
+        # sup_k of log(p/q) + k log((1-p)/(1-q)): at k = 0 unless p < q.
+        value = xp.log(a) - xp.log(b)
+        return xp.where(a < b, _inf(a, xp), value)
+    if alpha == 0:  # -log Q(support of P): 0 unless P is the point mass at 0
+        return xp.where(p_lt1, xp.zeros_like(a), -xp.log(b))
+    # sum_k P^alpha Q^(1-alpha) = p^alpha q^(1-alpha) / (1 - r), r = (1-p)^alpha (1-q)^(1-alpha),
+    # the tail k >= 1 is absent when p = 1, and when q = 1 it is 0 (alpha < 1) or inf (alpha > 1).
+    tail = p_lt1 & q_lt1
+    log_r = alpha * log_1mp + (1.0 - alpha) * log_1mq
+    converges = tail & (log_r < 0)
+    log_r = substitute(converges, log_r, -1.0, xp)
+    log_geometric = -xp.log(-xp.expm1(log_r))
+    head = alpha * xp.log(a) + (1.0 - alpha) * xp.log(b)
+    value = (head + where0(converges, log_geometric, xp)) / (alpha - 1.0)
+    diverges = (tail & ~converges) | (p_lt1 & ~q_lt1) if alpha > 1 else tail & ~converges
+    return xp.where(diverges, _inf(a, xp), value)
+
+
+@register("chi2", Geometric, Geometric)
+def _chi2_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -> Array:
+    return xp.expm1(_renyi_geometric_geometric(p, q, xp=xp, alpha=2.0))
+
+
+# --------------------------------------------------------------------------------------
+# Poisson
+# --------------------------------------------------------------------------------------
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
+    return _rel_entr(p.rate, q.rate, p.rate - q.rate, xp)
+
+
+@register("bhattacharyya", Poisson, Poisson)
+def _bhattacharyya_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
+    # (sqrt l1 - sqrt l2)^2 / 2 with the difference of roots written without cancellation.
+    root_sum = xp.sqrt(p.rate) + xp.sqrt(q.rate)
+    return 0.5 * ((p.rate - q.rate) / root_sum) ** 2
+
+
+@register("renyi", Poisson, Poisson)
+def _renyi_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any, alpha: float) -> Array:
+    if alpha == 1:
+        return _kl_poisson_poisson(p, q, xp=xp)
+    l1, l2 = xp.broadcast_arrays(p.rate, q.rate)
+    if alpha == math.inf:  # sup_k k log(l1/l2) + l2 - l1
+        return xp.where(l1 > l2, _inf(l1, xp), l2 - l1)
+    # (l1^a l2^(1-a) - a l1 - (1-a) l2) / (a - 1) = l2 (expm1(a t) - a expm1(t)) / (a - 1).
+    t = xp.log(l1) - xp.log(l2)
+    return l2 * (xp.expm1(alpha * t) - alpha * xp.expm1(t)) / (alpha - 1.0)
+
+
+@register("chi2", Poisson, Poisson)
+def _chi2_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
+    return xp.expm1((p.rate - q.rate) ** 2 / q.rate)
+
+
+# --------------------------------------------------------------------------------------
+# Cross-family
+# --------------------------------------------------------------------------------------
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson, *, xp: Any) -> Array:
+    # -H(p) - E_p[log q(k)] with q(0) = e^-l, q(1) = l e^-l (torch's form).
+    a = p.probs
+    return _xlogx(a, xp) + _xlogx(1.0 - a, xp) + q.rate - a * xp.log(q.rate)
+
+
+def _infinite(p: Any, q: Any, *, xp: Any) -> Array:
+    # A Poisson puts mass on every count; the other side stops at its total_count.
+    first = next(iter(p.params().values()))
+    shape = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
+    return xp.full(shape, math.inf, dtype=first.dtype, device=device(first))
+
+
+register_kl(Poisson, Bernoulli)(_infinite)
+register_kl(Poisson, Binomial)(_infinite)
+
+
+# --------------------------------------------------------------------------------------
+# Categorical: the probability vectors themselves, through divergences.discrete
+# --------------------------------------------------------------------------------------
+
+
+def _categorical(name: str) -> Any:
+    def closed_form(p: Categorical, q: Categorical, *, xp: Any, **params: Any) -> Array:
+        from .. import discrete
+
+        fn = getattr(discrete, name)
+        if name == "renyi":
+            return fn(p.probs, q.probs, params["alpha"], validate=False)
+        return fn(p.probs, q.probs, validate=False)
+
+    closed_form.__name__ = closed_form.__qualname__ = f"_{name}_categorical_categorical"
+    closed_form.__doc__ = f"``divergences.discrete.{name}`` of the probability vectors (an exact finite sum)."
+    return closed_form
+
+
+register_kl(Categorical, Categorical)(_categorical("kl"))
+for _name in ("cross_entropy", "js", "bhattacharyya", "total_variation", "renyi", "chi2"):
+    register(_name, Categorical, Categorical)(_categorical(_name))

@@ -1,0 +1,362 @@
+"""Closed forms between discrete families against direct sums of the probability mass functions.
+
+The reference sums SciPy's log-pmfs over the support (far into the tail for Poisson and
+Geometric) in the test itself; peers.md 5.1 gives three published values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.special as sc
+import scipy.stats as st
+
+import divergences as dv
+from conftest import to_numpy
+from divergences.distributions import REGISTRIES
+
+TAIL = 4000  # Poisson rates <= 40 and Geometric probs >= 0.1 are negligible long before this
+MEASURES = ["kl", "cross_entropy", "js", "bhattacharyya", "hellinger", "total_variation", "chi2"]
+ALPHAS = [0.0, 0.3, 0.5, 2.5, math.inf]
+
+
+def _scipy(d: dv.Distribution):
+    """The frozen SciPy distribution written here, independently of ``to_scipy``."""
+    f = {k: float(np.asarray(v)) for k, v in d.params().items()}
+    if isinstance(d, dv.Bernoulli):
+        return st.bernoulli(f["probs"])
+    if isinstance(d, dv.Binomial):
+        return st.binom(int(f["total_count"]), f["probs"])
+    if isinstance(d, dv.Geometric):
+        return st.geom(f["probs"], loc=-1)  # failures before the first success
+    if isinstance(d, dv.Poisson):
+        return st.poisson(f["rate"])
+    raise TypeError(d)
+
+
+def _log_masses(p: dv.Distribution, q: dv.Distribution) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(p, dv.Categorical):
+        with np.errstate(divide="ignore"):
+            return np.log(np.asarray(p.probs)), np.log(np.asarray(q.probs))
+    k = np.arange(TAIL + 1)
+    with np.errstate(divide="ignore"):
+        lp, lq = _scipy(p).logpmf(k), _scipy(q).logpmf(k)
+    return lp, lq
+
+
+def reference(name: str, p: dv.Distribution, q: dv.Distribution, alpha: float | None = None) -> float:
+    """The measure as a direct sum over the support of the two mass functions (in log space)."""
+    lp, lq = _log_masses(p, q)
+    on_p, on_q = lp > -np.inf, lq > -np.inf  # from the logs: underflowed masses still count
+    both = on_p & on_q
+    p_only = bool(np.any(on_p & ~on_q))
+    lp0, lq0 = np.where(on_p, lp, 0.0), np.where(on_q, lq, 0.0)
+    P, Q = np.where(on_p, np.exp(lp0), 0.0), np.where(on_q, np.exp(lq0), 0.0)
+    unbounded = isinstance(p, (dv.Geometric, dv.Poisson))
+
+    def diverges(log_terms: np.ndarray) -> bool:
+        # A series over 0 .. TAIL whose terms have not died out by its end.
+        return unbounded and bool(log_terms[-1] > np.log(1e-12) + sc.logsumexp(log_terms))
+
+    if name in ("kl", "cross_entropy"):
+        if p_only:
+            return math.inf
+        log_q = lq0 if name == "cross_entropy" else lq0 - lp0
+        return float(-np.sum(np.where(both, P * log_q, 0.0)))
+    if name == "js":
+        M = 0.5 * (P + Q)
+        return float(0.5 * np.sum(sc.rel_entr(P, M)) + 0.5 * np.sum(sc.rel_entr(Q, M)))
+    if name == "total_variation":
+        return float(0.5 * np.sum(np.abs(P - Q)))
+    bc = float(np.sum(np.where(both, np.exp(0.5 * (lp0 + lq0)), 0.0)))
+    if name == "bhattacharyya":
+        return -math.log(bc) if bc > 0 else math.inf
+    if name == "hellinger":
+        return math.sqrt(max(1 - bc, 0.0))
+    if name == "chi2":
+        if p_only:
+            return math.inf
+        log_terms = np.where(both, 2 * lp0 - lq0, -np.inf)
+        return math.inf if diverges(log_terms) else float(np.expm1(sc.logsumexp(log_terms)))
+    assert name == "renyi"
+    if alpha == 0:
+        mass = float(np.sum(Q[on_p]))
+        return -math.log(mass) if mass > 0 else math.inf
+    if alpha == math.inf:
+        ratio = np.where(both, lp0 - lq0, -np.inf)
+        if p_only or (unbounded and ratio[-1] > ratio[-2]):  # still growing at the end
+            return math.inf
+        return float(np.max(ratio))
+    if alpha > 1 and p_only:
+        return math.inf
+    log_terms = np.where(both, alpha * lp0 + (1 - alpha) * lq0, -np.inf)
+    if not both.any() or (alpha > 1 and diverges(log_terms)):
+        return math.inf
+    return float(sc.logsumexp(log_terms) / (alpha - 1))
+
+
+B, N, G, P, C = dv.Bernoulli, dv.Binomial, dv.Geometric, dv.Poisson, dv.Categorical
+PAIRS = {
+    "bern": (B(0.3), B(0.7)),
+    "bern-0-half": (B(0.0), B(0.5)),
+    "bern-half-0": (B(0.5), B(0.0)),
+    "bern-1-3": (B(1.0), B(0.3)),
+    "bern-0-1": (B(0.0), B(1.0)),
+    "bern-1-1": (B(1.0), B(1.0)),
+    "bern-small": (B(1e-3), B(0.02)),
+    "binom-same": (N(10.0, 0.3), N(10.0, 0.6)),
+    "binom-smaller": (N(7.0, 0.3), N(12.0, 0.6)),
+    "binom-larger": (N(12.0, 0.3), N(7.0, 0.6)),
+    "binom-larger-p0": (N(12.0, 0.0), N(7.0, 0.6)),
+    "binom-larger-p1": (N(12.0, 1.0), N(7.0, 0.6)),
+    "binom-q1": (N(5.0, 0.4), N(8.0, 1.0)),
+    "binom-zero": (N(0.0, 0.4), N(5.0, 0.5)),
+    "binom-same-edge": (N(6.0, 1.0), N(6.0, 0.5)),
+    "geom": (G(0.3), G(0.1)),
+    "geom-back": (G(0.1), G(0.3)),
+    "geom-diverging": (G(0.2), G(0.6)),
+    "geom-one": (G(1.0), G(0.4)),
+    "geom-to-one": (G(0.4), G(1.0)),
+    "poisson": (P(3.0), P(5.0)),
+    "poisson-back": (P(5.0), P(3.0)),
+    "poisson-far": (P(0.05), P(30.0)),
+    "bern-poisson": (B(0.3), P(1.7)),
+    "bern-0-poisson": (B(0.0), P(1.7)),
+    "poisson-bern": (P(1.0), B(0.4)),
+    "poisson-binom": (P(1.0), N(20.0, 0.4)),
+    "cat": (C([0.1, 0.2, 0.7]), C([0.5, 0.3, 0.2])),
+    "cat-zeros": (C([0.0, 0.4, 0.6]), C([0.5, 0.5, 0.0])),
+}
+
+
+def _closed(name: str, p: dv.Distribution, q: dv.Distribution, **kw: float) -> float | None:
+    try:
+        return float(getattr(dv, name)(p, q, method="closed_form", **kw))
+    except dv.NotRegisteredError:
+        return None
+
+
+@pytest.mark.parametrize("name", MEASURES)
+@pytest.mark.parametrize("pair", list(PAIRS), ids=list(PAIRS))
+def test_against_direct_sum(pair: str, name: str) -> None:
+    p, q = PAIRS[pair]
+    got = _closed(name, p, q)
+    if got is None:
+        return
+    want = reference(name, p, q)
+    if math.isinf(want):
+        assert got == math.inf
+    else:
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+@pytest.mark.parametrize("pair", list(PAIRS), ids=list(PAIRS))
+def test_renyi_against_direct_sum(pair: str, alpha: float) -> None:
+    p, q = PAIRS[pair]
+    got = _closed("renyi", p, q, alpha=alpha)
+    if got is None:
+        return
+    want = reference("renyi", p, q, alpha)
+    if math.isinf(want):
+        assert got == math.inf
+    else:
+        assert got == pytest.approx(want, rel=1e-11, abs=1e-14)
+
+
+def test_registered_pairs() -> None:
+    kl = set(dv.registered_pairs("kl"))
+    for pair in [("Bernoulli", "Bernoulli"), ("Binomial", "Binomial"), ("Categorical", "Categorical"),
+                 ("Geometric", "Geometric"), ("Poisson", "Poisson"), ("Bernoulli", "Poisson"),
+                 ("Poisson", "Bernoulli"), ("Poisson", "Binomial")]:
+        assert pair in kl
+    for metric in REGISTRIES:
+        assert ("Categorical", "Categorical") in dv.registered_pairs(metric)
+    for fam in ("Bernoulli", "Binomial", "Geometric", "Poisson"):
+        assert (fam, fam) in dv.registered_pairs("bhattacharyya")
+        assert (fam, fam) in dv.registered_pairs("renyi")
+
+
+def test_peer_values() -> None:
+    assert float(dv.kl(P(3.0), P(5.0))) == pytest.approx(0.4675231287, abs=1e-10)
+    assert float(dv.kl(N(10.0, 0.3), N(10.0, 0.6))) == pytest.approx(1.8378689739, abs=1e-10)
+    assert float(dv.kl(G(0.3), G(0.1))) == pytest.approx(0.5122119560, abs=1e-10)
+
+
+def test_zero_one_conventions() -> None:
+    assert float(dv.kl(B(0.0), B(0.5))) == pytest.approx(math.log(2), rel=1e-15)
+    assert float(dv.kl(B(0.5), B(0.0))) == math.inf
+    assert float(dv.kl(B(1.0), B(1.0))) == 0.0
+    assert float(dv.kl(B(0.0), B(0.0))) == 0.0
+    assert float(dv.bhattacharyya(B(0.0), B(1.0))) == math.inf
+    assert float(dv.kl(N(4.0, 0.0), N(2.0, 0.5))) == pytest.approx(2 * math.log(2), rel=1e-15)
+
+
+def _kl_mp(pmf_p, pmf_q, support) -> float:
+    mpmath.mp.dps = 40
+    return float(mpmath.fsum(pmf_p(k) * mpmath.log(pmf_p(k) / pmf_q(k)) for k in support))
+
+
+@pytest.mark.parametrize("eps", [1e-4, 1e-7, 1e-10])
+def test_nearly_equal_keeps_relative_accuracy(eps: float) -> None:
+    mp = mpmath.mpf
+    a, b = mp("0.3"), mp("0.3") * (1 + mp(eps))
+    bern = _kl_mp(lambda k: a if k else 1 - a, lambda k: b if k else 1 - b, [0, 1])
+    assert float(dv.kl(B(float(a)), B(float(b)))) == pytest.approx(bern, rel=1e-6)
+    la, lb = mp(3), 3 * (1 + mp(eps))
+    poisson = float(la * mpmath.log(la / lb) + lb - la)
+    assert float(dv.kl(P(float(la)), P(float(lb)))) == pytest.approx(poisson, rel=1e-6)
+    geom = float(mpmath.log(a / b) + (1 - a) / a * mpmath.log((1 - a) / (1 - b)))
+    assert float(dv.kl(G(float(a)), G(float(b)))) == pytest.approx(geom, rel=1e-6)
+    h2 = float(((mpmath.sqrt(a) - mpmath.sqrt(b)) ** 2 + (mpmath.sqrt(1 - a) - mpmath.sqrt(1 - b)) ** 2) / 2)
+    assert float(dv.bhattacharyya(B(float(a)), B(float(b)))) == pytest.approx(-math.log1p(-h2), rel=1e-6)
+
+
+BATCHED = [
+    (lambda x: B(x([[0.0], [0.3], [1.0]])), lambda x: B(x([0.2, 0.7, 1.0, 0.0]))),
+    (lambda x: N(x([[3.0], [6.0], [9.0]]), x([[0.4], [0.0], [1.0]])), lambda x: N(x([6.0, 4.0]), x([0.3, 0.8]))),
+    (lambda x: G(x([[0.3], [1.0]])), lambda x: G(x([0.1, 0.5, 1.0]))),
+    (lambda x: P(x([[0.5], [3.0]])), lambda x: P(x([3.0, 2.0, 7.0]))),
+    (lambda x: C(x([[0.1, 0.2, 0.7], [0.0, 0.5, 0.5]])), lambda x: C(x([[[0.3, 0.3, 0.4]], [[0.2, 0.0, 0.8]]]))),
+    (lambda x: B(x([0.1, 0.9])), lambda x: P(x([[0.5], [2.0]]))),
+]
+
+
+def _item(d: dv.Distribution, index: tuple[int, ...]) -> dv.Distribution:
+    full = d.broadcast_to(d.batch_shape)
+    return type(d)(**{k: np.asarray(v)[index] for k, v in full.params().items()})
+
+
+@pytest.mark.parametrize("name", [*MEASURES, "renyi"])
+@pytest.mark.parametrize("case", range(len(BATCHED)))
+def test_batching_matches_a_loop(case: int, name: str) -> None:
+    make_p, make_q = BATCHED[case]
+    p, q = make_p(np.asarray), make_q(np.asarray)
+    kw = {"alpha": 2.5} if name == "renyi" else {}
+    if _closed(name, _item(p, (0,) * len(p.batch_shape)), _item(q, (0,) * len(q.batch_shape)), **kw) is None:
+        return
+    got = np.asarray(getattr(dv, name)(p, q, method="closed_form", **kw))
+    shape = np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    assert got.shape == shape
+    pb, qb = p.broadcast_to(shape), q.broadcast_to(shape)
+    for index in np.ndindex(*shape):
+        one = float(getattr(dv, name)(_item(pb, index), _item(qb, index), method="closed_form", **kw))
+        np.testing.assert_allclose(got[index], one, rtol=1e-13)
+
+
+@pytest.mark.parametrize("case", range(len(BATCHED)))
+def test_backends_agree(xp, case: int) -> None:
+    make_p, make_q = BATCHED[case]
+    p, q = make_p(np.asarray), make_q(np.asarray)
+    is_jax = "jax" in xp.__name__
+    for name, kw in [("kl", {}), ("bhattacharyya", {}), ("renyi", {"alpha": 0.3})]:
+        try:
+            want = np.asarray(getattr(dv, name)(p, q, method="closed_form", **kw))
+        except dv.NotRegisteredError:
+            continue
+
+        def f(*arrays, name=name, kw=kw):
+            it = iter(arrays)
+            p_x, q_x = make_p(lambda _: next(it)), make_q(lambda _: next(it))
+            return getattr(dv, name)(p_x, q_x, **kw)
+
+        arrays = [xp.asarray(v, dtype=xp.float64) for d in (p, q) for v in d.params().values()]
+        if is_jax:  # eager JAX compiles every small op once per shape; one jit is much faster
+            import jax
+
+            got = to_numpy(jax.jit(f)(*arrays))
+            # Under jit, Binomial counts cannot be read: elements with different counts that
+            # need the finite sum are NaN (see test_jit_with_different_counts_is_nan_not_wrong).
+            want = np.where(np.isnan(got) & isinstance(p, dv.Binomial), np.nan, want)
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+            continue
+        got = f(*arrays)
+        if xp is not np:
+            assert type(got) is type(arrays[0])
+        np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12)
+
+
+GRAD_PAIRS = [
+    ("bern", lambda t: B(t), lambda t: B(t.detach()), 0.3),
+    ("binom", lambda t: N(8.0, t), lambda t: N(8.0, t.detach()), 0.3),
+    ("binom-counts", lambda t: N(5.0, t), lambda t: N(9.0, t.detach() + 0.1), 0.3),
+    ("geom", lambda t: G(t), lambda t: G(t.detach()), 0.3),
+    ("poisson", lambda t: P(t), lambda t: P(t.detach()), 2.0),
+    ("cat", lambda t: C(t * 0 + 1 / 3), lambda t: C(t.detach() * 0 + 1 / 3), 0.3),
+]
+
+
+@pytest.mark.parametrize("name", [*MEASURES, "renyi"])
+@pytest.mark.parametrize("label,make_p,make_q,value", GRAD_PAIRS, ids=[g[0] for g in GRAD_PAIRS])
+def test_torch_gradient_finite_at_equality(label, make_p, make_q, value, name) -> None:
+    torch = pytest.importorskip("torch")
+    param = torch.full((3,) if label == "cat" else (), value, dtype=torch.float64, requires_grad=True)
+    p, q = make_p(param), make_q(param)
+    kw = {"alpha": 2.5} if name == "renyi" else {}
+    try:
+        out = getattr(dv, name)(p, q, method="closed_form", **kw)
+    except dv.NotRegisteredError:
+        return
+    assert isinstance(out, torch.Tensor)
+    out.sum().backward()
+    assert torch.isfinite(param.grad).all()
+
+
+@pytest.mark.parametrize("name", ["kl", "js", "bhattacharyya", "renyi", "cross_entropy"])
+@pytest.mark.parametrize("a,b", [(0.0, 0.5), (1.0, 0.5), (0.0, 0.0), (1.0, 1.0), (0.3, 0.3)])
+def test_torch_gradient_finite_at_the_edges(a: float, b: float, name: str) -> None:
+    torch = pytest.importorskip("torch")
+    ta = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    kw = {"alpha": 0.3} if name == "renyi" else {}
+    out = getattr(dv, name)(B(ta), B(tb), **kw)
+    out.backward()
+    assert torch.isfinite(out) and torch.isfinite(ta.grad) and torch.isfinite(tb.grad)
+    out = dv.kl(B(ta), P(tb + 1.0))
+    ta.grad = None
+    out.backward()
+    assert torch.isfinite(ta.grad)
+
+
+def test_torch_gradient_matches_finite_differences() -> None:
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([0.3, 2.0, 0.25], dtype=torch.float64, requires_grad=True)
+
+    def f(x):
+        return (dv.kl(B(x[0]), B(0.6)) + dv.kl(P(x[1]), P(3.0)) + dv.kl(G(x[2]), G(0.5))
+                + dv.kl(N(5.0, x[0]), N(7.0, 0.5)) + dv.bhattacharyya(G(x[2]), G(0.1)))
+
+    assert torch.autograd.gradcheck(f, (x,))
+
+
+@pytest.mark.parametrize("pair", ["bern", "binom-same", "binom-smaller", "geom", "poisson", "cat", "bern-poisson"])
+def test_float32_stays_float32(pair: str) -> None:
+    p, q = PAIRS[pair]
+    p32 = type(p)(**{k: np.asarray(v, dtype=np.float32) for k, v in p.params().items()})
+    q32 = type(q)(**{k: np.asarray(v, dtype=np.float32) for k, v in q.params().items()})
+    for name, kw in [("kl", {}), ("bhattacharyya", {}), ("renyi", {"alpha": 2.5})]:
+        try:
+            got = getattr(dv, name)(p32, q32, method="closed_form", **kw)
+        except dv.NotRegisteredError:
+            continue
+        assert got.dtype == np.float32
+        assert float(got) == pytest.approx(float(getattr(dv, name)(p, q, **kw)), rel=1e-4)
+
+
+def test_jit_with_different_counts_is_nan_not_wrong() -> None:
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+
+    @jax.jit
+    def f(a, b):
+        return dv.kl(N(jnp.asarray([7.0, 10.0, 12.0]), a), N(jnp.asarray([12.0, 10.0, 7.0]), b))
+
+    out = np.asarray(f(jnp.asarray(0.3), jnp.asarray(0.6)))
+    assert math.isnan(out[0]) and out[2] == math.inf
+    assert out[1] == pytest.approx(reference("kl", N(10.0, 0.3), N(10.0, 0.6)), rel=1e-12)
+    eager = float(dv.kl(N(7.0, 0.3), N(12.0, 0.6)))
+    assert eager == pytest.approx(reference("kl", N(7.0, 0.3), N(12.0, 0.6)), rel=1e-12)
