@@ -127,8 +127,9 @@ def _cb_moments(eta: Array, xp: Any) -> tuple[Array, Array, Array]:
     small = xp.abs(y) <= 1.0
     ys = where0(small, y, xp)
     y2 = ys * ys
-    sinhc = 1.0 + y2 * _poly(y2, _SINHC, xp)  # sinh(y)/y
-    log_sinhc_small = xp.log1p(y2 * _poly(y2, _SINHC, xp))
+    sinhc_m1 = y2 * _poly(y2, _SINHC, xp)  # sinh(y)/y - 1
+    sinhc = 1.0 + sinhc_m1
+    log_sinhc_small = xp.log1p(sinhc_m1)
     dlog_small = ys * _poly(y2, _COTH_N, xp) / sinhc
     d2log_small = _poly(y2, _SINH2_M, xp) / (sinhc * sinhc)
 
