@@ -1,23 +1,836 @@
-"""Closed forms between one-dimensional continuous families of the same kind."""
+"""Closed forms between one-dimensional continuous families of the same kind.
+
+KL is registered for every same-family pair of torch.distributions and TFP (Normal,
+HalfNormal, LogNormal, Laplace, Cauchy, Gumbel, Exponential, Gamma, Chi2, Chi, Beta, Uniform,
+Pareto, Weibull, VonMises, Moyal, ContinuousBernoulli), together with the cross entropy
+``H(p) + KL(p || q)``. Where a closed form is standard the other measures follow:
+
+- exponential families (Gamma, Exponential, Chi2, Chi, Beta, VonMises, ContinuousBernoulli):
+  Bhattacharyya and Renyi from the log-normaliser ``A`` of the natural parameters ``t``,
+  ``D_alpha = [A(alpha t1 + (1 - alpha) t2) - alpha A(t1) - (1 - alpha) A(t2)] / (alpha - 1)``,
+  infinite where the mixed parameter leaves the parameter space;
+- Normal: Renyi, total variation (through the crossing points of the densities), chi-square;
+  HalfNormal and LogNormal share every f-divergence of the Normal (the first by the symmetry
+  of both densities about 0, the second by invariance under the common bijection ``exp``),
+  and Chi those of Chi2 (the bijection ``sqrt``);
+- Uniform and Pareto: every measure is elementary;
+- chi-square is ``expm1`` of the Renyi divergence of order 2 wherever that is registered.
+
+Forms are written to keep relative accuracy when ``p`` and ``q`` nearly coincide (``log_ratio``,
+``expm1(x) - x``, ``log1p(x) - x``), and infinite values come from ``where`` with the other
+branch evaluated at a harmless substitute, so neither values nor gradients see a NaN.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ._families import Normal
+from .._special import (
+    betaln,
+    digamma,
+    full_like,
+    gammaln,
+    i0e,
+    i1e,
+    log_ratio,
+    ndtr,
+    sqrt_with_zero_gradient,
+    substitute,
+    where0,
+)
+from ._families import (
+    Beta,
+    Cauchy,
+    Chi,
+    Chi2,
+    ContinuousBernoulli,
+    Exponential,
+    Gamma,
+    Gumbel,
+    HalfNormal,
+    Laplace,
+    LogNormal,
+    Moyal,
+    Normal,
+    Pareto,
+    Uniform,
+    VonMises,
+    Weibull,
+)
 from ._registry import register, register_kl
 
 Array = Any
 
+_EULER = 0.57721566490153286061
+_LOG_2PI = math.log(2.0 * math.pi)
+_LOG_2 = math.log(2.0)
+
+# Taylor coefficients of expm1(x) - x = sum_{k >= 2} x^k / k!: 16 terms reach float64
+# round-off for |x| <= 1/2.
+_EXPM1MX_TERMS = tuple(1.0 / math.factorial(k) for k in range(2, 18))
+# log(sinh(y) / y) = sum_n c_n y^(2n) and its derivative coth(y) - 1/y = sum_n d_n y^(2n-1),
+# c_n = 4^n B_2n / (2n (2n)!), d_n = 2n c_n: 13 terms reach float64 round-off for |y| <= 1/2.
+_LOGSINHC_TERMS = (
+    0.16666666666666666, -0.005555555555555556, 0.0003527336860670194, -2.6455026455026456e-05,
+    2.1377799155576935e-06, -1.803670234005331e-07, 1.5661391322766983e-08, -1.3884130493737299e-09,
+    1.2504359176004997e-10, -1.1402575602296091e-11, 1.0502923908637557e-12, -9.754877841593701e-14,
+    9.123468230859098e-15,
+)
+# (atanh(u) - u) / u^3 = sum_k u^(2k) / (2k + 3): 17 terms for |u| <= 1/3.
+_ATANH_TERMS = tuple(1.0 / (2 * k + 3) for k in range(17))
+_COTHMINV_TERMS = tuple(2 * (n + 1) * c for n, c in enumerate(_LOGSINHC_TERMS))
+
+
+# --------------------------------------------------------------------------------------
+# Elementwise helpers
+# --------------------------------------------------------------------------------------
+
+
+def _inf_where(bad: Array, value: Array, xp: Any) -> Array:
+    """``+inf`` where ``bad`` holds, else ``value``."""
+    return xp.where(bad, full_like(value, math.inf, xp), value)
+
+
+def _poly(coefficients: tuple[float, ...], x: Array, xp: Any) -> Array:
+    """``sum_k coefficients[k] x^k`` by Horner's rule."""
+    out = full_like(x, coefficients[-1], xp)
+    for c in reversed(coefficients[:-1]):
+        out = out * x + c
+    return out
+
+
+def _expm1mx(x: Array, xp: Any) -> Array:
+    """``expm1(x) - x`` without cancellation: the KL of two scale families near equality."""
+    small = xp.abs(x) <= 0.5
+    xs = where0(small, x, xp)
+    series = xs * xs * _poly(_EXPM1MX_TERMS, xs, xp)
+    xb = substitute(~small, x, 1.0, xp)
+    return xp.where(small, series, xp.expm1(xb) - xb)
+
+
+def _log1pmx(x: Array, xp: Any) -> Array:
+    """``log1p(x) - x`` without cancellation, for ``x > -1``.
+
+    ``divergences._special.log1pmx`` evaluates its far branch at the substitute for
+    ``|x| > 1/2`` (it returns ``log(2) - 1`` there), so this module keeps its own copy: near
+    zero ``log1p(x) = 2 atanh(u)``, ``u = x / (2 + x)``, gives ``2 (atanh(u) - u) - x u``.
+    """
+    small = xp.abs(x) <= 0.5
+    xs = where0(small, x, xp)
+    u = xs / (2.0 + xs)
+    u2 = u * u
+    series = 2.0 * u * u2 * _poly(_ATANH_TERMS, u2, xp) - xs * u
+    xb = substitute(~small, x, 1.0, xp)
+    return xp.where(small, series, xp.log1p(xb) - xb)
+
+
+def _logsinhc(y: Array, xp: Any) -> Array:
+    """``log(sinh(y) / y)`` (0 at 0), without overflow for large ``|y|``."""
+    small = xp.abs(y) <= 0.5
+    ys = where0(small, y, xp)
+    y2 = ys * ys
+    series = y2 * _poly(_LOGSINHC_TERMS, y2, xp)
+    a = xp.abs(substitute(~small, y, 1.0, xp))
+    large = a + xp.log1p(-xp.exp(-2.0 * a)) - _LOG_2 - xp.log(a)
+    return xp.where(small, series, large)
+
+
+def _cothminv(y: Array, xp: Any) -> Array:
+    """``coth(y) - 1/y`` (0 at 0), the derivative of :func:`_logsinhc`."""
+    small = xp.abs(y) <= 0.5
+    ys = where0(small, y, xp)
+    series = ys * _poly(_COTHMINV_TERMS, ys * ys, xp)
+    yb = substitute(~small, y, 1.0, xp)
+    return xp.where(small, series, 1.0 / xp.tanh(yb) - 1.0 / yb)
+
+
+def _xlogx(x: Array, xp: Any) -> Array:
+    """``x log x`` with ``0 log 0 = 0`` (for ``x >= 0``)."""
+    pos = x > 0
+    xs = substitute(pos, x, 1.0, xp)
+    return where0(pos, xs * xp.log(xs), xp)
+
+
+def _phi_difference(z: Array, w: Array, xp: Any) -> Array:
+    """``Phi(z) - Phi(w)``, taken in the tail where both arguments lie."""
+    upper = (z + w) > 0
+    return xp.where(upper, ndtr(-w, xp) - ndtr(-z, xp), ndtr(z, xp) - ndtr(w, xp))
+
+
+def _renyi_from_log_normalizer(mixed: Array, a1: Array, a2: Array, alpha: float) -> Array:
+    """``[A(mixed) - alpha A(t1) - (1 - alpha) A(t2)] / (alpha - 1)`` from the three values."""
+    return (mixed - alpha * a1 - (1.0 - alpha) * a2) / (alpha - 1.0)
+
+
+def _chi2_from_renyi(renyi2: Array, xp: Any) -> Array:
+    """Pearson's chi-square ``integral p^2 / q - 1 = expm1(D_2)``; infinite where ``D_2`` is."""
+    finite = xp.isfinite(renyi2)
+    return _inf_where(~finite, xp.expm1(substitute(finite, renyi2, 0.0, xp)), xp)
+
+
+def _scale_family_kl(r: Array, z: Array, xp: Any) -> Array:
+    """KL between Gumbel laws in the standard form ``r = beta1/beta2``, ``z = (mu2 - mu1)/beta2``.
+
+    ``log(1/r) + gamma (r - 1) + exp(z) Gamma(1 + r) - 1 - z`` rewritten as
+    ``(expm1(w) - w) + (lgamma(r) + gamma (r - 1))`` with ``w = z + lgamma(1 + r)``, so that the
+    first-order terms cancel analytically (Weibull is the same law on the log scale).
+    """
+    w = z + gammaln(1.0 + r, xp)
+    return _expm1mx(w, xp) + gammaln(r, xp) + _EULER * (r - 1.0)
+
+
+# --------------------------------------------------------------------------------------
+# Normal, and the families that share its f-divergences
+# --------------------------------------------------------------------------------------
+
+
+def _normal_kl(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
+    # TFP's form, with log(s1/s2) from log1p and expm1(x) - x by series near equality, so the
+    # value keeps its relative accuracy when the scales nearly coincide.
+    lr = log_ratio(s1, s2, xp)
+    return 0.5 * ((m1 - m2) / s2) ** 2 + 0.5 * _expm1mx(2.0 * lr, xp)
+
+
+def _normal_bhattacharyya(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
+    var_sum = s1**2 + s2**2
+    # log((s1^2 + s2^2) / (2 s1 s2)) = log1p((s1 - s2)^2 / (2 s1 s2)): no cancellation.
+    return 0.25 * (m1 - m2) ** 2 / var_sum + 0.5 * xp.log1p((s1 - s2) ** 2 / (2.0 * s1 * s2))
+
+
+def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: float) -> Array:
+    if alpha == 1.0:
+        return _normal_kl(m1, s1, m2, s2, xp)
+    d2 = (m1 - m2) ** 2
+    if math.isinf(alpha):
+        # log sup p/q: finite only when q is wider (or equal with equal means).
+        wider = s2 > s1
+        gap = (s2 - s1) * (s2 + s1)
+        value = log_ratio(s2, s1, xp) + 0.5 * d2 / substitute(wider, gap, 1.0, xp)
+        equal = (s2 == s1) & (d2 == 0)
+        return _inf_where(~(wider | equal), xp.where(equal, xp.zeros_like(value), value), xp)
+    # var_alpha = alpha var2 + (1 - alpha) var1 = var1 (1 + x), x = alpha expm1(2 log(s2/s1));
+    # log(var_alpha / var1) - alpha log(var2 / var1) = log1pmx(x) - alpha log1pmx(e) exactly.
+    e = xp.expm1(2.0 * log_ratio(s2, s1, xp))
+    x = alpha * e
+    ok = x > -1.0
+    xs = substitute(ok, x, 0.0, xp)
+    var_alpha = s1**2 * (1.0 + xs)
+    log_part = _log1pmx(xs, xp) - alpha * _log1pmx(e, xp)
+    value = 0.5 * alpha * d2 / var_alpha - log_part / (2.0 * (alpha - 1.0))
+    return _inf_where(~ok, value, xp)
+
+
+def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
+    """``P(I) - Q(I)`` over the set ``I`` where the narrower density is the larger.
+
+    With ``a`` the narrower and ``b`` the wider normal, ``I`` lies between the two roots of
+    ``log p_a = log p_b``; in ``a``'s standard units they are ``(s_a d +- s_b S) / D`` with
+    ``d = mu_a - mu_b``, ``D = var_b - var_a``, ``S^2 = d^2 + 2 D log(s_b / s_a)``. The root
+    that stays finite as ``D -> 0`` is taken from the product of the roots (no cancellation);
+    the other is infinite at equal scales, which gives ``2 Phi(|d| / 2s) - 1``.
+    """
+    swap = s1 > s2
+    sa, sb = xp.where(swap, s2, s1), xp.where(swap, s1, s2)
+    d = xp.where(swap, m2 - m1, m1 - m2)
+    gap = (sb - sa) * (sb + sa)
+    log_sb_sa = log_ratio(sb, sa, xp)
+    root = sqrt_with_zero_gradient(d**2 + 2.0 * gap * log_sb_sa, xp)
+    sign = xp.where(d >= 0, xp.ones_like(d), -xp.ones_like(d))
+    den = sa * d + sign * sb * root
+    same = den == 0  # only when p = q
+    den_s = substitute(~same, den, 1.0, xp)
+    z_near = -(d**2 + 2.0 * sb**2 * log_sb_sa) / den_s
+    w_near = (sa * z_near + d) / sb
+    equal = gap == 0
+    z_far = den_s / substitute(~equal, gap, 1.0, xp)
+    w_far = (sa * z_far + d) / sb
+    far = xp.where(equal, xp.zeros_like(d), _phi_difference(z_far, w_far, xp))
+    near = _phi_difference(z_near, w_near, xp)
+    return where0(~same, sign * (far - near), xp)
+
+
+def _normal_cross_entropy(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
+    return 0.5 * _LOG_2PI + xp.log(s2) + 0.5 * (s1**2 + (m1 - m2) ** 2) / s2**2
+
+
+def _normal_chi2(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
+    # Infinite when 2 var2 <= var1 (the order-2 mixture variance is not positive).
+    return _chi2_from_renyi(_normal_renyi(m1, s1, m2, s2, xp, 2.0), xp)
+
+
+_LocScale = Normal | LogNormal
+
+
+def _ls(p: Any, q: Any) -> tuple[Array, Array, Array, Array]:
+    return p.loc, p.scale, q.loc, q.scale
+
+
+def _half(p: HalfNormal, q: HalfNormal, xp: Any) -> tuple[Array, Array, Array, Array]:
+    # HalfNormal(s) shares every f-divergence of Normal(0, s): both densities are symmetric.
+    zero = xp.zeros_like(p.scale)
+    return zero, p.scale, xp.zeros_like(q.scale), q.scale
+
 
 @register_kl(Normal, Normal)
-def _kl_normal_normal(p: Normal, q: Normal, *, xp: Any) -> Array:
-    # TFP's form: expm1 keeps the accuracy when the scales are nearly equal.
-    log_ratio = xp.log(p.scale) - xp.log(q.scale)
-    return 0.5 * ((p.loc - q.loc) / q.scale) ** 2 + 0.5 * xp.expm1(2.0 * log_ratio) - log_ratio
+@register_kl(LogNormal, LogNormal)
+def _kl_normal_normal(p: _LocScale, q: _LocScale, *, xp: Any) -> Array:
+    return _normal_kl(*_ls(p, q), xp)
 
 
 @register("bhattacharyya", Normal, Normal)
-def _bhattacharyya_normal_normal(p: Normal, q: Normal, *, xp: Any) -> Array:
-    var_sum = p.scale**2 + q.scale**2
-    return 0.25 * (p.loc - q.loc) ** 2 / var_sum + 0.5 * xp.log(var_sum / (2.0 * p.scale * q.scale))
+@register("bhattacharyya", LogNormal, LogNormal)
+def _bhattacharyya_normal_normal(p: _LocScale, q: _LocScale, *, xp: Any) -> Array:
+    return _normal_bhattacharyya(*_ls(p, q), xp)
+
+
+@register("renyi", Normal, Normal)
+@register("renyi", LogNormal, LogNormal)
+def _renyi_normal_normal(p: _LocScale, q: _LocScale, *, xp: Any, alpha: float) -> Array:
+    return _normal_renyi(*_ls(p, q), xp, alpha)
+
+
+@register("total_variation", Normal, Normal)
+@register("total_variation", LogNormal, LogNormal)
+def _tv_normal_normal(p: _LocScale, q: _LocScale, *, xp: Any) -> Array:
+    return _normal_total_variation(*_ls(p, q), xp)
+
+
+@register("chi2", Normal, Normal)
+@register("chi2", LogNormal, LogNormal)
+def _chi2_normal_normal(p: _LocScale, q: _LocScale, *, xp: Any) -> Array:
+    return _normal_chi2(*_ls(p, q), xp)
+
+
+@register("cross_entropy", Normal, Normal)
+def _ce_normal_normal(p: Normal, q: Normal, *, xp: Any) -> Array:
+    return _normal_cross_entropy(*_ls(p, q), xp)
+
+
+@register("cross_entropy", LogNormal, LogNormal)
+def _ce_lognormal_lognormal(p: LogNormal, q: LogNormal, *, xp: Any) -> Array:
+    # -E log q(X) = E[log X] + the cross entropy of the normals of log X.
+    return p.loc + _normal_cross_entropy(*_ls(p, q), xp)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array:
+    return _normal_kl(*_half(p, q, xp), xp)
+
+
+@register("bhattacharyya", HalfNormal, HalfNormal)
+def _bhattacharyya_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array:
+    return _normal_bhattacharyya(*_half(p, q, xp), xp)
+
+
+@register("renyi", HalfNormal, HalfNormal)
+def _renyi_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any, alpha: float) -> Array:
+    return _normal_renyi(*_half(p, q, xp), xp, alpha)
+
+
+@register("total_variation", HalfNormal, HalfNormal)
+def _tv_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array:
+    return _normal_total_variation(*_half(p, q, xp), xp)
+
+
+@register("chi2", HalfNormal, HalfNormal)
+def _chi2_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array:
+    return _normal_chi2(*_half(p, q, xp), xp)
+
+
+@register("cross_entropy", HalfNormal, HalfNormal)
+def _ce_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array:
+    # The half-normal density is twice the normal one on x >= 0.
+    return _normal_cross_entropy(*_half(p, q, xp), xp) - _LOG_2
+
+
+# --------------------------------------------------------------------------------------
+# Location-scale families with KL only: Laplace, Cauchy, Gumbel, Moyal
+# --------------------------------------------------------------------------------------
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
+    # log(b2/b1) + |d|/b2 + (b1/b2) exp(-|d|/b1) - 1 = expm1mx(x) + |d| (b1 - b2)/(b1 b2),
+    # x = log(b1/b2) - |d|/b1: the first-order terms cancel analytically.
+    b1, b2 = p.scale, q.scale
+    d = xp.abs(p.loc - q.loc)
+    x = log_ratio(b1, b2, xp) - d / b1
+    return _expm1mx(x, xp) + d * (b1 - b2) / (b1 * b2)
+
+
+@register("cross_entropy", Laplace, Laplace)
+def _ce_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
+    return 1.0 + _LOG_2 + xp.log(p.scale) + _kl_laplace_laplace(p, q, xp=xp)
+
+
+def _cauchy_chi2(p: Cauchy, q: Cauchy) -> Array:
+    return ((p.scale - q.scale) ** 2 + (p.loc - q.loc) ** 2) / (2.0 * p.scale * q.scale)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
+    # Chyzak & Nielsen (2019): log(((g1 + g2)^2 + d^2) / (4 g1 g2)) = log1p(chi2 / 2).
+    return xp.log1p(0.5 * _cauchy_chi2(p, q))
+
+
+@register("chi2", Cauchy, Cauchy)
+def _chi2_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
+    # Nielsen & Okamura (2021): symmetric, ((g1 - g2)^2 + d^2) / (2 g1 g2).
+    return _cauchy_chi2(p, q)
+
+
+@register("cross_entropy", Cauchy, Cauchy)
+def _ce_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
+    return math.log(4.0 * math.pi) + xp.log(p.scale) + _kl_cauchy_cauchy(p, q, xp=xp)
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
+    # TFP's form (Gil's printed formula lacks the (mu1 - mu2)/beta2 term), see _scale_family_kl.
+    return _scale_family_kl(p.scale / q.scale, (q.loc - p.loc) / q.scale, xp)
+
+
+@register("cross_entropy", Gumbel, Gumbel)
+def _ce_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
+    return xp.log(p.scale) + _EULER + 1.0 + _kl_gumbel_gumbel(p, q, xp=xp)
+
+
+@register_kl(Moyal, Moyal)
+def _kl_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
+    # TFP: 1/2 [exp(w) + (mu1 - mu2)/s2 - 1 + (r - 1)(gamma + log 2) - 2 log r], r = s1/s2,
+    # w = r log 2 + (mu2 - mu1)/s2 + lgamma(1/2 + r) - log(pi)/2; exp(w) - 1 taken as
+    # expm1mx(w) + w so the terms of first order cancel analytically.
+    r = p.scale / q.scale
+    w = r * _LOG_2 + (q.loc - p.loc) / q.scale + gammaln(0.5 + r, xp) - 0.5 * math.log(math.pi)
+    lgamma_shift = gammaln(0.5 + r, xp) - math.lgamma(1.5)
+    rest = (r - 1.0) * (_EULER + 2.0 * _LOG_2) + lgamma_shift - 2.0 * log_ratio(p.scale, q.scale, xp)
+    return 0.5 * (_expm1mx(w, xp) + rest)
+
+
+@register("cross_entropy", Moyal, Moyal)
+def _ce_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
+    entropy = 0.5 * (1.0 + _EULER + math.log(4.0 * math.pi)) + xp.log(p.scale)
+    return entropy + _kl_moyal_moyal(p, q, xp=xp)
+
+
+@register_kl(Weibull, Weibull)
+def _kl_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
+    # Bauckhage (2013); -log X is Gumbel(-log scale, 1/shape), hence the Gumbel form.
+    k2 = q.shape
+    return _scale_family_kl(k2 / p.shape, k2 * log_ratio(p.scale, q.scale, xp), xp)
+
+
+@register("cross_entropy", Weibull, Weibull)
+def _ce_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
+    k = p.shape
+    entropy = _EULER * (1.0 - 1.0 / k) + xp.log(p.scale) - xp.log(k) + 1.0
+    return entropy + _kl_weibull_weibull(p, q, xp=xp)
+
+
+# --------------------------------------------------------------------------------------
+# Gamma, Exponential, Chi2, Chi: exponential families in (shape - 1, -rate)
+# --------------------------------------------------------------------------------------
+
+
+def _gamma_kl(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
+    # TFP's form with the log-rate difference and expm1.
+    lr = log_ratio(b1, b2, xp)
+    return (
+        (a1 - a2) * digamma(a1, xp) + gammaln(a2, xp) - gammaln(a1, xp)
+        + a2 * lr + a1 * xp.expm1(-lr)
+    )
+
+
+def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
+    return a - xp.log(b) + gammaln(a, xp) + (1.0 - a) * digamma(a, xp)
+
+
+def _gamma_renyi(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any, alpha: float) -> Array:
+    if alpha == 1.0:
+        return _gamma_kl(a1, b1, a2, b2, xp)
+    if math.isinf(alpha):
+        # log sup p/q of (a1 - a2) log x - (b1 - b2) x + const over x > 0.
+        c, e = a1 - a2, b1 - b2
+        interior = (c > 0) & (e > 0)
+        cs, es = substitute(interior, c, 1.0, xp), substitute(interior, e, 1.0, xp)
+        peak = where0(interior, cs * (xp.log(cs) - xp.log(es) - 1.0), xp)
+        const = a1 * xp.log(b1) - a2 * xp.log(b2) - gammaln(a1, xp) + gammaln(a2, xp)
+        finite = interior | ((c == 0) & (e >= 0))
+        return _inf_where(~finite, peak + const, xp)
+    # A(a, b) = lgamma(a) - a log b; the rates are taken relative to b2, which leaves the value
+    # unchanged (the mixed shape is the same mixture) and keeps it independent of the units.
+    am, bm = alpha * a1 + (1.0 - alpha) * a2, alpha * b1 + (1.0 - alpha) * b2
+    ok = (am > 0) & (bm > 0)
+    ams, bms = substitute(ok, am, 1.0, xp), substitute(ok, bm, 1.0, xp)
+    mixed = gammaln(ams, xp) - ams * log_ratio(bms, b2, xp)
+    first = gammaln(a1, xp) - a1 * log_ratio(b1, b2, xp)
+    value = _renyi_from_log_normalizer(mixed, first, gammaln(a2, xp), alpha)
+    return _inf_where(~ok, value, xp)
+
+
+def _gamma_params(d: Gamma | Exponential | Chi2 | Chi, xp: Any) -> tuple[Array, Array]:
+    """Shape and rate of the Gamma law (of the square, for Chi)."""
+    if isinstance(d, Gamma):
+        return d.shape, d.rate
+    if isinstance(d, Exponential):
+        return xp.ones_like(d.rate), d.rate
+    return 0.5 * d.df, full_like(d.df, 0.5, xp)
+
+
+_GammaLike = Gamma | Exponential | Chi2 | Chi
+
+
+def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
+    return _gamma_kl(*_gamma_params(p, xp), *_gamma_params(q, xp), xp)
+
+
+def _gamma_renyi_of(p: _GammaLike, q: _GammaLike, *, xp: Any, alpha: float) -> Array:
+    return _gamma_renyi(*_gamma_params(p, xp), *_gamma_params(q, xp), xp, alpha)
+
+
+def _gamma_bhattacharyya_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
+    return 0.5 * _gamma_renyi_of(p, q, xp=xp, alpha=0.5)
+
+
+def _gamma_chi2_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
+    return _chi2_from_renyi(_gamma_renyi_of(p, q, xp=xp, alpha=2.0), xp)
+
+
+# Chi is the square root of Chi2: every f-divergence (KL included) is the Chi2 one.
+for _family in (Gamma, Exponential, Chi2, Chi):
+    register_kl(_family, _family)(_gamma_kl_of)
+    register("renyi", _family, _family)(_gamma_renyi_of)
+    register("bhattacharyya", _family, _family)(_gamma_bhattacharyya_of)
+    register("chi2", _family, _family)(_gamma_chi2_of)
+
+
+@register("cross_entropy", Gamma, Gamma)
+@register("cross_entropy", Exponential, Exponential)
+@register("cross_entropy", Chi2, Chi2)
+def _ce_gamma_gamma(p: Gamma | Exponential | Chi2, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
+    return _gamma_entropy(*_gamma_params(p, xp), xp) + _gamma_kl_of(p, q, xp=xp)
+
+
+@register("cross_entropy", Chi, Chi)
+def _ce_chi_chi(p: Chi, q: Chi, *, xp: Any) -> Array:
+    k = p.df
+    entropy = gammaln(0.5 * k, xp) + 0.5 * (k - _LOG_2 - (k - 1.0) * digamma(0.5 * k, xp))
+    return entropy + _gamma_kl_of(p, q, xp=xp)
+
+
+@register("total_variation", Exponential, Exponential)
+def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
+    # The densities cross once, at x* = log(l1/l2)/(l1 - l2); with t = l2/l1 - 1,
+    # TV = |exp(-l2 x*) - exp(-l1 x*)| = |t| exp(-(1 + t) log1p(t)/t).
+    t = (q.rate - p.rate) / p.rate
+    nonzero = t != 0
+    ts = substitute(nonzero, t, 1.0, xp)
+    ratio = xp.where(nonzero, xp.log1p(ts) / ts, xp.ones_like(t))
+    return xp.abs(t) * xp.exp(-(1.0 + t) * ratio)
+
+
+# --------------------------------------------------------------------------------------
+# Beta: an exponential family in (a - 1, b - 1) with log-normaliser log B(a, b)
+# --------------------------------------------------------------------------------------
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
+    a1, b1, a2, b2 = p.a, p.b, q.a, q.b
+    return (
+        betaln(a2, b2, xp) - betaln(a1, b1, xp)
+        + (a1 - a2) * digamma(a1, xp) + (b1 - b2) * digamma(b1, xp)
+        + (a2 - a1 + b2 - b1) * digamma(a1 + b1, xp)
+    )
+
+
+@register("renyi", Beta, Beta)
+def _renyi_beta_beta(p: Beta, q: Beta, *, xp: Any, alpha: float) -> Array:
+    a1, b1, a2, b2 = p.a, p.b, q.a, q.b
+    if alpha == 1.0:
+        return _kl_beta_beta(p, q, xp=xp)
+    if math.isinf(alpha):
+        # log sup p/q of c log x + e log(1 - x) + const: finite iff c, e >= 0, the peak at
+        # x = c/(c + e) giving c log c + e log e - (c + e) log(c + e).
+        c, e = a1 - a2, b1 - b2
+        finite = (c >= 0) & (e >= 0)
+        cs, es = where0(finite, c, xp), where0(finite, e, xp)
+        peak = _xlogx(cs, xp) + _xlogx(es, xp) - _xlogx(cs + es, xp)
+        return _inf_where(~finite, peak - betaln(a1, b1, xp) + betaln(a2, b2, xp), xp)
+    am, bm = alpha * a1 + (1.0 - alpha) * a2, alpha * b1 + (1.0 - alpha) * b2
+    ok = (am > 0) & (bm > 0)
+    ams, bms = substitute(ok, am, 1.0, xp), substitute(ok, bm, 1.0, xp)
+    value = _renyi_from_log_normalizer(betaln(ams, bms, xp), betaln(a1, b1, xp), betaln(a2, b2, xp), alpha)
+    return _inf_where(~ok, value, xp)
+
+
+@register("bhattacharyya", Beta, Beta)
+def _bhattacharyya_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
+    return 0.5 * _renyi_beta_beta(p, q, xp=xp, alpha=0.5)
+
+
+@register("chi2", Beta, Beta)
+def _chi2_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
+    return _chi2_from_renyi(_renyi_beta_beta(p, q, xp=xp, alpha=2.0), xp)
+
+
+@register("cross_entropy", Beta, Beta)
+def _ce_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
+    a, b = p.a, p.b
+    entropy = (
+        betaln(a, b, xp) - (a - 1.0) * digamma(a, xp) - (b - 1.0) * digamma(b, xp)
+        + (a + b - 2.0) * digamma(a + b, xp)
+    )
+    return entropy + _kl_beta_beta(p, q, xp=xp)
+
+
+# --------------------------------------------------------------------------------------
+# VonMises: an exponential family in kappa (cos mu, sin mu), A = log(2 pi I0(|t|))
+# --------------------------------------------------------------------------------------
+
+
+def _log_i0(k: Array, xp: Any) -> Array:
+    return xp.log(i0e(k, xp)) + k
+
+
+@register_kl(VonMises, VonMises)
+def _kl_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
+    # TFP's form with scaled Bessel functions; k1 - k2 cos d = (k1 - k2) + 2 k2 sin^2(d/2).
+    k1, k2 = p.concentration, q.concentration
+    ratio = i1e(k1, xp) / i0e(k1, xp)
+    half = xp.sin(0.5 * (p.loc - q.loc))
+    return (
+        (k2 - k1) * (1.0 - ratio) + xp.log(i0e(k2, xp)) - xp.log(i0e(k1, xp))
+        + 2.0 * k2 * half**2 * ratio
+    )
+
+
+@register("renyi", VonMises, VonMises)
+def _renyi_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any, alpha: float) -> Array:
+    k1, k2 = p.concentration, q.concentration
+    if alpha == 1.0:
+        return _kl_vonmises_vonmises(p, q, xp=xp)
+    s2 = xp.sin(0.5 * (p.loc - q.loc)) ** 2
+    if math.isinf(alpha):
+        # sup_x k1 cos(x - mu1) - k2 cos(x - mu2) = |t1 - t2|.
+        amplitude = sqrt_with_zero_gradient((k1 - k2) ** 2 + 4.0 * k1 * k2 * s2, xp)
+        return amplitude - k1 + k2 - xp.log(i0e(k1, xp)) + xp.log(i0e(k2, xp))
+    # |alpha t1 + (1 - alpha) t2| = sqrt(lin^2 - 4 alpha (1 - alpha) k1 k2 sin^2(d/2)), with
+    # lin = alpha k1 + (1 - alpha) k2; the natural parameter space is all of R^2.
+    lin = alpha * k1 + (1.0 - alpha) * k2
+    cross = 4.0 * alpha * (1.0 - alpha) * k1 * k2 * s2
+    km = sqrt_with_zero_gradient(xp.maximum(lin**2 - cross, xp.zeros_like(lin)), xp)
+    # km - lin without cancellation where lin > 0: -cross / (km + lin).
+    pos = lin > 0
+    excess = xp.where(pos, -cross / substitute(pos, km + lin, 1.0, xp), km - lin)
+    mixed = xp.log(i0e(km, xp)) + excess
+    value = _renyi_from_log_normalizer(mixed, xp.log(i0e(k1, xp)), xp.log(i0e(k2, xp)), alpha)
+    return value
+
+
+@register("bhattacharyya", VonMises, VonMises)
+def _bhattacharyya_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
+    return 0.5 * _renyi_vonmises_vonmises(p, q, xp=xp, alpha=0.5)
+
+
+@register("chi2", VonMises, VonMises)
+def _chi2_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
+    return _chi2_from_renyi(_renyi_vonmises_vonmises(p, q, xp=xp, alpha=2.0), xp)
+
+
+@register("cross_entropy", VonMises, VonMises)
+def _ce_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
+    # -E_p log q = log(2 pi I0(k2)) - k2 A(k1) cos(d), A = I1/I0.
+    k1, k2 = p.concentration, q.concentration
+    ratio = i1e(k1, xp) / i0e(k1, xp)
+    return _LOG_2PI + xp.log(i0e(k2, xp)) + k2 * (1.0 - ratio * xp.cos(p.loc - q.loc))
+
+
+# --------------------------------------------------------------------------------------
+# ContinuousBernoulli: density exp(t x - A(t)) on [0, 1], t = logit(probs),
+# A(t) = log(expm1(t)/t) = t/2 + log(sinh(t/2)/(t/2))
+# --------------------------------------------------------------------------------------
+
+
+def _cb_half_logit(d: ContinuousBernoulli, xp: Any) -> Array:
+    return 0.5 * (xp.log(d.probs) - xp.log1p(-d.probs))
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
+    # torch's formula mean (t1 - t2) + log C1 + log(1 - l1) - log C2 - log(1 - l2), written as
+    # the Bregman divergence of A, where the linear part t/2 cancels; log(sinh(y)/y) and
+    # coth(y) - 1/y by series near probs = 1/2 (the removable singularity of the normaliser).
+    y1, y2 = _cb_half_logit(p, xp), _cb_half_logit(q, xp)
+    return _logsinhc(y2, xp) - _logsinhc(y1, xp) - (y2 - y1) * _cothminv(y1, xp)
+
+
+@register("cross_entropy", ContinuousBernoulli, ContinuousBernoulli)
+def _ce_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
+    # -E_p log q = A(t2) - t2 E_p X = S(y2) - y2 S'(y1), with E_p X = (1 + S'(y1)) / 2.
+    y1, y2 = _cb_half_logit(p, xp), _cb_half_logit(q, xp)
+    return _logsinhc(y2, xp) - y2 * _cothminv(y1, xp)
+
+
+@register("renyi", ContinuousBernoulli, ContinuousBernoulli)
+def _renyi_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any, alpha: float) -> Array:
+    if alpha == 1.0:
+        return _kl_cb_cb(p, q, xp=xp)
+    y1, y2 = _cb_half_logit(p, xp), _cb_half_logit(q, xp)
+    if math.isinf(alpha):
+        # log p/q = (t1 - t2) x - A(t1) + A(t2) is linear: its sup is at x = 0 or 1.
+        top = xp.maximum(2.0 * (y1 - y2), xp.zeros_like(y1))
+        return top - (y1 - y2) - _logsinhc(y1, xp) + _logsinhc(y2, xp)
+    ym = alpha * y1 + (1.0 - alpha) * y2
+    return _renyi_from_log_normalizer(_logsinhc(ym, xp), _logsinhc(y1, xp), _logsinhc(y2, xp), alpha)
+
+
+@register("bhattacharyya", ContinuousBernoulli, ContinuousBernoulli)
+def _bhattacharyya_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
+    return 0.5 * _renyi_cb_cb(p, q, xp=xp, alpha=0.5)
+
+
+@register("chi2", ContinuousBernoulli, ContinuousBernoulli)
+def _chi2_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
+    return _chi2_from_renyi(_renyi_cb_cb(p, q, xp=xp, alpha=2.0), xp)
+
+
+def _cb_cdf(t: Array, x: Array, xp: Any) -> Array:
+    """``expm1(t x) / expm1(t)`` (``x`` at ``t = 0``)."""
+    nonzero = t != 0
+    ts = substitute(nonzero, t, 1.0, xp)
+    return xp.where(nonzero, xp.expm1(ts * x) / xp.expm1(ts), x)
+
+
+@register("total_variation", ContinuousBernoulli, ContinuousBernoulli)
+def _tv_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
+    # log p/q is linear in x, so the densities cross once, at x* = (A1 - A2)/(t1 - t2), and
+    # TV = |F1(x*) - F2(x*)|.
+    y1, y2 = _cb_half_logit(p, xp), _cb_half_logit(q, xp)
+    differ = y1 != y2
+    dy = substitute(differ, y1 - y2, 1.0, xp)
+    cross = 0.5 + (_logsinhc(y1, xp) - _logsinhc(y2, xp)) / (2.0 * dy)
+    gap = _cb_cdf(2.0 * y1, cross, xp) - _cb_cdf(2.0 * y2, cross, xp)
+    return where0(differ, xp.abs(gap), xp)
+
+
+# --------------------------------------------------------------------------------------
+# Uniform: every measure is elementary
+# --------------------------------------------------------------------------------------
+
+
+def _uniform_parts(p: Uniform, q: Uniform, xp: Any) -> tuple[Array, Array, Array, Array]:
+    """Lengths ``L1``, ``L2``, the overlap ``o`` and whether ``[a1, b1]`` lies in ``[a2, b2]``."""
+    len1, len2 = p.high - p.low, q.high - q.low
+    overlap = xp.maximum(xp.minimum(p.high, q.high) - xp.maximum(p.low, q.low), xp.zeros_like(len1))
+    inside = (p.low >= q.low) & (p.high <= q.high)
+    return len1, len2, overlap, inside
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
+    len1, len2, _, inside = _uniform_parts(p, q, xp)
+    return _inf_where(~inside, log_ratio(len2, len1, xp), xp)
+
+
+@register("cross_entropy", Uniform, Uniform)
+def _ce_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
+    _, len2, _, inside = _uniform_parts(p, q, xp)
+    return _inf_where(~inside, xp.log(len2), xp)
+
+
+@register("renyi", Uniform, Uniform)
+def _renyi_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any, alpha: float) -> Array:
+    if alpha >= 1.0:  # orders >= 1 (and infinity) all give log(L2/L1), or inf off the support
+        return _kl_uniform_uniform(p, q, xp=xp)
+    # log(o L1^-alpha L2^(alpha-1)) / (alpha - 1); +inf when the supports do not meet.
+    len1, len2, overlap, _ = _uniform_parts(p, q, xp)
+    meet = overlap > 0
+    log_o = xp.log(substitute(meet, overlap, 1.0, xp))
+    value = (log_o - alpha * xp.log(len1) - (1.0 - alpha) * xp.log(len2)) / (alpha - 1.0)
+    return _inf_where(~meet, value, xp)
+
+
+@register("bhattacharyya", Uniform, Uniform)
+def _bhattacharyya_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
+    return 0.5 * _renyi_uniform_uniform(p, q, xp=xp, alpha=0.5)
+
+
+@register("total_variation", Uniform, Uniform)
+def _tv_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
+    len1, len2, overlap, _ = _uniform_parts(p, q, xp)
+    return 1.0 - overlap / xp.maximum(len1, len2)
+
+
+@register("chi2", Uniform, Uniform)
+def _chi2_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
+    len1, len2, _, inside = _uniform_parts(p, q, xp)
+    return _inf_where(~inside, (len2 - len1) / len1, xp)
+
+
+@register("js", Uniform, Uniform)
+def _js_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
+    # The mixture is (1/L1 + 1/L2)/2 on the overlap and 1/(2 L) on each lone part.
+    len1, len2, overlap, _ = _uniform_parts(p, q, xp)
+    f1, f2 = overlap / len1, overlap / len2
+    total = len1 + len2
+    kl_pm = f1 * xp.log(2.0 * len2 / total) + (1.0 - f1) * _LOG_2
+    kl_qm = f2 * xp.log(2.0 * len1 / total) + (1.0 - f2) * _LOG_2
+    return 0.5 * (kl_pm + kl_qm)
+
+
+# --------------------------------------------------------------------------------------
+# Pareto: x >= scale, an exponential family in alpha for a fixed scale
+# --------------------------------------------------------------------------------------
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
+    # a2 log(m1/m2) + log(a1/a2) + a2/a1 - 1, infinite unless p's support lies in q's.
+    inside = p.scale >= q.scale
+    value = q.alpha * log_ratio(p.scale, q.scale, xp) + _expm1mx(log_ratio(q.alpha, p.alpha, xp), xp)
+    return _inf_where(~inside, value, xp)
+
+
+@register("cross_entropy", Pareto, Pareto)
+def _ce_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
+    entropy = xp.log(p.scale) - xp.log(p.alpha) + 1.0 / p.alpha + 1.0
+    return entropy + _kl_pareto_pareto(p, q, xp=xp)
+
+
+@register("renyi", Pareto, Pareto)
+def _renyi_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any, alpha: float) -> Array:
+    m1, a1, m2, a2 = p.scale, p.alpha, q.scale, q.alpha
+    if alpha == 1.0:
+        return _kl_pareto_pareto(p, q, xp=xp)
+    inside = m1 >= m2
+    if math.isinf(alpha):
+        # log p/q = log(a1/a2) + a1 log m1 - a2 log m2 - (a1 - a2) log x: its sup over
+        # x >= m1 is at m1 when a1 >= a2, else unbounded.
+        value = log_ratio(a1, a2, xp) + a2 * log_ratio(m1, m2, xp)
+        return _inf_where(~(inside & (a1 >= a2)), value, xp)
+    # integral of p^alpha q^(1-alpha) over x >= m = max(m1, m2):
+    # a1^alpha a2^(1-alpha) / am (m1/m)^(alpha a1) (m2/m)^((1-alpha) a2), am the mixed alpha.
+    am = alpha * a1 + (1.0 - alpha) * a2
+    ok = am > 0
+    if alpha > 1.0:
+        ok = ok & inside
+    ams = substitute(ok, am, 1.0, xp)
+    m = xp.maximum(m1, m2)
+    log_integral = (
+        alpha * xp.log(a1) + (1.0 - alpha) * xp.log(a2) - xp.log(ams)
+        + alpha * a1 * log_ratio(m1, m, xp) + (1.0 - alpha) * a2 * log_ratio(m2, m, xp)
+    )
+    return _inf_where(~ok, log_integral / (alpha - 1.0), xp)
+
+
+@register("bhattacharyya", Pareto, Pareto)
+def _bhattacharyya_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
+    return 0.5 * _renyi_pareto_pareto(p, q, xp=xp, alpha=0.5)
+
+
+@register("chi2", Pareto, Pareto)
+def _chi2_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
+    return _chi2_from_renyi(_renyi_pareto_pareto(p, q, xp=xp, alpha=2.0), xp)
+
