@@ -421,3 +421,14 @@ def test_docstring_examples():
 
     result = doctest.testmod(_mixture)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("method", APPROXIMATIONS)
+def test_approximations_on_every_library(xp, method):
+    rng = np.random.default_rng(14)
+    fp, gp = _random_mixture(rng, 3, 2), _random_mixture(rng, 2, 2)
+    expected = float(dv.kl_approximation(dv.GaussianMixture(*fp), dv.GaussianMixture(*gp), method))
+    f = dv.GaussianMixture(*(xp.asarray(a) for a in fp))
+    g = dv.GaussianMixture(*(xp.asarray(a) for a in gp))
+    value = dv.kl_approximation(f, g, method)
+    assert float(value) == pytest.approx(expected, rel=1e-10)
