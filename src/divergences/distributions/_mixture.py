@@ -61,7 +61,7 @@ class GaussianMixture(Distribution):
     Divergences: ``dv.kl(f, g)`` (and every other measure) is a Monte Carlo estimate with
     ``n_samples`` draws (default 100 000); ``return_error=True`` adds its standard error,
     ``random_state`` makes it reproducible. One-dimensional mixtures also accept
-    ``method="quadrature"`` (adaptive quadrature, error near 1e-10). For the biased but
+    ``method="quadrature"`` (adaptive quadrature, error below 1e-9). For the biased but
     deterministic and differentiable closed-form approximations see :func:`kl_approximation`.
 
     Examples
