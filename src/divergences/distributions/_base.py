@@ -76,6 +76,10 @@ class Distribution:
         # Python numbers take the dtype of the arrays given, so float32 stays float32.
         typed = [arrays[n] for n, v in given.items() if hasattr(v, "dtype") and not isinstance(v, np.generic)]
         dtype = xp.result_type(*typed) if typed else next(iter(arrays.values())).dtype
+        # Sums are checked at the precision of the least precise parameter given (float32
+        # weights with float64 means were only ever accurate to float32).
+        loosest = max((a.dtype for a in arrays.values()), key=lambda t: float(xp.finfo(t).eps))
+        object.__setattr__(self, "_check_dtype", loosest)
         batch_shapes = []
         for name, meta in specs:
             a = arrays[name]
@@ -112,7 +116,7 @@ class Distribution:
             if not (np.isfinite(values).all() and (values >= 0).all()):
                 raise InvalidInputError(f"{label} must be finite and >= 0")
             sums = values.sum(axis=-1)
-            tol = sum_tolerance(getattr(self, name).dtype, self.xp)
+            tol = sum_tolerance(getattr(self, "_check_dtype", getattr(self, name).dtype), self.xp)
             if (np.abs(sums - 1) > tol).any():
                 raise InvalidInputError(f"{label} must sum to 1 along its last axis, got {float(sums.flat[np.argmax(np.abs(sums - 1))]):.10g}")
         elif constraint == "positive_definite":
@@ -171,7 +175,8 @@ class Distribution:
     def numpy_items(self) -> list[Distribution]:
         """One unbatched NumPy copy per batch element, in C order (for numerical routes)."""
         full = self.broadcast_to(self.batch_shape)
-        arrays = {f.name: to_numpy(getattr(full, f.name)).astype(np.float64) for f in dataclasses.fields(self)}
+        # The dtype is kept: float32 parameters are checked at float32 precision again.
+        arrays = {f.name: to_numpy(getattr(full, f.name)) for f in dataclasses.fields(self)}
         out = []
         for index in np.ndindex(*self.batch_shape):
             out.append(type(self)(**{n: a[index] for n, a in arrays.items()}))
