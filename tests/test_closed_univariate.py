@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
+import mpmath
 import numpy as np
 import pytest
 from scipy import integrate, optimize, special, stats
@@ -199,7 +200,8 @@ SCIPY = {
 
 # Parameter pairs (p, q) per family, in the order of the library's constructors.
 PAIRS: dict[str, list[tuple[tuple[float, ...], tuple[float, ...]]]] = {
-    "Normal": [((0.3, 1.2), (-0.5, 0.7)), ((0.0, 1.0), (1.0, 2.0)), ((1.0, 0.5), (1.2, 0.45))],
+    "Normal": [((0.3, 1.2), (-0.5, 0.7)), ((0.0, 1.0), (1.0, 2.0)), ((1.0, 0.5), (1.2, 0.45)),
+               ((0.0, 1.0), (1.0, 1.0)), ((0.5, 1.0), (0.5, 1.7))],
     "HalfNormal": [((1.0,), (2.5,)), ((1.5,), (0.8,))],
     "LogNormal": [((0.0, 0.5), (0.3, 1.0)), ((0.2, 1.0), (-0.3, 0.8))],
     "Laplace": [((0.0, 1.0), (1.5, 2.0)), ((0.5, 0.7), (0.2, 0.6))],
@@ -388,7 +390,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "VonMises": FIVE,
     "ContinuousBernoulli": (*FIVE, "total_variation"),
 }
-RENYI_ORDERS = (0.0, 0.3, 0.5, 2.0, 3.5)
+RENYI_ORDERS = (0.0, 0.3, 0.5, 1.0, 2.0, 3.5)
 
 
 def _cases() -> list:
@@ -481,3 +483,263 @@ def test_peers_reference_values(measure, p, q, expected):
         value = CALL[measure](p, q, method="closed_form")
     # The values are printed to 10 decimals.
     assert float(value) == pytest.approx(expected, rel=1e-9, abs=6e-11)
+
+
+def sup_reference(P: Ref, Q: Ref, periodic: bool = False) -> float:
+    """Renyi divergence of infinite order, ``log sup_{p > 0} p / q``, by search.
+
+    A dense grid between P's quantiles, refined around its best point; towards each end of
+    the support the values at dyadic steps show whether the supremum is approached (steps
+    shrink) or the ratio grows without bound (steps stay or grow).
+    """
+    if not (Q.lo <= P.lo and P.hi <= Q.hi):
+        return INF
+
+    def d(x: float) -> float:
+        return P.logpdf(x) - Q.logpdf(x)
+
+    cuts = sorted({*P.cuts, *(() if not periodic else (P.lo, P.hi))})
+    grid = np.unique(np.concatenate([np.linspace(a, b, 200) for a, b in zip(cuts[:-1], cuts[1:])]))
+    values = np.array([d(x) for x in grid])
+    values[~np.isfinite(values)] = -INF  # the ends of a period lie outside the open support
+    i = int(np.argmax(values))
+    best = float(values[i])
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    if hi > lo:
+        res = optimize.minimize_scalar(lambda x: -d(x), bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-14 * max(1.0, abs(grid[i]))})
+        best = max(best, -float(res.fun))
+    if periodic:
+        return best
+    scale = cuts[-1] - cuts[0]
+    for end, outer, sign in ((P.lo, cuts[0], -1.0), (P.hi, cuts[-1], 1.0)):
+        if math.isinf(end):
+            # Not beyond ~1e6 spreads: log p - log q of two logpdfs loses all digits out there.
+            xs = [outer + sign * scale * 2.0**k for k in range(20)]
+        else:
+            xs = [end + (outer - end) * 2.0**-k for k in range(80)]
+            xs = [x for x in xs if P.lo < x < P.hi]
+        vals = [v for v in (d(x) for x in xs) if math.isfinite(v)]
+        if vals[-1] - vals[-2] > 1e-9 and vals[-1] >= best:
+            return INF
+        best = max(best, *vals)
+    return best
+
+
+def _renyi_inf_cases() -> list:
+    return [
+        pytest.param(family, pa, qa, id=f"{family}-{i}")
+        for family, measures in EXPECTED.items() if "renyi" in measures
+        for i, (pa, qa) in enumerate(PAIRS[family])
+    ]
+
+
+@pytest.mark.parametrize(("family", "pa", "qa"), _renyi_inf_cases())
+def test_renyi_infinite_order_matches_supremum(family, pa, qa):
+    p, q, P, Q = _objects(family, pa, qa)
+    value = float(dv.renyi(p, q, INF, method="closed_form"))
+    expected = sup_reference(P, Q, periodic=family == "VonMises")
+    if math.isinf(expected):
+        assert value == INF
+    else:
+        assert value == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# Nearly equal distributions: relative accuracy against 50-digit textbook formulas
+# --------------------------------------------------------------------------------------
+
+M = mpmath.mpf
+
+
+def _normal_renyi_mp(m1, s1, m2, s2, a):
+    va = a * s2**2 + (1 - a) * s1**2
+    return a / 2 * (m1 - m2) ** 2 / va - mpmath.log(va / (s1 ** (2 * (1 - a)) * s2 ** (2 * a))) / (2 * (a - 1))
+
+
+def _gumbel_kl_mp(m1, b1, m2, b2):
+    return (mpmath.log(b2 / b1) + mpmath.euler * (b1 / b2 - 1) + mpmath.exp((m2 - m1) / b2) * mpmath.gamma(b1 / b2 + 1)
+            - 1 + (m1 - m2) / b2)
+
+
+def _moyal_kl_mp(m1, s1, m2, s2):
+    r = s1 / s2
+    w = r * mpmath.log(2) + (m2 - m1) / s2 + mpmath.loggamma(M(1) / 2 + r) - mpmath.log(mpmath.pi) / 2
+    return (mpmath.exp(w) + (m1 - m2) / s2 - 1 + (r - 1) * (mpmath.euler + mpmath.log(2)) - 2 * mpmath.log(r)) / 2
+
+
+def _weibull_kl_mp(k1, l1, k2, l2):
+    return (mpmath.log(k1 / l1**k1) - mpmath.log(k2 / l2**k2) + (k1 - k2) * (mpmath.log(l1) - mpmath.euler / k1)
+            + (l1 / l2) ** k2 * mpmath.gamma(k2 / k1 + 1) - 1)
+
+
+E = 1e-8  # relative change of a parameter
+D = 1e-9  # change of a location
+NEAR = [
+    ("kl", dv.Normal, (0.3, 1.2), (0.3 + D, 1.2 * (1 + E)),
+     lambda m1, s1, m2, s2: mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - M(1) / 2),
+    ("kl", dv.Normal, (0.3, 1.2), (0.3, 1.2 * (1 - E)),
+     lambda m1, s1, m2, s2: mpmath.log(s2 / s1) + s1**2 / (2 * s2**2) - M(1) / 2),
+    ("bhattacharyya", dv.Normal, (0.3, 1.2), (0.3 + D, 1.2 * (1 + E)),
+     lambda m1, s1, m2, s2: (m1 - m2) ** 2 / (4 * (s1**2 + s2**2)) + mpmath.log((s1**2 + s2**2) / (2 * s1 * s2)) / 2),
+    ("renyi0.3", dv.Normal, (0.3, 1.2), (0.3 + D, 1.2 * (1 + E)), lambda *a: _normal_renyi_mp(*a, M(0.3))),
+    ("renyi2", dv.Normal, (0.3, 1.2), (0.3 + D, 1.2 * (1 + E)), lambda *a: _normal_renyi_mp(*a, M(2))),
+    ("chi2", dv.Normal, (0.3, 1.2), (0.3 + D, 1.2 * (1 + E)), lambda *a: mpmath.expm1(_normal_renyi_mp(*a, M(2)))),
+    ("kl", dv.HalfNormal, (1.2,), (1.2 * (1 + E),), lambda s1, s2: mpmath.log(s2 / s1) + (s1**2 - s2**2) / (2 * s2**2)),
+    ("kl", dv.LogNormal, (0.3, 1.2), (0.3 + D, 1.2 * (1 + E)),
+     lambda m1, s1, m2, s2: mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - M(1) / 2),
+    ("kl", dv.Exponential, (2.0,), (2.0 * (1 + E),), lambda l1, l2: mpmath.log(l1 / l2) + l2 / l1 - 1),
+    ("kl", dv.Gamma, (2.5, 1.5), (2.5, 1.5 * (1 + E)), lambda a1, b1, a2, b2: a1 * mpmath.log(b1 / b2) + a1 * (b2 - b1) / b1),
+    ("kl", dv.Laplace, (0.5, 0.7), (0.5 + D, 0.7 * (1 + E)),
+     lambda m1, b1, m2, b2: mpmath.log(b2 / b1) + abs(m1 - m2) / b2 + b1 / b2 * mpmath.exp(-abs(m1 - m2) / b1) - 1),
+    ("kl", dv.Cauchy, (0.2, 1.5), (0.2 + D, 1.5 * (1 + E)),
+     lambda m1, g1, m2, g2: mpmath.log(((g1 + g2) ** 2 + (m1 - m2) ** 2) / (4 * g1 * g2))),
+    ("kl", dv.Gumbel, (0.0, 1.0), (D, 1.0 + E), _gumbel_kl_mp),
+    ("kl", dv.Moyal, (0.3, 1.0), (0.3 + D, 1.0 + E), _moyal_kl_mp),
+    ("kl", dv.Weibull, (1.5, 1.0), (1.5 * (1 + E), 1.0 + E), _weibull_kl_mp),
+    ("kl", dv.Pareto, (2.0, 3.0), (2.0, 3.0 * (1 + E)), lambda m1, a1, m2, a2: mpmath.log(a1 / a2) + a2 / a1 - 1),
+    ("kl", dv.Uniform, (0.0, 2.0), (-D, 2.0), lambda a1, b1, a2, b2: mpmath.log((b2 - a2) / (b1 - a1))),
+]
+
+
+@pytest.mark.parametrize(("measure", "cls", "pa", "qa", "exact"), NEAR,
+                         ids=[f"{m}-{c.__name__}-{i}" for i, (m, c, *_) in enumerate(NEAR)])
+def test_nearly_equal_keeps_relative_accuracy(measure, cls, pa, qa, exact):
+    p, q = cls(*pa), cls(*qa)
+    if measure.startswith("renyi"):
+        value = dv.renyi(p, q, float(measure[5:]), method="closed_form")
+    else:
+        value = CALL[measure](p, q, method="closed_form")
+    with mpmath.workdps(50):
+        expected = exact(*(M(v) for v in (*pa, *qa)))  # the same binary inputs, 50 digits
+        assert 0 < expected < 1e-8
+        assert float(value) == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_normal_total_variation_is_continuous_at_equal_scales():
+    # Unequal scales take the crossing-point route; as they meet it must reach 2 Phi(d/2s) - 1.
+    equal = float(dv.total_variation(dv.Normal(0.0, 1.0), dv.Normal(1.0, 1.0)))
+    for eps in (1e-3, 1e-6, 1e-9, 1e-12):
+        near = float(dv.total_variation(dv.Normal(0.0, 1.0), dv.Normal(1.0, 1.0 + eps)))
+        assert abs(near - equal) < 2 * eps
+    assert equal == pytest.approx(special.erf(0.5 / math.sqrt(2)), rel=1e-14)
+
+
+# --------------------------------------------------------------------------------------
+# Batching, gradients, float32 and the other array libraries
+# --------------------------------------------------------------------------------------
+
+MEASURE_CALLS = [
+    ("kl", None), ("cross_entropy", None), ("bhattacharyya", None), ("total_variation", None),
+    ("chi2", None), ("js", None), ("renyi", 0.0), ("renyi", 0.5), ("renyi", 2.0), ("renyi", INF),
+]
+
+
+def _registered_calls(family: str) -> list[tuple[str, float | None]]:
+    return [(measure, alpha) for measure, alpha in MEASURE_CALLS if measure in EXPECTED[family]]
+
+
+def _call(measure, p, q, alpha):
+    return _closed(measure, p, q, alpha)
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED))
+def test_batching_matches_a_loop(family):
+    make = FAMILIES[family][0]
+    pa, qa = PAIRS[family][0]
+    p_factor = (1.0 + 0.04 * np.arange(3.0)).reshape(3, 1)
+    q_factor = 1.0 + 0.03 * np.arange(4.0)
+    p_params = [v * p_factor for v in pa]
+    q_params = [v * q_factor for v in qa]
+    for measure, alpha in _registered_calls(family):
+        value = np.asarray(_call(measure, make(*p_params), make(*q_params), alpha))
+        assert value.shape == (3, 4)
+        for i in range(3):
+            for j in range(4):
+                one = _call(measure, make(*(v[i, 0] for v in p_params)), make(*(v[j] for v in q_params)), alpha)
+                np.testing.assert_allclose(value[i, j], float(one), rtol=1e-13, err_msg=f"{measure} {alpha}")
+
+
+def _torch_params(values, torch):
+    return [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED))
+def test_torch_gradients_are_finite(family):
+    torch = pytest.importorskip("torch")
+    make = FAMILIES[family][0]
+    pa, qa = PAIRS[family][0]
+    cases = [(m, a, pv, qv) for m, a in _registered_calls(family) for pv, qv in ((pa, qa), (pa, pa))]
+    for measure, alpha, p_values, q_values in cases:  # a generic pair, then p = q
+        tp, tq = _torch_params(p_values, torch), _torch_params(q_values, torch)
+        value = _call(measure, make(*tp), make(*tq), alpha)
+        assert isinstance(value, torch.Tensor)
+        value.sum().backward()
+        # A parameter the value does not depend on (Uniform cross entropy on p) gets none.
+        grads = [torch.zeros(()) if t.grad is None else t.grad for t in (*tp, *tq)]
+        assert all(torch.isfinite(g).all() for g in grads), (measure, alpha, p_values, q_values)
+        if p_values is q_values and measure != "cross_entropy":
+            assert float(value.detach()) == pytest.approx(0.0, abs=1e-15)
+            smooth = family not in ("Uniform", "Pareto")  # there p = q is on the edge of the support condition
+            if smooth and (measure in ("kl", "bhattacharyya", "chi2") or (measure == "renyi" and 0 < alpha < INF)):
+                # p = q is the minimum of a smooth divergence: the gradient vanishes there.
+                assert all(abs(float(g)) < 1e-12 for g in grads), (measure, alpha, grads)
+
+
+def test_torch_gradient_matches_finite_differences():
+    torch = pytest.importorskip("torch")
+    tp = _torch_params((0.3, 1.2), torch)
+    tq = _torch_params((-0.5, 0.7), torch)
+    dv.total_variation(dv.Normal(*tp), dv.Normal(*tq)).backward()
+    h = 1e-6
+    for k, t in enumerate(tp):
+        up = [v + (h if i == k else 0) for i, v in enumerate((0.3, 1.2))]
+        down = [v - (h if i == k else 0) for i, v in enumerate((0.3, 1.2))]
+        fd = (float(dv.total_variation(dv.Normal(*up), dv.Normal(-0.5, 0.7)))
+              - float(dv.total_variation(dv.Normal(*down), dv.Normal(-0.5, 0.7)))) / (2 * h)
+        assert float(t.grad) == pytest.approx(fd, rel=1e-6)
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED))
+def test_float32_stays_float32(family):
+    make = FAMILIES[family][0]
+    pa, qa = PAIRS[family][0]
+    p32 = make(*(np.asarray(v, dtype=np.float32) for v in pa))
+    q32 = make(*(np.asarray(v, dtype=np.float32) for v in qa))
+    for measure, alpha in _registered_calls(family):
+        value = np.asarray(_call(measure, p32, q32, alpha))
+        assert value.dtype == np.float32, (measure, alpha)
+        expected = float(_call(measure, make(*pa), make(*qa), alpha))
+        if math.isinf(expected):
+            assert float(value) == INF
+        else:
+            assert float(value) == pytest.approx(expected, rel=2e-5, abs=1e-6), (measure, alpha)
+
+
+def _backend(name):
+    if name == "jax":
+        jax = pytest.importorskip("jax")
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        return jnp
+    return pytest.importorskip(name)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_other_array_libraries_agree_with_numpy(backend):
+    xp = _backend(backend)
+    for family in EXPECTED:
+        make = FAMILIES[family][0]
+        for pa, qa in PAIRS[family][:1 if backend == "jax" else 2]:  # JAX compiles each operation: slow
+            for measure, alpha in _registered_calls(family):
+                p = make(*(xp.asarray(v, dtype=xp.float64) for v in pa))
+                q = make(*(xp.asarray(v, dtype=xp.float64) for v in qa))
+                value = _call(measure, p, q, alpha)
+                assert type(value).__module__.split(".")[0] in ("torch", "jax", "jaxlib")
+                expected = float(_call(measure, make(*pa), make(*qa), alpha))
+                got = float(np.asarray(value))
+                if math.isinf(expected):
+                    assert got == INF, (family, measure, alpha)
+                else:
+                    assert got == pytest.approx(expected, rel=1e-12, abs=1e-15), (family, measure, alpha)

@@ -80,6 +80,26 @@ _LOGSINHC_TERMS = (
 # (atanh(u) - u) / u^3 = sum_k u^(2k) / (2k + 3): 17 terms for |u| <= 1/3.
 _ATANH_TERMS = tuple(1.0 / (2 * k + 3) for k in range(17))
 _COTHMINV_TERMS = tuple(2 * (n + 1) * c for n, c in enumerate(_LOGSINHC_TERMS))
+# lgamma(1 + x) + gamma x = sum_{k >= 2} (-1)^k zeta(k) / k x^k (25 terms for |x| <= 0.2), and
+# lgamma(3/2 + x) - lgamma(3/2) - psi(3/2) x = sum_{k >= 2} psi^(k-1)(3/2) / k! x^k (22 terms).
+_LGAMMA1P_TERMS = (
+    0.8224670334241132, -0.40068563438653143, 0.27058080842778454, -0.20738555102867398,
+    0.1695571769974082, -0.1440498967688461, 0.12550966952474304, -0.11133426586956469,
+    0.1000994575127818, -0.09095401714582904, 0.083353840546109, -0.0769325164113522,
+    0.07143294629536133, -0.06666870588242046, 0.06250095514121304, -0.058823978658684585,
+    0.055555767627403614, -0.05263167937961666, 0.05000004769810169, -0.047619070330142226,
+    0.04545455629320467, -0.04347826605304026, 0.04166666915034121, -0.04000000119214014,
+    0.03846153903467518,
+)
+_LGAMMA_3HALF_TERMS = (
+    0.46740110027233966, -0.13813277403905333, 0.05871212641676822, -0.028952081888893543,
+    0.0154354841700493, -0.008622603929171286, 0.004965728809475818, -0.002920970458667952,
+    0.00174503557579013, -0.001054915693867632, 0.0006437029830381486, -0.00039577153964650777,
+    0.0002448711904829441, -0.00015231593814270082, 9.517939662502588e-05, -5.97136233623377e-05,
+    3.759490926961219e-05, -2.3743185469209343e-05, 1.5036983408359218e-05, -9.547151192148187e-06,
+    6.07540647448469e-06, -3.87415183000977e-06,
+)
+_DIGAMMA_3HALF = 2.0 - _EULER - 2.0 * math.log(2.0)
 
 
 # --------------------------------------------------------------------------------------
@@ -169,15 +189,26 @@ def _chi2_from_renyi(renyi2: Array, xp: Any) -> Array:
     return _inf_where(~finite, xp.expm1(substitute(finite, renyi2, 0.0, xp)), xp)
 
 
-def _scale_family_kl(r: Array, z: Array, xp: Any) -> Array:
-    """KL between Gumbel laws in the standard form ``r = beta1/beta2``, ``z = (mu2 - mu1)/beta2``.
+def _lgamma1p_linear(x: Array, xp: Any) -> Array:
+    """``lgamma(1 + x) + gamma x`` (second order at 0), to full relative accuracy near 0."""
+    small = xp.abs(x) <= 0.2
+    xs = where0(small, x, xp)
+    series = xs * xs * _poly(_LGAMMA1P_TERMS, xs, xp)
+    xb = substitute(~small, x, 1.0, xp)
+    return xp.where(small, series, gammaln(1.0 + xb, xp) + _EULER * xb)
 
-    ``log(1/r) + gamma (r - 1) + exp(z) Gamma(1 + r) - 1 - z`` rewritten as
-    ``(expm1(w) - w) + (lgamma(r) + gamma (r - 1))`` with ``w = z + lgamma(1 + r)``, so that the
-    first-order terms cancel analytically (Weibull is the same law on the log scale).
+
+def _scale_family_kl(x: Array, z: Array, xp: Any) -> Array:
+    """KL between Gumbel laws in the standard form ``x = beta1/beta2 - 1``, ``z = (mu2 - mu1)/beta2``.
+
+    ``log(1/r) + gamma (r - 1) + exp(z) Gamma(1 + r) - 1 - z`` (``r = 1 + x``) rewritten as
+    ``(expm1(w) - w) + (lgamma(r) + gamma x)`` with ``w = z + lgamma(1 + r)``, so that the
+    first-order terms cancel analytically; ``lgamma(1 + x) + gamma x`` by its Taylor series
+    near 0. Weibull is the same law on the log scale.
     """
-    w = z + gammaln(1.0 + r, xp)
-    return _expm1mx(w, xp) + gammaln(r, xp) + _EULER * (r - 1.0)
+    g = _lgamma1p_linear(x, xp)
+    w = z + g - _EULER * x + xp.log1p(x)  # lgamma(2 + x) = lgamma(1 + x) + log1p(x)
+    return _expm1mx(w, xp) + g
 
 
 # --------------------------------------------------------------------------------------
@@ -388,7 +419,7 @@ def _ce_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
 @register_kl(Gumbel, Gumbel)
 def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
     # TFP's form (Gil's printed formula lacks the (mu1 - mu2)/beta2 term), see _scale_family_kl.
-    return _scale_family_kl(p.scale / q.scale, (q.loc - p.loc) / q.scale, xp)
+    return _scale_family_kl((p.scale - q.scale) / q.scale, (q.loc - p.loc) / q.scale, xp)
 
 
 @register("cross_entropy", Gumbel, Gumbel)
@@ -396,16 +427,26 @@ def _ce_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
     return xp.log(p.scale) + _EULER + 1.0 + _kl_gumbel_gumbel(p, q, xp=xp)
 
 
+def _lgamma_3half_shift(x: Array, xp: Any) -> Array:
+    """``lgamma(3/2 + x) - lgamma(3/2) - psi(3/2) x``, by its Taylor series near 0."""
+    small = xp.abs(x) <= 0.2
+    xs = where0(small, x, xp)
+    series = xs * xs * _poly(_LGAMMA_3HALF_TERMS, xs, xp)
+    xb = substitute(~small, x, 1.0, xp)
+    return xp.where(small, series, gammaln(1.5 + xb, xp) - math.lgamma(1.5) - _DIGAMMA_3HALF * xb)
+
+
 @register_kl(Moyal, Moyal)
 def _kl_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
     # TFP: 1/2 [exp(w) + (mu1 - mu2)/s2 - 1 + (r - 1)(gamma + log 2) - 2 log r], r = s1/s2,
-    # w = r log 2 + (mu2 - mu1)/s2 + lgamma(1/2 + r) - log(pi)/2; exp(w) - 1 taken as
-    # expm1mx(w) + w so the terms of first order cancel analytically.
-    r = p.scale / q.scale
-    w = r * _LOG_2 + (q.loc - p.loc) / q.scale + gammaln(0.5 + r, xp) - 0.5 * math.log(math.pi)
-    lgamma_shift = gammaln(0.5 + r, xp) - math.lgamma(1.5)
-    rest = (r - 1.0) * (_EULER + 2.0 * _LOG_2) + lgamma_shift - 2.0 * log_ratio(p.scale, q.scale, xp)
-    return 0.5 * (_expm1mx(w, xp) + rest)
+    # w = r log 2 + (mu2 - mu1)/s2 + lgamma(1/2 + r) - log(pi)/2. With x = r - 1 and
+    # h(x) = lgamma(3/2 + x) - lgamma(3/2) - psi(3/2) x, psi(3/2) = 2 - gamma - 2 log 2:
+    # w = z + (log 2 + psi(3/2)) x + h(x), and the bracket is expm1mx(w) + h(x) + 2 (x - log1p(x)),
+    # in which every first-order term has cancelled analytically.
+    x = (p.scale - q.scale) / q.scale
+    h = _lgamma_3half_shift(x, xp)
+    w = (q.loc - p.loc) / q.scale + (_LOG_2 + _DIGAMMA_3HALF) * x + h
+    return 0.5 * (_expm1mx(w, xp) + h - 2.0 * _log1pmx(x, xp))
 
 
 @register("cross_entropy", Moyal, Moyal)
@@ -417,8 +458,8 @@ def _ce_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
 @register_kl(Weibull, Weibull)
 def _kl_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
     # Bauckhage (2013); -log X is Gumbel(-log scale, 1/shape), hence the Gumbel form.
-    k2 = q.shape
-    return _scale_family_kl(k2 / p.shape, k2 * log_ratio(p.scale, q.scale, xp), xp)
+    k1, k2 = p.shape, q.shape
+    return _scale_family_kl((k2 - k1) / k1, k2 * log_ratio(p.scale, q.scale, xp), xp)
 
 
 @register("cross_entropy", Weibull, Weibull)
@@ -434,11 +475,13 @@ def _ce_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
 
 
 def _gamma_kl(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
-    # TFP's form with the log-rate difference and expm1.
+    # TFP's form with the log-rate difference lr = log(b1/b2), its a2 lr + a1 expm1(-lr)
+    # regrouped as (a2 - a1) lr + a1 (expm1(-lr) + lr): exact to relative accuracy for
+    # equal shapes (Exponential) and nearly equal rates.
     lr = log_ratio(b1, b2, xp)
     return (
-        (a1 - a2) * digamma(a1, xp) + gammaln(a2, xp) - gammaln(a1, xp)
-        + a2 * lr + a1 * xp.expm1(-lr)
+        (a1 - a2) * (digamma(a1, xp) - lr) + gammaln(a2, xp) - gammaln(a1, xp)
+        + a1 * _expm1mx(-lr, xp)
     )
 
 
@@ -730,8 +773,10 @@ def _uniform_parts(p: Uniform, q: Uniform, xp: Any) -> tuple[Array, Array, Array
 
 @register_kl(Uniform, Uniform)
 def _kl_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
-    len1, len2, _, inside = _uniform_parts(p, q, xp)
-    return _inf_where(~inside, log_ratio(len2, len1, xp), xp)
+    len1, _, _, inside = _uniform_parts(p, q, xp)
+    # L2 - L1 from the differences of the end points keeps its digits when they nearly agree.
+    grow = (q.high - p.high) - (q.low - p.low)
+    return _inf_where(~inside, xp.log1p(grow / len1), xp)
 
 
 @register("cross_entropy", Uniform, Uniform)
