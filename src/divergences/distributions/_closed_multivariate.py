@@ -1,13 +1,29 @@
-"""Closed forms between multivariate families (Gaussians in every parametrisation, Dirichlet)."""
+"""Closed forms between multivariate families (Gaussians in every parametrisation, Dirichlet).
+
+Gaussians: the generic forms work on any pair through Cholesky factors and triangular solves;
+the pairs that have cheaper structure are registered on their own: ``DiagonalNormal`` pairs
+in O(d) without matrices, and ``LowRankMultivariateNormal`` through the capacitance matrix
+``I + W^T D^-1 W`` and the matrix determinant lemma (torch's
+``_kl_lowrankmultivariatenormal_*``).
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ._families import MultivariateGaussian
-from ._registry import register_kl
+from .._special import digamma, gammaln, substitute, where0
+from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian
+from ._registry import REGISTRIES, register, register_kl
 
 Array = Any
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+# --------------------------------------------------------------------------------------
+# Linear algebra helpers
+# --------------------------------------------------------------------------------------
 
 
 def _solve_lower(lower: Array, b: Array, xp: Any) -> Array:
@@ -17,15 +33,312 @@ def _solve_lower(lower: Array, b: Array, xp: Any) -> Array:
     return xp.linalg.solve(lower, b)
 
 
+def _half_logdet_tril(lower: Array, xp: Any) -> Array:
+    """``log det(L L^T) / 2`` from a Cholesky factor."""
+    return xp.sum(xp.log(xp.linalg.diagonal(lower)), axis=-1)
+
+
+def _eye(d: int, like: Array, xp: Any) -> Array:
+    from array_api_compat import device
+
+    return xp.eye(d, dtype=like.dtype, device=device(like))
+
+
+def _mean(p: MultivariateGaussian) -> Array:
+    return p.mean  # type: ignore[attr-defined]
+
+
+def _mean_diff(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
+    """``mean_q - mean_p`` broadcast over both batches."""
+    return _mean(q) - _mean(p)
+
+
+def _positive_definite(s: Array, xp: Any) -> Array:
+    """Whether each symmetric matrix is safely positive definite (a Cholesky factor exists).
+
+    The eigenvalues only feed a comparison, so no gradient flows through them (``eigh``'s
+    gradient is undefined at repeated eigenvalues). Smallest eigenvalues within ``d eps`` of
+    the largest count as not positive definite.
+    """
+    eig = xp.linalg.eigvalsh(s)
+    d = s.shape[-1]
+    tol = d * xp.finfo(s.dtype).eps * xp.max(xp.abs(eig), axis=-1)
+    return xp.min(eig, axis=-1) > tol
+
+
+def _safe_cholesky(s: Array, ok: Array, xp: Any) -> Array:
+    """Cholesky factor of ``s`` where ``ok``, of the identity elsewhere (a branch not taken)."""
+    eye = _eye(s.shape[-1], s, xp)
+    return xp.linalg.cholesky(xp.where(ok[..., None, None], s, eye))
+
+
+def _half_logdet(p: MultivariateGaussian, xp: Any) -> Array:
+    """``log det(cov) / 2`` in the cheapest form of the parametrisation."""
+    if isinstance(p, DiagonalNormal):
+        return xp.sum(xp.log(p.scale), axis=-1)
+    if isinstance(p, LowRankMultivariateNormal):
+        return _lowrank_half_logdet(p, _capacitance_tril(p, xp), xp)
+    return _half_logdet_tril(p.scale_tril(), xp)
+
+
+def _entropy(p: MultivariateGaussian, xp: Any) -> Array:
+    return 0.5 * p.dim * (1.0 + _LOG_2PI) + _half_logdet(p, xp)
+
+
+# LowRankMultivariateNormal: cov = W W^T + D, capacitance C = I + W^T D^-1 W = L_C L_C^T.
+
+
+def _capacitance_tril(p: LowRankMultivariateNormal, xp: Any) -> Array:
+    w, d = p.cov_factor, p.cov_diag
+    wt_dinv = xp.matrix_transpose(w) / d[..., None, :]
+    return xp.linalg.cholesky(_eye(w.shape[-1], w, xp) + wt_dinv @ w)
+
+
+def _lowrank_half_logdet(p: LowRankMultivariateNormal, cap_tril: Array, xp: Any) -> Array:
+    # Matrix determinant lemma: det(W W^T + D) = det(C) det(D).
+    return _half_logdet_tril(cap_tril, xp) + 0.5 * xp.sum(xp.log(p.cov_diag), axis=-1)
+
+
+def _lowrank_inv_factor(q: LowRankMultivariateNormal, cap_tril: Array, xp: Any) -> Array:
+    """``A = L_C^-1 W^T D^-1``, so that ``cov^-1 = D^-1 - A^T A`` (Woodbury)."""
+    wt_dinv = xp.matrix_transpose(q.cov_factor) / q.cov_diag[..., None, :]
+    return _solve_lower(cap_tril, wt_dinv, xp)
+
+
+def _lowrank_mahalanobis(q: LowRankMultivariateNormal, a: Array, x: Array, xp: Any) -> Array:
+    """``x^T cov^-1 x = x^T D^-1 x - |A x|^2``."""
+    ax = (a @ x[..., None])[..., 0]
+    return xp.sum(x**2 / q.cov_diag, axis=-1) - xp.sum(ax**2, axis=-1)
+
+
+def _frobenius_sq(m: Array, xp: Any) -> Array:
+    return xp.sum(m**2, axis=(-2, -1))
+
+
+# --------------------------------------------------------------------------------------
+# Gaussian KL
+# --------------------------------------------------------------------------------------
+
+
 @register_kl(MultivariateGaussian, MultivariateGaussian)
 def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any) -> Array:
     # Cholesky factors and triangular solves; squared Frobenius norms as sums of squares keep
     # the gradient finite at p = q (TFP, torch).
     lp, lq = p.scale_tril(), q.scale_tril()
     lp, lq = xp.broadcast_arrays(lp, lq)
-    diff = q.mean - p.mean  # type: ignore[attr-defined]
+    diff = _mean_diff(p, q, xp)
     diff, _ = xp.broadcast_arrays(diff, lq[..., 0])
-    half_log_det = xp.sum(xp.log(xp.linalg.diagonal(lq)), axis=-1) - xp.sum(xp.log(xp.linalg.diagonal(lp)), axis=-1)
-    trace_term = xp.sum(_solve_lower(lq, lp, xp) ** 2, axis=(-2, -1))
+    half_log_det = _half_logdet_tril(lq, xp) - _half_logdet_tril(lp, xp)
+    trace_term = _frobenius_sq(_solve_lower(lq, lp, xp), xp)
     mahalanobis = xp.sum(_solve_lower(lq, diff[..., None], xp)[..., 0] ** 2, axis=-1)
     return half_log_det + 0.5 * (trace_term + mahalanobis - p.dim)
+
+
+@register_kl(DiagonalNormal, DiagonalNormal)
+def _kl_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any) -> Array:
+    # The sum of the univariate forms (TFP's expm1 form, accurate for nearly equal scales).
+    log_ratio = xp.log(p.scale) - xp.log(q.scale)
+    per_dim = 0.5 * ((p.mean - q.mean) / q.scale) ** 2 + 0.5 * xp.expm1(2.0 * log_ratio) - log_ratio
+    return xp.sum(per_dim, axis=-1)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p: LowRankMultivariateNormal, q: LowRankMultivariateNormal, *, xp: Any) -> Array:
+    cap_p, cap_q = _capacitance_tril(p, xp), _capacitance_tril(q, xp)
+    a = _lowrank_inv_factor(q, cap_q, xp)
+    half_log_det = _lowrank_half_logdet(q, cap_q, xp) - _lowrank_half_logdet(p, cap_p, xp)
+    mahalanobis = _lowrank_mahalanobis(q, a, _mean_diff(p, q, xp), xp)
+    # tr(cov_q^-1 cov_p) = tr((D_q^-1 - A^T A)(D_p + W_p W_p^T)), four sums of squares.
+    dp, dq, wp = p.cov_diag, q.cov_diag, p.cov_factor
+    trace = (
+        xp.sum(dp / dq, axis=-1)
+        + _frobenius_sq(wp / xp.sqrt(dq)[..., None], xp)
+        - _frobenius_sq(a * xp.sqrt(dp)[..., None, :], xp)
+        - _frobenius_sq(a @ wp, xp)
+    )
+    return half_log_det + 0.5 * (trace + mahalanobis - p.dim)
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateGaussian)
+def _kl_lowrank_gaussian(p: LowRankMultivariateNormal, q: MultivariateGaussian, *, xp: Any) -> Array:
+    lq = q.scale_tril()
+    half_log_det = _half_logdet_tril(lq, xp) - _lowrank_half_logdet(p, _capacitance_tril(p, xp), xp)
+    mahalanobis = xp.sum(_solve_lower(lq, _mean_diff(p, q, xp)[..., None], xp)[..., 0] ** 2, axis=-1)
+    # tr(cov_q^-1 (W W^T + D)) = |L_q^-1 W|^2 + |L_q^-1 D^(1/2)|^2.
+    sqrt_d = xp.sqrt(p.cov_diag)[..., None, :] * _eye(p.dim, lq, xp)
+    trace = _frobenius_sq(_solve_lower(lq, p.cov_factor, xp), xp) + _frobenius_sq(_solve_lower(lq, sqrt_d, xp), xp)
+    return half_log_det + 0.5 * (trace + mahalanobis - p.dim)
+
+
+@register_kl(MultivariateGaussian, LowRankMultivariateNormal)
+def _kl_gaussian_lowrank(p: MultivariateGaussian, q: LowRankMultivariateNormal, *, xp: Any) -> Array:
+    lp = p.scale_tril()
+    cap_q = _capacitance_tril(q, xp)
+    a = _lowrank_inv_factor(q, cap_q, xp)
+    half_log_det = _lowrank_half_logdet(q, cap_q, xp) - _half_logdet_tril(lp, xp)
+    mahalanobis = _lowrank_mahalanobis(q, a, _mean_diff(p, q, xp), xp)
+    # tr((D_q^-1 - A^T A) L_p L_p^T) = |D_q^(-1/2) L_p|^2 - |A L_p|^2.
+    trace = _frobenius_sq(lp / xp.sqrt(q.cov_diag)[..., None], xp) - _frobenius_sq(a @ lp, xp)
+    return half_log_det + 0.5 * (trace + mahalanobis - p.dim)
+
+
+# --------------------------------------------------------------------------------------
+# Gaussian cross-entropy, Bhattacharyya and Renyi
+# --------------------------------------------------------------------------------------
+
+
+@register("cross_entropy", MultivariateGaussian, MultivariateGaussian)
+def _cross_entropy_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any) -> Array:
+    # H(p, q) = KL(p || q) + H(p), with the cheapest KL registered for this pair.
+    found = REGISTRIES["kl"].lookup(type(p), type(q))
+    kl = found[0] if found is not None else _kl_gaussian_gaussian
+    return kl(p, q, xp=xp) + _entropy(p, xp)
+
+
+@register("bhattacharyya", MultivariateGaussian, MultivariateGaussian)
+def _bhattacharyya_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any) -> Array:
+    # D_B = |L^-1 diff|^2 / 8 + (log det S - (log det S1 + log det S2) / 2) / 2, S = (S1 + S2) / 2.
+    lower = xp.linalg.cholesky(0.5 * (p.covariance() + q.covariance()))
+    mahalanobis = xp.sum(_solve_lower(lower, _mean_diff(p, q, xp)[..., None], xp)[..., 0] ** 2, axis=-1)
+    log_det = _half_logdet_tril(lower, xp) - 0.5 * (_half_logdet(p, xp) + _half_logdet(q, xp))
+    return 0.125 * mahalanobis + log_det
+
+
+@register("bhattacharyya", DiagonalNormal, DiagonalNormal)
+def _bhattacharyya_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any) -> Array:
+    var_sum = p.scale**2 + q.scale**2
+    per_dim = 0.25 * (p.mean - q.mean) ** 2 / var_sum + 0.5 * xp.log(var_sum / (2.0 * p.scale * q.scale))
+    return xp.sum(per_dim, axis=-1)
+
+
+def _kl_for(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
+    found = REGISTRIES["kl"].lookup(type(p), type(q))
+    kl = found[0] if found is not None else _kl_gaussian_gaussian
+    return kl(p, q, xp=xp)
+
+
+def _inf_like(x: Array, xp: Any) -> Array:
+    return xp.full_like(x, math.inf)
+
+
+@register("renyi", MultivariateGaussian, MultivariateGaussian)
+def _renyi_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any, alpha: float) -> Array:
+    """Renyi divergence of Gaussians (Gil 2011), ``inf`` where it diverges.
+
+    With ``S_a = a S2 + (1 - a) S1``: ``a/2 diff^T S_a^-1 diff - log(det S_a / (det S1^(1-a)
+    det S2^a)) / (2 (a - 1))``, finite iff ``S_a`` is positive definite (always for a < 1).
+    Order ``inf``: ``log det(S2) / 2 - log det(S1) / 2 + diff^T (S2 - S1)^-1 diff / 2`` where
+    ``S2 - S1`` is positive definite, 0 where ``p = q``, else ``inf`` (a numerically singular
+    ``S2 - S1`` counts as not positive definite).
+    """
+    if alpha == 1:
+        return _kl_for(p, q, xp)
+    s1, s2 = p.covariance(), q.covariance()
+    s1, s2 = xp.broadcast_arrays(s1, s2)
+    diff = _mean_diff(p, q, xp)
+    diff = xp.broadcast_arrays(diff, s1[..., 0])[0]
+    if alpha == 0:  # -log Q(support of P) = 0: both have full support
+        return xp.zeros_like(s1[..., 0, 0])
+    if alpha == math.inf:
+        gap = s2 - s1
+        ok = _positive_definite(gap, xp)
+        lower = _safe_cholesky(gap, ok, xp)
+        mahalanobis = xp.sum(_solve_lower(lower, diff[..., None], xp)[..., 0] ** 2, axis=-1)
+        value = _half_logdet(q, xp) - _half_logdet(p, xp) + 0.5 * mahalanobis
+        same = xp.all(gap == 0, axis=(-2, -1)) & xp.all(diff == 0, axis=-1)
+        return xp.where(ok, value, xp.where(same, xp.zeros_like(value), _inf_like(value, xp)))
+    s_alpha = alpha * s2 + (1.0 - alpha) * s1
+    ok = _positive_definite(s_alpha, xp) if alpha > 1 else xp.ones_like(s_alpha[..., 0, 0], dtype=xp.bool)
+    lower = _safe_cholesky(s_alpha, ok, xp)
+    mahalanobis = xp.sum(_solve_lower(lower, diff[..., None], xp)[..., 0] ** 2, axis=-1)
+    log_det = 2.0 * (_half_logdet_tril(lower, xp) - (1.0 - alpha) * _half_logdet(p, xp) - alpha * _half_logdet(q, xp))
+    value = 0.5 * alpha * mahalanobis - log_det / (2.0 * (alpha - 1.0))
+    return xp.where(ok, value, _inf_like(value, xp))
+
+
+@register("renyi", DiagonalNormal, DiagonalNormal)
+def _renyi_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any, alpha: float) -> Array:
+    """The sum over dimensions of the univariate Renyi divergences (see the generic form)."""
+    if alpha == 1:
+        return _kl_diagonal_diagonal(p, q, xp=xp)
+    v1, v2 = p.scale**2, q.scale**2
+    diff = q.mean - p.mean
+    v1, v2, diff = xp.broadcast_arrays(v1, v2, diff)
+    if alpha == 0:
+        return xp.zeros_like(v1[..., 0])
+    if alpha == math.inf:
+        gap = v2 - v1
+        ok = gap > 0
+        per_dim = 0.5 * (xp.log(v2) - xp.log(v1)) + 0.5 * diff**2 / substitute(ok, gap, 1.0, xp)
+        per_dim = where0(ok, per_dim, xp)
+        finite = ok | ((gap == 0) & (diff == 0))
+        value = xp.sum(per_dim, axis=-1)
+        return xp.where(xp.all(finite, axis=-1), value, _inf_like(value, xp))
+    # log(v_a / (v1^(1-a) v2^a)) = log1p(a x) - a log1p(x) with x = (v2 - v1) / v1.
+    x = (v2 - v1) / v1
+    ok = 1.0 + alpha * x > 0
+    v_alpha = substitute(ok, alpha * v2 + (1.0 - alpha) * v1, 1.0, xp)
+    log_ratio = xp.log1p(substitute(ok, alpha * x, 0.0, xp)) - alpha * xp.log1p(x)
+    per_dim = 0.5 * alpha * diff**2 / v_alpha - log_ratio / (2.0 * (alpha - 1.0))
+    value = xp.sum(per_dim, axis=-1)
+    return xp.where(xp.all(ok, axis=-1), value, _inf_like(value, xp))
+
+
+# --------------------------------------------------------------------------------------
+# Dirichlet
+# --------------------------------------------------------------------------------------
+
+
+def _in(x: Array, fn: Any, xp: Any) -> Array:
+    """``fn(x, xp)`` back in ``x``'s library (``_special`` answers array-api-strict in NumPy)."""
+    out = fn(x, xp)
+    return out if type(out) is type(x) else xp.asarray(out)
+
+
+def _log_beta(a: Array, xp: Any) -> Array:
+    """``log B(a) = sum log Gamma(a_i) - log Gamma(sum a_i)`` over the last axis."""
+    return xp.sum(_in(a, gammaln, xp), axis=-1) - _in(xp.sum(a, axis=-1), gammaln, xp)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
+    a, b = xp.broadcast_arrays(p.alpha, q.alpha)
+    a0 = xp.sum(a, axis=-1, keepdims=True)
+    expected_log = _in(a, digamma, xp) - _in(a0, digamma, xp)  # E_p[log x_i]
+    return _log_beta(b, xp) - _log_beta(a, xp) + xp.sum((a - b) * expected_log, axis=-1)
+
+
+@register("bhattacharyya", Dirichlet, Dirichlet)
+def _bhattacharyya_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
+    # BC = B((a + b) / 2) / sqrt(B(a) B(b)).
+    a, b = xp.broadcast_arrays(p.alpha, q.alpha)
+    return 0.5 * (_log_beta(a, xp) + _log_beta(b, xp)) - _log_beta(0.5 * (a + b), xp)
+
+
+@register("renyi", Dirichlet, Dirichlet)
+def _renyi_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any, alpha: float) -> Array:
+    """``(log B(c) - t log B(a) - (1 - t) log B(b)) / (t - 1)``, ``c = t a + (1 - t) b``, t = ``alpha``.
+
+    ``inf`` where some ``c_i <= 0`` (possible for ``alpha > 1``). Order ``inf``: the supremum
+    of ``p / q = B(b) / B(a) prod x_i^(a_i - b_i)`` over the simplex, ``inf`` unless every
+    ``a_i >= b_i``, attained at ``x_i = (a_i - b_i) / sum(a - b)``.
+    """
+    if alpha == 1:
+        return _kl_dirichlet_dirichlet(p, q, xp=xp)
+    a, b = xp.broadcast_arrays(p.alpha, q.alpha)
+    if alpha == 0:
+        return xp.zeros_like(a[..., 0])
+    if alpha == math.inf:
+        c = a - b
+        ok = xp.all(c >= 0, axis=-1)
+        total = xp.sum(c, axis=-1, keepdims=True)
+        pos = c > 0
+        share = substitute(pos, c, 1.0, xp) / substitute(total > 0, total, 1.0, xp)
+        peak = xp.sum(where0(pos, c * xp.log(share), xp), axis=-1)
+        value = _log_beta(b, xp) - _log_beta(a, xp) + peak
+        return xp.where(ok, value, _inf_like(value, xp))
+    c = alpha * a + (1.0 - alpha) * b
+    ok = xp.all(c > 0, axis=-1)
+    c = substitute(ok[..., None], c, 1.0, xp)
+    value = (_log_beta(c, xp) - alpha * _log_beta(a, xp) - (1.0 - alpha) * _log_beta(b, xp)) / (alpha - 1.0)
+    return xp.where(ok, value, _inf_like(value, xp))
