@@ -13,7 +13,10 @@ Pareto, Weibull, VonMises, Moyal, ContinuousBernoulli), together with the cross 
   HalfNormal and LogNormal share every f-divergence of the Normal (the first by the symmetry
   of both densities about 0, the second by invariance under the common bijection ``exp``),
   and Chi those of Chi2 (the bijection ``sqrt``);
-- Uniform and Pareto: every measure is elementary;
+- Uniform and Pareto: every measure is elementary (Uniform also JS and total variation;
+  Exponential and ContinuousBernoulli total variation from their single crossing point);
+- Cauchy: chi-square and total variation, functions of chi-square (Nielsen & Okamura 2021);
+- Renyi of order 1 is KL and of infinite order ``log sup p/q``, both handled in each form;
 - chi-square is ``expm1`` of the Renyi divergence of order 2 wherever that is registered.
 
 Forms are written to keep relative accuracy when ``p`` and ``q`` nearly coincide (``log_ratio``,
