@@ -47,7 +47,7 @@ def log1pmx(x: Array, xp: Any) -> Array:
     for c in reversed(_ATANH_TERMS[:-1]):
         poly = poly * u2 + c
     series = 2.0 * u * u2 * poly - xs * u
-    xb = substitute(small, x, 1.0, xp)
+    xb = substitute(~small, x, 1.0, xp)
     return xp.where(small, series, xp.log1p(xb) - xb)
 
 
