@@ -217,17 +217,11 @@ def _chi2_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
 # --------------------------------------------------------------------------------------
 
 
-def _gammaln(x: Array, xp: Any) -> Array:
-    """``divergences._special.gammaln``, back in ``x``'s library (it answers array-api-strict in NumPy)."""
-    out = gammaln(x, xp)
-    return out if type(out) is type(x) else xp.asarray(out)
-
-
 def _binomial_log_pmf(n: Array, probs: Array, k: Array, xp: Any) -> tuple[Array, Array]:
     """Log-mass at ``k`` (finite where the mass is 0) and where the mass is positive."""
     valid = k <= n
     nk = where0(valid, n - k, xp)
-    log_choose = _gammaln(n + 1.0, xp) - _gammaln(k + 1.0, xp) - _gammaln(nk + 1.0, xp)
+    log_choose = gammaln(n + 1.0, xp) - gammaln(k + 1.0, xp) - gammaln(nk + 1.0, xp)
     p_pos, p_lt1 = probs > 0, probs < 1
     log_p = xp.log(substitute(p_pos, probs, 1.0, xp))
     log_1mp = xp.log1p(-substitute(p_lt1, probs, 0.0, xp))
