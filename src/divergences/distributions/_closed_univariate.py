@@ -36,6 +36,7 @@ from .._special import (
     gammaln,
     i0e,
     i1e,
+    log1pmx,
     log_ratio,
     ndtr,
     sqrt_with_zero_gradient,
@@ -80,8 +81,6 @@ _LOGSINHC_TERMS = (
     1.2504359176004997e-10, -1.1402575602296091e-11, 1.0502923908637557e-12, -9.754877841593701e-14,
     9.123468230859098e-15,
 )
-# (atanh(u) - u) / u^3 = sum_k u^(2k) / (2k + 3): 17 terms for |u| <= 1/3.
-_ATANH_TERMS = tuple(1.0 / (2 * k + 3) for k in range(17))
 _COTHMINV_TERMS = tuple(2 * (n + 1) * c for n, c in enumerate(_LOGSINHC_TERMS))
 # lgamma(1 + x) + gamma x = sum_{k >= 2} (-1)^k zeta(k) / k x^k (25 terms for |x| <= 0.2), and
 # lgamma(3/2 + x) - lgamma(3/2) - psi(3/2) x = sum_{k >= 2} psi^(k-1)(3/2) / k! x^k (22 terms).
@@ -130,22 +129,6 @@ def _expm1mx(x: Array, xp: Any) -> Array:
     series = xs * xs * _poly(_EXPM1MX_TERMS, xs, xp)
     xb = substitute(~small, x, 1.0, xp)
     return xp.where(small, series, xp.expm1(xb) - xb)
-
-
-def _log1pmx(x: Array, xp: Any) -> Array:
-    """``log1p(x) - x`` without cancellation, for ``x > -1``.
-
-    ``divergences._special.log1pmx`` evaluates its far branch at the substitute for
-    ``|x| > 1/2`` (it returns ``log(2) - 1`` there), so this module keeps its own copy: near
-    zero ``log1p(x) = 2 atanh(u)``, ``u = x / (2 + x)``, gives ``2 (atanh(u) - u) - x u``.
-    """
-    small = xp.abs(x) <= 0.5
-    xs = where0(small, x, xp)
-    u = xs / (2.0 + xs)
-    u2 = u * u
-    series = 2.0 * u * u2 * _poly(_ATANH_TERMS, u2, xp) - xs * u
-    xb = substitute(~small, x, 1.0, xp)
-    return xp.where(small, series, xp.log1p(xb) - xb)
 
 
 def _logsinhc(y: Array, xp: Any) -> Array:
@@ -250,7 +233,7 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
     ok = x > -1.0
     xs = substitute(ok, x, 0.0, xp)
     var_alpha = s1**2 * (1.0 + xs)
-    log_part = _log1pmx(xs, xp) - alpha * _log1pmx(e, xp)
+    log_part = log1pmx(xs, xp) - alpha * log1pmx(e, xp)
     value = 0.5 * alpha * d2 / var_alpha - log_part / (2.0 * (alpha - 1.0))
     return _inf_where(~ok, value, xp)
 
@@ -458,7 +441,7 @@ def _kl_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
     x = (p.scale - q.scale) / q.scale
     h = _lgamma_3half_shift(x, xp)
     w = (q.loc - p.loc) / q.scale + (_LOG_2 + _DIGAMMA_3HALF) * x + h
-    return 0.5 * (_expm1mx(w, xp) + h - 2.0 * _log1pmx(x, xp))
+    return 0.5 * (_expm1mx(w, xp) + h - 2.0 * log1pmx(x, xp))
 
 
 @register("cross_entropy", Moyal, Moyal)

@@ -21,6 +21,7 @@ from .._exceptions import InvalidInputError
 from .._special import substitute, where0
 from .._validation import check_base
 from ._base import Distribution, param
+from ._closed_multivariate import _solve_lower
 from ._families import MultivariateGaussian, MultivariateNormal, Normal
 
 __all__ = ["GaussianMixture", "kl_approximation"]
@@ -381,13 +382,6 @@ def _pairwise_kl(p: GaussianMixture, q: GaussianMixture) -> Array:
     a = MultivariateNormal(p.means[..., :, None, :], p.covariances[..., :, None, :, :])
     b = MultivariateNormal(q.means[..., None, :, :], q.covariances[..., None, :, :, :])
     return divergence("kl", a, b, method="closed_form")
-
-
-def _solve_lower(lower: Array, b: Array, xp: Any) -> Array:
-    """``lower^-1 b`` for a lower-triangular ``lower`` (a triangular solve where the library has one)."""
-    if hasattr(xp, "linalg") and hasattr(xp.linalg, "solve_triangular"):
-        return xp.linalg.solve_triangular(lower, b, upper=False)
-    return xp.linalg.solve(lower, b)
 
 
 def _pairwise_log_overlap(p: GaussianMixture, q: GaussianMixture, xp: Any) -> Array:
