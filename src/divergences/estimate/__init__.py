@@ -60,6 +60,14 @@ def _no_ties(dist: np.ndarray, name: str) -> None:
         )
 
 
+def _prepare(x: object, method: object, base: object) -> tuple[np.ndarray, float]:
+    """The checks every estimator shares: the samples ``x`` as ``(n, d)`` and ``log(base)``."""
+    if method != "knn":
+        raise InvalidInputError(f"method must be 'knn', got {method!r}")
+    checked_base = check_base(base)
+    return _samples(x, "x"), 1.0 if checked_base is None else math.log(checked_base)
+
+
 def _log_unit_ball(d: int) -> float:
     return 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1)
 
@@ -100,16 +108,13 @@ def entropy(x: Any, *, method: str = "knn", k: int = 1, base: float | None = Non
     """
     from scipy.special import digamma
 
-    if method != "knn":
-        raise InvalidInputError(f"method must be 'knn', got {method!r}")
-    checked_base = check_base(base)
-    pts = _samples(x, "x")
+    pts, log_base = _prepare(x, method, base)
     n, d = pts.shape
     k = _check_k(k, n, "x")
     eps = _neighbour_distances(pts, pts, k, self_excluded=True)
     _no_ties(eps, "x")
     value = float(digamma(n) - digamma(k) + _log_unit_ball(d) + d * np.mean(np.log(eps)))
-    return value / math.log(checked_base) if checked_base is not None else value
+    return value / log_base
 
 
 def kl(x: Any, y: Any, *, method: str = "knn", k: int = 1, base: float | None = None) -> float:
@@ -153,10 +158,7 @@ def kl(x: Any, y: Any, *, method: str = "knn", k: int = 1, base: float | None = 
     >>> round(dv.estimate.kl(x, dv.Normal(1.0, 2.0), k=3), 2)  # exact: 0.443
     0.44
     """
-    if method != "knn":
-        raise InvalidInputError(f"method must be 'knn', got {method!r}")
-    checked_base = check_base(base)
-    pts = _samples(x, "x")
+    pts, log_base = _prepare(x, method, base)
     n, d = pts.shape
     if is_distribution(y):
         q = as_distribution(y, "y")
@@ -177,4 +179,4 @@ def kl(x: Any, y: Any, *, method: str = "knn", k: int = 1, base: float | None = 
         nu = _neighbour_distances(other, pts, k, self_excluded=False)
         _no_ties(nu, "y (as neighbours of x)")
         value = float(d * np.mean(np.log(nu / rho)) + math.log(m / (n - 1)))
-    return value / math.log(checked_base) if checked_base is not None else value
+    return value / log_base
