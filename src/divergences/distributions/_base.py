@@ -9,6 +9,7 @@ Carlo) go through :meth:`Distribution.to_scipy`, one batch element at a time, on
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -64,6 +65,9 @@ class Distribution:
     discrete: ClassVar[bool] = False
     #: Number of dimensions of one outcome: 0 for scalars, 1 for vectors.
     event_ndim: ClassVar[int] = 0
+    #: ``_scipy(**numpy_parameters)``: the frozen SciPy distribution, defined by each family
+    #: that has one (its keyword names are the family's parameters).
+    _scipy: ClassVar[Callable[..., Any]]
     #: True for distributions of an angle (periodic densities, integrated over one period).
     circular: ClassVar[bool] = False
 
@@ -189,10 +193,10 @@ class Distribution:
             raise InvalidInputError(
                 f"{type(self).__name__} has batch shape {self.batch_shape}; to_scipy needs a single distribution"
             )
-        return self._scipy(**{n: to_numpy(v).astype(np.float64) for n, v in self.params().items()})
-
-    def _scipy(self, **params: np.ndarray) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} has no SciPy equivalent")
+        make = getattr(self, "_scipy", None)
+        if make is None:
+            raise NotImplementedError(f"{type(self).__name__} has no SciPy equivalent")
+        return make(**{n: to_numpy(v).astype(np.float64) for n, v in self.params().items()})
 
     def log_prob(self, x: Array) -> np.ndarray:
         """Log density (or log mass) at ``x`` (NumPy, unbatched distributions)."""
