@@ -133,11 +133,15 @@ def register(metric: str, type_p: type, type_q: type, *, override: bool = False)
     Examples
     --------
     >>> import divergences as dv
-    >>> @dv.register("total_variation", dv.Uniform, dv.Uniform, override=True)
-    ... def tv_uniform(p, q, *, xp):
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True, eq=False)
+    ... class Interval(dv.Uniform):  # a user's own family
+    ...     pass
+    >>> @dv.register("total_variation", Interval, Interval)
+    ... def tv_interval(p, q, *, xp):
     ...     overlap = xp.clip(xp.minimum(p.high, q.high) - xp.maximum(p.low, q.low), 0, None)
     ...     return 1 - overlap / xp.maximum(p.high - p.low, q.high - q.low)
-    >>> float(dv.total_variation(dv.Uniform(0.0, 1.0), dv.Uniform(0.0, 2.0)))
+    >>> float(dv.total_variation(Interval(0.0, 1.0), Interval(0.0, 2.0)))
     0.5
     """
     if metric not in REGISTRIES:
