@@ -1,0 +1,163 @@
+"""Sample checks shared by every estimator: shapes, finiteness, k, the unit, and repeated values.
+
+Repeated values (ties) are what breaks the peers' k-NN estimators (entropies of -667 nats, NaN
+KL): a zero neighbour distance has log -inf. Every estimator calls :func:`resolve_ties`, which
+either hands back data fit for a continuous estimator, says "use the discrete estimator", or
+raises an error that counts the repeated points and says what to do.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from .._exceptions import InvalidInputError
+from .._validation import check_base
+
+__all__ = [
+    "TIES",
+    "as_labels",
+    "as_samples",
+    "check_k",
+    "count_repeated",
+    "dequantise",
+    "log_base",
+    "looks_discrete",
+    "resolve_ties",
+]
+
+TIES = ("auto", "raise", "dequantise", "discrete")
+Ties = Literal["auto", "raise", "dequantise", "discrete"]
+
+
+def as_samples(x: object, name: str) -> np.ndarray:
+    """``x`` as a float64 NumPy array of shape ``(n, d)``; 1-D input is n points in one dimension.
+
+    Tensors of other array libraries (torch, CuPy, JAX) are copied to the host.
+    """
+    try:
+        arr = np.asarray(_to_host(x), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{name} must be an array of numbers, got {type(x).__name__}") from exc
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise InvalidInputError(f"{name} must have shape (n,) or (n, d), got {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise InvalidInputError(f"{name} is empty (shape {arr.shape})")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise InvalidInputError(f"{name} contains NaN or inf ({int(bad.any(axis=1).sum())} rows)")
+    return arr
+
+
+def _to_host(x: object) -> object:
+    from .._array_api import _is_array, namespace, to_numpy
+
+    if _is_array(x) and not isinstance(x, np.ndarray):
+        return to_numpy(x, namespace(x))
+    return x
+
+
+def as_labels(x: object, name: str) -> np.ndarray:
+    """Discrete samples as integer codes ``0..K-1`` of shape ``(n,)``; rows of ``(n, d)`` input are symbols."""
+    arr = np.asarray(_to_host(x))
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise InvalidInputError(f"{name} must be a non-empty sequence of symbols, got shape {arr.shape}")
+    if arr.ndim > 2:
+        raise InvalidInputError(f"{name} must have shape (n,) or (n, d), got {arr.shape}")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise InvalidInputError(f"{name} contains NaN or inf")
+    if arr.ndim == 2:
+        _, codes = np.unique(arr, axis=0, return_inverse=True)
+    else:
+        _, codes = np.unique(arr, return_inverse=True)
+    return np.asarray(codes, dtype=np.intp).reshape(-1)
+
+
+def check_k(k: object, n: int, name: str) -> int:
+    """An integer ``k >= 1`` with more than ``k`` points available."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InvalidInputError(f"k must be an integer >= 1, got {k!r}")
+    if n <= k:
+        raise InvalidInputError(f"{name} needs more than k = {k} points, got {n}")
+    return int(k)
+
+
+def log_base(base: object) -> float:
+    """The divisor that converts nats to the unit of ``base`` (``None``: nats)."""
+    checked = check_base(base)
+    return 1.0 if checked is None else math.log(checked)
+
+
+def count_repeated(x: np.ndarray) -> int:
+    """How many rows of ``x`` equal another row."""
+    _, counts = np.unique(x, axis=0, return_counts=True)
+    return int(counts[counts > 1].sum())
+
+
+def looks_discrete(x: np.ndarray) -> bool:
+    """Whether ``x`` takes few distinct values: at most half as many distinct rows as points.
+
+    Continuous data with a few repeated values (a spike at zero, a clipped sensor) are not
+    discrete by this rule, and get an error rather than a silent change of estimator.
+    """
+    return len(np.unique(x, axis=0)) <= x.shape[0] // 2
+
+
+def dequantise(x: np.ndarray, random_state: Any = None) -> np.ndarray:
+    """``x`` plus uniform noise of one grid step, column by column.
+
+    The step of a column is the smallest gap between its distinct values (the data's
+    resolution: 0.1 for values rounded to one decimal). Spreading each value uniformly over
+    its cell turns rounded data into a sample of a continuous density whose entropy differs
+    from the discrete one by ``log(step)`` per column, and whose KL and mutual information
+    tend to the discrete ones as the step shrinks.
+    """
+    rng = np.random.default_rng(random_state)
+    out = np.array(x, dtype=np.float64, copy=True)
+    for j in range(out.shape[1]):
+        values = np.unique(out[:, j])
+        step = float(np.min(np.diff(values))) if len(values) > 1 else 1.0
+        out[:, j] += rng.uniform(-0.5 * step, 0.5 * step, size=out.shape[0])
+    return out
+
+
+def resolve_ties(
+    samples: dict[str, np.ndarray], ties: object, random_state: Any = None
+) -> tuple[Literal["continuous", "discrete"], dict[str, np.ndarray]]:
+    """Decide how to treat repeated values, the same way for every estimator.
+
+    Returns ``("continuous", samples)`` with samples safe for k-NN/KDE estimators, or
+    ``("discrete", samples)`` when the caller should use its discrete estimator.
+
+    - ``"raise"``: an error if any sample repeats a point.
+    - ``"dequantise"``: add noise at each sample's resolution (:func:`dequantise`) when it repeats.
+    - ``"discrete"``: always the discrete estimator.
+    - ``"auto"`` (default): no repeats, continuous; every sample :func:`looks_discrete`, the
+      discrete estimator; otherwise the error of ``"raise"``.
+    """
+    if ties not in TIES:
+        raise InvalidInputError(f"ties must be one of {', '.join(map(repr, TIES))}, got {ties!r}")
+    if ties == "discrete":
+        return "discrete", samples
+    repeated = {name: count_repeated(x) for name, x in samples.items()}
+    if not any(repeated.values()):
+        return "continuous", samples
+    if ties == "dequantise":
+        rng = np.random.default_rng(random_state)
+        return "continuous", {
+            name: dequantise(x, rng) if repeated[name] else x for name, x in samples.items()
+        }
+    if ties == "auto" and all(looks_discrete(x) for x in samples.values()):
+        return "discrete", samples
+    name, count = next((name, c) for name, c in repeated.items() if c)
+    n = samples[name].shape[0]
+    raise InvalidInputError(
+        f"{count} of the {n} points of {name} are repeated values: continuous (k-NN, KDE) "
+        "estimators need distinct points, and a zero neighbour distance would give -inf. "
+        "Pass ties='dequantise' to add noise at the data's resolution (rounded measurements), "
+        "ties='discrete' to treat the data as categories, or remove the duplicates"
+    )
