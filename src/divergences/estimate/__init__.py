@@ -1,103 +1,411 @@
-"""Divergences and entropies estimated from samples.
+"""Divergences, entropies and mutual information estimated from samples.
 
-This release has the k-nearest-neighbour estimators that the samples-against-a-density case
-needs: :func:`entropy` (Kozachenko-Leonenko) and :func:`kl`, whose ``y`` may be a second
-sample (Wang-Kulkarni-Verdu) or a distribution object with a known density, the readers'
-"my P is only known by Monte Carlo samples and Q is N(0, 1)".
+Every public function goes through one path (:func:`_estimate`): the samples are checked,
+repeated values are resolved by one tie policy (``ties=``), the method in the table
+:data:`_METHODS` computes the value in nats, and the result is clipped, converted to the unit
+of ``base`` and, with ``ci=``, wrapped in a bootstrap :class:`Estimate`.
+
+Methods
+-------
+- ``"knn"``: k-nearest neighbours (Kozachenko-Leonenko entropy, Wang-Kulkarni-Verdu KL,
+  JS from three k-NN entropies); ``"knn_adaptive"``: WKV with adaptive neighbour counts.
+- ``"kde"``: plug-in of Gaussian kernel density estimates.
+- ``"histogram"``: plug-in of counts on common bins.
+- ``"ksg"``, ``"ksg2"``: Kraskov-Stoegbauer-Grassberger mutual information, algorithms 1 and 2;
+  ``"mixed"``: Ross (2014) for a continuous x and a discrete y.
+- ``"plugin"``, ``"miller_madow"``, ``"chao_shen"``, ``"nsb"``: entropy of discrete samples;
+  ``"discrete"``: KL, JS or mutual information of discrete samples by plug-in.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._exceptions import InvalidInputError
-from .._validation import check_base
 from ..distributions._scipy import as_distribution, is_distribution
-
-__all__ = ["entropy", "kl"]
-
-
-def _samples(x: object, name: str) -> np.ndarray:
-    """``x`` as a float64 array of shape ``(n, d)``; 1-D input is n points in one dimension."""
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise InvalidInputError(f"{name} must have shape (n,) or (n, d), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise InvalidInputError(f"{name} contains NaN or inf")
-    return arr
+from . import _knn
+from ._samples import (
+    as_labels,
+    as_samples,
+    check_k,
+    check_ties,
+    count_repeated,
+    log_base,
+    looks_discrete,
+    resolve_ties,
+)
 
 
-def _check_k(k: object, n: int, name: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InvalidInputError(f"k must be an integer >= 1, got {k!r}")
-    if n <= k:
-        raise InvalidInputError(f"{name} needs more than k = {k} points, got {n}")
-    return int(k)
+# TEMPORARY while helpers write these modules: imported lazily so the package imports.
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in ("Estimate", "TestResult", "test"):
+        return getattr(importlib.import_module("._uncertainty", __name__), name)
+    raise AttributeError(name)
 
 
-def _neighbour_distances(points: np.ndarray, queries: np.ndarray, k: int, *, self_excluded: bool) -> np.ndarray:
-    """Distance from each query to its k-th nearest point (skipping the query itself when it is one)."""
-    from scipy.spatial import cKDTree
+class _Lazy:
+    def __init__(self, name: str) -> None:
+        self.name = name
 
-    tree = cKDTree(points)
-    kk = k + 1 if self_excluded else k
-    dist, _ = tree.query(queries, k=[kk], workers=-1)
-    return dist[:, 0]
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f".{self.name}", __name__), attr)
 
 
-def _no_ties(dist: np.ndarray, name: str) -> None:
-    zero = int(np.count_nonzero(dist == 0))
-    if zero:
-        raise InvalidInputError(
-            f"{zero} point(s) of {name} have a repeated neighbour at distance 0 (repeated values): "
-            "k-NN estimators need continuous data. Add noise at the data's resolution "
-            "(dequantise), raise k, or use a discrete estimator on counts"
+_discrete, _histogram, _kde, _mutual, _uncertainty = (
+    _Lazy("_discrete"), _Lazy("_histogram"), _Lazy("_kde"), _Lazy("_mutual"), _Lazy("_uncertainty")
+)
+Estimate = Any
+
+__all__ = ["Estimate", "TestResult", "entropy", "js", "kl", "mutual_information", "test"]
+
+#: The estimator used for discrete data (``ties="discrete"``, or ``"auto"`` on data that look discrete).
+DISCRETE_ENTROPY = "miller_madow"
+
+
+@dataclass(frozen=True)
+class _Method:
+    """One estimator: ``run(*samples, **options)`` in nats, and how its samples are prepared."""
+
+    run: Callable[..., float]
+    options: tuple[str, ...]
+    #: "continuous" samples as (n, d) floats that may need tie resolution; "robust" (n, d)
+    #: floats where repeated values do no harm (histograms, kernels); "discrete" symbols.
+    kind: str
+    #: how the bootstrap may resample: duplicates break k-NN and leave-one-out estimates.
+    scheme: str
+
+
+def _k(options: dict[str, Any]) -> int:
+    return int(options["k"])
+
+
+_METHODS: dict[str, dict[str, _Method]] = {
+    "entropy": {
+        "knn": _Method(lambda x, **o: _knn.entropy(x, _k(o)), ("k",), "continuous", "subsample"),
+        "kde": _Method(
+            lambda x, **o: _kde.entropy(x, o["bandwidth"], o["evaluation"]),
+            ("bandwidth", "evaluation"),
+            "robust",
+            "subsample",
+        ),
+        "histogram": _Method(lambda x, **o: _histogram.entropy(x, o["bins"]), ("bins",), "robust", "replacement"),
+        **{
+            name: _Method(
+                lambda x, _name=name, **o: _discrete.entropy(x, _name), (), "discrete", "replacement"
+            )
+            for name in ("plugin", "miller_madow", "chao_shen", "nsb")
+        },
+    },
+    "kl": {
+        "knn": _Method(lambda x, y, **o: _knn.kl(x, y, _k(o)), ("k",), "continuous", "subsample"),
+        "knn_adaptive": _Method(
+            lambda x, y, **o: _knn.kl_adaptive(x, y, _k(o)), ("k",), "continuous", "subsample"
+        ),
+        "kde": _Method(
+            lambda x, y, **o: _kde.kl(x, y, o["bandwidth"], o["evaluation"]),
+            ("bandwidth", "evaluation"),
+            "robust",
+            "subsample",
+        ),
+        "histogram": _Method(
+            lambda x, y, **o: _histogram.kl(x, y, o["bins"], o["smoothing"]),
+            ("bins", "smoothing"),
+            "robust",
+            "replacement",
+        ),
+        "discrete": _Method(
+            lambda x, y, **o: _discrete.kl(x, y, o["smoothing"]), ("smoothing",), "discrete", "replacement"
+        ),
+    },
+    "js": {
+        "knn": _Method(
+            lambda x, y, **o: _knn.js(x, y, _k(o), np.random.default_rng(o["random_state"])),
+            ("k", "random_state"),
+            "continuous",
+            "subsample",
+        ),
+        "kde": _Method(
+            lambda x, y, **o: _kde.js(x, y, o["bandwidth"], o["evaluation"]),
+            ("bandwidth", "evaluation"),
+            "robust",
+            "subsample",
+        ),
+        "histogram": _Method(
+            lambda x, y, **o: _histogram.js(x, y, o["bins"], o["smoothing"]),
+            ("bins", "smoothing"),
+            "robust",
+            "replacement",
+        ),
+        "discrete": _Method(lambda x, y, **o: _discrete.js(x, y), (), "discrete", "replacement"),
+    },
+    "mutual_information": {
+        "ksg": _Method(lambda x, y, **o: _mutual.ksg(x, y, _k(o), 1), ("k",), "continuous", "subsample"),
+        "ksg2": _Method(lambda x, y, **o: _mutual.ksg(x, y, _k(o), 2), ("k",), "continuous", "subsample"),
+        "mixed": _Method(lambda x, y, **o: _mutual.mixed(x, y, _k(o)), ("k",), "mixed", "subsample"),
+        "discrete": _Method(
+            lambda x, y, **o: _discrete.mutual_information(x, y, "plugin"), (), "discrete", "replacement"
+        ),
+    },
+}
+
+#: Where a method's keyword has no value from the caller.
+_DEFAULTS: dict[str, Any] = {"bins": "fd", "bandwidth": "scott", "evaluation": "resubstitution"}
+
+
+def _method(metric: str, method: object, options: dict[str, Any], k_default: int) -> tuple[_Method, dict[str, Any]]:
+    """The table entry for ``method`` and its options; options that do not apply are an error."""
+    table = _METHODS[metric]
+    if method not in table:
+        raise InvalidInputError(f"method must be one of {', '.join(map(repr, table))} for {metric}, got {method!r}")
+    entry = table[str(method)]
+    for name, value in options.items():
+        # random_state seeds every method's randomness; it is not a method option.
+        if value is not None and name not in entry.options and name != "random_state":
+            users = [m for m, e in table.items() if name in e.options]
+            raise InvalidInputError(
+                f"{name} does not apply to method={method!r}"
+                + (f"; it is an option of method {', '.join(map(repr, users))}" if users else "")
+            )
+    chosen = {name: options.get(name) for name in entry.options}
+    for name in entry.options:
+        if chosen[name] is None:
+            chosen[name] = k_default if name == "k" else _DEFAULTS.get(name)
+    return entry, chosen
+
+
+def _discrete_fallback(metric: str) -> _Method:
+    if metric == "entropy":
+        return _METHODS["entropy"][DISCRETE_ENTROPY]
+    return _METHODS[metric]["discrete"]
+
+
+def _finish(
+    metric: str,
+    statistic: Callable[..., float],
+    samples: tuple[np.ndarray, ...],
+    *,
+    scheme: str,
+    base: object,
+    clip: bool,
+    ci: object,
+    n_resamples: int,
+    random_state: Any,
+) -> float | Estimate:
+    """Clip, convert to the unit of ``base`` and, with ``ci``, bootstrap."""
+    unit = log_base(base)
+    if not isinstance(clip, bool):
+        raise InvalidInputError(f"clip must be True or False, got {clip!r}")
+
+    def converted(value: float) -> float:
+        return (max(value, 0.0) if clip else value) / unit
+
+    if ci is None:
+        return converted(statistic(*samples))
+    level = _uncertainty.check_ci(ci)
+    result = _uncertainty.bootstrap(
+        statistic,
+        samples,
+        ci=level,
+        n_resamples=n_resamples,
+        random_state=random_state,
+        paired=metric == "mutual_information",
+        scheme=scheme,
+    )
+    return _uncertainty.Estimate(converted(result.value), converted(result.low), converted(result.high))
+
+
+def _estimate(
+    metric: str,
+    x: Any,
+    y: Any = None,
+    *,
+    method: object,
+    options: dict[str, Any],
+    k_default: int,
+    base: object,
+    ties: object,
+    clip: bool,
+    ci: object,
+    n_resamples: int,
+    random_state: Any,
+) -> float | Estimate:
+    """The one path every public estimator takes."""
+    ties = check_ties(ties)
+    options = {**options, "random_state": random_state}
+    entry, chosen = _method(metric, method, options, k_default)
+    names = ("x",) if y is None else ("x", "y")
+    samples = _prepare(entry.kind, metric, x, y)
+    if metric == "mutual_information":
+        entry, samples = _mutual_information_route(entry, samples, ties, random_state)
+    elif entry.kind == "continuous" or (entry.kind == "robust" and ties != "auto"):
+        route, resolved = resolve_ties(dict(zip(names, samples)), ties, random_state)
+        samples = tuple(resolved[n] for n in names)
+        if route == "discrete":
+            entry = _discrete_fallback(metric)
+            if ties == "auto":
+                _warn_entropy_fallback(metric, samples[0])
+            samples = _symbols(metric, *samples)
+    # A tie fallback may have changed the estimator: keep the options that apply to it.
+    chosen = {name: chosen.get(name, options.get(name)) for name in entry.options}
+    if "k" in chosen:
+        chosen["k"] = check_k(chosen["k"], min(s.shape[0] for s in samples), " and ".join(names))
+    run = entry.run
+    return _finish(
+        metric,
+        lambda *arrays: run(*arrays, **chosen),
+        samples,
+        scheme=entry.scheme,
+        base=base,
+        clip=clip,
+        ci=ci,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
+
+
+def _prepare(kind: str, metric: str, x: Any, y: Any) -> tuple[np.ndarray, ...]:
+    """Checked samples for an estimator of ``kind``: (n, d) floats, symbols, or one of each."""
+    if kind == "discrete":
+        return _symbols(metric, x, y)
+    if kind == "mixed":
+        return as_samples(x, "x"), as_labels(y, "y")
+    if y is None:
+        return (as_samples(x, "x"),)
+    a, b = as_samples(x, "x"), as_samples(y, "y")
+    if metric != "mutual_information" and a.shape[1] != b.shape[1]:
+        raise InvalidInputError(f"x has {a.shape[1]} dimensions but y has {b.shape[1]}")
+    return a, b
+
+
+def _symbols(metric: str, x: Any, y: Any = None) -> tuple[np.ndarray, ...]:
+    """Discrete samples as integer codes; x and y share one alphabet when they are samples of one variable."""
+    if y is None:
+        return (as_labels(x, "x"),)
+    if metric == "mutual_information":
+        return as_labels(x, "x"), as_labels(y, "y")
+    a, b = np.asarray(x), np.asarray(y)
+    if a.ndim != b.ndim or a.shape[1:] != b.shape[1:]:
+        raise InvalidInputError(f"x and y must hold symbols of one shape, got shapes {a.shape} and {b.shape}")
+    codes = as_labels(np.concatenate([a, b]), "x and y")
+    return codes[: len(a)], codes[len(a) :]
+
+
+def _warn_entropy_fallback(metric: str, x: np.ndarray) -> None:
+    """Say so when "auto" answers a differential-entropy question with a Shannon entropy."""
+    if metric == "entropy":
+        distinct = len(np.unique(x, axis=0)) if x.ndim == 2 else len(np.unique(x))
+        warnings.warn(
+            f"x looks discrete ({distinct} distinct values among {x.shape[0]} points): returned the "
+            f"{DISCRETE_ENTROPY} estimate of its Shannon entropy, not a differential entropy. "
+            "Pass ties='discrete' to ask for it, or ties='dequantise' for rounded continuous data",
+            UserWarning,
+            stacklevel=4,
         )
 
 
-def _prepare(x: object, method: object, base: object) -> tuple[np.ndarray, float]:
-    """The checks every estimator shares: the samples ``x`` as ``(n, d)`` and ``log(base)``."""
-    if method != "knn":
-        raise InvalidInputError(f"method must be 'knn', got {method!r}")
-    checked_base = check_base(base)
-    return _samples(x, "x"), 1.0 if checked_base is None else math.log(checked_base)
+def _mutual_information_route(
+    entry: _Method, samples: tuple[np.ndarray, ...], ties: object, random_state: Any
+) -> tuple[_Method, tuple[np.ndarray, ...]]:
+    """KSG needs distinct pairs; a discrete side turns it into the mixed or discrete estimator."""
+    table = _METHODS["mutual_information"]
+    a, b = samples
+    if a.shape[0] != b.shape[0]:
+        raise InvalidInputError(f"x and y must be paired samples of the same length, got {a.shape[0]} and {b.shape[0]}")
+    if entry.kind != "continuous":
+        return entry, samples
+    if ties == "discrete":
+        return table["discrete"], _symbols("mutual_information", a, b)
+    if ties == "auto":
+        discrete = [count_repeated(s) > 0 and looks_discrete(s) for s in samples]
+        if all(discrete):
+            return table["discrete"], _symbols("mutual_information", a, b)
+        if discrete[1]:
+            return table["mixed"], (a, as_labels(b, "y"))
+        if discrete[0]:
+            swapped = _Method(lambda p, q, **o: table["mixed"].run(q, p, **o), ("k",), "mixed", "subsample")
+            return swapped, (as_labels(a, "x"), b)
+    joint = np.concatenate(samples, axis=1)
+    dx = a.shape[1]
+    _, resolved = resolve_ties({"the (x, y) pairs": joint}, "raise" if ties == "auto" else ties, random_state)
+    joint = resolved["the (x, y) pairs"]
+    return entry, (joint[:, :dx], joint[:, dx:])
 
 
-def _log_unit_ball(d: int) -> float:
-    return 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1)
+def entropy(
+    x: Any,
+    *,
+    method: str = "knn",
+    k: int | None = None,
+    base: float | None = None,
+    bins: Any = None,
+    bandwidth: Any = None,
+    evaluation: str | None = None,
+    ties: str = "auto",
+    ci: float | None = None,
+    n_resamples: int = 200,
+    random_state: Any = None,
+) -> float | Estimate:
+    r"""Entropy of the distribution that generated the samples ``x``.
 
+    Continuous samples give the differential entropy (``method`` "knn", "kde", "histogram");
+    discrete samples (symbols: numbers, strings, or rows of a 2-D array) give the Shannon
+    entropy (``method`` "plugin", "miller_madow", "chao_shen", "nsb").
 
-def entropy(x: Any, *, method: str = "knn", k: int = 1, base: float | None = None) -> float:
-    r"""Differential entropy from samples by the Kozachenko-Leonenko k-NN estimator.
-
-    :math:`\hat H = \psi(n) - \psi(k) + \log c_d + \frac{d}{n} \sum_i \log \varepsilon_i`,
-    with :math:`\varepsilon_i` the Euclidean distance from :math:`x_i` to its k-th nearest
-    neighbour and :math:`c_d` the volume of the unit ball.
+    - ``"knn"``: Kozachenko-Leonenko, :math:`\psi(n) - \psi(k) + \log c_d + \frac{d}{n}\sum_i \log \rho_k(i)`
+      with :math:`\rho_k(i)` the Euclidean distance from :math:`x_i` to its k-th neighbour and
+      :math:`c_d` the volume of the unit ball.
+    - ``"kde"``: minus the mean log of a Gaussian kernel density estimate, leave-one-out at each
+      point (``evaluation="resubstitution"``) or integrated (``"integration"``, 1-D).
+    - ``"histogram"``: the plug-in entropy of the counts plus the log of the bin widths.
+    - ``"plugin"`` (maximum likelihood, biased low by about (K - 1)/(2n)), ``"miller_madow"``
+      (that bias added back), ``"chao_shen"`` (coverage-adjusted, for many unseen symbols),
+      ``"nsb"`` (Nemenman-Shafee-Bialek Bayesian estimate).
 
     Parameters
     ----------
     x : array_like, shape (n,) or (n, d)
-        Samples of a continuous distribution.
-    method : {"knn"}
-        The estimator.
-    k : int, default 1
-        Which neighbour.
+        The samples.
+    method : str, default "knn"
+        The estimator (above).
+    k : int, optional
+        The neighbour used by "knn" (default 1).
     base : float or None
         Logarithm base (``None``: nats).
+    bins : str, int or array_like, optional
+        "histogram" bins: "fd" (default), "sturges", "auto", "quantiles", a count or edges.
+    bandwidth : str or float, optional
+        "kde" bandwidth: "scott" (default), "silverman" or a factor.
+    evaluation : {"resubstitution", "integration"}, optional
+        How "kde" evaluates the entropy integral.
+    ties : {"auto", "raise", "dequantise", "discrete"}
+        Repeated values. "auto": data that look discrete (at most half as many distinct
+        values as points) get the Miller-Madow Shannon entropy, with a warning, and other
+        repeats an error; "dequantise": uniform noise at the data's resolution; "discrete":
+        the Shannon entropy of the symbols.
+    ci : float, optional
+        A confidence level such as 0.95: return an :class:`Estimate` from a bootstrap.
+    n_resamples : int, default 200
+        Bootstrap resamples for ``ci``.
+    random_state : int, numpy.random.Generator or None
+        Seeds the bootstrap and dequantisation.
 
     Returns
     -------
-    float
+    float or Estimate
 
     Raises
     ------
     InvalidInputError
-        Repeated points (a zero neighbour distance), NaN or inf, too few points, bad options.
+        Repeated points that cannot be resolved, NaN or inf, too few points, bad options.
 
     Examples
     --------
@@ -105,29 +413,65 @@ def entropy(x: Any, *, method: str = "knn", k: int = 1, base: float | None = Non
     >>> x = np.random.default_rng(0).normal(size=20000)
     >>> round(dv.estimate.entropy(x, k=3), 2)  # 0.5 log(2 pi e) = 1.419
     1.42
+    >>> round(dv.estimate.entropy(["a", "b", "b", "c"] * 50, method="plugin", base=2), 3)
+    1.5
     """
-    from scipy.special import digamma
+    return _estimate(
+        "entropy",
+        x,
+        method=method,
+        options={"k": k, "bins": bins, "bandwidth": bandwidth, "evaluation": evaluation},
+        k_default=1,
+        base=base,
+        ties=ties,
+        clip=False,
+        ci=ci,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
 
-    pts, log_base = _prepare(x, method, base)
-    n, d = pts.shape
-    k = _check_k(k, n, "x")
-    eps = _neighbour_distances(pts, pts, k, self_excluded=True)
-    _no_ties(eps, "x")
-    value = float(digamma(n) - digamma(k) + _log_unit_ball(d) + d * np.mean(np.log(eps)))
-    return value / log_base
 
-
-def kl(x: Any, y: Any, *, method: str = "knn", k: int = 1, base: float | None = None) -> float:
+def kl(
+    x: Any,
+    y: Any,
+    *,
+    method: str = "knn",
+    k: int | None = None,
+    base: float | None = None,
+    bins: Any = None,
+    smoothing: float | None = None,
+    bandwidth: Any = None,
+    evaluation: str | None = None,
+    ties: str = "auto",
+    clip: bool = False,
+    ci: float | None = None,
+    n_resamples: int = 200,
+    random_state: Any = None,
+) -> float | Estimate:
     r"""KL divergence :math:`KL(P \| Q)` from samples ``x`` of P, with Q given by samples or by its density.
 
-    - ``y`` a sample of Q (shape ``(m,)`` or ``(m, d)``): the Wang-Kulkarni-Verdu (2009)
-      k-NN estimator :math:`\frac{d}{n} \sum_i \log \frac{\nu_k(i)}{\rho_k(i)} + \log \frac{m}{n-1}`.
-    - ``y`` a distribution object (``dv.Normal(0, 1)``, ``scipy.stats.norm()``, ...): the
-      cross-entropy term is exact in expectation, :math:`-\frac{1}{n} \sum_i \log q(x_i)`, and
-      only the entropy of P is estimated (Kozachenko-Leonenko), which is much less noisy than
-      estimating both sides.
+    ``y`` a sample of Q (shape ``(m,)`` or ``(m, d)``):
 
-    Estimates can be slightly negative when P and Q are close; they are returned as they are.
+    - ``"knn"``: Wang-Kulkarni-Verdu (2009),
+      :math:`\frac{d}{n} \sum_i \log \frac{\nu_k(i)}{\rho_k(i)} + \log \frac{m}{n-1}`, with
+      :math:`\rho_k(i)` the distance from :math:`x_i` to its k-th neighbour in x and
+      :math:`\nu_k(i)` to its k-th neighbour in y.
+    - ``"knn_adaptive"``: the same with neighbour counts adapted per point so both balls have
+      the same radius (WKV section III.B): less bias when P and Q differ in scale.
+    - ``"kde"``: :math:`\frac1n\sum_i \log \hat p(x_i) - \log \hat q(x_i)` with Gaussian kernel
+      density estimates, :math:`\hat p` leave-one-out (``evaluation="resubstitution"``), or the
+      integral of the two estimates (``"integration"``, 1-D).
+    - ``"histogram"``: the plug-in KL of the counts on common bins; an empty bin of y where x
+      has counts makes it inf unless ``smoothing`` adds a pseudo-count to every bin.
+    - ``"discrete"``: the plug-in KL of discrete samples' frequencies.
+
+    ``y`` a distribution object (``dv.Normal(0, 1)``, ``scipy.stats.norm()``, ...): the
+    cross-entropy term is exact in expectation, :math:`-\frac{1}{n} \sum_i \log q(x_i)`, and
+    only the entropy of P is estimated (by ``method``: "knn", "kde" or "histogram"), which is
+    much less noisy than estimating both sides.
+
+    Estimates can be slightly negative when P and Q are close; they are returned as they are
+    (``clip=True`` returns 0 instead), and :func:`test` says whether a value is significant.
 
     Parameters
     ----------
@@ -135,16 +479,35 @@ def kl(x: Any, y: Any, *, method: str = "knn", k: int = 1, base: float | None = 
         Samples of P.
     y : array_like or distribution
         Samples of Q, or Q itself.
-    method : {"knn"}
-        The estimator.
-    k : int, default 1
-        Which neighbour.
+    method : str, default "knn"
+        The estimator (above).
+    k : int, optional
+        The neighbour used by the k-NN methods (default 1).
     base : float or None
         Logarithm base (``None``: nats).
+    bins : str, int or array_like, optional
+        "histogram" bins: "fd" (default), "sturges", "auto", "quantiles" (of x), a count or edges.
+    smoothing : float, optional
+        Pseudo-count added to every bin by "histogram" and "discrete".
+    bandwidth : str or float, optional
+        "kde" bandwidth: "scott" (default), "silverman" or a factor.
+    evaluation : {"resubstitution", "integration"}, optional
+        How "kde" evaluates the integral.
+    ties : {"auto", "raise", "dequantise", "discrete"}
+        Repeated values. "auto": samples that all look discrete get the "discrete" estimator,
+        other repeats an error; "dequantise": uniform noise at the data's resolution.
+    clip : bool, default False
+        Return 0 for a negative estimate (and interval bounds).
+    ci : float, optional
+        A confidence level such as 0.95: return an :class:`Estimate` from a bootstrap.
+    n_resamples : int, default 200
+        Bootstrap resamples for ``ci``.
+    random_state : int, numpy.random.Generator or None
+        Seeds the bootstrap and dequantisation.
 
     Returns
     -------
-    float
+    float or Estimate
 
     Raises
     ------
@@ -154,29 +517,196 @@ def kl(x: Any, y: Any, *, method: str = "knn", k: int = 1, base: float | None = 
     Examples
     --------
     >>> import numpy as np, divergences as dv
-    >>> x = np.random.default_rng(0).normal(0.0, 1.0, size=20000)  # samples of N(0, 1)
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(0.0, 1.0, size=20000)  # samples of N(0, 1)
     >>> round(dv.estimate.kl(x, dv.Normal(1.0, 2.0), k=3), 2)  # exact: 0.443
     0.44
+    >>> y = rng.normal(1.0, 2.0, size=20000)
+    >>> round(dv.estimate.kl(x, y, k=5), 1)
+    0.4
     """
-    pts, log_base = _prepare(x, method, base)
-    n, d = pts.shape
     if is_distribution(y):
-        q = as_distribution(y, "y")
-        if q.batch_shape:
-            raise InvalidInputError(f"y must be a single distribution, got batch shape {q.batch_shape}")
-        log_q = np.asarray(q.log_prob(pts[:, 0] if q.event_ndim == 0 else pts), dtype=np.float64)
-        if q.event_ndim == 0 and d != 1:
-            raise InvalidInputError(f"x has {d} dimensions but y is a one-dimensional distribution")
-        value = -entropy(pts, k=k) - float(np.mean(log_q))
-    else:
-        other = _samples(y, "y")
-        if other.shape[1] != d:
-            raise InvalidInputError(f"x has {d} dimensions but y has {other.shape[1]}")
-        m = other.shape[0]
-        k = _check_k(k, min(n, m + 1), "x and y")
-        rho = _neighbour_distances(pts, pts, k, self_excluded=True)
-        _no_ties(rho, "x")
-        nu = _neighbour_distances(other, pts, k, self_excluded=False)
-        _no_ties(nu, "y (as neighbours of x)")
-        value = float(d * np.mean(np.log(nu / rho)) + math.log(m / (n - 1)))
-    return value / log_base
+        return _kl_to_density(
+            x, y, method=method, k=k, base=base, bins=bins, bandwidth=bandwidth, evaluation=evaluation,
+            ties=ties, clip=clip, ci=ci, n_resamples=n_resamples, random_state=random_state,
+        )  # fmt: skip
+    return _estimate(
+        "kl",
+        x,
+        y,
+        method=method,
+        options={"k": k, "bins": bins, "smoothing": smoothing, "bandwidth": bandwidth, "evaluation": evaluation},
+        k_default=1,
+        base=base,
+        ties=ties,
+        clip=clip,
+        ci=ci,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
+
+
+def _kl_to_density(x: Any, y: Any, *, method: str, k: int | None, bins: Any, bandwidth: Any,
+                   evaluation: str | None, ties: str, **finish: Any) -> float | Estimate:  # fmt: skip
+    """KL(P || Q) = -H(P) - E_P log q with H(P) estimated from x and the expectation exact per point."""
+    q = as_distribution(y, "y")
+    if q.batch_shape:
+        raise InvalidInputError(f"y must be a single distribution, got batch shape {q.batch_shape}")
+    if method not in ("knn", "kde", "histogram"):
+        raise InvalidInputError(f"method must be 'knn', 'kde' or 'histogram' when y is a distribution, got {method!r}")
+    entry, chosen = _method("entropy", method, {"k": k, "bins": bins, "bandwidth": bandwidth, "evaluation": evaluation}, 1)
+    pts = as_samples(x, "x")
+    d = pts.shape[1]
+    if q.event_ndim == 0 and d != 1:
+        raise InvalidInputError(f"x has {d} dimensions but y is a one-dimensional distribution")
+    if entry.kind == "continuous" or ties != "auto":
+        route, resolved = resolve_ties({"x": pts}, ties, finish["random_state"])
+        if route == "discrete":
+            entry, chosen = _discrete_fallback("entropy"), {}
+        else:
+            pts = resolved["x"]
+    if "k" in chosen:
+        chosen["k"] = check_k(chosen["k"], pts.shape[0], "x")
+    run = entry.run
+
+    def statistic(points: np.ndarray) -> float:
+        log_q = np.asarray(q.log_prob(points[:, 0] if q.event_ndim == 0 else points), dtype=np.float64)
+        return -run(points, **chosen) - float(np.mean(log_q))
+
+    return _finish("kl", statistic, (pts,), scheme=entry.scheme, **finish)
+
+
+def js(
+    x: Any,
+    y: Any,
+    *,
+    method: str = "knn",
+    k: int | None = None,
+    base: float | None = None,
+    bins: Any = None,
+    smoothing: float | None = None,
+    bandwidth: Any = None,
+    evaluation: str | None = None,
+    ties: str = "auto",
+    clip: bool = False,
+    ci: float | None = None,
+    n_resamples: int = 200,
+    random_state: Any = None,
+) -> float | Estimate:
+    r"""Jensen-Shannon divergence between the distributions of two samples, equal weights 1/2.
+
+    - ``"knn"``: :math:`H(M) - \frac12 H(P) - \frac12 H(Q)` with three Kozachenko-Leonenko
+      entropies, M's from the pooled samples (the larger sample subsampled to the smaller
+      size, seeded by ``random_state``, when n and m differ). Their biases largely cancel.
+    - ``"kde"``, ``"histogram"``, ``"discrete"``: plug-in of the density estimates or counts.
+
+    Values lie in [0, log 2] up to estimation error; ``clip=True`` returns 0 for a negative
+    estimate. Options as in :func:`kl`.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,) or (n, d) and (m,) or (m, d)
+        Samples of P and Q.
+    method : str, default "knn"
+        The estimator.
+    k : int, optional
+        The neighbour used by "knn" (default 1).
+    base : float or None
+        Logarithm base (``None``: nats; 2 gives values in [0, 1]).
+    bins, smoothing, bandwidth, evaluation, ties, clip, ci, n_resamples, random_state
+        As in :func:`kl`.
+
+    Returns
+    -------
+    float or Estimate
+
+    Examples
+    --------
+    >>> import numpy as np, divergences as dv
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(0, 1, size=5000), rng.normal(1, 2, size=5000)
+    >>> round(dv.estimate.js(x, y, k=3), 2)  # exact: 0.128
+    0.13
+    """
+    return _estimate(
+        "js",
+        x,
+        y,
+        method=method,
+        options={"k": k, "bins": bins, "smoothing": smoothing, "bandwidth": bandwidth, "evaluation": evaluation},
+        k_default=1,
+        base=base,
+        ties=ties,
+        clip=clip,
+        ci=ci,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
+
+
+def mutual_information(
+    x: Any,
+    y: Any,
+    *,
+    method: str = "ksg",
+    k: int | None = None,
+    base: float | None = None,
+    ties: str = "auto",
+    clip: bool = False,
+    ci: float | None = None,
+    n_resamples: int = 200,
+    random_state: Any = None,
+) -> float | Estimate:
+    r"""Mutual information :math:`I(X; Y)` from paired samples.
+
+    - ``"ksg"``: Kraskov-Stoegbauer-Grassberger (2004) algorithm 1, max-norm balls in the joint
+      space, :math:`\psi(k) + \psi(n) - \langle \psi(n_x + 1) + \psi(n_y + 1) \rangle` with
+      strict counts :math:`n_x(i) = \#\{j \ne i: \|x_j - x_i\| < \varepsilon_i\}`.
+    - ``"ksg2"``: algorithm 2, per-marginal radii, :math:`\psi(k) - 1/k + \psi(n) - \langle\psi(n_x) + \psi(n_y)\rangle`.
+    - ``"mixed"``: Ross (2014) for a continuous x and a discrete y (class labels).
+    - ``"discrete"``: the plug-in MI of the contingency table of two discrete samples.
+
+    With ``ties="auto"`` a side that looks discrete (repeated values, at most half as many
+    distinct values as points) switches "ksg"/"ksg2" to "mixed", or to "discrete" when both
+    do. Estimates can be negative for independent variables; they are returned as they are
+    (``clip=True`` returns 0), and :func:`test` gives a permutation p-value for independence.
+
+    Parameters
+    ----------
+    x, y : array_like, shapes (n,) or (n, dx) and (n,) or (n, dy)
+        Paired samples: row i of x goes with row i of y.
+    method : str, default "ksg"
+        The estimator.
+    k : int, optional
+        The neighbour (default 3, as scikit-learn).
+    base : float or None
+        Logarithm base (``None``: nats).
+    ties, clip, ci, n_resamples, random_state
+        As in :func:`kl`; the bootstrap resamples pairs.
+
+    Returns
+    -------
+    float or Estimate
+
+    Examples
+    --------
+    >>> import numpy as np, divergences as dv
+    >>> rng = np.random.default_rng(0)
+    >>> xy = rng.multivariate_normal([0, 0], [[1, 0.9], [0.9, 1]], size=5000)
+    >>> round(dv.estimate.mutual_information(xy[:, 0], xy[:, 1]), 1)  # exact: -0.5 log(1 - 0.81) = 0.830
+    0.8
+    """
+    return _estimate(
+        "mutual_information",
+        x,
+        y,
+        method=method,
+        options={"k": k},
+        k_default=3,
+        base=base,
+        ties=ties,
+        clip=clip,
+        ci=ci,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )

@@ -21,6 +21,7 @@ __all__ = [
     "as_labels",
     "as_samples",
     "check_k",
+    "check_ties",
     "count_repeated",
     "dequantise",
     "log_base",
@@ -54,10 +55,10 @@ def as_samples(x: object, name: str) -> np.ndarray:
 
 
 def _to_host(x: object) -> object:
-    from .._array_api import _is_array, namespace, to_numpy
+    from .._array_api import _is_array, to_numpy
 
     if _is_array(x) and not isinstance(x, np.ndarray):
-        return to_numpy(x, namespace(x))
+        return to_numpy(x)
     return x
 
 
@@ -125,6 +126,13 @@ def dequantise(x: np.ndarray, random_state: Any = None) -> np.ndarray:
     return out
 
 
+def check_ties(ties: object) -> str:
+    """One of :data:`TIES`."""
+    if ties not in TIES:
+        raise InvalidInputError(f"ties must be one of {', '.join(map(repr, TIES))}, got {ties!r}")
+    return str(ties)
+
+
 def resolve_ties(
     samples: dict[str, np.ndarray], ties: object, random_state: Any = None
 ) -> tuple[Literal["continuous", "discrete"], dict[str, np.ndarray]]:
@@ -139,9 +147,7 @@ def resolve_ties(
     - ``"auto"`` (default): no repeats, continuous; every sample :func:`looks_discrete`, the
       discrete estimator; otherwise the error of ``"raise"``.
     """
-    if ties not in TIES:
-        raise InvalidInputError(f"ties must be one of {', '.join(map(repr, TIES))}, got {ties!r}")
-    if ties == "discrete":
+    if check_ties(ties) == "discrete":
         return "discrete", samples
     repeated = {name: count_repeated(x) for name, x in samples.items()}
     if not any(repeated.values()):

@@ -1,0 +1,113 @@
+"""k-nearest-neighbour estimators: Kozachenko-Leonenko entropy, Wang-Kulkarni-Verdu KL, k-NN JS.
+
+Each turns neighbour distances into a local density estimate, ``p(x_i) ~ k / (n c_d rho^d)``;
+the digamma terms make the log of that estimate unbiased in the limit. Inputs are validated
+float64 arrays without repeated points (see ``_samples.resolve_ties``); results are in nats.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import digamma
+
+from .._exceptions import InvalidInputError
+from ._neighbours import count_within, kth_distances
+
+__all__ = ["entropy", "js", "kl", "kl_adaptive"]
+
+
+def _log_unit_ball(d: int) -> float:
+    return 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1)
+
+
+def _nonzero(dist: np.ndarray, what: str) -> np.ndarray:
+    """Distances that may be logged: a zero means a point of x repeats in the other sample."""
+    zero = int(np.count_nonzero(dist == 0))
+    if zero:
+        raise InvalidInputError(
+            f"{zero} point(s) of x also occur in {what} (k or more times): the k-NN estimate "
+            "is -inf there. Pass ties='dequantise' for rounded data, or remove the shared points"
+        )
+    return dist
+
+
+def entropy(x: np.ndarray, k: int) -> float:
+    r""":math:`\psi(n) - \psi(k) + \log c_d + \frac{d}{n}\sum_i \log \rho_k(i)` (Euclidean balls)."""
+    n, d = x.shape
+    rho = kth_distances(x, x, k, exclude_self=True)
+    return float(digamma(n) - digamma(k) + _log_unit_ball(d) + d * np.mean(np.log(rho)))
+
+
+def kl(x: np.ndarray, y: np.ndarray, k: int) -> float:
+    r"""Wang, Kulkarni & Verdu (2009): :math:`\frac{d}{n}\sum_i \log\frac{\nu_k(i)}{\rho_k(i)} + \log\frac{m}{n-1}`."""
+    (n, d), m = x.shape, y.shape[0]
+    rho = kth_distances(x, x, k, exclude_self=True)
+    nu = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")
+    return float(d * np.mean(np.log(nu / rho)) + math.log(m / (n - 1)))
+
+
+def _kth_each(points: np.ndarray, queries: np.ndarray, ks: np.ndarray, *, offset: int) -> np.ndarray:
+    """Distance from query i to its ``ks[i] + offset``-th nearest point, one search per distinct k."""
+    out = np.empty(len(queries))
+    for value in np.unique(ks):
+        rows = ks == value
+        out[rows] = kth_distances(points, queries[rows], int(value) + offset, exclude_self=False)
+    return out
+
+
+def kl_adaptive(x: np.ndarray, y: np.ndarray, k: int) -> float:
+    r"""WKV (2009) with adaptive neighbour counts, less biased when P and Q differ in scale.
+
+    :math:`\varepsilon_i = \max(\rho_k(i), \nu_k(i))`; :math:`l_i` and :math:`k_i` count the
+    points of x (other than :math:`x_i`) and of y within :math:`\varepsilon_i`, and
+
+    .. math:: \hat D = \frac{d}{n}\sum_i \log\frac{\nu_{k_i}(i)}{\rho_{l_i}(i)}
+              + \frac{1}{n}\sum_i [\psi(l_i) - \psi(k_i)] + \log\frac{m}{n-1}.
+
+    Both balls then reach the same radius, so the two local density estimates see the same
+    neighbourhood and their biases cancel.
+    """
+    (n, d), m = x.shape, y.shape[0]
+    rho_k = kth_distances(x, x, k, exclude_self=True)
+    nu_k = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")
+    eps = np.maximum(rho_k, nu_k)
+    # A point at exactly eps is inside the ball (it defines it): count with <= .
+    l_i = count_within(x, x, eps, strict=False, exclude_self=True)
+    k_i = count_within(y, x, eps, strict=False, exclude_self=False)
+    # Rounding in the ball count can differ from the k-NN search by one ulp; the defining
+    # neighbour is always inside.
+    l_i, k_i = np.maximum(l_i, k), np.maximum(k_i, k)
+    # x_i is its own nearest point in x, so its l-th neighbour other than itself is the (l+1)-th.
+    rho = _kth_each(x, x, l_i, offset=1)
+    nu = _kth_each(y, x, k_i, offset=0)
+    return float(
+        d * np.mean(np.log(nu / rho)) + np.mean(digamma(l_i) - digamma(k_i)) + math.log(m / (n - 1))
+    )
+
+
+def js(x: np.ndarray, y: np.ndarray, k: int, rng: np.random.Generator) -> float:
+    r"""Jensen-Shannon divergence as :math:`H(M) - \frac12 H(P) - \frac12 H(Q)`, each by Kozachenko-Leonenko.
+
+    The pooled samples are a sample of :math:`M = \frac12 (P + Q)` when n = m; otherwise the
+    larger sample is subsampled at random (``rng``) to the smaller size for the H(M) term
+    only, so the weights stay 1/2 whatever n and m. Plugging k-NN density ratios into
+    :math:`\log\frac{2p}{p+q}` instead is biased by Jensen's inequality (measured: -0.13 at
+    k = 1 against the true 0.128 for N(0, 1) and N(1, 4)); the entropy biases cancel instead.
+    """
+    n, m = x.shape[0], y.shape[0]
+    if n > m:
+        x_m = x[rng.choice(n, size=m, replace=False)]
+        pooled = np.concatenate([x_m, y])
+    elif m > n:
+        pooled = np.concatenate([x, y[rng.choice(m, size=n, replace=False)]])
+    else:
+        pooled = np.concatenate([x, y])
+    shared = len(pooled) - len(np.unique(pooled, axis=0))
+    if shared:
+        raise InvalidInputError(
+            f"{shared} point(s) occur in both x and y: the k-NN entropy of the pooled sample "
+            "is -inf. Pass ties='dequantise' for rounded data, or remove the shared points"
+        )
+    return entropy(pooled, k) - 0.5 * entropy(x, k) - 0.5 * entropy(y, k)
