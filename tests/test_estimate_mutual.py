@@ -156,6 +156,17 @@ def test_mixed_equals_the_brute_force_formula():
         assert mixed(x, labels, k) == pytest.approx(_brute_mixed(x, labels, k), abs=1e-12)
 
 
+def test_mixed_with_repeated_values_stays_finite():
+    # Rounded x: many points share a value, within and across classes (radius 0 included).
+    rng = np.random.default_rng(4009)
+    labels = rng.integers(0, 3, 500)
+    x = np.round(rng.normal(loc=labels, size=500), 1)[:, None]
+    for k in (1, 3):
+        value = mixed(x, labels, k)
+        assert math.isfinite(value)
+        assert value == pytest.approx(_brute_mixed(x, labels, k), abs=1e-12)
+
+
 # ---------------------------------------------------------------------------------------------
 # Against the true mutual information
 

@@ -105,9 +105,10 @@ def mixed(x: np.ndarray, labels: object, k: int = 3) -> float:
     :math:`\psi(N) + \langle \psi(k_i) \rangle - \langle \psi(N_{y_i}) \rangle - \langle \psi(m_i) \rangle`:
     the radius of point ``i`` is the (max-norm) distance to its :math:`k_i`-th nearest
     neighbour among the points of its own class, :math:`k_i = \min(k, N_{y_i} - 1)`, and
-    :math:`m_i` counts the points of every class strictly inside that radius, ``i`` itself
-    included (equal to Ross's count of the neighbours within the radius, the k-th included,
-    when distances are distinct).
+    :math:`m_i` counts the other points of every class within that radius, the k-th neighbour
+    included (Ross's definition; scikit-learn counts the points strictly inside, ``i`` itself
+    included, which is the same number unless a point lies exactly at the radius, and can be
+    short of :math:`k_i` when points repeat).
 
     As in ``sklearn.feature_selection.mutual_info_classif``, points whose label occurs once
     have no neighbour of their class and are left out (N counts the rest); in one dimension the
@@ -153,6 +154,6 @@ def mixed(x: np.ndarray, labels: object, k: int = 3) -> float:
     for label in np.unique(codes):
         mask = codes == label
         radius[mask] = kth_distances(x[mask], x[mask], int(k_each[mask][0]), exclude_self=True, p=np.inf)
-    m = count_within(x, x, radius, strict=True, exclude_self=False, p=np.inf)
+    m = count_within(x, x, radius, strict=False, exclude_self=True, p=np.inf)  # >= k_i: psi(m) finite
     n = x.shape[0]
     return float(digamma(n) + np.mean(digamma(k_each)) - np.mean(digamma(class_size)) - np.mean(digamma(m)))
