@@ -4,6 +4,7 @@
     divergences entropy counts.csv --normalize --json
     divergences pairwise docs.parquet --metric js --output D.npy   ->  the N x N matrix
     divergences pairwise queries.csv docs.npy --metric kl --nearest 5
+    divergences estimate kl before.csv after.csv --ci 0.95 --test   ->  value, interval, p-value
     divergences list
     divergences demo
 """
@@ -11,21 +12,26 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import functools
+import inspect
 import json
 import math
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
 
 import numpy as np
 
-from . import discrete
+from . import discrete, estimate
 from ._exceptions import DivergenceError, InvalidInputError
 from ._metadata import DIVERGENCES
+from .estimate._uncertainty import bootstrap, check_ci, check_count, permutation_test, resampling_scheme
 from .pairwise import nearest, pairwise
 
 __all__ = ["main", "read_distributions", "unit"]
@@ -34,6 +40,7 @@ PRINT_LIMIT = 10_000  # entries `pairwise` prints to stdout; more must go to --o
 PROGRESS_WORK = 5e7  # pairs x events above which a terminal gets a progress bar
 PROGRESS_STEPS = 100  # about this many updates of the bar...
 MIN_CHUNK_ROWS = 256  # ...but at least this many rows of P per library call (keeps the products efficient)
+ESTIMATE_PROGRESS_SECONDS = 2.0  # expected seconds of resampling above which a terminal gets a progress bar
 
 
 class _Parser(argparse.ArgumentParser):
@@ -429,6 +436,241 @@ def _add_pairwise(sub: Any) -> None:
     bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="never show it")
 
 
+_ESTIMATE_METRICS = ("kl", "js", "entropy", "mutual_information")
+
+_ESTIMATE_EPILOG = f"""\
+X and Y are .csv files with a header row naming the columns (other columns, such as ids,
+may hold anything) or .parquet files (every column numeric); one sample point per row.
+
+which columns are the samples:
+  entropy            X's columns (all, or --columns a,b)
+  kl, js             samples of P from X and of Q from Y, matched by name (all of X's
+                     columns, or --columns a,b); or both from one file: --x a --y b
+                     (samples side by side; the same number of columns each)
+  mutual_information the variables x and y: --x a,b --y c from one file (rows paired);
+                     or X's columns (--x) against Y's (--y), files with the same rows
+
+uncertainty:
+  --ci 0.95          a 95% bootstrap interval: half-samples without replacement for k-NN
+                     and KDE estimators (whose neighbours a repeated point would break),
+                     the ordinary bootstrap for histogram and discrete ones
+  --test             a permutation p-value: kl, js re-split the pooled rows of x and y
+                     (null: one distribution); mutual_information shuffles y against x
+                     (null: independence). p = (1 + #(permuted >= observed)) / (1 + N).
+
+output: the value with its unit, then "95% CI: [low, high] unit" and "p-value: p" lines;
+--json prints them as one object. A bar on stderr shows the resampling when stderr is a
+terminal and it will take over {ESTIMATE_PROGRESS_SECONDS:g} s; --progress forces it, --no-progress hides it.
+"""
+
+
+def _add_estimate(sub: Any) -> None:
+    p = sub.add_parser(
+        "estimate", help="kl, js, entropy or mutual information estimated from samples in .csv/.parquet files",
+        description="Estimate a divergence, entropy or mutual information from samples (dv.estimate), "
+        "with a bootstrap interval (--ci) and a permutation test (--test).",
+        epilog=_ESTIMATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("metric", metavar="METRIC", choices=_ESTIMATE_METRICS, help=", ".join(_ESTIMATE_METRICS))
+    p.add_argument("X", help="a .csv file with a header row, or a .parquet file: one sample point per row")
+    p.add_argument("Y", nargs="?", help="the second sample (kl, js) or variable (mutual_information)")
+    p.add_argument("--columns", metavar="A,B", help="the columns used, of X and of Y (default: all of X's)")
+    p.add_argument("--x", metavar="A,B", help="the columns of the first sample or variable (from X)")
+    p.add_argument("--y", metavar="C", help="the columns of the second (from Y if given, else from X)")
+    p.add_argument("--method", help="the estimator: knn, kde, histogram, ksg, ... (default: the library's)")
+    p.add_argument("--k", type=int, help="the neighbour used by k-NN estimators (default: the library's)")
+    p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
+    p.add_argument("--ties", choices=("auto", "raise", "dequantise", "discrete"), help="how to treat repeated values")
+    p.add_argument("--ci", type=float, metavar="LEVEL", help="a bootstrap confidence interval at this level, e.g. 0.95")
+    p.add_argument("--n-resamples", type=int, metavar="N", help="bootstrap resamples (default 200)")
+    p.add_argument("--test", action="store_true", help="a permutation test: the p-value of no difference / independence")
+    p.add_argument("--n-permutations", type=int, metavar="N", help="permutations of the test (default 200)")
+    p.add_argument("--random-state", type=int, metavar="S", help="seed of the resampling (default: fresh)")
+    p.add_argument("--digits", type=int, default=3, help="decimals to print (default 3)")
+    p.add_argument("--json", action="store_true", help="print JSON with full precision")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", action="store_const", const=True, help="always show the progress bar")
+    bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="never show it")
+
+
+def _column_names(value: str | None, option: str) -> list[str] | None:
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",")]
+    if not all(names):
+        raise InvalidInputError(f"{option} must be comma-separated column names, e.g. a,b; got {value!r}")
+    return names
+
+
+def _read_columns(text: str, name: str, columns: list[str] | None) -> tuple[list[str], np.ndarray]:
+    """The named columns (default: all) of a .csv file with a header row or of a .parquet file, as (n, d) floats."""
+    path = Path(text)
+    if not path.is_file():
+        raise InvalidInputError(f"{name}: no such file {text!r}")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq  # _read_parquet has said so if pyarrow is missing
+
+        data = _read_parquet(path, name)
+        header = list(pq.read_schema(path).names)
+        rows: list[list[str]] = []
+    elif suffix in (".csv", ".txt"):
+        try:
+            with path.open(newline="") as f:
+                rows = [r for r in csv.reader(f) if any(cell.strip() for cell in r)]
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise InvalidInputError(f"{name}: cannot read {text!r}: {exc}") from None
+        if not rows:
+            raise InvalidInputError(f"{name}: {text!r} is empty")
+        header = [cell.strip() for cell in rows[0]]
+        if all(_is_number(cell) for cell in header):
+            raise InvalidInputError(f"{name}: the first line of {text!r} must name the columns (a header such as a,b)")
+    else:
+        raise InvalidInputError(f"{name} must be a .csv file with a header row or a .parquet file, got {text!r}")
+    wanted = header if columns is None else columns
+    for column in wanted:
+        if column not in header:
+            raise InvalidInputError(f"{name}: no column {column!r} in {text!r} (its columns: {', '.join(header)})")
+        if header.count(column) > 1:
+            raise InvalidInputError(f"{name}: column {column!r} appears {header.count(column)} times in {text!r}")
+    index = [header.index(column) for column in wanted]
+    if suffix == ".parquet":
+        return wanted, data[:, index].astype(np.float64)
+    if len(rows) == 1:
+        raise InvalidInputError(f"{name}: {text!r} has a header but no rows")
+    out = np.empty((len(rows) - 1, len(index)))
+    for i, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise InvalidInputError(f"{name}: row {i + 1} of {text!r} has {len(row)} fields, the header {len(header)}")
+        for j, col in enumerate(index):
+            cell = row[col].strip()
+            if not _is_number(cell):
+                what = "a missing value" if not cell else f"{cell!r}, not a number"
+                raise InvalidInputError(f"{name}: column {header[col]!r} of {text!r} has {what} in row {i + 1}")
+            out[i, j] = float(cell)
+    return wanted, out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _estimate_samples(args: argparse.Namespace) -> tuple[np.ndarray, ...]:
+    """The samples of ``args.metric`` from the files and column options (rules in ``_ESTIMATE_EPILOG``)."""
+    columns = _column_names(args.columns, "--columns")
+    x_names, y_names = _column_names(args.x, "--x"), _column_names(args.y, "--y")
+    if columns is not None and (x_names is not None or y_names is not None):
+        raise InvalidInputError("give --columns, or --x and --y, not both")
+    if args.metric == "entropy":
+        if args.Y is not None or y_names is not None:
+            raise InvalidInputError("entropy takes one sample: no Y file or --y")
+        return (_read_columns(args.X, "X", columns or x_names)[1],)
+    if args.Y is None:
+        if x_names is None or y_names is None:
+            raise InvalidInputError(
+                f"{args.metric} needs two samples: a second file Y, or --x and --y naming columns of X"
+            )
+        _, both = _read_columns(args.X, "X", x_names + y_names)  # one pass over the file
+        (x_cols, x), (y_cols, y) = (x_names, both[:, : len(x_names)]), (y_names, both[:, len(x_names) :])
+    else:
+        x_cols, x = _read_columns(args.X, "X", columns or x_names)
+        same = args.metric != "mutual_information"  # kl, js: Q's columns are P's, matched by name
+        y_cols, y = _read_columns(args.Y, "Y", columns or y_names or (x_cols if same else None))
+    if args.metric == "mutual_information":
+        if x.shape[0] != y.shape[0]:
+            raise InvalidInputError(
+                f"x has {x.shape[0]} rows and y {y.shape[0]}: mutual information pairs the rows of the same points"
+            )
+    elif x.shape[1] != y.shape[1]:
+        raise InvalidInputError(
+            f"the samples must have the same columns: x has {', '.join(x_cols)} and y has {', '.join(y_cols)}"
+        )
+    return x, y
+
+
+def _estimator_options(func: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The estimator's keywords from the command line; an option it lacks is an error, not ignored."""
+    accepted = inspect.signature(func).parameters
+    given = {"method": args.method, "k": args.k, "base": args.base, "ties": args.ties}
+    options = {name: value for name, value in given.items() if value is not None}
+    for name in options:
+        if name not in accepted:
+            raise InvalidInputError(f"--{name} is not an option of estimate {args.metric}")
+    if args.random_state is not None and "random_state" in accepted:  # e.g. dequantisation noise
+        options["random_state"] = args.random_state
+    return options
+
+
+@contextlib.contextmanager
+def _resampling_bar(
+    label: str, count: int, seconds: float, forced: bool | None
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar, or None where no bar is wanted: shown when
+    forced, or on a terminal when ``count`` evaluations of ``seconds`` each will take long."""
+    if not (forced or (forced is None and sys.stderr.isatty() and seconds * count > ESTIMATE_PROGRESS_SECONDS)):
+        yield None
+        return
+    step = max(1, count // PROGRESS_STEPS)  # about PROGRESS_STEPS redraws, however many resamples
+    with _Progress(label, count) as bar:
+
+        def show(done: int, total: int) -> None:
+            if done % step == 0 or done == total:
+                bar.update(done)
+
+        yield show
+
+
+def _run_estimate(args: argparse.Namespace) -> None:
+    if args.n_resamples is not None and args.ci is None:
+        raise InvalidInputError("--n-resamples applies with --ci (the bootstrap interval)")
+    if args.n_permutations is not None and not args.test:
+        raise InvalidInputError("--n-permutations applies with --test")
+    if args.test and args.metric == "entropy":
+        raise InvalidInputError("--test applies to kl, js and mutual_information (a two-sample or independence test)")
+    level = None if args.ci is None else check_ci(args.ci)
+    n_resamples = check_count(200 if args.n_resamples is None else args.n_resamples, "--n-resamples")
+    n_permutations = check_count(200 if args.n_permutations is None else args.n_permutations, "--n-permutations")
+    func = getattr(estimate, args.metric)
+    options = _estimator_options(func, args)
+    samples = _estimate_samples(args)
+    statistic = functools.partial(func, **options)
+
+    start = time.perf_counter()
+    value = float(statistic(*samples))  # errors in the data or options come here, before any bar
+    seconds = time.perf_counter() - start
+    result: dict[str, Any] = {"metric": args.metric, "unit": unit(args.base), "value": value,
+                              "n": [s.shape[0] for s in samples]}
+
+    paired = args.metric == "mutual_information"
+    if level is not None:
+        method = options.get("method", inspect.signature(func).parameters["method"].default)
+        scheme = resampling_scheme(method)
+        with _resampling_bar(f"{args.metric} bootstrap", n_resamples, seconds, args.progress) as progress:
+            interval = bootstrap(statistic, samples, ci=level, n_resamples=n_resamples, random_state=args.random_state,
+                                 paired=paired, scheme=scheme, progress=progress)
+        result.update(ci=level, low=interval.low, high=interval.high, n_resamples=n_resamples, resampling=scheme)
+    if args.test:
+        with _resampling_bar(f"{args.metric} permutation test", n_permutations, seconds, args.progress) as progress:
+            tested = permutation_test(statistic, *samples, paired=paired, n_permutations=n_permutations,
+                                      random_state=args.random_state, progress=progress)
+        result.update(pvalue=tested.pvalue, n_permutations=n_permutations)
+    if args.json:
+        print(json.dumps(result, allow_nan=True))
+        return
+    digits, suffix = args.digits, f" {result['unit']}"
+    print(f"{_format(value, digits)}{suffix}")
+    if level is not None:
+        kind = "half-sample" if result["resampling"] == "subsample" else "bootstrap"
+        print(f"{100 * level:g}% CI: [{_format(result['low'], digits)}, {_format(result['high'], digits)}]{suffix}"
+              f" ({n_resamples} {kind} resamples)")
+    if args.test:
+        print(f"p-value: {_format(result['pvalue'], digits)} ({n_permutations} permutations)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="divergences", description="How far apart are two probability distributions?")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
@@ -447,6 +689,7 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--f", help="the generator as an expression in t, e.g. 't*log(t)'")
         p.set_defaults(metric=name)
     _add_pairwise(sub)
+    _add_estimate(sub)
     sub.add_parser("list", help="the table of divergences and their properties")
     demo = sub.add_parser("demo", help="a guided tour on built-in examples")
     demo.add_argument("--plot", default="divergences-demo.png", help="where to write the bar chart (PNG)")
@@ -465,6 +708,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_demo(plot_path=args.plot)
         elif args.command == "pairwise":
             _run_pairwise(args)
+        elif args.command == "estimate":
+            _run_estimate(args)
         else:
             _print_result(_compute(args), args)
     except (DivergenceError, ValueError, SyntaxError) as exc:
