@@ -427,13 +427,55 @@ def test_reference_densities_match_scipy(family):
             np.testing.assert_allclose(ours, frozen.logpdf(xs), rtol=1e-12, atol=1e-12)
 
 
-def test_registrations():
-    """Each family has exactly the closed forms listed in EXPECTED against itself."""
-    names = ("kl", "cross_entropy", "bhattacharyya", "renyi", "chi2", "total_variation", "js")
+def _available(measure: str, p: dv.Distribution, q: dv.Distribution, alpha: float = 0.3) -> bool:
+    """Whether the dispatch has a closed form (registered or derived) for the pair."""
+    try:
+        value, error = (dv.renyi(p, q, alpha, method="closed_form", return_error=True) if measure == "renyi"
+                        else getattr(dv, measure)(p, q, method="closed_form", return_error=True))
+    except dv.NotRegisteredError:
+        return False
+    assert float(error) == 0.0
+    return True
+
+
+def test_closed_forms_available():
+    """Each family has exactly the closed forms listed in EXPECTED against itself, registered
+    or derived (Bhattacharyya and chi-square from Renyi), and Hellinger wherever Bhattacharyya."""
+    names = ("kl", "cross_entropy", "bhattacharyya", "renyi", "chi2", "total_variation", "js", "hellinger", "psi")
     for family, measures in EXPECTED.items():
+        pa, qa = PAIRS[family][0]
+        p, q = FAMILIES[family][0](*pa), FAMILIES[family][0](*qa)
+        have = {m for m in names if _available(m, p, q)}
+        expected = {*measures, "psi"} | ({"hellinger"} if "bhattacharyya" in measures else set())
+        assert have == expected, family
+    # Renyi of order 2 from a registered chi-square (Cauchy: no other order).
+    p, q = dv.Cauchy(0.0, 1.0), dv.Cauchy(2.0, 0.5)
+    assert _available("renyi", p, q, alpha=2.0) and not _available("renyi", p, q, alpha=0.5)
+    assert float(dv.renyi(p, q, 2.0)) == pytest.approx(math.log1p(float(dv.chi2(p, q))), rel=1e-15)
+
+
+def test_derived_forms_are_not_registered_twice():
+    """Bhattacharyya and chi-square that only restate a registered Renyi form are derived by the
+    dispatch, not registered (the registry keeps the forms with their own formula)."""
+    for family in ("Gamma", "Exponential", "Chi2", "Chi", "Beta", "Pareto", "VonMises", "ContinuousBernoulli", "Uniform"):
         cls = getattr(dv, family)
-        have = {m for m in names if REGISTRIES[m].lookup(cls, cls) is not None}
-        assert have == set(measures), family
+        assert REGISTRIES["bhattacharyya"].lookup(cls, cls) is None, family
+    for family in ("Normal", "HalfNormal", "LogNormal", "Gamma", "Beta", "Pareto", "VonMises", "Uniform"):
+        cls = getattr(dv, family)
+        assert REGISTRIES["chi2"].lookup(cls, cls) is None, family
+
+
+@pytest.mark.parametrize("family", ["Normal", "Gamma", "Beta", "Pareto", "VonMises", "ContinuousBernoulli", "Uniform"])
+def test_derived_forms_restate_renyi(family):
+    """D_B = D_{1/2} / 2 and chi2 = expm1(D_2), from the same Renyi form, to rounding."""
+    pa, qa = PAIRS[family][0]
+    p, q = FAMILIES[family][0](*pa), FAMILIES[family][0](*qa)
+    half, two = float(dv.renyi(p, q, 0.5)), float(dv.renyi(p, q, 2.0))
+    assert float(dv.bhattacharyya(p, q)) == pytest.approx(0.5 * half, rel=1e-14)
+    if math.isinf(two):
+        assert float(dv.chi2(p, q)) == INF
+    else:
+        assert float(dv.chi2(p, q)) == pytest.approx(math.expm1(two), rel=1e-14)
 
 
 @pytest.mark.parametrize(("family", "pa", "qa", "measure", "alpha"), _cases())

@@ -380,3 +380,279 @@ def test_the_registered_pairs_page_is_current():
     assert _docs.PAGE.read_text(encoding="utf-8") == _docs.render(), (
         "docs/distributions.md is stale: run `python -m divergences.distributions._docs`"
     )
+
+
+# --------------------------------------------------------------------------------------
+# Entropy of one distribution
+# --------------------------------------------------------------------------------------
+
+_W, _D = np.array([[1.0], [0.5]]), np.array([0.3, 0.7])
+ENTROPY_CLOSED = [
+    (dv.Normal(0.3, 1.7), st.norm(0.3, 1.7)),
+    (dv.Laplace(0.2, 0.4), st.laplace(0.2, 0.4)),
+    (dv.Exponential(2.5), st.expon(scale=0.4)),
+    (dv.Gamma(2.5, 1.5), st.gamma(2.5, scale=1 / 1.5)),
+    (dv.Beta(2.0, 0.7), st.beta(2.0, 0.7)),
+    (dv.Uniform(-1.0, 2.5), st.uniform(-1.0, 3.5)),
+    (dv.StudentT(3.5, 0.1, 2.0), st.t(3.5, 0.1, 2.0)),
+    (dv.StudentT(250.0), st.t(250.0)),  # the series in 1/df
+    (dv.Cauchy(0.5, 0.3), st.cauchy(0.5, 0.3)),
+    (dv.Gumbel(0.5, 1.3), st.gumbel_r(0.5, 1.3)),
+    (dv.Logistic(0.0, 0.7), st.logistic(0.0, 0.7)),
+    (dv.LogNormal(0.3, 0.8), st.lognorm(0.8, scale=math.exp(0.3))),
+    (dv.HalfNormal(1.3), st.halfnorm(scale=1.3)),
+    (dv.Weibull(1.7, 2.0), st.weibull_min(1.7, scale=2.0)),
+    (dv.Pareto(1.5, 3.0), st.pareto(3.0, scale=1.5)),
+    (dv.Chi2(4.5), st.chi2(4.5)),
+    (dv.Chi(2.5), st.chi(2.5)),
+    (dv.VonMises(0.4, 2.5), st.vonmises(2.5, loc=0.4)),
+    (dv.Moyal(0.3, 1.2), st.moyal(0.3, 1.2)),
+    (dv.MultivariateNormal([0.0, 1.0], [[2.0, 0.3], [0.3, 1.0]]), st.multivariate_normal([0, 1], [[2.0, 0.3], [0.3, 1.0]])),
+    (dv.DiagonalNormal([0.0, 1.0], [0.5, 2.0]), st.multivariate_normal([0, 1], np.diag([0.25, 4.0]))),
+    (dv.LowRankMultivariateNormal([0.0, 1.0], _W, _D), st.multivariate_normal([0, 1], _W @ _W.T + np.diag(_D))),
+    (dv.Dirichlet([0.5, 2.0, 3.0]), st.dirichlet([0.5, 2.0, 3.0])),
+    (dv.Bernoulli(0.3), st.bernoulli(0.3)),
+    (dv.Geometric(0.3), st.geom(0.3, loc=-1)),
+    (dv.Categorical([0.2, 0.0, 0.5, 0.3]), None),
+]
+
+
+@pytest.mark.parametrize(("d", "frozen"), ENTROPY_CLOSED, ids=[f"{type(d).__name__}-{i}" for i, (d, _) in
+                                                                enumerate(ENTROPY_CLOSED)])
+def test_entropy_closed_forms_match_scipy(d, frozen):
+    expected = float(frozen.entropy()) if frozen is not None else float(st.entropy(d.probs))
+    value, error = dv.entropy(d, method="closed_form", return_error=True)
+    assert isinstance(value, np.floating) and error == 0.0
+    assert value == pytest.approx(expected, rel=1e-10)
+    if frozen is not None and not isinstance(d, (dv.DiagonalNormal, dv.LowRankMultivariateNormal)):
+        assert dv.entropy(frozen) == pytest.approx(expected, rel=1e-10)  # SciPy input converts
+
+
+def test_entropy_closed_forms_match_torch():
+    torch = pytest.importorskip("torch")
+    td = torch.distributions
+    t = lambda *v: [torch.tensor(x, dtype=torch.float64) for x in v]  # noqa: E731
+    cases = [
+        (dv.Normal, td.Normal, (0.3, 1.7)), (dv.Laplace, td.Laplace, (0.2, 0.4)),
+        (dv.Exponential, td.Exponential, (2.5,)), (dv.Gamma, td.Gamma, (2.5, 1.5)),
+        (dv.Beta, td.Beta, (2.0, 0.7)), (dv.Uniform, td.Uniform, (-1.0, 2.5)),
+        (dv.StudentT, td.StudentT, (3.5, 0.1, 2.0)), (dv.Cauchy, td.Cauchy, (0.5, 0.3)),
+        (dv.Gumbel, td.Gumbel, (0.5, 1.3)), (dv.LogNormal, td.LogNormal, (0.3, 0.8)),
+        (dv.HalfNormal, td.HalfNormal, (1.3,)), (dv.Weibull, lambda k, s: td.Weibull(s, k), (1.7, 2.0)),
+        (dv.Pareto, td.Pareto, (1.5, 3.0)), (dv.Chi2, td.Chi2, (4.5,)),
+        (dv.ContinuousBernoulli, td.ContinuousBernoulli, (0.3,)),
+        (dv.ContinuousBernoulli, td.ContinuousBernoulli, (0.5,)),
+        (dv.Bernoulli, td.Bernoulli, (0.3,)), (dv.Geometric, td.Geometric, (0.3,)),
+        (dv.Dirichlet, td.Dirichlet, ([0.5, 2.0, 3.0],)),
+    ]
+    for ours, theirs, args in cases:
+        expected = float(theirs(*t(*args)).entropy())
+        assert float(dv.entropy(ours(*t(*args)))) == pytest.approx(expected, rel=1e-10, abs=1e-15), ours
+
+
+def test_entropy_in_torch_keeps_library_and_gradient():
+    torch = pytest.importorskip("torch")
+    scale = torch.tensor([0.5, 2.0], dtype=torch.float64, requires_grad=True)
+    value = dv.entropy(dv.Normal(0.0, scale))
+    assert isinstance(value, torch.Tensor) and value.shape == (2,)
+    value.sum().backward()
+    assert torch.allclose(scale.grad, 1 / scale.detach())  # dH/dscale = 1/scale
+    df = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    dv.entropy(dv.StudentT(df)).backward()
+    assert torch.isfinite(df.grad)
+
+
+@pytest.mark.parametrize(
+    ("d", "frozen", "route"),
+    [
+        (dv.Poisson(3.0), st.poisson(3.0), "summation"),
+        (dv.Poisson(400.0), st.poisson(400.0), "summation"),
+        (dv.Binomial(12.0, 0.3), st.binom(12, 0.3), "summation"),
+        (st.rayleigh(0.0, 2.0), st.rayleigh(0.0, 2.0), "quadrature"),  # no library family: quadrature
+        (dv.Normal(0.0, 1e-3), st.norm(0.0, 1e-3), "quadrature"),  # negative differential entropy
+        (dv.Beta(0.5, 0.7), st.beta(0.5, 0.7), "quadrature"),  # a density unbounded at both ends
+    ],
+)
+def test_entropy_numerical_routes_are_accurate_and_honest(d, frozen, route):
+    expected = float(frozen.entropy())
+    value, error = dv.entropy(d, method=route, return_error=True)
+    assert abs(value - expected) <= 10 * error + 4e-16 * abs(expected)
+    assert 0 < error < 1e-9 * max(1.0, abs(expected))
+    if route == "summation":  # the default route for families without a closed form
+        assert dv.entropy(d) == value
+
+
+def test_entropy_of_a_mixture_against_quadrature_written_here():
+    weights, locs, scales = [0.3, 0.7], [-1.0, 2.0], [0.5, 1.0]
+    pdf = lambda x: sum(w * st.norm(m, s).pdf(x) for w, m, s in zip(weights, locs, scales))  # noqa: E731
+    expected = integrate.quad(lambda x: -pdf(x) * np.log(pdf(x)), -12, 14, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
+    mixture = dv.GaussianMixture.univariate(weights, locs, scales)
+    value, error = dv.entropy(mixture, method="quadrature", return_error=True)
+    assert value == pytest.approx(expected, rel=1e-11) and error < 1e-10
+    mc, se = dv.entropy(mixture, n_samples=4000, random_state=0, return_error=True)  # default: Monte Carlo
+    assert abs(mc - expected) < 4 * se and se < 0.03
+
+
+def test_entropy_monte_carlo_is_seeded_and_its_error_honest():
+    p = dv.MultivariateNormal([0.0, 0.0], [[1.0, 0.3], [0.3, 2.0]])
+    exact = dv.entropy(p)
+    runs = [dv.entropy(p, method="monte_carlo", n_samples=2000, random_state=s, return_error=True) for s in range(30)]
+    values, errors = np.array([v for v, _ in runs]), np.array([e for _, e in runs])
+    assert 0.6 < np.std(values, ddof=1) / np.mean(errors) < 1.5
+    assert np.mean(np.abs(values - exact) <= 3 * errors) > 0.9
+    assert runs[3][0] == dv.entropy(p, method="monte_carlo", n_samples=2000, random_state=3)
+
+
+def test_entropy_quadrature_agrees_with_the_closed_form():
+    for d in (dv.Normal(0.3, 1.7), dv.Beta(2.0, 0.7), dv.StudentT(3.5, 0.1, 2.0), dv.Logistic(0.0, 0.7)):
+        closed = dv.entropy(d)
+        value, error = dv.entropy(d, method="quadrature", return_error=True)
+        assert abs(value - closed) <= 10 * error + 4e-16 * abs(closed) and error < 1e-9
+
+
+def test_entropy_batches_and_takes_a_base():
+    scales = np.array([0.5, 1.0, 2.0])
+    batched = dv.entropy(dv.Normal(np.zeros((2, 1)), scales), base=2)
+    assert batched.shape == (2, 3)
+    np.testing.assert_allclose(batched[1], st.norm(0, scales).entropy() / math.log(2), rtol=1e-14)
+    rates = np.array([1.0, 3.0, 7.5])
+    values, errors = dv.entropy(dv.Poisson(rates), return_error=True, base=2)
+    assert values.shape == errors.shape == (3,)
+    np.testing.assert_allclose(values, st.poisson(rates).entropy() / math.log(2), rtol=1e-12)
+    dfs = np.array([1.5, 30.0, 300.0])
+    np.testing.assert_allclose(dv.entropy(dv.StudentT(dfs)), st.t(dfs).entropy(), rtol=1e-12)
+    # Edge parameters: a point mass has entropy 0, never NaN.
+    np.testing.assert_array_equal(dv.entropy(dv.Bernoulli([0.0, 1.0])), [0.0, 0.0])
+    assert dv.entropy(dv.Geometric(1.0)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: dv.entropy(dv.Normal(0.0, 1.0), axis=0), dv.InvalidInputError, ["axis", "distribution objects"]),
+        (lambda: dv.entropy(dv.Normal(0.0, 1.0), smoothing=1.0), dv.InvalidInputError, ["smoothing"]),
+        (lambda: dv.entropy([0.5, 0.5], method="quadrature"), dv.InvalidInputError, ["distribution objects"]),
+        (lambda: dv.entropy(dv.Normal(0.0, 1.0), base=1.0), dv.InvalidInputError, ["base"]),
+        (lambda: dv.entropy(dv.Normal(0.0, 1.0), method="magic"), dv.InvalidInputError, ["method must be one of"]),
+        (lambda: dv.entropy(dv.Poisson(2.0), method="closed_form"), dv.NotRegisteredError, ["entropy(Poisson)"]),
+    ],
+)
+def test_entropy_option_errors(call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+
+
+# --------------------------------------------------------------------------------------
+# f-divergences between distribution objects
+# --------------------------------------------------------------------------------------
+
+
+def _chi2_f(t):
+    return (t - 1) ** 2
+
+
+def _kl_f(t):
+    return t * np.log(t)
+
+
+def _f_quad(f, p, q):
+    """integral q f(p/q) by plain quad of the SciPy densities over the real line (split at 0,
+    where the Laplace densities below have their kink); inf where the integrand overflows."""
+    p, q = p.to_scipy(), q.to_scipy()
+    g = lambda x: q.pdf(x) * f(p.pdf(x) / q.pdf(x)) if q.pdf(x) > 0 else 0.0  # noqa: E731
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return sum(integrate.quad(g, a, b, epsabs=1e-14, epsrel=1e-13, limit=500)[0]
+                   for a, b in ((-np.inf, 0.0), (0.0, np.inf)))
+
+
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [
+        (dv.Normal(0.3, 1.2), dv.Normal(-0.5, 1.0)),
+        (dv.Normal(0.0, 1.0), dv.Normal(0.0, 0.8)),  # chi2 finite although q is narrower
+        (dv.Laplace(0.0, 1.0), dv.Normal(0.5, 2.0)),
+        (dv.StudentT(5.0, 0.2, 1.0), dv.Logistic(0.0, 0.8)),  # chi2 infinite: p/q grows in the tails
+    ],
+)
+def test_f_divergence_matches_quadrature_written_here(p, q):
+    for f in (_chi2_f, _kl_f, lambda t: np.abs(t - 1) / 2):
+        value, error = dv.f_divergence(p, q, f, return_error=True)
+        expected = _f_quad(f, p, q)
+        assert value == pytest.approx(expected, rel=1e-9) and error < 1e-9 * max(1.0, expected)
+
+
+def test_f_divergence_recovers_the_closed_forms_with_honest_errors():
+    p, q = dv.Normal(0.3, 1.2), dv.Normal(-0.5, 1.0)
+    for f, closed in [(_chi2_f, dv.chi2(p, q)), (_kl_f, dv.kl(p, q)), (lambda t: -np.log(t), dv.kl(q, p)),
+                      (lambda t: np.abs(t - 1) / 2, dv.total_variation(p, q)),
+                      (lambda t: (np.sqrt(t) - 1) ** 2 / 2, dv.hellinger(p, q) ** 2)]:
+        value, error = dv.f_divergence(p, q, f, return_error=True)
+        assert abs(value - closed) <= 10 * error + 4e-16 * closed and error < 1e-12
+    # chi2 of 1e-12: the error estimate still covers the true error.
+    p, q = dv.Normal(0.0, 1.0), dv.Normal(1e-6, 1.0)
+    value, error = dv.f_divergence(p, q, _chi2_f, return_error=True)
+    assert abs(value - dv.chi2(p, q)) <= 10 * error and error < 1e-6 * dv.chi2(p, q)
+
+
+def test_f_divergence_supports_and_divergence():
+    # q = 0 < p: p * slope at infinity (inf for chi2, 1/2 for TV); p = 0 < q: q f(0).
+    tv = lambda t: np.abs(t - 1) / 2  # noqa: E731
+    assert dv.f_divergence(dv.Uniform(0.0, 1.0), dv.Uniform(2.0, 3.0), tv) == pytest.approx(1.0, abs=1e-12)
+    assert dv.f_divergence(dv.Uniform(0.0, 1.0), dv.Uniform(0.5, 3.0), tv) == pytest.approx(0.8, abs=1e-12)
+    assert dv.f_divergence(dv.Uniform(0.0, 1.0), dv.Uniform(0.5, 3.0), _chi2_f) == math.inf
+    assert dv.f_divergence(dv.Uniform(0.0, 1.0), dv.Uniform(-0.5, 3.0), lambda t: -np.log(t)) == math.inf
+    assert dv.f_divergence(dv.Normal(0.0, 1.0), dv.Normal(0.0, 0.6), _chi2_f) == math.inf  # 2 var_q < var_p
+    assert dv.f_divergence(dv.Cauchy(0.0, 1.0), dv.Normal(0.0, 1.0), _kl_f) == math.inf
+
+
+def test_f_divergence_discrete_and_monte_carlo_routes():
+    p, q = dv.Geometric(0.3), dv.Geometric(0.2)
+    value, error = dv.f_divergence(p, q, _chi2_f, return_error=True)
+    exact = 0.09 / 0.2 / (1 - 0.49 / 0.8) - 1  # sum p^2 / q - 1, a geometric series
+    assert abs(value - exact) <= 10 * error + 4e-16 and error < 1e-12
+    value = dv.f_divergence(dv.Poisson(3.0), dv.Poisson(5.0), _kl_f)
+    assert value == pytest.approx(3 * math.log(3 / 5) + 2, rel=1e-12)
+    p = dv.MultivariateNormal([0.0, 0.0], [[1.0, 0.3], [0.3, 2.0]])
+    q = dv.MultivariateNormal([1.0, -0.5], [[1.5, 0.0], [0.0, 1.0]])
+    exact = dv.hellinger(p, q) ** 2
+    runs = [dv.f_divergence(p, q, lambda t: (np.sqrt(t) - 1) ** 2 / 2, n_samples=2000, random_state=s,
+                            return_error=True) for s in range(30)]
+    values, errors = np.array([v for v, _ in runs]), np.array([e for _, e in runs])
+    assert 0.6 < np.std(values, ddof=1) / np.mean(errors) < 1.5
+    assert np.mean(np.abs(values - exact) <= 3 * errors) > 0.9
+
+
+def test_f_divergence_batches_and_accepts_scipy():
+    values = dv.f_divergence(dv.Normal(np.zeros((2, 1)), 1.0), dv.Normal([0.0, 1.5], 1.0), _chi2_f)
+    assert values.shape == (2, 2)
+    np.testing.assert_allclose(values, np.expm1(np.array([[0.0, 2.25]] * 2)), rtol=1e-11, atol=1e-15)
+    assert dv.f_divergence(st.norm(0, 1), st.norm(1, 1), _chi2_f) == pytest.approx(math.e - 1, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda p, q: dv.f_divergence(p, q, lambda t: t), dv.InvalidInputError, ["f(1) = 0"]),
+        (lambda p, q: dv.f_divergence(p, q, "chi2"), dv.InvalidInputError, ["f must be a callable"]),
+        (lambda p, q: dv.f_divergence(p, q, _chi2_f, axis=None), dv.InvalidInputError, ["axis"]),
+        (lambda p, q: dv.f_divergence(p, q, _chi2_f, normalize=True), dv.InvalidInputError, ["normalize"]),
+        (lambda p, q: dv.f_divergence(p, [0.5, 0.5], _chi2_f), dv.InvalidInputError, ["q is a list"]),
+        (lambda p, q: dv.f_divergence([0.5, 0.5], [0.5, 0.5], _chi2_f, method="quadrature"), dv.InvalidInputError,
+         ["distribution objects"]),
+        (lambda p, q: dv.f_divergence(p, q, _chi2_f, n_samples=0), dv.InvalidInputError, ["n_samples"]),
+        (lambda p, q: dv.f_divergence(p, q, _chi2_f, method="closed_form"), dv.NotRegisteredError,
+         ["general f", "dv.chi2"]),
+    ],
+)
+def test_f_divergence_option_errors(call, error, words):
+    with pytest.raises(error) as info:
+        call(dv.Normal(0.0, 1.0), dv.Normal(1.0, 2.0))
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_f_divergence_of_arrays_accepts_return_error():
+    value, error = dv.f_divergence([0.5, 0.5], [0.25, 0.75], _chi2_f, return_error=True)
+    assert value == pytest.approx(1 / 3, rel=1e-14) and error == 0.0

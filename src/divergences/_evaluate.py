@@ -58,8 +58,11 @@ def evaluate(
 ) -> Any:
     """Validate ``dists`` (name -> distribution) and compute divergence ``name`` over ``axis``.
 
-    Distribution objects go to ``distributions._dispatch``; ``return_error`` on arrays adds
-    zeros (the array formulas are exact up to rounding).
+    Distribution objects (one for ``entropy``, two otherwise) go to
+    ``distributions._dispatch.divergence`` with ``base``, ``return_error``, ``method``,
+    ``n_samples``, ``random_state`` and the measure's ``params`` (``alpha``, or ``f`` and its
+    limits); the array-only options must keep their defaults there. ``return_error`` on
+    arrays adds zeros (the array formulas are exact up to rounding).
     """
     if any(is_distribution(d) for d in dists.values()):
         if axis != -1 or keepdims or normalize or smoothing is not None:

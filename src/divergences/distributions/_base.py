@@ -198,6 +198,15 @@ class Distribution:
             raise NotImplementedError(f"{type(self).__name__} has no SciPy equivalent")
         return make(**{n: to_numpy(v).astype(np.float64) for n, v in self.params().items()})
 
+    def _entropy(self, xp: Any) -> Array:
+        """Closed-form entropy in nats, broadcast over the batch, for a family whose entropy is
+        elementary but whose cross entropy has no registered closed form.
+
+        ``dv.entropy(p)`` tries the registered ``cross_entropy(p, p)`` first, then this method
+        where a family overrides it, then a numerical route.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form entropy of its own")
+
     def log_prob(self, x: Array) -> np.ndarray:
         """Log density (or log mass) at ``x`` (NumPy, unbatched distributions)."""
         d = self.to_scipy()

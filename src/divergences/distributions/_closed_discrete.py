@@ -272,11 +272,6 @@ def _renyi_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any, alpha: float)
     return _binomial(p, q, xp, _bernoulli_renyi(p.probs, q.probs, alpha, xp), alpha)
 
 
-@register("chi2", Binomial, Binomial)
-def _chi2_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
-    return xp.expm1(_binomial(p, q, xp, _bernoulli_renyi(p.probs, q.probs, 2.0, xp), 2.0))
-
-
 # --------------------------------------------------------------------------------------
 # Geometric (failures before the first success: P(k) = p (1 - p)^k, k = 0, 1, ...)
 # --------------------------------------------------------------------------------------
@@ -332,11 +327,6 @@ def _renyi_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any, alpha: fl
     value = (head + where0(converges, log_geometric, xp)) / (alpha - 1.0)
     diverges = (tail & ~converges) | (p_lt1 & ~q_lt1) if alpha > 1 else tail & ~converges
     return xp.where(diverges, _inf(a, xp), value)
-
-
-@register("chi2", Geometric, Geometric)
-def _chi2_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -> Array:
-    return xp.expm1(_renyi_geometric_geometric(p, q, xp=xp, alpha=2.0))
 
 
 # --------------------------------------------------------------------------------------

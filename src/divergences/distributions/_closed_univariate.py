@@ -6,18 +6,20 @@ Pareto, Weibull, VonMises, Moyal, ContinuousBernoulli), together with the cross 
 ``H(p) + KL(p || q)``. Where a closed form is standard the other measures follow:
 
 - exponential families (Gamma, Exponential, Chi2, Chi, Beta, VonMises, ContinuousBernoulli):
-  Bhattacharyya and Renyi from the log-normaliser ``A`` of the natural parameters ``t``,
+  Renyi from the log-normaliser ``A`` of the natural parameters ``t``,
   ``D_alpha = [A(alpha t1 + (1 - alpha) t2) - alpha A(t1) - (1 - alpha) A(t2)] / (alpha - 1)``,
   infinite where the mixed parameter leaves the parameter space;
-- Normal: Renyi, total variation (through the crossing points of the densities), chi-square;
-  HalfNormal and LogNormal share every f-divergence of the Normal (the first by the symmetry
-  of both densities about 0, the second by invariance under the common bijection ``exp``),
-  and Chi those of Chi2 (the bijection ``sqrt``);
+- Normal: Renyi, Bhattacharyya, total variation (through the crossing points of the
+  densities); HalfNormal and LogNormal share every f-divergence of the Normal (the first by
+  the symmetry of both densities about 0, the second by invariance under the common
+  bijection ``exp``), and Chi those of Chi2 (the bijection ``sqrt``);
 - Uniform and Pareto: every measure is elementary (Uniform also JS and total variation;
   Exponential and ContinuousBernoulli total variation from their single crossing point);
 - Cauchy: chi-square and total variation, functions of chi-square (Nielsen & Okamura 2021);
-- Renyi of order 1 is KL and of infinite order ``log sup p/q``, both handled in each form;
-- chi-square is ``expm1`` of the Renyi divergence of order 2 wherever that is registered.
+- Renyi of order 1 is KL and of infinite order ``log sup p/q``, both handled in each form.
+
+Bhattacharyya (``D_{1/2} / 2``) and chi-square (``expm1(D_2)``) are not registered where
+they would only restate the Renyi form: the dispatch derives them from it (``_dispatch``).
 
 Forms are written to keep relative accuracy when ``p`` and ``q`` nearly coincide (``log_ratio``,
 ``expm1(x) - x``, ``log1p(x) - x``), and infinite values come from ``where`` with the other
@@ -169,12 +171,6 @@ def _renyi_from_log_normalizer(mixed: Array, a1: Array, a2: Array, alpha: float)
     return (mixed - alpha * a1 - (1.0 - alpha) * a2) / (alpha - 1.0)
 
 
-def _chi2_from_renyi(renyi2: Array, xp: Any) -> Array:
-    """Pearson's chi-square ``integral p^2 / q - 1 = expm1(D_2)``; infinite where ``D_2`` is."""
-    finite = xp.isfinite(renyi2)
-    return _inf_where(~finite, xp.expm1(substitute(finite, renyi2, 0.0, xp)), xp)
-
-
 def _lgamma1p_linear(x: Array, xp: Any) -> Array:
     """``lgamma(1 + x) + gamma x`` (second order at 0), to full relative accuracy near 0."""
     small = xp.abs(x) <= 0.2
@@ -271,11 +267,6 @@ def _normal_cross_entropy(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -
     return 0.5 * _LOG_2PI + xp.log(s2) + 0.5 * (s1**2 + (m1 - m2) ** 2) / s2**2
 
 
-def _normal_chi2(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
-    # Infinite when 2 var2 <= var1 (the order-2 mixture variance is not positive).
-    return _chi2_from_renyi(_normal_renyi(m1, s1, m2, s2, xp, 2.0), xp)
-
-
 _LocScale = Normal | LogNormal
 
 
@@ -313,12 +304,6 @@ def _tv_normal_normal(p: _LocScale, q: _LocScale, *, xp: Any) -> Array:
     return _normal_total_variation(*_ls(p, q), xp)
 
 
-@register("chi2", Normal, Normal)
-@register("chi2", LogNormal, LogNormal)
-def _chi2_normal_normal(p: _LocScale, q: _LocScale, *, xp: Any) -> Array:
-    return _normal_chi2(*_ls(p, q), xp)
-
-
 @register("cross_entropy", Normal, Normal)
 def _ce_normal_normal(p: Normal, q: Normal, *, xp: Any) -> Array:
     return _normal_cross_entropy(*_ls(p, q), xp)
@@ -348,11 +333,6 @@ def _renyi_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any, alpha
 @register("total_variation", HalfNormal, HalfNormal)
 def _tv_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array:
     return _normal_total_variation(*_half(p, q, xp), xp)
-
-
-@register("chi2", HalfNormal, HalfNormal)
-def _chi2_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array:
-    return _normal_chi2(*_half(p, q, xp), xp)
 
 
 @register("cross_entropy", HalfNormal, HalfNormal)
@@ -527,20 +507,10 @@ def _gamma_renyi_of(p: _GammaLike, q: _GammaLike, *, xp: Any, alpha: float) -> A
     return _gamma_renyi(*_gamma_params(p, xp), *_gamma_params(q, xp), xp, alpha)
 
 
-def _gamma_bhattacharyya_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
-    return 0.5 * _gamma_renyi_of(p, q, xp=xp, alpha=0.5)
-
-
-def _gamma_chi2_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
-    return _chi2_from_renyi(_gamma_renyi_of(p, q, xp=xp, alpha=2.0), xp)
-
-
 # Chi is the square root of Chi2: every f-divergence (KL included) is the Chi2 one.
 for _family in (Gamma, Exponential, Chi2, Chi):
     register_kl(_family, _family)(_gamma_kl_of)
     register("renyi", _family, _family)(_gamma_renyi_of)
-    register("bhattacharyya", _family, _family)(_gamma_bhattacharyya_of)
-    register("chi2", _family, _family)(_gamma_chi2_of)
 
 
 @register("cross_entropy", Gamma, Gamma)
@@ -603,16 +573,6 @@ def _renyi_beta_beta(p: Beta, q: Beta, *, xp: Any, alpha: float) -> Array:
     return _inf_where(~ok, value, xp)
 
 
-@register("bhattacharyya", Beta, Beta)
-def _bhattacharyya_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
-    return 0.5 * _renyi_beta_beta(p, q, xp=xp, alpha=0.5)
-
-
-@register("chi2", Beta, Beta)
-def _chi2_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
-    return _chi2_from_renyi(_renyi_beta_beta(p, q, xp=xp, alpha=2.0), xp)
-
-
 @register("cross_entropy", Beta, Beta)
 def _ce_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     a, b = p.a, p.b
@@ -667,16 +627,6 @@ def _renyi_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any, alpha: float)
     return value
 
 
-@register("bhattacharyya", VonMises, VonMises)
-def _bhattacharyya_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
-    return 0.5 * _renyi_vonmises_vonmises(p, q, xp=xp, alpha=0.5)
-
-
-@register("chi2", VonMises, VonMises)
-def _chi2_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
-    return _chi2_from_renyi(_renyi_vonmises_vonmises(p, q, xp=xp, alpha=2.0), xp)
-
-
 @register("cross_entropy", VonMises, VonMises)
 def _ce_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
     # -E_p log q = log(2 pi I0(k2)) - k2 A(k1) cos(d), A = I1/I0.
@@ -722,16 +672,6 @@ def _renyi_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any, alp
         return top - (y1 - y2) - _logsinhc(y1, xp) + _logsinhc(y2, xp)
     ym = alpha * y1 + (1.0 - alpha) * y2
     return _renyi_from_log_normalizer(_logsinhc(ym, xp), _logsinhc(y1, xp), _logsinhc(y2, xp), alpha)
-
-
-@register("bhattacharyya", ContinuousBernoulli, ContinuousBernoulli)
-def _bhattacharyya_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
-    return 0.5 * _renyi_cb_cb(p, q, xp=xp, alpha=0.5)
-
-
-@register("chi2", ContinuousBernoulli, ContinuousBernoulli)
-def _chi2_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
-    return _chi2_from_renyi(_renyi_cb_cb(p, q, xp=xp, alpha=2.0), xp)
 
 
 def _cb_cdf(t: Array, x: Array, xp: Any) -> Array:
@@ -792,21 +732,10 @@ def _renyi_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any, alpha: float) -> 
     return _inf_where(~meet, value, xp)
 
 
-@register("bhattacharyya", Uniform, Uniform)
-def _bhattacharyya_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
-    return 0.5 * _renyi_uniform_uniform(p, q, xp=xp, alpha=0.5)
-
-
 @register("total_variation", Uniform, Uniform)
 def _tv_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
     len1, len2, overlap, _ = _uniform_parts(p, q, xp)
     return 1.0 - overlap / xp.maximum(len1, len2)
-
-
-@register("chi2", Uniform, Uniform)
-def _chi2_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
-    len1, len2, _, inside = _uniform_parts(p, q, xp)
-    return _inf_where(~inside, (len2 - len1) / len1, xp)
 
 
 @register("js", Uniform, Uniform)
@@ -863,14 +792,3 @@ def _renyi_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any, alpha: float) -> Arra
         + alpha * a1 * log_ratio(m1, m, xp) + (1.0 - alpha) * a2 * log_ratio(m2, m, xp)
     )
     return _inf_where(~ok, log_integral / (alpha - 1.0), xp)
-
-
-@register("bhattacharyya", Pareto, Pareto)
-def _bhattacharyya_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
-    return 0.5 * _renyi_pareto_pareto(p, q, xp=xp, alpha=0.5)
-
-
-@register("chi2", Pareto, Pareto)
-def _chi2_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
-    return _chi2_from_renyi(_renyi_pareto_pareto(p, q, xp=xp, alpha=2.0), xp)
-

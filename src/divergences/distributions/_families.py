@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._exceptions import InvalidInputError
+from .._special import betaln, digamma, full_like, gammaln, substitute
 from ._base import Distribution, param
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
 ]
 
 Array = Any
+
+_NORMAL_ENTROPY = 0.5 * (1.0 + float(np.log(2.0 * np.pi)))
 
 
 def _stats() -> Any:
@@ -143,6 +146,9 @@ class Logistic(Distribution):
     def _scipy(self, loc: Any, scale: Any) -> Any:
         return _stats().logistic(loc, scale)
 
+    def _entropy(self, xp: Any) -> Array:
+        return xp.log(self.scale) + 2.0
+
 
 @dataclass(frozen=True, eq=False)
 class StudentT(Distribution):
@@ -154,6 +160,20 @@ class StudentT(Distribution):
 
     def _scipy(self, df: Any, loc: Any, scale: Any) -> Any:
         return _stats().t(df, loc, scale)
+
+    def _entropy(self, xp: Any) -> Array:
+        # (df + 1)/2 [psi((df + 1)/2) - psi(df/2)] + log(sqrt(df) B(df/2, 1/2)); from df = 100
+        # on the digamma difference loses digits and the series in 1/df (SciPy's) takes over.
+        df = self.df
+        large = df >= 100.0
+        dr = substitute(~large, df, 1.0, xp)
+        regular = (
+            0.5 * (dr + 1.0) * (digamma(0.5 * (dr + 1.0), xp) - digamma(0.5 * dr, xp))
+            + 0.5 * xp.log(dr) + betaln(0.5 * dr, full_like(dr, 0.5, xp), xp)
+        )
+        u = 1.0 / substitute(large, df, 100.0, xp)
+        series = _NORMAL_ENTROPY + u * (1.0 + u * (0.25 + u * (-1 / 6 + u * (-0.125 + u * (0.3 + u * 0.25)))))
+        return xp.where(large, series, regular) + xp.log(self.scale)
 
 
 @dataclass(frozen=True, eq=False)
@@ -506,6 +526,14 @@ class Dirichlet(Distribution):
 
     def _scipy(self, alpha: Any) -> Any:
         return _stats().dirichlet(alpha)
+
+    def _entropy(self, xp: Any) -> Array:
+        # log B(alpha) + (alpha0 - K) psi(alpha0) - sum_j (alpha_j - 1) psi(alpha_j)
+        a = self.alpha
+        a0 = xp.sum(a, axis=-1)
+        log_beta = xp.sum(gammaln(a, xp), axis=-1) - gammaln(a0, xp)
+        k = a.shape[-1]
+        return log_beta + (a0 - k) * digamma(a0, xp) - xp.sum((a - 1.0) * digamma(a, xp), axis=-1)
 
     def sample(self, n: int, random_state: Any = None) -> np.ndarray:
         return np.asarray(self.to_scipy().rvs(size=n, random_state=random_state))
