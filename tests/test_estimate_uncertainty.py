@@ -3,14 +3,20 @@ under the null and small under clear alternatives, the +1 rule, reproducibility,
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import math
 
 import numpy as np
 import pytest
 import scipy.stats as st
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+from hypothesis.extra.numpy import arrays
 
 import divergences as dv
-from divergences.estimate import _uncertainty as unc
+
+unc = importlib.import_module("divergences.estimate._uncertainty")  # the module, whatever the package binds to the name
 
 Z95 = st.norm.ppf(0.975)
 KL_N01_N12 = float(dv.kl(dv.Normal(0.0, 1.0), dv.Normal(1.0, 2.0)))  # 0.4431
@@ -214,6 +220,26 @@ def test_check_ci_and_resampling_scheme():
     ]
 
 
+finite = hs.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, hs.integers(2, 30), elements=finite), hs.floats(0.01, 100.0), finite,
+       hs.sampled_from(["subsample", "replacement"]), hs.integers(0, 2**32 - 1))
+def test_interval_contains_the_value_and_moves_with_the_data(x, scale, shift, scheme, seed):
+    # low <= value <= high always (the quantiles straddle their median); an affine map of the data
+    # maps the interval of the mean the same way, since the resampled indices depend only on the seed.
+    est = interval(np.mean, (x,), n_resamples=20, random_state=seed, scheme=scheme)
+    assert est.low <= est.value <= est.high
+    moved = interval(np.mean, (scale * x + shift,), n_resamples=20, random_state=seed, scheme=scheme)
+    tol = 1e-9 * (scale * np.max(np.abs(x)) + abs(shift) + 1)
+    np.testing.assert_allclose(moved, [scale * v + shift for v in est], rtol=1e-9, atol=tol)
+
+
+def test_docstring_examples():
+    assert doctest.testmod(unc).failed == 0
+
+
 # --- permutation tests -----------------------------------------------------------------------
 
 
@@ -249,6 +275,17 @@ def test_p_value_is_small_under_a_clear_alternative():
     result = dv.estimate.test(x, y, "kl", k=3, n_permutations=99, random_state=0)
     assert result == (dv.estimate.kl(x, y, k=3), 0.01, 99)
     assert isinstance(result, unc.TestResult)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hs.integers(1, 30), hs.integers(2, 20), hs.integers(2, 20), hs.booleans(), hs.integers(0, 2**32 - 1))
+def test_p_value_is_a_rank_between_one_over_b_plus_one_and_one(b, n, m, paired, seed):
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=n), rng.normal(size=n if paired else m)
+    result = permutation(lambda a, c: float(np.mean(a) * np.mean(c[:2])), x, y, paired=paired, n_permutations=b,
+                         random_state=seed)
+    assert 1 / (b + 1) <= result.pvalue <= 1
+    assert result.pvalue * (b + 1) == pytest.approx(round(result.pvalue * (b + 1)), abs=1e-9)
 
 
 def test_the_plus_one_rule():
