@@ -288,6 +288,16 @@ def test_p_value_is_a_rank_between_one_over_b_plus_one_and_one(b, n, m, paired, 
     assert result.pvalue * (b + 1) == pytest.approx(round(result.pvalue * (b + 1)), abs=1e-9)
 
 
+def test_public_test_is_reproducible_with_a_random_estimator():
+    # JS of samples of unequal sizes draws a random subsample inside the estimator: random_state
+    # must fix it too, or the same call gives different p-values.
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=120), rng.normal(0.3, 1.0, size=80)
+    results = {dv.estimate.test(x, y, "js", n_permutations=19, random_state=2) for _ in range(3)}
+    assert len(results) == 1
+    assert results == {dv.estimate.test(x, y, "js", n_permutations=19, random_state=np.random.default_rng(2))}
+
+
 def test_the_plus_one_rule():
     x, y = np.arange(10.0), np.arange(10.0, 20.0)
     # the data are the most extreme split: no permutation reaches them, yet p is 1 / (B + 1), not 0

@@ -349,7 +349,8 @@ def test(
     n_permutations : int, default 200
         Number of random permutations; the smallest p-value is ``1 / (n_permutations + 1)``.
     random_state : int, numpy Generator or None
-        Seed of the permutations.
+        Seed of the permutations (and of the estimator's own randomness, the same for every
+        permutation).
     **options
         Passed to the estimator: ``method``, ``k``, ``base``, ``ties``, ... (not ``ci``).
 
@@ -399,6 +400,11 @@ def test(
             raise InvalidInputError(f"{name} must have shape (n,) or (n, d) with n >= 1, got {arr.shape}")
     if metric != "mutual_information":  # a 1-D sample and an (n, 1) one pool together
         x_arr, y_arr = x_arr.reshape(x_arr.shape[0], -1), y_arr.reshape(y_arr.shape[0], -1)
+
+    if "random_state" in accepted:
+        # The estimator's own randomness (dequantisation, JS's subsample of the larger side) gets one
+        # seed for the data and every permutation alike, so that only the split differs between them.
+        options = {**options, "random_state": int(generator.integers(2**63))}
 
     def statistic(a: np.ndarray, b: np.ndarray) -> float:
         return float(estimator(a, b, **options))
