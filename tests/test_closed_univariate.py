@@ -599,6 +599,12 @@ def _normal_renyi_mp(m1, s1, m2, s2, a):
     return a / 2 * (m1 - m2) ** 2 / va - mpmath.log(va / (s1 ** (2 * (1 - a)) * s2 ** (2 * a))) / (2 * (a - 1))
 
 
+def _gamma_renyi_mp(a1, b1, a2, b2, a):
+    log_normalizer = lambda shape, rate: mpmath.loggamma(shape) - shape * mpmath.log(rate)  # noqa: E731
+    mixed = log_normalizer(a * a1 + (1 - a) * a2, a * b1 + (1 - a) * b2)
+    return (mixed - a * log_normalizer(a1, b1) - (1 - a) * log_normalizer(a2, b2)) / (a - 1)
+
+
 def _gumbel_kl_mp(m1, b1, m2, b2):
     return (mpmath.log(b2 / b1) + mpmath.euler * (b1 / b2 - 1) + mpmath.exp((m2 - m1) / b2) * mpmath.gamma(b1 / b2 + 1)
             - 1 + (m1 - m2) / b2)
@@ -632,6 +638,11 @@ NEAR = [
      lambda m1, s1, m2, s2: mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - M(1) / 2),
     ("kl", dv.Exponential, (2.0,), (2.0 * (1 + E),), lambda l1, l2: mpmath.log(l1 / l2) + l2 / l1 - 1),
     ("kl", dv.Gamma, (2.5, 1.5), (2.5, 1.5 * (1 + E)), lambda a1, b1, a2, b2: a1 * mpmath.log(b1 / b2) + a1 * (b2 - b1) / b1),
+    # Bhattacharyya and chi-square derived from the Gamma family's Renyi form (equal shapes)
+    ("bhattacharyya", dv.Exponential, (2.0,), (2.0 * (1 + E),), lambda l1, l2: _gamma_renyi_mp(1, l1, 1, l2, M(1) / 2) / 2),
+    ("renyi0.3", dv.Gamma, (2.5, 1.5), (2.5, 1.5 * (1 + E)), lambda *a: _gamma_renyi_mp(*a, M(0.3))),
+    ("chi2", dv.Gamma, (2.5, 1.5), (2.5, 1.5 * (1 - E)), lambda *a: mpmath.expm1(_gamma_renyi_mp(*a, M(2)))),
+    ("chi2", dv.HalfNormal, (1.2,), (1.2 * (1 + E),), lambda s1, s2: mpmath.expm1(_normal_renyi_mp(0, s1, 0, s2, M(2)))),
     ("kl", dv.Laplace, (0.5, 0.7), (0.5 + D, 0.7 * (1 + E)),
      lambda m1, b1, m2, b2: mpmath.log(b2 / b1) + abs(m1 - m2) / b2 + b1 / b2 * mpmath.exp(-abs(m1 - m2) / b1) - 1),
     ("kl", dv.Cauchy, (0.2, 1.5), (0.2 + D, 1.5 * (1 + E)),

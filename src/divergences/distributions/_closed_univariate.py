@@ -8,7 +8,10 @@ Pareto, Weibull, VonMises, Moyal, ContinuousBernoulli), together with the cross 
 - exponential families (Gamma, Exponential, Chi2, Chi, Beta, VonMises, ContinuousBernoulli):
   Renyi from the log-normaliser ``A`` of the natural parameters ``t``,
   ``D_alpha = [A(alpha t1 + (1 - alpha) t2) - alpha A(t1) - (1 - alpha) A(t2)] / (alpha - 1)``,
-  infinite where the mixed parameter leaves the parameter space;
+  infinite where the mixed parameter leaves the parameter space (for the Gamma family as the
+  same quantity with its first-order terms cancelled, ``[alpha KL(m || p) + (1 - alpha)
+  KL(m || q)] / (1 - alpha)`` with ``m`` at the mixed parameters, as accurate as KL near
+  ``p = q``);
 - Normal: Renyi, Bhattacharyya, total variation (through the crossing points of the
   densities); HalfNormal and LogNormal share every f-divergence of the Normal (the first by
   the symmetry of both densities about 0, the second by invariance under the common
@@ -476,14 +479,14 @@ def _gamma_renyi(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any, alpha: flo
         const = a1 * xp.log(b1) - a2 * xp.log(b2) - gammaln(a1, xp) + gammaln(a2, xp)
         finite = interior | ((c == 0) & (e >= 0))
         return _inf_where(~finite, peak + const, xp)
-    # A(a, b) = lgamma(a) - a log b; the rates are taken relative to b2, which leaves the value
-    # unchanged (the mixed shape is the same mixture) and keeps it independent of the units.
+    # With m the Gamma law at the mixed natural parameters (finite only inside the parameter
+    # space), (1 - alpha) D_alpha = alpha KL(m || p) + (1 - alpha) KL(m || q): the linear terms
+    # of the log-normaliser cancel exactly, so the value keeps the KL form's relative accuracy
+    # near p = q instead of being a difference of log-normalisers.
     am, bm = alpha * a1 + (1.0 - alpha) * a2, alpha * b1 + (1.0 - alpha) * b2
     ok = (am > 0) & (bm > 0)
     ams, bms = substitute(ok, am, 1.0, xp), substitute(ok, bm, 1.0, xp)
-    mixed = gammaln(ams, xp) - ams * log_ratio(bms, b2, xp)
-    first = gammaln(a1, xp) - a1 * log_ratio(b1, b2, xp)
-    value = _renyi_from_log_normalizer(mixed, first, gammaln(a2, xp), alpha)
+    value = (alpha * _gamma_kl(ams, bms, a1, b1, xp) + (1.0 - alpha) * _gamma_kl(ams, bms, a2, b2, xp)) / (1.0 - alpha)
     return _inf_where(~ok, value, xp)
 
 
