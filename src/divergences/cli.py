@@ -31,6 +31,7 @@ import numpy as np
 from . import discrete, estimate
 from ._exceptions import DivergenceError, InvalidInputError
 from ._metadata import DIVERGENCES
+from .estimate._samples import TIES
 from .estimate._uncertainty import bootstrap, check_ci, check_count, permutation_test, resampling_scheme
 from .pairwise import nearest, pairwise
 
@@ -467,7 +468,7 @@ terminal and it will take over {ESTIMATE_PROGRESS_SECONDS:g} s; --progress force
 def _add_estimate(sub: Any) -> None:
     p = sub.add_parser(
         "estimate", help="kl, js, entropy or mutual information estimated from samples in .csv/.parquet files",
-        description="Estimate a divergence, entropy or mutual information from samples (dv.estimate), "
+        description="Estimate a divergence, entropy or mutual information from samples (dv.estimate),\n"
         "with a bootstrap interval (--ci) and a permutation test (--test).",
         epilog=_ESTIMATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -480,7 +481,7 @@ def _add_estimate(sub: Any) -> None:
     p.add_argument("--method", help="the estimator: knn, kde, histogram, ksg, ... (default: the library's)")
     p.add_argument("--k", type=int, help="the neighbour used by k-NN estimators (default: the library's)")
     p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
-    p.add_argument("--ties", choices=("auto", "raise", "dequantise", "discrete"), help="how to treat repeated values")
+    p.add_argument("--ties", choices=TIES, help="how to treat repeated values (default auto)")
     p.add_argument("--ci", type=float, metavar="LEVEL", help="a bootstrap confidence interval at this level, e.g. 0.95")
     p.add_argument("--n-resamples", type=int, metavar="N", help="bootstrap resamples (default 200)")
     p.add_argument("--test", action="store_true", help="a permutation test: the p-value of no difference / independence")
