@@ -10,8 +10,9 @@ in one of two ways:
   kernel's own peak ``K_h(0) / n`` inflates ``p_hat(x_i)`` and biases KL and JS up and entropy
   down, badly so for small bandwidths or many dimensions. Log-densities come from
   log-sum-exp over blocks of squared Mahalanobis distances (a matrix product per block), so
-  memory stays bounded but time is O(n (n + m)) kernel evaluations: fine up to a few times
-  10^4 points per sample (seconds), slow beyond 10^5; subsample or use the k-NN estimators.
+  memory stays bounded (32 MB blocks) but time is O(n (n + m)) kernel evaluations, about
+  10 ns each on one core: n = m = 2 * 10^4 takes seconds, 10^5 minutes. Beyond some 10^4
+  points per sample, subsample or use the k-NN estimators.
 - ``"integration"`` (one dimension only): the defining integral of the two estimated
   densities by the trapezoidal rule on a grid finer than the kernels, refined until two
   successive grids agree to 1e-9 nats (the rule converges exponentially fast for these smooth,
