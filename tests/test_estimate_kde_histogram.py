@@ -124,10 +124,19 @@ def test_points_outside_explicit_edges_are_counted_in_the_error():
     assert _histogram.kl(col([0.0, 1.0]), col([1.0, 0.0]), bins=[0.0, 0.5, 1.0]) == 0.0
 
 
+MAX_CELLS = _histogram.MAX_CELLS
+
+
 def test_too_many_cells_is_an_error():
     x = rng(10).normal(size=(100, 2))
     with pytest.raises(dv.InvalidInputError, match="16000000 cells"):
         _histogram.edges(x, None, 4000)
+    with pytest.raises(dv.InvalidInputError, match="1000000000 cells"):  # fails before allocating
+        _histogram.edges(x[:, :1], None, 10**9)
+    with pytest.raises(dv.InvalidInputError, match="cells"):
+        _histogram.kl(x, x, [np.linspace(0, 1, 5000)] * 2)
+    heavy = col(rng(10).standard_cauchy(20000))  # fd on a heavy tail: many, but not too many, bins
+    assert 1000 < len(_histogram.edges(heavy, None, "fd")[0]) < MAX_CELLS
 
 
 @pytest.mark.parametrize(

@@ -111,34 +111,44 @@ def edges(x: np.ndarray, y: np.ndarray | None = None, bins: object = None) -> li
     spec = check_bins(bins, d)
     pooled = x if y is None else np.concatenate([x, y])
     if isinstance(spec, list):
+        _check_cells([len(e) - 1 for e in spec])
         for name, sample in (("x", x), ("y", y)):
             if sample is not None:
                 _check_inside(sample, spec, name)
-        out = spec
-    else:
-        out = [_rule_edges(pooled[:, j], x[:, j], spec, d) for j in range(d)]
-    cells = math.prod(len(e) - 1 for e in out)
+        return spec
+    # count first: a heavy tail can ask for billions of bins, which must fail before allocating
+    counts = [_rule_count(pooled[:, j], x[:, j], spec, d) for j in range(d)]
+    _check_cells(counts)
+    return [_rule_edges(pooled[:, j], x[:, j], spec, k) for j, k in enumerate(counts)]
+
+
+def _check_cells(counts: list[int]) -> None:
+    cells = math.prod(counts)
     if cells > MAX_CELLS:
-        counts = " x ".join(str(len(e) - 1) for e in out)
         raise InvalidInputError(
-            f"bins gives {counts} = {cells} cells, more than {MAX_CELLS}: too many for a histogram "
-            "estimate from samples. Pass fewer bins (an int) or use the k-NN estimator"
+            f"bins gives {' x '.join(map(str, counts))} = {cells} cells, more than {MAX_CELLS}: too many "
+            "for a histogram estimate from samples. Pass fewer bins (an int) or use the k-NN estimator"
         )
-    return out
 
 
-def _rule_edges(pooled: np.ndarray, ref: np.ndarray, rule: str | int, d: int) -> np.ndarray:
+def _rule_count(pooled: np.ndarray, ref: np.ndarray, rule: str | int, d: int) -> int:
+    """Number of bins in one dimension (for quantiles, before repeated edges are dropped)."""
+    if isinstance(rule, int):
+        return rule
+    if rule == "quantiles":
+        return max(2, _count(ref, float(ref.max() - ref.min()), "fd", d))
+    return _count(pooled, float(pooled.max() - pooled.min()), rule, d)
+
+
+def _rule_edges(pooled: np.ndarray, ref: np.ndarray, rule: str | int, count: int) -> np.ndarray:
     lo, hi = float(pooled.min()), float(pooled.max())
     if lo == hi:  # one value: a unit-width cell around it, as numpy
         return np.array([lo - 0.5, hi + 0.5])
-    if isinstance(rule, int):
-        return np.linspace(lo, hi, rule + 1)
     if rule == "quantiles":
-        count = max(2, _count(ref, float(ref.max() - ref.min()), "fd", d))
         inner = np.quantile(ref, np.linspace(0.0, 1.0, count + 1))
         inner[0], inner[-1] = lo, hi
         return np.unique(inner)
-    return np.linspace(lo, hi, _count(pooled, hi - lo, rule, d) + 1)
+    return np.linspace(lo, hi, count + 1)
 
 
 def _count(v: np.ndarray, span: float, rule: str, d: int) -> int:
