@@ -211,11 +211,15 @@ def test_bootstrap_arguments_are_checked(kwargs, message):
 
 
 def test_check_ci_and_resampling_scheme():
+    from divergences.estimate import resampling_scheme
+
     assert unc.check_ci(0.95) == 0.95 and unc.check_ci(np.float32(0.5)) == 0.5
     assert unc.check_count(np.int64(3), "n_permutations") == 3
     with pytest.raises(dv.InvalidInputError, match="n_permutations must be an integer >= 1, got -2"):
         unc.check_count(-2, "n_permutations")
-    assert [unc.resampling_scheme(m) for m in ("knn", "kde", "ksg", "histogram", "plugin", "discrete")] == [
+    methods = [("kl", "knn"), ("kl", "kde"), ("mutual_information", "ksg"), ("js", "histogram"),
+               ("entropy", "plugin"), ("kl", "discrete")]
+    assert [resampling_scheme(metric, m) for metric, m in methods] == [
         "subsample", "subsample", "subsample", "replacement", "replacement", "replacement"
     ]
 

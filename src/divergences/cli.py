@@ -31,8 +31,9 @@ import numpy as np
 from . import discrete, estimate
 from ._exceptions import DivergenceError, InvalidInputError
 from ._metadata import DIVERGENCES
+from .estimate import resampling_scheme
 from .estimate._samples import TIES
-from .estimate._uncertainty import bootstrap, check_ci, check_count, permutation_test, resampling_scheme
+from .estimate._uncertainty import bootstrap, check_ci, check_count, permutation_test
 from .pairwise import nearest, pairwise
 
 __all__ = ["main", "read_distributions", "unit"]
@@ -649,7 +650,7 @@ def _run_estimate(args: argparse.Namespace) -> None:
     paired = args.metric == "mutual_information"
     if level is not None:
         method = options.get("method", inspect.signature(func).parameters["method"].default)
-        scheme = resampling_scheme(method)
+        scheme = resampling_scheme(args.metric, method)
         with _resampling_bar(f"{args.metric} bootstrap", n_resamples, seconds, args.progress) as progress:
             interval = bootstrap(statistic, samples, ci=level, n_resamples=n_resamples, random_state=args.random_state,
                                  paired=paired, scheme=scheme, progress=progress)

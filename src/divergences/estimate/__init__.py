@@ -28,7 +28,7 @@ import numpy as np
 
 from .._exceptions import InvalidInputError
 from ..distributions._scipy import as_distribution, is_distribution
-from . import _knn
+from . import _discrete, _histogram, _kde, _knn, _mutual
 from ._samples import (
     as_labels,
     as_samples,
@@ -39,31 +39,7 @@ from ._samples import (
     looks_discrete,
     resolve_ties,
 )
-
-
-# TEMPORARY while helpers write these modules: imported lazily so the package imports.
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    if name in ("Estimate", "TestResult", "test"):
-        return getattr(importlib.import_module("._uncertainty", __name__), name)
-    raise AttributeError(name)
-
-
-class _Lazy:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, attr: str) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(f".{self.name}", __name__), attr)
-
-
-_discrete, _histogram, _kde, _mutual, _uncertainty = (
-    _Lazy("_discrete"), _Lazy("_histogram"), _Lazy("_kde"), _Lazy("_mutual"), _Lazy("_uncertainty")
-)
-Estimate = Any
+from ._uncertainty import Estimate, Scheme, TestResult, bootstrap, check_ci, test
 
 __all__ = ["Estimate", "TestResult", "entropy", "js", "kl", "mutual_information", "test"]
 
@@ -81,7 +57,7 @@ class _Method:
     #: floats where repeated values do no harm (histograms, kernels); "discrete" symbols.
     kind: str
     #: how the bootstrap may resample: duplicates break k-NN and leave-one-out estimates.
-    scheme: str
+    scheme: Scheme
 
 
 def _k(options: dict[str, Any]) -> int:
@@ -188,6 +164,12 @@ def _method(metric: str, method: object, options: dict[str, Any], k_default: int
     return entry, chosen
 
 
+def resampling_scheme(metric: str, method: str) -> Scheme:
+    """How the bootstrap may resample for ``metric`` by ``method``: "subsample" (without
+    replacement) where repeated points would break the estimator, else "replacement"."""
+    return _METHODS[metric][method].scheme
+
+
 def _discrete_fallback(metric: str) -> _Method:
     if metric == "entropy":
         return _METHODS["entropy"][DISCRETE_ENTROPY]
@@ -199,7 +181,7 @@ def _finish(
     statistic: Callable[..., float],
     samples: tuple[np.ndarray, ...],
     *,
-    scheme: str,
+    scheme: Scheme,
     base: object,
     clip: bool,
     ci: object,
@@ -216,8 +198,8 @@ def _finish(
 
     if ci is None:
         return converted(statistic(*samples))
-    level = _uncertainty.check_ci(ci)
-    result = _uncertainty.bootstrap(
+    level = check_ci(ci)
+    result = bootstrap(
         statistic,
         samples,
         ci=level,
@@ -226,7 +208,7 @@ def _finish(
         paired=metric == "mutual_information",
         scheme=scheme,
     )
-    return _uncertainty.Estimate(converted(result.value), converted(result.low), converted(result.high))
+    return Estimate(converted(result.value), converted(result.low), converted(result.high))
 
 
 def _estimate(

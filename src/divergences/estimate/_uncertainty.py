@@ -73,7 +73,6 @@ __all__ = [
     "check_ci",
     "check_count",
     "permutation_test",
-    "resampling_scheme",
     "rng",
     "test",
 ]
@@ -82,7 +81,6 @@ Scheme = Literal["subsample", "replacement"]
 Progress = Callable[[int, int], object]
 
 # Estimators that repeated points do not break: the ordinary bootstrap suits them.
-_REPLACEMENT_METHODS = frozenset({"histogram", "plugin", "miller_madow", "chao_shen", "nsb", "discrete"})
 _TEST_METRICS = ("kl", "js", "mutual_information")
 
 
@@ -139,11 +137,6 @@ def rng(random_state: object) -> np.random.Generator:
         raise InvalidInputError(
             f"random_state must be a non-negative int, a numpy Generator or None, got {random_state!r}"
         ) from exc
-
-
-def resampling_scheme(method: str) -> Scheme:
-    """The bootstrap that suits an estimator: ``"replacement"`` where repeated points are harmless."""
-    return "replacement" if method in _REPLACEMENT_METHODS else "subsample"
 
 
 def _evaluate(statistic: Callable[..., Any], arrays: Sequence[np.ndarray], what: str, hint: str = "") -> float:
