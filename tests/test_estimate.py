@@ -196,3 +196,68 @@ def test_torch_samples_are_accepted():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(2006).normal(size=(500, 2))
     assert dv.estimate.entropy(torch.from_numpy(x)) == dv.estimate.entropy(x)
+
+
+@pytest.mark.parametrize(
+    ("method", "options", "tolerance"),
+    [("kde", {}, 0.05), ("histogram", {"smoothing": 0.5}, 0.05), ("knn_adaptive", {"k": 3}, 0.05)],
+)
+def test_every_kl_method_through_the_public_layer(method, options, tolerance):
+    rng = np.random.default_rng(2010)
+    x, y = rng.normal(0, 1, 3000), rng.normal(1, 2, 3000)
+    assert dv.estimate.kl(x, y, method=method, **options) == pytest.approx(0.4431471805599453, abs=tolerance)
+    assert dv.estimate.js(x, y, method="knn" if method == "knn_adaptive" else method, **options) == pytest.approx(
+        0.128174973054398, abs=0.03
+    )
+
+
+@pytest.mark.parametrize("method", ["kde", "histogram"])
+def test_kl_against_a_density_with_other_entropy_estimators(method):
+    x = np.random.default_rng(2011).normal(0, 1, 5000)
+    assert dv.estimate.kl(x, dv.Normal(1.0, 2.0), method=method) == pytest.approx(0.4431471805599453, abs=0.03)
+
+
+def test_mutual_information_routes():
+    rng = np.random.default_rng(2012)
+    xy = rng.multivariate_normal([0, 0], [[1, 0.9], [0.9, 1]], size=3000)
+    exact = -0.5 * math.log(1 - 0.81)
+    for method in ("ksg", "ksg2"):
+        assert dv.estimate.mutual_information(xy[:, 0], xy[:, 1], method=method) == pytest.approx(exact, abs=0.06)
+    # A discrete side switches KSG to Ross's mixed estimator, either side; both discrete: plug-in.
+    labels = rng.integers(0, 2, 3000)
+    x = rng.normal(labels * 1.0, 1.0)
+    mixed = dv.estimate.mutual_information(x, labels, method="mixed")
+    assert dv.estimate.mutual_information(x, labels) == mixed
+    assert dv.estimate.mutual_information(labels, x) == mixed
+    a, b = rng.integers(0, 3, 2000), rng.integers(0, 4, 2000)
+    plugin = dv.estimate.mutual_information(a, b, method="discrete")
+    assert dv.estimate.mutual_information(a, b) == plugin == dv.estimate.mutual_information(a, b, ties="discrete")
+    assert dv.estimate.mutual_information(a, b, clip=True, base=2) == pytest.approx(max(plugin, 0) / math.log(2))
+    with pytest.raises(dv.InvalidInputError, match="pairs"):
+        dv.estimate.mutual_information(np.r_[x[:150], x[:50]], np.r_[x[:150], x[:50]] + 0.5)
+
+
+def test_confidence_intervals_through_the_public_layer():
+    rng = np.random.default_rng(2013)
+    x, y = rng.normal(0, 1, 1000), rng.normal(1, 2, 1000)
+    est = dv.estimate.kl(x, y, k=3, ci=0.9, n_resamples=50, random_state=0)
+    assert isinstance(est, dv.estimate.Estimate)
+    assert est.low <= est.value <= est.high and est.value == dv.estimate.kl(x, y, k=3)
+    assert est == dv.estimate.kl(x, y, k=3, ci=0.9, n_resamples=50, random_state=0)
+    in_bits = dv.estimate.kl(x, y, k=3, ci=0.9, n_resamples=50, random_state=0, base=2)
+    assert in_bits.high == pytest.approx(est.high / math.log(2), rel=1e-12)
+    mi = dv.estimate.mutual_information(x, x + rng.normal(size=1000), ci=0.95, n_resamples=30, random_state=1)
+    assert mi.low <= mi.value <= mi.high
+    h = dv.estimate.entropy(rng.integers(0, 5, 500), method="miller_madow", ci=0.95, n_resamples=30, random_state=1)
+    assert h.low <= h.value <= h.high < math.log(5) + 0.1
+    clipped = dv.estimate.kl(x, rng.normal(0, 1, 1000), clip=True, ci=0.9, n_resamples=30, random_state=2)
+    assert clipped.low >= 0
+
+
+def test_significance_test_through_the_public_layer():
+    rng = np.random.default_rng(2014)
+    x = rng.normal(size=300)
+    different = dv.estimate.test(x, rng.normal(1.0, 1.0, 300), "kl", n_permutations=49, random_state=0, k=3)
+    assert different.pvalue == pytest.approx(1 / 50)
+    same = dv.estimate.test(x, rng.normal(size=300), "js", n_permutations=49, random_state=0)
+    assert same.pvalue > 0.05

@@ -12,7 +12,7 @@ import pytest
 import divergences as dv
 from divergences import discrete
 
-MODULES = ["divergences.pairwise", "divergences", "divergences.discrete", "divergences.plot", "divergences.markov", "divergences.distributions._registry", "divergences.distributions._families", "divergences.estimate"]
+MODULES = ["divergences.pairwise", "divergences", "divergences.discrete", "divergences.plot", "divergences.markov", "divergences.distributions._registry", "divergences.distributions._families", "divergences.estimate", "divergences.estimate._uncertainty"]
 
 
 def test_all_names_resolve():
