@@ -217,6 +217,66 @@ def test_nan_radius_raises() -> None:
         nb.count_within(x, x, np.full(10, np.nan), strict=False, exclude_self=True)
 
 
+# --------------------------------------------------------------------------- one dimension
+
+
+def test_line_matches_the_tree_exactly() -> None:
+    """In one dimension every distance is |fl(a - b)|: the sorted-line search and cKDTree agree
+    to the last bit, and counts at the radius follow the same exact rule."""
+    from scipy.spatial import cKDTree
+
+    x = np.round(np.random.default_rng(40).normal(size=(2000, 1)), 2)  # a 0.01 grid: many ties
+    tree = cKDTree(x)
+    for p in (2.0, math.inf):
+        got = nb.kth_distances(x, x, [1, 4, 9], exclude_self=True, p=p)
+        np.testing.assert_array_equal(got, tree.query(x, k=[2, 5, 10], p=p)[0])
+        queries = np.linspace(-3, 3, 101)[:, None]
+        np.testing.assert_array_equal(nb.kth_distances(x, queries, 3, exclude_self=False, p=p),
+                                      tree.query(queries, k=[3], p=p)[0][:, 0])
+    radius = nb.kth_distances(x, x, 5, exclude_self=True, p=math.inf)
+    for strict in (False, True):
+        expected = tree.query_ball_point(x, np.nextafter(radius, 0.0) if strict else radius, p=math.inf,
+                                         return_length=True) - 1
+        got = nb.count_within(x, x, radius, strict=strict, exclude_self=True, p=math.inf)
+        np.testing.assert_array_equal(got, np.where(strict & (radius == 0), 0, expected))
+
+
+def test_line_counts_where_rounding_decides() -> None:
+    """Queries far from the origin with tiny radii, points a few ulps around the boundary,
+    radius 0 and inf: the count follows |fl(s - q)| <= r bit for bit."""
+    q = np.array([-1.0, 1e16, 0.0, 3.0, -0.0, 5.0])
+    points = np.concatenate([
+        [5e-15, 1e-300, 0.0, -0.0, 1e16 + 2.0, 1e16 - 2.0, 1e16 + 4.0, 3.0, 3.0],
+        1.0 + np.arange(-4, 5) * np.spacing(1.0),
+    ])
+    radius = np.array([1.0 + 4 * np.spacing(1.0), 2.0, 1e-300, 0.0, np.spacing(1.0), np.inf])
+    for strict in (False, True):
+        got = nb.count_within(points[:, None], q[:, None], radius, strict=strict, exclude_self=False, p=math.inf)
+        np.testing.assert_array_equal(got, reference_count(points[:, None], q[:, None], radius, math.inf, strict,
+                                                           exclude_self=False))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    # (no magnitudes below 1e-100: the reference's norm squares them, and a square under 1e-308 is 0)
+    values=st.lists(st.one_of(st.floats(-1e3, 1e3).filter(lambda v: v == 0 or abs(v) > 1e-100),
+                              st.sampled_from([0.0, -0.0, 1.0, 1e-100, 1e12])), min_size=3, max_size=30),
+    k=st.integers(min_value=1, max_value=2),
+    strict=st.booleans(),
+    p=st.sampled_from([2.0, math.inf]),
+)
+def test_property_line_matches_reference(values: list[float], k: int, strict: bool, p: float) -> None:
+    """Wide-ranging floats with ties: k-th distances are the sorted reference's, and counts on
+    radii read off them (and on every pairwise distance) follow the documented rule."""
+    x = np.asarray(values)[:, None]
+    got = nb.kth_distances(x, x, k, exclude_self=True, p=p)
+    np.testing.assert_array_equal(got, reference_kth(x, x, [k], p, exclude_self=True)[:, 0])
+    radii = [got, *np.abs(x[:, 0] - x[:3, 0][:, None])]  # own k-th distances; distances to x_0, x_1, x_2
+    for radius in radii:
+        counts = nb.count_within(x, x, radius, strict=strict, exclude_self=True, p=p)
+        np.testing.assert_array_equal(counts, reference_count(x, x, radius, p, strict, exclude_self=True))
+
+
 # --------------------------------------------------------------------------- choice and libraries
 
 
@@ -226,11 +286,14 @@ def test_docstring_examples() -> None:
 
 
 def test_crossover_picks_each_backend() -> None:
-    low, high = np.zeros((5000, 3)), np.zeros((5000, 40))
-    assert not nb._use_brute(low, 2.0)
-    assert nb._use_brute(high, 2.0)
-    assert not nb._use_brute(high, math.inf)  # the max-norm always goes to the tree
-    assert not nb._use_brute(high, 1.0)
+    line, low, high = np.zeros((5000, 1)), np.zeros((5000, 3)), np.zeros((5000, 40))
+    assert nb._backend(line, 2.0) == nb._backend(line, math.inf) == "line"
+    assert nb._backend(low, 2.0) == "tree"
+    assert nb._backend(high, 2.0) == "brute"
+    assert nb._backend(high, math.inf) == nb._backend(high, 1.0) == "tree"  # brute force is Euclidean only
+    # the crossover dimension grows with the number of points
+    assert nb._backend(np.zeros((1000, 8)), 2.0) == "brute"
+    assert nb._backend(np.zeros((100_000, 8)), 2.0) == "tree"
 
 
 def test_torch_tensors_match_numpy(monkeypatch: pytest.MonkeyPatch) -> None:

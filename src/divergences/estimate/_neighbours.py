@@ -6,8 +6,11 @@ points themselves (the same array, row for row) and each must not count as its o
 neighbour; it is dropped by its index, so a true duplicate of a query still shows at
 distance 0 (the estimators detect ties by exact zeros).
 
-Two backends answer them:
+Three backends answer them:
 
+- on a line (one dimension, where every norm is ``|a - b|``), sorting: the k nearest of a
+  query are among the k sorted points on each side of it, and a count within a radius is two
+  binary searches, so KSG's marginal counts and 1-D entropies need no tree;
 - a KD-tree (SciPy's ``cKDTree``, every core), fast in low dimension and for any norm;
 - blocked brute force for the Euclidean norm in high dimension, where KD-trees degrade to a
   slow scan: one matrix product per block of queries gives ``|p|^2 - 2 q.p`` (the query's
@@ -18,7 +21,7 @@ Two backends answer them:
   differences, and the filter keeps every point the product's rounding could confuse with
   a true neighbour (a rigorous error bound, not a guess at a margin).
 
-The backend is chosen by a measured crossover (:func:`_use_brute`). Tensors of another array
+The backend is chosen by a measured crossover (:func:`_backend`). Tensors of another array
 library (torch) run the brute force in that library, on its device (GPU included); results
 are NumPy arrays.
 
@@ -48,6 +51,8 @@ from .._exceptions import InvalidInputError
 __all__ = ["count_within", "kth_distances"]
 
 _EPS = float(np.finfo(np.float64).eps)
+_TINY = float(np.finfo(np.float64).smallest_subnormal)
+_HUGE = float(np.finfo(np.float64).max) / 16  # larger radii count everything: no overflow
 
 # Crossover: brute force for p = 2 from dimension d_min(n), n the number of points.
 # Measured on the project's shared 2-core AMD EPYC VM (OpenBLAS 0.3.31, 2 threads), self-
@@ -101,7 +106,10 @@ def kth_distances(
     available = points.shape[0] - 1 if exclude_self else points.shape[0]
     if not ks or min(ks) < 1 or max(ks) > available:
         raise InvalidInputError(f"k must be between 1 and {available} (the points available), got {k!r}")
-    if _use_brute(points, p):
+    backend = _backend(points, p)
+    if backend == "line":
+        dist = _line_kth(_host(points)[:, 0], _host(queries)[:, 0], ks, exclude_self)
+    elif backend == "brute":
         dist = _brute_kth(points, queries, ks, exclude_self)
     else:
         from scipy.spatial import cKDTree
@@ -146,7 +154,10 @@ def count_within(
     if np.isnan(r).any():
         raise InvalidInputError("radius contains NaN")
     r_eff = _effective_radius(r, strict, d, p)
-    if _use_brute(points, p):
+    backend = _backend(points, p)
+    if backend == "line":
+        return _line_count(_host(points)[:, 0], _host(queries)[:, 0], r_eff, exclude_self)
+    if backend == "brute":
         return _brute_count(points, queries, r_eff, exclude_self)
     from scipy.spatial import cKDTree
 
@@ -181,14 +192,17 @@ def _effective_radius(r: np.ndarray, strict: bool, d: int, p: float) -> np.ndarr
     return eff
 
 
-def _use_brute(points: Any, p: float) -> bool:
-    """Blocked brute force for Euclidean queries in high dimension or on a GPU; else the KD-tree."""
-    if p != 2.0:
-        return False
+def _backend(points: Any, p: float) -> str:
+    """``"line"`` in one dimension (sorting; any norm); ``"brute"`` for Euclidean queries in
+    high dimension or on a GPU; else ``"tree"``."""
     n, d = points.shape
+    if d == 1:
+        return "line"
+    if p != 2.0:
+        return "tree"
     if not isinstance(points, np.ndarray) and str(points.device) != "cpu":
-        return bool(d >= _DEVICE_MIN_DIMENSION)
-    return bool(d >= next(dim for limit, dim in _CROSSOVER if n <= limit))
+        return "brute" if d >= _DEVICE_MIN_DIMENSION else "tree"
+    return "brute" if d >= next(dim for limit, dim in _CROSSOVER if n <= limit) else "tree"
 
 
 def _inputs(points: Any, queries: Any) -> tuple[Any, Any]:
@@ -211,6 +225,56 @@ def _numpy(x: Any) -> np.ndarray:
     from .._array_api import to_numpy
 
     return to_numpy(x) if _is_array(x) else np.asarray(x)
+
+
+# --------------------------------------------------------------------------- one dimension
+
+
+def _line_kth(points: np.ndarray, queries: np.ndarray, ks: list[int], exclude_self: bool) -> np.ndarray:
+    """k-th neighbour distances on a line: the c = max(k) nearest of a query lie among the c
+    sorted points on each side of it (|fl(s - q)| grows monotonically away from q, rounding
+    included), so a window of 2c candidates per query replaces the tree. Every norm is
+    ``|a - b|`` in one dimension, and ``sqrt(fl(x * x)) == |x|`` exactly."""
+    c = max(ks)
+    order = np.argsort(points, kind="stable")
+    padded = np.concatenate([np.full(c, -np.inf), points[order], np.full(c, np.inf)])
+    if exclude_self:  # the query's own sorted position, left out of its window
+        rank = np.empty(len(points), dtype=np.intp)
+        rank[order] = np.arange(len(points))
+        window = rank[:, None] + c + np.concatenate([np.arange(-c, 0), np.arange(1, c + 1)])
+    else:
+        window = np.searchsorted(padded, queries)[:, None] + np.arange(-c, c)
+    dist = np.abs(padded[window] - queries[:, None])
+    dist.sort(axis=1)
+    return dist[:, np.asarray(ks) - 1]
+
+
+def _line_count(points: np.ndarray, queries: np.ndarray, r_eff: np.ndarray, exclude_self: bool) -> np.ndarray:
+    """Counts of ``|fl(s - q)| <= r_eff`` on a line: the points with ``fl(s - q) <= r`` minus
+    those with ``fl(s - q) < -r``, each a prefix of the sorted points."""
+    s = np.sort(points)
+    inside = r_eff >= 0
+    r = np.where(inside, np.minimum(r_eff, _HUGE), 0.0)
+    counts = _sorted_prefix(s, queries, r, np.less_equal) - _sorted_prefix(s, queries, -r, np.less)
+    return np.where(inside, counts - (1 if exclude_self else 0), 0).astype(np.int64)
+
+
+def _sorted_prefix(s: np.ndarray, q: np.ndarray, edge: np.ndarray, keep: Any) -> np.ndarray:
+    """Length of the prefix of sorted ``s`` where ``keep(fl(s - q), edge)`` holds (a predicate
+    that, ``fl`` being monotone, holds on a prefix). A binary search below ``q + edge`` by
+    ``slack`` (a bound on the rounding of ``s - q`` and ``q + edge``) settles every point
+    before it; from there on the points are tested directly, one distinct value at a time
+    (equal values pass or fail together), until one fails: a step or two, as only values
+    within the slack of the boundary can pass."""
+    slack = 4.0 * _EPS * (np.abs(q) + np.abs(edge)) + _TINY
+    counts = np.searchsorted(s, q + edge - slack, "left").astype(np.int64)
+    active = np.flatnonzero(counts < len(s))
+    while active.size:
+        passed = keep(s[counts[active]] - q[active], edge[active])
+        active = active[passed]
+        counts[active] = np.searchsorted(s, s[counts[active]], "right")
+        active = active[counts[active] < len(s)]
+    return counts
 
 
 # --------------------------------------------------------------------------- brute force
