@@ -27,6 +27,7 @@ test: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/discrete.py
 	$(BIN)/python benchmarks/pairwise.py
+	$(BIN)/python benchmarks/estimators.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
