@@ -126,14 +126,19 @@ def test_brute_force_distances_are_exact_differences(monkeypatch: pytest.MonkeyP
 
 
 def test_brute_force_across_blocks_and_padding(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tiny blocks (many query blocks, self excluded by its index in each) and a point count
-    that is not a multiple of the filter's groups."""
+    """Tiny blocks (many query blocks, self excluded by its index in each), a point count
+    that is not a multiple of the filter's groups, exact recomputation in tiny chunks."""
     force(monkeypatch, "brute")
     monkeypatch.setattr(nb, "_BLOCK_ELEMENTS_CPU", 997)
+    monkeypatch.setattr(nb, "_EXACT_ELEMENTS", 7)
     x = sample(331, 5, seed=5, duplicates=17)
     for ks in ([1], [2, 9], [330]):
         np.testing.assert_allclose(nb.kth_distances(x, x, ks, exclude_self=True),
                                    reference_kth(x, x, ks, 2.0, True), rtol=RTOL, atol=0)
+    radius = nb.kth_distances(x, x, 4, exclude_self=True)
+    for strict in (False, True):
+        np.testing.assert_array_equal(nb.count_within(x, x, radius, strict=strict, exclude_self=True),
+                                      reference_count(x, x, radius, 2.0, strict, exclude_self=True))
 
 
 def test_all_identical_points(backend: str) -> None:

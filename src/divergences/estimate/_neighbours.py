@@ -56,25 +56,35 @@ _HUGE = float(np.finfo(np.float64).max) / 16  # larger radii count everything: n
 
 # Crossover: brute force for p = 2 from dimension d_min(n), n the number of points.
 # Measured on the project's shared 2-core AMD EPYC VM (OpenBLAS 0.3.31, 2 threads), self-
-# queries of n standard normal points, k = 1, best of 3-15 runs alternating the two:
-#   n       KD-tree ms by d                                   brute force
-#   1_000   d=4 0.8-1.5, d=5 2-18, d=6 2-10, d=8 2-18           1.6-2.5 ms at any d
-#   3_000   d=5 9-22, d=6 9-32, d=8 20-72, d=10 70-88, d=12 52-194   17 ms quiet, 150-290 loaded
+# queries of n standard normal points, k = 1, best of 3-15 runs alternating the two, at
+# quiet moments and under load (other jobs: load average 4-6 on the 2 cores):
+#   n       KD-tree ms by d                                          brute force ms, any d
+#   1_000   d=4 0.8-6, d=5 2-18, d=6 2-10, d=8 2-18                    1.6-2.5 quiet, 17 loaded
+#   3_000   d=5 9-22, d=6 9-32, d=8 20-72, d=10 70-95, d=12 52-194      17 quiet, 70-90 loaded
 #   10_000  d=6 50-120, d=8 137-393, d=10 141-560, d=12 358-1506, d=14 1090-1510
-#                                                             120-130 ms quiet, 350-750 loaded
-#   30_000  d=8 583, d=10 1557, d=12 4056, d=14 3485          1.5 s quiet, 5.6-9.4 s loaded
-# The brute force costs about 1.2-1.6 ns per pair on the quiet machine, but OpenBLAS's two
-# threads lose 3-10x of that when the machine is oversubscribed (the tree 1-3x), so the
-# thresholds sit between the quiet and the loaded crossovers. The KD-tree's cost per query
-# grows with n in high dimension (the brute force's with n too, faster), so d_min grows
-# slowly with n. Not measured on a GPU (none was available): there the brute force runs from
+#                                                                    120-130 quiet, 630-690 loaded
+#   30_000  d=8 583-728, d=10 1557-2512, d=12 4056-5310, d=14 3485     1500 quiet, 5200-7400 loaded
+# The brute force costs 1.2-1.6 ns per pair on the quiet machine, but OpenBLAS's two threads
+# lose 4-10x of that when the cores are oversubscribed (each call waits for a descheduled
+# thread; one thread, OPENBLAS_NUM_THREADS=1, stays near 1-4 ns), the tree only 1-3x. So the
+# thresholds sit between the quiet crossover (d = 5, 6, 8, 10 at the four n) and the loaded
+# one (d > 8, 10, 12, 12). d_min grows slowly with n: the tree's cost per query grows like
+# log n in low dimension, the brute force's like n.
+# The max-norm (KSG) stays on the tree: a blocked NumPy brute force (|a - b| per coordinate,
+# running maximum, partition) took 3.1 s and 5.1 s against the tree's 0.46 s and 2.3 s at
+# n = 10^4, d = 10 and 20 (no product to hand to BLAS).
+# Not measured on a GPU (none was available): there the brute force runs from
 # d = _DEVICE_MIN_DIMENSION (KD-trees win in 1-3 dimensions at any size).
 _CROSSOVER: tuple[tuple[float, int], ...] = ((2_000, 6), (5_000, 8), (20_000, 10), (60_000, 12), (math.inf, 14))
 _DEVICE_MIN_DIMENSION = 4
 
-_BLOCK_ELEMENTS_CPU = 1 << 20  # one block's product: 8 MiB of float64 (measured best of 2^18..2^23)
+# One block's product: 32 MiB of float64. Quiet, 2^19-2^20 elements (in cache) are best,
+# 1.2 ns per pair against 1.9 at 2^22; loaded, 2^22 is 2-7x faster than 2^19-2^20 (fewer
+# calls, each waiting for OpenBLAS's threads): 4.5 against 9-32 ns per pair at n = 3 x 10^4.
+_BLOCK_ELEMENTS_CPU = 1 << 22
 _BLOCK_ELEMENTS_DEVICE = 1 << 26  # 512 MiB on a GPU, where launches, not memory, limit
 _GROUPS_PER_SQRT = 2  # groups of the first filter per sqrt(k n)
+_EXACT_ELEMENTS = 1 << 20  # coordinate differences recomputed at a time
 
 
 def kth_distances(
@@ -285,9 +295,11 @@ class _Products:
 
     Coordinates are centred on the points' mean (smaller norms, less cancellation), and the
     product ``[q, 1] . [-2 p, |p|^2]`` gives ``h = |p|^2 - 2 q.p`` in one GEMM. ``tol`` bounds
-    ``|h + |q|^2 - D|``, where ``D`` is the squared distance recomputed from differences:
-    each dot product of ``d + 1`` terms is off by at most ``(d + 1) eps`` times the sum of
-    its terms' magnitudes, and centring moves each coordinate by an ulp.
+    ``|h + |q|^2 - D|``, where ``D`` is the squared distance recomputed from differences, in
+    the worst case: with ``S = |q|^2 + max |p|^2`` (centred), the product's dot products of
+    ``d + 1`` terms are off by at most ``2 (d + 1) eps S``, the squared norms by ``d eps S``,
+    ``D`` by ``2 (d + 2) eps S`` and centring by ``4 eps S``: in all ``(5 d + 12) eps S``,
+    and ``tol = 8 (d + 4) eps S`` (typical errors are ``sqrt(d)`` times smaller).
     """
 
     def __init__(self, points: Any, queries: Any, pad_to: int) -> None:
@@ -310,7 +322,7 @@ class _Products:
         self.left = xp.concat([qrs, ones], axis=1)
         self.sq_queries = _host(sq_queries)
         max_sq = float(_host(xp.max(sq_points)))
-        self.tol = 4.0 * (d + 8) * _EPS * (self.sq_queries + max_sq)
+        self.tol = 8.0 * (d + 4) * _EPS * (self.sq_queries + max_sq)
         self.block = max(1, _block_elements(points) // max(pad_to, 1))
 
     def h(self, start: int, stop: int, exclude_self: bool, fill: float) -> Any:
@@ -333,9 +345,14 @@ def _block_elements(x: Any) -> int:
 
 
 def _exact(points: np.ndarray, queries: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Euclidean distances of the pairs ``(queries[rows], points[cols])`` from coordinate differences."""
-    diff = queries[rows] - points[cols]
-    return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    """Euclidean distances of the pairs ``(queries[rows], points[cols])`` from coordinate
+    differences, in chunks of pairs (ties can make every pair of a block a candidate)."""
+    out = np.empty(len(rows))
+    step = max(1, _EXACT_ELEMENTS // points.shape[1])
+    for i in range(0, len(rows), step):
+        diff = queries[rows[i:i + step]] - points[cols[i:i + step]]
+        out[i:i + step] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return out
 
 
 def _brute_kth(points: Any, queries: Any, ks: list[int], exclude_self: bool) -> np.ndarray:
