@@ -219,7 +219,7 @@ def _inputs(points: Any, queries: Any) -> tuple[Any, Any]:
     """Both as torch tensors (the brute force runs in torch, on their device) or both as
     float64 NumPy arrays (any other array library is copied to the host)."""
     if array_api_compat.is_torch_array(points) and array_api_compat.is_torch_array(queries):
-        return points, queries
+        return points.detach(), queries.detach()  # no autograd graph through the products
     return _host(points), _host(queries)
 
 
