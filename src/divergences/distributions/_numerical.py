@@ -2,7 +2,10 @@
 
 - One-dimensional continuous pairs: adaptive Gauss-Kronrod quadrature (``scipy.integrate.quad``)
   over the support, split at quantiles of both distributions so that no piece of the mass is
-  missed, with the infinite tails integrated by quad's own change of variables.
+  missed, the tails a few decades of mass at a time. Near a finite support end the variable is
+  the distance to it, in log scale where it spans decades: a density unbounded there (Gamma
+  shape < 1, Beta a or b < 1) is smooth in it, and is read to the smallest double instead of
+  to an ulp of the end.
 - One-dimensional discrete pairs: a sum over the support, cut where the remaining mass is
   below 1e-20; the error bounds the cut-off tail and the rounding.
 - Everything else (multivariate, mixtures): Monte Carlo over samples of ``p`` (and ``q`` where
@@ -269,7 +272,8 @@ MEASURES: dict[str, Measure] = {
 # A piece whose distances to the nearest support end span more than this ratio is integrated in
 # log distance: a density like x^(a-1) near 0 is smooth in log x and hard for quad in x.
 _SPAN = 10.0
-_TINY = float(np.finfo(np.float64).tiny)
+# Log pieces are read between the smallest normal double and a quarter of the largest.
+_TINY, _HUGE = float(np.finfo(np.float64).tiny), float(np.finfo(np.float64).max) / 4
 # SciPy families seen from the upper end of their support: Beta(a, b) at 1 - y is Beta(b, a) at y.
 _MIRRORS: dict[str, Callable[..., tuple[Any, ...]]] = {
     "beta": lambda a, b: (b, a),
@@ -283,9 +287,9 @@ class _Piece:
     """The points ``anchor + side * y`` for ``y`` from ``start`` to ``stop``.
 
     Between finite support ends, ``y`` is the distance to the nearest one (``anchor``), so that
-    densities are read to full precision near it (see :func:`_seen_from_end`); ``log`` pieces,
-    which span decades of that distance, are integrated in ``log y``. Where there is no finite
-    end, ``anchor = 0, side = 1`` and ``y`` is ``x``.
+    densities are read to full precision near it (see :func:`_seen_from_end`); elsewhere
+    ``anchor = 0`` and ``y`` is ``x`` or ``-x``. ``log`` pieces, which span decades of ``y``
+    (near an end, or in a heavy tail), are integrated in ``log y``.
     """
 
     anchor: float
@@ -354,8 +358,9 @@ def _piece_integral(
 
     A log piece that reaches its end (``start = 0``) is integrated down to where ``y`` can still
     be read (the smallest normal double, or a few ulps of the end where a density is read
-    through ``x``). What lies below is extrapolated from the integrand's decay there and counted
-    in the error; an integrand that does not decay towards the end diverges (``inf``).
+    through ``x``), one that reaches infinity up to :data:`_HUGE`. What lies beyond is
+    extrapolated from the integrand's decay there and counted in the error; an integrand that
+    does not decay there diverges (``inf``).
     """
     from scipy import integrate
 
@@ -381,18 +386,18 @@ def _piece_integral(
         y = math.exp(u)
         return at(y) * y
 
-    top = math.log(piece.stop)
-    if piece.start > 0:
-        return quad(in_log, math.log(piece.start), top)
-    floor = min(top, math.log(_TINY if exact_p and exact_q else 4 * math.ulp(piece.anchor)))
-    value, err = quad(in_log, floor, top) if floor < top else (0.0, 0.0)
-    # Below the floor: in_log(u) ~ g exp(k (u - floor)) integrates to g / k.
-    g, step = abs(in_log(floor)), 2.0
-    if g > 0:
-        k = math.log(abs(in_log(floor + step)) / g) / step
-        if not k > 0:
-            return math.inf, 0.0
-        err += g / k
+    floor = math.log(_TINY if exact_p and exact_q else 4 * math.ulp(piece.anchor))
+    a = math.log(piece.start) if piece.start > 0 else floor
+    b = math.log(piece.stop) if piece.stop < math.inf else math.log(_HUGE)
+    value, err = quad(in_log, a, b) if a < b else (0.0, 0.0)
+    # Beyond the last point read, in_log(u) ~ g exp(-k |u - edge|) integrates to g / k.
+    for edge, inward, open_ in ((a, 2.0, piece.start == 0), (b, -2.0, piece.stop == math.inf)):
+        g = abs(in_log(edge)) if open_ else 0.0
+        if g > 0:
+            nearer = abs(in_log(edge + inward))
+            if not nearer > g:  # no decay outwards: the integral diverges
+                return math.inf, 0.0
+            err += g * abs(inward) / math.log(nearer / g)
     return value, err
 
 
@@ -459,32 +464,46 @@ def _end_pieces(frozens: list[Any], anchor: float, side: float, far: float) -> l
     return [_Piece(anchor, side, b, a, log=True) for a, b in zip(cuts[:-1], cuts[1:])]
 
 
-def _body_piece(a: float, b: float, ends: set[float]) -> _Piece:
+def _x_piece(a: float, b: float, spread: float) -> _Piece:
+    """``[a, b]`` in ``x``, or in ``log |x|`` where it spans decades of ``|x|`` beyond the
+    ``spread`` of the body (a heavy tail; a piece that spans decades only because it starts
+    near 0 is smooth in ``x``)."""
+    if spread <= a and _SPAN * a < b:
+        return _Piece(0.0, 1.0, a, b, log=True)
+    if spread <= -b and _SPAN * -b < -a:
+        return _Piece(0.0, -1.0, -b, -a, log=True)
+    return _Piece(0.0, 1.0, a, b)
+
+
+def _body_piece(a: float, b: float, ends: set[float], spread: float) -> _Piece:
     """``[a, b]`` as distances to the nearest support end (in log distance when they span
     decades), or in ``x`` when there is none."""
     nearest = [(a - c, c, 1.0) for c in ends if c <= a] + [(c - b, c, -1.0) for c in ends if c >= b]
     if not nearest:
-        return _Piece(0.0, 1.0, a, b)
+        return _x_piece(a, b, spread)
     near, anchor, side = min(nearest)
     return _Piece(anchor, side, near, near + (b - a), log=near + (b - a) > _SPAN * near)
 
 
 def _pieces(frozens: list[Any], points: list[float], ends: set[float]) -> tuple[list[_Piece], list[list[_Piece]]]:
     """The body pieces, and the tails (each from the body outwards) to infinity or to a support end."""
+    with np.errstate(all="ignore"):
+        spreads = [float(np.diff(f.ppf([0.25, 0.75]))[0]) for f in frozens]
+    spread = max((s for s in spreads if math.isfinite(s)), default=math.inf)  # the widest quartiles
     body: list[_Piece] = []
     tails: list[list[_Piece]] = []
     for a, b in zip(points[:-1], points[1:]):
         if math.isinf(a) or math.isinf(b):
             upper = math.isinf(b)
             cuts = _tail_points(frozens, a if upper else b, b if upper else a, upper)
-            tails.append([_Piece(0.0, 1.0, min(s, t), max(s, t)) for s, t in zip(cuts[:-1], cuts[1:])])
+            tails.append([_x_piece(min(s, t), max(s, t), spread) for s, t in zip(cuts[:-1], cuts[1:])])
         elif a in ends and b in ends:  # a piece between two ends: half to each
             middle = 0.5 * (a + b)
             tails += [_end_pieces(frozens, a, 1.0, middle - a), _end_pieces(frozens, b, -1.0, b - middle)]
         elif a in ends or b in ends:
             tails.append(_end_pieces(frozens, a, 1.0, b - a) if a in ends else _end_pieces(frozens, b, -1.0, b - a))
         else:
-            body.append(_body_piece(a, b, ends))
+            body.append(_body_piece(a, b, ends, spread))
     return body, tails
 
 
