@@ -382,6 +382,38 @@ def test_the_registered_pairs_page_is_current():
     )
 
 
+@pytest.mark.parametrize(
+    ("row", "name", "p", "q", "params"),
+    [
+        ("| Beta | Beta | *derived*: Bhattacharyya = Renyi of order 1/2 / 2", "bhattacharyya",
+         dv.Beta(2.0, 3.0), dv.Beta(0.7, 1.5), {}),
+        ("| Beta | Beta | *derived*: Hellinger = sqrt(1 - exp(-Bhattacharyya)), from Bhattacharyya = Renyi",
+         "hellinger", dv.Beta(2.0, 3.0), dv.Beta(0.7, 1.5), {}),
+        ("| Normal | Normal | *derived*: chi-square = expm1(Renyi of order 2)", "chi2",
+         dv.Normal(0.3, 1.2), dv.Normal(-0.5, 1.0), {}),
+        ("| Cauchy | Cauchy | *derived* (these orders only): Renyi of order 1 = KL", "renyi",
+         dv.Cauchy(0.0, 1.0), dv.Cauchy(2.0, 0.5), {"alpha": 1.0}),
+        ("Renyi of order 2 = log(1 + chi-square), from `_closed_univariate._chi2_cauchy_cauchy`", "renyi",
+         dv.Cauchy(0.0, 1.0), dv.Cauchy(2.0, 0.5), {"alpha": 2.0}),
+        ("| Exponential | Gamma | *derived*: PSI(p, q) = KL(p, q) + KL(q, p)", "psi",
+         dv.Exponential(1.5), dv.Gamma(2.5, 1.5), {}),
+        ("| Normal | *derived*: H(p, p), from `_closed_univariate._ce_normal_normal` |", "entropy",
+         dv.Normal(0.3, 1.7), None, {}),
+        ("| StudentT | `StudentT._entropy` |", "entropy", dv.StudentT(3.5, 0.1, 2.0), None, {}),
+    ],
+)
+def test_the_page_shows_the_derived_forms_the_dispatch_uses(row, name, p, q, params):
+    from divergences.distributions import _dispatch, _docs
+
+    page = _docs.render()
+    assert all(f"- {line}" in page for line in _dispatch.DERIVED)  # the intro lists every derivation
+    assert row in page
+    # The derived form is what dv answers in closed form, and it agrees with quadrature.
+    closed = _dispatch.divergence(name, p, q, method="closed_form", **params)
+    value, error = _dispatch.divergence(name, p, q, method="quadrature", return_error=True, **params)
+    assert abs(value - closed) <= 10 * error + 4 * np.finfo(float).eps * abs(closed) and error < 1e-9
+
+
 # --------------------------------------------------------------------------------------
 # Entropy of one distribution
 # --------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 The order is fixed and documented:
 
 1. a registered closed form of the measure;
-2. a closed form derived from another measure's *registered* closed form: Renyi of order 1
-   from KL, of order 1/2 from Bhattacharyya and of order 2 from chi-square; Bhattacharyya
-   from Renyi of order 1/2 (``D_B = D_{1/2} / 2``); chi-square from Renyi of order 2
-   (``expm1(D_2)``); Hellinger from Bhattacharyya (registered or derived); PSI from KL both
-   ways. Deriving only from registered forms keeps two measures that derive from each other
-   (Renyi 1/2 and Bhattacharyya) from calling each other forever;
+2. a closed form derived from another measure's *registered* closed form (:data:`DERIVED`
+   lists them): Renyi of order 1 from KL, of order 1/2 from Bhattacharyya and of order 2
+   from chi-square; Bhattacharyya from Renyi of order 1/2 (``D_B = D_{1/2} / 2``);
+   chi-square from Renyi of order 2 (``expm1(D_2)``); Hellinger from Bhattacharyya
+   (registered or derived); PSI from KL both ways. Deriving only from registered forms keeps
+   two measures that derive from each other (Renyi 1/2 and Bhattacharyya) from calling each
+   other forever. :func:`closed_form` answers for a pair of types, so the docs page lists the
+   derived forms from the same code;
 3. quadrature, summation or Monte Carlo (``_numerical``);
 4. otherwise ``NotRegisteredError`` naming both types.
 
@@ -22,7 +24,8 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,30 +39,39 @@ from ._base import Distribution
 from ._registry import REGISTRIES
 from ._scipy import as_distribution
 
-__all__ = ["METHODS", "divergence"]
+__all__ = ["DERIVED", "METHODS", "ClosedForm", "closed_form", "divergence"]
 
 METHODS = ("auto", "closed_form", "numerical", "quadrature", "summation", "monte_carlo")
 
 Array = Any
-ClosedForm = Callable[[Any], Array]  # xp -> the value
+Form = Callable[[Distribution, Distribution, Any], Array]  # (p, q, xp) -> the value
 
 
-def _registered(name: str, p: Distribution, q: Distribution, params: dict[str, Any]) -> ClosedForm | None:
-    """The registered closed form of ``name`` for the pair, as ``xp -> value``, or ``None``."""
+class ClosedForm(NamedTuple):
+    """A closed form of a measure for a pair of types."""
+
+    form: Form
+    #: The registered function (or functions) it reads, after the derivation's formula if derived.
+    source: str
+    derived: bool = False
+
+
+def _registered(name: str, type_p: type, type_q: type, params: dict[str, Any]) -> ClosedForm | None:
+    """The registered closed form of ``name`` for the pair of types."""
     registry = REGISTRIES.get(name)
-    found = registry.lookup(type(p), type(q)) if registry is not None else None
+    found = registry.lookup(type_p, type_q) if registry is not None else None
     if found is None:
         return None
     fn, swapped = found
-    a, b = (q, p) if swapped else (p, q)
-    return lambda xp: fn(a, b, xp=xp, **params)
+    where = f"`{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}`"
+    if swapped:
+        return ClosedForm(lambda p, q, xp: fn(q, p, xp=xp, **params), where)
+    return ClosedForm(lambda p, q, xp: fn(p, q, xp=xp, **params), where)
 
 
-def _then(source: ClosedForm | None, transform: Callable[[Array, Any], Array]) -> ClosedForm | None:
-    """``transform(source(xp), xp)``, or ``None`` without a source."""
-    if source is None:
-        return None
-    return lambda xp: transform(source(xp), xp)
+def _then(form: Form, transform: Callable[[Array, Any], Array]) -> Form:
+    """``transform(form(p, q, xp), xp)``."""
+    return lambda p, q, xp: transform(form(p, q, xp), xp)
 
 
 def _expm1(value: Array, xp: Any) -> Array:
@@ -69,34 +81,77 @@ def _expm1(value: Array, xp: Any) -> Array:
     return xp.where(finite, out, full_like(out, math.inf, xp))
 
 
-def _closed(name: str, p: Distribution, q: Distribution, params: dict[str, Any]) -> ClosedForm | None:
-    """A function ``xp -> value`` computing the measure in closed form, or ``None``."""
-    if name == "entropy":  # H(p) = H(p, p), else the family's own form
-        cross = _registered("cross_entropy", p, p, {})
-        if cross is None and type(p)._entropy is not Distribution._entropy:
-            return p._entropy
-        return cross
-    direct = _registered(name, p, q, params)
+@dataclass(frozen=True)
+class _Derivation:
+    """``measure`` (of order ``alpha`` for Renyi) as ``transform`` of ``source``'s registered form."""
+
+    measure: str
+    alpha: float | None
+    source: str
+    source_params: dict[str, float]
+    transform: Callable[[Array, Any], Array]
+    formula: str
+
+
+# Derivations read *registered* forms only: Renyi 1/2 and Bhattacharyya, which derive from each
+# other, would otherwise call each other forever.
+_DERIVATIONS = (
+    _Derivation("renyi", 1.0, "kl", {}, lambda v, xp: v, "Renyi of order 1 = KL"),
+    _Derivation("renyi", 0.5, "bhattacharyya", {}, lambda b, xp: 2.0 * b, "Renyi of order 1/2 = 2 Bhattacharyya"),
+    _Derivation("renyi", 2.0, "chi2", {}, lambda c, xp: xp.log1p(c), "Renyi of order 2 = log(1 + chi-square)"),
+    _Derivation("bhattacharyya", None, "renyi", {"alpha": 0.5}, lambda d, xp: 0.5 * d,
+                "Bhattacharyya = Renyi of order 1/2 / 2"),
+    _Derivation("chi2", None, "renyi", {"alpha": 2.0}, _expm1, "chi-square = expm1(Renyi of order 2)"),
+)
+_HELLINGER = "Hellinger = sqrt(1 - exp(-Bhattacharyya))"
+_PSI = "PSI(p, q) = KL(p, q) + KL(q, p)"
+#: Every derivation of a closed form from another measure's, in words (listed on the docs page).
+DERIVED = (
+    *(d.formula for d in _DERIVATIONS),
+    f"{_HELLINGER}, the Bhattacharyya registered or derived",
+    f"{_PSI}, both registered",
+    "entropy H(p) = cross entropy H(p, p), else the family's own closed form (`_entropy`)",
+)
+
+
+def closed_form(name: str, type_p: type, type_q: type, params: dict[str, Any]) -> ClosedForm | None:
+    """The closed form of ``name`` for a pair of types, registered or derived (see
+    :data:`DERIVED`), or ``None``. ``entropy`` reads ``type_p`` only.
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> found = closed_form("hellinger", dv.Normal, dv.Normal, {})
+    >>> found.derived, found.source
+    (True, 'Hellinger = sqrt(1 - exp(-Bhattacharyya)), from `_closed_univariate._bhattacharyya_normal_normal`')
+    >>> round(float(found.form(dv.Normal(0.0, 1.0), dv.Normal(1.0, 1.0), np)), 6)
+    0.342787
+    """
+    if name == "entropy":
+        cross = _registered("cross_entropy", type_p, type_p, {})
+        if cross is not None:
+            return ClosedForm(cross.form, f"H(p, p), from {cross.source}", derived=True)
+        if getattr(type_p, "_entropy", None) is not Distribution._entropy:
+            return ClosedForm(lambda p, q, xp: p._entropy(xp), f"`{type_p.__name__}._entropy`")
+        return None
+    direct = _registered(name, type_p, type_q, params)
     if direct is not None:
         return direct
-    alpha = params.get("alpha")
-    if name == "renyi" and alpha == 1:
-        return _registered("kl", p, q, {})
-    if name == "renyi" and alpha == 0.5:
-        return _then(_registered("bhattacharyya", p, q, {}), lambda b, xp: 2.0 * b)
-    if name == "renyi" and alpha == 2:
-        return _then(_registered("chi2", p, q, {}), lambda c, xp: xp.log1p(c))
-    if name == "bhattacharyya":
-        return _then(_registered("renyi", p, q, {"alpha": 0.5}), lambda d, xp: 0.5 * d)
-    if name == "chi2":
-        return _then(_registered("renyi", p, q, {"alpha": 2.0}), _expm1)
+    for d in (d for d in _DERIVATIONS if d.measure == name and d.alpha == params.get("alpha")):
+        source = _registered(d.source, type_p, type_q, d.source_params)
+        if source is not None:
+            return ClosedForm(_then(source.form, d.transform), f"{d.formula}, from {source.source}", derived=True)
     if name == "hellinger":
-        return _then(_closed("bhattacharyya", p, q, {}),
-                     lambda b, xp: sqrt_with_zero_gradient(-xp.expm1(-b), xp))
+        bhattacharyya = closed_form("bhattacharyya", type_p, type_q, {})
+        if bhattacharyya is not None:
+            hellinger = _then(bhattacharyya.form, lambda b, xp: sqrt_with_zero_gradient(-xp.expm1(-b), xp))
+            return ClosedForm(hellinger, f"{_HELLINGER}, from {bhattacharyya.source}", derived=True)
     if name == "psi":
-        forward, backward = _registered("kl", p, q, {}), _registered("kl", q, p, {})
+        forward, backward = _registered("kl", type_p, type_q, {}), _registered("kl", type_q, type_p, {})
         if forward is not None and backward is not None:
-            return lambda xp: forward(xp) + backward(xp)
+            f, b = forward.form, backward.form
+            how = f"{_PSI}, from {forward.source} and {backward.source}"
+            return ClosedForm(lambda p, q, xp: f(p, q, xp) + b(q, p, xp), how, derived=True)
     return None
 
 
@@ -124,81 +179,17 @@ def _not_registered(name: str, p: Distribution, q: Distribution, why: str) -> No
     )
 
 
-def _f_measure(f: Callable[[Any], Any], value_at_zero: float, slope_at_infinity: float) -> _numerical.Measure:
-    """The f-divergence ``integral q f(p/q)`` as a measure of the numerical routes.
-
-    Formed from the log densities, as ``exp(log q + log|f(t)|)`` with ``t = exp(log p - log q)``,
-    so that a term stays right where ``q`` alone underflows. ``q = 0 < p`` contributes
-    ``p * slope_at_infinity`` and ``p = 0 < q`` contributes ``q f(0+)``.
-    """
-
-    def f_of(t: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.broadcast_to(np.asarray(f(t), dtype=np.float64), t.shape)
-
-    def at_zero_and_infinity(lp: np.ndarray, lq: np.ndarray, body: np.ndarray) -> np.ndarray:
-        p_pos, q_pos = ~np.isneginf(lp), ~np.isneginf(lq)
-        with np.errstate(all="ignore"):
-            lone_p = math.inf if math.isinf(slope_at_infinity) else np.exp(lp) * slope_at_infinity
-            lone_q = math.inf if math.isinf(value_at_zero) else np.exp(lq) * value_at_zero
-        out = np.where(p_pos & q_pos, body, 0.0)
-        out = np.where(p_pos & ~q_pos, lone_p, out)
-        return np.where(~p_pos & q_pos, lone_q, out)
-
-    def pointwise(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            ft = f_of(np.exp(lp - lq))
-            body = np.sign(ft) * np.exp(lq + np.log(np.abs(ft)))
-        return at_zero_and_infinity(lp, lq, body)
-
-    def rounding(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
-        # t carries a relative error of about eps (1 + |log p| + |log q|); f'(t) by differences.
-        with np.errstate(all="ignore"):
-            t, h = np.exp(lp - lq), 1e-6
-            slope = (f_of(t * (1 + h)) - f_of(t * (1 - h))) / (2 * h)
-            size = np.abs(f_of(t)) + np.abs(slope) * (1 + np.abs(lp) + np.abs(lq))
-            return 4 * _numerical.EPS * np.exp(lq) * size
-
-    def monte_carlo(lp_x: np.ndarray, lq_x: np.ndarray, lp_y: np.ndarray, lq_y: np.ndarray) -> tuple[float, float]:
-        # E_q f(p/q) over draws of q, plus slope * P(q = 0) over draws of p (an infinite slope
-        # with such draws is +inf before this is called).
-        with np.errstate(all="ignore"):
-            terms = np.where(np.isneginf(lp_y), value_at_zero, f_of(np.exp(lp_y - lq_y)))
-        missed = np.where(np.isneginf(lq_x) & ~np.isneginf(lp_x), slope_at_infinity, 0.0)
-        if math.isinf(value_at_zero) and np.isneginf(lp_y).any():
-            return math.inf, 0.0
-        (a, sa), (b, sb) = _numerical._mean_se(terms), _numerical._mean_se(missed)
-        return a + b, math.hypot(sa, sb)
-
-    return _numerical.Measure(
-        pointwise, lambda total, error: (total, error), monte_carlo, union=True,
-        infinite_if_q_misses_p=math.isinf(slope_at_infinity), needs_q_samples=True, rounding=rounding,
-    )
-
-
 def _numerical_values(
     name: str, p: Distribution, q: Distribution, params: dict[str, Any], method: str, n_samples: int,
     random_state: Any,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values and errors of every batch element by a numerical route (NumPy float64)."""
-    if name != "f_divergence":
+    if name == "f_divergence":
+        measure: str | _numerical.Measure = _numerical.f_measure(**params)
+    else:
         measure = "cross_entropy" if name == "entropy" else name  # H(p) = H(p, p)
-        return _numerical.numerical(measure, p, q, alpha=params.get("alpha"), method=method,
-                                    n_samples=n_samples, random_state=random_state)
-    # The f-divergence's measure depends on f: the routes of _numerical, one element at a time.
-    f_measure = _f_measure(**params)
-    batch = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
-    ps, qs = p.broadcast_to(batch).numpy_items(), q.broadcast_to(batch).numpy_items()
-    way = _numerical.route(p, q) if method in ("auto", "numerical") else method
-    values, errors = np.empty(len(ps)), np.empty(len(ps))
-    for i, (pi, qi) in enumerate(zip(ps, qs)):
-        if way == "monte_carlo":
-            values[i], errors[i] = _numerical._monte_carlo(f_measure, pi, qi, n_samples, random_state)
-        elif way == "quadrature":
-            values[i], errors[i] = _numerical._quadrature(f_measure, pi, qi)
-        else:
-            values[i], errors[i] = _numerical._summation(f_measure, pi.to_scipy(), qi.to_scipy())
-    return values.reshape(batch), errors.reshape(batch)
+    return _numerical.numerical(measure, p, q, alpha=params.get("alpha"), method=method,
+                                n_samples=n_samples, random_state=random_state)
 
 
 def divergence(
@@ -249,9 +240,9 @@ def divergence(
 
     value = error = None
     if method in ("auto", "closed_form"):
-        closed = _closed(name, p, q, params)
+        closed = closed_form(name, type(p), type(q), params)
         if closed is not None:
-            value = closed(xp)
+            value = closed.form(p, q, xp)
             value = xp.broadcast_to(value, tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape)))
             error = xp.zeros_like(value)
         elif method == "closed_form":
