@@ -242,5 +242,5 @@ def test_f_measure_is_the_f_divergence_route():
 
 
 def test_docstring_examples_run():
-    for module in (_numerical, _dispatch):
+    for module in (_numerical, _dispatch, dv.distributions):
         assert doctest.testmod(module).failed == 0
