@@ -34,7 +34,6 @@ from ._samples import (
     as_samples,
     check_k,
     check_ties,
-    count_repeated,
     log_base,
     looks_discrete,
     resolve_ties,
@@ -313,7 +312,8 @@ def _mutual_information_route(
     if ties == "discrete":
         return table["discrete"], _symbols("mutual_information", a, b)
     if ties == "auto":
-        discrete = [count_repeated(s) > 0 and looks_discrete(s) for s in samples]
+        # At most half as many distinct values as points implies repeats: one np.unique per side.
+        discrete = [looks_discrete(s) for s in samples]
         if all(discrete):
             return table["discrete"], _symbols("mutual_information", a, b)
         if discrete[1]:
