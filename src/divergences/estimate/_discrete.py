@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
+from .. import discrete
 from .._exceptions import InvalidInputError
 from ._samples import _to_host, as_labels
 
@@ -28,7 +28,6 @@ __all__ = [
     "MI_METHODS",
     "check_entropy_method",
     "check_mi_method",
-    "check_smoothing",
     "entropy",
     "entropy_from_counts",
     "js",
@@ -56,18 +55,6 @@ def check_mi_method(method: object) -> str:
             f"method must be one of {', '.join(map(repr, MI_METHODS))} for discrete mutual information, got {method!r}"
         )
     return str(method)
-
-
-def check_smoothing(smoothing: object) -> float:
-    """A pseudo-count: ``None`` (none, 0.0) or a finite number ``>= 0``."""
-    if smoothing is None:
-        return 0.0
-    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float, np.integer, np.floating)):
-        raise InvalidInputError(f"smoothing must be None or a number >= 0, got {smoothing!r}")
-    value = float(smoothing)
-    if not math.isfinite(value) or value < 0:
-        raise InvalidInputError(f"smoothing must be None or a finite number >= 0, got {smoothing!r}")
-    return value
 
 
 def _check_alphabet_size(alphabet_size: object, observed: int) -> int:
@@ -143,11 +130,13 @@ def entropy_from_counts(counts: np.ndarray, method: str = "plugin", *, alphabet_
 
 
 def _plugin(n: np.ndarray) -> float:
-    return float(np.sum(special.entr(n / n.sum())))
+    return float(discrete.entropy(n, normalize=True))
 
 
 def _chao_shen(n: np.ndarray) -> float:
     """Chao & Shen (2003): coverage-adjusted probabilities, Horvitz-Thompson weighted."""
+    from scipy import special
+
     total = n.sum()
     singletons = np.count_nonzero(n == 1)
     if singletons == total:  # every symbol seen once: coverage 0 would erase the sample
@@ -161,6 +150,8 @@ def _chao_shen(n: np.ndarray) -> float:
 
 def _grassberger(n: np.ndarray) -> float:
     """Grassberger (2003), eq. 35: log N - (1/N) sum n_i G(n_i)."""
+    from scipy import special
+
     total = n.sum()
     sign = np.where(n % 2 == 0, 1.0, -1.0)
     g = special.digamma(n) + 0.5 * sign * (special.digamma((n + 1) / 2) - special.digamma(n / 2))
@@ -177,6 +168,8 @@ def _nsb(n: np.ndarray, size: int) -> float:
     with every factor in logs: the likelihood through ``betaln`` (which keeps its precision
     where a difference of two ``gammaln`` would cancel).
     """
+    from scipy import special
+
     if size == 1:
         return 0.0
     values, multiplicity = np.unique(n, return_counts=True)
@@ -213,6 +206,8 @@ def _nsb(n: np.ndarray, size: int) -> float:
 
 def _dxi(beta: np.ndarray, size: int) -> np.ndarray:
     """d/dbeta of the prior mean entropy: K psi'(K beta + 1) - psi'(beta + 1)."""
+    from scipy import special
+
     beta = np.asarray(beta, dtype=np.float64)
     direct = size * special.polygamma(1, size * beta + 1.0) - special.polygamma(1, beta + 1.0)
     # For large beta the two terms agree to ~1/beta and cancel; psi'(1 + x) = 1/x - 1/(2x^2)
@@ -243,14 +238,6 @@ def _union_counts(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     return np.bincount(codes[: len(ax)], minlength=size), np.bincount(codes[len(ax) :], minlength=size)
 
 
-def _pmfs(x: object, y: object, smoothing: object) -> tuple[np.ndarray, np.ndarray]:
-    s = check_smoothing(smoothing)
-    cx, cy = _union_counts(x, y)
-    p = (cx + s) / (cx.sum() + s * len(cx))
-    q = (cy + s) / (cy.sum() + s * len(cy))
-    return p, q
-
-
 def kl(x: object, y: object, smoothing: float | None = None) -> float:
     """Plug-in KL divergence (nats) between the symbol frequencies of ``x`` and of ``y``.
 
@@ -265,8 +252,7 @@ def kl(x: object, y: object, smoothing: float | None = None) -> float:
     >>> kl([0, 1, 2], [0, 1, 1])
     inf
     """
-    p, q = _pmfs(x, y, smoothing)
-    return float(np.sum(special.rel_entr(p, q)))
+    return float(discrete.kl(*_union_counts(x, y), normalize=True, smoothing=smoothing))
 
 
 def js(x: object, y: object, smoothing: float | None = None) -> float:
@@ -279,9 +265,7 @@ def js(x: object, y: object, smoothing: float | None = None) -> float:
     >>> js(["a", "a"], ["b", "b"]) == math.log(2)
     True
     """
-    p, q = _pmfs(x, y, smoothing)
-    m = 0.5 * (p + q)
-    return float(0.5 * np.sum(special.rel_entr(p, m)) + 0.5 * np.sum(special.rel_entr(q, m)))
+    return float(discrete.js(*_union_counts(x, y), normalize=True, smoothing=smoothing))
 
 
 # ---------------------------------------------------------------------------------------------

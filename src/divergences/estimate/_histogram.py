@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
-from scipy.special import kl_div
 
 from .._exceptions import InvalidInputError
 from .._validation import check_smoothing
@@ -222,12 +221,14 @@ def _sum_over_cells(
 
 
 def _kl_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    from scipy.special import kl_div
     # p log(p/q) - p + q: each term >= 0 and the extra terms sum to 0, so the total cannot
     # come out negative through cancellation; q = 0 < p gives +inf.
     return kl_div(p, q)
 
 
 def _js_terms(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    from scipy.special import kl_div
     m = 0.5 * (p + q)
     return 0.5 * (kl_div(p, m) + kl_div(q, m))
 

@@ -31,7 +31,6 @@ from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 import numpy as np
-from scipy.linalg import LinAlgError, cholesky, solve_triangular
 
 from .._exceptions import InvalidInputError
 
@@ -84,6 +83,7 @@ class Kde(NamedTuple):
     log_norm: float
 
     def whiten(self, z: np.ndarray) -> np.ndarray:
+        from scipy.linalg import solve_triangular
         return solve_triangular(self.chol, (z - self.centre).T, lower=True).T
 
 
@@ -92,6 +92,8 @@ def fit(x: np.ndarray, bandwidth: object = None, name: str = "x") -> Kde:
 
     Scott: ``factor = n**(-1/(d+4))``; Silverman: ``(n (d+2) / 4)**(-1/(d+4))``.
     """
+    from scipy.linalg import cholesky, solve_triangular
+
     rule = check_bandwidth(bandwidth)
     n, d = x.shape
     if n < 2:
@@ -116,6 +118,8 @@ def fit(x: np.ndarray, bandwidth: object = None, name: str = "x") -> Kde:
 
 def _well_conditioned(cov: np.ndarray) -> bool:
     """Whether the correlation matrix has a Cholesky factor with no diagonal below 1e-7 (condition < 1e14)."""
+    from scipy.linalg import LinAlgError, cholesky
+
     sd = np.sqrt(np.diag(cov))
     if not np.all(sd > 0):
         return False

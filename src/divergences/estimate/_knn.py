@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import digamma
 
 from .._exceptions import InvalidInputError
 from ._neighbours import count_within, kth_distances
@@ -35,6 +34,8 @@ def _nonzero(dist: np.ndarray, what: str) -> np.ndarray:
 
 def entropy(x: np.ndarray, k: int) -> float:
     r""":math:`\psi(n) - \psi(k) + \log c_d + \frac{d}{n}\sum_i \log \rho_k(i)` (Euclidean balls)."""
+    from scipy.special import digamma
+
     n, d = x.shape
     rho = kth_distances(x, x, k, exclude_self=True)
     return float(digamma(n) - digamma(k) + _log_unit_ball(d) + d * np.mean(np.log(rho)))
@@ -69,6 +70,8 @@ def kl_adaptive(x: np.ndarray, y: np.ndarray, k: int) -> float:
     Both balls then reach the same radius, so the two local density estimates see the same
     neighbourhood and their biases cancel.
     """
+    from scipy.special import digamma
+
     (n, d), m = x.shape, y.shape[0]
     rho_k = kth_distances(x, x, k, exclude_self=True)
     nu_k = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")

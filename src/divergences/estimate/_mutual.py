@@ -14,7 +14,6 @@ are fine, the neighbour counts include them.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma
 
 from .._exceptions import InvalidInputError
 from ._neighbours import count_within, kth_distances
@@ -74,6 +73,8 @@ def ksg(x: np.ndarray, y: np.ndarray, k: int = 3, algorithm: int = 1) -> float:
     >>> round(ksg(x, y, k=3), 2)  # exact: -log(1 - 0.81) / 2 = 0.830
     0.82
     """
+    from scipy.special import digamma
+
     algorithm = check_algorithm(algorithm)
     _check_pair(x, y)
     n = x.shape[0]
@@ -138,6 +139,8 @@ def mixed(x: np.ndarray, labels: object, k: int = 3) -> float:
     >>> round(mixed(x, y, k=3), 2)  # exact (quadrature): 0.527
     0.54
     """
+    from scipy.special import digamma
+
     codes = as_labels(labels, "y")
     if x.shape[0] != codes.shape[0]:
         raise InvalidInputError(
