@@ -30,6 +30,7 @@ from .._exceptions import InvalidInputError
 from ..distributions._scipy import as_distribution, is_distribution
 from . import _discrete, _histogram, _kde, _knn, _mutual
 from ._samples import (
+    _to_host,
     as_labels,
     as_samples,
     check_k,
@@ -138,10 +139,6 @@ _METHODS: dict[str, dict[str, _Method]] = {
     },
 }
 
-#: Where a method's keyword has no value from the caller.
-_DEFAULTS: dict[str, Any] = {"bins": "fd", "bandwidth": "scott", "evaluation": "resubstitution"}
-
-
 def _method(metric: str, method: object, options: dict[str, Any], k_default: int) -> tuple[_Method, dict[str, Any]]:
     """The table entry for ``method`` and its options; options that do not apply are an error."""
     table = _METHODS[metric]
@@ -156,10 +153,10 @@ def _method(metric: str, method: object, options: dict[str, Any], k_default: int
                 f"{name} does not apply to method={method!r}"
                 + (f"; it is an option of method {', '.join(map(repr, users))}" if users else "")
             )
+    # Unset options stay None: each estimator module's own check supplies its default.
     chosen = {name: options.get(name) for name in entry.options}
-    for name in entry.options:
-        if chosen[name] is None:
-            chosen[name] = k_default if name == "k" else _DEFAULTS.get(name)
+    if "k" in chosen and chosen["k"] is None:
+        chosen["k"] = k_default
     return entry, chosen
 
 
@@ -210,6 +207,39 @@ def _finish(
     return Estimate(converted(result.value), converted(result.low), converted(result.high))
 
 
+def _plan(
+    metric: str,
+    x: Any,
+    y: Any,
+    *,
+    method: object,
+    options: dict[str, Any],
+    k_default: int,
+    ties: str,
+    random_state: Any,
+) -> tuple[_Method, dict[str, Any], tuple[np.ndarray, ...], bool]:
+    """The estimator, its options and the checked samples, ties resolved; True where the
+    data made it fall back to the discrete estimator."""
+    options = {**options, "random_state": random_state}
+    entry, chosen = _method(metric, method, options, k_default)
+    names = ("x",) if y is None else ("x", "y")
+    samples = _prepare(entry.kind, metric, x, y)
+    fell_back = False
+    if metric == "mutual_information":
+        entry, samples = _mutual_information_route(entry, samples, ties, random_state)
+    elif entry.kind == "continuous" or (entry.kind == "robust" and ties != "auto"):
+        route, resolved = resolve_ties(dict(zip(names, samples)), ties, random_state)
+        samples = tuple(resolved[n] for n in names)
+        if route == "discrete":
+            # The rows of the checked samples are the symbols; the discrete estimators align them.
+            entry, fell_back = _discrete_fallback(metric), True
+    # A tie fallback may have changed the estimator: keep the options that apply to it.
+    chosen = {name: chosen.get(name, options.get(name)) for name in entry.options}
+    if "k" in chosen:
+        chosen["k"] = check_k(chosen["k"], min(s.shape[0] for s in samples), " and ".join(names))
+    return entry, chosen, samples, fell_back
+
+
 def _estimate(
     metric: str,
     x: Any,
@@ -227,24 +257,11 @@ def _estimate(
 ) -> float | Estimate:
     """The one path every public estimator takes."""
     ties = check_ties(ties)
-    options = {**options, "random_state": random_state}
-    entry, chosen = _method(metric, method, options, k_default)
-    names = ("x",) if y is None else ("x", "y")
-    samples = _prepare(entry.kind, metric, x, y)
-    if metric == "mutual_information":
-        entry, samples = _mutual_information_route(entry, samples, ties, random_state)
-    elif entry.kind == "continuous" or (entry.kind == "robust" and ties != "auto"):
-        route, resolved = resolve_ties(dict(zip(names, samples)), ties, random_state)
-        samples = tuple(resolved[n] for n in names)
-        if route == "discrete":
-            entry = _discrete_fallback(metric)
-            if ties == "auto":
-                _warn_entropy_fallback(metric, samples[0])
-            samples = _symbols(metric, *samples)
-    # A tie fallback may have changed the estimator: keep the options that apply to it.
-    chosen = {name: chosen.get(name, options.get(name)) for name in entry.options}
-    if "k" in chosen:
-        chosen["k"] = check_k(chosen["k"], min(s.shape[0] for s in samples), " and ".join(names))
+    entry, chosen, samples, fell_back = _plan(
+        metric, x, y, method=method, options=options, k_default=k_default, ties=ties, random_state=random_state
+    )
+    if fell_back and ties == "auto":
+        _warn_entropy_fallback(metric, samples[0])
     run = entry.run
     return _finish(
         metric,
@@ -260,9 +277,13 @@ def _estimate(
 
 
 def _prepare(kind: str, metric: str, x: Any, y: Any) -> tuple[np.ndarray, ...]:
-    """Checked samples for an estimator of ``kind``: (n, d) floats, symbols, or one of each."""
+    """Samples for an estimator of ``kind``: checked (n, d) floats, symbols, or one of each.
+
+    Symbols are handed over as arrays: the discrete estimators check them and align the
+    alphabets of x and y themselves.
+    """
     if kind == "discrete":
-        return _symbols(metric, x, y)
+        return tuple(np.asarray(_to_host(s)) for s in (x, y) if s is not None)
     if kind == "mixed":
         return as_samples(x, "x"), as_labels(y, "y")
     if y is None:
@@ -271,19 +292,6 @@ def _prepare(kind: str, metric: str, x: Any, y: Any) -> tuple[np.ndarray, ...]:
     if metric != "mutual_information" and a.shape[1] != b.shape[1]:
         raise InvalidInputError(f"x has {a.shape[1]} dimensions but y has {b.shape[1]}")
     return a, b
-
-
-def _symbols(metric: str, x: Any, y: Any = None) -> tuple[np.ndarray, ...]:
-    """Discrete samples as integer codes; x and y share one alphabet when they are samples of one variable."""
-    if y is None:
-        return (as_labels(x, "x"),)
-    if metric == "mutual_information":
-        return as_labels(x, "x"), as_labels(y, "y")
-    a, b = np.asarray(x), np.asarray(y)
-    if a.ndim != b.ndim or a.shape[1:] != b.shape[1:]:
-        raise InvalidInputError(f"x and y must hold symbols of one shape, got shapes {a.shape} and {b.shape}")
-    codes = as_labels(np.concatenate([a, b]), "x and y")
-    return codes[: len(a)], codes[len(a) :]
 
 
 def _warn_entropy_fallback(metric: str, x: np.ndarray) -> None:
@@ -310,17 +318,17 @@ def _mutual_information_route(
     if entry.kind != "continuous":
         return entry, samples
     if ties == "discrete":
-        return table["discrete"], _symbols("mutual_information", a, b)
+        return table["discrete"], samples
     if ties == "auto":
         # At most half as many distinct values as points implies repeats: one np.unique per side.
         discrete = [looks_discrete(s) for s in samples]
         if all(discrete):
-            return table["discrete"], _symbols("mutual_information", a, b)
+            return table["discrete"], samples
         if discrete[1]:
-            return table["mixed"], (a, as_labels(b, "y"))
+            return table["mixed"], samples
         if discrete[0]:
             swapped = _Method(lambda p, q, **o: table["mixed"].run(q, p, **o), ("k",), "mixed", "subsample")
-            return swapped, (as_labels(a, "x"), b)
+            return swapped, samples
     joint = np.concatenate(samples, axis=1)
     dx = a.shape[1]
     _, resolved = resolve_ties({"the (x, y) pairs": joint}, "raise" if ties == "auto" else ties, random_state)
@@ -522,17 +530,18 @@ def kl(
     >>> round(dv.estimate.kl(x, y, k=5), 1)
     0.4
     """
+    options = {"k": k, "bins": bins, "smoothing": smoothing, "bandwidth": bandwidth, "evaluation": evaluation}
     if is_distribution(y):
         return _kl_to_density(
-            x, y, method=method, k=k, base=base, bins=bins, bandwidth=bandwidth, evaluation=evaluation,
-            ties=ties, clip=clip, ci=ci, n_resamples=n_resamples, random_state=random_state,
+            x, y, method=method, options=options, ties=ties, base=base, clip=clip, ci=ci,
+            n_resamples=n_resamples, random_state=random_state,
         )  # fmt: skip
     return _estimate(
         "kl",
         x,
         y,
         method=method,
-        options={"k": k, "bins": bins, "smoothing": smoothing, "bandwidth": bandwidth, "evaluation": evaluation},
+        options=options,
         k_default=1,
         base=base,
         ties=ties,
@@ -543,27 +552,21 @@ def kl(
     )
 
 
-def _kl_to_density(x: Any, y: Any, *, method: str, k: int | None, bins: Any, bandwidth: Any,
-                   evaluation: str | None, ties: str, **finish: Any) -> float | Estimate:  # fmt: skip
+def _kl_to_density(x: Any, y: Any, *, method: str, options: dict[str, Any], ties: str,
+                   **finish: Any) -> float | Estimate:  # fmt: skip
     """KL(P || Q) = -H(P) - E_P log q with H(P) estimated from x and the expectation exact per point."""
     q = as_distribution(y, "y")
     if q.batch_shape:
         raise InvalidInputError(f"y must be a single distribution, got batch shape {q.batch_shape}")
     if method not in ("knn", "kde", "histogram"):
         raise InvalidInputError(f"method must be 'knn', 'kde' or 'histogram' when y is a distribution, got {method!r}")
-    entry, chosen = _method("entropy", method, {"k": k, "bins": bins, "bandwidth": bandwidth, "evaluation": evaluation}, 1)
-    pts = as_samples(x, "x")
-    d = pts.shape[1]
-    if q.event_ndim == 0 and d != 1:
-        raise InvalidInputError(f"x has {d} dimensions but y is a one-dimensional distribution")
-    if entry.kind == "continuous" or ties != "auto":
-        route, resolved = resolve_ties({"x": pts}, ties, finish["random_state"])
-        if route == "discrete":
-            entry, chosen = _discrete_fallback("entropy"), {}
-        else:
-            pts = resolved["x"]
-    if "k" in chosen:
-        chosen["k"] = check_k(chosen["k"], pts.shape[0], "x")
+    # A discrete fallback needs no warning here: -H - E log q is the KL against a pmf either way.
+    entry, chosen, (pts,), _ = _plan(
+        "entropy", x, None, method=method, options=options, k_default=1, ties=check_ties(ties),
+        random_state=finish["random_state"],
+    )  # fmt: skip
+    if q.event_ndim == 0 and pts.shape[1] != 1:
+        raise InvalidInputError(f"x has {pts.shape[1]} dimensions but y is a one-dimensional distribution")
     run = entry.run
 
     def statistic(points: np.ndarray) -> float:
