@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Core + plotting for the demo; every extra (torch, jax, dev tools) for the tests.
+# Core + plotting for the demo; every extra (the pinned torch==2.13.0, jax, dev tools) for the tests.
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[plot]"
 	touch $@
