@@ -38,6 +38,7 @@ from ._samples import (
     log_base,
     looks_discrete,
     resolve_ties,
+    rng,
 )
 from ._uncertainty import Estimate, Scheme, TestResult, bootstrap, check_ci, test
 
@@ -108,7 +109,7 @@ _METHODS: dict[str, dict[str, _Method]] = {
     },
     "js": {
         "knn": _Method(
-            lambda x, y, **o: _knn.js(x, y, _k(o), np.random.default_rng(o["random_state"])),
+            lambda x, y, **o: _knn.js(x, y, _k(o), rng(o["random_state"])),
             ("k", "random_state"),
             "continuous",
             "subsample",

@@ -27,6 +27,7 @@ __all__ = [
     "log_base",
     "looks_discrete",
     "resolve_ties",
+    "rng",
 ]
 
 TIES = ("auto", "raise", "dequantise", "discrete")
@@ -108,6 +109,18 @@ def looks_discrete(x: np.ndarray) -> bool:
     return len(np.unique(x, axis=0)) <= x.shape[0] // 2
 
 
+def rng(random_state: object) -> np.random.Generator:
+    """A NumPy Generator from an int seed, a Generator (used as it is) or None (fresh entropy)."""
+    if isinstance(random_state, bool):
+        raise InvalidInputError(f"random_state must be an int, a numpy Generator or None, got {random_state!r}")
+    try:
+        return np.random.default_rng(random_state)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"random_state must be a non-negative int, a numpy Generator or None, got {random_state!r}"
+        ) from exc
+
+
 def dequantise(x: np.ndarray, random_state: Any = None) -> np.ndarray:
     """``x`` plus uniform noise of one grid step, column by column.
 
@@ -117,12 +130,12 @@ def dequantise(x: np.ndarray, random_state: Any = None) -> np.ndarray:
     from the discrete one by ``log(step)`` per column, and whose KL and mutual information
     tend to the discrete ones as the step shrinks.
     """
-    rng = np.random.default_rng(random_state)
+    generator = rng(random_state)
     out = np.array(x, dtype=np.float64, copy=True)
     for j in range(out.shape[1]):
         values = np.unique(out[:, j])
         step = float(np.min(np.diff(values))) if len(values) > 1 else 1.0
-        out[:, j] += rng.uniform(-0.5 * step, 0.5 * step, size=out.shape[0])
+        out[:, j] += generator.uniform(-0.5 * step, 0.5 * step, size=out.shape[0])
     return out
 
 
@@ -153,9 +166,9 @@ def resolve_ties(
     if not any(repeated.values()):
         return "continuous", samples
     if ties == "dequantise":
-        rng = np.random.default_rng(random_state)
+        generator = rng(random_state)
         return "continuous", {
-            name: dequantise(x, rng) if repeated[name] else x for name, x in samples.items()
+            name: dequantise(x, generator) if repeated[name] else x for name, x in samples.items()
         }
     if ties == "auto" and all(looks_discrete(x) for x in samples.values()):
         return "discrete", samples

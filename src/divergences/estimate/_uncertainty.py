@@ -65,6 +65,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .._exceptions import DivergenceError, InvalidInputError
+from ._samples import rng
 
 __all__ = [
     "Estimate",
@@ -125,18 +126,6 @@ def check_count(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
     return int(value)
-
-
-def rng(random_state: object) -> np.random.Generator:
-    """A NumPy Generator from an int seed, a Generator (used as it is) or None (fresh entropy)."""
-    if isinstance(random_state, bool):
-        raise InvalidInputError(f"random_state must be an int, a numpy Generator or None, got {random_state!r}")
-    try:
-        return np.random.default_rng(random_state)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(
-            f"random_state must be a non-negative int, a numpy Generator or None, got {random_state!r}"
-        ) from exc
 
 
 def _evaluate(statistic: Callable[..., Any], arrays: Sequence[np.ndarray], what: str, hint: str = "") -> float:
