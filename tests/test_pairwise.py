@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import tracemalloc
 
@@ -97,6 +98,30 @@ def test_nearly_identical_rows_keep_relative_accuracy(metric, k):
     # The test does reach deep cancellation (hellinger is the square root of such a value).
     assert expected.min() < (1e-7 if metric == "hellinger" else 1e-15)
     assert_matrix_close(got, expected, rtol=1e-9)
+
+
+def test_identical_rows_are_all_recomputed_in_bounded_chunks():
+    """Every entry cancels: all of them are recomputed directly, a chunk of pairs at a time."""
+    P = np.repeat(rows(1, 400, seed=20), 120, axis=0)  # 14400 pairs, 2621 to a chunk
+    for metric in ["kl", "hellinger", "bhattacharyya", "js"]:
+        got = dv.pairwise(P, P, metric=metric)
+        assert (got == 0).all() and not np.signbit(got).any()
+
+
+def test_a_float32_working_dtype_is_guarded_to_its_own_accuracy(monkeypatch):
+    """Where a library computes in float32 (JAX without x64), the trust bound follows float32."""
+    torch = pytest.importorskip("torch")
+    pairwise_module = importlib.import_module("divergences.pairwise")
+    monkeypatch.setattr(pairwise_module, "_work_dtype", lambda xp, device: xp.float32)
+    P, Q = rows(20, 300, seed=21), rows(15, 300, seed=22)
+    Q[:5] = P[:5] * (1 + 1e-4 * np.random.default_rng(23).standard_normal((5, 300)))
+    Q /= Q.sum(-1, keepdims=True)
+    P32, Q32 = P.astype(np.float32), Q.astype(np.float32)
+    for metric in ["kl", "hellinger", "bhattacharyya", "cross_entropy"]:
+        got = dv.pairwise(torch.from_numpy(P32), torch.from_numpy(Q32), metric=metric)
+        assert got.dtype == torch.float32
+        expected = direct(metric, P32.astype(np.float64), Q32.astype(np.float64), validate=False)
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-4 + 1e-5, atol=0)
 
 
 def test_float32_is_computed_in_float64_and_returned_as_float32():

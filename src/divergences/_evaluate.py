@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import array_api_compat.numpy as anp
 import numpy as np
 
 from . import _dask, _numpy_engine
@@ -129,13 +128,7 @@ def _evaluate_arrays(
                 row_sum = a.sum(axis=-1, dtype=np.float64) + n_events * shift
                 check_distribution(a, a.min(axis=-1), row_sum, n, normalize=rescale, xp=xp)
             raise AssertionError("the engine rejected input that check_distribution accepts")
-        # Base and transform a block at a time, in place: no temporaries as large as the result.
-        for start in range(0, values.size, _numpy_engine.BLOCK_ELEMENTS):
-            chunk = values[start : start + _numpy_engine.BLOCK_ELEMENTS]
-            if log_base is not None:
-                chunk /= log_base
-            if info.transform is not None:
-                chunk[...] = info.transform(chunk, anp)
+        _numpy_engine.finish_in_place(values, log_base, info.transform)
         values = values.astype(np.result_type(*arrays), copy=False).reshape(batch)
     else:
         valid = None

@@ -92,6 +92,24 @@ def fast_cross_entropy(p: np.ndarray, q: np.ndarray, buf: np.ndarray) -> np.ndar
     return -weighted_row_sums(np.broadcast_to(p, buf.shape), buf)
 
 
+def finish_in_place(values: np.ndarray, log_base: float | None, transform: Callable[..., Any] | None) -> None:
+    """Divide ``values`` by ``log_base`` and apply ``transform``, in place and a slab of the
+    leading axis at a time: no temporary as large as ``values``."""
+    if values.ndim == 0 or (log_base is None and transform is None):
+        if log_base is not None:
+            values /= log_base
+        if transform is not None:
+            values[...] = transform(values, anp)
+        return
+    step = max(1, BLOCK_ELEMENTS // max(1, values[0].size))
+    for start in range(0, values.shape[0], step):
+        chunk = values[start : start + step]
+        if log_base is not None:
+            chunk /= log_base
+        if transform is not None:
+            chunk[...] = transform(chunk, anp)
+
+
 def fast_entropy(p: np.ndarray, buf: np.ndarray) -> np.ndarray:
     np.log(p, out=buf)
     return -weighted_row_sums(p, buf)

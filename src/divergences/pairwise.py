@@ -44,6 +44,7 @@ __all__ = ["Neighbours", "nearest", "pairwise"]
 Array = Any
 
 ACCURACY = 1e-9  # every entry is within this relative error of the direct formula (float64)
+ACCURACY_FLOAT32 = 1e-4  # the same where the library computes in float32 (JAX without x64)
 BROADCAST_ELEMENTS = 1 << 20  # pairs x events of one broadcast block: 8 MiB per temporary
 GEMM_ROWS = 1024  # rows of P and of Q in one matrix-product block
 
@@ -70,6 +71,9 @@ class _Job:
     out_dtype: Any
     log_base: float | None
     params: dict[str, Any]
+    form: _Form | None  # None: the measure's elementwise kernel, pair by pair
+    left: Rows  # the form's precomputations on P's rows and on Q's
+    right: Rows
 
     @property
     def symmetric_self(self) -> bool:
@@ -77,11 +81,14 @@ class _Job:
 
     def finish(self, values: Array) -> Array:
         """Kernel values (nats) to reported values: base, transform, output dtype."""
+        if is_numpy(self.xp):  # values is a block of our own: in place, no block-sized temporaries
+            _numpy_engine.finish_in_place(values, self.log_base, self.info.transform)
+            return values.astype(self.out_dtype, copy=False)
         if self.log_base is not None:
             values = values / self.log_base
         if self.info.transform is not None:
             values = self.info.transform(values, self.xp)
-        return self.xp.astype(values, self.out_dtype)
+        return self.xp.astype(values, self.out_dtype, copy=False)
 
 
 def _metric(metric: object) -> Divergence:
@@ -133,74 +140,131 @@ def _prepare(
     for name, a in arrays.items():
         n_events = a.shape[1]
         if validate or rescale:
-            row_sum = xp.sum(xp.astype(a, work), axis=-1) + n_events * shift
+            row_sum = xp.sum(xp.astype(a, work, copy=False), axis=-1) + n_events * shift
             if validate:
                 check_distribution(a, xp.min(a, axis=-1), row_sum, name, normalize=rescale, xp=xp)
-        a = xp.astype(a, work)
+        a = xp.astype(a, work, copy=False)
         arrays[name] = (a + shift) / row_sum[:, None] if rescale else a
     P = arrays["P"]
+    Q = P if same else arrays["Q"]
+    form = _FORMS.get(info.name)
     return _Job(
-        info, xp, P, P if same else arrays["Q"], same, out_dtype,
+        info, xp, P, Q, same, out_dtype,
         math.log(base) if base is not None and info.logarithmic else None,
-        kernel_params(info.name, params),
+        kernel_params(info.name, params), form,
+        {} if form is None else form.left(P, xp), {} if form is None else form.right(Q, xp),
     )
 
 
-# --------------------------------------------------------------------------- block kernels
+# --------------------------------------------------------------------------- block forms
+
+Rows = dict[str, Array]  # what one side of a form needs, every entry indexed by row first
 
 
-def _eps(x: Array, xp: Any) -> float:
-    return float(xp.finfo(x.dtype).eps)
+class _Form(NamedTuple):
+    """A measure run block by block: what it needs of each row of ``P`` (``left``) and of
+    ``Q`` (``right``), computed once per row rather than once per block, and how a block of
+    pairs combines them into values (nats) and a threshold at or below which a value has
+    cancelled too much to be trusted (a number, a column per row of P, or a full block).
+    ``out``, where given, is a NumPy float64 view the block's values may be written to."""
+
+    left: Callable[[Array, Any], Rows]
+    right: Callable[[Array, Any], Rows]
+    block: Callable[[Rows, Rows, Any, Array | None], tuple[Array, Array | float | None]]
 
 
-def _indicator(mask: Array, like: Array, xp: Any) -> Array:
-    return xp.astype(mask, like.dtype)
+def _cancellation_bound(x: Array, xp: Any) -> float:
+    """A sum of the K products in ``x``'s rows (and one more) is trusted when it exceeds
+    this fraction of the sum of the terms' magnitudes: its rounding error is at most
+    (K + 1) eps times that."""
+    eps = float(xp.finfo(x.dtype).eps)
+    return (x.shape[-1] + 1) * eps / (ACCURACY if eps < 1e-10 else ACCURACY_FLOAT32)
 
 
-def _gemm_kl(Pb: Array, Qb: Array, xp: Any, *, cross: bool) -> tuple[Array, Array | None]:
-    log_q = xp.log(substitute(Qb > 0, Qb, 1.0, xp))  # 0 where q = 0; those pairs are set below
-    ce = -(Pb @ log_q.T)
-    q_zero = Qb == 0
-    missing = None
-    if bool(xp.any(q_zero)):  # the support test is a second product: only when q has zeros
-        missing = (_indicator(Pb > 0, Pb, xp) @ _indicator(q_zero, Qb, xp).T) > 0
-    untrusted = None
+def _column(x: Array, values: Array | float, xp: Any) -> Array:
+    """``x`` with one more column: ``values`` per row, or one value for all."""
+    if isinstance(values, float):
+        values = xp.full((x.shape[0],), values, dtype=x.dtype, device=array_api_compat.device(x))
+    return xp.concat([x, values[:, None]], axis=1)
+
+
+def _product(a: Array, b: Array, out: Array | None) -> Array:
+    """``a @ b.T``, into ``out`` where given (NumPy: straight into the result matrix)."""
+    return a @ b.T if out is None else np.matmul(a, b.T, out=out)
+
+
+# The product forms fold their row terms into the product itself, one more column on each
+# side, so the product's output is the block's values with no pass over it to finish it:
+#   KL:        [p, H(p)] . [-log q, -1] = -p . log q - H(p)
+#   Hellinger: [sqrt p, 1] . [-sqrt q, 1] = 1 - sqrt(p) . sqrt(q)
+# Every term of the cross-entropy is >= 0 (log q <= 0), so a value below 0 only comes from
+# cancellation, and falls under the trust threshold: nothing needs clipping.
+
+
+def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
     if cross:
-        values = xp.clip(ce, 0.0, None)
+        return {"p": P, "a": P}
+    h = _entropies(P, xp)
+    b = _cancellation_bound(P, xp)
+    # c - h (c the cross-entropy) is trusted above b (c + h), that is above 2 b h / (1 - b);
+    # with b >= 1 nothing is trusted (a finite threshold, so that +inf never is distrusted).
+    slack = 2.0 * b / (1.0 - b) if b < 1.0 else float(xp.finfo(P.dtype).max)
+    return {"p": P, "a": _column(P, h, xp), "slack": xp.clip(h * slack, 0.0, float(xp.finfo(P.dtype).max))[:, None]}
+
+
+def _kl_right(Q: Array, xp: Any, cross: bool) -> Rows:
+    # -log q, and 0 where q = 0: those pairs are set apart by the support test.
+    positive = Q > 0
+    if is_numpy(xp):  # one allocation instead of five (fresh memory costs page faults)
+        k = Q.shape[1]
+        b = np.zeros((Q.shape[0], k + (0 if cross else 1)))
+        np.log(Q, out=b[:, :k], where=positive)
+        np.negative(b, out=b)
+        b[:, k:] = -1.0
     else:
-        h = _kernels.entropy(Pb, xp=xp)[:, None]
-        values = ce - h
-        # The product's error is at most K eps (ce + h); distrust entries it could swamp.
-        bound = Pb.shape[-1] * _eps(Pb, xp) / ACCURACY
-        untrusted = values <= bound * (ce + xp.abs(h))
-        values = xp.clip(values, 0.0, None)
-    if missing is not None:
-        values = xp.where(missing, xp.asarray(math.inf, dtype=ce.dtype), values)
-        untrusted = None if untrusted is None else untrusted & ~missing
-    return values, untrusted
+        neg_log_q = -xp.log(substitute(positive, Q, 1.0, xp))
+        b = neg_log_q if cross else _column(neg_log_q, -1.0, xp)
+    return {"q": Q, "b": b, "has_zero": ~xp.all(positive, axis=1)}
 
 
-def _gemm_overlap(Pb: Array, Qb: Array, xp: Any, *, log: bool) -> tuple[Array, Array]:
-    # The Bhattacharyya coefficient; square roots with a finite gradient at 0 where a
-    # library differentiates (NumPy does not: its plain sqrt is 8x cheaper).
-    root = (lambda x: xp.sqrt(x)) if is_numpy(xp) else (lambda x: sqrt_with_zero_gradient(x, xp))
-    bc = xp.clip(root(Pb) @ root(Qb).T, 0.0, 1.0)
-    h2 = 1.0 - bc
-    untrusted = h2 <= Pb.shape[-1] * _eps(Pb, xp) / ACCURACY
+def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: bool) -> tuple[Array, Array | None]:
+    values = _product(left["a"], right["b"], out)
+    if bool(xp.any(right["has_zero"])):  # the support test is a second product, when q has zeros
+        p, q = left["p"], right["q"]
+        missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
+        values = xpx.at(values, missing).set(math.inf)
+    return values, None if cross else left["slack"]
+
+
+def _roots(X: Array, xp: Any, sign: float) -> Rows:
+    # Square roots with a finite gradient at 0 where a library differentiates (NumPy does
+    # not: its plain sqrt is 8x cheaper).
+    root = xp.sqrt(X) if is_numpy(xp) else sqrt_with_zero_gradient(X, xp)
+    return {"a": _column(sign * root, 1.0, xp)}
+
+
+def _overlap_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, log: bool) -> tuple[Array, float]:
+    """``h^2 = 1 - sqrt(p) . sqrt(q)`` (the kernel's value for Hellinger; sqrt is the
+    transform), or ``-log(1 - h^2)`` for Bhattacharyya, accurate where h^2 is small."""
+    h2 = _product(left["a"], right["a"], out)
+    threshold = 2.0 * _cancellation_bound(left["a"], xp)  # the terms' magnitudes sum to 1 + bc <= 2
     if not log:
-        return h2, untrusted  # the kernel's value for hellinger is h^2 (sqrt is the transform)
-    zero = bc == 0
-    value = -xp.log(substitute(~zero, bc, 1.0, xp))
-    return xp.where(zero, xp.asarray(math.inf, dtype=bc.dtype), value), untrusted
+        return h2, threshold
+    disjoint = h2 >= 1.0
+    value = -xp.log1p(-substitute(~disjoint, h2, 0.0, xp))
+    return xp.where(disjoint, xp.asarray(math.inf, dtype=h2.dtype), value), threshold
 
 
-def _mixture_js(Pb: Array, Qb: Array, xp: Any) -> tuple[Array, Array]:
+def _with_entropy(X: Array, xp: Any) -> Rows:
+    return {"x": X, "h": _entropies(X, xp)}
+
+
+def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None) -> tuple[Array, Array]:
     """``JS = log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q``: one log per pair
     and event (the elementwise form needs two and a division). Entries that are small
     against the entropies they come from are distrusted (and recomputed)."""
-    k = Qb.shape[1]
-    h_p = _kernels.entropy(Pb, xp=xp)[:, None]
-    h_q = _kernels.entropy(Qb, xp=xp)[None, :]
+    Pb, Qb = left["x"], right["x"]
+    h_p, h_q = left["h"][:, None], right["h"][None, :]
     if is_numpy(xp):
         s_log_s = _numpy_s_log_s(Pb, Qb)
     else:  # a broadcast block; the double where keeps gradients finite at s = 0
@@ -208,9 +272,8 @@ def _mixture_js(Pb: Array, Qb: Array, xp: Any) -> tuple[Array, Array]:
         pos = s > 0
         s_log_s = xp.sum(where0(pos, s * xp.log(substitute(pos, s, 1.0, xp)), xp), axis=-1)
     js = math.log(2.0) - 0.5 * (s_log_s + h_p + h_q)
-    bound = k * _eps(Pb, xp) / ACCURACY
-    untrusted = js <= bound * (xp.abs(s_log_s) + h_p + h_q)
-    return xp.clip(js, 0.0, math.log(2.0)), untrusted
+    threshold = _cancellation_bound(Pb, xp) * (xp.abs(s_log_s) + h_p + h_q)
+    return xp.clip(js, 0.0, math.log(2.0)), threshold
 
 
 def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray) -> np.ndarray:
@@ -229,19 +292,40 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray) -> np.ndarray:
                 for i in range(lo, hi):
                     np.add(Qj, Pb[i], out=s)
                     np.log(s, out=log_s)
-                    s_log_s[i, j0 : j0 + step] = _numpy_engine.weighted_row_sums(s, log_s)  # 0 log 0 = 0
+                    # einsum fuses the product and the row sum (a third faster than the two);
+                    # s = 0 makes 0 * -inf = NaN, rare enough to redo those rows after.
+                    s_log_s[i, j0 : j0 + step] = np.einsum("ij,ij->i", s, log_s)
+        block = s_log_s[lo:hi]
+        redo = np.nonzero(np.isnan(block))
+        for i, j in zip(*redo, strict=True):
+            s_ij = Pb[lo + i] + Qb[j]
+            block[i, j] = np.sum(s_ij[s_ij > 0] * np.log(s_ij[s_ij > 0]))
 
     _numpy_engine.parallel(work, nb, nb * mb * k)
     return s_log_s
 
 
-_BLOCK_FORMS: dict[str, Callable[[Array, Array, Any], tuple[Array, Array | None]]] = {
-    "kl": lambda P, Q, xp: _gemm_kl(P, Q, xp, cross=False),
-    "cross_entropy": lambda P, Q, xp: _gemm_kl(P, Q, xp, cross=True),
-    "hellinger": lambda P, Q, xp: _gemm_overlap(P, Q, xp, log=False),
-    "bhattacharyya": lambda P, Q, xp: _gemm_overlap(P, Q, xp, log=True),
-    "js": _mixture_js,
-    "js_distance": _mixture_js,
+def _kl(cross: bool) -> _Form:
+    return _Form(
+        lambda P, xp: _kl_left(P, xp, cross), lambda Q, xp: _kl_right(Q, xp, cross),
+        lambda left, right, xp, out: _kl_block(left, right, xp, out, cross=cross),
+    )
+
+
+def _overlap(log: bool) -> _Form:
+    return _Form(
+        lambda P, xp: _roots(P, xp, 1.0), lambda Q, xp: _roots(Q, xp, -1.0),
+        lambda left, right, xp, out: _overlap_block(left, right, xp, out, log=log),
+    )
+
+
+_FORMS: dict[str, _Form] = {
+    "kl": _kl(cross=False),
+    "cross_entropy": _kl(cross=True),
+    "hellinger": _overlap(log=False),
+    "bhattacharyya": _overlap(log=True),
+    "js": _Form(_with_entropy, _with_entropy, _mixture_js),
+    "js_distance": _Form(_with_entropy, _with_entropy, _mixture_js),
 }
 
 
@@ -254,28 +338,54 @@ def _direct(job: _Job, Pb: Array, Qb: Array) -> Array:
         # (1, K) operand, so nothing of size nb x mb x K is made.
         values = np.empty((nb, mb))
         for i in range(nb):
-            row = _numpy_engine.evaluate(
-                info.kernel, info.fast, info.trusted_above, [Pb[i : i + 1], Qb],
-                params=job.params, shift=0.0, normalize=False, tolerance=None,
-            )
-            assert row is not None  # no tolerance, no validation
-            values[i] = row
+            values[i] = _engine(info, [Pb[i : i + 1], Qb], job.params)
         return values
     return info.kernel(Pb[:, None, :], Qb[None, :, :], xp=xp, **job.params)
 
 
-def _block(job: _Job, Pb: Array, Qb: Array) -> Array:
-    """Kernel values (nats, before base and transform) of every pair of two row blocks."""
-    xp, info = job.xp, job.info
-    form = _BLOCK_FORMS.get(info.name)
-    if form is None:
-        return _direct(job, Pb, Qb)
-    values, untrusted = form(Pb, Qb, xp)
-    if untrusted is not None and bool(xp.any(untrusted)):
-        i, j = xp.nonzero(untrusted)
-        exact = info.kernel(xp.take(Pb, i, axis=0), xp.take(Qb, j, axis=0), xp=xp, **job.params)
-        values = xpx.at(values, untrusted).set(exact)
+def _engine(info: Divergence, arrays: list[np.ndarray], params: dict[str, Any]) -> np.ndarray:
+    """A measure of each row of valid, normalised NumPy arrays, through the fast engine
+    (blocks that stay in cache, buffers reused, on all cores)."""
+    values = _numpy_engine.evaluate(
+        info.kernel, info.fast, info.trusted_above, arrays, params=params, shift=0.0, normalize=False, tolerance=None,
+    )
+    assert values is not None  # no tolerance, no validation
     return values
+
+
+def _entropies(X: Array, xp: Any) -> Array:
+    return _engine(DIVERGENCES["entropy"], [X], {}) if is_numpy(xp) else _kernels.entropy(X, xp=xp)
+
+
+def _rows(side: Rows, lo: int, hi: int) -> Rows:
+    return {name: x[lo:hi, ...] for name, x in side.items()}
+
+
+def _block(job: _Job, i0: int, i1: int, j0: int, j1: int, out: Array | None = None) -> Array:
+    """Kernel values (nats, before base and transform) of rows i0:i1 of P against j0:j1 of
+    Q; ``out``, a NumPy float64 view, may receive them."""
+    xp = job.xp
+    Pb, Qb = job.P[i0:i1, :], job.Q[j0:j1, :]
+    if job.form is None:
+        return _direct(job, Pb, Qb)
+    values, threshold = job.form.block(_rows(job.left, i0, i1), _rows(job.right, j0, j1), xp, out)
+    if threshold is None:
+        return values
+    if isinstance(threshold, float) or threshold.shape[1] == 1:
+        # One threshold per row: a reduction finds the rows with a suspect entry, if any,
+        # without a pass that makes a mask of the block.
+        if not bool(xp.any(xp.min(values, axis=1)[:, None] <= threshold)):
+            return values
+    untrusted = values <= threshold
+    if not bool(xp.any(untrusted)):
+        return values
+    i, j = xp.nonzero(untrusted)
+    step = max(1, BROADCAST_ELEMENTS // Pb.shape[1])  # pairs recomputed at a time
+    exact = xp.concat([
+        job.info.kernel(xp.take(Pb, i[s:t], axis=0), xp.take(Qb, j[s:t], axis=0), xp=xp, **job.params)
+        for s, t in _spans(i.shape[0], step)
+    ])
+    return xpx.at(values, untrusted).set(exact)
 
 
 def _block_rows(job: _Job, block_size: int | None) -> int:
@@ -284,7 +394,7 @@ def _block_rows(job: _Job, block_size: int | None) -> int:
             raise InvalidInputError(f"block_size must be a positive integer (rows per block), got {block_size!r}")
         return block_size
     # Off NumPy the JS mixture form broadcasts its block, so it takes the broadcast budget.
-    if is_numpy(job.xp) or (job.info.name in _BLOCK_FORMS and job.info.name not in ("js", "js_distance")):
+    if is_numpy(job.xp) or (job.form is not None and job.info.name not in ("js", "js_distance")):
         return GEMM_ROWS
     return max(1, math.isqrt(BROADCAST_ELEMENTS // job.P.shape[1]))
 
@@ -294,19 +404,16 @@ def _spans(n: int, step: int) -> Iterator[tuple[int, int]]:
         yield lo, min(lo + step, n)
 
 
-def _on_diagonal(values: Array, i0: int, j0: int, xp: Any) -> Array:
-    """Where the block of P's rows from ``i0`` against Q's rows from ``j0`` pairs a row with itself."""
-    device = array_api_compat.device(values)
-    rows = xp.arange(i0, i0 + values.shape[0], device=device)[:, None]
-    cols = xp.arange(j0, j0 + values.shape[1], device=device)[None, :]
-    return rows == cols
-
-
-def _zero_diagonal(job: _Job, values: Array, i0: int, j0: int) -> Array:
-    """D(p, p) = 0 exactly on the diagonal of P against itself (cross-entropy keeps H(p))."""
-    if not job.same or job.info.name == "cross_entropy":
+def _diagonal(job: _Job, values: Array, i0: int, j0: int, fill: float) -> Array:
+    """``values`` with the pairs of a row with itself set to ``fill``: P against itself puts
+    them only in the blocks on the diagonal (rows and columns are cut alike)."""
+    if not job.same or i0 != j0:
         return values
-    return job.xp.where(_on_diagonal(values, i0, j0, job.xp), job.xp.zeros_like(values), values)
+    xp = job.xp
+    device = array_api_compat.device(values)
+    rows = xp.arange(values.shape[0], device=device)[:, None]
+    cols = xp.arange(values.shape[1], device=device)[None, :]
+    return xp.where(rows == cols, xp.asarray(fill, dtype=values.dtype), values)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -390,16 +497,22 @@ def pairwise(
     device = array_api_compat.device(job.P)
     writeable = array_api_compat.is_writeable_array(job.P)
     out = xp.empty((n, m), dtype=job.out_dtype, device=device) if writeable else None
+    # NumPy products write straight into the result (no block-sized temporaries to fault in).
+    in_place = out is not None and is_numpy(xp) and out.dtype == job.P.dtype
     strips = []
     for i0, i1 in _spans(n, step):
-        Pb = job.P[i0:i1, :]
         strip = []
         for j0, j1 in _spans(m, step):
             if writeable and job.symmetric_self and j1 <= i0:
                 continue  # below the diagonal: mirrored from the block above it
-            values = job.finish(_zero_diagonal(job, _block(job, Pb, job.Q[j0:j1, :]), i0, j0))
+            target = out[i0:i1, j0:j1] if in_place and out is not None else None
+            values = _block(job, i0, i1, j0, j1, target)
+            if job.info.name != "cross_entropy":  # D(p, p) = 0 exactly; cross-entropy keeps H(p)
+                values = _diagonal(job, values, i0, j0, 0.0)
+            values = job.finish(values)
             if out is not None:
-                out[i0:i1, j0:j1] = values
+                if values is not target:
+                    out[i0:i1, j0:j1] = values
                 if job.symmetric_self and j0 != i0:
                     out[j0:j1, i0:i1] = values.T
             else:
@@ -458,13 +571,10 @@ def nearest(
     index_dtype = xp.int64
     all_idx, all_val = [], []
     for i0, i1 in _spans(job.P.shape[0], step):
-        Pb = job.P[i0:i1, :]
-        best_v = xp.full((i1 - i0, 0), math.inf, dtype=Pb.dtype, device=device)
+        best_v = xp.full((i1 - i0, 0), math.inf, dtype=job.P.dtype, device=device)
         best_i = xp.zeros((i1 - i0, 0), dtype=index_dtype, device=device)
         for j0, j1 in _spans(m, step):
-            values = _block(job, Pb, job.Q[j0:j1, :])
-            if job.same:  # a row is not its own neighbour
-                values = xp.where(_on_diagonal(values, i0, j0, xp), xp.asarray(math.inf, dtype=values.dtype), values)
+            values = _diagonal(job, _block(job, i0, i1, j0, j1), i0, j0, math.inf)  # not its own neighbour
             cols = xp.broadcast_to(xp.arange(j0, j1, dtype=index_dtype, device=device)[None, :], values.shape)
             cand_v = xp.concat([best_v, values], axis=1)
             cand_i = xp.concat([best_i, cols], axis=1)
