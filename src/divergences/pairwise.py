@@ -148,11 +148,18 @@ def _prepare(
     P = arrays["P"]
     Q = P if same else arrays["Q"]
     form = _FORMS.get(info.name)
+    left: Rows = {}
+    right: Rows = {}
+    if form is not None and is_numpy(xp):  # the two sides' logarithms on two cores
+        later = _numpy_engine.submit(form.right, Q, xp)
+        left = form.left(P, xp)
+        right = later.result()
+    elif form is not None:
+        left, right = form.left(P, xp), form.right(Q, xp)
     return _Job(
         info, xp, P, Q, same, out_dtype,
         math.log(base) if base is not None and info.logarithmic else None,
-        kernel_params(info.name, params), form,
-        {} if form is None else form.left(P, xp), {} if form is None else form.right(Q, xp),
+        kernel_params(info.name, params), form, left, right,
     )
 
 
@@ -215,16 +222,20 @@ def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
 def _kl_right(Q: Array, xp: Any, cross: bool) -> Rows:
     # -log q, and 0 where q = 0: those pairs are set apart by the support test.
     positive = Q > 0
+    has_zero = ~xp.all(positive, axis=1)
     if is_numpy(xp):  # one allocation instead of five (fresh memory costs page faults)
         k = Q.shape[1]
-        b = np.zeros((Q.shape[0], k + (0 if cross else 1)))
-        np.log(Q, out=b[:, :k], where=positive)
+        b = np.empty((Q.shape[0], k + (0 if cross else 1)))
+        with np.errstate(divide="ignore"):  # an unmasked log is twice as fast as log(where=)
+            np.log(Q, out=b[:, :k])
         np.negative(b, out=b)
         b[:, k:] = -1.0
+        if has_zero.any():
+            b[:, :k][~positive] = 0.0
     else:
         neg_log_q = -xp.log(substitute(positive, Q, 1.0, xp))
         b = neg_log_q if cross else _column(neg_log_q, -1.0, xp)
-    return {"q": Q, "b": b, "has_zero": ~xp.all(positive, axis=1)}
+    return {"q": Q, "b": b, "has_zero": has_zero}
 
 
 def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: bool) -> tuple[Array, Array | None]:
