@@ -1,5 +1,5 @@
-"""`divergences pairwise`: the matrix and nearest rows from files, equal to dv.pairwise / dv.nearest;
-the chunked progress path equals the one-shot call; bad input exits 2 with one line."""
+"""`divergences pairwise`: the matrix and nearest rows from files, equal to dv.pairwise / dv.nearest,
+with or without a progress bar; bad input exits 2 with one line."""
 
 from __future__ import annotations
 
@@ -163,26 +163,22 @@ def test_parquet_without_pyarrow_says_what_to_install(capsys, tmp_path, monkeypa
     assert (code, out) == (2, "") and err.count("\n") == 1 and "pip install divergences[parquet]" in err
 
 
-# ------------------------------------------------------------------ the chunked (progress) path
-
-
-@pytest.fixture
-def small_chunks(monkeypatch):
-    """Chunks of 3 rows (the last one shorter), so that every chunk boundary case is crossed."""
-    monkeypatch.setattr(cli, "MIN_CHUNK_ROWS", 3)
-    monkeypatch.setattr(cli, "PROGRESS_STEPS", 100)
+# ------------------------------------------------------------------ the progress bar
 
 
 @pytest.mark.parametrize("two_files", [False, True])
 @pytest.mark.parametrize("case", list(OPTIONS))
-def test_chunked_matrix_equals_the_one_shot_call(capsys, files, tmp_path, small_chunks, two_files, case):
+def test_matrix_with_a_progress_bar_equals_the_library(capsys, files, tmp_path, two_files, case):
     p, q, P, Q = files
     argv, kwargs = OPTIONS[case]
     extra = [q] if two_files else []
     code, out, err = run(capsys, "pairwise", p, *extra, *argv, "--progress", "--block-size", 2,
                          "--output", tmp_path / "D.npy")
     assert code == 0 and out == ""
-    assert err.count("\r") == 3 and "100%" in err and err.endswith("\n") and err.count("\n") == 1  # 3 chunks
+    # A redraw per block of 2 rows: 5 x 4 blocks, or 15 on and above the diagonal of P.
+    mirrored = not two_files and dv.DIVERGENCES[kwargs.get("metric", "kl")].symmetric
+    assert err.count("\r") == (15 if mirrored else 20 if two_files else 25)
+    assert "100%" in err and err.endswith("\n") and err.count("\n") == 1
     got = np.load(tmp_path / "D.npy")
     expected = dv.pairwise(P, Q if two_files else None, **kwargs)
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
@@ -195,7 +191,7 @@ def test_chunked_matrix_equals_the_one_shot_call(capsys, files, tmp_path, small_
 
 @pytest.mark.parametrize("two_files", [False, True])
 @pytest.mark.parametrize("k", [1, 3, 8])
-def test_chunked_nearest_equals_the_one_shot_call(capsys, tmp_path, small_chunks, two_files, k):
+def test_nearest_with_a_progress_bar_equals_the_library(capsys, tmp_path, two_files, k):
     P = distributions(10, seed=3)
     P[[2, 5, 6, 9]] = P[4]  # five identical rows: ties, and rows with more duplicates than k + 1
     Q = distributions(9, seed=4)
@@ -203,7 +199,7 @@ def test_chunked_nearest_equals_the_one_shot_call(capsys, tmp_path, small_chunks
     np.save(tmp_path / "q.npy", Q)
     extra = [tmp_path / "q.npy"] if two_files else []
     code, _, err = run(capsys, "pairwise", tmp_path / "p.npy", *extra, "--metric", "js", "--nearest", k,
-                       "--progress", "--output", tmp_path / "nn.npz")
+                       "--progress", "--block-size", 3, "--output", tmp_path / "nn.npz")
     assert code == 0 and "100%" in err
     expected = dv.nearest(P, Q if two_files else None, k, metric="js")
     with np.load(tmp_path / "nn.npz") as saved:
@@ -226,7 +222,7 @@ def test_progress_bar_shows_on_a_terminal_only_for_large_work(capsys, files, tmp
     assert (code, err) == (0, "")
 
 
-def test_chunked_errors_name_the_row_of_the_whole_file(capsys, tmp_path, small_chunks):
+def test_errors_come_before_the_bar(capsys, tmp_path):
     P = distributions(10)
     P[7] *= 1.1
     np.save(tmp_path / "p.npy", P)

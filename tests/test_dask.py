@@ -139,6 +139,29 @@ def test_pairwise_lazy_and_equal_to_numpy(computations, metric, same):
         assert np.all(np.diag(got) == 0.0)
 
 
+@pytest.mark.parametrize("metric, tasks", [("js", 6), ("kl", 9)])
+def test_pairwise_of_p_with_itself_computes_one_triangle_for_a_symmetric_measure(monkeypatch, metric, tasks):
+    from divergences import _dask
+
+    calls = []
+    block = _dask._pairwise_block
+    monkeypatch.setattr(_dask, "_pairwise_block", lambda *a, **kw: calls.append(1) or block(*a, **kw))
+    p = simplex(np.random.default_rng(8), (11, 5))
+    got = dv.pairwise(da.from_array(p, chunks=(4, 5)), metric=metric).compute(scheduler="sync")
+    assert len(calls) == tasks  # 3 x 3 blocks of rows; 6 on and above the diagonal
+    np.testing.assert_allclose(got, dv.pairwise(p, metric=metric), rtol=1e-12, atol=1e-15)
+    if metric == "js":
+        assert (got == got.T).all()
+
+
+def test_progress_is_refused_for_dask_arrays():
+    P = da.from_array(simplex(np.random.default_rng(9), (4, 3)), chunks=(2, 3))
+    with pytest.raises(dv.InvalidInputError, match="dask.diagnostics.ProgressBar"):
+        dv.pairwise(P, progress=lambda done, total: None)
+    with pytest.raises(dv.InvalidInputError, match="dask.diagnostics.ProgressBar"):
+        dv.nearest(P, k=1, progress=lambda done, total: None)
+
+
 def test_pairwise_cross_entropy_diagonal_is_entropy_and_mixed_input(computations):
     rng = np.random.default_rng(5)
     p, q = simplex(rng, (8, 5)), simplex(rng, (3, 5))

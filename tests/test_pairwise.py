@@ -185,6 +185,27 @@ def test_nearest_agrees_with_sorting_the_full_matrix(metric, block_size):
     assert isinstance(dv.nearest(P, Q, metric=metric), dv.Neighbours)
 
 
+@pytest.mark.parametrize("metric", ["kl", "js"])
+def test_progress_reports_every_block_up_to_the_pairs_computed(metric):
+    P, Q = rows(10, 6, seed=24), rows(7, 6, seed=25)
+    calls = []
+    dv.pairwise(P, Q, metric=metric, block_size=3, progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) == 4 * 3 and calls[-1] == (70, 70)
+    assert all(b[0] > a[0] for a, b in zip(calls, calls[1:])) and {t for _, t in calls} == {70}
+    calls.clear()  # P against itself: a symmetric measure computes the blocks on and above the diagonal
+    dv.pairwise(P, metric=metric, block_size=3, progress=lambda done, total: calls.append((done, total)))
+    expected = 3 * 10 + 3 * 7 + 3 * 4 + 1 * 1 if metric == "js" else 100
+    assert calls[-1] == (expected, expected)
+    calls.clear()
+    dv.nearest(P, Q, 2, metric=metric, block_size=3, progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) == 12 and calls[-1] == (70, 70) and all(b[0] > a[0] for a, b in zip(calls, calls[1:]))
+
+
+def test_progress_must_be_a_callable():
+    with pytest.raises(dv.InvalidInputError, match="progress must be a callable"):
+        dv.pairwise(rows(2, 3, seed=26), progress=True)
+
+
 def test_nearest_within_one_set_leaves_each_row_out():
     P = rows(25, 5, seed=12)
     P[7] = P[3]  # a duplicate is found, at distance 0

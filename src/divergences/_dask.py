@@ -24,7 +24,8 @@ Checks happen in two places:
 
 Memory: a block holds its batch chunk times the whole event axis, so chunk the batch axes
 to fit. ``pairwise`` computes every (row chunk of P, row chunk of Q) pair as one task, so
-the output is chunked like P's rows by Q's rows; ``block_size`` still sets the blocks of
+the output is chunked like P's rows by Q's rows (P against itself under a symmetric measure
+computes the pairs on and above the diagonal, and transposes them below); ``block_size`` still sets the blocks of
 the NumPy computation inside each task. ``nearest`` maps over P's row chunks and needs the
 whole of ``Q`` (of ``P`` when ``Q`` is None) in every task: it must fit in memory.
 
@@ -200,9 +201,11 @@ def _pairwise_block(
 
 def pairwise(P: Array, Q: Array | None, **options: Any) -> Array:
     """The Dask counterpart of ``pairwise.pairwise``: a lazy (N, M) array chunked like P's rows
-    by Q's rows, one task per pair of row chunks."""
+    by Q's rows, one task per pair of row chunks (for P against itself under a symmetric
+    measure, per pair on or above the diagonal: the blocks below are their transposes)."""
     import dask.array as da
 
+    from ._metadata import DIVERGENCES
     from .pairwise import pairwise as numpy_pairwise
 
     same = Q is None
@@ -213,11 +216,19 @@ def pairwise(P: Array, Q: Array | None, **options: Any) -> Array:
     out_dtype = numpy_pairwise(dummies[0], None if same else dummies[1], **options).dtype
     rows = da.arange(Pd.shape[0], chunks=(Pd.chunks[0],))
     cols = rows if same else da.arange(Qd.shape[0], chunks=(Qd.chunks[0],))
-    return da.blockwise(
+    full = da.blockwise(
         partial(_pairwise_block, same=same, options=options), "ij",
         Pd, "ik", Qd, "jk", rows, "i", cols, "j",
         dtype=out_dtype, meta=np.empty((0, 0), dtype=out_dtype), concatenate=True,
     )
+    metric = options.get("metric", "kl")
+    if not same or not (metric in DIVERGENCES and DIVERGENCES[metric].symmetric):
+        return full
+    # The tasks below the diagonal are never referenced, so the graph drops them.
+    n_blocks = full.numblocks[0]
+    return da.block([
+        [full.blocks[i, j] if i <= j else full.blocks[j, i].T for j in range(n_blocks)] for i in range(n_blocks)
+    ])
 
 
 def _nearest_block(

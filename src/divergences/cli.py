@@ -40,8 +40,7 @@ __all__ = ["main", "read_distributions", "unit"]
 
 PRINT_LIMIT = 10_000  # entries `pairwise` prints to stdout; more must go to --output
 PROGRESS_WORK = 5e7  # pairs x events above which a terminal gets a progress bar
-PROGRESS_STEPS = 100  # about this many updates of the bar...
-MIN_CHUNK_ROWS = 256  # ...but at least this many rows of P per library call (keeps the products efficient)
+PROGRESS_STEPS = 100  # redraws of a progress bar, at most
 ESTIMATE_PROGRESS_SECONDS = 2.0  # expected seconds of resampling above which a terminal gets a progress bar
 
 
@@ -190,13 +189,18 @@ def _print_list() -> None:
 
 
 class _Progress:
-    """A bar redrawn in place on stderr with carriage returns; cleared if the run fails."""
+    """A bar redrawn in place on stderr with carriage returns, about ``PROGRESS_STEPS`` times
+    in all, from ``update(done, total)`` calls; cleared if the run fails."""
 
-    def __init__(self, label: str, total: int) -> None:
-        self.label, self.total, self.start, self.width = label, max(total, 1), time.perf_counter(), 0
+    def __init__(self, label: str) -> None:
+        self.label, self.start, self.width, self.shown = label, time.perf_counter(), 0, -1
 
-    def update(self, done: int) -> None:
-        fraction = min(done / self.total, 1.0)
+    def update(self, done: int, total: int) -> None:
+        fraction = min(done / max(total, 1), 1.0)
+        step = int(fraction * PROGRESS_STEPS)
+        if step == self.shown and fraction < 1.0:
+            return
+        self.shown = step
         elapsed = time.perf_counter() - self.start
         left = f", {elapsed / fraction - elapsed:.0f} s left" if 0 < fraction < 1 else ""
         filled = round(30 * fraction)
@@ -212,75 +216,6 @@ class _Progress:
         if self.width:  # keep the finished bar; wipe a broken one so that the error is the only line
             sys.stderr.write("\n" if kind is None else "\r" + " " * self.width + "\r")
             sys.stderr.flush()
-
-
-def _chunks(n: int) -> Iterator[tuple[int, int]]:
-    step = max(1, min(n, max(MIN_CHUNK_ROWS, -(-n // PROGRESS_STEPS))))
-    for i0 in range(0, n, step):
-        yield i0, min(i0 + step, n)
-
-
-def _preflight(P: np.ndarray, Q: np.ndarray | None, options: dict[str, Any]) -> None:
-    """Check every input (and the options) before the bar starts, for one row's cost, so that
-    errors come first and name rows of the whole file rather than of a chunk."""
-    pairwise(P, (P if Q is None else Q)[:1], **options)
-    if Q is not None:
-        pairwise(P[:1], Q, **options)
-
-
-def _matrix_in_chunks(P: np.ndarray, Q: np.ndarray | None, options: dict[str, Any], label: str) -> np.ndarray:
-    """``pairwise(P, Q)`` a chunk of rows of P at a time, with the library's conventions for
-    Q = None: a symmetric measure fills the lower triangle by mirroring, and the diagonal is
-    exactly 0 (cross-entropy keeps H(p))."""
-    info = DIVERGENCES[options["metric"]]
-    R = P if Q is None else Q
-    n, m = P.shape[0], R.shape[0]
-    mirror = Q is None and info.symmetric
-    total = sum((i1 - i0) * (n - i0 if mirror else m) for i0, i1 in _chunks(n))
-    out: np.ndarray | None = None
-    done = 0
-    with _Progress(label, total) as bar:
-        for i0, i1 in _chunks(n):
-            block = np.asarray(pairwise(P[i0:i1], R[i0:] if mirror else R, **options))
-            if out is None:
-                out = np.empty((n, m), dtype=block.dtype)
-            if mirror:
-                out[i0:i1, i0:] = block
-                out[i1:, i0:i1] = block[:, i1 - i0 :].T
-                square, lower = out[i0:i1, i0:i1], np.tril_indices(i1 - i0, -1)
-                square[lower] = square.T[lower]  # exactly symmetric, as the one-shot call is
-            else:
-                out[i0:i1] = block
-            if Q is None and info.name != "cross_entropy":
-                own = np.arange(i0, i1)
-                out[own, own] = 0
-            done += block.size
-            bar.update(done)
-    assert out is not None  # P has at least one row (checked by the preflight)
-    return out
-
-
-def _nearest_in_chunks(
-    P: np.ndarray, Q: np.ndarray | None, k: int, options: dict[str, Any], label: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """``nearest(P, Q, k)`` a chunk of rows of P at a time. For Q = None a chunk searches all
-    of P for k + 1 neighbours and drops the row itself (or, where k + 1 others are at least as
-    close, the last one): the same as leaving the row out, as the library does."""
-    R = P if Q is None else Q
-    n, m = P.shape[0], R.shape[0]
-    indices, values = [], []
-    with _Progress(label, n * m) as bar:
-        for i0, i1 in _chunks(n):
-            found = nearest(P[i0:i1], R, k + (Q is None), **options)
-            idx, val = np.asarray(found.indices), np.asarray(found.values)
-            if Q is None:
-                keep = idx != np.arange(i0, i1)[:, None]
-                keep[keep.all(axis=1), k] = False
-                idx, val = idx[keep].reshape(-1, k), val[keep].reshape(-1, k)
-            indices.append(idx)
-            values.append(val)
-            bar.update(i1 * m)
-    return np.concatenate(indices), np.concatenate(values)
 
 
 def _pairwise_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -337,18 +272,16 @@ def _run_pairwise(args: argparse.Namespace) -> None:
                 f"write it with --output {files}"
             )
     forced = args.progress
-    chunked = forced or (forced is None and sys.stderr.isatty() and P.size * m > PROGRESS_WORK)
+    shown = forced or (forced is None and sys.stderr.isatty() and P.size * m > PROGRESS_WORK)
     label = f"{args.metric} {n} x {m}" if k is None else f"{args.metric} nearest {k} of {m}, {n} rows"
     try:
-        if chunked:
-            _preflight(P, Q, options)
-        if k is None:
-            D = _matrix_in_chunks(P, Q, options, label) if chunked else np.asarray(pairwise(P, Q, **options))
-        elif chunked:
-            idx, val = _nearest_in_chunks(P, Q, k, options, label)
-        else:
-            found = nearest(P, Q, k, **options)
-            idx, val = np.asarray(found.indices), np.asarray(found.values)
+        with _Progress(label) if shown else contextlib.nullcontext() as bar:
+            options["progress"] = None if bar is None else bar.update
+            if k is None:
+                D = np.asarray(pairwise(P, Q, **options))
+            else:
+                found = nearest(P, Q, k, **options)
+                idx, val = np.asarray(found.indices), np.asarray(found.values)
     except MemoryError:
         raise InvalidInputError(
             f"not enough memory for the {n} x {m} matrix" + ("; --nearest K needs none" if k is None else "")
@@ -407,7 +340,7 @@ output:
                        the header "row,neighbour,value", then K lines per row, closest first
 
 progress: a bar on stderr when stderr is a terminal and N x M x events > {int(PROGRESS_WORK):,}
-(the rows of P are then sent in chunks); --progress forces it, --no-progress hides it.
+(drawn as the library finishes its blocks); --progress forces it, --no-progress hides it.
 """
 
 
@@ -616,14 +549,8 @@ def _resampling_bar(
     if not (forced or (forced is None and sys.stderr.isatty() and seconds * count > ESTIMATE_PROGRESS_SECONDS)):
         yield None
         return
-    step = max(1, count // PROGRESS_STEPS)  # about PROGRESS_STEPS redraws, however many resamples
-    with _Progress(label, count) as bar:
-
-        def show(done: int, total: int) -> None:
-            if done % step == 0 or done == total:
-                bar.update(done)
-
-        yield show
+    with _Progress(label) as bar:
+        yield bar.update
 
 
 def _run_estimate(args: argparse.Namespace) -> None:

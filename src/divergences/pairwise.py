@@ -42,6 +42,7 @@ from .discrete import kernel_params
 __all__ = ["Neighbours", "nearest", "pairwise"]
 
 Array = Any
+Progress = Callable[[int, int], object]  # progress(done, total), in pairs
 
 ACCURACY = 1e-9  # every entry is within this relative error of the direct formula (float64)
 ACCURACY_FLOAT32 = 1e-4  # the same where the library computes in float32 (JAX without x64)
@@ -440,13 +441,17 @@ _COMMON = """metric : str, default "kl"
         weights to be normalised, a pseudocount, and whether inputs are checked.
     block_size : int or None, default None
         Rows of ``P`` and of ``Q`` per block. ``None`` chooses it from a memory budget
-        (1024 rows for the matrix-product measures; about 2^20 / K otherwise)."""
+        (1024 rows for the matrix-product measures; about 2^20 / K otherwise).
+    progress : callable or None, default None
+        Called as ``progress(done, total)`` after every block, with the pairs computed so
+        far and in all (a progress bar's input; ``done == total`` at the end). Not for Dask
+        arrays, whose blocks run as tasks: use ``dask.diagnostics.ProgressBar`` there."""
 
 
 def pairwise(
     P: Array, Q: Array | None = None, *, metric: str = "kl", base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
-    block_size: int | None = None, **params: Any,
+    block_size: int | None = None, progress: Progress | None = None, **params: Any,
 ) -> Array:
     """The matrix ``D[i, j] = metric(P[i], Q[j])`` of a divergence between every row of ``P``
     and every row of ``Q``.
@@ -498,6 +503,7 @@ def pairwise(
     array([[0.499],
            [0.291]])
     """
+    _check_progress(progress, P, Q)
     if is_dask(P, Q):
         return _dask.pairwise(P, Q, metric=metric, base=base, normalize=normalize, smoothing=smoothing,
                               validate=validate, block_size=block_size, **params)
@@ -507,6 +513,10 @@ def pairwise(
     n, m = job.P.shape[0], job.Q.shape[0]
     device = array_api_compat.device(job.P)
     writeable = array_api_compat.is_writeable_array(job.P)
+    mirrored = writeable and job.symmetric_self
+    # Blocks on or above the diagonal start at column i0 when the triangle is mirrored.
+    total = sum((i1 - i0) * (m - i0) for i0, i1 in _spans(n, step)) if mirrored else n * m
+    done = 0
     out = xp.empty((n, m), dtype=job.out_dtype, device=device) if writeable else None
     # NumPy products write straight into the result (no block-sized temporaries to fault in).
     in_place = out is not None and is_numpy(xp) and out.dtype == job.P.dtype
@@ -514,7 +524,7 @@ def pairwise(
     for i0, i1 in _spans(n, step):
         strip = []
         for j0, j1 in _spans(m, step):
-            if writeable and job.symmetric_self and j1 <= i0:
+            if mirrored and j1 <= i0:
                 continue  # below the diagonal: mirrored from the block above it
             target = out[i0:i1, j0:j1] if in_place and out is not None else None
             values = _block(job, i0, i1, j0, j1, target)
@@ -528,6 +538,9 @@ def pairwise(
                     out[j0:j1, i0:i1] = values.T
             else:
                 strip.append(values)
+            if progress is not None:
+                done += (i1 - i0) * (j1 - j0)
+                progress(done, total)
         if out is None:
             strips.append(xp.concat(strip, axis=1))
     return out if out is not None else xp.concat(strips, axis=0)
@@ -536,7 +549,7 @@ def pairwise(
 def nearest(
     P: Array, Q: Array | None = None, k: int = 1, *, metric: str = "kl", base: float | None = None,
     normalize: bool = False, smoothing: float | None = None, validate: bool = True,
-    block_size: int | None = None, **params: Any,
+    block_size: int | None = None, progress: Progress | None = None, **params: Any,
 ) -> Neighbours:
     """The ``k`` rows of ``Q`` closest to each row of ``P`` under a divergence, found block by
     block without ever holding the N x M matrix.
@@ -568,6 +581,7 @@ def nearest(
     >>> idx.tolist(), val.round(4).tolist()
     ([[2, 0]], [[0.0016, 0.0019]])
     """
+    _check_progress(progress, P, Q)
     if is_dask(P, Q):
         return Neighbours(*_dask.nearest(P, Q, k, metric=metric, base=base, normalize=normalize,
                                          smoothing=smoothing, validate=validate, block_size=block_size, **params))
@@ -592,9 +606,22 @@ def nearest(
             order = _smallest(cand_v, k, xp)
             best_v = xp.take_along_axis(cand_v, order, axis=1)
             best_i = xp.take_along_axis(cand_i, order, axis=1)
+            if progress is not None:
+                progress(i0 * m + (i1 - i0) * j1, job.P.shape[0] * m)
         all_idx.append(best_i)
         all_val.append(job.finish(best_v))
     return Neighbours(xp.concat(all_idx, axis=0), xp.concat(all_val, axis=0))
+
+
+def _check_progress(progress: object, P: Array, Q: Array | None) -> None:
+    if progress is None:
+        return
+    if not callable(progress):
+        raise InvalidInputError(f"progress must be a callable progress(done, total) or None, got {progress!r}")
+    if is_dask(P, Q):
+        raise InvalidInputError(
+            "progress does not apply to Dask arrays, whose blocks run as tasks: use dask.diagnostics.ProgressBar"
+        )
 
 
 def _smallest(values: Array, k: int, xp: Any) -> Array:
