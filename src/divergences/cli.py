@@ -142,20 +142,7 @@ def _compute(args: argparse.Namespace) -> dict[str, Any]:
         dists.append(read_distributions(args.Q, "Q"))
     elif args.Q is not None:
         raise InvalidInputError(f"{args.metric} takes one distribution, got P and Q")
-    kwargs: dict[str, Any] = {"normalize": args.normalize, "smoothing": args.smoothing}
-    if args.base is not None:
-        if not info.logarithmic:
-            raise InvalidInputError(f"--base does not apply to {args.metric}: it involves no logarithm")
-        kwargs["base"] = args.base
-    if args.metric == "renyi":
-        if args.alpha is None:
-            raise InvalidInputError("renyi needs --alpha (the order, >= 0)")
-        dists.append(args.alpha)
-    if args.metric == "f_divergence":
-        if args.f is None:
-            raise InvalidInputError("f_divergence needs --f, an expression in t such as 't*log(t)'")
-        dists.append(_f_from_expression(args.f))
-    values = np.atleast_1d(np.asarray(func(*dists, **kwargs), dtype=float))
+    values = np.atleast_1d(np.asarray(func(*dists, **_measure_options(args)), dtype=float))
     result: dict[str, Any] = {"metric": args.metric, "values": values.tolist()}
     if info.logarithmic and info.transform is None:
         result["unit"] = unit(args.base)
@@ -218,22 +205,31 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _pairwise_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keywords for ``pairwise`` / ``nearest``; an unknown metric is left for the library to name."""
+def _measure_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of ``args.metric`` from the flags the subcommands share: normalize,
+    smoothing, base, and the measure's own option (--alpha for renyi, --f for f_divergence),
+    with errors that name the flags. An unknown metric is left for the library to name."""
     info = DIVERGENCES.get(args.metric)
-    options: dict[str, Any] = {"metric": args.metric, "normalize": args.normalize, "smoothing": args.smoothing}
+    options: dict[str, Any] = {"normalize": args.normalize, "smoothing": args.smoothing}
     if args.base is not None:
-        if info is not None and info.arity == 2 and not info.logarithmic:
+        if info is not None and not info.logarithmic:
             raise InvalidInputError(f"--base does not apply to {args.metric}: it involves no logarithm")
         options["base"] = args.base
-    if args.alpha is not None:
-        options["alpha"] = args.alpha
+    alpha, f = getattr(args, "alpha", None), getattr(args, "f", None)
+    if alpha is not None:
+        options["alpha"] = alpha
     elif args.metric == "renyi":
         raise InvalidInputError("renyi needs --alpha (the order, >= 0)")
-    if args.f is not None:
-        options["f"] = _f_from_expression(args.f)
+    if f is not None:
+        options["f"] = _f_from_expression(f)
     elif args.metric == "f_divergence":
         raise InvalidInputError("f_divergence needs --f, an expression in t such as 't*log(t)'")
+    return options
+
+
+def _pairwise_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keywords for ``pairwise`` / ``nearest``."""
+    options = {"metric": args.metric, **_measure_options(args)}
     if args.block_size is not None:
         options["block_size"] = args.block_size
     return options
