@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import _dask, _numpy_engine
-from ._array_api import as_float_array, is_lazy, is_numpy, namespace
+from ._array_api import as_float_array, is_numpy, namespace
 from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES
@@ -18,8 +18,8 @@ from ._validation import (
     check_distribution,
     check_event_shapes,
     check_options,
+    checked_rows,
     sum_tolerance,
-    valid_mask,
 )
 from .distributions._dispatch import divergence
 from .distributions._scipy import is_distribution
@@ -132,17 +132,13 @@ def _evaluate_arrays(
         values = values.astype(np.result_type(*arrays), copy=False).reshape(batch)
     else:
         valid = None
-        if validate or rescale:
-            cleaned = []
-            for n, a in zip(names, arrays):
-                row_min, row_sum = xp.min(a, axis=-1), xp.sum(a, axis=-1) + n_events * shift
-                if validate and not is_lazy(a):
-                    check_distribution(a, row_min, row_sum, n, normalize=rescale, xp=xp)
-                elif validate:
-                    ok = valid_mask(row_min, row_sum, normalize=rescale, tol=sum_tolerance(a.dtype, xp), xp=xp)
-                    valid = ok if valid is None else valid & ok
-                cleaned.append((a + shift) / row_sum[..., None] if rescale else a)
-            arrays = cleaned
+        cleaned = []
+        for n, a in zip(names, arrays):
+            rows, ok = checked_rows(a, n, xp, shift=shift, rescale=rescale, validate=validate)
+            cleaned.append(rows)
+            if ok is not None:
+                valid = ok if valid is None else valid & ok
+        arrays = cleaned
         values = info.kernel(*arrays, xp=xp, **params)
         if valid is not None:
             values = xp.where(valid, values, xp.full_like(values, math.nan))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array_api import to_numpy
+from ._array_api import is_lazy, to_numpy
 from ._exceptions import InvalidInputError
 
 Array = Any
@@ -166,6 +166,27 @@ def check_distribution(
             f"{at} sums to {sums.flat[i]:.10g}, not 1 (tolerance {tol:.1e}); "
             "pass normalize=True to divide non-negative weights or counts by their sum"
         )
+
+
+def checked_rows(
+    a: Array, name: str, xp: Any, *, shift: float, rescale: bool, validate: bool, work: Any = None
+) -> tuple[Array, Array | None]:
+    """Distributions along the last axis of ``a`` checked (``validate``), smoothed by
+    ``shift`` and normalised (``rescale``), in dtype ``work`` (default: ``a``'s). Also returns,
+    for a lazy array (a JAX tracer) whose values cannot be read, the mask of its valid rows
+    in place of raising; None otherwise."""
+    w = a if work is None else xp.astype(a, work, copy=False)
+    if not (validate or rescale):
+        return w, None
+    row_sum = xp.sum(w, axis=-1) + a.shape[-1] * shift
+    valid = None
+    if validate:
+        row_min = xp.min(a, axis=-1)
+        if is_lazy(a):
+            valid = valid_mask(row_min, row_sum, normalize=rescale, tol=sum_tolerance(a.dtype, xp), xp=xp)
+        else:  # the tolerance on the sums follows the input's dtype, not the working one
+            check_distribution(a, row_min, row_sum, name, normalize=rescale, xp=xp)
+    return ((w + shift) / row_sum[..., None] if rescale else w), valid
 
 
 def valid_mask(row_min: Array, row_sum: Array, *, normalize: bool, tol: float, xp: Any) -> Array:

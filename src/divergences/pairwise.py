@@ -36,7 +36,7 @@ from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES, Divergence
 from ._special import sqrt_with_zero_gradient, substitute, where0
-from ._validation import check_distribution, check_options
+from ._validation import check_options, checked_rows
 from .discrete import kernel_params
 
 __all__ = ["Neighbours", "nearest", "pairwise"]
@@ -136,16 +136,10 @@ def _prepare(
         )
     out_dtype = xp.result_type(*arrays.values())
     work = _work_dtype(xp, array_api_compat.device(arrays["P"]))
-    shift = smoothing or 0.0
     rescale = normalize or smoothing is not None
     for name, a in arrays.items():
-        n_events = a.shape[1]
-        if validate or rescale:
-            row_sum = xp.sum(xp.astype(a, work, copy=False), axis=-1) + n_events * shift
-            if validate:
-                check_distribution(a, xp.min(a, axis=-1), row_sum, name, normalize=rescale, xp=xp)
-        a = xp.astype(a, work, copy=False)
-        arrays[name] = (a + shift) / row_sum[:, None] if rescale else a
+        arrays[name], _ = checked_rows(a, name, xp, shift=smoothing or 0.0, rescale=rescale, validate=validate,
+                                       work=work)  # lazy arrays were refused above
     P = arrays["P"]
     Q = P if same else arrays["Q"]
     form = _FORMS.get(info.name)
