@@ -124,6 +124,33 @@ def test_a_float32_working_dtype_is_guarded_to_its_own_accuracy(monkeypatch):
         np.testing.assert_allclose(got.numpy(), expected, rtol=1e-4 + 1e-5, atol=0)
 
 
+@pytest.mark.parametrize("metric", ["kl", "cross_entropy", "hellinger", "bhattacharyya", "js"])
+def test_q_terms_made_per_block_where_they_do_not_fit_give_the_same_result(monkeypatch, metric):
+    pairwise_module = importlib.import_module("divergences.pairwise")
+    P, Q = rows(13, 9, seed=27, zeros=0.2), rows(11, 9, seed=28, zeros=0.2)
+    whole = dv.pairwise(P, Q, metric=metric, block_size=4), dv.nearest(P, Q, 3, metric=metric, block_size=4)
+    monkeypatch.setattr(pairwise_module, "WHOLE_RIGHT_BYTES", 0)
+    np.testing.assert_array_equal(dv.pairwise(P, Q, metric=metric, block_size=4), whole[0])
+    found = dv.nearest(P, Q, 3, metric=metric, block_size=4)
+    np.testing.assert_array_equal(found.indices, whole[1].indices)
+    np.testing.assert_array_equal(found.values, whole[1].values)
+
+
+def test_nearest_in_a_large_q_holds_no_copy_of_it(monkeypatch):
+    """Searching M rows needs memory for blocks, not for another M x K array."""
+    pairwise_module = importlib.import_module("divergences.pairwise")
+    monkeypatch.setattr(pairwise_module, "WHOLE_RIGHT_BYTES", 1 << 20)  # Q below is 10 MiB
+    P, Q = rows(40, 64, seed=29), rows(20_000, 64, seed=30)
+    tracemalloc.start()
+    try:
+        found = dv.nearest(P, Q, 5, metric="kl")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < Q.nbytes / 4, f"{peak / 2**20:.1f} MiB for a {Q.nbytes / 2**20:.0f} MiB Q"
+    np.testing.assert_allclose(found.values[:2], np.sort(dv.kl(P[:2, None, :], Q[None]), axis=1)[:, :5], rtol=1e-12)
+
+
 def test_float32_is_computed_in_float64_and_returned_as_float32():
     P, Q = rows(20, 50, seed=6), rows(15, 50, seed=7)
     P32, Q32 = P.astype(np.float32), Q.astype(np.float32)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import array_api_compat.numpy as anp
@@ -42,11 +42,6 @@ def _pool() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="divergences")
     return _POOL
-
-
-def submit(fn: Callable[..., Any], *args: Any) -> Future[Any]:
-    """``fn(*args)`` on the engine's pool of threads."""
-    return _pool().submit(fn, *args)
 
 
 def parallel(work: Callable[[int, int], None], n: int, elements: int, grain: int = 1) -> None:

@@ -48,6 +48,7 @@ ACCURACY = 1e-9  # every entry is within this relative error of the direct formu
 ACCURACY_FLOAT32 = 1e-4  # the same where the library computes in float32 (JAX without x64)
 BROADCAST_ELEMENTS = 1 << 20  # pairs x events of one broadcast block: 8 MiB per temporary
 GEMM_ROWS = 1024  # rows of P and of Q in one matrix-product block
+WHOLE_RIGHT_BYTES = 1 << 28  # Q's per-row terms (logs, roots) are made once up to this size
 
 
 class Neighbours(NamedTuple):
@@ -73,12 +74,23 @@ class _Job:
     log_base: float | None
     params: dict[str, Any]
     form: _Form | None  # None: the measure's elementwise kernel, pair by pair
-    left: Rows  # the form's precomputations on P's rows and on Q's
-    right: Rows
+    right_whole: Rows | None  # the form's terms of every row of Q, where they fit in memory
 
     @property
     def symmetric_self(self) -> bool:
         return self.same and self.info.symmetric
+
+    def left(self, i0: int, i1: int) -> Rows:
+        """The form's terms of rows i0:i1 of P (used for one strip of blocks, so made there)."""
+        return {} if self.form is None else self.form.left(self.P[i0:i1, :], self.xp)
+
+    def right(self, j0: int, j1: int) -> Rows:
+        """The form's terms of rows j0:j1 of Q: a slice of them all, or made for the block."""
+        if self.form is None:
+            return {}
+        if self.right_whole is not None:
+            return _rows(self.right_whole, j0, j1)
+        return self.form.right(self.Q[j0:j1, :], self.xp)
 
     def finish(self, values: Array) -> Array:
         """Kernel values (nats) to reported values: base, transform, output dtype."""
@@ -143,18 +155,13 @@ def _prepare(
     P = arrays["P"]
     Q = P if same else arrays["Q"]
     form = _FORMS.get(info.name)
-    left: Rows = {}
-    right: Rows = {}
-    if form is not None and is_numpy(xp):  # the two sides' logarithms on two cores
-        later = _numpy_engine.submit(form.right, Q, xp)
-        left = form.left(P, xp)
-        right = later.result()
-    elif form is not None:
-        left, right = form.left(P, xp), form.right(Q, xp)
+    # Q's terms serve every strip of P: made once where they fit (they are about Q's size),
+    # else for each block (the logarithms of a block of Q cost about 1/1000 of its products).
+    fits = Q.shape[0] * (Q.shape[1] + 1) * 8 <= WHOLE_RIGHT_BYTES
     return _Job(
         info, xp, P, Q, same, out_dtype,
         math.log(base) if base is not None and info.logarithmic else None,
-        kernel_params(info.name, params), form, left, right,
+        kernel_params(info.name, params), form, form.right(Q, xp) if form is not None and fits else None,
     )
 
 
@@ -367,14 +374,14 @@ def _rows(side: Rows, lo: int, hi: int) -> Rows:
     return {name: x[lo:hi, ...] for name, x in side.items()}
 
 
-def _block(job: _Job, i0: int, i1: int, j0: int, j1: int, out: Array | None = None) -> Array:
-    """Kernel values (nats, before base and transform) of rows i0:i1 of P against j0:j1 of
-    Q; ``out``, a NumPy float64 view, may receive them."""
+def _block(job: _Job, left: Rows, i0: int, i1: int, j0: int, j1: int, out: Array | None = None) -> Array:
+    """Kernel values (nats, before base and transform) of rows i0:i1 of P (whose terms are
+    ``left``) against j0:j1 of Q; ``out``, a NumPy float64 view, may receive them."""
     xp = job.xp
     Pb, Qb = job.P[i0:i1, :], job.Q[j0:j1, :]
     if job.form is None:
         return _direct(job, Pb, Qb)
-    values, threshold = job.form.block(_rows(job.left, i0, i1), _rows(job.right, j0, j1), xp, out)
+    values, threshold = job.form.block(left, job.right(j0, j1), xp, out)
     if threshold is None:
         return values
     if isinstance(threshold, float) or threshold.shape[1] == 1:
@@ -517,11 +524,12 @@ def pairwise(
     strips = []
     for i0, i1 in _spans(n, step):
         strip = []
+        left = job.left(i0, i1)
         for j0, j1 in _spans(m, step):
             if mirrored and j1 <= i0:
                 continue  # below the diagonal: mirrored from the block above it
             target = out[i0:i1, j0:j1] if in_place and out is not None else None
-            values = _block(job, i0, i1, j0, j1, target)
+            values = _block(job, left, i0, i1, j0, j1, target)
             if job.info.name != "cross_entropy":  # D(p, p) = 0 exactly; cross-entropy keeps H(p)
                 values = _diagonal(job, values, i0, j0, 0.0)
             values = job.finish(values)
@@ -592,8 +600,9 @@ def nearest(
     for i0, i1 in _spans(job.P.shape[0], step):
         best_v = xp.full((i1 - i0, 0), math.inf, dtype=job.P.dtype, device=device)
         best_i = xp.zeros((i1 - i0, 0), dtype=index_dtype, device=device)
+        left = job.left(i0, i1)
         for j0, j1 in _spans(m, step):
-            values = _diagonal(job, _block(job, i0, i1, j0, j1), i0, j0, math.inf)  # not its own neighbour
+            values = _diagonal(job, _block(job, left, i0, i1, j0, j1), i0, j0, math.inf)  # not its own neighbour
             cols = xp.broadcast_to(xp.arange(j0, j1, dtype=index_dtype, device=device)[None, :], values.shape)
             cand_v = xp.concat([best_v, values], axis=1)
             cand_i = xp.concat([best_i, cols], axis=1)
