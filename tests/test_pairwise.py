@@ -233,6 +233,19 @@ def test_progress_must_be_a_callable():
         dv.pairwise(rows(2, 3, seed=26), progress=True)
 
 
+@pytest.mark.parametrize("metric", ["kl", "js", "total_variation"])
+def test_nearest_ties_across_blocks_go_to_the_lower_row(metric):
+    P = rows(3, 5, seed=31)
+    Q = rows(12, 5, seed=32)
+    Q[[1, 5, 9]] = P[0]  # three exact matches for query 0, in different blocks of 2 rows
+    Q[[3, 7]] = P[1]
+    for block_size in [2, 5, None]:
+        found = dv.nearest(P, Q, 2, metric=metric, block_size=block_size)
+        np.testing.assert_array_equal(found.indices[:2], [[1, 5], [3, 7]])
+        expected = np.argsort(dv.pairwise(P, Q, metric=metric), axis=1, kind="stable")[:, :2]
+        np.testing.assert_array_equal(found.indices, expected)
+
+
 def test_nearest_within_one_set_leaves_each_row_out():
     P = rows(25, 5, seed=12)
     P[7] = P[3]  # a duplicate is found, at distance 0

@@ -603,12 +603,7 @@ def nearest(
         left = job.left(i0, i1)
         for j0, j1 in _spans(m, step):
             values = _diagonal(job, _block(job, left, i0, i1, j0, j1), i0, j0, math.inf)  # not its own neighbour
-            cols = xp.broadcast_to(xp.arange(j0, j1, dtype=index_dtype, device=device)[None, :], values.shape)
-            cand_v = xp.concat([best_v, values], axis=1)
-            cand_i = xp.concat([best_i, cols], axis=1)
-            order = _smallest(cand_v, k, xp)
-            best_v = xp.take_along_axis(cand_v, order, axis=1)
-            best_i = xp.take_along_axis(cand_i, order, axis=1)
+            best_v, best_i = _merge(best_v, best_i, values, j0, k, xp)
             if progress is not None:
                 progress(i0 * m + (i1 - i0) * j1, job.P.shape[0] * m)
         all_idx.append(best_i)
@@ -625,6 +620,34 @@ def _check_progress(progress: object, P: Array, Q: Array | None) -> None:
         raise InvalidInputError(
             "progress does not apply to Dask arrays, whose blocks run as tasks: use dask.diagnostics.ProgressBar"
         )
+
+
+def _merge(best_v: Array, best_i: Array, values: Array, j0: int, k: int, xp: Any) -> tuple[Array, Array]:
+    """The k smallest of each row's best so far and of a block's ``values`` (whose columns are
+    the rows of Q from ``j0``), closest first; ties go to the lower row of Q."""
+    if is_numpy(xp) and best_v.shape[1] == k:
+        # Only entries below their row's k-th best can enter: once a search has seen a few
+        # blocks, a handful. They are gathered (row-major, so in order of Q's rows within a
+        # row) into a narrow array padded with inf, which the stable sort ranks last.
+        rows = np.flatnonzero(values.min(axis=1) < best_v[:, -1])  # a reduction, cheaper than a mask
+        if rows.size == 0:
+            return best_v, best_i
+        r, c = np.divmod(np.flatnonzero(values[rows] < best_v[rows, -1:]), values.shape[1])
+        r = rows[r]
+        counts = np.bincount(r, minlength=values.shape[0])
+        slot = np.arange(r.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        new_v = np.full((values.shape[0], int(counts.max())), np.inf, dtype=values.dtype)
+        new_i = np.zeros(new_v.shape, dtype=best_i.dtype)
+        new_v[r, slot], new_i[r, slot] = values[r, c], c + j0
+        cand_v, cand_i = np.concatenate([best_v, new_v], axis=1), np.concatenate([best_i, new_i], axis=1)
+        order = np.argsort(cand_v, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(cand_v, order, axis=1), np.take_along_axis(cand_i, order, axis=1)
+    device = array_api_compat.device(values)
+    cols = xp.broadcast_to(xp.arange(j0, j0 + values.shape[1], dtype=best_i.dtype, device=device)[None, :], values.shape)
+    cand_v = xp.concat([best_v, values], axis=1)
+    cand_i = xp.concat([best_i, cols], axis=1)
+    order = _smallest(cand_v, k, xp)
+    return xp.take_along_axis(cand_v, order, axis=1), xp.take_along_axis(cand_i, order, axis=1)
 
 
 def _smallest(values: Array, k: int, xp: Any) -> Array:
