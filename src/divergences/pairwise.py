@@ -2,23 +2,28 @@
 
 Both work a block of rows of ``P`` against a block of rows of ``Q`` at a time, so that the
 only allocation of size N x M is the matrix that ``pairwise`` returns (``nearest`` has
-none). Four measures run as matrix products, at the speed of BLAS (or of the GPU):
+none). Four measures run as matrix products, at the speed of BLAS (or of the GPU), with the
+per-row terms folded into one more column on each side so that the product is the answer:
 
-* ``KL(p||q) = sum p log p - p . log q`` and ``cross_entropy = -p . log q``;
-* ``hellinger^2 = 1 - sqrt(p) . sqrt(q)`` and ``bhattacharyya = -log(sqrt(p) . sqrt(q))``.
+* ``KL(p||q) = [p, H(p)] . [-log q, -1]`` and ``cross_entropy = p . (-log q)``;
+* ``hellinger^2 = [sqrt p, 1] . [-sqrt q, 1]`` and ``bhattacharyya = -log1p(-hellinger^2)``.
 
-Zeros are handled outside the product (``0 * -inf`` is NaN in a GEMM): ``log q`` is taken
-as 0 where ``q = 0``, and a second product of indicator arrays, ``[p > 0] . [q = 0]``, finds
-the pairs whose divergence is infinite. Where p is close to q these forms cancel: an entry
-that is small compared with the terms it is the difference of (by the bound
-``K * eps / 1e-9``) is recomputed with the accurate elementwise kernel, so every entry is
-within 1e-9 relative of the direct formula. On NumPy, JS is formed from the entropy of
-the mixture, ``log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q`` (one logarithm
-per pair and event), under the same guard. The other measures (and JS on other libraries)
-run the elementwise kernels: on NumPy one row of P against a block of Q per call of the
-fast engine, elsewhere a block of P broadcast against a block of Q.
+Each row's terms are made once: P's for each strip of blocks, Q's for all of Q where they
+fit in ``WHOLE_RIGHT_BYTES`` (else per block, so that searching a huge Q holds no copy of
+it). NumPy products write straight into the result. Zeros are handled outside the product
+(``0 * -inf`` is NaN in a GEMM): ``log q`` is taken as 0 where ``q = 0``, and a second
+product of indicator arrays, ``[p > 0] . [q = 0]``, finds the pairs whose divergence is
+infinite. Where p is close to q these forms cancel: an entry that is small compared with
+the terms it is the difference of (by the bound ``(K + 1) eps / 1e-9``) is recomputed with
+the accurate elementwise kernel, so every entry is within 1e-9 relative of the direct
+formula (1e-4 where a library computes in float32). On NumPy, JS is formed from the
+entropy of the mixture, ``log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q`` (one
+logarithm per pair and event), under the same guard. The other measures (and JS on other
+libraries) run the elementwise kernels: on NumPy one row of P against a block of Q per call
+of the fast engine, elsewhere a block of P broadcast against a block of Q. ``nearest``
+keeps each row's k best and, once it has them, sorts only the entries of a block that beat
+the k-th.
 """
-
 from __future__ import annotations
 
 import math
