@@ -379,22 +379,37 @@ def _rows(side: Rows, lo: int, hi: int) -> Rows:
     return {name: x[lo:hi, ...] for name, x in side.items()}
 
 
-def _block(job: _Job, left: Rows, i0: int, i1: int, j0: int, j1: int, out: Array | None = None) -> Array:
+def _block(
+    job: _Job, left: Rows, i0: int, i1: int, j0: int, j1: int, own: float | None, out: Array | None = None
+) -> Array:
     """Kernel values (nats, before base and transform) of rows i0:i1 of P (whose terms are
-    ``left``) against j0:j1 of Q; ``out``, a NumPy float64 view, may receive them."""
+    ``left``) against j0:j1 of Q, with a row's pair with itself (P against P) set to ``own``
+    unless that is None; ``out``, a NumPy float64 view, may receive them."""
     xp = job.xp
     Pb, Qb = job.P[i0:i1, :], job.Q[j0:j1, :]
+    # Rows and columns are cut alike, so the pairs of a row with itself lie in the blocks
+    # on the diagonal, on their diagonal.
+    self_pairs, fill = None, 0.0
+    if own is not None and job.same and i0 == j0:
+        device = array_api_compat.device(Pb)
+        self_pairs = xp.arange(i1 - i0, device=device)[:, None] == xp.arange(j1 - j0, device=device)[None, :]
+        fill = own
     if job.form is None:
-        return _direct(job, Pb, Qb)
+        values = _direct(job, Pb, Qb)
+        return values if self_pairs is None else xp.where(self_pairs, xp.asarray(fill, dtype=values.dtype), values)
     values, threshold = job.form.block(left, job.right(j0, j1), xp, out)
+    if self_pairs is not None:  # set, and never recomputed: they always cancel
+        values = xpx.at(values, self_pairs).set(fill)
     if threshold is None:
         return values
-    if isinstance(threshold, float) or threshold.shape[1] == 1:
+    if self_pairs is None and (isinstance(threshold, float) or threshold.shape[1] == 1):
         # One threshold per row: a reduction finds the rows with a suspect entry, if any,
         # without a pass that makes a mask of the block.
         if not bool(xp.any(xp.min(values, axis=1)[:, None] <= threshold)):
             return values
     untrusted = values <= threshold
+    if self_pairs is not None:
+        untrusted = untrusted & ~self_pairs
     if not bool(xp.any(untrusted)):
         return values
     i, j = xp.nonzero(untrusted)
@@ -420,18 +435,6 @@ def _block_rows(job: _Job, block_size: int | None) -> int:
 def _spans(n: int, step: int) -> Iterator[tuple[int, int]]:
     for lo in range(0, n, step):
         yield lo, min(lo + step, n)
-
-
-def _diagonal(job: _Job, values: Array, i0: int, j0: int, fill: float) -> Array:
-    """``values`` with the pairs of a row with itself set to ``fill``: P against itself puts
-    them only in the blocks on the diagonal (rows and columns are cut alike)."""
-    if not job.same or i0 != j0:
-        return values
-    xp = job.xp
-    device = array_api_compat.device(values)
-    rows = xp.arange(values.shape[0], device=device)[:, None]
-    cols = xp.arange(values.shape[1], device=device)[None, :]
-    return xp.where(rows == cols, xp.asarray(fill, dtype=values.dtype), values)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -538,9 +541,8 @@ def pairwise(
             if mirrored and j1 <= i0:
                 continue  # below the diagonal: mirrored from the block above it
             target = out[i0:i1, j0:j1] if in_place and out is not None else None
-            values = _block(job, left, i0, i1, j0, j1, target)
-            if job.info.name != "cross_entropy":  # D(p, p) = 0 exactly; cross-entropy keeps H(p)
-                values = _diagonal(job, values, i0, j0, 0.0)
+            # D(p, p) = 0 exactly; cross-entropy keeps H(p).
+            values = _block(job, left, i0, i1, j0, j1, None if job.info.name == "cross_entropy" else 0.0, target)
             values = job.finish(values)
             if out is not None:
                 if values is not target:
@@ -611,7 +613,7 @@ def nearest(
         best_i = xp.zeros((i1 - i0, 0), dtype=index_dtype, device=device)
         left = job.left(i0, i1)
         for j0, j1 in _spans(m, step):
-            values = _diagonal(job, _block(job, left, i0, i1, j0, j1), i0, j0, math.inf)  # not its own neighbour
+            values = _block(job, left, i0, i1, j0, j1, math.inf)  # a row is not its own neighbour
             best_v, best_i = _merge(best_v, best_i, values, j0, k, xp)
             if progress is not None:
                 progress(i0 * m + (i1 - i0) * j1, job.P.shape[0] * m)
