@@ -93,8 +93,8 @@ def fast_cross_entropy(p: np.ndarray, q: np.ndarray, buf: np.ndarray) -> np.ndar
 
 
 def finish_in_place(values: np.ndarray, log_base: float | None, transform: Callable[..., Any] | None) -> None:
-    """Divide ``values`` by ``log_base`` and apply ``transform``, in place and a slab of the
-    leading axis at a time: no temporary as large as ``values``."""
+    """Divide ``values`` by ``log_base`` and apply ``transform``, in place, a slab of the
+    leading axis at a time on all cores: no temporary as large as ``values``."""
     if values.ndim == 0 or (log_base is None and transform is None):
         if log_base is not None:
             values /= log_base
@@ -102,12 +102,16 @@ def finish_in_place(values: np.ndarray, log_base: float | None, transform: Calla
             values[...] = transform(values, anp)
         return
     step = max(1, BLOCK_ELEMENTS // max(1, values[0].size))
-    for start in range(0, values.shape[0], step):
-        chunk = values[start : start + step]
-        if log_base is not None:
-            chunk /= log_base
-        if transform is not None:
-            chunk[...] = transform(chunk, anp)
+
+    def work(lo: int, hi: int) -> None:
+        for start in range(lo, hi, step):
+            chunk = values[start : min(start + step, hi)]
+            if log_base is not None:
+                chunk /= log_base
+            if transform is not None:
+                chunk[...] = transform(chunk, anp)
+
+    parallel(work, values.shape[0], values.size, grain=step)
 
 
 def fast_entropy(p: np.ndarray, buf: np.ndarray) -> np.ndarray:
