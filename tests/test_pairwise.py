@@ -151,6 +151,15 @@ def test_nearest_in_a_large_q_holds_no_copy_of_it(monkeypatch):
     np.testing.assert_allclose(found.values[:2], np.sort(dv.kl(P[:2, None, :], Q[None]), axis=1)[:, :5], rtol=1e-12)
 
 
+def test_bhattacharyya_of_nearly_disjoint_rows_keeps_relative_accuracy():
+    """A tiny Bhattacharyya coefficient must come from its own product, not from 1 - h^2."""
+    P = np.array([[1 - 1e-20, 1e-20, 0.0], [0.5, 0.5, 0.0]])
+    Q = np.array([[1e-18, 0.5, 0.5 - 1e-18], [0.0, 1e-22, 1 - 1e-22]])
+    got = dv.pairwise(P, Q, metric="bhattacharyya")
+    assert_matrix_close(got, direct("bhattacharyya", P, Q), rtol=1e-12)
+    assert got[1, 1] > 25  # bc = sqrt(0.5e-22) = 7e-12: 1 - h^2 keeps 4 of its digits
+
+
 def test_float32_is_computed_in_float64_and_returned_as_float32():
     P, Q = rows(20, 50, seed=6), rows(15, 50, seed=7)
     P32, Q32 = P.astype(np.float32), Q.astype(np.float32)

@@ -6,7 +6,7 @@ none). Four measures run as matrix products, at the speed of BLAS (or of the GPU
 per-row terms folded into one more column on each side so that the product is the answer:
 
 * ``KL(p||q) = [p, H(p)] . [-log q, -1]`` and ``cross_entropy = p . (-log q)``;
-* ``hellinger^2 = [sqrt p, 1] . [-sqrt q, 1]`` and ``bhattacharyya = -log1p(-hellinger^2)``.
+* ``hellinger^2 = [sqrt p, 1] . [-sqrt q, 1]`` and ``bhattacharyya = -log(sqrt p . sqrt q)``.
 
 Each row's terms are made once: P's for each strip of blocks, Q's for all of Q where they
 fit in ``WHOLE_RIGHT_BYTES`` (else per block, so that searching a huge Q holds no copy of
@@ -254,23 +254,28 @@ def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: boo
     return values, None if cross else left["slack"]
 
 
-def _roots(X: Array, xp: Any, sign: float) -> Rows:
-    # Square roots with a finite gradient at 0 where a library differentiates (NumPy does
-    # not: its plain sqrt is 8x cheaper).
+def _roots(X: Array, xp: Any, sign: float | None) -> Rows:
+    """Square roots, with ``sign`` the one more column folded in for Hellinger (None: none).
+    Their gradient is finite at 0 where a library differentiates (NumPy does not: its
+    plain sqrt is 8x cheaper)."""
     root = xp.sqrt(X) if is_numpy(xp) else sqrt_with_zero_gradient(X, xp)
-    return {"a": _column(sign * root, 1.0, xp)}
+    return {"a": root if sign is None else _column(sign * root, 1.0, xp)}
 
 
 def _overlap_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, log: bool) -> tuple[Array, float]:
-    """``h^2 = 1 - sqrt(p) . sqrt(q)`` (the kernel's value for Hellinger; sqrt is the
-    transform), or ``-log(1 - h^2)`` for Bhattacharyya, accurate where h^2 is small."""
-    h2 = _product(left["a"], right["a"], out)
-    threshold = 2.0 * _cancellation_bound(left["a"], xp)  # the terms' magnitudes sum to 1 + bc <= 2
+    """``h^2 = [sqrt p, 1] . [-sqrt q, 1] = 1 - bc`` (the kernel's value for Hellinger; sqrt
+    is the transform), or ``-log bc`` from ``bc = sqrt(p) . sqrt(q)`` itself for
+    Bhattacharyya: ``1 - h^2`` would lose a small bc. Both cancel where bc is near 1, and
+    the error of the product is at most 2 b there (its terms' magnitudes sum to <= 2)."""
+    product = _product(left["a"], right["a"], out)
+    bound = 2.0 * _cancellation_bound(left["a"], xp)
     if not log:
-        return h2, threshold
-    disjoint = h2 >= 1.0
-    value = -xp.log1p(-substitute(~disjoint, h2, 0.0, xp))
-    return xp.where(disjoint, xp.asarray(math.inf, dtype=h2.dtype), value), threshold
+        return product, bound
+    disjoint = product <= 0
+    value = -xp.log(substitute(~disjoint, product, 1.0, xp))
+    # bc >= 1 - bound, that is -log bc <= -log1p(-bound), is not trusted.
+    threshold = -math.log1p(-bound) if bound < 1.0 else math.inf
+    return xp.where(disjoint, xp.asarray(math.inf, dtype=product.dtype), value), threshold
 
 
 def _with_entropy(X: Array, xp: Any) -> Rows:
@@ -332,7 +337,7 @@ def _kl(cross: bool) -> _Form:
 
 def _overlap(log: bool) -> _Form:
     return _Form(
-        lambda P, xp: _roots(P, xp, 1.0), lambda Q, xp: _roots(Q, xp, -1.0),
+        lambda P, xp: _roots(P, xp, None if log else 1.0), lambda Q, xp: _roots(Q, xp, None if log else -1.0),
         lambda left, right, xp, out: _overlap_block(left, right, xp, out, log=log),
     )
 
