@@ -8,6 +8,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import divergences as dv
 from conftest import to_numpy
@@ -47,6 +49,33 @@ def test_every_entry_equals_the_elementwise_function(metric):
     got = dv.pairwise(P, Q, metric=metric, **PARAMS.get(metric, {}))
     assert isinstance(got, np.ndarray) and got.dtype == np.float64
     assert_matrix_close(got, direct(metric, P, Q), rtol=1e-12)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    metric=st.sampled_from(METRICS), k=st.integers(1, 300), n=st.integers(1, 9), m=st.integers(1, 9),
+    concentration=st.sampled_from([0.01, 0.1, 1.0, 10.0]), zeros=st.sampled_from([0.0, 0.3, 0.7]),
+    near=st.booleans(), block_size=st.sampled_from([None, 1, 2, 5]), seed=st.integers(0, 2**32 - 1),
+)
+def test_every_entry_equals_the_elementwise_function_on_random_input(
+    metric, k, n, m, concentration, zeros, near, block_size, seed
+):
+    """Sparse, peaked, flat and nearly equal rows: the product forms, their zero handling and
+    their trust test against the elementwise function (which found a lost Bhattacharyya)."""
+    rng = np.random.default_rng(seed)
+
+    def sample(rows_):
+        x = rng.dirichlet(np.full(k, concentration), size=rows_) * (rng.random((rows_, k)) >= zeros)
+        x[x.sum(-1) == 0, 0] = 1.0
+        return x / x.sum(-1, keepdims=True)
+
+    P, Q = sample(n), sample(m)
+    if near:  # the first rows of Q nearly equal to those of P: the forms cancel
+        j = min(n, m)
+        Q[:j] = P[:j] * (1 + 1e-9 * rng.standard_normal((j, k)))
+        Q = np.abs(Q) / np.abs(Q).sum(-1, keepdims=True)
+    got = dv.pairwise(P, Q, metric=metric, block_size=block_size, **PARAMS.get(metric, {}))
+    assert_matrix_close(got, direct(metric, P, Q), rtol=1e-9)
 
 
 @pytest.mark.parametrize("metric", METRICS)
