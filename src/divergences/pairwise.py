@@ -589,7 +589,9 @@ def nearest(
         A named tuple ``(indices, values)`` of two (N, k) arrays: the row numbers in ``Q``
         of the neighbours, closest first (ties go to the lower row number), and their
         divergences ``metric(P[i], Q[indices[i, j]])``. For an asymmetric measure such as KL
-        the query is the first argument.
+        the query is the first argument. Equal rows of ``Q`` that fall in different blocks
+        of a matrix product may differ in the last bit of their value, and so in their order;
+        the values are within the accuracy stated for ``pairwise``.
 
     Examples
     --------
