@@ -40,7 +40,7 @@ from ._array_api import as_float_array, is_lazy, is_numpy, namespace
 from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES, Divergence
-from ._special import sqrt_with_zero_gradient, substitute, where0
+from ._special import sqrt_with_zero_gradient, substitute
 from ._validation import check_options, checked_rows
 from .discrete import kernel_params
 
@@ -290,10 +290,9 @@ def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None) -> tuple[Ar
     h_p, h_q = left["h"][:, None], right["h"][None, :]
     if is_numpy(xp):
         s_log_s = _numpy_s_log_s(Pb, Qb)
-    else:  # a broadcast block; the double where keeps gradients finite at s = 0
+    else:  # a broadcast block: s log(s + [s = 0]) is 0 at s = 0, with a finite gradient there
         s = Pb[:, None, :] + Qb[None, :, :]
-        pos = s > 0
-        s_log_s = xp.sum(where0(pos, s * xp.log(substitute(pos, s, 1.0, xp)), xp), axis=-1)
+        s_log_s = xp.sum(s * xp.log(s + xp.astype(s == 0, s.dtype)), axis=-1)
     js = math.log(2.0) - 0.5 * (s_log_s + h_p + h_q)
     threshold = _cancellation_bound(Pb, xp) * (xp.abs(s_log_s) + h_p + h_q)
     return xp.clip(js, 0.0, math.log(2.0)), threshold
