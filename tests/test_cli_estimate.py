@@ -159,6 +159,35 @@ def test_options_reach_the_estimator_and_unknown_ones_are_refused(capsys, files,
     assert (code, out) == (2, "") and "--ties is not an option of estimate kl" in err
 
 
+@pytest.mark.parametrize(
+    "metric, argv, kwargs",
+    [
+        ("kl", ["--method", "histogram", "--bins", "12", "--smoothing", "0.5"], {"method": "histogram", "bins": 12,
+                                                                              "smoothing": 0.5}),
+        ("kl", ["--method", "histogram", "--bins", "sturges"], {"method": "histogram", "bins": "sturges"}),
+        ("js", ["--method", "kde", "--bandwidth", "silverman"], {"method": "kde", "bandwidth": "silverman"}),
+        ("entropy", ["--columns", "a", "--method", "kde", "--bandwidth", "0.8", "--evaluation", "integration"],
+         {"method": "kde", "bandwidth": 0.8, "evaluation": "integration"}),
+        ("kl", ["--clip"], {"clip": True}),
+    ],
+)
+def test_estimator_option_flags_give_the_library_value(capsys, files, metric, argv, kwargs):
+    second = [] if metric == "entropy" else [files["y"]]
+    code, out, err = run(capsys, "estimate", metric, files["x"], *second, *argv, "--json")
+    assert code == 0, err
+    x = np.loadtxt(files["x"], delimiter=",", skiprows=1)
+    samples = [x[:, :1]] if metric == "entropy" else [x, np.loadtxt(files["y"], delimiter=",", skiprows=1)]
+    expected = getattr(dv.estimate, metric)(*samples, **kwargs)
+    assert json.loads(out)["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_an_option_of_another_estimator_is_refused_by_its_flag(capsys, files):
+    code, out, err = run(capsys, "estimate", "mutual_information", files["x"], "--x", "a", "--y", "b", "--bins", "5")
+    assert (code, out) == (2, "") and "--bins is not an option of estimate mutual_information" in err
+    code, out, err = run(capsys, "estimate", "entropy", files["x"], "--method", "nsb", "--alphabet-size", "0")
+    assert (code, out) == (2, "") and "alphabet_size" in err
+
+
 def test_histogram_and_discrete_methods_use_the_ordinary_bootstrap(capsys, files, monkeypatch):
     sizes = []
 

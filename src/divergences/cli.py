@@ -381,6 +381,10 @@ which columns are the samples:
   mutual_information the variables x and y: --x a,b --y c from one file (rows paired);
                      or X's columns (--x) against Y's (--y), files with the same rows
 
+estimator options: --method, --k, --bins, --bandwidth, --evaluation, --smoothing,
+--alphabet-size and --clip are those of dv.estimate (see its docs); one the chosen metric
+and method do not take is an error, not ignored.
+
 uncertainty:
   --ci 0.95          a 95% bootstrap interval: half-samples without replacement for k-NN
                      and KDE estimators (whose neighbours a repeated point would break),
@@ -412,6 +416,12 @@ def _add_estimate(sub: Any) -> None:
     p.add_argument("--k", type=int, help="the neighbour used by k-NN estimators (default: the library's)")
     p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
     p.add_argument("--ties", choices=TIES, help="how to treat repeated values (default auto)")
+    p.add_argument("--bins", type=_count_or_name, help='histogram bins: fd, sturges, auto, quantiles or a count')
+    p.add_argument("--bandwidth", type=_number_or_name, help="kde bandwidth: scott, silverman or a factor")
+    p.add_argument("--evaluation", choices=("resubstitution", "integration"), help="how kde evaluates the integral")
+    p.add_argument("--smoothing", type=float, help="pseudo-count added to every bin (histogram, discrete)")
+    p.add_argument("--alphabet-size", type=int, metavar="N", help="nsb: the number of possible symbols")
+    p.add_argument("--clip", action="store_true", help="report 0 for a negative estimate (and interval bounds)")
     p.add_argument("--ci", type=float, metavar="LEVEL", help="a bootstrap confidence interval at this level, e.g. 0.95")
     p.add_argument("--n-resamples", type=int, metavar="N", help="bootstrap resamples (default 200)")
     p.add_argument("--test", action="store_true", help="a permutation test: the p-value of no difference / independence")
@@ -523,14 +533,29 @@ def _estimate_samples(args: argparse.Namespace) -> tuple[np.ndarray, ...]:
     return x, y
 
 
+def _count_or_name(text: str) -> int | str:
+    return int(text) if text.lstrip("+-").isdigit() else text
+
+
+def _number_or_name(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def _estimator_options(func: Any, args: argparse.Namespace) -> dict[str, Any]:
     """The estimator's keywords from the command line; an option it lacks is an error, not ignored."""
     accepted = inspect.signature(func).parameters
-    given = {"method": args.method, "k": args.k, "base": args.base, "ties": args.ties}
+    given = {
+        "method": args.method, "k": args.k, "base": args.base, "ties": args.ties, "bins": args.bins,
+        "bandwidth": args.bandwidth, "evaluation": args.evaluation, "smoothing": args.smoothing,
+        "alphabet_size": args.alphabet_size, "clip": args.clip or None,
+    }
     options = {name: value for name, value in given.items() if value is not None}
     for name in options:
         if name not in accepted:
-            raise InvalidInputError(f"--{name} is not an option of estimate {args.metric}")
+            raise InvalidInputError(f"--{name.replace('_', '-')} is not an option of estimate {args.metric}")
     if args.random_state is not None and "random_state" in accepted:  # e.g. dequantisation noise
         options["random_state"] = args.random_state
     return options
