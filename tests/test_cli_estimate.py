@@ -199,10 +199,11 @@ def test_histogram_and_discrete_methods_use_the_ordinary_bootstrap(capsys, files
     code, out, _ = run(capsys, "estimate", "entropy", files["x"], "--method", "histogram", "--ci", "0.9",
                        "--n-resamples", "10", "--json")
     assert code == 0 and json.loads(out)["resampling"] == "replacement"
-    assert all(n == 300 for n, _ in sizes) and any(distinct < 300 for _, distinct in sizes[2:])
+    assert len(sizes) == 1 + 10  # the full sample once, then each resample
+    assert all(n == 300 for n, _ in sizes) and any(distinct < 300 for _, distinct in sizes[1:])
     sizes.clear()
     code, out, _ = run(capsys, "estimate", "entropy", files["x"], "--ci", "0.9", "--n-resamples", "10", "--json")
-    assert json.loads(out)["resampling"] == "subsample" and all(s == (150, 150) for s in sizes[2:])
+    assert json.loads(out)["resampling"] == "subsample" and all(s == (150, 150) for s in sizes[1:])
 
 
 def test_parquet_files(capsys, files, tmp_path):

@@ -601,7 +601,7 @@ def _run_estimate(args: argparse.Namespace) -> None:
         scheme = resampling_scheme(args.metric, method)
         with _resampling_bar(f"{args.metric} bootstrap", n_resamples, seconds, args.progress) as progress:
             interval = bootstrap(statistic, samples, ci=level, n_resamples=n_resamples, random_state=args.random_state,
-                                 paired=paired, scheme=scheme, progress=progress)
+                                 paired=paired, scheme=scheme, progress=progress, value=value)
         result.update(ci=level, low=interval.low, high=interval.high, n_resamples=n_resamples, resampling=scheme)
     if args.test:
         with _resampling_bar(f"{args.metric} permutation test", n_permutations, seconds, args.progress) as progress:

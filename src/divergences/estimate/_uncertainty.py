@@ -146,6 +146,7 @@ def bootstrap(
     paired: bool,
     scheme: Scheme,
     progress: Progress | None = None,
+    value: float | None = None,
 ) -> Estimate:
     """A basic bootstrap interval for ``statistic(*samples)`` (module docstring: the derivation).
 
@@ -170,6 +171,8 @@ def bootstrap(
         discrete estimators).
     progress : callable, optional
         ``progress(done, total)`` after each resample.
+    value : float, optional
+        ``statistic(*samples)``, where the caller has it already (it is not evaluated again).
 
     Returns
     -------
@@ -204,7 +207,8 @@ def bootstrap(
         raise InvalidInputError(f"the half-sample bootstrap needs at least 2 points per sample, got {min(sizes)}")
     generator = rng(random_state)
 
-    value = _evaluate(statistic, arrays, "the statistic on the full sample")
+    if value is None:
+        value = _evaluate(statistic, arrays, "the statistic on the full sample")
     if not math.isfinite(value):
         raise InvalidInputError(f"the estimate is {value} on the full sample, so it has no confidence interval")
 
