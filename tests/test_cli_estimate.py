@@ -131,7 +131,8 @@ def test_mutual_information_pairs_rows_of_named_columns(capsys, files, tmp_path,
     np.testing.assert_array_equal(y, both[:, [2]])
     result = json.loads(out)
     assert result["pvalue"] == 0.1 and result["n"] == [300, 300]
-    for a, b in seen[2:22]:  # after the value, and the bootstrap's own full-sample call: half-samples of rows
+    assert len(seen) == 1 + 20 + 9  # the value once, then the resamples and the permutations
+    for a, b in seen[1:21]:  # after the value: half-samples of rows
         assert a.shape == (150, 2) and b.shape == (150, 1)
         assert all(any((both[:, :3] == np.r_[ra, rb]).all(axis=1)) for ra, rb in zip(a[:5], b[:5]))
     # two files: X's columns against Y's, rows paired

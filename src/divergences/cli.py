@@ -606,7 +606,7 @@ def _run_estimate(args: argparse.Namespace) -> None:
     if args.test:
         with _resampling_bar(f"{args.metric} permutation test", n_permutations, seconds, args.progress) as progress:
             tested = permutation_test(statistic, *samples, paired=paired, n_permutations=n_permutations,
-                                      random_state=args.random_state, progress=progress)
+                                      random_state=args.random_state, progress=progress, value=value)
         result.update(pvalue=tested.pvalue, n_permutations=n_permutations)
     if args.json:
         print(json.dumps(result, allow_nan=True))

@@ -258,6 +258,7 @@ def permutation_test(
     n_permutations: int,
     random_state: object,
     progress: Progress | None = None,
+    value: float | None = None,
 ) -> TestResult:
     r"""A one-sided permutation test: large ``statistic(x, y)`` is evidence against the null.
 
@@ -269,6 +270,7 @@ def permutation_test(
     The p-value is :math:`(1 + \#\{T^*_b \ge T\}) / (1 + B)`: under the null the observed
     statistic T is one more draw from the same distribution as the B permuted ones, so counting it
     makes the test exact, P(p <= a) <= a, and a p-value is never 0 (Phipson & Smyth 2010).
+    ``value``, where the caller has it, is ``statistic(x, y)`` (not evaluated again).
 
     Raises
     ------
@@ -288,7 +290,7 @@ def permutation_test(
         pooled = np.concatenate([x, y])
     generator = rng(random_state)
 
-    observed = _evaluate(statistic, (x, y), "the statistic on the data")
+    observed = _evaluate(statistic, (x, y), "the statistic on the data") if value is None else value
     if math.isnan(observed):
         raise InvalidInputError("the statistic is NaN on the data")
     exceed = 0
