@@ -93,6 +93,17 @@ def test_self_comparison_has_an_exact_zero_diagonal_and_is_never_mirrored_wrongl
         assert not np.allclose(got, got.T)  # an asymmetric measure must not be mirrored
 
 
+def test_self_js_computes_one_triangle_even_within_a_block():
+    """Long rows make the mixture kernel cut a block of P into several runs of Q rows."""
+    P = rows(11, 30_000, seed=33, zeros=0.3)
+    for metric in ["js", "js_distance"]:
+        got = dv.pairwise(P, metric=metric)
+        assert (got == got.T).all() and (np.diag(got) == 0).all()
+        expected = direct(metric, P, P)
+        np.fill_diagonal(expected, 0.0)
+        assert_matrix_close(got, expected, rtol=1e-12)
+
+
 def test_infinite_entries_where_q_misses_the_support_of_p():
     P = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])
     Q = np.array([[0.5, 0.0, 0.5], [0.2, 0.3, 0.5], [0.0, 0.0, 1.0]])

@@ -180,11 +180,13 @@ class _Form(NamedTuple):
     ``Q`` (``right``), computed once per row rather than once per block, and how a block of
     pairs combines them into values (nats) and a threshold at or below which a value has
     cancelled too much to be trusted (a number, a column per row of P, or a full block).
-    ``out``, where given, is a NumPy float64 view the block's values may be written to."""
+    ``out``, where given, is a NumPy float64 view the block's values may be written to;
+    ``same`` says that the block pairs some rows of P with the same rows (a block on the
+    diagonal of P against itself), whose matrix is symmetric for a symmetric measure."""
 
     left: Callable[[Array, Any], Rows]
     right: Callable[[Array, Any], Rows]
-    block: Callable[[Rows, Rows, Any, Array | None], tuple[Array, Array | float | None]]
+    block: Callable[[Rows, Rows, Any, Array | None, bool], tuple[Array, Array | float | None]]
 
 
 def _cancellation_bound(x: Array, xp: Any) -> float:
@@ -282,14 +284,14 @@ def _with_entropy(X: Array, xp: Any) -> Rows:
     return {"x": X, "h": _entropies(X, xp)}
 
 
-def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None) -> tuple[Array, Array]:
+def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, Array]:
     """``JS = log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q``: one log per pair
     and event (the elementwise form needs two and a division). Entries that are small
     against the entropies they come from are distrusted (and recomputed)."""
     Pb, Qb = left["x"], right["x"]
     h_p, h_q = left["h"][:, None], right["h"][None, :]
     if is_numpy(xp):
-        s_log_s = _numpy_s_log_s(Pb, Qb)
+        s_log_s = _numpy_s_log_s(Pb, Qb, same)
     else:  # a broadcast block: s log(s + [s = 0]) is 0 at s = 0, with a finite gradient there
         s = Pb[:, None, :] + Qb[None, :, :]
         s_log_s = xp.sum(s * xp.log(s + xp.astype(s == 0, s.dtype)), axis=-1)
@@ -298,46 +300,52 @@ def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None) -> tuple[Ar
     return xp.clip(js, 0.0, math.log(2.0)), threshold
 
 
-def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray) -> np.ndarray:
-    """``sum (p + q) log(p + q)`` for every pair, a row of P at a time, on all cores."""
+def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
+    """``sum (p + q) log(p + q)`` for every pair, a row of P at a time, on all cores. With
+    ``same`` (Qb is Pb) each row starts at its own column and the lower triangle is mirrored:
+    half the work, and exactly symmetric."""
     nb, (mb, k) = Pb.shape[0], Qb.shape
     s_log_s = np.empty((nb, mb))
-
     step = max(1, _numpy_engine.KERNEL_BLOCK_ELEMENTS // k)  # Q rows whose buffers stay in L2
+    # Rows in the order the tasks take them: first and last in turn when rows differ in work.
+    order = np.stack([np.arange(nb), np.arange(nb)[::-1]], axis=1).ravel()[:nb] if same else np.arange(nb)
 
     def work(lo: int, hi: int) -> None:
         s_buf, log_buf = np.empty((min(step, mb), k)), np.empty((min(step, mb), k))
+        rows = order[lo:hi]
         with np.errstate(all="ignore"):
             for j0 in range(0, mb, step):
-                Qj = Qb[j0 : j0 + step]
-                s, log_s = s_buf[: Qj.shape[0]], log_buf[: Qj.shape[0]]
-                for i in range(lo, hi):
-                    np.add(Qj, Pb[i], out=s)
+                j1 = min(j0 + step, mb)
+                for i in rows[rows < j1] if same else rows:
+                    start = max(j0, i) if same else j0  # the triangle: columns from the row's own on
+                    s, log_s = s_buf[: j1 - start], log_buf[: j1 - start]
+                    np.add(Qb[start:j1], Pb[i], out=s)
                     np.log(s, out=log_s)
                     # einsum fuses the product and the row sum (a third faster than the two);
-                    # s = 0 makes 0 * -inf = NaN, rare enough to redo those rows after.
-                    s_log_s[i, j0 : j0 + step] = np.einsum("ij,ij->i", s, log_s)
-        block = s_log_s[lo:hi]
-        redo = np.nonzero(np.isnan(block))
-        for i, j in zip(*redo, strict=True):
-            s_ij = Pb[lo + i] + Qb[j]
-            block[i, j] = np.sum(s_ij[s_ij > 0] * np.log(s_ij[s_ij > 0]))
+                    # s = 0 makes 0 * -inf = NaN, rare enough to redo those entries after.
+                    s_log_s[i, start:j1] = np.einsum("ij,ij->i", s, log_s)
 
-    _numpy_engine.parallel(work, nb, nb * mb * k)
+    _numpy_engine.parallel(work, nb, nb * mb * k // (2 if same else 1))
+    if same:
+        lower = np.tril_indices(nb, -1)
+        s_log_s[lower] = s_log_s.T[lower]
+    for i, j in zip(*np.nonzero(np.isnan(s_log_s)), strict=True):
+        s_ij = Pb[i] + Qb[j]
+        s_log_s[i, j] = np.sum(s_ij[s_ij > 0] * np.log(s_ij[s_ij > 0]))
     return s_log_s
 
 
 def _kl(cross: bool) -> _Form:
     return _Form(
         lambda P, xp: _kl_left(P, xp, cross), lambda Q, xp: _kl_right(Q, xp, cross),
-        lambda left, right, xp, out: _kl_block(left, right, xp, out, cross=cross),
+        lambda left, right, xp, out, same: _kl_block(left, right, xp, out, cross=cross),
     )
 
 
 def _overlap(log: bool) -> _Form:
     return _Form(
         lambda P, xp: _roots(P, xp, None if log else 1.0), lambda Q, xp: _roots(Q, xp, None if log else -1.0),
-        lambda left, right, xp, out: _overlap_block(left, right, xp, out, log=log),
+        lambda left, right, xp, out, same: _overlap_block(left, right, xp, out, log=log),
     )
 
 
@@ -401,7 +409,7 @@ def _block(
     if job.form is None:
         values = _direct(job, Pb, Qb)
         return values if self_pairs is None else xp.where(self_pairs, xp.asarray(fill, dtype=values.dtype), values)
-    values, threshold = job.form.block(left, job.right(j0, j1), xp, out)
+    values, threshold = job.form.block(left, job.right(j0, j1), xp, out, job.same and i0 == j0 and i1 == j1)
     if self_pairs is not None:  # set, and never recomputed: they always cancel
         values = xpx.at(values, self_pairs).set(fill)
     if threshold is None:
