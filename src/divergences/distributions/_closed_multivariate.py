@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._special import digamma, gammaln, substitute, where0
+from .._special import gammaln, lgamma_bregman, substitute, where0
 from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian
 from ._registry import REGISTRIES, register, register_kl
 
@@ -294,19 +294,37 @@ def _log_beta(a: Array, xp: Any) -> Array:
     return xp.sum(gammaln(a, xp), axis=-1) - gammaln(xp.sum(a, axis=-1), xp)
 
 
+def _dirichlet_kl(a: Array, d: Array, xp: Any) -> Array:
+    """KL(Dirichlet(a) || Dirichlet(a + d)) over the last axis: the Bregman divergence of
+    log B(a) = sum lgamma(a_i) - lgamma(sum a_i), so a sum of lgamma's own, with nothing
+    left to cancel near p = q (``d`` is the difference of the parameters, exact there)."""
+    total = lgamma_bregman(xp.sum(a, axis=-1), xp.sum(d, axis=-1), xp)
+    return xp.sum(lgamma_bregman(a, d, xp), axis=-1) - total
+
+
+def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
+    """``(1 - alpha) D_alpha = alpha KL(m || p) + (1 - alpha) KL(m || q)`` with m the law at
+    ``c = alpha a + (1 - alpha) b``, ``inf`` where some ``c_i <= 0``: as for the univariate
+    exponential families, the form that keeps the KL's relative accuracy near p = q."""
+    d = b - a
+    c = a + (1.0 - alpha) * d
+    ok = xp.all(c > 0, axis=-1)
+    cs, ds = substitute(ok[..., None], c, 1.0, xp), where0(ok[..., None], d, xp)
+    value = (alpha * _dirichlet_kl(cs, -(1.0 - alpha) * ds, xp) + (1.0 - alpha) * _dirichlet_kl(cs, alpha * ds, xp))
+    return xp.where(ok, value / (1.0 - alpha), _inf_like(value, xp))
+
+
 @register_kl(Dirichlet, Dirichlet)
 def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
     a, b = xp.broadcast_arrays(p.alpha, q.alpha)
-    a0 = xp.sum(a, axis=-1, keepdims=True)
-    expected_log = digamma(a, xp) - digamma(a0, xp)  # E_p[log x_i]
-    return _log_beta(b, xp) - _log_beta(a, xp) + xp.sum((a - b) * expected_log, axis=-1)
+    return _dirichlet_kl(a, b - a, xp)
 
 
 @register("bhattacharyya", Dirichlet, Dirichlet)
 def _bhattacharyya_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
-    # BC = B((a + b) / 2) / sqrt(B(a) B(b)).
+    # -log BC = D_1/2 / 2, from the midpoint law.
     a, b = xp.broadcast_arrays(p.alpha, q.alpha)
-    return 0.5 * (_log_beta(a, xp) + _log_beta(b, xp)) - _log_beta(0.5 * (a + b), xp)
+    return 0.5 * _dirichlet_via_mixture(a, b, 0.5, xp)
 
 
 @register("renyi", Dirichlet, Dirichlet)
@@ -331,8 +349,4 @@ def _renyi_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any, alpha: fl
         peak = xp.sum(where0(pos, c * xp.log(share), xp), axis=-1)
         value = _log_beta(b, xp) - _log_beta(a, xp) + peak
         return xp.where(ok, value, _inf_like(value, xp))
-    c = alpha * a + (1.0 - alpha) * b
-    ok = xp.all(c > 0, axis=-1)
-    c = substitute(ok[..., None], c, 1.0, xp)
-    value = (_log_beta(c, xp) - alpha * _log_beta(a, xp) - (1.0 - alpha) * _log_beta(b, xp)) / (alpha - 1.0)
-    return xp.where(ok, value, _inf_like(value, xp))
+    return _dirichlet_via_mixture(a, b, alpha, xp)

@@ -32,6 +32,7 @@ branch evaluated at a harmless substitute, so neither values nor gradients see a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from .._special import (
@@ -41,6 +42,7 @@ from .._special import (
     gammaln,
     i0e,
     i1e,
+    lgamma_bregman,
     log1pmx,
     log_ratio,
     ndtr,
@@ -167,6 +169,26 @@ def _phi_difference(z: Array, w: Array, xp: Any) -> Array:
     """``Phi(z) - Phi(w)``, taken in the tail where both arguments lie."""
     upper = (z + w) > 0
     return xp.where(upper, ndtr(-w, xp) - ndtr(-z, xp), ndtr(z, xp) - ndtr(w, xp))
+
+
+def _renyi_via_mixture(
+    kl: Callable[[Array, Array, Array, Array, Any], Array], a1: Array, b1: Array, a2: Array, b2: Array,
+    alpha: float, xp: Any,
+) -> Array:
+    """Renyi divergence of order ``alpha`` (finite, not 1) in a two-parameter exponential
+    family whose ``kl(a, b, da, db)`` is accurate: with m the law at the mixed parameters
+    (finite only inside the parameter space), ``(1 - alpha) D = alpha KL(m || p) + (1 - alpha)
+    KL(m || q)``. The log-normaliser's linear terms cancel exactly, so the value keeps the KL
+    form's relative accuracy near p = q, and the offsets from m are formed from ``a2 - a1``,
+    never from the rounded mixed parameters."""
+    da, db = a2 - a1, b2 - b1
+    am, bm = a1 + (1.0 - alpha) * da, b1 + (1.0 - alpha) * db
+    ok = (am > 0) & (bm > 0)
+    ams, bms = substitute(ok, am, 1.0, xp), substitute(ok, bm, 1.0, xp)
+    da, db = where0(ok, da, xp), where0(ok, db, xp)  # a harmless law where m does not exist
+    to_p = kl(ams, bms, -(1.0 - alpha) * da, -(1.0 - alpha) * db, xp)
+    to_q = kl(ams, bms, alpha * da, alpha * db, xp)
+    return _inf_where(~ok, (alpha * to_p + (1.0 - alpha) * to_q) / (1.0 - alpha), xp)
 
 
 def _renyi_from_log_normalizer(mixed: Array, a1: Array, a2: Array, alpha: float) -> Array:
@@ -452,15 +474,12 @@ def _ce_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
 # --------------------------------------------------------------------------------------
 
 
-def _gamma_kl(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
-    # TFP's form with the log-rate difference lr = log(b1/b2), its a2 lr + a1 expm1(-lr)
-    # regrouped as (a2 - a1) lr + a1 (expm1(-lr) + lr): exact to relative accuracy for
-    # equal shapes (Exponential) and nearly equal rates.
-    lr = log_ratio(b1, b2, xp)
-    return (
-        (a1 - a2) * (digamma(a1, xp) - lr) + gammaln(a2, xp) - gammaln(a1, xp)
-        + a1 * _expm1mx(-lr, xp)
-    )
+def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any) -> Array:
+    """KL(Gamma(a, b) || Gamma(a + da, b + db)), shapes and rates, from the differences (exact
+    for nearby laws): with t = db / b, the Bregman divergence of log Gamma, - da log1p(t)
+    and a (t - log1p(t)), each second order near p = q and kept to relative accuracy."""
+    t = db / b
+    return lgamma_bregman(a, da, xp) - da * xp.log1p(t) - a * log1pmx(t, xp)
 
 
 def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
@@ -469,7 +488,7 @@ def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
 
 def _gamma_renyi(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any, alpha: float) -> Array:
     if alpha == 1.0:
-        return _gamma_kl(a1, b1, a2, b2, xp)
+        return _gamma_kl(a1, b1, a2 - a1, b2 - b1, xp)
     if math.isinf(alpha):
         # log sup p/q of (a1 - a2) log x - (b1 - b2) x + const over x > 0.
         c, e = a1 - a2, b1 - b2
@@ -483,11 +502,7 @@ def _gamma_renyi(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any, alpha: flo
     # space), (1 - alpha) D_alpha = alpha KL(m || p) + (1 - alpha) KL(m || q): the linear terms
     # of the log-normaliser cancel exactly, so the value keeps the KL form's relative accuracy
     # near p = q instead of being a difference of log-normalisers.
-    am, bm = alpha * a1 + (1.0 - alpha) * a2, alpha * b1 + (1.0 - alpha) * b2
-    ok = (am > 0) & (bm > 0)
-    ams, bms = substitute(ok, am, 1.0, xp), substitute(ok, bm, 1.0, xp)
-    value = (alpha * _gamma_kl(ams, bms, a1, b1, xp) + (1.0 - alpha) * _gamma_kl(ams, bms, a2, b2, xp)) / (1.0 - alpha)
-    return _inf_where(~ok, value, xp)
+    return _renyi_via_mixture(_gamma_kl, a1, b1, a2, b2, alpha, xp)
 
 
 def _gamma_params(d: Gamma | Exponential | Chi2 | Chi, xp: Any) -> tuple[Array, Array]:
@@ -503,7 +518,8 @@ _GammaLike = Gamma | Exponential | Chi2 | Chi
 
 
 def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
-    return _gamma_kl(*_gamma_params(p, xp), *_gamma_params(q, xp), xp)
+    (a1, b1), (a2, b2) = _gamma_params(p, xp), _gamma_params(q, xp)
+    return _gamma_kl(a1, b1, a2 - a1, b2 - b1, xp)
 
 
 def _gamma_renyi_of(p: _GammaLike, q: _GammaLike, *, xp: Any, alpha: float) -> Array:
@@ -546,14 +562,16 @@ def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
 # --------------------------------------------------------------------------------------
 
 
+def _beta_kl(a: Array, b: Array, da: Array, db: Array, xp: Any) -> Array:
+    """KL(Beta(a, b) || Beta(a + da, b + db)): the Bregman divergence of the log-normaliser
+    log B = lgamma(a) + lgamma(b) - lgamma(a + b), so a sum of lgamma's own, with nothing
+    left to cancel near p = q."""
+    return lgamma_bregman(a, da, xp) + lgamma_bregman(b, db, xp) - lgamma_bregman(a + b, da + db, xp)
+
+
 @register_kl(Beta, Beta)
 def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
-    a1, b1, a2, b2 = p.a, p.b, q.a, q.b
-    return (
-        betaln(a2, b2, xp) - betaln(a1, b1, xp)
-        + (a1 - a2) * digamma(a1, xp) + (b1 - b2) * digamma(b1, xp)
-        + (a2 - a1 + b2 - b1) * digamma(a1 + b1, xp)
-    )
+    return _beta_kl(p.a, p.b, q.a - p.a, q.b - p.b, xp)
 
 
 @register("renyi", Beta, Beta)
@@ -569,11 +587,7 @@ def _renyi_beta_beta(p: Beta, q: Beta, *, xp: Any, alpha: float) -> Array:
         cs, es = where0(finite, c, xp), where0(finite, e, xp)
         peak = _xlogx(cs, xp) + _xlogx(es, xp) - _xlogx(cs + es, xp)
         return _inf_where(~finite, peak - betaln(a1, b1, xp) + betaln(a2, b2, xp), xp)
-    am, bm = alpha * a1 + (1.0 - alpha) * a2, alpha * b1 + (1.0 - alpha) * b2
-    ok = (am > 0) & (bm > 0)
-    ams, bms = substitute(ok, am, 1.0, xp), substitute(ok, bm, 1.0, xp)
-    value = _renyi_from_log_normalizer(betaln(ams, bms, xp), betaln(a1, b1, xp), betaln(a2, b2, xp), alpha)
-    return _inf_where(~ok, value, xp)
+    return _renyi_via_mixture(_beta_kl, a1, b1, a2, b2, alpha, xp)
 
 
 @register("cross_entropy", Beta, Beta)
