@@ -7,6 +7,7 @@ evaluated at a harmless substitute value (the "double where" pattern), so no ``0
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,21 @@ def log1pmx(x: Array, xp: Any) -> Array:
     series = 2.0 * u * u2 * poly - xs * u
     xb = substitute(~small, x, 1.0, xp)
     return xp.where(small, series, xp.log1p(xb) - xb)
+
+
+# Taylor coefficients of (expm1(x) - x) / x^2 = 1/2! + x/3! + ...: float64 round-off for |x| <= 1/2.
+_EXPM1MX_TERMS = tuple(1.0 / math.factorial(k) for k in range(2, 18))
+
+
+def expm1mx(x: Array, xp: Any) -> Array:
+    """``expm1(x) - x = e^x - 1 - x`` without cancellation near 0 (a series there)."""
+    small = xp.abs(x) <= 0.5
+    xs = where0(small, x, xp)
+    series = full_like(xs, _EXPM1MX_TERMS[-1], xp)
+    for c in reversed(_EXPM1MX_TERMS[:-1]):
+        series = series * xs + c
+    xb = substitute(~small, x, 1.0, xp)
+    return xp.where(small, xs * xs * series, xp.expm1(xb) - xb)
 
 
 def log_ratio(p: Array, q: Array, xp: Any) -> Array:

@@ -38,6 +38,7 @@ from typing import Any
 from .._special import (
     betaln,
     digamma,
+    expm1mx,
     full_like,
     gammaln,
     i0e,
@@ -77,9 +78,6 @@ _EULER = 0.57721566490153286061
 _LOG_2PI = math.log(2.0 * math.pi)
 _LOG_2 = math.log(2.0)
 
-# Taylor coefficients of expm1(x) - x = sum_{k >= 2} x^k / k!: 16 terms reach float64
-# round-off for |x| <= 1/2.
-_EXPM1MX_TERMS = tuple(1.0 / math.factorial(k) for k in range(2, 18))
 # log(sinh(y) / y) = sum_n c_n y^(2n) and its derivative coth(y) - 1/y = sum_n d_n y^(2n-1),
 # c_n = 4^n B_2n / (2n (2n)!), d_n = 2n c_n: 13 terms reach float64 round-off for |y| <= 1/2.
 _LOGSINHC_TERMS = (
@@ -127,15 +125,6 @@ def _poly(coefficients: tuple[float, ...], x: Array, xp: Any) -> Array:
     for c in reversed(coefficients[:-1]):
         out = out * x + c
     return out
-
-
-def _expm1mx(x: Array, xp: Any) -> Array:
-    """``expm1(x) - x`` without cancellation: the KL of two scale families near equality."""
-    small = xp.abs(x) <= 0.5
-    xs = where0(small, x, xp)
-    series = xs * xs * _poly(_EXPM1MX_TERMS, xs, xp)
-    xb = substitute(~small, x, 1.0, xp)
-    return xp.where(small, series, xp.expm1(xb) - xb)
 
 
 def _logsinhc(y: Array, xp: Any) -> Array:
@@ -215,7 +204,7 @@ def _scale_family_kl(x: Array, z: Array, xp: Any) -> Array:
     """
     g = _lgamma1p_linear(x, xp)
     w = z + g - _EULER * x + xp.log1p(x)  # lgamma(2 + x) = lgamma(1 + x) + log1p(x)
-    return _expm1mx(w, xp) + g
+    return expm1mx(w, xp) + g
 
 
 # --------------------------------------------------------------------------------------
@@ -227,7 +216,7 @@ def _normal_kl(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
     # TFP's form, with log(s1/s2) from log1p and expm1(x) - x by series near equality, so the
     # value keeps its relative accuracy when the scales nearly coincide.
     lr = log_ratio(s1, s2, xp)
-    return 0.5 * ((m1 - m2) / s2) ** 2 + 0.5 * _expm1mx(2.0 * lr, xp)
+    return 0.5 * ((m1 - m2) / s2) ** 2 + 0.5 * expm1mx(2.0 * lr, xp)
 
 
 def _normal_bhattacharyya(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
@@ -378,7 +367,7 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
     b1, b2 = p.scale, q.scale
     d = xp.abs(p.loc - q.loc)
     x = log_ratio(b1, b2, xp) - d / b1
-    return _expm1mx(x, xp) + d * (b1 - b2) / (b1 * b2)
+    return expm1mx(x, xp) + d * (b1 - b2) / (b1 * b2)
 
 
 @register("cross_entropy", Laplace, Laplace)
@@ -446,7 +435,7 @@ def _kl_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
     x = (p.scale - q.scale) / q.scale
     h = _lgamma_3half_shift(x, xp)
     w = (q.loc - p.loc) / q.scale + (_LOG_2 + _DIGAMMA_3HALF) * x + h
-    return 0.5 * (_expm1mx(w, xp) + h - 2.0 * log1pmx(x, xp))
+    return 0.5 * (expm1mx(w, xp) + h - 2.0 * log1pmx(x, xp))
 
 
 @register("cross_entropy", Moyal, Moyal)
@@ -775,7 +764,7 @@ def _js_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
 def _kl_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
     # a2 log(m1/m2) + log(a1/a2) + a2/a1 - 1, infinite unless p's support lies in q's.
     inside = p.scale >= q.scale
-    value = q.alpha * log_ratio(p.scale, q.scale, xp) + _expm1mx(log_ratio(q.alpha, p.alpha, xp), xp)
+    value = q.alpha * log_ratio(p.scale, q.scale, xp) + expm1mx(log_ratio(q.alpha, p.alpha, xp), xp)
     return _inf_where(~inside, value, xp)
 
 

@@ -65,6 +65,8 @@ class Measure:
     ``rounding``: pointwise bound of the integrand's rounding error where it is formed from
     differences of nearly equal numbers (``log p - log q``, ``sqrt p - sqrt q``): the error
     estimate must include it when the result is tiny.
+    ``nonnegative``: the measure is >= 0 (all but the cross-entropy of densities), so a value
+    that rounding or sampling noise puts below 0 is reported as 0, its size added to the error.
     """
 
     pointwise: Callable[..., np.ndarray]
@@ -74,6 +76,7 @@ class Measure:
     infinite_if_q_misses_p: bool = False
     needs_q_samples: bool = False
     rounding: Callable[..., np.ndarray] | None = None
+    nonnegative: bool = True
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float]:
@@ -225,6 +228,7 @@ MEASURES: dict[str, Measure] = {
         _identity,
         lambda lp, lq, *_: _mean_se(-lq),
         infinite_if_q_misses_p=True,
+        nonnegative=False,
     ),
     "js": Measure(_js_pointwise, _identity, _js_mc, union=True, needs_q_samples=True,
                   rounding=lambda lp, lq: 4 * EPS * (np.exp(lp) + np.exp(lq)) * (np.abs(lp) + np.abs(lq))),
@@ -697,5 +701,7 @@ def numerical(
             v, e = _quadrature(measure, pi, qi)
         else:
             v, e = _summation(measure, pi.to_scipy(), qi.to_scipy())
+        if measure.nonnegative and v < 0:
+            v, e = 0.0, max(e, -v)
         values[i], errors[i] = v, e
     return values.reshape(batch), errors.reshape(batch)
