@@ -1,8 +1,8 @@
-"""Closed forms of shape-parameter families keep their relative accuracy as q -> p.
+"""Closed forms keep their relative accuracy as q -> p (shape parameters, Bernoulli masses).
 
-Their KL and Renyi divergences are differences of log-Gamma functions that cancel to second
-order; the references are the same formulas in mpmath at 60 digits, where the cancellation
-costs nothing that matters.
+Their KL and Renyi divergences are differences of log-Gamma functions (or of log-masses)
+that cancel to second order; the references are the same formulas in mpmath at 60 digits,
+where the cancellation costs nothing that matters.
 """
 
 from __future__ import annotations
@@ -111,3 +111,19 @@ def test_lgamma_bregman_against_mpmath(x, ratio):
     expected = float(mp.loggamma(mx + md) - mp.loggamma(mx) - md * mp.digamma(mx))
     got = float(lgamma_bregman(np.asarray(x), np.asarray(d), anp))
     assert got == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def _bernoulli_renyi(p: float, q: float, alpha: float) -> float:
+    p_, q_, a = mp.mpf(p), mp.mpf(q), mp.mpf(alpha)
+    return float(mp.log(p_**a * q_ ** (1 - a) + (1 - p_) ** a * (1 - q_) ** (1 - a)) / (a - 1))
+
+
+@pytest.mark.parametrize("p", [0.3, 1e-5, 0.9999])
+@pytest.mark.parametrize("step", [1e-3, 1e-9])
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 2.0, 7.5])
+def test_bernoulli_and_binomial_renyi_keep_relative_accuracy(p, step, alpha):
+    q = p * (1 - step)
+    expected = _bernoulli_renyi(p, q, alpha)
+    assert float(dv.renyi(dv.Bernoulli(p), dv.Bernoulli(q), alpha)) == pytest.approx(expected, rel=1e-13, abs=0)
+    got = float(dv.renyi(dv.Binomial(20, p), dv.Binomial(20, q), alpha))
+    assert got == pytest.approx(20 * expected, rel=1e-13, abs=0)  # n independent trials

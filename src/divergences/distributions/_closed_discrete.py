@@ -25,7 +25,7 @@ import numpy as np
 from array_api_compat import device
 
 from .._array_api import is_lazy, to_numpy
-from .._special import full_like, gammaln, log1pmx, sqrt_with_zero_gradient, substitute, where0
+from .._special import expm1mx, full_like, gammaln, log1pmx, sqrt_with_zero_gradient, substitute, where0
 from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson
 from ._registry import register, register_kl
 
@@ -160,7 +160,22 @@ def _bernoulli_renyi(p: Array, q: Array, alpha: float, xp: Any) -> Array:
     lq, q_pos = _bernoulli_logs(q, xp)
     lp, lq = xp.broadcast_arrays(lp, lq)
     p_pos, q_pos = xp.broadcast_arrays(p_pos, q_pos)
-    return _renyi_from_logs(lp, p_pos, lq, q_pos, alpha, xp)
+    value = _renyi_from_logs(lp, p_pos, lq, q_pos, alpha, xp)
+    if alpha == 0 or math.isinf(alpha):
+        return value
+    # Where both laws have both outcomes, log S (S = sum p^alpha q^(1 - alpha)) as log1p of
+    # S - 1 = sum p expm1((1 - alpha) u) with u = log(q / p) per outcome, each term first
+    # order but their sum second: split as sum p expm1mx((1 - alpha) u) - (1 - alpha) KL,
+    # both second order, from the exact differences of the probabilities.
+    a, b = xp.broadcast_arrays(p, q)
+    inside = (a > 0) & (a < 1) & (b > 0) & (b < 1)
+    a, b = substitute(inside, a, 0.5, xp), substitute(inside, b, 0.5, xp)
+    t = 1.0 - alpha
+    s_minus_1 = (
+        a * expm1mx(t * xp.log1p((b - a) / a), xp) + (1.0 - a) * expm1mx(t * xp.log1p((a - b) / (1.0 - a)), xp)
+        - t * _bernoulli_kl(a, b, xp)
+    )
+    return xp.where(inside, xp.log1p(s_minus_1) / (alpha - 1.0), value)
 
 
 def _bernoulli_bhattacharyya(p: Array, q: Array, xp: Any) -> Array:
