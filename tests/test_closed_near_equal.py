@@ -15,7 +15,7 @@ import pytest
 import divergences as dv
 from divergences._special import lgamma_bregman
 
-mp.mp.dps = 60
+DIGITS = 60  # set per reference (other test modules set mpmath's global precision too)
 STEPS = [0.3, 1e-3, 1e-6, 1e-9, 1e-12]  # relative change of a parameter of q
 RTOL = 1e-13
 
@@ -41,6 +41,7 @@ def _natural(kind: str, params: list[mp.mpf]) -> list[mp.mpf]:
     return [params[0] - 1, -params[1]] if kind == "gamma" else [x - 1 for x in params]
 
 
+@mp.workdps(DIGITS)
 def reference_kl(kind: str, p: list[float], q: list[float]) -> float:
     """The Bregman divergence of the log-normaliser: A(q) - A(p) - grad A(p) . (theta_q - theta_p)."""
     mp_p, mp_q = [mp.mpf(x) for x in p], [mp.mpf(x) for x in q]
@@ -49,6 +50,7 @@ def reference_kl(kind: str, p: list[float], q: list[float]) -> float:
     return float(_log_normaliser(kind, mp_q) - _log_normaliser(kind, mp_p) - linear)
 
 
+@mp.workdps(DIGITS)
 def reference_renyi(kind: str, p: list[float], q: list[float], alpha: float) -> float:
     mp_p, mp_q = [mp.mpf(x) for x in p], [mp.mpf(x) for x in q]
     a = mp.mpf(alpha)
@@ -107,12 +109,14 @@ def test_dirichlet_bhattacharyya_is_half_the_renyi_half(step):
 @pytest.mark.parametrize("ratio", [-0.9, -0.2, -0.125, -1e-7, 1e-15, 1e-4, 0.124, 0.126, 4.0])
 def test_lgamma_bregman_against_mpmath(x, ratio):
     d = x * ratio
-    mx, md = mp.mpf(x), mp.mpf(d)
-    expected = float(mp.loggamma(mx + md) - mp.loggamma(mx) - md * mp.digamma(mx))
+    with mp.workdps(DIGITS):
+        mx, md = mp.mpf(x), mp.mpf(d)
+        expected = float(mp.loggamma(mx + md) - mp.loggamma(mx) - md * mp.digamma(mx))
     got = float(lgamma_bregman(np.asarray(x), np.asarray(d), anp))
     assert got == pytest.approx(expected, rel=1e-12, abs=0)
 
 
+@mp.workdps(DIGITS)
 def _bernoulli_renyi(p: float, q: float, alpha: float) -> float:
     p_, q_, a = mp.mpf(p), mp.mpf(q), mp.mpf(alpha)
     return float(mp.log(p_**a * q_ ** (1 - a) + (1 - p_) ** a * (1 - q_) ** (1 - a)) / (a - 1))
