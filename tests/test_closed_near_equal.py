@@ -131,3 +131,19 @@ def test_bernoulli_and_binomial_renyi_keep_relative_accuracy(p, step, alpha):
     assert float(dv.renyi(dv.Bernoulli(p), dv.Bernoulli(q), alpha)) == pytest.approx(expected, rel=1e-13, abs=0)
     got = float(dv.renyi(dv.Binomial(20, p), dv.Binomial(20, q), alpha))
     assert got == pytest.approx(20 * expected, rel=1e-13, abs=0)  # n independent trials
+
+
+@mp.workdps(DIGITS)
+def _geometric_renyi(p: float, q: float, alpha: float) -> float:
+    p_, q_, a = mp.mpf(p), mp.mpf(q), mp.mpf(alpha)
+    r = (1 - p_) ** a * (1 - q_) ** (1 - a)
+    return float(mp.log(p_**a * q_ ** (1 - a) / (1 - r)) / (a - 1))
+
+
+@pytest.mark.parametrize("p", [0.3, 1e-4, 0.999])
+@pytest.mark.parametrize("step", [1e-3, 1e-9])
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 3.0])
+def test_geometric_renyi_keeps_relative_accuracy(p, step, alpha):
+    q = p * (1 - step)
+    got = float(dv.renyi(dv.Geometric(p), dv.Geometric(q), alpha))
+    assert got == pytest.approx(_geometric_renyi(p, q, alpha), rel=1e-12, abs=0)

@@ -148,9 +148,11 @@ def _bernoulli_logs(probs: Array, xp: Any) -> tuple[Array, Array]:
     return xp.stack(xp.broadcast_arrays(log_p, log_1mp), axis=-1), xp.stack(xp.broadcast_arrays(pos, lt1), axis=-1)
 
 
-def _bernoulli_kl(p: Array, q: Array, xp: Any) -> Array:
-    # The linear parts of the two relative-entropy terms cancel exactly: -(p - q) - (q - p).
-    return _rel_entr(p, q, p - q, xp) + _rel_entr(1.0 - p, 1.0 - q, q - p, xp)
+def _bernoulli_kl(p: Array, q: Array, xp: Any, d: Array | None = None) -> Array:
+    """KL of Bernoulli(p) from Bernoulli(q); ``d = p - q`` where the caller has it exactly.
+    The linear parts of the two relative-entropy terms cancel exactly: -d - (-d)."""
+    d = p - q if d is None else d
+    return _rel_entr(p, q, d, xp) + _rel_entr(1.0 - p, 1.0 - q, -d, xp)
 
 
 def _bernoulli_renyi(p: Array, q: Array, alpha: float, xp: Any) -> Array:
@@ -341,6 +343,16 @@ def _renyi_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any, alpha: fl
     head = alpha * xp.log(a) + (1.0 - alpha) * xp.log(b)
     value = (head + where0(converges, log_geometric, xp)) / (alpha - 1.0)
     diverges = (tail & ~converges) | (p_lt1 & ~q_lt1) if alpha > 1 else tail & ~converges
+    # Where the tail converges, the form above is a difference of first-order terms. As for
+    # every exponential family, (1 - alpha) D = alpha KL(m || p) + (1 - alpha) KL(m || q) with
+    # m the law of 1 - m = r; its offsets m - p = -(1-p) expm1((1-alpha) v) and m - q =
+    # -(1-q) expm1(-alpha v), v = log((1-q)/(1-p)), come from the exact p - q.
+    a_s, b_s = substitute(converges, a, 0.5, xp), substitute(converges, b, 0.5, xp)
+    v = xp.log1p((a_s - b_s) / (1.0 - a_s))
+    m = -xp.expm1(log_r)
+    to_p = _bernoulli_kl(m, a_s, xp, -(1.0 - a_s) * xp.expm1((1.0 - alpha) * v)) / m
+    to_q = _bernoulli_kl(m, b_s, xp, -(1.0 - b_s) * xp.expm1(-alpha * v)) / m
+    value = xp.where(converges, (alpha * to_p + (1.0 - alpha) * to_q) / (1.0 - alpha), value)
     return xp.where(diverges, _inf(a, xp), value)
 
 
