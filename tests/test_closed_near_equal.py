@@ -147,3 +147,26 @@ def test_geometric_renyi_keeps_relative_accuracy(p, step, alpha):
     q = p * (1 - step)
     got = float(dv.renyi(dv.Geometric(p), dv.Geometric(q), alpha))
     assert got == pytest.approx(_geometric_renyi(p, q, alpha), rel=1e-12, abs=0)
+
+
+@mp.workdps(DIGITS)
+def _vonmises_kl(k1: float, k2: float, shift: float) -> float:
+    a, b = mp.mpf(k1), mp.mpf(k2)
+    ratio = mp.besseli(1, a) / mp.besseli(0, a)
+    bregman = mp.log(mp.besseli(0, b)) - mp.log(mp.besseli(0, a)) - (b - a) * ratio
+    return float(bregman + 2 * b * mp.sin(mp.mpf(shift) / 2) ** 2 * ratio)
+
+
+@pytest.mark.parametrize("k", [1e-4, 0.7, 1.7, 30.0])
+@pytest.mark.parametrize("step", [0.5, 1e-3, 1e-9, 1e-13])
+@pytest.mark.parametrize("shift", [0.0, 1e-6])
+def test_vonmises_kl_keeps_relative_accuracy_in_the_concentration(k, step, shift):
+    got = float(dv.kl(dv.VonMises(0.0, k), dv.VonMises(shift, k * (1 + step))))
+    assert got == pytest.approx(_vonmises_kl(k, k * (1 + step), shift), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("family", [dv.Laplace, dv.Gumbel, dv.Cauchy])
+def test_a_numerical_renyi_below_its_rounding_is_never_negative(family):
+    """Quadrature keeps absolute, not relative, accuracy here: the value is noise, but >= +0."""
+    value, error = dv.renyi(family(0.3, 1.7), family(0.3 * (1 + 1e-8), 1.7), 0.5, return_error=True)
+    assert value >= 0 and not np.signbit(value) and value <= error + 1e-15

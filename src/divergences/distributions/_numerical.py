@@ -701,7 +701,7 @@ def numerical(
             v, e = _quadrature(measure, pi, qi)
         else:
             v, e = _summation(measure, pi.to_scipy(), qi.to_scipy())
-        if measure.nonnegative and v < 0:
+        if measure.nonnegative and v <= 0:  # -0.0 too
             v, e = 0.0, max(e, -v)
         values[i], errors[i] = v, e
     return values.reshape(batch), errors.reshape(batch)
