@@ -170,3 +170,24 @@ def test_a_numerical_renyi_below_its_rounding_is_never_negative(family):
     """Quadrature keeps absolute, not relative, accuracy here: the value is noise, but >= +0."""
     value, error = dv.renyi(family(0.3, 1.7), family(0.3 * (1 + 1e-8), 1.7), 0.5, return_error=True)
     assert value >= 0 and not np.signbit(value) and value <= error + 1e-15
+
+
+@mp.workdps(DIGITS)
+def _cb_kl(p: float, q: float) -> float:
+    def half_logit(r: mp.mpf) -> mp.mpf:
+        return (mp.log(r) - mp.log(1 - r)) / 2
+
+    def log_sinhc(y: mp.mpf) -> mp.mpf:
+        return mp.log(mp.sinh(y) / y) if y else mp.mpf(0)
+
+    y1, y2 = half_logit(mp.mpf(p)), half_logit(mp.mpf(q))
+    slope = mp.coth(y1) - 1 / y1 if y1 else mp.mpf(0)
+    return float(log_sinhc(y2) - log_sinhc(y1) - (y2 - y1) * slope)
+
+
+@pytest.mark.parametrize("p", [0.3, 0.5, 1e-3, 0.999])
+@pytest.mark.parametrize("step", [0.5, 1e-3, 1e-9, 1e-12])
+def test_continuous_bernoulli_kl_keeps_relative_accuracy(p, step):
+    q = p * (1 - step)
+    got = float(dv.kl(dv.ContinuousBernoulli(p), dv.ContinuousBernoulli(q)))
+    assert got == pytest.approx(_cb_kl(p, q), rel=1e-13, abs=0)

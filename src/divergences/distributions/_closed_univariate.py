@@ -613,27 +613,43 @@ _GL_WEIGHTS = (0.06667134430868814, 0.1494513491505804, 0.219086362515982, 0.269
              0.219086362515982, 0.1494513491505804, 0.06667134430868814)
 
 
-def _log_i0_bregman(k1: Array, k2: Array, xp: Any) -> Array:
-    """``log I0(k2) - log I0(k1) - (k2 - k1) A(k1)`` (>= 0), to relative accuracy near k1: there
-    as ``int_k1^k2 (k2 - t) A'(t) dt`` with ``A' = 1 - A/t - A^2 > 0`` by Gauss-Legendre (no
-    cancellation: one sign throughout), elsewhere as the difference."""
-    h = 0.5 * (k2 - k1)
-    mid = 0.5 * (k1 + k2)
-    near = xp.abs(h) <= 0.25 * xp.sqrt(mid * mid + 5.8)  # 2.405 i: the first zero of I0
+def _convex_bregman(
+    curvature: Callable[[Array], Array], radius: Callable[[Array], Array],
+    direct: Callable[[Array, Array], Array], y: Array, d: Array, xp: Any,
+) -> Array:
+    """``F(y + d) - F(y) - d F'(y)`` (>= 0) for a convex ``F``, to relative accuracy. Where
+    ``|d|/2`` is within a quarter of the analytic radius ``radius(mid)`` of ``F''`` around the
+    midpoint it is ``h^2 int_{-1}^{1} (1 - x) F''(mid + h x) dx`` (``h = d/2``) by 10-point
+    Gauss-Legendre: one sign throughout, no cancellation. Elsewhere ``direct(y, y + d)``."""
+    h = 0.5 * d
+    mid = y + h
+    near = xp.abs(h) <= 0.25 * radius(mid)
     hs, ms = where0(near, h, xp), substitute(near, mid, 1.0, xp)
     total = xp.zeros_like(hs)
     for x, w in zip(_GL_NODES, _GL_WEIGHTS, strict=True):
-        t = ms + hs * x
-        small = xp.abs(t) < 1e-3  # A(t)/t -> 1/2 - t^2/16 at 0
-        ts = substitute(~small, t, 1.0, xp)
-        a = _bessel_ratio(ts, xp)
-        over_t = xp.where(small, 0.5 - t * t / 16.0, a / ts)
-        a = xp.where(small, 0.5 * t, a)
-        total = total + w * (1.0 - x) * (1.0 - over_t - a * a)
-    series = hs * hs * total
-    k1f, k2f = substitute(~near, k1, 1.0, xp), substitute(~near, k2, 2.0, xp)
-    direct = (k2f - k1f) * (1.0 - _bessel_ratio(k1f, xp)) + xp.log(i0e(k2f, xp)) - xp.log(i0e(k1f, xp))
-    return xp.where(near, series, direct)
+        total = total + w * (1.0 - x) * curvature(ms + hs * x)
+    far_y, far_d = substitute(~near, y, 1.0, xp), substitute(~near, d, 1.0, xp)
+    return xp.where(near, hs * hs * total, direct(far_y, far_y + far_d))
+
+
+def _log_i0_curvature(t: Array, xp: Any) -> Array:
+    """``A'(t) = 1 - A/t - A^2`` with ``A = I1/I0``, the second derivative of log I0."""
+    small = xp.abs(t) < 1e-3  # A(t)/t -> 1/2 - t^2/16 at 0
+    ts = substitute(~small, t, 1.0, xp)
+    a = _bessel_ratio(ts, xp)
+    over_t = xp.where(small, 0.5 - t * t / 16.0, a / ts)
+    a = xp.where(small, 0.5 * t, a)
+    return 1.0 - over_t - a * a
+
+
+def _log_i0_bregman(k1: Array, k2: Array, xp: Any) -> Array:
+    """``log I0(k2) - log I0(k1) - (k2 - k1) A(k1)``; ``A'`` is analytic out to the first zero
+    of I0, at 2.405 i."""
+    return _convex_bregman(
+        lambda t: _log_i0_curvature(t, xp), lambda m: xp.sqrt(m * m + 5.78),
+        lambda a, b: (b - a) * (1.0 - _bessel_ratio(a, xp)) + xp.log(i0e(b, xp)) - xp.log(i0e(a, xp)),
+        k1, k2 - k1, xp,
+    )
 
 
 @register_kl(VonMises, VonMises)
@@ -686,13 +702,30 @@ def _cb_half_logit(d: ContinuousBernoulli, xp: Any) -> Array:
     return 0.5 * (xp.log(d.probs) - xp.log1p(-d.probs))
 
 
+def _logsinhc_curvature(y: Array, xp: Any) -> Array:
+    """``1/y^2 - 1/sinh(y)^2``, the second derivative of :func:`_logsinhc` (1/3 at 0)."""
+    small = xp.abs(y) <= 0.5
+    ys = where0(small, y, xp)
+    series = _poly(tuple((2 * n + 2) * (2 * n + 1) * c for n, c in enumerate(_LOGSINHC_TERMS)), ys * ys, xp)
+    a = xp.abs(substitute(~small, y, 1.0, xp))
+    e = xp.exp(-2.0 * a)
+    return xp.where(small, series, 1.0 / (a * a) - 4.0 * e / (1.0 - e) ** 2)
+
+
 @register_kl(ContinuousBernoulli, ContinuousBernoulli)
 def _kl_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
     # torch's formula mean (t1 - t2) + log C1 + log(1 - l1) - log C2 - log(1 - l2), written as
-    # the Bregman divergence of A, where the linear part t/2 cancels; log(sinh(y)/y) and
-    # coth(y) - 1/y by series near probs = 1/2 (the removable singularity of the normaliser).
-    y1, y2 = _cb_half_logit(p, xp), _cb_half_logit(q, xp)
-    return _logsinhc(y2, xp) - _logsinhc(y1, xp) - (y2 - y1) * _cothminv(y1, xp)
+    # the Bregman divergence of A, where the linear part t/2 cancels: of log(sinh(y)/y) in the
+    # half-logit y, whose step comes from the exact difference of the probabilities. Its
+    # curvature is analytic out to the zeros of sinh, at +-pi i.
+    y1 = _cb_half_logit(p, xp)
+    a, b = p.probs, q.probs
+    step = 0.5 * (xp.log1p((b - a) / a) - xp.log1p((a - b) / (1.0 - a)))
+    return _convex_bregman(
+        lambda y: _logsinhc_curvature(y, xp), lambda m: xp.sqrt(m * m + math.pi**2),
+        lambda u, v: _logsinhc(v, xp) - _logsinhc(u, xp) - (v - u) * _cothminv(u, xp),
+        y1, step, xp,
+    )
 
 
 @register("cross_entropy", ContinuousBernoulli, ContinuousBernoulli)
