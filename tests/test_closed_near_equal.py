@@ -1,4 +1,4 @@
-"""Closed forms keep their relative accuracy as q -> p (shape parameters, Bernoulli masses).
+"""Divergences keep their relative accuracy as q -> p: closed forms and quadrature.
 
 Their KL and Renyi divergences are differences of log-Gamma functions (or of log-masses)
 that cancel to second order; the references are the same formulas in mpmath at 60 digits,
@@ -191,3 +191,37 @@ def test_continuous_bernoulli_kl_keeps_relative_accuracy(p, step):
     q = p * (1 - step)
     got = float(dv.kl(dv.ContinuousBernoulli(p), dv.ContinuousBernoulli(q)))
     assert got == pytest.approx(_cb_kl(p, q), rel=1e-13, abs=0)
+
+
+# --------------------------------------------------------------------------------------
+# Numerical routes: quadrature of integrands that stay second order where p ~ q
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", [dv.Normal(1e-8, 1.0), dv.Normal(0.0, 1.0 + 1e-7), dv.Normal(3e-6, 1.0 - 1e-6)])
+def test_quadrature_kl_of_nearly_equal_laws_against_the_closed_form(q):
+    p = dv.Normal(0.0, 1.0)
+    value, error = dv.kl(p, q, method="quadrature", return_error=True)
+    exact = float(dv.kl(p, q))
+    assert abs(float(value) - exact) <= max(float(error), 1e-7 * exact)
+    assert float(error) < 1e-5 * exact
+
+
+@mp.workdps(30)
+def _normal_js(scale: float) -> float:
+    s = mp.mpf(scale)
+
+    def integrand(x: mp.mpf) -> mp.mpf:
+        lp, lq = -x * x / 2 - mp.log(mp.sqrt(2 * mp.pi)), -((x / s) ** 2) / 2 - mp.log(mp.sqrt(2 * mp.pi) * s)
+        lm = mp.log((mp.e**lp + mp.e**lq) / 2)
+        return (mp.e**lp * (lp - lm) + mp.e**lq * (lq - lm)) / 2
+
+    return float(mp.quad(integrand, [-mp.inf, -10, 0, 10, mp.inf]))
+
+
+@pytest.mark.parametrize("step", [1e-2, 1e-5, 1e-7])
+def test_quadrature_js_of_nearly_equal_laws_against_mpmath(step):
+    value, error = dv.js(dv.Normal(0.0, 1.0), dv.Normal(0.0, 1.0 + step), return_error=True)
+    expected = _normal_js(1.0 + step)  # the float scale, as the library sees it
+    assert abs(float(value) - expected) <= 10 * float(error) + 1e-12 * expected
+    assert float(error) < 1e-5 * expected
