@@ -225,3 +225,20 @@ def test_quadrature_js_of_nearly_equal_laws_against_mpmath(step):
     expected = _normal_js(1.0 + step)  # the float scale, as the library sees it
     assert abs(float(value) - expected) <= 10 * float(error) + 1e-12 * expected
     assert float(error) < 1e-5 * expected
+
+
+@pytest.mark.parametrize("step", [1e-2, 1e-4, 1e-6, 1e-8])
+def test_quadrature_chi2_and_bhattacharyya_of_a_laplace_shift(step):
+    """Laplace has a kink at its location: q's must cut p's pieces. For a shift x = |d| / b,
+    chi2 = (2/3) expm1(x) + (1/3) expm1(-2x) and the Bhattacharyya coefficient is
+    (1 + x/2) exp(-x/2), so the distance is -log1pmx(x/2); and Renyi 1/2 is twice that."""
+    p, q = dv.Laplace(0.3, 1.7), dv.Laplace(0.3 * (1 + step), 1.7)
+    with mp.workdps(DIGITS):
+        x = abs(mp.mpf(0.3 * (1 + step)) - mp.mpf(0.3)) / mp.mpf(1.7)
+        chi2 = float(mp.mpf(2) / 3 * mp.expm1(x) + mp.mpf(1) / 3 * mp.expm1(-2 * x))
+        distance = float(x / 2 - mp.log1p(x / 2))
+    for measure, expected in [(dv.chi2, chi2), (dv.bhattacharyya, distance),
+                              (lambda a, b, **kw: dv.renyi(a, b, 0.5, **kw), 2 * distance)]:
+        value, error = measure(p, q, return_error=True)
+        assert abs(float(value) - expected) <= float(error) + 1e-12 * expected
+        assert float(error) < 1e-4 * expected

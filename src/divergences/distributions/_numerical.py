@@ -71,6 +71,9 @@ class Measure:
     that rounding or sampling noise puts below 0 is reported as 0, its size added to the error.
     ``minus_p_plus_q``: the integrand carries ``- p + q``, which integrates to 0 over both
     supports: integrated over p's, the value adds the mass of q outside it.
+    ``near``: a second quadrature, ``near(p, q) -> (value, error)``, for nearly equal laws,
+    where the first one's integral is a difference of nearly equal parts; it is tried when
+    the first's error exceeds :data:`_NEAR` of its value, and the smaller error kept.
     """
 
     pointwise: Callable[..., np.ndarray]
@@ -82,6 +85,7 @@ class Measure:
     rounding: Callable[..., np.ndarray] | None = None
     nonnegative: bool = True
     minus_p_plus_q: bool = False
+    near: Callable[[Distribution, Distribution], tuple[float, float]] | None = None
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float]:
@@ -128,6 +132,40 @@ def _rel_entr_terms(la: np.ndarray, lb: np.ndarray) -> np.ndarray:
     return out
 
 
+def _moment_minus_one(t: float, p: Distribution, q: Distribution) -> tuple[float, float]:
+    """``int p (q/p)^t - 1`` for nearly equal laws, with its error: ``int p (e^(t u) - 1)``
+    (``u = log q - log p``) split as ``int p expm1mx(t u) - t KL(p || q)``, two second-order
+    parts, each integrated without cancellation (the Renyi divergence of order 1 - t is
+    ``log1p`` of this over -t; the chi-square divergence is it at t = -1)."""
+
+    def pointwise(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", over="ignore"):
+            out = np.exp(lp) * expm1mx(t * (lq - lp), anp)
+        out[np.isneginf(lp)] = 0.0
+        return out
+
+    def rounding(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", over="ignore"):
+            return 4 * EPS * np.abs(t * np.exp(lp) * np.expm1(t * (lq - lp))) * (np.abs(lp) + np.abs(lq) + 1)
+
+    part, part_error = _quadrature(Measure(pointwise, _identity, _no_monte_carlo, rounding=rounding), p, q)
+    kl, kl_error = _quadrature(_KL_NEAR, p, q)
+    return part - t * kl, part_error + abs(t) * kl_error
+
+
+def _no_monte_carlo(*_: Any) -> tuple[float, float]:
+    raise AssertionError("a quadrature-only measure")
+
+
+def _bhattacharyya_near(p: Distribution, q: Distribution) -> tuple[float, float]:
+    s1, error = _moment_minus_one(0.5, p, q)  # BC - 1
+    return (-math.log1p(s1), error / (1 + s1)) if s1 > -1 else (math.inf, 0.0)
+
+
+def _chi2_near(p: Distribution, q: Distribution) -> tuple[float, float]:
+    return _moment_minus_one(-1.0, p, q)  # int p^2 / q - 1
+
+
 def _js_pointwise(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
     # KL(p, m) + KL(q, m) with m - p and m - q added: they cancel in the integral (m is the
     # mean of p and q), and leave each term >= 0 and second order where p ~ q.
@@ -158,7 +196,14 @@ def _renyi(alpha: float) -> Measure:
         m, s = _mean_se(np.exp((1 - alpha) * (lq_x - lp_x)))
         return finish(m, s)
 
-    return Measure(pointwise, finish, mc, infinite_if_q_misses_p=alpha > 1)
+    def near(p: Distribution, q: Distribution) -> tuple[float, float]:
+        s1, error = _moment_minus_one(1.0 - alpha, p, q)
+        return (math.log1p(s1) / (alpha - 1), error / ((1 + s1) * abs(alpha - 1))) if s1 > -1 else (math.inf, 0.0)
+
+    def rounding(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:  # exp of a sum of logs: eps in each
+        return 4 * EPS * pointwise(lp, lq) * (np.abs(lp) + np.abs(lq) + 1)
+
+    return Measure(pointwise, finish, mc, infinite_if_q_misses_p=alpha > 1, near=near, rounding=rounding)
 
 
 def f_measure(f: Callable[[Any], Any], value_at_zero: float, slope_at_infinity: float) -> Measure:
@@ -239,7 +284,7 @@ def _psi_mc(lp_x: np.ndarray, lq_x: np.ndarray, lp_y: np.ndarray, lq_y: np.ndarr
     return a + b, math.hypot(sa, sb)
 
 
-_NEAR = 1e-6  # a quadrature KL whose error exceeds this fraction of it is tried in the form below
+_NEAR = 1e-6  # a quadrature whose error exceeds this fraction of its value tries its near form
 _KL_NEAR = Measure(
     _rel_entr_terms, _identity, lambda lp, lq, *_: _mean_se(lp - lq), infinite_if_q_misses_p=True, minus_p_plus_q=True,
     rounding=lambda lp, lq: 4 * EPS * np.abs(np.exp(lp) - np.exp(lq)) * (np.abs(lp) + np.abs(lq) + 1),
@@ -249,6 +294,9 @@ MEASURES: dict[str, Measure] = {
     "kl": Measure(
         _xlogy_terms, _identity, lambda lp, lq, *_: _mean_se(lp - lq), infinite_if_q_misses_p=True,
         rounding=lambda lp, lq: 4 * EPS * np.exp(lp) * (np.abs(lp) + np.abs(lq)),
+        # Nearly equal laws: p log(p/q) cancels in the integral, p log(p/q) - p + q does not
+        # (and, q's mass lying where p's does, it stays within p's pieces).
+        near=lambda p, q: _quadrature(_KL_NEAR, p, q),
     ),
     "cross_entropy": Measure(
         lambda lp, lq: -np.where(np.exp(lp) > 0, np.exp(lp) * np.where(np.isfinite(lq), lq, -np.inf), 0.0),
@@ -272,6 +320,8 @@ MEASURES: dict[str, Measure] = {
         lambda lp, lq: np.exp(0.5 * (lp + lq)),
         _log_finish(),
         lambda lp, lq, *_: _log_finish()(*_bc_mc(lp, lq)),
+        near=_bhattacharyya_near,
+        rounding=lambda lp, lq: 4 * EPS * np.exp(0.5 * (lp + lq)) * (np.abs(lp) + np.abs(lq) + 1),
     ),
     "total_variation": Measure(
         lambda lp, lq: 0.5 * np.abs(np.exp(lp) - np.exp(lq)),
@@ -284,6 +334,9 @@ MEASURES: dict[str, Measure] = {
         _identity,
         lambda lp, lq, *_: _mean_se(np.expm1(lp - lq)),
         infinite_if_q_misses_p=True,
+        near=_chi2_near,
+        # p expm1(log p - log q) moves by p^2/q per unit of error in the log ratio.
+        rounding=lambda lp, lq: np.where(np.isneginf(lp), 0.0, 4 * EPS * np.exp(2 * lp - lq) * (np.abs(lp) + np.abs(lq) + 1)),
     ),
     "psi": Measure(
         lambda lp, lq: _xlogy_terms(lp, lq) + _xlogy_terms(lq, lp),
@@ -575,7 +628,9 @@ def _quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) ->
     ends = {x for x in (plo, phi, qlo, qhi) if math.isfinite(x) and lo <= x <= hi}
     if p_dist.circular:
         frozens, ends = [], set()  # a finite period: no quantile cuts, no ends
-    points = _breakpoints(frozens, ends, lo, hi)
+    # q's quantiles cut p's pieces too: its median is where a density like Laplace's has its
+    # kink, which quad, between two points, may step over with a confident error estimate.
+    points = _breakpoints(frozens if measure.union or p_dist.circular else [p, q], ends, lo, hi)
     if len(points) == 2:
         points.insert(1, 0.5 * (lo + hi) if math.isfinite(lo + hi) else 0.0)
     body, tails = _pieces(frozens, points, ends)
@@ -731,10 +786,8 @@ def numerical(
             v, e = _monte_carlo(measure, pi, qi, n_samples, random_state)
         elif way == "quadrature":
             v, e = _quadrature(measure, pi, qi)
-            if measure is MEASURES["kl"] and math.isfinite(v) and e > _NEAR * abs(v):
-                # Nearly equal laws: p log(p/q) cancels in the integral, while p log(p/q) - p + q
-                # stays second order (and, q's mass lying where p's does, within p's pieces).
-                near_v, near_e = _quadrature(_KL_NEAR, pi, qi)
+            if measure.near is not None and math.isfinite(v) and e > _NEAR * abs(v):
+                near_v, near_e = measure.near(pi, qi)
                 if math.isfinite(near_v) and near_e < e:
                     v, e = near_v, near_e
         else:
