@@ -242,3 +242,22 @@ def test_quadrature_chi2_and_bhattacharyya_of_a_laplace_shift(step):
         value, error = measure(p, q, return_error=True)
         assert abs(float(value) - expected) <= float(error) + 1e-12 * expected
         assert float(error) < 1e-4 * expected
+
+
+@mp.workdps(DIGITS)
+def _cb_renyi(p: float, q: float, alpha: float) -> float:
+    def density(probs: mp.mpf, x: mp.mpf) -> mp.mpf:
+        norm = 2 * mp.atanh(1 - 2 * probs) / (1 - 2 * probs) if probs != mp.mpf(0.5) else mp.mpf(2)
+        return norm * probs**x * (1 - probs) ** (1 - x)
+
+    a, b, t = mp.mpf(p), mp.mpf(q), mp.mpf(alpha)
+    return float(mp.log(mp.quad(lambda x: density(a, x) ** t * density(b, x) ** (1 - t), [0, 1])) / (t - 1))
+
+
+@pytest.mark.parametrize("p", [0.3, 0.5])
+@pytest.mark.parametrize("step", [1e-3, 1e-9])
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_continuous_bernoulli_renyi_keeps_relative_accuracy(p, step, alpha):
+    q = p * (1 - step)
+    got = float(dv.renyi(dv.ContinuousBernoulli(p), dv.ContinuousBernoulli(q), alpha))
+    assert got == pytest.approx(_cb_renyi(p, q, alpha), rel=1e-12, abs=0)

@@ -712,20 +712,28 @@ def _logsinhc_curvature(y: Array, xp: Any) -> Array:
     return xp.where(small, series, 1.0 / (a * a) - 4.0 * e / (1.0 - e) ** 2)
 
 
+def _cb_step(p: ContinuousBernoulli, q: ContinuousBernoulli, xp: Any) -> Array:
+    """The difference of the half-logits, from the exact difference of the probabilities."""
+    a, b = p.probs, q.probs
+    return 0.5 * (xp.log1p((b - a) / a) - xp.log1p((a - b) / (1.0 - a)))
+
+
+def _logsinhc_bregman(y: Array, d: Array, xp: Any) -> Array:
+    """``S(y + d) - S(y) - d S'(y)`` for ``S = log(sinh(y)/y)``, whose curvature is analytic
+    out to the zeros of sinh, at +-pi i."""
+    return _convex_bregman(
+        lambda t: _logsinhc_curvature(t, xp), lambda m: xp.sqrt(m * m + math.pi**2),
+        lambda u, v: _logsinhc(v, xp) - _logsinhc(u, xp) - (v - u) * _cothminv(u, xp),
+        y, d, xp,
+    )
+
+
 @register_kl(ContinuousBernoulli, ContinuousBernoulli)
 def _kl_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
     # torch's formula mean (t1 - t2) + log C1 + log(1 - l1) - log C2 - log(1 - l2), written as
     # the Bregman divergence of A, where the linear part t/2 cancels: of log(sinh(y)/y) in the
-    # half-logit y, whose step comes from the exact difference of the probabilities. Its
-    # curvature is analytic out to the zeros of sinh, at +-pi i.
-    y1 = _cb_half_logit(p, xp)
-    a, b = p.probs, q.probs
-    step = 0.5 * (xp.log1p((b - a) / a) - xp.log1p((a - b) / (1.0 - a)))
-    return _convex_bregman(
-        lambda y: _logsinhc_curvature(y, xp), lambda m: xp.sqrt(m * m + math.pi**2),
-        lambda u, v: _logsinhc(v, xp) - _logsinhc(u, xp) - (v - u) * _cothminv(u, xp),
-        y1, step, xp,
-    )
+    # half-logit y.
+    return _logsinhc_bregman(_cb_half_logit(p, xp), _cb_step(p, q, xp), xp)
 
 
 @register("cross_entropy", ContinuousBernoulli, ContinuousBernoulli)
@@ -744,8 +752,14 @@ def _renyi_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any, alp
         # log p/q = (t1 - t2) x - A(t1) + A(t2) is linear: its sup is at x = 0 or 1.
         top = xp.maximum(2.0 * (y1 - y2), xp.zeros_like(y1))
         return top - (y1 - y2) - _logsinhc(y1, xp) + _logsinhc(y2, xp)
-    ym = alpha * y1 + (1.0 - alpha) * y2
-    return _renyi_from_log_normalizer(_logsinhc(ym, xp), _logsinhc(y1, xp), _logsinhc(y2, xp), alpha)
+    # (1 - alpha) D = alpha KL(m || p) + (1 - alpha) KL(m || q), m at the mixed half-logit (the
+    # natural parameter space is all of R), offsets from the exact step: no log-normaliser
+    # difference left to cancel near p = q.
+    step = _cb_step(p, q, xp)
+    ym = y1 + (1.0 - alpha) * step
+    to_p = _logsinhc_bregman(ym, -(1.0 - alpha) * step, xp)
+    to_q = _logsinhc_bregman(ym, alpha * step, xp)
+    return (alpha * to_p + (1.0 - alpha) * to_q) / (1.0 - alpha)
 
 
 def _cb_cdf(t: Array, x: Array, xp: Any) -> Array:
