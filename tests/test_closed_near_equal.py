@@ -261,3 +261,20 @@ def test_continuous_bernoulli_renyi_keeps_relative_accuracy(p, step, alpha):
     q = p * (1 - step)
     got = float(dv.renyi(dv.ContinuousBernoulli(p), dv.ContinuousBernoulli(q), alpha))
     assert got == pytest.approx(_cb_renyi(p, q, alpha), rel=1e-12, abs=0)
+
+
+@mp.workdps(30)
+def _vonmises_renyi(loc: float, k1: float, shift: float, k2: float, alpha: float) -> float:
+    def density(x: mp.mpf, mu: float, k: float) -> mp.mpf:
+        return mp.e ** (k * mp.cos(x - mu)) / (2 * mp.pi * mp.besseli(0, k))
+
+    t = mp.mpf(alpha)
+    total = mp.quad(lambda x: density(x, loc, k1) ** t * density(x, loc + shift, k2) ** (1 - t), [-mp.pi, 0, mp.pi])
+    return float(mp.log(total) / (t - 1))
+
+
+@pytest.mark.parametrize(("shift", "step"), [(0.0, 1e-9), (1e-7, 0.0), (1e-6, 1e-6), (0.5, 0.5)])
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_vonmises_renyi_keeps_relative_accuracy(shift, step, alpha):
+    got = float(dv.renyi(dv.VonMises(0.3, 1.7), dv.VonMises(0.3 + shift, 1.7 * (1 + step)), alpha))
+    assert got == pytest.approx(_vonmises_renyi(0.3, 1.7, shift, 1.7 * (1 + step), alpha), rel=1e-11, abs=0)

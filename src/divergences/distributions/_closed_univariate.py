@@ -642,14 +642,19 @@ def _log_i0_curvature(t: Array, xp: Any) -> Array:
     return 1.0 - over_t - a * a
 
 
-def _log_i0_bregman(k1: Array, k2: Array, xp: Any) -> Array:
-    """``log I0(k2) - log I0(k1) - (k2 - k1) A(k1)``; ``A'`` is analytic out to the first zero
-    of I0, at 2.405 i."""
+def _log_i0_bregman(k: Array, d: Array, xp: Any) -> Array:
+    """``log I0(k + d) - log I0(k) - d A(k)``; ``A'`` is analytic out to the first zero of I0,
+    at 2.405 i."""
     return _convex_bregman(
         lambda t: _log_i0_curvature(t, xp), lambda m: xp.sqrt(m * m + 5.78),
         lambda a, b: (b - a) * (1.0 - _bessel_ratio(a, xp)) + xp.log(i0e(b, xp)) - xp.log(i0e(a, xp)),
-        k1, k2 - k1, xp,
+        k, d, xp,
     )
+
+
+def _vonmises_kl(k1: Array, dk: Array, k2: Array, shift: Array, xp: Any) -> Array:
+    """KL(VonMises(mu, k1) || VonMises(mu + shift, k2)) with ``dk = k2 - k1`` exact."""
+    return _log_i0_bregman(k1, dk, xp) + 2.0 * k2 * xp.sin(0.5 * shift) ** 2 * _bessel_ratio(k1, xp)
 
 
 @register_kl(VonMises, VonMises)
@@ -657,8 +662,7 @@ def _kl_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any) -> Array:
     # TFP's form with scaled Bessel functions; k1 - k2 cos d = (k1 - k2) + 2 k2 sin^2(d/2),
     # the concentration part as the Bregman divergence of log I0.
     k1, k2 = p.concentration, q.concentration
-    half = xp.sin(0.5 * (p.loc - q.loc))
-    return _log_i0_bregman(k1, k2, xp) + 2.0 * k2 * half**2 * _bessel_ratio(k1, xp)
+    return _vonmises_kl(k1, k2 - k1, k2, q.loc - p.loc, xp)
 
 
 @register("renyi", VonMises, VonMises)
@@ -671,17 +675,26 @@ def _renyi_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any, alpha: float)
         # sup_x k1 cos(x - mu1) - k2 cos(x - mu2) = |t1 - t2|.
         amplitude = sqrt_with_zero_gradient((k1 - k2) ** 2 + 4.0 * k1 * k2 * s2, xp)
         return amplitude - k1 + k2 - xp.log(i0e(k1, xp)) + xp.log(i0e(k2, xp))
-    # |alpha t1 + (1 - alpha) t2| = sqrt(lin^2 - 4 alpha (1 - alpha) k1 k2 sin^2(d/2)), with
-    # lin = alpha k1 + (1 - alpha) k2; the natural parameter space is all of R^2.
-    lin = alpha * k1 + (1.0 - alpha) * k2
+    # m = alpha t1 + (1 - alpha) t2 in the natural parameters t = k (cos mu, sin mu) (all of
+    # R^2), |m| = sqrt(lin^2 - 4 alpha (1 - alpha) k1 k2 sin^2(d/2)) with lin = alpha k1 +
+    # (1 - alpha) k2, at the angle phi from mu1. Then (1 - alpha) D = alpha KL(m || p) +
+    # (1 - alpha) KL(m || q), each an accurate VonMises KL whose concentration offsets
+    # k - km = ((k - lin)(k + lin) + cross) / (k + km) come from the exact k2 - k1.
+    d = q.loc - p.loc
+    dk = k2 - k1
+    lin = k1 + (1.0 - alpha) * dk
     cross = 4.0 * alpha * (1.0 - alpha) * k1 * k2 * s2
     km = sqrt_with_zero_gradient(xp.maximum(lin**2 - cross, xp.zeros_like(lin)), xp)
-    # km - lin without cancellation where lin > 0: -cross / (km + lin).
-    pos = lin > 0
-    excess = xp.where(pos, -cross / substitute(pos, km + lin, 1.0, xp), km - lin)
-    mixed = xp.log(i0e(km, xp)) + excess
-    value = _renyi_from_log_normalizer(mixed, xp.log(i0e(k1, xp)), xp.log(i0e(k2, xp)), alpha)
-    return value
+    phi = xp.atan2((1.0 - alpha) * k2 * xp.sin(d), alpha * k1 + (1.0 - alpha) * k2 * xp.cos(d))
+
+    def offset(k: Array, k_minus_lin: Array) -> Array:
+        den = k + km
+        pos = den > 0
+        return where0(pos, (k_minus_lin * (k + lin) + cross) / substitute(pos, den, 1.0, xp), xp)
+
+    to_p = _vonmises_kl(km, offset(k1, -(1.0 - alpha) * dk), k1, -phi, xp)
+    to_q = _vonmises_kl(km, offset(k2, alpha * dk), k2, d - phi, xp)
+    return (alpha * to_p + (1.0 - alpha) * to_q) / (1.0 - alpha)
 
 
 @register("cross_entropy", VonMises, VonMises)
