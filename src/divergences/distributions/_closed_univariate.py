@@ -180,11 +180,6 @@ def _renyi_via_mixture(
     return _inf_where(~ok, (alpha * to_p + (1.0 - alpha) * to_q) / (1.0 - alpha), xp)
 
 
-def _renyi_from_log_normalizer(mixed: Array, a1: Array, a2: Array, alpha: float) -> Array:
-    """``[A(mixed) - alpha A(t1) - (1 - alpha) A(t2)] / (alpha - 1)`` from the three values."""
-    return (mixed - alpha * a1 - (1.0 - alpha) * a2) / (alpha - 1.0)
-
-
 def _lgamma1p_linear(x: Array, xp: Any) -> Array:
     """``lgamma(1 + x) + gamma x`` (second order at 0), to full relative accuracy near 0."""
     small = xp.abs(x) <= 0.2
