@@ -37,6 +37,14 @@ unbounded at an end is integrated down to the smallest double), summation for di
 Monte Carlo with a standard error otherwise. Add your own with
 `@dv.register_kl(TypeP, TypeQ)` or `@dv.register(metric, TypeP, TypeQ)`.
 
+Nearly equal laws: every divergence here is second order in the difference of the parameters,
+and a formula that subtracts first-order terms loses as many digits as the difference is
+small. The closed forms avoid it (Bregman divergences of log-normalisers summed by series or
+Gauss-Legendre quadrature, Renyi divergences through the KL divergences of the mixed law,
+offsets from exact parameter differences), and so do the quadratures of KL, JS, Renyi,
+Bhattacharyya and chi-square (integrands such as `p log(p/q) - p + q` that are themselves
+second order). `tests/test_closed_near_equal.py` checks them against mpmath.
+
 This page is generated from the registry (`python -m divergences.distributions._docs`).
 """
 
