@@ -278,3 +278,27 @@ def _vonmises_renyi(loc: float, k1: float, shift: float, k2: float, alpha: float
 def test_vonmises_renyi_keeps_relative_accuracy(shift, step, alpha):
     got = float(dv.renyi(dv.VonMises(0.3, 1.7), dv.VonMises(0.3 + shift, 1.7 * (1 + step)), alpha))
     assert got == pytest.approx(_vonmises_renyi(0.3, 1.7, shift, 1.7 * (1 + step), alpha), rel=1e-11, abs=0)
+
+
+@mp.workdps(DIGITS)
+def _gaussian_kl(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> float:
+    a, b, diff = mp.matrix(s1.tolist()), mp.matrix(s2.tolist()), mp.matrix((m2 - m1).tolist())
+    inverse = b**-1
+    trace = mp.fsum((inverse * a)[i, i] for i in range(a.rows))
+    return float((trace - a.rows + (diff.T * inverse * diff)[0] + mp.log(mp.det(b)) - mp.log(mp.det(a))) / 2)
+
+
+@pytest.mark.parametrize("step", [1e-3, 1e-6, 1e-9])
+def test_multivariate_normal_kl_near_p_equals_q(step):
+    """A change of the mean alone keeps full relative accuracy; one of the covariance is
+    limited by the rounding of its Cholesky factor (about eps / step)."""
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(3, 3))
+    cov, mean = a @ a.T + np.eye(3), np.zeros(3)
+    e = rng.normal(size=(3, 3))
+    moved_mean, moved_cov = mean + step * rng.normal(size=3), cov + step * (e @ e.T)
+    p = dv.MultivariateNormal(mean, cov)
+    got = float(dv.kl(p, dv.MultivariateNormal(moved_mean, cov)))
+    assert got == pytest.approx(_gaussian_kl(mean, cov, moved_mean, cov), rel=1e-14, abs=0)
+    got = float(dv.kl(p, dv.MultivariateNormal(moved_mean, moved_cov)))
+    assert got == pytest.approx(_gaussian_kl(mean, cov, moved_mean, moved_cov), rel=100 * 2.2e-16 / step, abs=0)
