@@ -14,7 +14,7 @@ from typing import Any
 
 from array_api_compat import device
 
-from .._special import expm1mx, gammaln, lgamma_bregman, substitute, where0
+from .._special import expm1mx, gammaln, lgamma_bregman, log1pmx, substitute, where0
 from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian
 from ._registry import REGISTRIES, register, register_kl
 
@@ -214,8 +214,10 @@ def _bhattacharyya_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGau
 
 @register("bhattacharyya", DiagonalNormal, DiagonalNormal)
 def _bhattacharyya_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any) -> Array:
-    var_sum = p.scale**2 + q.scale**2
-    per_dim = 0.25 * (p.mean - q.mean) ** 2 / var_sum + 0.5 * xp.log(var_sum / (2.0 * p.scale * q.scale))
+    # (s1^2 + s2^2) / (2 s1 s2) = 1 + (s1 - s2)^2 / (2 s1 s2): its log without cancellation.
+    s1, s2 = p.scale, q.scale
+    var_sum = s1**2 + s2**2
+    per_dim = 0.25 * (p.mean - q.mean) ** 2 / var_sum + 0.5 * xp.log1p((s1 - s2) ** 2 / (2.0 * s1 * s2))
     return xp.sum(per_dim, axis=-1)
 
 
@@ -282,11 +284,12 @@ def _renyi_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any, a
         finite = ok | ((gap == 0) & (diff == 0))
         value = xp.sum(per_dim, axis=-1)
         return xp.where(xp.all(finite, axis=-1), value, _inf_like(value, xp))
-    # log(v_a / (v1^(1-a) v2^a)) = log1p(a x) - a log1p(x) with x = (v2 - v1) / v1.
+    # log(v_a / (v1^(1-a) v2^a)) = log1p(a x) - a log1p(x) with x = (v2 - v1) / v1, whose
+    # first-order terms a x - a x cancel exactly: log1pmx(a x) - a log1pmx(x).
     x = (v2 - v1) / v1
     ok = 1.0 + alpha * x > 0
     v_alpha = substitute(ok, alpha * v2 + (1.0 - alpha) * v1, 1.0, xp)
-    log_ratio = xp.log1p(substitute(ok, alpha * x, 0.0, xp)) - alpha * xp.log1p(x)
+    log_ratio = log1pmx(substitute(ok, alpha * x, 0.0, xp), xp) - alpha * log1pmx(x, xp)
     per_dim = 0.5 * alpha * diff**2 / v_alpha - log_ratio / (2.0 * (alpha - 1.0))
     value = xp.sum(per_dim, axis=-1)
     return xp.where(xp.all(ok, axis=-1), value, _inf_like(value, xp))
