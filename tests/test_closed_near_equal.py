@@ -302,3 +302,29 @@ def test_multivariate_normal_kl_near_p_equals_q(step):
     assert got == pytest.approx(_gaussian_kl(mean, cov, moved_mean, cov), rel=1e-14, abs=0)
     got = float(dv.kl(p, dv.MultivariateNormal(moved_mean, moved_cov)))
     assert got == pytest.approx(_gaussian_kl(mean, cov, moved_mean, moved_cov), rel=100 * 2.2e-16 / step, abs=0)
+
+
+@mp.workdps(DIGITS)
+def _gaussian_renyi(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, alpha: float) -> float:
+    a = mp.mpf(alpha)
+    c1, c2, diff = mp.matrix(s1.tolist()), mp.matrix(s2.tolist()), mp.matrix((m2 - m1).tolist())
+    mixed = a * c2 + (1 - a) * c1
+    log_ratio = mp.log(mp.det(mixed) / (mp.det(c1) ** (1 - a) * mp.det(c2) ** a))
+    return float(a / 2 * (diff.T * mixed**-1 * diff)[0] - log_ratio / (2 * (a - 1)))
+
+
+@pytest.mark.parametrize("step", [0.3, 1e-3, 1e-9])
+@pytest.mark.parametrize("alpha", [0.2, 0.5, 2.0])
+def test_multivariate_normal_renyi_and_bhattacharyya_near_p_equals_q(step, alpha):
+    rng = np.random.default_rng(8)
+    a, e = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    cov = a @ a.T + np.eye(3)
+    p = dv.MultivariateNormal(np.zeros(3), cov)
+    q = dv.MultivariateNormal(step * rng.normal(size=3), cov + step * (e @ e.T))
+    expected = _gaussian_renyi(np.zeros(3), cov, np.asarray(q.mean), cov + step * (e @ e.T), alpha)
+    assert float(dv.renyi(p, q, alpha)) == pytest.approx(expected, rel=1e-13, abs=0)
+    if alpha == 0.5:
+        assert float(dv.bhattacharyya(p, q)) == pytest.approx(expected / 2, rel=1e-13, abs=0)
+    diagonal_p, diagonal_q = dv.DiagonalNormal(np.zeros(3), np.ones(3)), dv.DiagonalNormal(np.zeros(3), np.full(3, 1 + step))
+    expected = _gaussian_renyi(np.zeros(3), np.eye(3), np.zeros(3), np.eye(3) * (1 + step) ** 2, alpha)
+    assert float(dv.renyi(diagonal_p, diagonal_q, alpha)) == pytest.approx(expected, rel=1e-12, abs=0)

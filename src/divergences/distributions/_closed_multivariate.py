@@ -203,13 +203,47 @@ def _cross_entropy_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGau
     return kl(p, q, xp=xp) + _entropy(p, xp)
 
 
+def _relative_gap(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
+    """``B = L1^-1 (S2 - S1) L1^-T`` with ``L1`` p's Cholesky factor: q's covariance relative to
+    p's, less the identity (symmetric; exactly 0 for equal covariances)."""
+    s1, s2 = xp.broadcast_arrays(p.covariance(), q.covariance())
+    l1 = xp.broadcast_to(p.scale_tril(), s1.shape)
+    half = _solve_lower(l1, s2 - s1, xp)
+    return _solve_lower(l1, xp.matrix_transpose(half), xp)
+
+
+_SERIES_GAP = 0.1  # |alpha| ||B|| below which the log-det gap is a power series (18 terms)
+
+
+def _log_det_gap(b: Array, alpha: float, ok: Array, xp: Any) -> Array:
+    """``log det(I + alpha B) - alpha log det(I + B)`` for symmetric ``B`` (where ``ok``: both
+    positive definite). Its first-order terms, alpha tr B, cancel exactly: where ``B`` is small
+    it is ``sum_{k >= 2} (-1)^(k+1) (alpha^k - alpha) tr(B^k) / k``, else two Cholesky factors."""
+    norm = xp.sqrt(xp.sum(b * b, axis=(-2, -1)))
+    small = norm * max(1.0, abs(alpha)) <= _SERIES_GAP
+    bs = where0(small[..., None, None], b, xp)
+    power, series = bs, xp.zeros_like(norm)
+    for k in range(2, 20):
+        power = power @ bs
+        series = series + ((-1) ** (k + 1) * (alpha**k - alpha) / k) * xp.linalg.trace(power)
+    eye = _eye(b.shape[-1], b, xp)
+    far = ~small & ok
+    bf = where0(far[..., None, None], b, xp)
+    direct = 2.0 * (
+        _half_logdet_tril(_safe_cholesky(eye + alpha * bf, far, xp), xp)
+        - alpha * _half_logdet_tril(_safe_cholesky(eye + bf, far, xp), xp)
+    )
+    return xp.where(small, series, direct)
+
+
 @register("bhattacharyya", MultivariateGaussian, MultivariateGaussian)
 def _bhattacharyya_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any) -> Array:
-    # D_B = |L^-1 diff|^2 / 8 + (log det S - (log det S1 + log det S2) / 2) / 2, S = (S1 + S2) / 2.
+    # D_B = |L^-1 diff|^2 / 8 + (log det S - (log det S1 + log det S2) / 2) / 2 with S the mean
+    # covariance, whose log-det part is the gap of B (q's covariance relative to p's) at 1/2.
     lower = xp.linalg.cholesky(0.5 * (p.covariance() + q.covariance()))
     mahalanobis = xp.sum(_solve_lower(lower, _mean_diff(p, q, xp)[..., None], xp)[..., 0] ** 2, axis=-1)
-    log_det = _half_logdet_tril(lower, xp) - 0.5 * (_half_logdet(p, xp) + _half_logdet(q, xp))
-    return 0.125 * mahalanobis + log_det
+    b = _relative_gap(p, q, xp)
+    return 0.125 * mahalanobis + 0.5 * _log_det_gap(b, 0.5, xp.ones_like(b[..., 0, 0], dtype=xp.bool), xp)
 
 
 @register("bhattacharyya", DiagonalNormal, DiagonalNormal)
@@ -257,11 +291,12 @@ def _renyi_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *
         value = _half_logdet(q, xp) - _half_logdet(p, xp) + 0.5 * mahalanobis
         same = xp.all(gap == 0, axis=(-2, -1)) & xp.all(diff == 0, axis=-1)
         return xp.where(ok, value, xp.where(same, xp.zeros_like(value), _inf_like(value, xp)))
-    s_alpha = alpha * s2 + (1.0 - alpha) * s1
+    s_alpha = s1 + alpha * (s2 - s1)
     ok = _positive_definite(s_alpha, xp) if alpha > 1 else xp.ones_like(s_alpha[..., 0, 0], dtype=xp.bool)
     lower = _safe_cholesky(s_alpha, ok, xp)
     mahalanobis = xp.sum(_solve_lower(lower, diff[..., None], xp)[..., 0] ** 2, axis=-1)
-    log_det = 2.0 * (_half_logdet_tril(lower, xp) - (1.0 - alpha) * _half_logdet(p, xp) - alpha * _half_logdet(q, xp))
+    # log det S_a - (1 - a) log det S1 - a log det S2, relative to S1: second order near p = q.
+    log_det = _log_det_gap(_relative_gap(p, q, xp), alpha, ok, xp)
     value = 0.5 * alpha * mahalanobis - log_det / (2.0 * (alpha - 1.0))
     return xp.where(ok, value, _inf_like(value, xp))
 
