@@ -9,6 +9,7 @@ compared with the generic Cholesky form on the same covariance written out as a 
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -174,6 +175,16 @@ def test_fast_paths_match_generic_batched(kp: str, kq: str) -> None:
         fast, generic = _fast_vs_generic(p, q, name, kw)
         assert fast.shape == (3, 4)
         np.testing.assert_allclose(fast, generic, rtol=1e-10, atol=1e-12, err_msg=f"{name} {kw}")
+
+
+@pytest.mark.parametrize("kp,kq", [(a, b) for a, b in PAIRS if "lowrank" in (a, b)])
+def test_woodbury_forms_of_many_dimensions_match_generic(kp: str, kq: str, monkeypatch) -> None:
+    """Low-rank KL takes its O(d r^2) Woodbury form beyond a dimension: forced here at d = 5."""
+    monkeypatch.setattr(importlib.import_module("divergences.distributions._closed_multivariate"), "_DENSE_DIM", 0)
+    rng = np.random.default_rng(12)
+    p, q = _random(kp, 5, rng, batch=(3, 1)), _random(kq, 5, rng, batch=(4,))
+    fast, generic = _fast_vs_generic(p, q, "kl", {})
+    np.testing.assert_allclose(fast, generic, rtol=1e-10, atol=1e-12)
 
 
 def test_renyi_finite_above_one_matches_generic() -> None:

@@ -328,3 +328,19 @@ def test_multivariate_normal_renyi_and_bhattacharyya_near_p_equals_q(step, alpha
     diagonal_p, diagonal_q = dv.DiagonalNormal(np.zeros(3), np.ones(3)), dv.DiagonalNormal(np.zeros(3), np.full(3, 1 + step))
     expected = _gaussian_renyi(np.zeros(3), np.eye(3), np.zeros(3), np.eye(3) * (1 + step) ** 2, alpha)
     assert float(dv.renyi(diagonal_p, diagonal_q, alpha)) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("change", ["mean", "factor", "diagonal"])
+def test_low_rank_normal_kl_near_p_equals_q(change):
+    rng = np.random.default_rng(9)
+    mean, factor, diagonal = np.zeros(3), rng.normal(size=(3, 2)), np.array([1.0, 2.0, 0.5])
+    step = 1e-8
+    moved = {
+        "mean": (mean + step, factor, diagonal),
+        "factor": (mean, factor * (1 + step), diagonal),
+        "diagonal": (mean, factor, diagonal * (1 + step)),
+    }[change]
+    p, q = dv.LowRankMultivariateNormal(mean, factor, diagonal), dv.LowRankMultivariateNormal(*moved)
+    cov_q = moved[1] @ moved[1].T + np.diag(moved[2])
+    expected = _gaussian_kl(mean, factor @ factor.T + np.diag(diagonal), moved[0], cov_q)
+    assert float(dv.kl(p, q)) == pytest.approx(expected, rel=1e-14 if change == "mean" else 1e-6, abs=0)

@@ -150,8 +150,16 @@ def _kl_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any) -> A
     return xp.sum(per_dim, axis=-1)
 
 
+# Up to this many dimensions a low-rank Gaussian's KL takes the dense form, O(d^3) but second
+# order near p = q; beyond, the Woodbury forms below, O(d r^2) and accurate in absolute terms
+# only (their trace and log-det terms are O(d) and cancel as q -> p).
+_DENSE_DIM = 256
+
+
 @register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
 def _kl_lowrank_lowrank(p: LowRankMultivariateNormal, q: LowRankMultivariateNormal, *, xp: Any) -> Array:
+    if p.dim <= _DENSE_DIM:
+        return _kl_gaussian_gaussian(p, q, xp=xp)
     cap_p, cap_q = _capacitance_tril(p, xp), _capacitance_tril(q, xp)
     a = _lowrank_inv_factor(q, cap_q, xp)
     half_log_det = _lowrank_half_logdet(q, cap_q, xp) - _lowrank_half_logdet(p, cap_p, xp)
@@ -169,6 +177,8 @@ def _kl_lowrank_lowrank(p: LowRankMultivariateNormal, q: LowRankMultivariateNorm
 
 @register_kl(LowRankMultivariateNormal, MultivariateGaussian)
 def _kl_lowrank_gaussian(p: LowRankMultivariateNormal, q: MultivariateGaussian, *, xp: Any) -> Array:
+    if p.dim <= _DENSE_DIM:
+        return _kl_gaussian_gaussian(p, q, xp=xp)
     lq = q.scale_tril()
     half_log_det = _half_logdet_tril(lq, xp) - _lowrank_half_logdet(p, _capacitance_tril(p, xp), xp)
     mahalanobis = xp.sum(_solve_lower(lq, _mean_diff(p, q, xp)[..., None], xp)[..., 0] ** 2, axis=-1)
@@ -180,6 +190,8 @@ def _kl_lowrank_gaussian(p: LowRankMultivariateNormal, q: MultivariateGaussian, 
 
 @register_kl(MultivariateGaussian, LowRankMultivariateNormal)
 def _kl_gaussian_lowrank(p: MultivariateGaussian, q: LowRankMultivariateNormal, *, xp: Any) -> Array:
+    if p.dim <= _DENSE_DIM:
+        return _kl_gaussian_gaussian(p, q, xp=xp)
     lp = p.scale_tril()
     cap_q = _capacitance_tril(q, xp)
     a = _lowrank_inv_factor(q, cap_q, xp)
