@@ -74,7 +74,7 @@ def as_float_array(x: object, name: str, xp: Any) -> Array:
 
 
 def to_numpy(x: Array) -> np.ndarray:
-    """A NumPy copy of ``x`` (for the CLI and tests only)."""
+    """A NumPy copy of ``x`` (detached from any gradient; off the device)."""
     if hasattr(x, "detach"):
         x = x.detach().cpu()
     return np.asarray(x)

@@ -196,6 +196,21 @@ def polygamma(n: int, x: Array, xp: Any) -> Array:
     return xp.astype(out, x.dtype) if out.dtype != x.dtype else out  # SciPy's is float64 always
 
 
+def series_terms(ratio: Array, most: int, xp: Any) -> int:
+    """Terms of a series whose n-th term is about ``ratio^n`` that reach float64 round-off
+    for the largest ``ratio`` given (at most ``most``; all of them where the values cannot be
+    read, under a JAX trace): polygamma and Bessel terms are costly, and nearly equal
+    parameters need few."""
+    from ._array_api import is_lazy, to_numpy
+
+    if is_lazy(ratio):
+        return most
+    largest = float(to_numpy(xp.max(ratio))) if ratio.size else 0.0  # a bound: no gradient
+    if largest == 0.0:
+        return 0
+    return min(most, 1 + math.ceil(math.log(1e-17) / math.log(largest)))
+
+
 # The Taylor series of lgamma_bregman runs where |y - x| <= x / 8: its n-th term is about
 # x (1/8)^n / n^2, so 18 terms reach float64 round-off.
 _BREGMAN_NEAR = 0.125
@@ -210,12 +225,22 @@ def lgamma_bregman(x: Array, d: Array, xp: Any) -> Array:
     ``sum_{n >= 2} psi^(n-1)(x) d^n / n!``; elsewhere it is the difference.
     """
     near = xp.abs(d) <= _BREGMAN_NEAR * x
-    ds, xs = where0(near, d, xp), substitute(near, x, 1.0, xp)
-    power = 0.5 * ds * ds  # d^n / n!
-    series = xp.zeros_like(power)
-    for n in range(2, _BREGMAN_TERMS + 2):
-        series = series + polygamma(n - 1, xs, xp) * power
-        power = power * ds / (n + 1)
     far_x, far_d = substitute(~near, x, 1.0, xp), substitute(~near, d, 1.0, xp)
     direct = gammaln(far_x + far_d, xp) - gammaln(far_x, xp) - far_d * digamma(far_x, xp)
-    return xp.where(near, series, direct)
+    if is_numpy_namespace(xp):
+        # The polygamma terms cost far more than the rest: NumPy sums them only where needed.
+        x_b, d_b, near_b = np.broadcast_arrays(x, d, near)
+        out = np.array(direct, dtype=direct.dtype, copy=True).reshape(near_b.shape)
+        out[near_b] = _lgamma_series(x_b[near_b], d_b[near_b], xp)
+        return out if out.ndim else out[()]
+    return xp.where(near, _lgamma_series(substitute(near, x, 1.0, xp), where0(near, d, xp), xp), direct)
+
+
+def _lgamma_series(x: Array, d: Array, xp: Any) -> Array:
+    """``sum_{n >= 2} psi^(n-1)(x) d^n / n!`` for ``|d| <= x / 8``, as many terms as needed."""
+    power = 0.5 * d * d  # d^n / n!
+    series = xp.zeros_like(power)
+    for n in range(2, series_terms(xp.abs(d) / x, _BREGMAN_TERMS, xp) + 2):
+        series = series + polygamma(n - 1, x, xp) * power
+        power = power * d / (n + 1)
+    return series
