@@ -257,10 +257,9 @@ def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: boo
 
 
 def _roots(X: Array, xp: Any, sign: float | None) -> Rows:
-    """Square roots, with ``sign`` the one more column folded in for Hellinger (None: none).
-    Their gradient is finite at 0 where a library differentiates (NumPy does not: its
-    plain sqrt is 8x cheaper)."""
-    root = xp.sqrt(X) if is_numpy(xp) else sqrt_with_zero_gradient(X, xp)
+    """Square roots (with a finite gradient at 0), with ``sign`` the one more column folded
+    in for Hellinger (None: none)."""
+    root = sqrt_with_zero_gradient(X, xp)
     return {"a": root if sign is None else _column(sign * root, 1.0, xp)}
 
 
@@ -349,13 +348,15 @@ def _overlap(log: bool) -> _Form:
     )
 
 
+_MIXTURE = _Form(_with_entropy, _with_entropy, _mixture_js)
+
 _FORMS: dict[str, _Form] = {
     "kl": _kl(cross=False),
     "cross_entropy": _kl(cross=True),
     "hellinger": _overlap(log=False),
     "bhattacharyya": _overlap(log=True),
-    "js": _Form(_with_entropy, _with_entropy, _mixture_js),
-    "js_distance": _Form(_with_entropy, _with_entropy, _mixture_js),
+    "js": _MIXTURE,
+    "js_distance": _MIXTURE,
 }
 
 
