@@ -303,7 +303,8 @@ def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool)
 
 def _numpy_can_read(x: Array) -> bool:
     """A torch CPU tensor that no gradient flows through: NumPy reads it in place, and its
-    mixture kernel is several times faster than torch's broadcast block."""
+    kernels (JS's mixture sums, the engine for the elementwise measures) run several times
+    faster than torch's broadcast blocks."""
     return bool(
         array_api_compat.is_torch_array(x) and x.device.type == "cpu" and not x.requires_grad
     )
@@ -374,13 +375,15 @@ def _direct(job: _Job, Pb: Array, Qb: Array) -> Array:
     """Every pair of a block through the elementwise kernel (NumPy: the fast engine)."""
     xp, info = job.xp, job.info
     nb, mb = Pb.shape[0], Qb.shape[0]
-    if is_numpy(xp):
+    numpy = is_numpy(xp)
+    if numpy or (_numpy_can_read(Pb) and _numpy_can_read(Qb)):
         # One row of P against the block of Q per engine call: the engine broadcasts a
         # (1, K) operand, so nothing of size nb x mb x K is made.
+        p_rows, q_rows = (Pb, Qb) if numpy else (Pb.numpy(), Qb.numpy())
         values = np.empty((nb, mb))
         for i in range(nb):
-            values[i] = _engine(info, [Pb[i : i + 1], Qb], job.params)
-        return values
+            values[i] = _engine(info, [p_rows[i : i + 1], q_rows], job.params)
+        return values if numpy else xp.asarray(values)
     return info.kernel(Pb[:, None, :], Qb[None, :, :], xp=xp, **job.params)
 
 
