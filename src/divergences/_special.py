@@ -132,15 +132,16 @@ def _special_module(xp: Any) -> Any:
     return scipy.special
 
 
-def _apply(name: str, x: Array, xp: Any) -> Array:
-    """Special function ``name`` of ``x`` in ``x``'s own library.
+def _apply(name: str, x: Array, xp: Any, *leading: Any) -> Array:
+    """Special function ``name`` of ``x`` (after ``leading`` arguments, such as polygamma's
+    order) in ``x``'s own library.
 
     SciPy answers array-api-strict input with NumPy arrays: those are handed back as arrays of
     the caller's library, so callers never need to convert.
     """
     import array_api_compat
 
-    out = getattr(_special_module(xp), name)(x)
+    out = getattr(_special_module(xp), name)(*leading, x)
     if array_api_compat.is_array_api_strict_namespace(xp):
         return xp.asarray(out, device=device(x))
     return out
@@ -188,11 +189,7 @@ def betaln(a: Array, b: Array, xp: Any) -> Array:
 
 def polygamma(n: int, x: Array, xp: Any) -> Array:
     """``psi^(n)(x)``, the n-th derivative of the digamma function."""
-    import array_api_compat
-
-    out = _special_module(xp).polygamma(n, x)
-    if array_api_compat.is_array_api_strict_namespace(xp):
-        out = xp.asarray(out, device=device(x))
+    out = _apply("polygamma", x, xp, n)
     return xp.astype(out, x.dtype) if out.dtype != x.dtype else out  # SciPy's is float64 always
 
 
