@@ -153,6 +153,13 @@ def _moment_minus_one(t: float, p: Distribution, q: Distribution) -> tuple[float
     return part - t * kl, part_error + abs(t) * kl_error
 
 
+def _difference_rounding(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
+    """The rounding bound of the second-order integrands ``a log(a/b) - a + b`` (KL's near
+    form, each half of JS's): they move by about ``|p - q|`` per unit of error in a log
+    ratio, and that is off by a few eps times the logarithms' size."""
+    return 4 * EPS * np.abs(np.exp(lp) - np.exp(lq)) * (np.abs(lp) + np.abs(lq) + 1)
+
+
 def _no_monte_carlo(*_: Any) -> tuple[float, float]:
     raise AssertionError("a quadrature-only measure")
 
@@ -286,8 +293,8 @@ def _psi_mc(lp_x: np.ndarray, lq_x: np.ndarray, lp_y: np.ndarray, lq_y: np.ndarr
 
 _NEAR = 1e-6  # a quadrature whose error exceeds this fraction of its value tries its near form
 _KL_NEAR = Measure(
-    _rel_entr_terms, _identity, lambda lp, lq, *_: _mean_se(lp - lq), infinite_if_q_misses_p=True, minus_p_plus_q=True,
-    rounding=lambda lp, lq: 4 * EPS * np.abs(np.exp(lp) - np.exp(lq)) * (np.abs(lp) + np.abs(lq) + 1),
+    _rel_entr_terms, _identity, _no_monte_carlo, infinite_if_q_misses_p=True, minus_p_plus_q=True,
+    rounding=_difference_rounding,
 )
 
 MEASURES: dict[str, Measure] = {
@@ -305,10 +312,7 @@ MEASURES: dict[str, Measure] = {
         infinite_if_q_misses_p=True,
         nonnegative=False,
     ),
-    # The integrand moves by |p - m| + |q - m| = |p - q| per unit of error in log p - log m
-    # (and log q - log m), each off by a few eps times the logarithms' size.
-    "js": Measure(_js_pointwise, _identity, _js_mc, union=True, needs_q_samples=True,
-                  rounding=lambda lp, lq: 4 * EPS * np.abs(np.exp(lp) - np.exp(lq)) * (np.abs(lp) + np.abs(lq) + 1)),
+    "js": Measure(_js_pointwise, _identity, _js_mc, union=True, needs_q_samples=True, rounding=_difference_rounding),
     "hellinger": Measure(
         lambda lp, lq: 0.5 * (np.exp(0.5 * lp) - np.exp(0.5 * lq)) ** 2,
         _sqrt_finish,
