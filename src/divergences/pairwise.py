@@ -415,15 +415,16 @@ def _block(
     Pb, Qb = job.P[i0:i1, :], job.Q[j0:j1, :]
     # Rows and columns are cut alike, so the pairs of a row with itself lie in the blocks
     # on the diagonal, on their diagonal.
+    diagonal = job.same and i0 == j0
     self_pairs, fill = None, 0.0
-    if own is not None and job.same and i0 == j0:
+    if own is not None and diagonal:
         device = array_api_compat.device(Pb)
         self_pairs = xp.arange(i1 - i0, device=device)[:, None] == xp.arange(j1 - j0, device=device)[None, :]
         fill = own
     if job.form is None:
         values = _direct(job, Pb, Qb)
         return values if self_pairs is None else xp.where(self_pairs, xp.asarray(fill, dtype=values.dtype), values)
-    values, threshold = job.form.block(left, job.right(j0, j1), xp, out, job.same and i0 == j0 and i1 == j1)
+    values, threshold = job.form.block(left, job.right(j0, j1), xp, out, diagonal)
     if self_pairs is not None:  # set, and never recomputed: they always cancel
         values = xpx.at(values, self_pairs).set(fill)
     if threshold is None:
