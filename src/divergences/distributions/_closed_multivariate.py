@@ -215,10 +215,10 @@ def _cross_entropy_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGau
     return kl(p, q, xp=xp) + _entropy(p, xp)
 
 
-def _relative_gap(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
-    """``B = L1^-1 (S2 - S1) L1^-T`` with ``L1`` p's Cholesky factor: q's covariance relative to
-    p's, less the identity (symmetric; exactly 0 for equal covariances)."""
-    s1, s2 = xp.broadcast_arrays(p.covariance(), q.covariance())
+def _relative_gap(p: MultivariateGaussian, s1: Array, s2: Array, xp: Any) -> Array:
+    """``B = L1^-1 (S2 - S1) L1^-T`` with ``L1`` p's Cholesky factor (``S1`` p's covariance,
+    ``S2`` q's, broadcast alike): q's covariance relative to p's, less the identity
+    (symmetric; exactly 0 for equal covariances)."""
     l1 = xp.broadcast_to(p.scale_tril(), s1.shape)
     half = _solve_lower(l1, s2 - s1, xp)
     return _solve_lower(l1, xp.matrix_transpose(half), xp)
@@ -252,9 +252,10 @@ def _log_det_gap(b: Array, alpha: float, ok: Array, xp: Any) -> Array:
 def _bhattacharyya_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any) -> Array:
     # D_B = |L^-1 diff|^2 / 8 + (log det S - (log det S1 + log det S2) / 2) / 2 with S the mean
     # covariance, whose log-det part is the gap of B (q's covariance relative to p's) at 1/2.
-    lower = xp.linalg.cholesky(0.5 * (p.covariance() + q.covariance()))
+    s1, s2 = xp.broadcast_arrays(p.covariance(), q.covariance())
+    lower = xp.linalg.cholesky(0.5 * (s1 + s2))
     mahalanobis = xp.sum(_solve_lower(lower, _mean_diff(p, q, xp)[..., None], xp)[..., 0] ** 2, axis=-1)
-    b = _relative_gap(p, q, xp)
+    b = _relative_gap(p, s1, s2, xp)
     return 0.125 * mahalanobis + 0.5 * _log_det_gap(b, 0.5, xp.ones_like(b[..., 0, 0], dtype=xp.bool), xp)
 
 
@@ -308,7 +309,7 @@ def _renyi_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *
     lower = _safe_cholesky(s_alpha, ok, xp)
     mahalanobis = xp.sum(_solve_lower(lower, diff[..., None], xp)[..., 0] ** 2, axis=-1)
     # log det S_a - (1 - a) log det S1 - a log det S2, relative to S1: second order near p = q.
-    log_det = _log_det_gap(_relative_gap(p, q, xp), alpha, ok, xp)
+    log_det = _log_det_gap(_relative_gap(p, s1, s2, xp), alpha, ok, xp)
     value = 0.5 * alpha * mahalanobis - log_det / (2.0 * (alpha - 1.0))
     return xp.where(ok, value, _inf_like(value, xp))
 
