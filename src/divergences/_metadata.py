@@ -26,7 +26,8 @@ class Divergence:
     logarithmic: bool = True
     lower: str = "0"
     upper: str = "inf"
-    transform: Callable[[Any, Any], Any] | None = None
+    # transform(values, xp, out=None): the reported value from the kernel's (NumPy: into out)
+    transform: Callable[..., Any] | None = None
     fast: Callable[..., Any] | None = None
     trusted_above: float = 0.0
     # The fast kernel returns NaN for a row with a negative entry (log of it), so the

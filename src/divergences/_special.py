@@ -102,10 +102,11 @@ def sum_compensated(x: Array, xp: Any) -> tuple[Array, Array]:
     return x[..., 0], lo
 
 
-def sqrt_with_zero_gradient(x: Array, xp: Any) -> Array:
-    """``sqrt(x)`` for ``x >= 0`` whose gradient at 0 is 0 (a subgradient), never NaN."""
+def sqrt_with_zero_gradient(x: Array, xp: Any, out: Array | None = None) -> Array:
+    """``sqrt(x)`` for ``x >= 0`` whose gradient at 0 is 0 (a subgradient), never NaN; on
+    NumPy written into ``out`` where given (which may be ``x``)."""
     if is_numpy_namespace(xp):  # nothing differentiates NumPy: the plain root, a pass not six
-        root = xp.sqrt(x)
+        root = np.sqrt(x, out=out)
         return root + 0.0 if root.ndim == 0 else np.add(root, 0.0, out=root)  # -0.0 to +0.0
     pos = x > 0
     return where0(pos, xp.sqrt(substitute(pos, x, 1.0, xp)), xp)

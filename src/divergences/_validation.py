@@ -178,6 +178,16 @@ def checked_rows(
     w = a if work is None else xp.astype(a, work, copy=False)
     if not (validate or rescale):
         return w, None
+    if isinstance(a, np.ndarray) and a.ndim == 2:
+        # NumPy: einsum sums rows without a per-row cost, and one minimum of all entries
+        # (standing for every row's) settles the common, valid case; a problem is then
+        # located in a by check_distribution.
+        row_sum = np.einsum("ij->i", w) + a.shape[-1] * shift
+        if validate:
+            lowest = np.min(a)
+            if not _plainly_valid(lowest, row_sum, rescale, sum_tolerance(a.dtype, np)):
+                check_distribution(a, np.broadcast_to(lowest, row_sum.shape), row_sum, name, normalize=rescale, xp=xp)
+        return ((w + shift) / row_sum[:, None] if rescale else w), None
     row_sum = xp.sum(w, axis=-1) + a.shape[-1] * shift
     valid = None
     if validate:
@@ -187,6 +197,17 @@ def checked_rows(
         else:  # the tolerance on the sums follows the input's dtype, not the working one
             check_distribution(a, row_min, row_sum, name, normalize=rescale, xp=xp)
     return ((w + shift) / row_sum[..., None] if rescale else w), valid
+
+
+def _plainly_valid(lowest: float, row_sum: np.ndarray, normalize: bool, tol: float) -> bool:
+    """The common case of NumPy input, settled in three reductions: every entry >= 0 (which
+    NaN is not) and every sum finite and positive, or within ``tol`` of 1. False sends the
+    input to ``check_distribution``, which finds and names the problem."""
+    if not lowest >= 0:
+        return False
+    if normalize:
+        return bool(np.min(row_sum) > 0 and np.isfinite(np.max(row_sum)))
+    return bool(np.max(np.abs(row_sum - 1.0)) <= tol)
 
 
 def valid_mask(row_min: Array, row_sum: Array, *, normalize: bool, tol: float, xp: Any) -> Array:

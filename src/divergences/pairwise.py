@@ -2,15 +2,18 @@
 
 Both work a block of rows of ``P`` against a block of rows of ``Q`` at a time, so that the
 only allocation of size N x M is the matrix that ``pairwise`` returns (``nearest`` has
-none). Four measures run as matrix products, at the speed of BLAS (or of the GPU), with the
-per-row terms folded into one more column on each side so that the product is the answer:
+none). Four measures run as matrix products, at the speed of BLAS (or of the GPU), plus a
+term per row of P:
 
-* ``KL(p||q) = [p, H(p)] . [-log q, -1]`` and ``cross_entropy = p . (-log q)``;
-* ``hellinger^2 = [sqrt p, 1] . [-sqrt q, 1]`` and ``bhattacharyya = -log(sqrt p . sqrt q)``.
+* ``KL(p||q) = p . (-log q) - H(p)`` and ``cross_entropy = p . (-log q)``;
+* ``hellinger^2 = sqrt(p) . (-sqrt q) + 1`` and ``bhattacharyya = -log(sqrt p . sqrt q)``.
 
 Each row's terms are made once: P's for each strip of blocks, Q's for all of Q where they
 fit in ``WHOLE_RIGHT_BYTES`` (else per block, so that searching a huge Q holds no copy of
-it). NumPy products write straight into the result. Zeros are handled outside the product
+it). NumPy products write straight into the result, and every NumPy temporary (row terms,
+the blocks of ``nearest``) lies in memory reused from call to call
+(``_numpy_engine.scratch``): at 500 x 500 x 256 fresh memory's page faults had cost more
+than the product itself. Zeros are handled outside the product
 (``0 * -inf`` is NaN in a GEMM): ``log q`` is taken as 0 where ``q = 0``, and a second
 product of indicator arrays, ``[p > 0] . [q = 0]``, finds the pairs whose divergence is
 infinite. Where p is close to q these forms cancel: an entry that is small compared with
@@ -27,6 +30,7 @@ the k-th.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -40,6 +44,7 @@ from ._array_api import as_float_array, is_lazy, is_numpy, namespace
 from ._dask import is_dask
 from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES, Divergence
+from ._numpy_engine import scratch, scratch_array
 from ._special import sqrt_with_zero_gradient, substitute
 from ._validation import check_options, checked_rows
 from .discrete import kernel_params
@@ -52,7 +57,11 @@ Progress = Callable[[int, int], object]  # progress(done, total), in pairs
 ACCURACY = 1e-9  # every entry is within this relative error of the direct formula (float64)
 ACCURACY_FLOAT32 = 1e-4  # the same where the library computes in float32 (JAX without x64)
 BROADCAST_ELEMENTS = 1 << 20  # pairs x events of one broadcast block: 8 MiB per temporary
-GEMM_ROWS = 1024  # rows of P and of Q in one matrix-product block
+# Rows of P and of Q in one block: a matrix-product block is written in place (larger
+# blocks, fewer and larger products: 2000 x 2000 x 256 KL 1.4x -> 1.25x a bare product);
+# other NumPy blocks make several temporaries of their size.
+PRODUCT_ROWS = 2048
+BLOCK_ROWS = 1024
 WHOLE_RIGHT_BYTES = 1 << 28  # Q's per-row terms (logs, roots) are made once up to this size
 
 
@@ -162,7 +171,7 @@ def _prepare(
     form = _FORMS.get(info.name)
     # Q's terms serve every strip of P: made once where they fit (they are about Q's size),
     # else for each block (the logarithms of a block of Q cost about 1/1000 of its products).
-    fits = Q.shape[0] * (Q.shape[1] + 1) * 8 <= WHOLE_RIGHT_BYTES
+    fits = Q.shape[0] * Q.shape[1] * 8 <= WHOLE_RIGHT_BYTES
     return _Job(
         info, xp, P, Q, same, out_dtype,
         math.log(base) if base is not None and info.logarithmic else None,
@@ -197,58 +206,74 @@ def _cancellation_bound(x: Array, xp: Any) -> float:
     return (x.shape[-1] + 1) * eps / (ACCURACY if eps < 1e-10 else ACCURACY_FLOAT32)
 
 
-def _column(x: Array, values: Array | float, xp: Any) -> Array:
-    """``x`` with one more column: ``values`` per row, or one value for all."""
-    if isinstance(values, float):
-        values = xp.full((x.shape[0],), values, dtype=x.dtype, device=array_api_compat.device(x))
-    return xp.concat([x, values[:, None]], axis=1)
+def _product(a: Array, b: Array, shift: Array | float | None, out: Array | None, xp: Any) -> Array:
+    """``a @ b.T + shift``, with ``shift`` a column (a value per row of ``a``), a number, or
+    None. NumPy: the product is written into ``out`` where given (the result's block, or
+    reused memory) and shifted in place; torch: ``addmm``, one kernel on the GPU."""
+    if is_numpy(xp):
+        values = np.matmul(a, b.T, out=out)
+        if shift is not None:
+            values += shift
+        return values
+    if shift is None:
+        return a @ b.T
+    if array_api_compat.is_torch_array(a):
+        torch = sys.modules["torch"]
+        if isinstance(shift, float):
+            shift = torch.tensor(shift, dtype=a.dtype, device=a.device)
+        return torch.addmm(shift, a, b.T)
+    return a @ b.T + shift
 
 
-def _product(a: Array, b: Array, out: Array | None) -> Array:
-    """``a @ b.T``, into ``out`` where given (NumPy: straight into the result matrix)."""
-    return a @ b.T if out is None else np.matmul(a, b.T, out=out)
-
-
-# The product forms fold their row terms into the product itself, one more column on each
-# side, so the product's output is the block's values with no pass over it to finish it:
-#   KL:        [p, H(p)] . [-log q, -1] = -p . log q - H(p)
-#   Hellinger: [sqrt p, 1] . [-sqrt q, 1] = 1 - sqrt(p) . sqrt(q)
+# The product forms: a product plus a term per row of P,
+#   KL:        p . (-log q) - H(p)
+#   Hellinger: sqrt(p) . (-sqrt q) + 1
 # Every term of the cross-entropy is >= 0 (log q <= 0), so a value below 0 only comes from
 # cancellation, and falls under the trust threshold: nothing needs clipping.
 
 
 def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
     if cross:
-        return {"p": P, "a": P}
-    h = _entropies(P, xp)
+        return {"p": P, "shift": None}
     b = _cancellation_bound(P, xp)
     # c - h (c the cross-entropy) is trusted above b (c + h), that is above 2 b h / (1 - b);
     # with b >= 1 nothing is trusted (a finite threshold, so that +inf never is distrusted).
     slack = 2.0 * b / (1.0 - b) if b < 1.0 else float(xp.finfo(P.dtype).max)
-    return {"p": P, "a": _column(P, h, xp), "slack": xp.clip(h * slack, 0.0, float(xp.finfo(P.dtype).max))[:, None]}
+    if is_numpy(xp):  # in this thread (a strip is small), in reused memory, one pass to sum
+        with scratch(), np.errstate(divide="ignore", invalid="ignore"):
+            log_p = np.log(P, out=scratch_array(P.shape))
+            # Summed in the manner of a matrix product, whose error the threshold allows for.
+            h = -np.einsum("ij,ij->i", P, log_p)
+            for i in np.flatnonzero(np.isnan(h)):  # 0 log 0 = NaN: those rows again, with it as 0
+                h[i] = -np.sum(P[i] * log_p[i], where=P[i] > 0)
+    else:
+        h = _entropies(P, xp)
+    return {"p": P, "shift": -h[:, None], "slack": (h * slack if b < 1.0 else xp.full_like(h, slack))[:, None]}
 
 
 def _kl_right(Q: Array, xp: Any, cross: bool) -> Rows:
     # -log q, and 0 where q = 0: those pairs are set apart by the support test.
-    positive = Q > 0
-    has_zero = ~xp.all(positive, axis=1)
-    if is_numpy(xp):  # one allocation instead of five (fresh memory costs page faults)
-        k = Q.shape[1]
-        b = np.empty((Q.shape[0], k + (0 if cross else 1)))
+    if is_numpy(xp):  # one array, of reused memory (fresh memory costs page faults)
+        neg_log_q = scratch_array(Q.shape)
         with np.errstate(divide="ignore"):  # an unmasked log is twice as fast as log(where=)
-            np.log(Q, out=b[:, :k])
-        np.negative(b, out=b)
-        b[:, k:] = -1.0
-        if has_zero.any():
-            b[:, :k][~positive] = 0.0
+            np.log(Q, out=neg_log_q)
+        np.negative(neg_log_q, out=neg_log_q)
+        # Rows with a zero, looked for only when there is one (a minimum is cheaper than a mask).
+        if np.min(Q) > 0:
+            has_zero = np.zeros(Q.shape[0], dtype=bool)
+        else:
+            zero = Q == 0
+            has_zero = np.any(zero, axis=1)
+            neg_log_q[zero] = 0.0
     else:
+        positive = Q > 0
+        has_zero = ~xp.all(positive, axis=1)
         neg_log_q = -xp.log(substitute(positive, Q, 1.0, xp))
-        b = neg_log_q if cross else _column(neg_log_q, -1.0, xp)
-    return {"q": Q, "b": b, "has_zero": has_zero}
+    return {"q": Q, "neg_log_q": neg_log_q, "has_zero": has_zero}
 
 
 def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: bool) -> tuple[Array, Array | None]:
-    values = _product(left["a"], right["b"], out)
+    values = _product(left["p"], right["neg_log_q"], left["shift"], out, xp)
     if bool(xp.any(right["has_zero"])):  # the support test is a second product, when q has zeros
         p, q = left["p"], right["q"]
         missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
@@ -256,19 +281,21 @@ def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: boo
     return values, None if cross else left["slack"]
 
 
-def _roots(X: Array, xp: Any, sign: float | None) -> Rows:
-    """Square roots (with a finite gradient at 0), with ``sign`` the one more column folded
-    in for Hellinger (None: none)."""
+def _roots(X: Array, xp: Any, sign: float) -> Rows:
+    """``sign`` times the square roots (with a finite gradient at 0; NumPy: in reused memory)."""
+    if is_numpy(xp):
+        root = np.sqrt(X, out=scratch_array(X.shape))
+        return {"a": np.negative(root, out=root) if sign < 0 else root}
     root = sqrt_with_zero_gradient(X, xp)
-    return {"a": root if sign is None else _column(sign * root, 1.0, xp)}
+    return {"a": -root if sign < 0 else root}
 
 
 def _overlap_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, log: bool) -> tuple[Array, float]:
-    """``h^2 = [sqrt p, 1] . [-sqrt q, 1] = 1 - bc`` (the kernel's value for Hellinger; sqrt
-    is the transform), or ``-log bc`` from ``bc = sqrt(p) . sqrt(q)`` itself for
+    """``h^2 = 1 - bc`` (the kernel's value for Hellinger; sqrt is the transform), from
+    ``sqrt(p) . (-sqrt q) + 1``, or ``-log bc`` from ``bc = sqrt(p) . sqrt(q)`` itself for
     Bhattacharyya: ``1 - h^2`` would lose a small bc. Both cancel where bc is near 1, and
     the error of the product is at most 2 b there (its terms' magnitudes sum to <= 2)."""
-    product = _product(left["a"], right["a"], out)
+    product = _product(left["a"], right["a"], None if log else 1.0, out, xp)
     bound = 2.0 * _cancellation_bound(left["a"], xp)
     if not log:
         return product, bound
@@ -354,7 +381,7 @@ def _kl(cross: bool) -> _Form:
 
 def _overlap(log: bool) -> _Form:
     return _Form(
-        lambda P, xp: _roots(P, xp, None if log else 1.0), lambda Q, xp: _roots(Q, xp, None if log else -1.0),
+        lambda P, xp: _roots(P, xp, 1.0), lambda Q, xp: _roots(Q, xp, 1.0 if log else -1.0),
         lambda left, right, xp, out, same: _overlap_block(left, right, xp, out, log=log),
     )
 
@@ -431,7 +458,10 @@ def _block(
         return values
     if self_pairs is None and (isinstance(threshold, float) or threshold.shape[1] == 1):
         # One threshold per row: a reduction finds the rows with a suspect entry, if any,
-        # without a pass that makes a mask of the block.
+        # without a pass that makes a mask of the block; first the smallest entry of all
+        # against the largest threshold, which usually settles it.
+        if bool(xp.min(values) > (threshold if isinstance(threshold, float) else xp.max(threshold))):
+            return values
         if not bool(xp.any(xp.min(values, axis=1)[:, None] <= threshold)):
             return values
     untrusted = values <= threshold
@@ -448,18 +478,22 @@ def _block(
     return xpx.at(values, untrusted).set(exact)
 
 
+def _numpy_target(job: _Job, rows: int, cols: int) -> Array | None:
+    """Reused float64 memory for a block's values on NumPy (None elsewhere)."""
+    return scratch_array((rows, cols)) if is_numpy(job.xp) and job.form is not None else None
+
+
 def _block_rows(job: _Job, block_size: int | None) -> int:
     if block_size is not None:
         if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
             raise InvalidInputError(f"block_size must be a positive integer (rows per block), got {block_size!r}")
         return block_size
-    # Off NumPy (and torch CPU tensors without gradients) the JS mixture form broadcasts its
-    # block, so it takes the broadcast budget.
-    if (
-        is_numpy(job.xp) or (job.form is not None and job.info.name not in ("js", "js_distance"))
-        or (_numpy_can_read(job.P) and _numpy_can_read(job.Q))
-    ):
-        return GEMM_ROWS
+    if job.form is not None and job.form is not _MIXTURE:
+        return PRODUCT_ROWS
+    # Off NumPy (and torch CPU tensors without gradients) the JS mixture form and the
+    # elementwise measures broadcast their block, so they take the broadcast budget.
+    if is_numpy(job.xp) or (_numpy_can_read(job.P) and _numpy_can_read(job.Q)):
+        return BLOCK_ROWS
     return max(1, math.isqrt(BROADCAST_ELEMENTS // job.P.shape[1]))
 
 
@@ -481,7 +515,8 @@ _COMMON = """metric : str, default "kl"
         weights to be normalised, a pseudocount, and whether inputs are checked.
     block_size : int or None, default None
         Rows of ``P`` and of ``Q`` per block. ``None`` chooses it from a memory budget
-        (1024 rows for the matrix-product measures; about 2^20 / K otherwise).
+        (2048 rows for the matrix-product measures, 1024 for the others on NumPy;
+        about 2^20 / K otherwise).
     progress : callable or None, default None
         Called as ``progress(done, total)`` after every block, with the pairs computed so
         far and in all (a progress bar's input; ``done == total`` at the end). Not for Dask
@@ -551,7 +586,11 @@ def pairwise(
     if is_dask(P, Q):
         return _dask.pairwise(P, Q, metric=metric, base=base, normalize=normalize, smoothing=smoothing,
                               validate=validate, block_size=block_size, **params)
-    job = _prepare(P, Q, metric, base, normalize, smoothing, validate, params)
+    with scratch():  # NumPy temporaries (row terms, blocks) in reused memory
+        return _pairwise(_prepare(P, Q, metric, base, normalize, smoothing, validate, params), block_size, progress)
+
+
+def _pairwise(job: _Job, block_size: int | None, progress: Progress | None) -> Array:
     xp = job.xp
     step = _block_rows(job, block_size)
     n, m = job.P.shape[0], job.Q.shape[0]
@@ -562,29 +601,32 @@ def pairwise(
     total = sum((i1 - i0) * (m - i0) for i0, i1 in _spans(n, step)) if mirrored else n * m
     done = 0
     out = xp.empty((n, m), dtype=job.out_dtype, device=device) if writeable else None
-    # NumPy products write straight into the result (no block-sized temporaries to fault in).
+    # NumPy products write straight into the result (or, for a float32 result, into reused
+    # memory): no block-sized temporaries to fault in.
     in_place = out is not None and is_numpy(xp) and out.dtype == job.P.dtype
     strips = []
     for i0, i1 in _spans(n, step):
         strip = []
-        left = job.left(i0, i1)
-        for j0, j1 in _spans(m, step):
-            if mirrored and j1 <= i0:
-                continue  # below the diagonal: mirrored from the block above it
-            target = out[i0:i1, j0:j1] if in_place and out is not None else None
-            # D(p, p) = 0 exactly; cross-entropy keeps H(p).
-            values = _block(job, left, i0, i1, j0, j1, None if job.info.name == "cross_entropy" else 0.0, target)
-            values = job.finish(values)
-            if out is not None:
-                if values is not target:
-                    out[i0:i1, j0:j1] = values
-                if job.symmetric_self and j0 != i0:
-                    out[j0:j1, i0:i1] = values.T
-            else:
-                strip.append(values)
-            if progress is not None:
-                done += (i1 - i0) * (j1 - j0)
-                progress(done, total)
+        with scratch():  # the strip's row terms
+            left = job.left(i0, i1)
+            for j0, j1 in _spans(m, step):
+                if mirrored and j1 <= i0:
+                    continue  # below the diagonal: mirrored from the block above it
+                with scratch():  # the block's temporaries
+                    target = out[i0:i1, j0:j1] if in_place and out is not None else _numpy_target(job, i1 - i0, j1 - j0)
+                    # D(p, p) = 0 exactly; cross-entropy keeps H(p).
+                    own = None if job.info.name == "cross_entropy" else 0.0
+                    values = job.finish(_block(job, left, i0, i1, j0, j1, own, target))
+                    if out is not None:
+                        if values is not target:
+                            out[i0:i1, j0:j1] = values
+                        if job.symmetric_self and j0 != i0:
+                            out[j0:j1, i0:i1] = values.T
+                    else:
+                        strip.append(values)
+                if progress is not None:
+                    done += (i1 - i0) * (j1 - j0)
+                    progress(done, total)
         if out is None:
             strips.append(xp.concat(strip, axis=1))
     return out if out is not None else xp.concat(strips, axis=0)
@@ -631,7 +673,11 @@ def nearest(
     if is_dask(P, Q):
         return Neighbours(*_dask.nearest(P, Q, k, metric=metric, base=base, normalize=normalize,
                                          smoothing=smoothing, validate=validate, block_size=block_size, **params))
-    job = _prepare(P, Q, metric, base, normalize, smoothing, validate, params)
+    with scratch():  # NumPy temporaries (row terms, blocks) in reused memory
+        return _nearest(_prepare(P, Q, metric, base, normalize, smoothing, validate, params), k, block_size, progress)
+
+
+def _nearest(job: _Job, k: int, block_size: int | None, progress: Progress | None) -> Neighbours:
     xp = job.xp
     m = job.Q.shape[0]
     available = m - 1 if job.same else m
@@ -644,12 +690,15 @@ def nearest(
     for i0, i1 in _spans(job.P.shape[0], step):
         best_v = xp.full((i1 - i0, 0), math.inf, dtype=job.P.dtype, device=device)
         best_i = xp.zeros((i1 - i0, 0), dtype=index_dtype, device=device)
-        left = job.left(i0, i1)
-        for j0, j1 in _spans(m, step):
-            values = _block(job, left, i0, i1, j0, j1, math.inf)  # a row is not its own neighbour
-            best_v, best_i = _merge(best_v, best_i, values, j0, k, xp)
-            if progress is not None:
-                progress(i0 * m + (i1 - i0) * j1, job.P.shape[0] * m)
+        with scratch():  # the strip's row terms
+            left = job.left(i0, i1)
+            for j0, j1 in _spans(m, step):
+                with scratch():  # the block's values, of which _merge copies what it keeps
+                    target = _numpy_target(job, i1 - i0, j1 - j0)
+                    values = _block(job, left, i0, i1, j0, j1, math.inf, target)  # a row is not its own neighbour
+                    best_v, best_i = _merge(best_v, best_i, values, j0, k, xp)
+                if progress is not None:
+                    progress(i0 * m + (i1 - i0) * j1, job.P.shape[0] * m)
         all_idx.append(best_i)
         all_val.append(job.finish(best_v))
     return Neighbours(xp.concat(all_idx, axis=0), xp.concat(all_val, axis=0))
