@@ -115,6 +115,26 @@ def test_infinite_entries_where_q_misses_the_support_of_p():
     assert dv.pairwise(P, Q, metric="bhattacharyya")[1, 2] == math.inf  # disjoint supports
 
 
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize("metric", ["kl", "cross_entropy"])
+def test_a_missing_support_is_infinite_however_small_p_is(library, metric):
+    """A zero of q enters the product as a huge term p * ABSENT; p too small for it to show
+    (below about 1e-300, subnormal included) takes the exact support test instead, and
+    largest finite values (q down to the smallest subnormal) stay finite."""
+    tiny = [5e-324, 1e-310, 5e-301, 1e-299, 1e-200]
+    P = np.array([[1.0 - t, t, 0.0] for t in tiny] + [[0.5, 0.5, 0.0]])
+    Q = np.array([[0.5, 0.0, 0.5], [1.0 - 5e-324, 5e-324, 0.0], [0.3, 0.7, 0.0]])
+    expected = direct(metric, P, Q)
+    assert np.isinf(expected[:, 0]).all() and np.isfinite(expected[:, 1:]).all()
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        got = dv.pairwise(torch.from_numpy(P), torch.from_numpy(Q), metric=metric).numpy()
+    else:
+        got = dv.pairwise(P, Q, metric=metric)
+    assert_matrix_close(got, expected, rtol=1e-13)
+    assert expected[-1, 1] > 300  # half of -log of the smallest subnormal, finite
+
+
 @pytest.mark.parametrize("metric", ["kl", "cross_entropy", "hellinger", "bhattacharyya", "js_distance"])
 @pytest.mark.parametrize("block_size", [1, 5, 64, None])
 def test_block_size_does_not_change_the_result(metric, block_size):
@@ -179,8 +199,8 @@ def test_q_terms_made_per_block_where_they_do_not_fit_give_the_same_result(monke
 def test_nearest_in_a_large_q_holds_no_copy_of_it(monkeypatch):
     """Searching M rows needs memory for blocks, not for another M x K array."""
     pairwise_module = importlib.import_module("divergences.pairwise")
-    monkeypatch.setattr(pairwise_module, "WHOLE_RIGHT_BYTES", 1 << 20)  # Q below is 10 MiB
-    P, Q = rows(40, 64, seed=29), rows(20_000, 64, seed=30)
+    monkeypatch.setattr(pairwise_module, "WHOLE_RIGHT_BYTES", 1 << 20)  # Q below is 20 MiB
+    P, Q = rows(40, 64, seed=29), rows(40_000, 64, seed=30)
     tracemalloc.start()
     try:
         found = dv.nearest(P, Q, 5, metric="kl")

@@ -79,19 +79,22 @@ def scratch() -> Iterator[None]:
         arena.used = mark
 
 
-def scratch_array(shape: tuple[int, ...]) -> np.ndarray:
-    """An uninitialised float64 array of ``shape``, from this thread's arena inside a
-    ``scratch`` scope (new memory outside one, or where the arena is too small)."""
+def scratch_array(shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+    """An uninitialised array of ``shape`` (float64, or a ``dtype`` of at most 8 bytes), from
+    this thread's arena inside a ``scratch`` scope (new memory outside one, or where the
+    arena is too small)."""
     arena = _ARENA
-    size = math.prod(shape)
+    count = math.prod(shape)
+    itemsize = np.dtype(dtype).itemsize
+    size = -(-count * itemsize // 8)  # float64 slots
     start = arena.used
     if arena.depth == 0:
-        return np.empty(shape)
+        return np.empty(shape, dtype=dtype)
     arena.used += size
     arena.peak = max(arena.peak, arena.used)
     if arena.used > arena.buffer.size:
-        return np.empty(shape)
-    return arena.buffer[start : arena.used].reshape(shape)
+        return np.empty(shape, dtype=dtype)
+    return arena.buffer[start : arena.used].view(dtype)[:count].reshape(shape)
 
 
 def _pool() -> ThreadPoolExecutor:

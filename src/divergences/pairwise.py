@@ -13,10 +13,11 @@ fit in ``WHOLE_RIGHT_BYTES`` (else per block, so that searching a huge Q holds n
 it). NumPy products write straight into the result, and every NumPy temporary (row terms,
 the blocks of ``nearest``) lies in memory reused from call to call
 (``_numpy_engine.scratch``): at 500 x 500 x 256 fresh memory's page faults had cost more
-than the product itself. Zeros are handled outside the product
-(``0 * -inf`` is NaN in a GEMM): ``log q`` is taken as 0 where ``q = 0``, and a second
-product of indicator arrays, ``[p > 0] . [q = 0]``, finds the pairs whose divergence is
-infinite. Where p is close to q these forms cancel: an entry that is small compared with
+than the product itself. Zeros of q cannot enter the product as ``-log 0 = inf`` (``0 *
+inf`` is NaN): ``-log q`` is taken there as a huge finite ABSENT, so that a pair with
+``p > 0 = q`` somewhere comes out above any finite value and is set to ``+inf`` (a second
+product of indicator arrays, ``[p > 0] . [q = 0]``, is needed only for rows of P with an
+entry below about 1e-300). Where p is close to q these forms cancel: an entry that is small compared with
 the terms it is the difference of (by the bound ``(K + 1) eps / 1e-9``) is recomputed with
 the accurate elementwise kernel, so every entry is within 1e-9 relative of the direct
 formula (1e-4 where a library computes in float32). On NumPy, JS is formed from the
@@ -239,56 +240,96 @@ def _product(a: Array, b: Array, out: Array | None) -> Array:
 # cancellation, and falls under the trust threshold: nothing needs clipping.
 
 
+# Zeros of q ride in the product itself: -log q is taken as a huge ABSENT there, so that a
+# pair with p > 0 = q in some event gets a term p * ABSENT above any finite value (those
+# are at most -log of the smallest positive float, 745 in float64, 103 in float32) and is
+# set to +inf, while p = 0 makes the term an exact 0. Only a p below TINY could hide under
+# the limit: rows of P with such an entry (rare) take an exact support test, a product of
+# indicator arrays [p > 0] . [q = 0].
+_FINITE_LIMIT = 1000.0
+
+
+def _absent(dtype: Any, xp: Any) -> tuple[float, float]:
+    """ABSENT (standing for -log 0) and TINY (p >= TINY makes p * ABSENT >= 2 limits) for
+    ``dtype``: no sum of at most one ABSENT per unit of probability can overflow."""
+    absent = float(xp.finfo(dtype).max) * 1e-5
+    return absent, 2.0 * _FINITE_LIMIT / absent
+
+
 def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
+    tiny_p = _absent(P.dtype, xp)[1]
+    if is_numpy(xp):  # in this thread (a strip is small), in reused memory, one pass to sum
+        with scratch():
+            log_p = scratch_array(P.shape)
+            _numpy_log_of_nonzero(P, log_p)  # 0 log 0 is 0
+            # Summed in the manner of a matrix product, whose error the threshold allows for.
+            h = -np.einsum("ij,ij->i", P, log_p)
+            tiny = np.any((P > 0) & (P < tiny_p), axis=1) if np.min(log_p) < math.log(tiny_p) else None
+    else:
+        h = None if cross else _entropies(P, xp)
+        tiny = xp.any((P > 0) & (P < tiny_p), axis=1) if bool(xp.min(P) < tiny_p) else None
     if cross:
-        return {"p": P, "a": P}
+        return {"p": P, "a": P, "tiny": tiny}
     b = _cancellation_bound(P, xp)
     # c - h (c the cross-entropy) is trusted above b (c + h), that is above 2 b h / (1 - b);
     # with b >= 1 nothing is trusted (a finite threshold, so that +inf never is distrusted).
     slack = 2.0 * b / (1.0 - b) if b < 1.0 else float(xp.finfo(P.dtype).max)
-    if is_numpy(xp):  # in this thread (a strip is small), in reused memory, one pass to sum
-        with scratch(), np.errstate(divide="ignore", invalid="ignore"):
-            log_p = np.log(P, out=scratch_array(P.shape))
-            # Summed in the manner of a matrix product, whose error the threshold allows for.
-            h = -np.einsum("ij,ij->i", P, log_p)
-            for i in np.flatnonzero(np.isnan(h)):  # 0 log 0 = NaN: those rows again, with it as 0
-                h[i] = -np.sum(P[i] * log_p[i], where=P[i] > 0)
-    else:
-        h = _entropies(P, xp)
-    return {"p": P, "a": _with_column(P, h, xp),
+    return {"p": P, "a": _with_column(P, h, xp), "tiny": tiny,
             "slack": (h * slack if b < 1.0 else xp.full_like(h, slack))[:, None]}
 
 
 def _kl_right(Q: Array, xp: Any, cross: bool) -> Rows:
-    # -log q, and 0 where q = 0: those pairs are set apart by the support test.
+    # -log q, and ABSENT where q = 0.
+    absent = _absent(Q.dtype, xp)[0]
     if is_numpy(xp):  # one array, of reused memory (fresh memory costs page faults)
         k = Q.shape[1]
         b = scratch_array((Q.shape[0], k + (0 if cross else 1)))
-        with np.errstate(divide="ignore"):  # an unmasked log is twice as fast as log(where=)
-            np.log(Q, out=b[:, :k])
-        np.negative(b, out=b)
+        with scratch():  # in contiguous memory first: NumPy buffers a ufunc writing a strided array
+            log_q = scratch_array(Q.shape)
+            zero = _numpy_log_of_nonzero(Q, log_q)
+            if zero is None:
+                has_zero = np.zeros(Q.shape[0], dtype=bool)
+                np.negative(log_q, out=b[:, :k])
+            else:
+                has_zero = np.einsum("ij->i", zero) > 0
+                np.subtract(np.multiply(zero, absent, out=zero), log_q, out=b[:, :k])
         b[:, k:] = -1.0
-        # Rows with a zero, looked for only when there is one (a minimum is cheaper than a mask).
-        if np.min(Q) > 0:
-            has_zero = np.zeros(Q.shape[0], dtype=bool)
-        else:
-            zero = Q == 0
-            has_zero = np.any(zero, axis=1)
-            b[:, :k][zero] = 0.0
     else:
         positive = Q > 0
         has_zero = ~xp.all(positive, axis=1)
-        neg_log_q = -xp.log(substitute(positive, Q, 1.0, xp))
+        neg_log_q = xp.where(positive, -xp.log(substitute(positive, Q, 1.0, xp)), xp.asarray(absent, dtype=Q.dtype))
         b = neg_log_q if cross else _with_column(neg_log_q, -1.0, xp)
     return {"q": Q, "b": b, "has_zero": has_zero}
 
 
+def _numpy_log_of_nonzero(x: np.ndarray, out: np.ndarray) -> np.ndarray | None:
+    """``log x`` into ``out``, 0 where ``x = 0``, and those zeros as a 0/1 float array (of
+    the open scratch scope), or None if there are none. The zeros are taken out by
+    arithmetic, not by a masked write: the logarithm of 0 and writes under a scattered mask
+    both run 5-10x slower than a plain pass (special values, mispredicted branches)."""
+    if np.min(x) > 0:
+        np.log(x, out=out)
+        return None
+    zero = np.equal(x, 0.0, out=scratch_array(x.shape))
+    np.add(x, zero, out=out)  # log 1 = 0 at the zeros
+    np.log(out, out=out)
+    return zero
+
+
 def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: bool) -> tuple[Array, Array | None]:
     values = _product(left["a"], right["b"], out)
-    if bool(xp.any(right["has_zero"])):  # the support test is a second product, when q has zeros
-        p, q = left["p"], right["q"]
-        missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
-        values = xpx.at(values, missing).set(math.inf)
+    if bool(xp.any(right["has_zero"])):
+        if is_numpy(xp):
+            with scratch(), np.errstate(divide="ignore"):  # values / [values <= limit]: no branches
+                finite = np.less_equal(values, _FINITE_LIMIT, out=scratch_array(values.shape, bool))
+                np.divide(values, finite, out=values)
+        else:
+            values = xpx.at(values, values > _FINITE_LIMIT).set(math.inf)
+        tiny = left["tiny"]
+        if tiny is not None and bool(xp.any(tiny)):  # the exact support test, for those rows
+            p, q = left["p"], right["q"]
+            missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
+            values = xpx.at(values, missing & tiny[:, None]).set(math.inf)
     return values, None if cross else left["slack"]
 
 
