@@ -619,7 +619,9 @@ def pairwise(
     without ``jax_enable_x64``) the same guard keeps every entry within 1e-4 relative.
 
     Memory: the result, blocks of ``block_size`` rows, and the per-row logarithms (or square
-    roots) of Q up to 256 MiB; beyond that they are made block by block.
+    roots) of Q up to 256 MiB; beyond that they are made block by block. NumPy temporaries
+    are kept from call to call for the next (at most 64 MiB per thread): fresh memory is
+    slow to touch the first time.
 
     Raises
     ------
