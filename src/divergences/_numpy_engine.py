@@ -87,12 +87,11 @@ def scratch_array(shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray
     this thread's arena inside a ``scratch`` scope (new memory outside one, or where the
     arena is too small)."""
     arena = _ARENA
-    count = math.prod(shape)
-    itemsize = np.dtype(dtype).itemsize
-    size = -(-count * itemsize // 8)  # float64 slots
-    start = arena.used
     if arena.depth == 0:
         return np.empty(shape, dtype=dtype)
+    count = math.prod(shape)
+    size = count if dtype is np.float64 else -(-count * np.dtype(dtype).itemsize // 8)  # float64 slots
+    start = arena.used
     arena.used += size
     arena.peak = max(arena.peak, arena.used)
     if arena.used > arena.buffer.size:

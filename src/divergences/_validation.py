@@ -184,7 +184,7 @@ def checked_rows(
         # located in a by check_distribution.
         row_sum = np.einsum("ij->i", w) + a.shape[-1] * shift
         if validate:
-            lowest = np.min(a)
+            lowest = a.min()
             if not _plainly_valid(lowest, row_sum, rescale, sum_tolerance(a.dtype, np)):
                 check_distribution(a, np.broadcast_to(lowest, row_sum.shape), row_sum, name, normalize=rescale, xp=xp)
         return ((w + shift) / row_sum[:, None] if rescale else w), None
@@ -206,8 +206,8 @@ def _plainly_valid(lowest: float, row_sum: np.ndarray, normalize: bool, tol: flo
     if not lowest >= 0:
         return False
     if normalize:
-        return bool(np.min(row_sum) > 0 and np.isfinite(np.max(row_sum)))
-    return bool(np.max(np.abs(row_sum - 1.0)) <= tol)
+        return bool(row_sum.min() > 0 and np.isfinite(row_sum.max()))
+    return bool(np.abs(row_sum - 1.0).max() <= tol)
 
 
 def valid_mask(row_min: Array, row_sum: Array, *, normalize: bool, tol: float, xp: Any) -> Array:

@@ -264,7 +264,7 @@ def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
             _numpy_log_of_nonzero(P, log_p)  # 0 log 0 is 0
             # Summed in the manner of a matrix product, whose error the threshold allows for.
             h = -np.einsum("ij,ij->i", P, log_p)
-            tiny = np.any((P > 0) & (P < tiny_p), axis=1) if np.min(log_p) < math.log(tiny_p) else None
+            tiny = np.any((P > 0) & (P < tiny_p), axis=1) if log_p.min() < math.log(tiny_p) else None
     else:
         h = None if cross else _entropies(P, xp)
         tiny = xp.any((P > 0) & (P < tiny_p), axis=1) if bool(xp.min(P) < tiny_p) else None
@@ -307,7 +307,7 @@ def _numpy_log_of_nonzero(x: np.ndarray, out: np.ndarray) -> np.ndarray | None:
     the open scratch scope), or None if there are none. The zeros are taken out by
     arithmetic, not by a masked write: the logarithm of 0 and writes under a scattered mask
     both run 5-10x slower than a plain pass (special values, mispredicted branches)."""
-    if np.min(x) > 0:
+    if x.min() > 0:
         np.log(x, out=out)
         return None
     zero = np.equal(x, 0.0, out=scratch_array(x.shape))
@@ -402,7 +402,7 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
     # s = 0 (p = q = 0 in an event) makes s log s = 0 * -inf = NaN: where both sides have
     # zeros the logarithm is taken of max(s, smallest subnormal), whose product with 0 is 0
     # (one more pass; the log of 0 is itself 5x slower than of a number).
-    floor = 5e-324 if np.min(Pb) == 0 and np.min(Qb) == 0 else None
+    floor = 5e-324 if Pb.min() == 0 and Qb.min() == 0 else None
     s_log_s = np.empty((nb, mb))
     step = max(1, _numpy_engine.KERNEL_BLOCK_ELEMENTS // k)  # Q rows whose buffers stay in L2
     # Rows in the order the tasks take them: first and last in turn when rows differ in work.
