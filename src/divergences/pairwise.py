@@ -168,7 +168,8 @@ def _prepare(
                                        work=work)  # lazy arrays were refused above
     P = arrays["P"]
     Q = P if same else arrays["Q"]
-    form = _FORMS.get(info.name)
+    graded = any(getattr(x, "requires_grad", False) for x in (P, Q))
+    form = (_GRADED_FORMS if graded else _FORMS).get(info.name)
     # Q's terms serve every strip of P: made once where they fit (they are about Q's size),
     # else for each block (the logarithms of a block of Q cost about 1/1000 of its products).
     fits = Q.shape[0] * (Q.shape[1] + 1) * 8 <= WHOLE_RIGHT_BYTES
@@ -278,9 +279,9 @@ def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
             "slack": (h * slack if b < 1.0 else xp.full_like(h, slack))[:, None]}
 
 
-def _kl_right(Q: Array, xp: Any, cross: bool) -> Rows:
-    # -log q, and ABSENT where q = 0.
-    absent = _absent(Q.dtype, xp)[0]
+def _kl_right(Q: Array, xp: Any, cross: bool, graded: bool) -> Rows:
+    # -log q, and ABSENT where q = 0 (0 where a gradient flows: d/dp of p * ABSENT is ABSENT).
+    absent = 0.0 if graded else _absent(Q.dtype, xp)[0]
     if is_numpy(xp):  # one array, of reused memory (fresh memory costs page faults)
         k = Q.shape[1]
         b = scratch_array((Q.shape[0], k + (0 if cross else 1)))
@@ -316,21 +317,29 @@ def _numpy_log_of_nonzero(x: np.ndarray, out: np.ndarray) -> np.ndarray | None:
     return zero
 
 
-def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: bool) -> tuple[Array, Array | None]:
+def _kl_block(
+    left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: bool, graded: bool
+) -> tuple[Array, Array | None]:
     values = _product(left["a"], right["b"], out)
     if bool(xp.any(right["has_zero"])):
-        if is_numpy(xp):
-            with scratch(), np.errstate(divide="ignore"):  # values / [values <= limit]: no branches
-                finite = np.less_equal(values, _FINITE_LIMIT, out=scratch_array(values.shape, bool))
-                np.divide(values, finite, out=values)
-        else:
-            values = xpx.at(values, values > _FINITE_LIMIT).set(math.inf)
-        tiny = left["tiny"]
-        if tiny is not None and bool(xp.any(tiny)):  # the exact support test, for those rows
-            p, q = left["p"], right["q"]
-            missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
-            values = xpx.at(values, missing & tiny[:, None]).set(math.inf)
+        exact_rows = None  # None: every row takes the exact support test
+        if not graded:  # a missing support came out above the finite limit, unless p < TINY
+            values = _infinite_above(values, _FINITE_LIMIT, xp)
+            exact_rows = left["tiny"]
+            if exact_rows is None or not bool(xp.any(exact_rows)):
+                return values, None if cross else left["slack"]
+        p, q = left["p"], right["q"]
+        missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
+        values = xpx.at(values, missing if exact_rows is None else missing & exact_rows[:, None]).set(math.inf)
     return values, None if cross else left["slack"]
+
+
+def _infinite_above(values: Array, limit: float, xp: Any) -> Array:
+    """``values`` with every entry above ``limit`` made +inf (NumPy: in place)."""
+    if not is_numpy(xp):
+        return xpx.at(values, values > limit).set(math.inf)
+    with scratch(), np.errstate(divide="ignore"):  # values / [values <= limit]: no branch per entry
+        return np.divide(values, np.less_equal(values, limit, out=scratch_array(values.shape, bool)), out=values)
 
 
 def _roots(X: Array, xp: Any, sign: float | None) -> Rows:
@@ -429,10 +438,10 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
     return s_log_s
 
 
-def _kl(cross: bool) -> _Form:
+def _kl(cross: bool, graded: bool = False) -> _Form:
     return _Form(
-        lambda P, xp: _kl_left(P, xp, cross), lambda Q, xp: _kl_right(Q, xp, cross),
-        lambda left, right, xp, out, same: _kl_block(left, right, xp, out, cross=cross),
+        lambda P, xp: _kl_left(P, xp, cross), lambda Q, xp: _kl_right(Q, xp, cross, graded),
+        lambda left, right, xp, out, same: _kl_block(left, right, xp, out, cross=cross, graded=graded),
     )
 
 
@@ -453,6 +462,10 @@ _FORMS: dict[str, _Form] = {
     "js": _MIXTURE,
     "js_distance": _MIXTURE,
 }
+# Where a gradient flows (torch), zeros of q take the exact support test: a huge -log q
+# would be the gradient of p at p = q = 0.
+_GRADED_FORMS: dict[str, _Form] = {**_FORMS, "kl": _kl(cross=False, graded=True),
+                                   "cross_entropy": _kl(cross=True, graded=True)}
 
 
 def _direct(job: _Job, Pb: Array, Qb: Array) -> Array:
