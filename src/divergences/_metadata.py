@@ -55,7 +55,7 @@ _TABLE = (
     ),
     Divergence(
         "hellinger", "sqrt(1 - sum sqrt(p q))", _kernels.hellinger_squared, symmetric=True, metric=True,
-        logarithmic=False, upper="1", transform=sqrt_with_zero_gradient,
+        logarithmic=False, upper="1", transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_hellinger_squared,
     ),
     Divergence(
         "total_variation", "sum |p - q| / 2", _kernels.total_variation, symmetric=True, metric=True,
