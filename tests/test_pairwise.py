@@ -326,6 +326,57 @@ def test_nearest_within_one_set_leaves_each_row_out():
     np.testing.assert_array_equal(idx, np.argsort(D, axis=1, kind="stable")[:, :3])
 
 
+@settings(deadline=None, max_examples=200)
+@given(
+    k=st.integers(1, 40), concentration=st.sampled_from([0.01, 0.1, 1.0, 10.0]),
+    zeros=st.sampled_from([0.0, 0.5]), seed=st.integers(0, 2**32 - 1),
+)
+def test_jensen_shannon_lies_between_ln2_and_1_times_squared_hellinger(k, concentration, zeros, seed):
+    """The bounds nearest prunes JS with: per event, and so summed, ln 2 h^2 <= JS <= h^2."""
+    rng = np.random.default_rng(seed)
+    p, q = (rng.dirichlet(np.full(k, concentration)) * (rng.random(k) >= zeros) for _ in range(2))
+    p[0], q[-1] = p[0] + 1e-3, q[-1] + 1e-3
+    p, q = p / p.sum(), q / q.sum()
+    js, h2 = dv.js(p, q), dv.hellinger(p, q) ** 2
+    assert math.log(2.0) * h2 * (1 - 1e-12) <= js <= h2 * (1 + 1e-12) + 1e-300
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize(
+    ("n", "m", "k", "n_best", "zeros", "concentration", "block_size", "same"),
+    [
+        (30, 600, 16, 5, 0.0, 1.0, None, False),
+        (30, 600, 16, 5, 0.3, 1.0, 7, False),  # many blocks: the bounds are tried, skipped, tried again
+        (40, 40, 8, 39, 0.0, 1.0, None, True),  # every other row
+        (50, 300, 64, 10, 0.0, 1.0, 13, True),
+        (25, 900, 32, 4, 0.6, 0.1, 50, False),  # sparse rows: nearly everything pruned
+        (20, 400, 256, 3, 0.0, 1.0, 64, False),  # little to prune: whole blocks
+    ],
+)
+def test_nearest_js_pruned_by_hellinger_bounds_finds_the_same_neighbours(
+    monkeypatch, library, n, m, k, n_best, zeros, concentration, block_size, same
+):
+    pairwise_module = importlib.import_module("divergences.pairwise")
+    rng = np.random.default_rng(n * m + k)
+    P = rng.dirichlet(np.full(k, concentration), n) * (rng.random((n, k)) >= zeros)
+    Q = rng.dirichlet(np.full(k, concentration), m) * (rng.random((m, k)) >= zeros)
+    P[:, 0] += 1e-3
+    Q[:, 0] += 1e-3
+    P, Q = P / P.sum(1, keepdims=True), Q / Q.sum(1, keepdims=True)
+    Q[:5] = P[:5] * (1 + 1e-9 * rng.uniform(-1, 1, (5, k)))  # near-duplicates
+    Q[:5] /= Q[:5].sum(1, keepdims=True)
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        P, Q = torch.from_numpy(P), torch.from_numpy(Q)
+    for metric in ["js", "js_distance"]:
+        pruned = dv.nearest(P, None if same else Q, n_best, metric=metric, block_size=block_size)
+        monkeypatch.setattr(pairwise_module, "_HELLINGER_BOUNDED", ())
+        full = dv.nearest(P, None if same else Q, n_best, metric=metric, block_size=block_size)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(to_numpy(pruned.indices), to_numpy(full.indices))
+        np.testing.assert_allclose(to_numpy(pruned.values), to_numpy(full.values), rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("metric", ["kl", "js"])
 def test_memory_beyond_the_output_stays_well_under_512_mib(metric):
     """The issue's bound: 2500 x 2500 x 64 raises peak memory far less than 512 MiB."""

@@ -26,7 +26,9 @@ logarithm per pair and event), under the same guard. The other measures (and JS 
 libraries) run the elementwise kernels: on NumPy one row of P against a block of Q per call
 of the fast engine, elsewhere a block of P broadcast against a block of Q. ``nearest``
 keeps each row's k best and, once it has them, sorts only the entries of a block that beat
-the k-th.
+the k-th. For JS it first bounds every pair by one matrix product, ``ln 2 h^2 <= JS <= h^2``
+(Hellinger), and computes JS only for the pairs that may beat a row's k-th best (1e6 rows
+of 64 events: about 5x faster).
 """
 from __future__ import annotations
 
@@ -389,9 +391,41 @@ def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool)
     else:  # a broadcast block: s log(s + [s = 0]) is 0 at s = 0, with a finite gradient there
         s = Pb[:, None, :] + Qb[None, :, :]
         s_log_s = xp.sum(s * xp.log(s + xp.astype(s == 0, s.dtype)), axis=-1)
+    return _js_of_mixture(s_log_s, h_p, h_q, _cancellation_bound(Pb, xp), xp)
+
+
+def _js_of_mixture(s_log_s: Array, h_p: Array, h_q: Array, bound: float, xp: Any) -> tuple[Array, Array]:
+    """JS from ``sum s log s`` and the entropies, and the threshold at or below which it has
+    cancelled too much to be trusted."""
     js = math.log(2.0) - 0.5 * (s_log_s + h_p + h_q)
-    threshold = _cancellation_bound(Pb, xp) * (xp.abs(s_log_s) + h_p + h_q)
-    return xp.clip(js, 0.0, math.log(2.0)), threshold
+    return xp.clip(js, 0.0, math.log(2.0)), bound * (xp.abs(s_log_s) + h_p + h_q)
+
+
+def _numpy_mixture_pairs(job: _Job, Pb: np.ndarray, Qb: np.ndarray, h_p: np.ndarray, h_q: np.ndarray,
+                         i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """JS of the pairs ``(Pb[i], Qb[j])`` by the mixture form (one log per event, the rows
+    gathered into reused memory), the untrusted ones directly."""
+    k = Pb.shape[1]
+    step = max(1, _numpy_engine.KERNEL_BLOCK_ELEMENTS // k)  # pairs whose rows stay in L2 (2x faster than 16x more)
+    floor = 5e-324 if Pb.min() == 0 and Qb.min() == 0 else None  # as in _numpy_s_log_s
+    s_log_s = np.empty(i.shape[0])
+
+    def work(start: int, stop: int) -> None:
+        with scratch(), np.errstate(all="ignore"):
+            log_buf = scratch_array((min(step, stop - start), k))
+            for lo in range(start, stop, step):
+                hi = min(lo + step, stop)
+                s, log_s = Qb[j[lo:hi]], log_buf[: hi - lo]  # gathered by indexing: twice as fast as take(out=)
+                s += Pb[i[lo:hi]]
+                np.log(s if floor is None else np.maximum(s, floor, out=log_s), out=log_s)
+                s_log_s[lo:hi] = np.einsum("ij,ij->i", s, log_s)
+
+    _numpy_engine.parallel(work, i.shape[0], i.shape[0] * k, grain=step)
+    js, threshold = _js_of_mixture(s_log_s, h_p[i], h_q[j], _cancellation_bound(Pb, np), np)
+    untrusted = np.flatnonzero(js <= threshold)
+    if untrusted.size:
+        js[untrusted] = _exact_pairs(job, Pb, Qb, i[untrusted], j[untrusted])
+    return js
 
 
 def _numpy_can_read(x: Array) -> bool:
@@ -540,12 +574,20 @@ def _block(
     if not bool(xp.any(untrusted)):
         return values
     i, j = xp.nonzero(untrusted)
-    step = max(1, BROADCAST_ELEMENTS // Pb.shape[1])  # pairs recomputed at a time
-    exact = xp.concat([
-        job.info.kernel(xp.take(Pb, i[s:t], axis=0), xp.take(Qb, j[s:t], axis=0), xp=xp, **job.params)
-        for s, t in _spans(i.shape[0], step)
-    ])
-    return xpx.at(values, untrusted).set(exact)
+    return xpx.at(values, untrusted).set(_exact_pairs(job, Pb, Qb, i, j))
+
+
+def _exact_pairs(job: _Job, Pb: Array, Qb: Array, i: Array, j: Array) -> Array:
+    """Kernel values of the pairs ``(Pb[i], Qb[j])``, directly, a bounded number at a time
+    (NumPy: through the fast engine, which vouches for its results)."""
+    xp = job.xp
+    step = max(1, BROADCAST_ELEMENTS // Pb.shape[1])  # pairs at a time
+    if is_numpy(xp):
+        parts = [_engine(job.info, [Pb[i[s:t]], Qb[j[s:t]]], job.params) for s, t in _spans(i.shape[0], step)]
+    else:
+        parts = [job.info.kernel(xp.take(Pb, i[s:t], axis=0), xp.take(Qb, j[s:t], axis=0), xp=xp, **job.params)
+                 for s, t in _spans(i.shape[0], step)]
+    return xp.concat(parts) if parts else xp.zeros((0,), dtype=Pb.dtype, device=array_api_compat.device(Pb))
 
 
 def _numpy_target(job: _Job, rows: int, cols: int) -> Array | None:
@@ -758,22 +800,92 @@ def _nearest(job: _Job, k: int, block_size: int | None, progress: Progress | Non
     step = _block_rows(job, block_size)
     device = array_api_compat.device(job.P)
     index_dtype = xp.int64
+    bounded = job.info.name in _HELLINGER_BOUNDED
+    if bounded:  # the square roots of Q serve every strip: made once where they fit
+        fits = m * (job.Q.shape[1] + 1) * 8 <= WHOLE_RIGHT_BYTES
+        roots_q = _roots(job.Q, xp, -1.0) if fits else None
     all_idx, all_val = [], []
     for i0, i1 in _spans(job.P.shape[0], step):
         best_v = xp.full((i1 - i0, 0), math.inf, dtype=job.P.dtype, device=device)
         best_i = xp.zeros((i1 - i0, 0), dtype=index_dtype, device=device)
         with scratch():  # the strip's row terms
             left = job.left(i0, i1)
+            if bounded:
+                left = {**left, **_roots(job.P[i0:i1, :], xp, 1.0)}
+            # Bounds that prune little are not worth their product (and the BLAS threads it
+            # leaves spinning slow the blocks after it): after a block where they did not,
+            # the next 1, then 4, 16, ... blocks go without, while the k-th best tightens.
+            skip, backoff = 0, 1
             for j0, j1 in _spans(m, step):
                 with scratch():  # the block's values, of which _merge copies what it keeps
                     target = _numpy_target(job, i1 - i0, j1 - j0)
-                    values = _block(job, left, i0, i1, j0, j1, math.inf, target)  # a row is not its own neighbour
+                    values = None
+                    if bounded and skip == 0:
+                        roots = _rows(roots_q, j0, j1) if roots_q is not None else _roots(job.Q[j0:j1, :], xp, -1.0)
+                        values = _bounded_block(job, left, roots, i0, i1, j0, j1, best_v, k, target)
+                        if values is None:
+                            skip, backoff = backoff, 4 * backoff
+                    elif skip:
+                        skip -= 1
+                    if values is None:
+                        values = _block(job, left, i0, i1, j0, j1, math.inf, target)  # a row is not its own neighbour
                     best_v, best_i = _merge(best_v, best_i, values, j0, k, xp)
                 if progress is not None:
                     progress(i0 * m + (i1 - i0) * j1, job.P.shape[0] * m)
         all_idx.append(best_i)
         all_val.append(job.finish(best_v))
     return Neighbours(xp.concat(all_idx, axis=0), xp.concat(all_val, axis=0))
+
+
+# Per event, ln 2 (sqrt p - sqrt q)^2 / 2 <= p/2 log(2p / (p + q)) + q/2 log(2q / (p + q))
+# <= (sqrt p - sqrt q)^2 / 2 (the ratio runs from ln 2 at q = 0 to 1 at q = p), so summed
+# ln 2 h^2 <= JS <= h^2, with h^2 = 1 - sqrt(p) . sqrt(q) one matrix product. nearest then
+# computes JS only for the pairs whose lower bound beats each row's k-th best so far:
+# for 64-event Dirichlet rows about 2% of them, for sparse or clustered rows far fewer.
+_HELLINGER_BOUNDED = ("js", "js_distance")
+_LN2_BELOW = 0.6931  # ln 2, rounded down with room for the rounding of the bound itself
+_DENSE_FRACTION = 0.25
+
+
+def _bounded_block(
+    job: _Job, left: Rows, roots: Rows, i0: int, i1: int, j0: int, j1: int, best_v: Array, k: int,
+    out: Array | None,
+) -> Array | None:
+    """JS (kernel values) of rows i0:i1 of P (whose mixture-form terms and square roots are
+    ``left``) against j0:j1 of Q (whose roots are ``roots``) where it may enter a row's k
+    best, +inf elsewhere (and for a row's pair with itself). None where more than
+    ``_DENSE_FRACTION`` of the pairs may: the whole block is then cheaper (gathering a
+    pair's rows costs about 2.5x its share of a block)."""
+    xp = job.xp
+    h2 = _product(left["a"], roots["a"], out)  # [sqrt p, 1] . [-sqrt q, 1]
+    slack = 4.0 * (left["a"].shape[1] + 1) * float(xp.finfo(h2.dtype).eps)  # |h2's rounding| (terms sum <= 2)
+    if job.same and i0 == j0:  # a row is not its own neighbour
+        device = array_api_compat.device(h2)
+        own = xp.arange(i1 - i0, device=device)[:, None] == xp.arange(j1 - j0, device=device)[None, :]
+        h2 = xp.where(own, xp.asarray(math.inf, dtype=h2.dtype), h2)
+    low = _LN2_BELOW * (h2 - slack)
+    high = h2 + slack if best_v.shape[1] < k else None  # needed until a row has k values
+    # A pair whose lower bound exceeds a row's k-th best so far (until there are k, the k-th
+    # upper bound of this block) has k better pairs (the margin covers the rounding of JS).
+    if best_v.shape[1] == k:
+        bar = best_v[:, k - 1]
+    elif high is not None and high.shape[1] >= k:
+        bar = np.partition(high, k - 1, axis=1)[:, k - 1] if is_numpy(xp) else xp.sort(high, axis=1)[:, k - 1]
+    else:
+        bar = xp.full((i1 - i0,), math.inf, dtype=h2.dtype, device=array_api_compat.device(h2))
+    candidate = low <= bar[:, None] * (1.0 + 1e-9)
+    i, j = xp.nonzero(candidate)
+    if i.shape[0] > _DENSE_FRACTION * (i1 - i0) * (j1 - j0):
+        return None
+    Pb, Qb = job.P[i0:i1, :], job.Q[j0:j1, :]
+    if is_numpy(xp):
+        exact = _numpy_mixture_pairs(job, Pb, Qb, left["h"], job.right(j0, j1)["h"], i, j)
+        values = h2  # its memory, now that the bounds are made
+        values[...] = math.inf
+        values[i, j] = exact
+        return values
+    values = xp.full(h2.shape, math.inf, dtype=h2.dtype, device=array_api_compat.device(h2))
+    return xpx.at(values, candidate).set(_exact_pairs(job, Pb, Qb, i, j))
 
 
 def _check_progress(progress: object, P: Array, Q: Array | None) -> None:
