@@ -261,24 +261,28 @@ def _absent(dtype: Any, xp: Any) -> tuple[float, float]:
 
 def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
     tiny_p = _absent(P.dtype, xp)[1]
+    if cross:
+        return {"p": P, "a": P, "tiny": _tiny_rows(P, tiny_p, xp)}
     if is_numpy(xp):  # in this thread (a strip is small), in reused memory, one pass to sum
         with scratch():
             log_p = scratch_array(P.shape)
             _numpy_log_of_nonzero(P, log_p)  # 0 log 0 is 0
             # Summed in the manner of a matrix product, whose error the threshold allows for.
             h = -np.einsum("ij,ij->i", P, log_p)
-            tiny = np.any((P > 0) & (P < tiny_p), axis=1) if log_p.min() < math.log(tiny_p) else None
+            tiny = _tiny_rows(P, tiny_p, xp) if log_p.min() < math.log(tiny_p) else None
     else:
-        h = None if cross else _entropies(P, xp)
-        tiny = xp.any((P > 0) & (P < tiny_p), axis=1) if bool(xp.min(P) < tiny_p) else None
-    if cross:
-        return {"p": P, "a": P, "tiny": tiny}
+        h, tiny = _entropies(P, xp), _tiny_rows(P, tiny_p, xp)
     b = _cancellation_bound(P, xp)
     # c - h (c the cross-entropy) is trusted above b (c + h), that is above 2 b h / (1 - b);
     # with b >= 1 nothing is trusted (a finite threshold, so that +inf never is distrusted).
     slack = 2.0 * b / (1.0 - b) if b < 1.0 else float(xp.finfo(P.dtype).max)
     return {"p": P, "a": _with_column(P, h, xp), "tiny": tiny,
             "slack": (h * slack if b < 1.0 else xp.full_like(h, slack))[:, None]}
+
+
+def _tiny_rows(P: Array, tiny_p: float, xp: Any) -> Array | None:
+    """The rows of P with an entry in (0, tiny_p), or None if there are none."""
+    return xp.any((P > 0) & (P < tiny_p), axis=1) if bool(xp.min(P) < tiny_p) else None
 
 
 def _kl_right(Q: Array, xp: Any, cross: bool, graded: bool) -> Rows:
