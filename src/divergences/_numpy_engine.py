@@ -24,9 +24,8 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import array_api_compat.numpy as anp
@@ -57,8 +56,7 @@ class _Arena(threading.local):
 _ARENA = _Arena()
 
 
-@contextmanager
-def scratch() -> Iterator[None]:
+class scratch:  # noqa: N801 (used as a function: ``with scratch():``)
     """A scope in which ``scratch_array`` hands out this thread's reusable memory.
 
     Fresh memory is expensive here: every 4 KiB page faults on first touch (about a
@@ -67,20 +65,25 @@ def scratch() -> Iterator[None]:
     on every call (measured: 1.7 ms of 4 for a 500 x 500 x 256 pairwise KL, whose matrix
     product takes 1.3). Arrays taken in a scope are released when it closes, inner scopes
     first; the memory stays for the next call, up to ``SCRATCH_BYTES`` per thread. An array
-    that outlives its scope must never be taken from here."""
-    arena = _ARENA
-    mark = arena.used
-    arena.depth += 1
-    try:
-        yield
-    finally:
+    that outlives its scope must never be taken from here. (A class rather than a
+    generator: entered several times per call, it must cost little.)"""
+
+    __slots__ = ("mark",)
+
+    def __enter__(self) -> None:
+        arena = _ARENA
+        self.mark = arena.used
+        arena.depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        arena = _ARENA
         arena.depth -= 1
         # The first scope to ask for more than the buffer holds sizes it for the next.
         if arena.depth == 0:
             if arena.buffer.size < arena.peak <= SCRATCH_BYTES // 8:
                 arena.buffer = np.empty(arena.peak)
             arena.peak = 0
-        arena.used = mark
+        arena.used = self.mark
 
 
 def scratch_array(shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:

@@ -32,6 +32,7 @@ of 64 events: about 5x faster).
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -255,7 +256,12 @@ _FINITE_LIMIT = 1000.0
 def _absent(dtype: Any, xp: Any) -> tuple[float, float]:
     """ABSENT (standing for -log 0) and TINY (p >= TINY makes p * ABSENT >= 2 limits) for
     ``dtype``: no sum of at most one ABSENT per unit of probability can overflow."""
-    absent = float(xp.finfo(dtype).max) * 1e-5
+    return _absent_of_largest(float(xp.finfo(dtype).max))
+
+
+@functools.cache
+def _absent_of_largest(largest: float) -> tuple[float, float]:
+    absent = largest * 1e-5
     return absent, 2.0 * _FINITE_LIMIT / absent
 
 
@@ -264,12 +270,13 @@ def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
     if cross:
         return {"p": P, "a": P, "tiny": _tiny_rows(P, tiny_p, xp)}
     if is_numpy(xp):  # in this thread (a strip is small), in reused memory, one pass to sum
+        lowest = P.min()
         with scratch():
             log_p = scratch_array(P.shape)
-            _numpy_log_of_nonzero(P, log_p)  # 0 log 0 is 0
+            _numpy_log_of_nonzero(P, log_p, lowest)  # 0 log 0 is 0
             # Summed in the manner of a matrix product, whose error the threshold allows for.
             h = -np.einsum("ij,ij->i", P, log_p)
-            tiny = _tiny_rows(P, tiny_p, xp) if log_p.min() < math.log(tiny_p) else None
+        tiny = None if lowest >= tiny_p else _tiny_rows(P, tiny_p, xp)
     else:
         h, tiny = _entropies(P, xp), _tiny_rows(P, tiny_p, xp)
     b = _cancellation_bound(P, xp)
@@ -309,12 +316,13 @@ def _kl_right(Q: Array, xp: Any, cross: bool, graded: bool) -> Rows:
     return {"q": Q, "b": b, "has_zero": has_zero}
 
 
-def _numpy_log_of_nonzero(x: np.ndarray, out: np.ndarray) -> np.ndarray | None:
+def _numpy_log_of_nonzero(x: np.ndarray, out: np.ndarray, lowest: float | None = None) -> np.ndarray | None:
     """``log x`` into ``out``, 0 where ``x = 0``, and those zeros as a 0/1 float array (of
-    the open scratch scope), or None if there are none. The zeros are taken out by
-    arithmetic, not by a masked write: the logarithm of 0 and writes under a scattered mask
-    both run 5-10x slower than a plain pass (special values, mispredicted branches)."""
-    if x.min() > 0:
+    the open scratch scope), or None if there are none (``lowest``: x's minimum, if known).
+    The zeros are taken out by arithmetic, not by a masked write: the logarithm of 0 and
+    writes under a scattered mask both run 5-10x slower than a plain pass (special values,
+    mispredicted branches)."""
+    if (x.min() if lowest is None else lowest) > 0:
         np.log(x, out=out)
         return None
     zero = np.equal(x, 0.0, out=scratch_array(x.shape))
