@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Any
 
@@ -21,6 +22,8 @@ def _is_array(x: object) -> bool:
 
 def namespace(*xs: object) -> Any:
     """The array namespace of ``xs``; Python lists, tuples and scalars count as NumPy."""
+    if all(type(x) is np.ndarray for x in xs):  # the common case, without array_namespace's checks
+        return _numpy_namespace()
     arrays = [x for x in xs if _is_array(x) and not isinstance(x, np.generic)]
     if not arrays:
         return array_api_compat.array_namespace(np.empty(0))
@@ -32,6 +35,11 @@ def namespace(*xs: object) -> Any:
             f"arrays from different libraries cannot be mixed ({', '.join(kinds)}); "
             "convert them to one library first"
         ) from exc
+
+
+@functools.cache
+def _numpy_namespace() -> Any:
+    return array_api_compat.array_namespace(np.empty(0))
 
 
 def is_numpy(xp: Any) -> bool:
