@@ -32,7 +32,6 @@ of 64 events: about 5x faster).
 """
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -175,11 +174,10 @@ def _prepare(
     form = (_GRADED_FORMS if graded else _FORMS).get(info.name)
     # Q's terms serve every strip of P: made once where they fit (they are about Q's size),
     # else for each block (the logarithms of a block of Q cost about 1/1000 of its products).
-    fits = Q.shape[0] * (Q.shape[1] + 1) * 8 <= WHOLE_RIGHT_BYTES
     return _Job(
         info, xp, P, Q, same, out_dtype,
         math.log(base) if base is not None and info.logarithmic else None,
-        kernel_params(info.name, params), form, form.right(Q, xp) if form is not None and fits else None,
+        kernel_params(info.name, params), form, form.right(Q, xp) if form is not None and _fits_whole(Q) else None,
     )
 
 
@@ -211,9 +209,9 @@ def _cancellation_bound(x: Array, xp: Any) -> float:
 
 
 def _with_column(x: Array, column: Array | float, xp: Any, apply: Callable[..., Any] | None = None) -> Array:
-    """``[f(x), column]``: ``x`` (or ``apply(x, out=...)`` of it, a NumPy ufunc) with one
-    more column, ``column`` per row or one value for all. NumPy: written straight into one
-    array of reused memory."""
+    """``[x, column]``: ``x`` with one more column, ``column`` per row or one value for all.
+    NumPy: written straight into one array of reused memory, ``apply(x, out=...)`` (a
+    ufunc) in place of ``x`` where given."""
     if is_numpy(xp):
         k = x.shape[1]
         a = scratch_array((x.shape[0], k + 1))
@@ -223,8 +221,6 @@ def _with_column(x: Array, column: Array | float, xp: Any, apply: Callable[..., 
             apply(x, out=a[:, :k])
         a[:, k] = column
         return a
-    if apply is not None:
-        x = apply(x)
     if isinstance(column, float):
         column = xp.full((x.shape[0],), column, dtype=x.dtype, device=array_api_compat.device(x))
     return xp.concat([x, column[:, None]], axis=1)
@@ -256,12 +252,7 @@ _FINITE_LIMIT = 1000.0
 def _absent(dtype: Any, xp: Any) -> tuple[float, float]:
     """ABSENT (standing for -log 0) and TINY (p >= TINY makes p * ABSENT >= 2 limits) for
     ``dtype``: no sum of at most one ABSENT per unit of probability can overflow."""
-    return _absent_of_largest(float(xp.finfo(dtype).max))
-
-
-@functools.cache
-def _absent_of_largest(largest: float) -> tuple[float, float]:
-    absent = largest * 1e-5
+    absent = float(xp.finfo(dtype).max) * 1e-5
     return absent, 2.0 * _FINITE_LIMIT / absent
 
 
@@ -551,9 +542,7 @@ def _block(
     diagonal = job.same and i0 == j0
     self_pairs, fill = None, 0.0
     if own is not None and diagonal:
-        device = array_api_compat.device(Pb)
-        self_pairs = xp.arange(i1 - i0, device=device)[:, None] == xp.arange(j1 - j0, device=device)[None, :]
-        fill = own
+        self_pairs, fill = _self_pairs(xp, Pb, i1 - i0, j1 - j0), own
     if job.form is None:
         values = _direct(job, Pb, Qb)
         return values if self_pairs is None else xp.where(self_pairs, xp.asarray(fill, dtype=values.dtype), values)
@@ -577,6 +566,18 @@ def _block(
         return values
     i, j = xp.nonzero(untrusted)
     return xpx.at(values, untrusted).set(_exact_pairs(job, Pb, Qb, i, j))
+
+
+def _self_pairs(xp: Any, like: Array, rows: int, cols: int) -> Array:
+    """The mask of a diagonal block's pairs of a row with itself: its diagonal."""
+    device = array_api_compat.device(like)
+    return xp.arange(rows, device=device)[:, None] == xp.arange(cols, device=device)[None, :]
+
+
+def _fits_whole(Q: Array) -> bool:
+    """Whether terms of every row of Q (one float64 per event, and one more) are made once,
+    for all strips of P, rather than for each block."""
+    return Q.shape[0] * (Q.shape[1] + 1) * 8 <= WHOLE_RIGHT_BYTES
 
 
 def _exact_pairs(job: _Job, Pb: Array, Qb: Array, i: Array, j: Array) -> Array:
@@ -804,8 +805,7 @@ def _nearest(job: _Job, k: int, block_size: int | None, progress: Progress | Non
     index_dtype = xp.int64
     bounded = job.info.name in _HELLINGER_BOUNDED
     if bounded:  # the square roots of Q serve every strip: made once where they fit
-        fits = m * (job.Q.shape[1] + 1) * 8 <= WHOLE_RIGHT_BYTES
-        roots_q = _roots(job.Q, xp, -1.0) if fits else None
+        roots_q = _roots(job.Q, xp, -1.0) if _fits_whole(job.Q) else None
     all_idx, all_val = [], []
     for i0, i1 in _spans(job.P.shape[0], step):
         best_v = xp.full((i1 - i0, 0), math.inf, dtype=job.P.dtype, device=device)
@@ -862,16 +862,14 @@ def _bounded_block(
     h2 = _product(left["a"], roots["a"], out)  # [sqrt p, 1] . [-sqrt q, 1]
     slack = 4.0 * (left["a"].shape[1] + 1) * float(xp.finfo(h2.dtype).eps)  # |h2's rounding| (terms sum <= 2)
     if job.same and i0 == j0:  # a row is not its own neighbour
-        device = array_api_compat.device(h2)
-        own = xp.arange(i1 - i0, device=device)[:, None] == xp.arange(j1 - j0, device=device)[None, :]
-        h2 = xp.where(own, xp.asarray(math.inf, dtype=h2.dtype), h2)
+        h2 = xp.where(_self_pairs(xp, h2, i1 - i0, j1 - j0), xp.asarray(math.inf, dtype=h2.dtype), h2)
     low = _LN2_BELOW * (h2 - slack)
-    high = h2 + slack if best_v.shape[1] < k else None  # needed until a row has k values
     # A pair whose lower bound exceeds a row's k-th best so far (until there are k, the k-th
     # upper bound of this block) has k better pairs (the margin covers the rounding of JS).
     if best_v.shape[1] == k:
         bar = best_v[:, k - 1]
-    elif high is not None and high.shape[1] >= k:
+    elif h2.shape[1] >= k:
+        high = h2 + slack
         bar = np.partition(high, k - 1, axis=1)[:, k - 1] if is_numpy(xp) else xp.sort(high, axis=1)[:, k - 1]
     else:
         bar = xp.full((i1 - i0,), math.inf, dtype=h2.dtype, device=array_api_compat.device(h2))
