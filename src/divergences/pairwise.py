@@ -446,9 +446,9 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
     order = np.stack([np.arange(nb), np.arange(nb)[::-1]], axis=1).ravel()[:nb] if same else np.arange(nb)
 
     def work(lo: int, hi: int) -> None:
-        s_buf, log_buf = np.empty((min(step, mb), k)), np.empty((min(step, mb), k))
         rows = order[lo:hi]
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), scratch():  # the buffers in this thread's reused memory
+            s_buf, log_buf = scratch_array((min(step, mb), k)), scratch_array((min(step, mb), k))
             for j0 in range(0, mb, step):
                 j1 = min(j0 + step, mb)
                 for i in rows[rows < j1] if same else rows:
