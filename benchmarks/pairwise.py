@@ -92,6 +92,7 @@ From the repository root::
     .venv/bin/python benchmarks/pairwise.py             # full run, a minute or two
     .venv/bin/python benchmarks/pairwise.py --quick     # smaller shapes, a few seconds
     .venv/bin/python benchmarks/pairwise.py --repeat 5  # best of 5 instead of 3
+    python3 benchmarks/pairwise.py --gpu-only           # the GPU section alone
 
 Quote the ratios (peer time / our time), not the absolute times: the machines these run
 on are shared and noisy, and the ratios, measured back to back on the same data, are what
@@ -583,11 +584,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes, for a smoke run in seconds")
     parser.add_argument("--repeat", type=int, default=3, metavar="N", help="best of N runs (default 3)")
+    parser.add_argument("--gpu-only", action="store_true", help="only the GPU section (on a machine lent a GPU)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
     print_header(args.repeat)
+    if not args.gpu_only:
+        cpu_sections(args)
+    if torch is None or not torch.cuda.is_available():
+        print("\nno CUDA device: GPU section skipped")
+    else:
+        quick = args.quick
+        gpu_section(torch.device("cuda"), QUICK_GPU_KL if quick else FULL_GPU_KL,
+                    QUICK_GPU_JS if quick else FULL_GPU_JS, args.repeat)
+
+
+def cpu_sections(args: argparse.Namespace) -> None:
+    """The time, memory and search tables, on the CPU."""
     shapes = QUICK_SHAPES if args.quick else FULL_SHAPES
     p, q = make_data(shapes[0])
     print(f"SciPy cdist(jensenshannon) here: {scipy_js_rate(p, q):.1f} ns per pair x event "
@@ -612,13 +626,6 @@ def main() -> None:
     del p, q
 
     search_section(*(QUICK_SEARCH if args.quick else FULL_SEARCH))
-
-    if torch is None or not torch.cuda.is_available():
-        print("\nno CUDA device: GPU section skipped")
-    else:
-        quick = args.quick
-        gpu_section(torch.device("cuda"), QUICK_GPU_KL if quick else FULL_GPU_KL,
-                    QUICK_GPU_JS if quick else FULL_GPU_JS, args.repeat)
 
 
 if __name__ == "__main__":

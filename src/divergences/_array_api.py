@@ -85,4 +85,6 @@ def to_numpy(x: Array) -> np.ndarray:
     """A NumPy copy of ``x`` (detached from any gradient; off the device)."""
     if hasattr(x, "detach"):
         x = x.detach().cpu()
+    elif array_api_compat.is_cupy_array(x):  # CuPy refuses an implicit copy to the host
+        return x.get()
     return np.asarray(x)
