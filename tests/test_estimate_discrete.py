@@ -8,7 +8,6 @@ library's own ``dv.kl``/``dv.js`` on the count vectors, and scikit-learn's ``mut
 
 from __future__ import annotations
 
-import doctest
 import importlib
 import math
 
@@ -310,8 +309,3 @@ def test_kl_and_js_properties(x, y):
     assert 0.0 <= js(x, y) <= math.log(2) + 1e-12
     assert js(x, y) == pytest.approx(js(y, x), abs=1e-13)
     assert kl(x, y, smoothing=1.0) < math.inf
-
-
-def test_docstring_examples():
-    result = doctest.testmod(_discrete)
-    assert result.attempted > 0 and result.failed == 0

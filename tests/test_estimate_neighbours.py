@@ -10,7 +10,6 @@ bit for bit against the reference and against cKDTree.
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
@@ -284,11 +283,6 @@ def test_property_line_matches_reference(values: list[float], k: int, strict: bo
 
 
 # --------------------------------------------------------------------------- choice and libraries
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(nb)
-    assert result.attempted >= 6 and result.failed == 0
 
 
 def test_crossover_picks_each_backend() -> None:

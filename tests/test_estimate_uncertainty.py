@@ -3,7 +3,6 @@ under the null and small under clear alternatives, the +1 rule, reproducibility,
 
 from __future__ import annotations
 
-import doctest
 import importlib
 import math
 
@@ -238,10 +237,6 @@ def test_interval_contains_the_value_and_moves_with_the_data(x, scale, shift, sc
     moved = interval(np.mean, (scale * x + shift,), n_resamples=20, random_state=seed, scheme=scheme)
     tol = 1e-9 * (scale * np.max(np.abs(x)) + abs(shift) + 1)
     np.testing.assert_allclose(moved, [scale * v + shift for v in est], rtol=1e-9, atol=tol)
-
-
-def test_docstring_examples():
-    assert doctest.testmod(unc).failed == 0
 
 
 # --- permutation tests -----------------------------------------------------------------------

@@ -414,15 +414,6 @@ def test_float32_stays_float32():
     assert dv.kl(f, g, n_samples=1000, random_state=0).dtype == np.float32
 
 
-def test_docstring_examples():
-    import doctest
-
-    from divergences.distributions import _mixture
-
-    result = doctest.testmod(_mixture)
-    assert result.attempted > 0 and result.failed == 0
-
-
 @pytest.mark.parametrize("method", APPROXIMATIONS)
 def test_approximations_on_every_library(xp, method):
     rng = np.random.default_rng(14)
