@@ -64,8 +64,14 @@ def test_jax_grad_finite_and_zero_at_identical_inputs(name):
     jax.config.update("jax_enable_x64", True)
     jnp = jax.numpy
     p = jnp.asarray([0.0, 0.5, 0.5])
-    grad = jax.grad(lambda x: getattr(dv, name)(x, p))(p)
-    assert np.all(np.asarray(grad) == 0.0) or name == "kl"
+    grad = np.asarray(jax.grad(lambda x: getattr(dv, name)(x, p))(p))
+    if name == "kl":
+        # d/dp KL(p || q) = log(p / q) + 1: the same constant c in every event at p = q, so the
+        # gradient along the simplex is 0. c is a subgradient of the clip at 0 of the value:
+        # calculus and torch give 1, jax's clip splits the tie and gives 1/2.
+        assert np.all(grad == grad[0]) and 0.0 < grad[0] <= 1.0, grad
+    else:
+        assert np.all(grad == 0.0), grad
     grad_q = jax.grad(lambda y: getattr(dv, name)(p, y))(jnp.asarray(Q0))
     assert np.all(np.isfinite(np.asarray(grad_q)))
 
