@@ -197,7 +197,7 @@ def test_renyi_finite_above_one_matches_generic() -> None:
                   MVN(_mean(p) + 0.4, 3 * _cov(p) + 4 * np.eye(3))):
             for alpha in (2.0, 5.0, math.inf):
                 fast, generic = _fast_vs_generic(p, q, "renyi", {"alpha": alpha})
-                assert np.isfinite(fast) or type(p) is not MVN or type(q) is MVN
+                assert np.isfinite(fast), (kp, type(q).__name__, alpha, fast)
                 np.testing.assert_allclose(fast, generic, rtol=1e-10)
 
 
