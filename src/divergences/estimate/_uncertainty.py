@@ -65,7 +65,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .._exceptions import DivergenceError, InvalidInputError
-from ._samples import rng
+from ._samples import _to_host, rng
 
 __all__ = [
     "Estimate",
@@ -73,16 +73,13 @@ __all__ = [
     "bootstrap",
     "check_ci",
     "check_count",
+    "estimator_test",
     "permutation_test",
     "rng",
-    "test",
 ]
 
 Scheme = Literal["subsample", "replacement"]
 Progress = Callable[[int, int], object]
-
-# Estimators that repeated points do not break: the ordinary bootstrap suits them.
-_TEST_METRICS = ("kl", "js", "mutual_information")
 
 
 class Estimate(NamedTuple):
@@ -309,84 +306,64 @@ def permutation_test(
     return TestResult(observed, (1 + exceed) / (1 + n_permutations), n_permutations)
 
 
-def test(
+def estimator_test(
+    estimator: Callable[..., Any],
     x: Any,
     y: Any,
-    metric: str = "kl",
     *,
-    n_permutations: int = 200,
-    random_state: Any = None,
-    **options: Any,
+    name: str,
+    paired: bool,
+    n_permutations: object,
+    random_state: object,
+    options: dict[str, Any],
 ) -> TestResult:
-    """Permutation test of "no difference" (kl, js) or "independence" (mutual_information).
+    """A permutation test whose statistic is ``estimator(x, y, **options)``: the engine of ``dv.estimate.test``.
 
-    The statistic is the estimate ``dv.estimate.<metric>(x, y, **options)``. For ``kl`` and
-    ``js`` the rows of x and y are pooled and split again at random (null: one distribution);
-    for ``mutual_information`` the rows of y are permuted against x (null: independence). The
-    p-value ``(1 + #{permuted >= observed}) / (1 + n_permutations)`` counts the data as one of
-    the permutations, which makes the test exact and keeps it above 0.
-
-    Parameters
-    ----------
-    x, y : array_like, shape (n,) or (n, d)
-        Samples (for ``mutual_information``, paired rows: y may be labels for
-        ``method="mixed"`` or ``"discrete"``). ``y`` cannot be a distribution object: a
-        permutation test needs samples of both sides.
-    metric : {"kl", "js", "mutual_information"}
-        The estimator used as the statistic.
-    n_permutations : int, default 200
-        Number of random permutations; the smallest p-value is ``1 / (n_permutations + 1)``.
-    random_state : int, numpy Generator or None
-        Seed of the permutations (and of the estimator's own randomness, the same for every
-        permutation).
-    **options
-        Passed to the estimator: ``method``, ``k``, ``base``, ``ties``, ... (not ``ci``).
-
-    Returns
-    -------
-    TestResult
-        ``(statistic, pvalue, n_permutations)``.
+    The estimator is passed in, so this module needs nothing from the estimators: ``name`` is
+    the metric it computes (for messages), ``options`` are checked against its keyword-only
+    parameters (``ci`` and ``n_resamples`` are refused: a test gives a p-value, not an
+    interval), and where it takes ``random_state``, its own randomness gets one seed drawn
+    from ``random_state``, the same for the data and every permutation, so that only the
+    split differs between them. ``paired``: permute y against x (independence) rather than
+    pool and re-split (two samples).
 
     Raises
     ------
     InvalidInputError
-        An unknown metric or option, bad counts or seed, y a distribution, mismatched samples,
-        or an estimator failure on the data or a permutation.
+        An unknown option, bad counts or seed, y a distribution, mismatched samples, or an
+        estimator failure on the data or a permutation.
 
     Examples
     --------
-    >>> import numpy as np, divergences as dv
-    >>> rng = np.random.default_rng(0)
-    >>> x, y = rng.normal(0.0, 1.0, size=300), rng.normal(1.0, 1.0, size=300)  # KL = 0.5
-    >>> result = dv.estimate.test(x, y, "kl", k=3, n_permutations=99, random_state=1)
-    >>> result.pvalue  # no permutation beat the data: the smallest possible, 1 / (99 + 1)
-    0.01
-    >>> dv.estimate.test(x, rng.normal(0.0, 1.0, size=300), "kl", k=3, n_permutations=99, random_state=1).pvalue > 0.05
-    True
+    >>> import numpy as np
+    >>> def gap(a, b, *, scale=1.0):  # a toy statistic: the distance between the means
+    ...     return scale * abs(float(np.mean(a) - np.mean(b)))
+    >>> x, y = np.arange(20.0), np.arange(20.0) + 30
+    >>> estimator_test(gap, x, y, name="gap", paired=False, n_permutations=19, random_state=0, options={}).pvalue
+    0.05
+    >>> estimator_test(gap, x, y, name="gap", paired=False, n_permutations=19, random_state=0, options={"k": 3})
+    Traceback (most recent call last):
+    ...
+    divergences._exceptions.InvalidInputError: gap takes no option 'k'; its options are scale
     """
-    if metric not in _TEST_METRICS:
-        raise InvalidInputError(f"metric must be one of {', '.join(map(repr, _TEST_METRICS))}, got {metric!r}")
-    from .. import estimate  # here, not at the top: the package imports this module
     from ..distributions._scipy import is_distribution
-    from ._samples import _to_host
 
-    estimator = getattr(estimate, metric)
     n_permutations = check_count(n_permutations, "n_permutations")
     generator = rng(random_state)
     accepted = inspect.signature(estimator).parameters
-    for name in options:
-        if name in ("ci", "n_resamples"):
-            raise InvalidInputError(f"{name} does not apply to a test, which returns a p-value rather than an interval")
-        if name not in accepted or accepted[name].kind is not inspect.Parameter.KEYWORD_ONLY:
+    for option in options:
+        if option in ("ci", "n_resamples"):
+            raise InvalidInputError(f"{option} does not apply to a test, which returns a p-value rather than an interval")
+        if option not in accepted or accepted[option].kind is not inspect.Parameter.KEYWORD_ONLY:
             keywords = [p for p, v in accepted.items() if v.kind is inspect.Parameter.KEYWORD_ONLY]
-            raise InvalidInputError(f"{metric} takes no option {name!r}; its options are {', '.join(keywords)}")
+            raise InvalidInputError(f"{name} takes no option {option!r}; its options are {', '.join(keywords)}")
     if is_distribution(y):
         raise InvalidInputError("y must be samples: a permutation test needs samples of both sides, not a distribution")
     x_arr, y_arr = np.asarray(_to_host(x)), np.asarray(_to_host(y))
-    for name, arr in (("x", x_arr), ("y", y_arr)):
+    for arg, arr in (("x", x_arr), ("y", y_arr)):
         if arr.ndim not in (1, 2) or arr.shape[0] == 0:
-            raise InvalidInputError(f"{name} must have shape (n,) or (n, d) with n >= 1, got {arr.shape}")
-    if metric != "mutual_information":  # a 1-D sample and an (n, 1) one pool together
+            raise InvalidInputError(f"{arg} must have shape (n,) or (n, d) with n >= 1, got {arr.shape}")
+    if not paired:  # a 1-D sample and an (n, 1) one pool together
         x_arr, y_arr = x_arr.reshape(x_arr.shape[0], -1), y_arr.reshape(y_arr.shape[0], -1)
 
     if "random_state" in accepted:
@@ -398,9 +375,5 @@ def test(
         return float(estimator(a, b, **options))
 
     return permutation_test(
-        statistic, x_arr, y_arr, paired=metric == "mutual_information",
-        n_permutations=n_permutations, random_state=generator,
+        statistic, x_arr, y_arr, paired=paired, n_permutations=n_permutations, random_state=generator,
     )
-
-
-test.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test

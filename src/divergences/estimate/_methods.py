@@ -1,0 +1,186 @@
+"""The method table: for each metric and ``method=`` name, the estimator that computes it in nats.
+
+Each entry (:class:`Method`) says what to call, which options it takes, what kind of samples
+it needs (continuous, robust to repeats, symbols, or a continuous x with labels y) and how the
+bootstrap may resample for it. :func:`select` looks a method up and checks the options given
+to it; :func:`discrete_fallback` is the estimator a tie policy falls back to when the data
+are symbols.
+
+Methods
+-------
+- ``"knn"``: k-nearest neighbours (Kozachenko-Leonenko entropy, Wang-Kulkarni-Verdu KL,
+  JS from three k-NN entropies); ``"knn_adaptive"``: WKV with adaptive neighbour counts.
+- ``"kde"``: plug-in of Gaussian kernel density estimates.
+- ``"histogram"``: plug-in of counts on common bins.
+- ``"ksg"``, ``"ksg2"``: Kraskov-Stoegbauer-Grassberger mutual information, algorithms 1 and 2;
+  ``"mixed"``: Ross (2014) for a continuous x and a discrete y.
+- ``"plugin"``, ``"miller_madow"``, ``"chao_shen"``, ``"grassberger"``, ``"nsb"``: entropy of
+  discrete samples; ``"discrete"``: KL, JS or mutual information of discrete samples by plug-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .._exceptions import InvalidInputError
+from . import _discrete, _histogram, _kde, _knn, _mutual
+from ._samples import rng
+from ._uncertainty import Scheme
+
+__all__ = ["DISCRETE_ENTROPY", "METHODS", "Method", "discrete_fallback", "resampling_scheme", "select"]
+
+#: The estimator used for discrete data (``ties="discrete"``, or ``"auto"`` on data that look discrete).
+DISCRETE_ENTROPY = "miller_madow"
+
+
+@dataclass(frozen=True)
+class Method:
+    """One estimator: ``run(*samples, **options)`` in nats, and how its samples are prepared."""
+
+    run: Callable[..., float]
+    options: tuple[str, ...]
+    #: "continuous" samples as (n, d) floats that may need tie resolution; "robust" (n, d)
+    #: floats where repeated values do no harm (histograms, kernels); "discrete" symbols;
+    #: "mixed" (n, d) floats x with labels y.
+    kind: str
+    #: how the bootstrap may resample: duplicates break k-NN and leave-one-out estimates.
+    scheme: Scheme
+
+
+def _k(options: dict[str, Any]) -> int:
+    return int(options["k"])
+
+
+METHODS: dict[str, dict[str, Method]] = {
+    "entropy": {
+        "knn": Method(lambda x, **o: _knn.entropy(x, _k(o)), ("k",), "continuous", "subsample"),
+        "kde": Method(
+            lambda x, **o: _kde.entropy(x, o["bandwidth"], o["evaluation"]),
+            ("bandwidth", "evaluation"),
+            "robust",
+            "subsample",
+        ),
+        "histogram": Method(lambda x, **o: _histogram.entropy(x, o["bins"]), ("bins",), "robust", "replacement"),
+        **{
+            name: Method(lambda x, _name=name, **o: _discrete.entropy(x, _name), (), "discrete", "replacement")
+            for name in ("plugin", "miller_madow", "chao_shen", "grassberger")
+        },
+        "nsb": Method(
+            lambda x, **o: _discrete.entropy(x, "nsb", alphabet_size=o["alphabet_size"]),
+            ("alphabet_size",),
+            "discrete",
+            "replacement",
+        ),
+    },
+    "kl": {
+        "knn": Method(lambda x, y, **o: _knn.kl(x, y, _k(o)), ("k",), "continuous", "subsample"),
+        "knn_adaptive": Method(
+            lambda x, y, **o: _knn.kl_adaptive(x, y, _k(o)), ("k",), "continuous", "subsample"
+        ),
+        "kde": Method(
+            lambda x, y, **o: _kde.kl(x, y, o["bandwidth"], o["evaluation"]),
+            ("bandwidth", "evaluation"),
+            "robust",
+            "subsample",
+        ),
+        "histogram": Method(
+            lambda x, y, **o: _histogram.kl(x, y, o["bins"], o["smoothing"]),
+            ("bins", "smoothing"),
+            "robust",
+            "replacement",
+        ),
+        "discrete": Method(
+            lambda x, y, **o: _discrete.kl(x, y, o["smoothing"]), ("smoothing",), "discrete", "replacement"
+        ),
+    },
+    "js": {
+        "knn": Method(
+            lambda x, y, **o: _knn.js(x, y, _k(o), rng(o["random_state"])),
+            ("k", "random_state"),
+            "continuous",
+            "subsample",
+        ),
+        "kde": Method(
+            lambda x, y, **o: _kde.js(x, y, o["bandwidth"], o["evaluation"]),
+            ("bandwidth", "evaluation"),
+            "robust",
+            "subsample",
+        ),
+        "histogram": Method(
+            lambda x, y, **o: _histogram.js(x, y, o["bins"], o["smoothing"]),
+            ("bins", "smoothing"),
+            "robust",
+            "replacement",
+        ),
+        "discrete": Method(
+            lambda x, y, **o: _discrete.js(x, y, o["smoothing"]), ("smoothing",), "discrete", "replacement"
+        ),
+    },
+    "mutual_information": {
+        "ksg": Method(lambda x, y, **o: _mutual.ksg(x, y, _k(o), 1), ("k",), "continuous", "subsample"),
+        "ksg2": Method(lambda x, y, **o: _mutual.ksg(x, y, _k(o), 2), ("k",), "continuous", "subsample"),
+        "mixed": Method(lambda x, y, **o: _mutual.mixed(x, y, _k(o)), ("k",), "mixed", "subsample"),
+        "discrete": Method(
+            lambda x, y, **o: _discrete.mutual_information(x, y, "plugin"), (), "discrete", "replacement"
+        ),
+    },
+}
+
+
+def select(metric: str, method: object, options: dict[str, Any], k_default: int) -> tuple[Method, dict[str, Any]]:
+    """The table entry for ``method`` and its options; options that do not apply are an error.
+
+    Examples
+    --------
+    >>> entry, chosen = select("kl", "histogram", {"bins": 20, "smoothing": None, "k": None}, 1)
+    >>> entry.kind, entry.scheme, chosen
+    ('robust', 'replacement', {'bins': 20, 'smoothing': None})
+    >>> select("kl", "histogram", {"k": 3}, 1)
+    Traceback (most recent call last):
+    ...
+    divergences._exceptions.InvalidInputError: k does not apply to method='histogram'; it is an option of method 'knn', 'knn_adaptive'
+    """
+    table = METHODS[metric]
+    if method not in table:
+        raise InvalidInputError(f"method must be one of {', '.join(map(repr, table))} for {metric}, got {method!r}")
+    entry = table[str(method)]
+    for name, value in options.items():
+        # random_state seeds every method's randomness; it is not a method option.
+        if value is not None and name not in entry.options and name != "random_state":
+            users = [m for m, e in table.items() if name in e.options]
+            raise InvalidInputError(
+                f"{name} does not apply to method={method!r}"
+                + (f"; it is an option of method {', '.join(map(repr, users))}" if users else "")
+            )
+    # Unset options stay None: each estimator module's own check supplies its default.
+    chosen = {name: options.get(name) for name in entry.options}
+    if "k" in chosen and chosen["k"] is None:
+        chosen["k"] = k_default
+    return entry, chosen
+
+
+def resampling_scheme(metric: str, method: str) -> Scheme:
+    """How the bootstrap may resample for ``metric`` by ``method``: "subsample" (without
+    replacement) where repeated points would break the estimator, else "replacement".
+
+    Examples
+    --------
+    >>> resampling_scheme("kl", "knn"), resampling_scheme("kl", "histogram")
+    ('subsample', 'replacement')
+    """
+    return METHODS[metric][method].scheme
+
+
+def discrete_fallback(metric: str) -> Method:
+    """The estimator for ``metric`` when the samples turn out to be symbols.
+
+    Examples
+    --------
+    >>> discrete_fallback("entropy") is METHODS["entropy"][DISCRETE_ENTROPY]
+    True
+    """
+    if metric == "entropy":
+        return METHODS["entropy"][DISCRETE_ENTROPY]
+    return METHODS[metric]["discrete"]

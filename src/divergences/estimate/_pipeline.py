@@ -1,0 +1,230 @@
+"""The one path every sample estimate takes, from raw samples to the returned float or Estimate.
+
+:func:`run` is what the public estimators call. In order:
+
+1. :func:`plan`: look the method up in the table (:mod:`._methods`) and check its options,
+   check the samples (:func:`prepare`), and resolve repeated values by the ``ties=`` policy,
+   which may hand the work to the discrete estimator (for mutual information,
+   :func:`mutual_information_route` may also switch KSG to the mixed estimator);
+2. the method computes the value in nats;
+3. :func:`finish`: clip, convert to the unit of ``base`` and, with ``ci=``, bootstrap an
+   :class:`~divergences.estimate._uncertainty.Estimate`.
+
+:func:`kl_to_density` is the variant for KL against a distribution object: only the entropy
+of P goes through the plan, the cross-entropy is exact per point.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import InvalidInputError
+from ..distributions._scipy import as_distribution
+from ._methods import DISCRETE_ENTROPY, METHODS, Method, discrete_fallback, select
+from ._samples import _to_host, as_labels, as_samples, check_k, check_ties, log_base, looks_discrete, resolve_ties
+from ._uncertainty import Estimate, Scheme, bootstrap, check_ci
+
+__all__ = ["finish", "kl_to_density", "mutual_information_route", "plan", "prepare", "run"]
+
+
+def finish(
+    metric: str,
+    statistic: Callable[..., float],
+    samples: tuple[np.ndarray, ...],
+    *,
+    scheme: Scheme,
+    base: object,
+    clip: bool,
+    ci: object,
+    n_resamples: int,
+    random_state: Any,
+) -> float | Estimate:
+    """Clip, convert to the unit of ``base`` and, with ``ci``, bootstrap."""
+    unit = log_base(base)
+    if not isinstance(clip, bool):
+        raise InvalidInputError(f"clip must be True or False, got {clip!r}")
+
+    def converted(value: float) -> float:
+        return (max(value, 0.0) if clip else value) / unit
+
+    if ci is None:
+        return converted(statistic(*samples))
+    level = check_ci(ci)
+    result = bootstrap(
+        statistic,
+        samples,
+        ci=level,
+        n_resamples=n_resamples,
+        random_state=random_state,
+        paired=metric == "mutual_information",
+        scheme=scheme,
+    )
+    return Estimate(converted(result.value), converted(result.low), converted(result.high))
+
+
+def plan(
+    metric: str,
+    x: Any,
+    y: Any,
+    *,
+    method: object,
+    options: dict[str, Any],
+    k_default: int,
+    ties: str,
+    random_state: Any,
+) -> tuple[Method, dict[str, Any], tuple[np.ndarray, ...], bool]:
+    """The estimator, its options and the checked samples, ties resolved; True where the
+    data made it fall back to the discrete estimator."""
+    options = {**options, "random_state": random_state}
+    entry, chosen = select(metric, method, options, k_default)
+    names = ("x",) if y is None else ("x", "y")
+    samples = prepare(entry.kind, metric, x, y)
+    fell_back = False
+    if metric == "mutual_information":
+        entry, samples = mutual_information_route(entry, samples, ties, random_state)
+    elif entry.kind == "continuous" or (entry.kind == "robust" and ties != "auto"):
+        route, resolved = resolve_ties(dict(zip(names, samples)), ties, random_state)
+        samples = tuple(resolved[n] for n in names)
+        if route == "discrete":
+            # The rows of the checked samples are the symbols; the discrete estimators align them.
+            entry, fell_back = discrete_fallback(metric), True
+    # A tie fallback may have changed the estimator: keep the options that apply to it.
+    chosen = {name: chosen.get(name, options.get(name)) for name in entry.options}
+    if "k" in chosen:
+        chosen["k"] = check_k(chosen["k"], min(s.shape[0] for s in samples), " and ".join(names))
+    return entry, chosen, samples, fell_back
+
+
+def run(
+    metric: str,
+    x: Any,
+    y: Any = None,
+    *,
+    method: object,
+    options: dict[str, Any],
+    k_default: int,
+    base: object,
+    ties: object,
+    clip: bool,
+    ci: object,
+    n_resamples: int,
+    random_state: Any,
+) -> float | Estimate:
+    """The one path every public estimator takes.
+
+    Examples
+    --------
+    >>> round(run("entropy", ["a", "b"] * 10, method="plugin", options={}, k_default=1, base=2,
+    ...           ties="auto", clip=False, ci=None, n_resamples=200, random_state=None), 12)
+    1.0
+    """
+    ties = check_ties(ties)
+    entry, chosen, samples, fell_back = plan(
+        metric, x, y, method=method, options=options, k_default=k_default, ties=ties, random_state=random_state
+    )
+    if fell_back and ties == "auto":
+        _warn_entropy_fallback(metric, samples[0])
+    estimator = entry.run
+    return finish(
+        metric,
+        lambda *arrays: estimator(*arrays, **chosen),
+        samples,
+        scheme=entry.scheme,
+        base=base,
+        clip=clip,
+        ci=ci,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
+
+
+def prepare(kind: str, metric: str, x: Any, y: Any) -> tuple[np.ndarray, ...]:
+    """Samples for an estimator of ``kind``: checked (n, d) floats, symbols, or one of each.
+
+    Symbols are handed over as arrays: the discrete estimators check them and align the
+    alphabets of x and y themselves.
+    """
+    if kind == "discrete":
+        return tuple(np.asarray(_to_host(s)) for s in (x, y) if s is not None)
+    if kind == "mixed":
+        return as_samples(x, "x"), as_labels(y, "y")
+    if y is None:
+        return (as_samples(x, "x"),)
+    a, b = as_samples(x, "x"), as_samples(y, "y")
+    if metric != "mutual_information" and a.shape[1] != b.shape[1]:
+        raise InvalidInputError(f"x has {a.shape[1]} dimensions but y has {b.shape[1]}")
+    return a, b
+
+
+def _warn_entropy_fallback(metric: str, x: np.ndarray) -> None:
+    """Say so when "auto" answers a differential-entropy question with a Shannon entropy."""
+    if metric == "entropy":
+        distinct = len(np.unique(x, axis=0)) if x.ndim == 2 else len(np.unique(x))
+        warnings.warn(
+            f"x looks discrete ({distinct} distinct values among {x.shape[0]} points): returned the "
+            f"{DISCRETE_ENTROPY} estimate of its Shannon entropy, not a differential entropy. "
+            "Pass ties='discrete' to ask for it, or ties='dequantise' for rounded continuous data",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def mutual_information_route(
+    entry: Method, samples: tuple[np.ndarray, ...], ties: object, random_state: Any
+) -> tuple[Method, tuple[np.ndarray, ...]]:
+    """KSG needs distinct pairs; a discrete side turns it into the mixed or discrete estimator."""
+    table = METHODS["mutual_information"]
+    a, b = samples
+    if a.shape[0] != b.shape[0]:
+        raise InvalidInputError(f"x and y must be paired samples of the same length, got {a.shape[0]} and {b.shape[0]}")
+    if entry.kind != "continuous":
+        return entry, samples
+    if ties == "discrete":
+        return table["discrete"], samples
+    if ties == "auto":
+        # At most half as many distinct values as points implies repeats: one np.unique per side.
+        discrete = [looks_discrete(s) for s in samples]
+        if all(discrete):
+            return table["discrete"], samples
+        if discrete[1]:
+            return table["mixed"], samples
+        if discrete[0]:
+            swapped = Method(lambda p, q, **o: table["mixed"].run(q, p, **o), ("k",), "mixed", "subsample")
+            return swapped, samples
+    joint = np.concatenate(samples, axis=1)
+    dx = a.shape[1]
+    _, resolved = resolve_ties({"the (x, y) pairs": joint}, "raise" if ties == "auto" else ties, random_state)
+    joint = resolved["the (x, y) pairs"]
+    return entry, (joint[:, :dx], joint[:, dx:])
+
+
+def kl_to_density(x: Any, y: Any, *, method: str, options: dict[str, Any], ties: str,
+                  **finish_options: Any) -> float | Estimate:  # fmt: skip
+    """KL(P || Q) = -H(P) - E_P log q with H(P) estimated from x and the expectation exact per point.
+
+    ``finish_options`` are those of :func:`finish`: ``base``, ``clip``, ``ci``, ``n_resamples``
+    and ``random_state``.
+    """
+    q = as_distribution(y, "y")
+    if q.batch_shape:
+        raise InvalidInputError(f"y must be a single distribution, got batch shape {q.batch_shape}")
+    if method not in ("knn", "kde", "histogram"):
+        raise InvalidInputError(f"method must be 'knn', 'kde' or 'histogram' when y is a distribution, got {method!r}")
+    # A discrete fallback needs no warning here: -H - E log q is the KL against a pmf either way.
+    entry, chosen, (pts,), _ = plan(
+        "entropy", x, None, method=method, options=options, k_default=1, ties=check_ties(ties),
+        random_state=finish_options["random_state"],
+    )  # fmt: skip
+    if q.event_ndim == 0 and pts.shape[1] != 1:
+        raise InvalidInputError(f"x has {pts.shape[1]} dimensions but y is a one-dimensional distribution")
+    entropy = entry.run
+
+    def statistic(points: np.ndarray) -> float:
+        log_q = np.asarray(q.log_prob(points[:, 0] if q.event_ndim == 0 else points), dtype=np.float64)
+        return -entropy(points, **chosen) - float(np.mean(log_q))
+
+    return finish("kl", statistic, (pts,), scheme=entry.scheme, **finish_options)
