@@ -48,10 +48,18 @@ def test_axis_keepdims_and_broadcasting(xp, name):
 
 
 def test_integer_counts_with_normalize(xp):
+    # Integer counts become the library's default floating dtype (as_float_array), which then
+    # promotes with q's dtype like any two arrays: float64 q gives float64 everywhere.
     counts = xp.asarray([[1, 4, 5]])
     out = dv.kl(counts, asarray(xp, [[0.8, 0.15, 0.05]]), normalize=True, base=2)
-    assert str(out.dtype).endswith("float64") or str(out.dtype).endswith("float32")
+    assert out.dtype == xp.float64
+    # rtol 1e-6: torch's counts are normalised in its default float32 before the promotion.
     np.testing.assert_allclose(to_numpy(out), [1.9269790471552188], rtol=1e-6)
+    # Counts alone: the default floating dtype of the library (float32 for torch, float64 else).
+    default = xp.asarray([0.5])
+    assert dv.entropy(counts, normalize=True).dtype == default.dtype
+    q32 = asarray(xp, [[0.8, 0.15, 0.05]], "float32")
+    assert dv.kl(counts, q32, normalize=True).dtype == (default + q32).dtype
 
 
 def test_smoothing(xp):
