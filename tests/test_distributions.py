@@ -118,7 +118,9 @@ def test_symmetric_registry_swaps_arguments():
     reg = PairRegistry("test", symmetric=True)
     reg.register(dv.Normal, dv.Laplace)(lambda p, q, *, xp: (type(p).__name__, type(q).__name__))
     fn, swapped = reg.lookup(dv.Laplace, dv.Normal)
-    assert swapped
+    assert swapped is True
+    assert reg.lookup(dv.Normal, dv.Laplace) == (fn, False)
+    assert fn(dv.Normal(0.0, 1.0), dv.Laplace(0.0, 1.0), xp=None) == ("Normal", "Laplace")
 
 
 def test_not_registered_names_both_types_and_what_exists():
