@@ -1,11 +1,12 @@
 """Histogram and KDE plug-in estimators (``estimate._histogram``, ``estimate._kde``).
 
-References: closed forms of KL and entropy (peers.md 5.1), numpy's bin rules, dense
-histograms through ``np.histogramdd`` and ``divergences.kl``/``js``, SciPy's ``gaussian_kde``
-and ``scipy.integrate.quad``. Truth tolerances are about 3.5 standard deviations of the
-estimator plus its bias, both measured over 20 seeds (1000..1019) at the sizes used here and
-quoted next to each test; the peers' KDE gave 0.4625 +- 0.008 on the first KL at n = 1000
-(peers.md 5.4).
+References: closed forms of KL and entropy (written out in this file), numpy's bin
+rules, dense histograms through ``np.histogramdd`` and ``divergences.kl``/``js``, SciPy's
+``gaussian_kde`` and ``scipy.integrate.quad``. Truth tolerances are about 3.5 standard
+deviations of the estimator plus its bias, both measured over 20 seeds (1000..1019) at the
+sizes used here and quoted next to each test; for comparison, the KDE estimator of the
+``divergence`` package 1.1.0 (M. Nowotny) gave 0.4625 +- 0.008 (3 seeds) for
+KL(N(0, 1) || N(1, 2^2)) = 0.4431 at n = m = 1000.
 """
 
 from __future__ import annotations
@@ -224,7 +225,8 @@ def test_js_of_disjoint_and_identical_samples():
 
 
 def test_histogram_js_gaussians():
-    # JS(N(0, 1), N(1, 1)) = 0.1114 (quad, peers.md 5.1); plug-in bias ~ +K/(4n)
+    # JS(N(0, 1), N(1, 1)) = 0.1114214822 nats (no closed form: adaptive quadrature to ~1e-15);
+    # plug-in bias ~ +K/(4n)
     x, y = rng(23).normal(0, 1, (N_HIST, 1)), rng(24).normal(1, 1, (N_HIST, 1))
     assert abs(_histogram.js(x, y) - 0.1114214822) < 0.02
 
