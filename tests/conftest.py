@@ -35,3 +35,15 @@ def to_numpy(x) -> np.ndarray:
     if hasattr(x, "detach"):
         x = x.detach().cpu()
     return np.asarray(x)
+
+
+def call(name: str, p, q=None, *, extra: dict | None = None, **kw):
+    """``dv.<name>`` called by name: on ``p`` alone for a measure of one distribution (entropy),
+    else on ``(p, q)`` followed by the positional options ``extra[name]`` (renyi's alpha,
+    f_divergence's f); keyword options pass through."""
+    import divergences as dv  # here, so that a broken package fails its tests, not the collection
+
+    func = getattr(dv, name)
+    if dv.DIVERGENCES[name].arity == 1:
+        return func(p, **kw)
+    return func(p, q, *(extra or {}).get(name, ()), **kw)

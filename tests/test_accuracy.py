@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import divergences as dv
+from conftest import call
 
 try:
     from . import _reference as ref
@@ -92,10 +93,6 @@ def check_renyi(label: str, got, exact, alpha: float) -> None:
     if exact != mpmath.inf and math.isfinite(float(exact)) and math.isfinite(got) and abs(exact) > 1e-8:
         WORST[label] = max(WORST.get(label, 0.0), rel_err(got, exact))
     check(label, got, exact, RTOL_RENYI, atol=slack)
-
-
-def call(name: str, p, q, **kw):
-    return getattr(dv, name)(p, q, **kw)
 
 
 # --------------------------------------------------------------------- random Dirichlet

@@ -3,6 +3,7 @@ the array-API kernels it stands in for."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import array_api_compat.numpy as anp
@@ -10,16 +11,14 @@ import numpy as np
 import pytest
 
 import divergences as dv
+from conftest import call as _call
 from divergences import _numpy_engine
 
 NAMES = sorted(dv.DIVERGENCES)
 EXTRA = {"renyi": (0.5,), "f_divergence": (lambda t: t * np.log(t),)}
 
 
-def call(name, p, q, **kw):
-    if dv.DIVERGENCES[name].arity == 1:
-        return getattr(dv, name)(p, **kw)
-    return getattr(dv, name)(p, q, *EXTRA.get(name, ()), **kw)
+call = functools.partial(_call, extra=EXTRA)
 
 
 @pytest.mark.parametrize("name", NAMES)

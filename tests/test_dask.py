@@ -11,6 +11,7 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 import divergences as dv  # noqa: E402
+from conftest import call as _call  # noqa: E402
 
 
 def _f_chi2(t):
@@ -23,12 +24,9 @@ NAMES = sorted(dv.DIVERGENCES)
 
 
 def call(name, p, q, **kw):
-    func = getattr(dv, name)
     if name in NO_BASE:
         kw.pop("base", None)
-    if dv.DIVERGENCES[name].arity == 1:
-        return func(p, **kw)
-    return func(p, q, *EXTRA.get(name, ()), **kw)
+    return _call(name, p, q, extra=EXTRA, **kw)
 
 
 def simplex(rng, shape, axis=-1):
