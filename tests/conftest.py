@@ -47,3 +47,15 @@ def call(name: str, p, q=None, *, extra: dict | None = None, **kw):
     if dv.DIVERGENCES[name].arity == 1:
         return func(p, **kw)
     return func(p, q, *(extra or {}).get(name, ()), **kw)
+
+
+def raises_invalid(match: str):
+    """``pytest.raises`` for ``dv.InvalidInputError`` with a message matching ``match``."""
+    import divergences as dv
+
+    return pytest.raises(dv.InvalidInputError, match=match)
+
+
+def torch_params(torch, values) -> list:
+    """Each value as a float64 torch tensor that requires a gradient (parameters of a distribution)."""
+    return [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]

@@ -17,6 +17,7 @@ import pytest
 from scipy import integrate, stats
 
 import divergences as dv
+from conftest import torch_params
 
 # --------------------------------------------------------------------------------------
 # Reference densities, parametrised independently of the library
@@ -387,15 +388,11 @@ def test_batch_matches_loop(case):
                 assert value[i, j] == pytest.approx(single, rel=1e-14)
 
 
-def _torch_params(torch, params):
-    return [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in params]
-
-
 @pytest.mark.parametrize("case", FINITE, ids=_id)
 def test_torch_value_and_gradient(case):
     torch = pytest.importorskip("torch")
     pcls, pp, qcls, qp = case
-    tp, tq = _torch_params(torch, pp), _torch_params(torch, qp)
+    tp, tq = torch_params(torch, pp), torch_params(torch, qp)
     value = dv.kl(pcls(*tp), qcls(*tq))
     assert isinstance(value, torch.Tensor)
     assert value.item() == pytest.approx(float(dv.kl(pcls(*pp), qcls(*qp))), rel=1e-13)

@@ -21,6 +21,7 @@ import pytest
 from scipy import integrate, optimize, special, stats
 
 import divergences as dv
+from conftest import torch_params
 from divergences.distributions import REGISTRIES
 
 INF = math.inf
@@ -719,10 +720,6 @@ def test_batching_matches_a_loop(family):
                 np.testing.assert_allclose(value[i, j], float(one), rtol=1e-13, err_msg=f"{measure} {alpha}")
 
 
-def _torch_params(values, torch):
-    return [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
-
-
 @pytest.mark.parametrize("family", sorted(EXPECTED))
 def test_torch_gradients_are_finite(family):
     torch = pytest.importorskip("torch")
@@ -730,7 +727,7 @@ def test_torch_gradients_are_finite(family):
     pa, qa = PAIRS[family][0]
     cases = [(m, a, pv, qv) for m, a in _registered_calls(family) for pv, qv in ((pa, qa), (pa, pa))]
     for measure, alpha, p_values, q_values in cases:  # a generic pair, then p = q
-        tp, tq = _torch_params(p_values, torch), _torch_params(q_values, torch)
+        tp, tq = torch_params(torch, p_values), torch_params(torch, q_values)
         value = _call(measure, make(*tp), make(*tq), alpha)
         assert isinstance(value, torch.Tensor)
         value.sum().backward()
@@ -747,8 +744,8 @@ def test_torch_gradients_are_finite(family):
 
 def test_torch_gradient_matches_finite_differences():
     torch = pytest.importorskip("torch")
-    tp = _torch_params((0.3, 1.2), torch)
-    tq = _torch_params((-0.5, 0.7), torch)
+    tp = torch_params(torch, (0.3, 1.2))
+    tq = torch_params(torch, (-0.5, 0.7))
     dv.total_variation(dv.Normal(*tp), dv.Normal(*tq)).backward()
     h = 1e-6
     for k, t in enumerate(tp):

@@ -13,17 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-import divergences as dv
+from conftest import raises_invalid as raises
 from conftest import to_numpy
 from divergences import markov
 
 P_ISSUE = [[0.9, 0.1], [0.4, 0.6]]
 UNIFORM = [[0.5, 0.5], [0.5, 0.5]]
 ISSUE_NATS = 0.2984784684
-
-
-def raises(match):
-    return pytest.raises(dv.InvalidInputError, match=match)
 
 
 def reference_stationary(P: np.ndarray) -> np.ndarray:

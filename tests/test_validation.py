@@ -8,13 +8,10 @@ import numpy as np
 import pytest
 
 import divergences as dv
+from conftest import raises_invalid as raises
 
 P = [0.10, 0.40, 0.50]
 Q = [0.80, 0.15, 0.05]
-
-
-def raises(match):
-    return pytest.raises(dv.InvalidInputError, match=match)
 
 
 def test_negative_entry_names_argument_value_and_index():
