@@ -9,7 +9,6 @@ in the same settings, quoted next to the tests, and the spread over the seeds us
 
 from __future__ import annotations
 
-import doctest
 import importlib
 import math
 
@@ -277,8 +276,3 @@ def test_mixed_invariances(seed, k, random):
     order = np.array(random.sample(range(40), 40))
     assert mixed(x[order], labels[order], k) == pytest.approx(value, abs=1e-12)
     assert mixed(x, np.array(["c", "a", "b"])[labels], k) == pytest.approx(value, abs=1e-12)
-
-
-def test_docstring_examples():
-    result = doctest.testmod(_mutual)
-    assert result.attempted > 0 and result.failed == 0

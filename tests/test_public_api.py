@@ -33,10 +33,10 @@ def test_errors_are_catchable_as_builtins():
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_docstring_examples_run(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
+def test_module_shows_docstring_examples(module):
+    """Each of these modules has examples (test_doctests.py runs those of every module)."""
+    tests = doctest.DocTestFinder().find(importlib.import_module(module))
+    assert sum(len(test.examples) for test in tests) > 0
 
 
 @pytest.mark.parametrize("name", sorted(dv.DIVERGENCES))
