@@ -22,6 +22,7 @@ import scipy.stats as st
 from scipy import special
 
 import divergences as dv
+from divergences._options import parse
 from divergences.distributions import _dispatch, _numerical
 from divergences.distributions._dispatch import divergence
 
@@ -71,8 +72,8 @@ SINGULAR = [
 @pytest.mark.parametrize(("name", "p", "q", "params"), SINGULAR,
                          ids=[f"{n}-{type(p).__name__}-{i}" for i, (n, p, _, _) in enumerate(SINGULAR)])
 def test_singular_densities_against_closed_forms(name, p, q, params):
-    reference = divergence(name, p, q, method="closed_form", **params)
-    value, error = divergence(name, p, q, method="quadrature", return_error=True, **params)
+    reference = divergence(parse(name, method="closed_form", **params), p, q)
+    value, error = divergence(parse(name, method="quadrature", return_error=True, **params), p, q)
     _assert_honest_and_small(value, error, reference)
 
 

@@ -1,4 +1,5 @@
-"""The only module that talks to array-api-compat: namespaces, laziness, dtypes."""
+"""The array layer: which library an array is from (namespaces, NumPy, Dask, laziness), and
+conversion to floating arrays and to NumPy, through array-api-compat."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from ._exceptions import BackendMismatchError, InvalidInputError
 
-__all__ = ["as_float_array", "is_lazy", "is_numpy", "namespace", "to_numpy"]
+__all__ = ["as_float_array", "is_dask", "is_lazy", "is_numpy", "namespace", "to_numpy"]
 
 Array = Any
 
@@ -40,6 +41,13 @@ def namespace(*xs: object) -> Any:
 @functools.cache
 def _numpy_namespace() -> Any:
     return array_api_compat.array_namespace(np.empty(0))
+
+
+def is_dask(*xs: object) -> bool:
+    """True when any of ``xs`` is a Dask array (never imports Dask)."""
+    if "dask" not in sys.modules:  # no Dask array can exist: the common case, a dict lookup
+        return False
+    return any(array_api_compat.is_dask_array(x) for x in xs)
 
 
 def is_numpy(xp: Any) -> bool:

@@ -36,30 +36,23 @@ Dask itself is imported only here, and only once a Dask array has been seen; imp
 from __future__ import annotations
 
 import math
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
-import array_api_compat
 import array_api_compat.numpy as anp
 import numpy as np
 
-from ._array_api import _is_array, as_float_array, namespace
+from ._array_api import _is_array, as_float_array, is_dask, namespace
 from ._exceptions import InvalidInputError
+from ._options import Options
 from ._validation import check_axis, check_event_shapes
 
-__all__ = ["evaluate", "is_dask", "nearest", "pairwise"]
+__all__ = ["evaluate", "nearest", "pairwise"]
 
 Array = Any
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def is_dask(*xs: object) -> bool:
-    """True when any of ``xs`` is a Dask array (never imports Dask)."""
-    if "dask" not in sys.modules:  # no Dask array can exist: the common case, a dict lookup
-        return False
-    return any(array_api_compat.is_dask_array(x) for x in xs)
 
 
 def _as_dask(named: Mapping[str, object]) -> dict[str, Array]:
@@ -105,31 +98,31 @@ def _located(exc: InvalidInputError, start: list[int], what: str) -> InvalidInpu
 
 
 def _evaluate_block(
-    *blocks: np.ndarray, name: str, names: list[str], axis: int | None, options: dict[str, Any]
+    *blocks: np.ndarray, names: list[str], opts: Options, numpy_evaluate: Callable[..., Any]
 ) -> np.ndarray:
     """One task: the NumPy path on the blocks of the inputs (then the blocks of ``arange``s
     that give the position of the block along each batch axis, for messages)."""
-    from ._evaluate import evaluate as numpy_evaluate
-
     arrays, positions = blocks[: len(names)], blocks[len(names) :]
     try:
-        values = numpy_evaluate(name, dict(zip(names, arrays)), axis=axis, keepdims=False, **options)
+        values = numpy_evaluate(opts, dict(zip(names, arrays)))
     except InvalidInputError as exc:
         raise _located(exc, [int(x[0]) for x in positions], "batch index") from None
     return np.asarray(values)
 
 
-def evaluate(name: str, dists: dict[str, object], *, axis: int | None, keepdims: bool, **options: Any) -> Array:
-    """The Dask counterpart of ``_evaluate.evaluate``: a lazy array of one value per distribution."""
+def evaluate(opts: Options, dists: dict[str, object], numpy_evaluate: Callable[..., Any]) -> Array:
+    """The Dask counterpart of ``_evaluate.evaluate``: a lazy array of one value per distribution,
+    ``numpy_evaluate(opts, arrays)`` (``_evaluate.evaluate_arrays``) mapped over the blocks."""
     import dask.array as da
-
-    from ._evaluate import evaluate as numpy_evaluate
 
     names = list(dists)
     arrays = _as_dask(dists)
-    # Options (base, smoothing, normalize, params) and dtypes, exactly as NumPy checks them.
+    axis, keepdims = opts.axis, opts.keepdims
+    blocks = replace(opts, axis=-1, keepdims=False)  # a block holds its events on the last axis
+    # The result's dtype, as NumPy makes it.
     dummy: dict[str, object] = {n: _dummy(a, (1,)) for n, a in arrays.items()}
-    out_dtype = np.asarray(numpy_evaluate(name, dummy, axis=-1, keepdims=False, **options)).dtype
+    out_dtype = np.asarray(numpy_evaluate(blocks, dummy)).dtype
+    task = partial(_evaluate_block, names=names, numpy_evaluate=numpy_evaluate)
 
     ndim = max(a.ndim for a in arrays.values())
     ax = check_axis(axis, ndim)
@@ -143,8 +136,7 @@ def evaluate(name: str, dists: dict[str, object], *, axis: int | None, keepdims:
         for a in whole:
             args += [a, _LETTERS[ndim - a.ndim : ndim]]
         values = da.blockwise(
-            partial(_evaluate_block, name=name, names=names, axis=None, options=options),
-            "", *args, dtype=out_dtype, meta=meta, concatenate=True,
+            partial(task, opts=replace(opts, axis=None, keepdims=False)), "", *args, dtype=out_dtype, meta=meta, concatenate=True,
         )
         return da.reshape(values, (1,) * ndim) if keepdims else values
 
@@ -160,7 +152,7 @@ def evaluate(name: str, dists: dict[str, object], *, axis: int | None, keepdims:
     for letter in letters[:-1]:
         positions += [da.arange(sum(chunks[letter]), chunks=(chunks[letter],)), letter]
     values = da.blockwise(
-        partial(_evaluate_block, name=name, names=names, axis=-1, options=options),
+        partial(task, opts=blocks),
         letters[:-1], *moved, *positions, dtype=out_dtype, meta=meta, concatenate=True,
     )
     return da.expand_dims(values, axis=ax) if keepdims else values

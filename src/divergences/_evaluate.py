@@ -1,5 +1,5 @@
-"""The one pipeline every public discrete function goes through:
-namespace -> validation -> normalisation -> kernel -> base -> shape of the result."""
+"""The one pipeline of the public measures: options -> route (distribution objects, Dask, arrays)
+-> namespace -> validation -> normalisation -> kernel -> base -> shape of the result."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from typing import Any
 import numpy as np
 
 from . import _dask, _numpy_engine
-from ._array_api import as_float_array, is_numpy, namespace
-from ._dask import is_dask
+from ._array_api import as_float_array, is_dask, is_numpy, namespace
 from ._exceptions import InvalidInputError
-from ._metadata import DIVERGENCES
+from ._metadata import Divergence
+from ._options import Options, parse
 from ._validation import (
     check_axis,
     check_distribution,
     check_event_shapes,
-    check_options,
     checked_rows,
     sum_tolerance,
 )
@@ -39,67 +38,44 @@ def _as_rows(x: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(x, batch + x.shape[-1:]).reshape(-1, x.shape[-1])
 
 
-def evaluate(
-    name: str,
-    dists: dict[str, object],
-    *,
-    axis: int | None,
-    keepdims: bool,
-    base: float | None,
-    normalize: bool,
-    smoothing: float | None,
-    validate: bool,
-    return_error: bool = False,
-    method: str = "auto",
-    n_samples: int = 100_000,
-    random_state: Any = None,
-    **params: Any,
-) -> Any:
-    """Validate ``dists`` (name -> distribution) and compute divergence ``name`` over ``axis``.
+def evaluate(row: Divergence, dists: tuple[object, ...], **options: Any) -> Any:
+    """Measure ``row`` of ``dists`` (one for ``entropy``, two otherwise) with the user's
+    ``options``, which are checked first, whichever route follows.
 
-    Distribution objects (one for ``entropy``, two otherwise) go to
-    ``distributions._dispatch.divergence`` with ``base``, ``return_error``, ``method``,
-    ``n_samples``, ``random_state`` and the measure's ``params`` (``alpha``, or ``f`` and its
-    limits); the array-only options must keep their defaults there. ``return_error`` on
+    Distribution objects go to ``distributions._dispatch.divergence`` (the array-only
+    options must keep their defaults there); Dask arrays to ``_dask.evaluate``, which maps
+    the NumPy path below over their blocks; other arrays to that path. ``return_error`` on
     arrays adds zeros (the array formulas are exact up to rounding).
     """
-    if any(is_distribution(d) for d in dists.values()):
-        if axis != -1 or keepdims or normalize or smoothing is not None:
+    opts = parse(row, **options)
+    named = dict(zip(("p", "q"), dists))
+    if any(is_distribution(d) for d in dists):
+        if opts.axis != -1 or opts.keepdims or opts.normalize or opts.smoothing is not None:
             raise InvalidInputError(
                 "axis, keepdims, normalize and smoothing apply to probability vectors, not to distribution objects"
             )
-        return divergence(name, *dists.values(), base=base, return_error=return_error, method=method,
-                          n_samples=n_samples, random_state=random_state, **params)
-    if method != "auto":
-        raise InvalidInputError(f"method={method!r} applies to distribution objects; arrays have one method")
-    values = _evaluate_arrays(name, dists, axis=axis, keepdims=keepdims, base=base, normalize=normalize,
-                              smoothing=smoothing, validate=validate, **params)
-    if not return_error:
+        return divergence(opts, *dists)
+    if opts.method != "auto":
+        raise InvalidInputError(f"method={opts.method!r} applies to distribution objects; arrays have one method")
+    if is_dask(*dists):  # before namespace(): Dask mixed with NumPy is allowed
+        values = _dask.evaluate(opts, named, evaluate_arrays)
+    else:
+        values = evaluate_arrays(opts, named)
+    if not opts.return_error:
         return values
     if isinstance(values, np.generic):
         return values, values.dtype.type(0)
     return values, namespace(values).zeros_like(values)
 
 
-def _evaluate_arrays(
-    name: str,
-    dists: dict[str, object],
-    *,
-    axis: int | None,
-    keepdims: bool,
-    base: float | None,
-    normalize: bool,
-    smoothing: float | None,
-    validate: bool,
-    **params: Any,
-) -> Any:
-    info = DIVERGENCES[name]
+def evaluate_arrays(opts: Options, dists: dict[str, object]) -> Any:
+    """The measure of arrays (not Dask) under checked options ``opts``: namespace, shapes,
+    validation, normalisation, kernel, base and the shape of the result."""
+    info = opts.measure
+    assert info is not None
     names = list(dists)
-    if is_dask(*dists.values()):  # before namespace(): Dask mixed with NumPy is allowed
-        return _dask.evaluate(name, dists, axis=axis, keepdims=keepdims, base=base, normalize=normalize,
-                              smoothing=smoothing, validate=validate, **params)
+    axis, params, validate = opts.axis, opts.params, opts.validate
     xp = namespace(*dists.values())
-    base, smoothing = check_options(info, base, smoothing, normalize)
     arrays = [as_float_array(x, n, xp) for n, x in dists.items()]
     ndim = max(a.ndim for a in arrays)
     ax = check_axis(axis, ndim)
@@ -111,10 +87,7 @@ def _evaluate_arrays(
     arrays = [_events_last(a, len(shape), ax, xp) for a in arrays]
     batch = shape[:ax] + shape[ax + 1 :]
     n_events = shape[ax]
-    rescale = normalize or smoothing is not None
-    shift = smoothing or 0.0
-
-    log_base = math.log(base) if base is not None and info.logarithmic else None
+    rescale, shift, log_base = opts.rescale, opts.shift, opts.log_base
     if is_numpy(xp):
         rows = [_as_rows(a, batch) for a in arrays]
         tolerance = sum_tolerance(np.result_type(*arrays), xp) if validate else None
@@ -148,7 +121,7 @@ def _evaluate_arrays(
         if info.transform is not None:
             values = info.transform(values, xp)
 
-    if keepdims:
+    if opts.keepdims:
         if axis is None:
             values = xp.reshape(values, (1,) * out_ndim)
         else:

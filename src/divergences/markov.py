@@ -20,7 +20,8 @@ from array_api_compat import device, to_device
 
 from ._array_api import as_float_array, is_lazy, is_numpy, namespace, to_numpy
 from ._exceptions import InvalidInputError
-from ._validation import check_base, sum_tolerance
+from ._options import parse
+from ._validation import sum_tolerance
 from .discrete import entropy, kl
 
 __all__ = ["entropy_rate", "kl_rate", "stationary"]
@@ -239,7 +240,7 @@ def stationary(P: Array, *, validate: bool = True) -> Array:
     >>> dv.markov.stationary([[0, 1], [1, 0]])  # periodic
     array([0.5, 0.5])
     """
-    _, pi, _ = _prepare({"P": P}, None, validate, "; stationary() needs an irreducible chain")
+    _, pi, _ = _prepare({"P": P}, None, parse(None, validate=validate).validate, "; stationary() needs an irreducible chain")
     return pi
 
 
@@ -298,12 +299,12 @@ def kl_rate(P: Array, Q: Array, pi: Array | None = None, *, base: float | None =
     >>> float(dv.markov.kl_rate(P, [[1, 0], [0.5, 0.5]]))  # P moves 0 -> 1, Q never does
     inf
     """
-    base = check_base(base)
-    (P, Q), pi, xp = _prepare({"P": P, "Q": Q}, pi, validate, _PASS_PI)
+    opts = parse("kl", base=base, validate=validate)
+    (P, Q), pi, xp = _prepare({"P": P, "Q": Q}, pi, opts.validate, _PASS_PI)
     # Rows of states with pi = 0 are compared with themselves: their divergence is then 0,
     # not an inf that would make 0 * inf = NaN (in the value or in a gradient).
     Q = xp.where(xp.expand_dims(pi > 0, axis=-1), Q, P)
-    return _weighted_sum(pi, kl(P, Q, base=base, validate=False), xp)
+    return _weighted_sum(pi, kl(P, Q, base=opts.base, validate=False), xp)
 
 
 def entropy_rate(P: Array, pi: Array | None = None, *, base: float | None = None,
@@ -351,6 +352,6 @@ def entropy_rate(P: Array, pi: Array | None = None, *, base: float | None = None
     >>> float(dv.markov.entropy_rate([[0, 1], [1, 0]]))  # deterministic alternation
     0.0
     """
-    base = check_base(base)
-    (P,), pi, xp = _prepare({"P": P}, pi, validate, _PASS_PI)
-    return _weighted_sum(pi, entropy(P, base=base, validate=False), xp)
+    opts = parse("entropy", base=base, validate=validate)
+    (P,), pi, xp = _prepare({"P": P}, pi, opts.validate, _PASS_PI)
+    return _weighted_sum(pi, entropy(P, base=opts.base, validate=False), xp)

@@ -25,6 +25,7 @@ import numpy as np
 from array_api_compat import device
 
 from .._array_api import is_lazy, to_numpy
+from .._metadata import DIVERGENCES
 from .._special import expm1mx, full_like, gammaln, log1pmx, sqrt_with_zero_gradient, substitute, where0
 from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson
 from ._registry import register, register_kl
@@ -414,21 +415,18 @@ register_kl(Poisson, Binomial)(_infinite)
 
 
 # --------------------------------------------------------------------------------------
-# Categorical: the probability vectors themselves, through divergences.discrete
+# Categorical: the probability vectors themselves, through the measure's array kernel
 # --------------------------------------------------------------------------------------
 
 
 def _categorical(name: str) -> Any:
-    def closed_form(p: Categorical, q: Categorical, *, xp: Any, **params: Any) -> Array:
-        from .. import discrete
+    kernel = DIVERGENCES[name].kernel  # none of these has a transform (the reported value is the kernel's)
 
-        fn = getattr(discrete, name)
-        if name == "renyi":
-            return fn(p.probs, q.probs, params["alpha"], validate=False)
-        return fn(p.probs, q.probs, validate=False)
+    def closed_form(p: Categorical, q: Categorical, *, xp: Any, **params: Any) -> Array:
+        return kernel(p.probs, q.probs, xp=xp, **params)
 
     closed_form.__name__ = closed_form.__qualname__ = f"_{name}_categorical_categorical"
-    closed_form.__doc__ = f"``divergences.discrete.{name}`` of the probability vectors (an exact finite sum)."
+    closed_form.__doc__ = f"The array kernel of ``{name}`` on the probability vectors (an exact finite sum)."
     return closed_form
 
 

@@ -22,26 +22,23 @@ entropy of ``p`` with itself. ``f_divergence`` has numerical routes only, with t
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._array_api import is_numpy, namespace
-from .._exceptions import InvalidInputError, NotRegisteredError
+from .._exceptions import NotRegisteredError
 from .._metadata import DIVERGENCES
+from .._options import METHODS, Options
 from .._special import full_like, sqrt_with_zero_gradient, substitute
-from .._validation import check_alpha, check_base
 from . import _numerical
 from ._base import Distribution
 from ._registry import REGISTRIES
 from ._scipy import as_distribution
 
 __all__ = ["DERIVED", "METHODS", "ClosedForm", "closed_form", "divergence"]
-
-METHODS = ("auto", "closed_form", "numerical", "quadrature", "summation", "monte_carlo")
 
 Array = Any
 Form = Callable[[Distribution, Distribution, Any], Array]  # (p, q, xp) -> the value
@@ -155,14 +152,6 @@ def closed_form(name: str, type_p: type, type_q: type, params: dict[str, Any]) -
     return None
 
 
-def _check_method(method: object, n_samples: object) -> tuple[str, int]:
-    if method not in METHODS:
-        raise InvalidInputError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 2:
-        raise InvalidInputError(f"n_samples must be an integer >= 2, got {n_samples!r}")
-    return str(method), int(n_samples)
-
-
 def _not_registered(name: str, p: Distribution, q: Distribution, why: str) -> NotRegisteredError:
     if name == "entropy":
         return NotRegisteredError(f"entropy({type(p).__name__}): no closed form ({why})")
@@ -192,34 +181,23 @@ def _numerical_values(
                                 n_samples=n_samples, random_state=random_state)
 
 
-def divergence(
-    name: str,
-    p: object,
-    q: object = None,
-    *,
-    base: float | None = None,
-    return_error: bool = False,
-    method: str = "auto",
-    n_samples: int = 100_000,
-    random_state: Any = None,
-    **params: Any,
-) -> Any:
-    """Measure ``name`` between two distribution objects (see the module docstring).
+def divergence(opts: Options, p: object, q: object = None) -> Any:
+    """The measure of ``opts`` (checked options, from ``_options.parse``) between two
+    distribution objects (see the module docstring); ``entropy`` takes ``p`` alone.
 
-    ``js_distance`` is the square root of ``js`` in the requested base; ``entropy`` takes
-    ``p`` alone; ``f_divergence`` takes ``f``, ``value_at_zero`` and ``slope_at_infinity``
-    (``discrete.kernel_params``).
+    ``js_distance`` is the square root of ``js`` in the requested base.
     """
+    info = opts.measure
+    assert info is not None
+    name = info.name
     if name == "js_distance":  # the square root of js in the requested base
-        js, js_error = divergence("js", p, q, base=base, return_error=True, method=method,
-                                  n_samples=n_samples, random_state=random_state)
+        js, js_error = divergence(replace(opts, measure=DIVERGENCES["js"], return_error=True), p, q)
         xp = namespace(js)
         value = sqrt_with_zero_gradient(xp.asarray(js), xp)
         error = xp.where(value > 0, js_error / (2 * value + (value == 0)), xp.sqrt(xp.asarray(js_error)))
         if is_numpy(xp) and value.ndim == 0:
             value, error = value[()], error[()]
-        return (value, error) if return_error else value
-    info = DIVERGENCES[name]
+        return (value, error) if opts.return_error else value
     p = as_distribution(p, "p")
     q = p if name == "entropy" else as_distribution(q, "q")
     # dv.Normal(0.0, 1.0) against torch parameters: the plain-number side follows the arrays.
@@ -227,14 +205,7 @@ def divergence(
         p = p.like(q)
     elif q.neutral and not p.neutral and p.params():
         q = q.like(p)
-    method, n_samples = _check_method(method, n_samples)
-    checked_base = check_base(base)
-    if checked_base is not None and not info.logarithmic:
-        raise InvalidInputError(f"{name} has no logarithm: base does not apply (leave it None)")
-    if not isinstance(return_error, bool):
-        raise InvalidInputError(f"return_error must be True or False, got {return_error!r}")
-    if name == "renyi":
-        params["alpha"] = check_alpha(params["alpha"])
+    method, params = opts.method, dict(opts.params)
     xp = namespace(*p.params().values(), *q.params().values())
     dtype = xp.result_type(*[d.dtype for d in (p, q) if d.params()] or [np.float64])
 
@@ -249,7 +220,7 @@ def divergence(
             raise _not_registered(name, p, q, "method='closed_form' allows no numerical route")
     if value is None:
         try:
-            values, errors = _numerical_values(name, p, q, params, method, n_samples, random_state)
+            values, errors = _numerical_values(name, p, q, params, method, opts.n_samples, opts.random_state)
         except NotImplementedError as exc:  # no SciPy form, no sampler: nothing numerical either
             if isinstance(exc, NotRegisteredError):
                 raise
@@ -258,9 +229,8 @@ def divergence(
         kwargs = {"dtype": dtype} | ({"device": device} if device is not None and not is_numpy(xp) else {})
         value, error = xp.asarray(values, **kwargs), xp.asarray(errors, **kwargs)
 
-    if checked_base is not None:
-        scale = math.log(checked_base)
-        value, error = value / scale, error / abs(scale)
+    if opts.log_base is not None:
+        value, error = value / opts.log_base, error / abs(opts.log_base)
     if is_numpy(xp) and value.ndim == 0:
         value, error = value[()], error[()]
-    return (value, error) if return_error else value
+    return (value, error) if opts.return_error else value

@@ -18,8 +18,8 @@ import numpy as np
 
 from .._array_api import as_float_array, is_lazy, namespace, to_numpy
 from .._exceptions import InvalidInputError
+from .._options import parse
 from .._special import substitute, where0
-from .._validation import check_base
 from ._base import Distribution, param
 from ._closed_multivariate import _solve_lower
 from ._families import MultivariateGaussian, MultivariateNormal, Normal
@@ -381,7 +381,7 @@ def _pairwise_kl(p: GaussianMixture, q: GaussianMixture) -> Array:
 
     a = MultivariateNormal(p.means[..., :, None, :], p.covariances[..., :, None, :, :])
     b = MultivariateNormal(q.means[..., None, :, :], q.covariances[..., None, :, :, :])
-    return divergence("kl", a, b, method="closed_form")
+    return divergence(parse("kl", method="closed_form"), a, b)
 
 
 def _pairwise_log_overlap(p: GaussianMixture, q: GaussianMixture, xp: Any) -> Array:
@@ -481,7 +481,7 @@ def kl_approximation(p: object, q: object, method: str = "variational", *, base:
     """
     if method not in KL_APPROXIMATIONS:
         raise InvalidInputError(f"method must be one of {', '.join(map(repr, KL_APPROXIMATIONS))}, got {method!r}")
-    checked_base = check_base(base)
+    log_base = parse("kl", base=base).log_base
     f, g = _as_mixture(p, "p"), _as_mixture(q, "q")
     if f.dim != g.dim:
         raise InvalidInputError(f"p and q are in different dimensions: p has {f.dim}, q has {g.dim}")
@@ -501,8 +501,8 @@ def kl_approximation(p: object, q: object, method: str = "variational", *, base:
         cost = xp.where(used, cost, xp.full_like(cost, math.inf))
         best = xp.min(cost, axis=-1)
         value = xp.sum(_xlogx(f.weights, xp) + where0(f.weights > 0, f.weights * best, xp), axis=-1)
-    if checked_base is not None:
-        value = value / math.log(checked_base)
+    if log_base is not None:
+        value = value / log_base
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return value[()]
     return value
