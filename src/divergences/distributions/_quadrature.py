@@ -1,0 +1,371 @@
+"""Adaptive Gauss-Kronrod quadrature of a measure's integrand over a one-dimensional pair.
+
+``scipy.integrate.quad`` over the support, split at quantiles of both distributions so that no
+piece of the mass is missed, the tails a few decades of mass at a time. Near a finite support
+end the variable is the distance to it, in log scale where it spans decades: a density
+unbounded there (Gamma shape < 1, Beta a or b < 1) is smooth in it, and is read to the smallest
+double instead of to an ulp of the end. The error estimate adds quad's, the cut-off tails', and
+the integrand's rounding (:attr:`Measure.rounding`). The integrands themselves are in
+``_integrands``; :func:`quadrature` is what ``_numerical`` runs, and what it hands to a
+measure's near form.
+
+Examples
+--------
+>>> import divergences as dv
+>>> from divergences.distributions._integrands import kl
+>>> value, error = quadrature(kl(), dv.Normal(0.0, 1.0), dv.Normal(1.0, 1.0))
+>>> round(value, 12), error < 1e-12
+(0.5, True)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import InvalidInputError
+from ._base import Distribution
+from ._integrands import EPS, Measure
+
+__all__ = ["quadrature"]
+
+# Quantiles at which the integration range is split (both distributions' quantiles are used).
+_SPLIT = (1e-5, 1e-3, 0.01, 0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 0.99, 0.999, 1 - 1e-5)
+# Beyond those, the tails are integrated a few decades of mass at a time (see _tail_points).
+_TAIL_DECADES = range(7, 301, 3)
+
+# A piece whose distances to the nearest support end span more than this ratio is integrated in
+# log distance: a density like x^(a-1) near 0 is smooth in log x and hard for quad in x.
+_SPAN = 10.0
+# Log pieces are read between the smallest normal double and a quarter of the largest.
+_TINY, _HUGE = float(np.finfo(np.float64).tiny), float(np.finfo(np.float64).max) / 4
+# SciPy families seen from the upper end of their support: Beta(a, b) at 1 - y is Beta(b, a) at y.
+_MIRRORS: dict[str, Callable[..., tuple[Any, ...]]] = {
+    "beta": lambda a, b: (b, a),
+    "arcsine": lambda: (),
+    "uniform": lambda: (),
+}
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """The points ``anchor + side * y`` for ``y`` from ``start`` to ``stop``.
+
+    Between finite support ends, ``y`` is the distance to the nearest one (``anchor``), so that
+    densities are read to full precision near it (see :func:`_seen_from_end`); elsewhere
+    ``anchor = 0`` and ``y`` is ``x`` or ``-x``. ``log`` pieces, which span decades of ``y``
+    (near an end, or in a heavy tail), are integrated in ``log y``.
+    """
+
+    anchor: float
+    side: float
+    start: float
+    stop: float
+    log: bool = False
+
+
+def _support(frozen: Any) -> tuple[float, float]:
+    lo, hi = frozen.support()
+    return float(lo), float(hi)
+
+
+def _seen_from_end(frozen: Any, end: float, upper: bool) -> Any | None:
+    """``frozen`` as the distribution of the distance ``y`` to its support end ``end``, or ``None``.
+
+    ``end - y`` rounds to ``end`` once ``y`` is below half an ulp of ``end``, so a density
+    singular at an end other than 0 (a Beta's at 1, a shifted Gamma's) cannot be read through
+    ``x`` where most of its tail lies. Without its loc, SciPy reads it at ``y`` itself: from the
+    lower end of a family whose standard support starts at 0, and from the upper end of a family
+    with a mirror image (:data:`_MIRRORS`).
+    """
+    dist = getattr(frozen, "dist", None)
+    try:
+        shapes, _, scale = dist._parse_args(*frozen.args, **frozen.kwds)  # type: ignore[union-attr]
+        low, high = (float(v) for v in dist.support(*shapes))  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):  # not a SciPy frozen distribution
+        return None
+    if not upper and low == 0:
+        return dist(*shapes, scale=scale)  # type: ignore[misc]
+    if upper and high == 1 and dist.name in _MIRRORS:  # type: ignore[union-attr]
+        return dist(*_MIRRORS[dist.name](*shapes), scale=scale)  # type: ignore[misc, union-attr]
+    return None
+
+
+def _touches(frozen: Any, end: float, side: float) -> bool:
+    """Whether ``frozen``'s support starts at ``end`` on the ``side`` of it."""
+    lo, hi = _support(frozen)
+    return end == (lo if side > 0 else hi)
+
+
+def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[float], Any], bool]:
+    """``y -> log density at anchor + side * y``, and whether it is exact for ``y`` below an ulp
+    of ``anchor`` (it is not for a distribution read through ``x`` from its own end)."""
+    lo, hi = _support(frozen)
+
+    def through_x(y: float) -> Any:
+        return frozen.logpdf(anchor + side * y)
+
+    if anchor == 0:
+        return through_x, True
+    if anchor >= hi if side > 0 else anchor <= lo:  # the piece lies outside this support
+        return (lambda y: -math.inf), True
+    if _touches(frozen, anchor, side):
+        view = _seen_from_end(frozen, anchor, upper=side < 0)
+        return (through_x, False) if view is None else (view.logpdf, True)
+    return through_x, True  # inside the support: the density is smooth at the anchor
+
+
+def _piece_integral(
+    pointwise: Callable[..., np.ndarray], p: Any, q: Any, piece: _Piece, bounds: tuple[float, float],
+    *, epsrel: float = 1e-12, limit: int = 200,
+) -> tuple[float, float]:
+    """The integral of ``pointwise(log p, log q)`` over a piece, with quad's error estimate.
+
+    A log piece that reaches its end (``start = 0``) is integrated down to where ``y`` can still
+    be read (the smallest normal double, or a few ulps of the end where a density is read
+    through ``x``), one that reaches infinity up to :data:`_HUGE`. What lies beyond is
+    extrapolated from the integrand's decay there and counted in the error; an integrand that
+    does not decay there diverges (``inf``).
+    """
+    from scipy import integrate
+
+    log_p, exact_p = _log_density(p, piece.anchor, piece.side)
+    log_q, exact_q = _log_density(q, piece.anchor, piece.side)
+
+    def at(y: float) -> float:
+        lp = np.atleast_1d(np.asarray(log_p(y), dtype=np.float64))
+        lq = np.atleast_1d(np.asarray(log_q(y), dtype=np.float64))
+        return float(pointwise(lp, lq)[0])
+
+    def quad(f: Callable[[float], float], a: float, b: float) -> tuple[float, float]:
+        value, err = integrate.quad(f, a, b, epsabs=1e-15, epsrel=epsrel, limit=limit)
+        return float(value), float(err)
+
+    if not piece.log:
+        lo, hi = bounds
+        # An end point reached by rounding (only x itself can be): quad never asks for it otherwise.
+        inside = (lambda y: lo < y < hi) if (piece.anchor, piece.side) == (0.0, 1.0) else (lambda y: True)
+        return quad(lambda y: at(y) if inside(y) else 0.0, piece.start, piece.stop)
+
+    def in_log(u: float) -> float:
+        y = math.exp(u)
+        return at(y) * y
+
+    floor = math.log(_TINY if exact_p and exact_q else 4 * math.ulp(piece.anchor))
+    a = math.log(piece.start) if piece.start > 0 else floor
+    b = math.log(piece.stop) if piece.stop < math.inf else math.log(_HUGE)
+    value, err = quad(in_log, a, b) if a < b else (0.0, 0.0)
+    # Beyond the last point read, in_log(u) ~ g exp(-k |u - edge|) integrates to g / k.
+    for edge, inward, open_ in ((a, 2.0, piece.start == 0), (b, -2.0, piece.stop == math.inf)):
+        g = abs(in_log(edge)) if open_ else 0.0
+        if g > 0:
+            nearer = abs(in_log(edge + inward))
+            if not nearer > g:  # no decay outwards: the integral diverges
+                return math.inf, 0.0
+            err += g * abs(inward) / math.log(nearer / g)
+    return value, err
+
+
+def _breakpoints(frozens: list[Any], ends: set[float], lo: float, hi: float) -> list[float]:
+    """``lo``, ``hi``, the support ends between them (kinks or jumps of the integrand) and the
+    quantiles ``_SPLIT`` of ``frozens``, in order."""
+    points = {lo, hi} | {x for x in ends if lo < x < hi}
+    for f in frozens:
+        with np.errstate(all="ignore"):
+            qs = np.asarray(f.ppf(_SPLIT), dtype=np.float64)
+        points.update(float(x) for x in qs if np.isfinite(x) and lo < x < hi)
+    return sorted(points)
+
+
+def _levels() -> np.ndarray:
+    return 10.0 ** -np.asarray(_TAIL_DECADES, dtype=np.float64)
+
+
+def _tail_points(frozens: list[Any], start: float, end: float, upper: bool) -> list[float]:
+    """Points from ``start`` towards an infinite ``end`` cutting off tail mass 1e-7, 1e-10, ...,
+    1e-298 of the slowest tail.
+
+    Integrating the tail piece by piece, a few decades of mass at a time, shows whether the
+    contributions die out (a convergent integral) or not (a divergent one), which a single
+    piece to infinity cannot.
+    """
+    with np.errstate(all="ignore"):
+        cuts = [np.asarray(f.isf(_levels()) if upper else f.ppf(_levels()), dtype=np.float64) for f in frozens]
+    points = [start]
+    for j in range(len(_TAIL_DECADES)):
+        ends = [float(c[j]) for c in cuts if math.isfinite(c[j])]
+        if not ends:
+            break
+        x = max(ends) if upper else min(ends)
+        if (points[-1] < x < end) if upper else (end < x < points[-1]):
+            points.append(x)
+    points.append(end)
+    return points
+
+
+def _end_pieces(frozens: list[Any], anchor: float, side: float, far: float) -> list[_Piece]:
+    """Log pieces from distance ``far`` down to the support end ``anchor``, cut where the mass
+    between the cut and the end falls to 1e-7, 1e-10, ..., 1e-298 of the slowest tail (distances
+    read from the end itself where SciPy allows, see :func:`_seen_from_end`)."""
+    distances = []
+    for f in frozens:
+        if not _touches(f, anchor, side):
+            continue
+        view = _seen_from_end(f, anchor, upper=side < 0) if anchor != 0 else None
+        with np.errstate(all="ignore"):
+            if view is not None:
+                y = view.ppf(_levels())
+            else:
+                y = f.ppf(_levels()) - anchor if side > 0 else anchor - f.isf(_levels())
+        distances.append(np.asarray(y, dtype=np.float64))
+    cuts = [far]
+    for j in range(len(_TAIL_DECADES)):
+        ys = [float(d[j]) for d in distances if math.isfinite(d[j])]
+        if not ys or min(ys) < _TINY:  # below, y is no longer read to full precision
+            break
+        if min(ys) < cuts[-1]:
+            cuts.append(min(ys))
+    cuts.append(0.0)
+    return [_Piece(anchor, side, b, a, log=True) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def _x_piece(a: float, b: float, spread: float) -> _Piece:
+    """``[a, b]`` in ``x``, or in ``log |x|`` where it spans decades of ``|x|`` beyond the
+    ``spread`` of the body (a heavy tail; a piece that spans decades only because it starts
+    near 0 is smooth in ``x``)."""
+    if spread <= a and _SPAN * a < b:
+        return _Piece(0.0, 1.0, a, b, log=True)
+    if spread <= -b and _SPAN * -b < -a:
+        return _Piece(0.0, -1.0, -b, -a, log=True)
+    return _Piece(0.0, 1.0, a, b)
+
+
+def _body_piece(a: float, b: float, ends: set[float], spread: float) -> _Piece:
+    """``[a, b]`` as distances to the nearest support end (in log distance when they span
+    decades), or in ``x`` when there is none."""
+    nearest = [(a - c, c, 1.0) for c in ends if c <= a] + [(c - b, c, -1.0) for c in ends if c >= b]
+    if not nearest:
+        return _x_piece(a, b, spread)
+    near, anchor, side = min(nearest)
+    return _Piece(anchor, side, near, near + (b - a), log=near + (b - a) > _SPAN * near)
+
+
+def _pieces(frozens: list[Any], points: list[float], ends: set[float]) -> tuple[list[_Piece], list[list[_Piece]]]:
+    """The body pieces, and the tails (each from the body outwards) to infinity or to a support end."""
+    with np.errstate(all="ignore"):
+        spreads = [float(np.diff(f.ppf([0.25, 0.75]))[0]) for f in frozens]
+    spread = max((s for s in spreads if math.isfinite(s)), default=math.inf)  # the widest quartiles
+    body: list[_Piece] = []
+    tails: list[list[_Piece]] = []
+    for a, b in zip(points[:-1], points[1:]):
+        if math.isinf(a) or math.isinf(b):
+            upper = math.isinf(b)
+            cuts = _tail_points(frozens, a if upper else b, b if upper else a, upper)
+            tails.append([_x_piece(min(s, t), max(s, t), spread) for s, t in zip(cuts[:-1], cuts[1:])])
+        elif a in ends and b in ends:  # a piece between two ends: half to each
+            middle = 0.5 * (a + b)
+            tails += [_end_pieces(frozens, a, 1.0, middle - a), _end_pieces(frozens, b, -1.0, b - middle)]
+        elif a in ends or b in ends:
+            tails.append(_end_pieces(frozens, a, 1.0, b - a) if a in ends else _end_pieces(frozens, b, -1.0, b - a))
+        else:
+            body.append(_body_piece(a, b, ends, spread))
+    return body, tails
+
+
+def _grows(tail: list[tuple[float, float]]) -> bool:
+    """Whether tail contributions stop shrinking for four decades of mass in a row.
+
+    A convergent integral's contributions must die out as the mass left in the tail falls by
+    1000 per piece; contributions that hold up (or grow) mean the integral diverges, as for
+    KL(Pareto(alpha <= 2) || Normal) or KL(Cauchy || Normal). SciPy's densities underflow to 0
+    far out, so what follows a growing run does not count as shrinking.
+    """
+    size = [abs(v) for v, _ in tail]
+    return any(
+        size[i] > 0 and all(size[j + 1] >= 0.95 * size[j] for j in range(i, i + 3))
+        for i in range(len(size) - 3)
+    )
+
+
+def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> tuple[float, float]:
+    """``measure`` of one pair of one-dimensional continuous distributions, with its error.
+
+    The integral of ``measure.pointwise`` over ``p``'s support (both supports for a ``union``
+    measure), piece by piece, then ``measure.finish``. ``+inf`` where ``q`` misses ``p``'s
+    support for a measure that is infinite then, or where a tail's contributions do not die
+    out. A circular pair is integrated over one period centred on ``p``'s location.
+    """
+    p, q = p_dist.to_scipy(), q_dist.to_scipy()
+    if p_dist.circular or q_dist.circular:
+        if not (p_dist.circular and q_dist.circular):
+            raise InvalidInputError(
+                f"{type(p_dist).__name__} and {type(q_dist).__name__} mix a distribution on the circle "
+                "with one on the line: the divergence is not defined"
+            )
+        # One period, centred on p: the densities are periodic.
+        centre = float(p_dist.loc)  # type: ignore[attr-defined]
+        (plo, phi) = (qlo, qhi) = (centre - math.pi, centre + math.pi)
+    else:
+        (plo, phi), (qlo, qhi) = _support(p), _support(q)
+    if measure.infinite_if_q_misses_p and (plo < qlo or phi > qhi):
+        return math.inf, 0.0
+    lo, hi = (min(plo, qlo), max(phi, qhi)) if measure.union else (plo, phi)
+    frozens = [p, q] if measure.union else [p]
+    ends = {x for x in (plo, phi, qlo, qhi) if math.isfinite(x) and lo <= x <= hi}
+    if p_dist.circular:
+        frozens, ends = [], set()  # a finite period: no quantile cuts, no ends
+    # q's quantiles cut p's pieces too: its median is where a density like Laplace's has its
+    # kink, which quad, between two points, may step over with a confident error estimate.
+    points = _breakpoints(frozens if measure.union or p_dist.circular else [p, q], ends, lo, hi)
+    if len(points) == 2:
+        points.insert(1, 0.5 * (lo + hi) if math.isfinite(lo + hi) else 0.0)
+    body, tails = _pieces(frozens, points, ends)
+
+    results: list[tuple[float, float]] = []
+    error = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # quad's IntegrationWarning is folded into the error estimate
+        results += [_piece_integral(measure.pointwise, p, q, piece, (lo, hi)) for piece in body]
+        for pieces in tails:
+            tail: list[tuple[float, float]] = []
+            for piece in pieces:
+                tail.append(_piece_integral(measure.pointwise, p, q, piece, (lo, hi)))
+                last = [abs(v) for v, _ in tail[-3:]]
+                # Three pieces in a row negligible and shrinking: the rest is smaller still.
+                if len(last) == 3 and last[0] >= last[1] >= last[2] and last[0] <= 1e-17 * max(
+                    1e-300, abs(sum(v for v, _ in results + tail))
+                ):
+                    error += last[2]
+                    break
+            if measure.infinite_if_q_misses_p and _grows(tail):
+                return math.inf, 0.0
+            results += tail
+        if any(not math.isfinite(v) for v, _ in results):
+            # Only an unbounded integrand (log p/q, p/q) can fail to be finite: it diverges.
+            return math.inf, 0.0
+        if measure.rounding is not None:
+            error += _rounding(measure.rounding, p, q, body, (lo, hi))
+    if measure.minus_p_plus_q and not measure.union and not p_dist.circular:
+        outside = (float(q.cdf(plo)) if math.isfinite(plo) else 0.0) + (float(q.sf(phi)) if math.isfinite(phi) else 0.0)
+        results.append((outside, 4 * EPS * outside))
+    total = math.fsum(v for v, _ in results)
+    error += math.fsum(e for _, e in results)
+    error += 64 * EPS * math.fsum(abs(v) for v, _ in results)  # rounding of the pieces and of their sum
+    return measure.finish(total, error)
+
+
+def _rounding(rounding: Callable[..., np.ndarray], p: Any, q: Any, body: list[_Piece],
+              bounds: tuple[float, float]) -> float:
+    """A loose integral of the pointwise rounding bound over the body of the distributions
+    (the tails hold too little mass to matter)."""
+
+    def bound(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
+        value = rounding(lp, lq)
+        return np.where(np.isfinite(value), value, 0.0)
+
+    return sum(_piece_integral(bound, p, q, piece, bounds, epsrel=1e-2, limit=20)[0] for piece in body)
