@@ -12,7 +12,6 @@ factor 10) and both must be small.
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import mpmath as mp
@@ -23,7 +22,7 @@ from scipy import special
 
 import divergences as dv
 from divergences._options import parse
-from divergences.distributions import _dispatch, _numerical
+from divergences.distributions import _numerical
 from divergences.distributions._dispatch import divergence
 
 EPS = float(np.finfo(float).eps)
@@ -240,8 +239,3 @@ def test_f_measure_is_the_f_divergence_route():
     value, error = _numerical.numerical(measure, p, q)
     assert (value, error) == dv.f_divergence(p, q, lambda t: t * np.log(t), return_error=True)
     _assert_honest_and_small(value, error, dv.kl(p, q))
-
-
-def test_docstring_examples_run():
-    for module in (_numerical, _dispatch, dv.distributions):
-        assert doctest.testmod(module).failed == 0
