@@ -264,6 +264,10 @@ def _direct_quad(p, q, lo, hi):
     return integrate.quad(f, lo, hi, epsabs=1e-14, epsrel=1e-13, limit=500)[0]
 
 
+# Published closed-form values (each equal to adaptive quadrature to about 1e-15): torch
+# 2.13.0's torch.distributions.kl_divergence for Normal, Gamma, Beta, Cauchy, Pareto || Normal,
+# Poisson, Geometric (counting failures) and Binomial; TensorFlow Probability's closed forms at
+# commit c847a41 for Weibull (after Bauckhage 2013, arXiv:1310.3713), VonMises and Moyal.
 @pytest.mark.parametrize(
     ("p", "q", "exact"),
     [
