@@ -59,3 +59,13 @@ def raises_invalid(match: str):
 def torch_params(torch, values) -> list:
     """Each value as a float64 torch tensor that requires a gradient (parameters of a distribution)."""
     return [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """The command line run in this process on ``argv`` (each passed through ``str``):
+    (exit status, stdout, stderr)."""
+    from divergences.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err

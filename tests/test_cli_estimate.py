@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 
 import divergences as dv
+from conftest import run_cli as run
 from divergences.cli import main
 
 unc = importlib.import_module("divergences.estimate._uncertainty")  # the module, whatever the package binds to the name
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write_csv(path, data, names):
