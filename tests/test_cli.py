@@ -79,11 +79,11 @@ def test_csv_and_npy_files_with_one_distribution_per_row(capsys, tmp_path):
         (["kl", "missing.csv", Q], "P: no such file"),
         (["kl", P], "kl compares two distributions"),
         (["kl", P, Q, "--base", "1"], "base must be positive"),
-        (["hellinger", P, Q, "--base", "2"], "--base does not apply to hellinger"),
+        (["hellinger", P, Q, "--base", "2"], "hellinger has no logarithm: base does not apply"),
         (["renyi", P, Q], "renyi needs --alpha"),
         (["f_divergence", P, Q, "--f", "__import__('os')"], "is not allowed"),
         (["nosuchmetric", P, Q], "invalid choice"),
-        (["kl", P, Q, "--base", "two"], "invalid float value"),
+        (["kl", P, Q, "--base", "two"], "base must be a real number, got 'two'"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv, message):

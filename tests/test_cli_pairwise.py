@@ -256,7 +256,7 @@ def test_errors_come_before_the_bar(capsys, tmp_path):
         (["{p}", "--metric", "renyi"], "renyi needs --alpha"),
         (["{p}", "--metric", "renyi", "--alpha", "-1"], "alpha must be >= 0"),
         (["{p}", "--alpha", "2"], "kl takes no options; got alpha"),
-        (["{p}", "--metric", "hellinger", "--base", "2"], "--base does not apply to hellinger"),
+        (["{p}", "--metric", "hellinger", "--base", "2"], "hellinger has no logarithm: base does not apply"),
         (["{p}", "--base", "1"], "base must be positive"),
         (["{p}", "--block-size", "0"], "block_size must be a positive integer"),
         (["{p}", "--metric", "f_divergence"], "f_divergence needs --f"),

@@ -19,6 +19,7 @@ from ..estimate import resampling_scheme
 from ..estimate._samples import TIES
 from ..estimate._uncertainty import bootstrap, check_ci, check_count, permutation_test
 from ._format import format_value, unit
+from ._measure import number
 from ._progress import progress_bar
 
 __all__ = ["ESTIMATE_PROGRESS_SECONDS", "METRICS", "add_parser", "run"]
@@ -83,12 +84,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--y", metavar="C", help="the columns of the second (from Y if given, else from X)")
     p.add_argument("--method", help="the estimator: knn, kde, histogram, ksg, ... (default: the library's)")
     p.add_argument("--k", type=int, help="the neighbour used by k-NN estimators (default: the library's)")
-    p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
+    p.add_argument("--base", type=number, help="logarithm base: 2 for bits (default: e, nats)")
     p.add_argument("--ties", choices=TIES, help="how to treat repeated values (default auto)")
     p.add_argument("--bins", type=_count_or_name, help='histogram bins: fd, sturges, auto, quantiles or a count')
     p.add_argument("--bandwidth", type=_number_or_name, help="kde bandwidth: scott, silverman or a factor")
     p.add_argument("--evaluation", choices=("resubstitution", "integration"), help="how kde evaluates the integral")
-    p.add_argument("--smoothing", type=float, help="pseudo-count added to every bin (histogram, discrete)")
+    p.add_argument("--smoothing", type=number, help="pseudo-count added to every bin (histogram, discrete)")
     p.add_argument("--alphabet-size", type=int, metavar="N", help="nsb: the number of possible symbols")
     p.add_argument("--clip", action="store_true", help="report 0 for a negative estimate (and interval bounds)")
     p.add_argument("--ci", type=float, metavar="LEVEL", help="a bootstrap confidence interval at this level, e.g. 0.95")

@@ -4,15 +4,16 @@ with the measure's keywords from its flags, which ``pairwise`` shares."""
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 from typing import Any
 
 import numpy as np
 
-from .. import discrete
+from .._evaluate import evaluate
 from .._exceptions import InvalidInputError
 from .._io import read_distributions
-from .._metadata import DIVERGENCES
+from .._metadata import DIVERGENCES, Divergence
 from ._format import format_value, unit
 
 __all__ = ["add_parsers", "measure_options", "print_list", "run"]
@@ -24,16 +25,40 @@ def add_parsers(sub: Any) -> None:
         p = sub.add_parser(name, help=d.formula, description=f"{name}: {d.formula}")
         p.add_argument("P", help="comma-separated numbers, or a .csv/.npy/.parquet file with one distribution per row")
         p.add_argument("Q", nargs="?", help="the second distribution(s), same forms as P")
-        p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
-        p.add_argument("--normalize", action="store_true", help="divide non-negative weights or counts by their sum")
-        p.add_argument("--smoothing", type=float, help="pseudocount added to every event before normalising")
+        add_option_flags(p)
+        add_own_flags(p, [d])
         p.add_argument("--json", action="store_true", help="print JSON with full precision")
         p.add_argument("--digits", type=int, default=3, help="decimals to print (default 3)")
-        if name == "renyi":
-            p.add_argument("--alpha", type=float, help="the order of the Renyi divergence")
-        if name == "f_divergence":
-            p.add_argument("--f", help="the generator as an expression in t, e.g. 't*log(t)'")
         p.set_defaults(metric=name)
+
+
+def number(text: str) -> float | str:
+    """A flag's number; text that is none is passed on as it is, for the library to refuse
+    with the message it gives on every route (``base must be a real number, got 'e'``)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def add_option_flags(p: argparse.ArgumentParser) -> None:
+    """The flags of the options every measure shares, read as the library reads them."""
+    p.add_argument("--base", type=number, help="logarithm base: 2 for bits (default: e, nats)")
+    p.add_argument("--normalize", action="store_true", help="divide non-negative weights or counts by their sum")
+    p.add_argument("--smoothing", type=number, help="pseudocount added to every event before normalising")
+
+
+# The measure's own options, one flag each from its row's option parser (--alpha for renyi,
+# --f and --slope-at-infinity for f_divergence): numbers, except f, an expression in t.
+_OWN_HELP = {
+    "alpha": "the order of the Renyi divergence",
+    "f": "the generator as an expression in t, e.g. 't*log(t)'",
+    "slope_at_infinity": "lim f(t)/t as t -> inf (default: estimated from f)",
+}
+
+
+def _own_options(d: Divergence) -> list[inspect.Parameter]:
+    return list(inspect.signature(d.options).parameters.values())
 
 
 def _f_from_expression(expr: str) -> Any:
@@ -46,31 +71,33 @@ def _f_from_expression(expr: str) -> Any:
     return lambda t: eval(code, {"__builtins__": {}}, {**names, "t": t})  # noqa: S307 (names checked above)
 
 
+def add_own_flags(p: argparse.ArgumentParser, measures: list[Divergence]) -> None:
+    """One flag per option of the ``measures`` themselves (``pairwise`` takes every measure's)."""
+    for name in sorted({option.name for d in measures for option in _own_options(d)}):
+        # f is read from its expression in measure_options (argparse would hide the message).
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=str if name == "f" else number,
+                       help=_OWN_HELP.get(name))
+
+
 def measure_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keywords of ``args.metric`` from the flags the subcommands share: normalize,
-    smoothing, base, and the measure's own option (--alpha for renyi, --f for f_divergence),
-    with errors that name the flags. An unknown metric is left for the library to name."""
-    info = DIVERGENCES.get(args.metric)
-    options: dict[str, Any] = {"normalize": args.normalize, "smoothing": args.smoothing}
-    if args.base is not None:
-        if info is not None and not info.logarithmic:
-            raise InvalidInputError(f"--base does not apply to {args.metric}: it involves no logarithm")
-        options["base"] = args.base
-    alpha, f = getattr(args, "alpha", None), getattr(args, "f", None)
-    if alpha is not None:
-        options["alpha"] = alpha
-    elif args.metric == "renyi":
-        raise InvalidInputError("renyi needs --alpha (the order, >= 0)")
-    if f is not None:
-        options["f"] = _f_from_expression(f)
-    elif args.metric == "f_divergence":
-        raise InvalidInputError("f_divergence needs --f, an expression in t such as 't*log(t)'")
+    """The options of ``args.metric`` from the flags, unchecked: the library checks them (one
+    options path, the same messages as from Python). A missing flag of the measure's own
+    required options is named here; an unknown metric is left for the library to name."""
+    options: dict[str, Any] = {"normalize": args.normalize, "smoothing": args.smoothing, "base": args.base}
+    for name in sorted({option.name for d in DIVERGENCES.values() for option in _own_options(d)}):
+        value = getattr(args, name, None)  # any flag given goes on, for the library to accept or refuse
+        if value is not None:
+            options[name] = _f_from_expression(value) if name == "f" else value
+    d = DIVERGENCES.get(args.metric)
+    for option in _own_options(d) if d is not None else []:
+        if option.name not in options and option.default is option.empty:
+            flag = option.name.replace("_", "-")
+            raise InvalidInputError(f"{d.name} needs --{flag} ({_OWN_HELP.get(option.name, 'a value')})")
     return options
 
 
 def _compute(args: argparse.Namespace) -> dict[str, Any]:
     info = DIVERGENCES[args.metric]
-    func = getattr(discrete, args.metric)
     dists = [read_distributions(args.P, "P")]
     if info.arity == 2:
         if args.Q is None:
@@ -78,7 +105,9 @@ def _compute(args: argparse.Namespace) -> dict[str, Any]:
         dists.append(read_distributions(args.Q, "Q"))
     elif args.Q is not None:
         raise InvalidInputError(f"{args.metric} takes one distribution, got P and Q")
-    values = np.atleast_1d(np.asarray(func(*dists, **measure_options(args)), dtype=float))
+    # The pipeline itself, which takes every option for every measure (and refuses, say, a
+    # base for Hellinger with the library's message).
+    values = np.atleast_1d(np.asarray(evaluate(info, tuple(dists), **measure_options(args)), dtype=float))
     result: dict[str, Any] = {"metric": args.metric, "values": values.tolist()}
     if info.logarithmic and info.transform is None:
         result["unit"] = unit(args.base)

@@ -15,7 +15,7 @@ from .._io import read_distributions
 from .._metadata import DIVERGENCES
 from ..pairwise import nearest, pairwise
 from ._format import format_value, unit
-from ._measure import measure_options
+from ._measure import add_option_flags, add_own_flags, measure_options
 from ._progress import progress_bar
 
 __all__ = ["PRINT_LIMIT", "PROGRESS_WORK", "add_parser", "run"]
@@ -60,11 +60,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("P", help="a .csv/.npy/.parquet file with one distribution per row")
     p.add_argument("Q", nargs="?", help="the distributions compared with (default: P itself)")
     p.add_argument("--metric", default="kl", help=f"one of {names} (default kl)")
-    p.add_argument("--base", type=float, help="logarithm base: 2 for bits (default: e, nats)")
-    p.add_argument("--normalize", action="store_true", help="divide non-negative weights or counts by their sum")
-    p.add_argument("--smoothing", type=float, help="pseudocount added to every event before normalising")
-    p.add_argument("--alpha", type=float, help="the order, for --metric renyi")
-    p.add_argument("--f", help="the generator for --metric f_divergence, an expression in t")
+    add_option_flags(p)
+    add_own_flags(p, list(DIVERGENCES.values()))
     p.add_argument("--nearest", type=int, metavar="K", help="the K rows of Q closest to each row of P instead of the matrix")
     p.add_argument("--block-size", type=int, metavar="N", help="rows per block in the library (default: automatic)")
     p.add_argument("--digits", type=int, default=3, help="decimals to print (default 3)")
