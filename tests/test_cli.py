@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 
 import divergences as dv
+from conftest import run_cli as run
 from divergences.cli import main
 
 P, Q = "0.1,0.4,0.5", "0.8,0.15,0.05"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(

@@ -11,14 +11,9 @@ import numpy as np
 import pytest
 
 import divergences as dv
+from conftest import run_cli as run
 from divergences.cli import _pairwise as cli  # PROGRESS_WORK lives there
 from divergences.cli import main
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def distributions(n, k=6, seed=0, zeros=True):
