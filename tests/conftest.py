@@ -1,4 +1,5 @@
-"""Shared fixtures: ``xp`` runs a test on every array library that is installed."""
+"""Shared fixtures and helpers: ``xp`` runs a test on every array library that is installed;
+``call`` calls a measure by name, ``raises_invalid``, ``torch_params``, ``run_cli``, ``to_numpy``."""
 
 from __future__ import annotations
 
