@@ -32,13 +32,16 @@ def add_parsers(sub: Any) -> None:
         p.set_defaults(metric=name)
 
 
-def number(text: str) -> float | str:
-    """A flag's number; text that is none is passed on as it is, for the library to refuse
-    with the message it gives on every route (``base must be a real number, got 'e'``)."""
-    try:
-        return float(text)
-    except ValueError:
-        return text
+def number(text: str) -> int | float | str:
+    """A flag's number, as Python would write it (``2`` an int, ``0.5`` a float); text that is
+    none is passed on as it is, for the library to refuse with the message it gives on every
+    route (``base must be a real number, got 'e'``)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def add_option_flags(p: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._binning import BIN_RULES, MAX_CELLS, cell_codes, check_bins, edges, occupied_counts
 from .._exceptions import InvalidInputError
-from .._validation import check_smoothing
+from .._options import parse
 
 # The binning lives in divergences._binning; edges, check_bins and the limits are re-exported
 # here because they are part of what this module's estimators accept.
@@ -38,7 +38,7 @@ def _sum_over_cells(
     The cells empty in both samples all have the same smoothed probabilities, so they are
     summed in one product instead of being stored.
     """
-    alpha = check_smoothing(smoothing) or 0.0
+    alpha = parse(None, smoothing=smoothing).shift
     grid = edges(x, y, bins)
     cx, cy = occupied_counts(x, y, grid)
     n_cells = math.prod(len(e) - 1 for e in grid)

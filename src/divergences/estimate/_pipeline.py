@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from .._exceptions import InvalidInputError
+from .._metadata import DIVERGENCES
+from .._options import parse
 from ..distributions._scipy import as_distribution
 from ._methods import DISCRETE_ENTROPY, METHODS, Method, discrete_fallback, select
 from ._samples import _to_host, as_labels, as_samples, check_k, check_ties, log_base, looks_discrete, resolve_ties
@@ -114,7 +116,8 @@ def run(
     n_resamples: int,
     random_state: Any,
 ) -> float | Estimate:
-    """The one path every public estimator takes.
+    """The one path every public estimator takes: its options checked first (``base`` and
+    ``smoothing`` by the library's one options path), then the estimate.
 
     Examples
     --------
@@ -122,6 +125,7 @@ def run(
     ...           ties="auto", clip=False, ci=None, n_resamples=200, random_state=None), 12)
     1.0
     """
+    check_options(metric, base, options)
     ties = check_ties(ties)
     entry, chosen, samples, fell_back = plan(
         metric, x, y, method=method, options=options, k_default=k_default, ties=ties, random_state=random_state
@@ -140,6 +144,11 @@ def run(
         n_resamples=n_resamples,
         random_state=random_state,
     )
+
+
+def check_options(metric: str, base: object, options: dict[str, Any]) -> None:
+    """``base`` and ``smoothing`` checked as every route of the library checks them."""
+    parse(DIVERGENCES.get(metric), base=base, smoothing=options.get("smoothing"))
 
 
 def prepare(kind: str, metric: str, x: Any, y: Any) -> tuple[np.ndarray, ...]:
@@ -209,6 +218,7 @@ def kl_to_density(x: Any, y: Any, *, method: str, options: dict[str, Any], ties:
     ``finish_options`` are those of :func:`finish`: ``base``, ``clip``, ``ci``, ``n_resamples``
     and ``random_state``.
     """
+    check_options("kl", finish_options["base"], options)
     q = as_distribution(y, "y")
     if q.batch_shape:
         raise InvalidInputError(f"y must be a single distribution, got batch shape {q.batch_shape}")

@@ -8,13 +8,12 @@ raises an error that counts the repeated points and says what to do.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import numpy as np
 
 from .._exceptions import InvalidInputError
-from .._validation import check_base
+from .._options import parse
 
 __all__ = [
     "TIES",
@@ -90,8 +89,7 @@ def check_k(k: object, n: int, name: str) -> int:
 
 def log_base(base: object) -> float:
     """The divisor that converts nats to the unit of ``base`` (``None``: nats)."""
-    checked = check_base(base)
-    return 1.0 if checked is None else math.log(checked)
+    return parse(None, base=base).log_base or 1.0
 
 
 def count_repeated(x: np.ndarray) -> int:
