@@ -22,7 +22,7 @@ from scipy import special
 
 import divergences as dv
 from divergences._options import parse
-from divergences.distributions import _numerical
+from divergences.distributions import _integrands, _numerical
 from divergences.distributions._dispatch import divergence
 
 EPS = float(np.finfo(float).eps)
@@ -235,7 +235,7 @@ def test_numerical_takes_a_measure_of_the_caller_on_every_route():
 
 def test_f_measure_is_the_f_divergence_route():
     p, q = dv.Gamma(0.3, 2.0), dv.Gamma(0.4, 2.0)
-    measure = _numerical.f_measure(lambda t: t * np.log(t), 0.0, math.inf)
+    measure = _integrands.f_divergence(lambda t: t * np.log(t), 0.0, math.inf)
     value, error = _numerical.numerical(measure, p, q)
     assert (value, error) == dv.f_divergence(p, q, lambda t: t * np.log(t), return_error=True)
     _assert_honest_and_small(value, error, dv.kl(p, q))

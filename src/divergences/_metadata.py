@@ -23,6 +23,8 @@ from . import _kernels, _numpy_engine
 from ._exceptions import InvalidInputError
 from ._special import sqrt_with_zero_gradient
 from ._validation import check_alpha
+from .distributions import _integrands
+from .distributions._integrands import Measure
 
 __all__ = ["DIVERGENCES", "Divergence", "Doc"]
 
@@ -116,6 +118,9 @@ class Divergence:
     # The measure's own options: a parser whose parameters are their names (those without a
     # default are positional in the public function) and which returns the kernel's keywords.
     options: Callable[..., dict[str, Any]] = _no_options
+    # The numerical routes' integrand for distribution objects: a Measure from the kernel's
+    # keywords (those the option parser returns); None where there is none.
+    integrand: Callable[..., Measure] | None = None
     # Options of the measure for tests and examples (the parser's arguments).
     examples: Mapping[str, Any] = field(default_factory=dict)
 
@@ -128,7 +133,7 @@ _DISTRIBUTIONS = """Or two distribution objects (``dv.Normal(0.0, 1.0)``, ``scip
 
 _TABLE = (
     Divergence(
-        "kl", "sum p log(p/q)", _kernels.kl, fast=_numpy_engine.fast_kl, trusted_above=0.1,
+        "kl", "sum p log(p/q)", _kernels.kl, integrand=_integrands.kl, fast=_numpy_engine.fast_kl, trusted_above=0.1,
         doc=Doc(
             r"Kullback-Leibler divergence (relative entropy) :math:`\sum_i p_i \log(p_i/q_i)`.",
             """Events with ``p = 0`` contribute 0; an event with ``p > 0 = q`` makes the divergence
@@ -143,7 +148,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "cross_entropy", "-sum p log q", _kernels.cross_entropy, fast=_numpy_engine.fast_cross_entropy,
+        "cross_entropy", "-sum p log q", _kernels.cross_entropy, integrand=_integrands.cross_entropy, fast=_numpy_engine.fast_cross_entropy,
         doc=Doc(
             r"Cross-entropy :math:`-\sum_i p_i \log q_i = H(p) + KL(p \| q)`.",
             examples=""">>> import divergences as dv
@@ -153,7 +158,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "entropy", "-sum p log p", _kernels.entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy,
+        "entropy", "-sum p log p", _kernels.entropy, integrand=_integrands.cross_entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy,
         fast_nan_if_negative=True,
         doc=Doc(
             r"Shannon entropy :math:`-\sum_i p_i \log p_i`, with :math:`0 \log 0 = 0`.",
@@ -179,7 +184,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "js", "kl(p, m)/2 + kl(q, m)/2, m = (p+q)/2", _kernels.js, symmetric=True, upper="log 2",
+        "js", "kl(p, m)/2 + kl(q, m)/2, m = (p+q)/2", _kernels.js, integrand=_integrands.js, symmetric=True, upper="log 2",
         fast=_numpy_engine.fast_js, trusted_above=0.01,
         doc=Doc(
             r"Jensen-Shannon divergence :math:`\tfrac12 KL(p\|m) + \tfrac12 KL(q\|m)`, :math:`m = (p+q)/2`.",
@@ -194,7 +199,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "js_distance", "sqrt(js)", _kernels.js, symmetric=True, metric=True, upper="sqrt(log 2)",
+        "js_distance", "sqrt(js)", _kernels.js, integrand=_integrands.js, symmetric=True, metric=True, upper="sqrt(log 2)",
         transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_js, trusted_above=0.01,
         doc=Doc(
             r"Jensen-Shannon distance :math:`\sqrt{JS(p, q)}`, a metric.",
@@ -208,7 +213,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "hellinger", "sqrt(1 - sum sqrt(p q))", _kernels.hellinger_squared, symmetric=True, metric=True,
+        "hellinger", "sqrt(1 - sum sqrt(p q))", _kernels.hellinger_squared, integrand=_integrands.hellinger, symmetric=True, metric=True,
         logarithmic=False, upper="1", transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_hellinger_squared,
         doc=Doc(
             r"Hellinger distance :math:`\sqrt{1 - \sum_i \sqrt{p_i q_i}}`, a metric in [0, 1].",
@@ -223,7 +228,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "total_variation", "sum |p - q| / 2", _kernels.total_variation, symmetric=True, metric=True,
+        "total_variation", "sum |p - q| / 2", _kernels.total_variation, integrand=_integrands.total_variation, symmetric=True, metric=True,
         logarithmic=False, upper="1",
         doc=Doc(
             r"Total variation distance :math:`\tfrac12 \sum_i |p_i - q_i|`, a metric in [0, 1].",
@@ -234,7 +239,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "bhattacharyya", "-log sum sqrt(p q)", _kernels.bhattacharyya, symmetric=True,
+        "bhattacharyya", "-log sum sqrt(p q)", _kernels.bhattacharyya, integrand=_integrands.bhattacharyya, symmetric=True,
         doc=Doc(
             r"Bhattacharyya distance :math:`-\log \sum_i \sqrt{p_i q_i}`; ``+inf`` for disjoint supports.",
             """Equal to ``renyi(p, q, 0.5) / 2``. Computed as ``-log1p(-h^2)`` from the squared
@@ -246,7 +251,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "renyi", "log(sum p^a q^(1-a)) / (a - 1)", _kernels.renyi, options=_renyi_options,
+        "renyi", "log(sum p^a q^(1-a)) / (a - 1)", _kernels.renyi, integrand=_integrands.renyi, options=_renyi_options,
         examples={"alpha": 2.0},
         doc=Doc(
             r"Renyi divergence of order ``alpha``: :math:`\frac{1}{\alpha-1} \log \sum_i p_i^\alpha q_i^{1-\alpha}`.",
@@ -265,7 +270,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "chi2", "sum (p - q)^2 / q", _kernels.chi2, logarithmic=False,
+        "chi2", "sum (p - q)^2 / q", _kernels.chi2, integrand=_integrands.chi2, logarithmic=False,
         doc=Doc(
             r"Pearson chi-square divergence :math:`\sum_i (p_i - q_i)^2 / q_i`; ``+inf`` if ``p > 0 = q``.",
             examples=""">>> import divergences as dv
@@ -275,7 +280,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "psi", "sum (p - q) log(p/q)", _kernels.psi, symmetric=True,
+        "psi", "sum (p - q) log(p/q)", _kernels.psi, integrand=_integrands.psi, symmetric=True,
         doc=Doc(
             r"Population stability index :math:`\sum_i (p_i - q_i) \log(p_i / q_i) = KL(p\|q) + KL(q\|p)`.",
             """Symmetric; ``+inf`` when either support exceeds the other. Used for drift monitoring
@@ -287,7 +292,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "f_divergence", "sum q f(p/q)", _kernels.f_divergence, logarithmic=False, options=_f_options,
+        "f_divergence", "sum q f(p/q)", _kernels.f_divergence, integrand=_integrands.f_divergence, logarithmic=False, options=_f_options,
         examples={"f": _example_f, "slope_at_infinity": math.inf},
         doc=Doc(
             r"Csiszar f-divergence :math:`\sum_i q_i f(p_i / q_i)` for a convex ``f`` with ``f(1) = 0``.",

@@ -168,19 +168,6 @@ def _not_registered(name: str, p: Distribution, q: Distribution, why: str) -> No
     )
 
 
-def _numerical_values(
-    name: str, p: Distribution, q: Distribution, params: dict[str, Any], method: str, n_samples: int,
-    random_state: Any,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Values and errors of every batch element by a numerical route (NumPy float64)."""
-    if name == "f_divergence":
-        measure: str | _numerical.Measure = _numerical.f_measure(**params)
-    else:
-        measure = "cross_entropy" if name == "entropy" else name  # H(p) = H(p, p)
-    return _numerical.numerical(measure, p, q, alpha=params.get("alpha"), method=method,
-                                n_samples=n_samples, random_state=random_state)
-
-
 def divergence(opts: Options, p: object, q: object = None) -> Any:
     """The measure of ``opts`` (checked options, from ``_options.parse``) between two
     distribution objects (see the module docstring); ``entropy`` takes ``p`` alone.
@@ -220,7 +207,9 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
             raise _not_registered(name, p, q, "method='closed_form' allows no numerical route")
     if value is None:
         try:
-            values, errors = _numerical_values(name, p, q, params, method, opts.n_samples, opts.random_state)
+            # H(p) = H(p, p): entropy's row names the cross-entropy integrand.
+            values, errors = _numerical.numerical(info.integrand(**params), p, q, method=method,
+                                                  n_samples=opts.n_samples, random_state=opts.random_state)
         except NotImplementedError as exc:  # no SciPy form, no sampler: nothing numerical either
             if isinstance(exc, NotRegisteredError):
                 raise

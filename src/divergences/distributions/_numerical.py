@@ -16,45 +16,20 @@ point; the three routes share it. Results are in nats.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .._exceptions import InvalidInputError, NotRegisteredError
-from . import _integrands
 from ._base import Distribution
 from ._integrands import EPS, Measure
 from ._quadrature import quadrature
 
-__all__ = ["Measure", "f_measure", "numerical", "route"]
+__all__ = ["Measure", "numerical", "route"]
 
 _TAIL = 1e-20
 _MAX_TERMS = 10_000_000
 _NEAR = 1e-6  # a quadrature whose error exceeds this fraction of its value tries its near form
-
-# Temporary: ``_dispatch`` still names its measures (and builds f-divergences with
-# ``f_measure``); it will pass a Measure built from the metadata table instead, and these go.
-f_measure = _integrands.f_divergence
-_BY_NAME: dict[str, Callable[[], Measure]] = {
-    "kl": _integrands.kl,
-    "cross_entropy": _integrands.cross_entropy,
-    "js": _integrands.js,
-    "hellinger": _integrands.hellinger,
-    "bhattacharyya": _integrands.bhattacharyya,
-    "total_variation": _integrands.total_variation,
-    "chi2": _integrands.chi2,
-    "psi": _integrands.psi,
-}
-
-
-def _measure(name: str, alpha: float | None) -> Measure:
-    """The measure of a name of ``_dispatch`` (``"renyi"`` with ``alpha``)."""
-    if name == "renyi":
-        assert alpha is not None
-        return _integrands.renyi(alpha)
-    return _BY_NAME[name]()
-
 
 def _discrete_range(frozen: Any) -> tuple[float, float]:
     """Where all but ``_TAIL`` of the mass lies (``ppf``/``isf`` are unreliable that far out)."""
@@ -124,20 +99,19 @@ def route(p: Distribution, q: Distribution) -> str:
 
 
 def numerical(
-    measure: str | Measure,
+    measure: Measure,
     p: Distribution,
     q: Distribution,
     *,
-    alpha: float | None = None,
     method: str = "auto",
     n_samples: int = 100_000,
     random_state: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The measure for every batch element of ``p`` and ``q``, with its error (NumPy float64).
 
-    ``measure`` is a :class:`Measure` of ``_integrands`` (a factory's, or
-    :func:`~._integrands.f_divergence` of a user's ``f``). For now it may also be a name
-    that ``_dispatch`` still passes (``"renyi"`` with ``alpha``). ``method`` is ``"auto"``
+    ``measure`` is a :class:`Measure` of ``_integrands`` (the one a measure's row of
+    ``_metadata.DIVERGENCES`` makes, or :func:`~._integrands.f_divergence` of a user's
+    ``f``). ``method`` is ``"auto"``
     (or ``"numerical"``), ``"quadrature"``, ``"summation"`` or ``"monte_carlo"``.
 
     Examples
@@ -156,8 +130,6 @@ def numerical(
     >>> values.round(12)
     array([0.5, 0. , 2. ])
     """
-    if isinstance(measure, str):
-        measure = _measure(measure, alpha)
     batch = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
     ps, qs = p.broadcast_to(batch).numpy_items(), q.broadcast_to(batch).numpy_items()
     way = route(p, q) if method in ("auto", "numerical") else method
