@@ -1,5 +1,5 @@
-"""The array layer: which library an array is from (namespaces, NumPy, Dask, laziness), and
-conversion to floating arrays and to NumPy, through array-api-compat."""
+"""The array layer, the only module that talks to array-api-compat: which library an array is
+from (namespaces, NumPy, Dask, laziness, devices), and conversion to floating arrays and to NumPy."""
 
 from __future__ import annotations
 
@@ -8,11 +8,26 @@ import sys
 from typing import Any
 
 import array_api_compat
+import array_api_compat.numpy as NUMPY  # NumPy's array API namespace: the kernels' xp on the fast path
 import numpy as np
+from array_api_compat import device, is_torch_array, is_writeable_array, to_device
 
 from ._exceptions import BackendMismatchError, InvalidInputError
 
-__all__ = ["as_float_array", "is_dask", "is_lazy", "is_numpy", "namespace", "to_numpy"]
+__all__ = [
+    "NUMPY",
+    "as_float_array",
+    "device",
+    "is_dask",
+    "is_lazy",
+    "is_numpy",
+    "is_torch_array",
+    "is_writeable_array",
+    "library",
+    "namespace",
+    "to_device",
+    "to_numpy",
+]
 
 Array = Any
 
@@ -48,6 +63,14 @@ def is_dask(*xs: object) -> bool:
     if "dask" not in sys.modules:  # no Dask array can exist: the common case, a dict lookup
         return False
     return any(array_api_compat.is_dask_array(x) for x in xs)
+
+
+def library(xp: Any) -> str:
+    """The name of the library of namespace ``xp``: numpy, torch, jax, cupy, array_api_strict or other."""
+    for name in ("numpy", "torch", "jax", "cupy", "array_api_strict"):
+        if getattr(array_api_compat, f"is_{name}_namespace")(xp):
+            return name
+    return "other"
 
 
 def is_numpy(xp: Any) -> bool:

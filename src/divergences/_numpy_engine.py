@@ -28,9 +28,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import array_api_compat.numpy as anp
 import numpy as np
 
+from ._array_api import NUMPY
 from ._validation import valid_mask
 
 BLOCK_ELEMENTS = 1 << 18  # per operand: 2 MiB of float64 (L2 size); measured best of 2^13..2^19
@@ -165,7 +165,7 @@ def finish_in_place(values: np.ndarray, log_base: float | None, transform: Calla
         if log_base is not None:
             values /= log_base
         if transform is not None:
-            values[...] = transform(values, anp)
+            values[...] = transform(values, NUMPY)
         return
     step = max(1, BLOCK_ELEMENTS // max(1, values[0].size))
 
@@ -175,7 +175,7 @@ def finish_in_place(values: np.ndarray, log_base: float | None, transform: Calla
             if log_base is not None:
                 chunk /= log_base
             if transform is not None:
-                transform(chunk, anp, out=chunk)
+                transform(chunk, NUMPY, out=chunk)
 
     parallel(work, values.shape[0], values.size, grain=step)
 
@@ -272,7 +272,7 @@ def evaluate(
                     invalid.append(True)  # list.append is atomic
                     return
                 if fast is None:
-                    out[lo:hi] = kernel(*blocks, xp=anp, **params)
+                    out[lo:hi] = kernel(*blocks, xp=NUMPY, **params)
                     continue
                 with scratch():  # what the fast kernel takes, for this block only
                     v = fast(*blocks, buf[: hi - lo])
@@ -295,5 +295,5 @@ def evaluate(
             idx = all_redo[start : start + kernel_rows]
             blocks = [prepare(rows(a, idx)) for a in arrays]
             with np.errstate(all="ignore"):
-                out[idx] = kernel(*blocks, xp=anp, **params)
+                out[idx] = kernel(*blocks, xp=NUMPY, **params)
     return out

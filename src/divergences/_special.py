@@ -11,7 +11,8 @@ import math
 from typing import Any
 
 import numpy as np
-from array_api_compat import device, is_numpy_namespace
+
+from ._array_api import device, is_lazy, is_numpy, library, to_numpy
 
 Array = Any
 
@@ -105,7 +106,7 @@ def sum_compensated(x: Array, xp: Any) -> tuple[Array, Array]:
 def sqrt_with_zero_gradient(x: Array, xp: Any, out: Array | None = None) -> Array:
     """``sqrt(x)`` for ``x >= 0`` whose gradient at 0 is 0 (a subgradient), never NaN; on
     NumPy written into ``out`` where given (which may be ``x``)."""
-    if is_numpy_namespace(xp):  # nothing differentiates NumPy: the plain root, a pass not six
+    if is_numpy(xp):  # nothing differentiates NumPy: the plain root, a pass not six
         root = np.sqrt(x, out=out)
         return root + 0.0 if root.ndim == 0 else np.add(root, 0.0, out=root)  # -0.0 to +0.0
     pos = x > 0
@@ -114,17 +115,16 @@ def sqrt_with_zero_gradient(x: Array, xp: Any, out: Array | None = None) -> Arra
 
 def _special_module(xp: Any) -> Any:
     """``scipy.special`` or its counterpart in the library of ``xp`` (imported on first use)."""
-    import array_api_compat
-
-    if array_api_compat.is_torch_namespace(xp):
+    kind = library(xp)
+    if kind == "torch":
         import torch
 
         return torch.special
-    if array_api_compat.is_jax_namespace(xp):
+    if kind == "jax":
         import jax.scipy.special
 
         return jax.scipy.special
-    if array_api_compat.is_cupy_namespace(xp):
+    if kind == "cupy":
         import cupyx.scipy.special
 
         return cupyx.scipy.special
@@ -140,10 +140,8 @@ def _apply(name: str, x: Array, xp: Any, *leading: Any) -> Array:
     SciPy answers array-api-strict input with NumPy arrays: those are handed back as arrays of
     the caller's library, so callers never need to convert.
     """
-    import array_api_compat
-
     out = getattr(_special_module(xp), name)(*leading, x)
-    if array_api_compat.is_array_api_strict_namespace(xp):
+    if library(xp) == "array_api_strict":
         return xp.asarray(out, device=device(x))
     return out
 
@@ -199,8 +197,6 @@ def series_terms(ratio: Array, most: int, xp: Any) -> int:
     for the largest ``ratio`` given (at most ``most``; all of them where the values cannot be
     read, under a JAX trace): polygamma and Bessel terms are costly, and nearly equal
     parameters need few."""
-    from ._array_api import is_lazy, to_numpy
-
     if is_lazy(ratio):
         return most
     largest = float(to_numpy(xp.max(ratio))) if ratio.size else 0.0  # a bound: no gradient
@@ -225,7 +221,7 @@ def lgamma_bregman(x: Array, d: Array, xp: Any) -> Array:
     near = xp.abs(d) <= _BREGMAN_NEAR * x
     far_x, far_d = substitute(~near, x, 1.0, xp), substitute(~near, d, 1.0, xp)
     direct = gammaln(far_x + far_d, xp) - gammaln(far_x, xp) - far_d * digamma(far_x, xp)
-    if is_numpy_namespace(xp):
+    if is_numpy(xp):
         # The polygamma terms cost far more than the rest: NumPy sums them only where needed.
         x_b, d_b, near_b = np.broadcast_arrays(x, d, near)
         out = np.array(direct, dtype=direct.dtype, copy=True).reshape(near_b.shape)

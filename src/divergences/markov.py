@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import device, to_device
 
-from ._array_api import as_float_array, is_lazy, is_numpy, namespace, to_numpy
+from ._array_api import as_float_array, device, is_lazy, is_numpy, namespace, to_device, to_numpy
 from ._exceptions import InvalidInputError
 from ._options import parse
 from ._validation import sum_tolerance

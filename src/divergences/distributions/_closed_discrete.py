@@ -22,9 +22,8 @@ import math
 from typing import Any
 
 import numpy as np
-from array_api_compat import device
 
-from .._array_api import is_lazy, to_numpy
+from .._array_api import device, is_lazy, to_numpy
 from .._metadata import DIVERGENCES
 from .._special import expm1mx, full_like, gammaln, log1pmx, sqrt_with_zero_gradient, substitute, where0
 from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson

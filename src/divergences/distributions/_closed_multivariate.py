@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from array_api_compat import device
-
+from .._array_api import device
 from .._special import expm1mx, gammaln, lgamma_bregman, log1pmx, substitute, where0
 from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian
 from ._registry import REGISTRIES, register, register_kl

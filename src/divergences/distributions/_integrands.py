@@ -26,9 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import array_api_compat.numpy as anp
 import numpy as np
 
+from .._array_api import NUMPY
 from .._exceptions import NotRegisteredError
 from .._special import expm1mx
 from ._base import Distribution
@@ -133,7 +133,7 @@ def _rel_entr_terms(la: np.ndarray, lb: np.ndarray) -> np.ndarray:
         a, b = np.exp(la), np.exp(lb)
         u = la - lb
         small = np.abs(u) <= 0.5
-        out = np.where(small, a * expm1mx(-np.where(small, u, 0.0), anp), _xlogy_terms(la, lb) - a + b)
+        out = np.where(small, a * expm1mx(-np.where(small, u, 0.0), NUMPY), _xlogy_terms(la, lb) - a + b)
     no_a = np.isneginf(la)
     out[no_a] = b[no_a]
     return out
@@ -170,7 +170,7 @@ def _moment_minus_one(t: float, integrate: Integrate, p: Distribution, q: Distri
 
     def pointwise(lp: np.ndarray, lq: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", over="ignore"):
-            out = np.exp(lp) * expm1mx(t * (lq - lp), anp)
+            out = np.exp(lp) * expm1mx(t * (lq - lp), NUMPY)
         out[np.isneginf(lp)] = 0.0
         return out
 

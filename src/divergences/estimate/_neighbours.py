@@ -42,10 +42,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import array_api_compat
 import numpy as np
 
-from .._array_api import _is_array, is_numpy, namespace
+from .._array_api import _is_array, is_numpy, is_torch_array, namespace
 from .._exceptions import InvalidInputError
 
 __all__ = ["count_within", "kth_distances"]
@@ -218,7 +217,7 @@ def _backend(points: Any, p: float) -> str:
 def _inputs(points: Any, queries: Any) -> tuple[Any, Any]:
     """Both as torch tensors (the brute force runs in torch, on their device) or both as
     float64 NumPy arrays (any other array library is copied to the host)."""
-    if array_api_compat.is_torch_array(points) and array_api_compat.is_torch_array(queries):
+    if is_torch_array(points) and is_torch_array(queries):
         return points.detach(), queries.detach()  # no autograd graph through the products
     return _host(points), _host(queries)
 
