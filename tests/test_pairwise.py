@@ -186,7 +186,7 @@ def test_a_float32_working_dtype_is_guarded_to_its_own_accuracy(monkeypatch):
 
 @pytest.mark.parametrize("metric", ["kl", "cross_entropy", "hellinger", "bhattacharyya", "js"])
 def test_q_terms_made_per_block_where_they_do_not_fit_give_the_same_result(monkeypatch, metric):
-    pairwise_module = importlib.import_module("divergences.pairwise")
+    pairwise_module = importlib.import_module("divergences._blocks")
     P, Q = rows(13, 9, seed=27, zeros=0.2), rows(11, 9, seed=28, zeros=0.2)
     whole = dv.pairwise(P, Q, metric=metric, block_size=4), dv.nearest(P, Q, 3, metric=metric, block_size=4)
     monkeypatch.setattr(pairwise_module, "WHOLE_RIGHT_BYTES", 0)
@@ -198,7 +198,7 @@ def test_q_terms_made_per_block_where_they_do_not_fit_give_the_same_result(monke
 
 def test_nearest_in_a_large_q_holds_no_copy_of_it(monkeypatch):
     """Searching M rows needs memory for blocks, not for another M x K array."""
-    pairwise_module = importlib.import_module("divergences.pairwise")
+    pairwise_module = importlib.import_module("divergences._blocks")
     monkeypatch.setattr(pairwise_module, "WHOLE_RIGHT_BYTES", 1 << 20)  # Q below is 20 MiB
     P, Q = rows(40, 64, seed=29), rows(40_000, 64, seed=30)
     tracemalloc.start()
@@ -356,7 +356,7 @@ def test_jensen_shannon_lies_between_ln2_and_1_times_squared_hellinger(k, concen
 def test_nearest_js_pruned_by_hellinger_bounds_finds_the_same_neighbours(
     monkeypatch, library, n, m, k, n_best, zeros, concentration, block_size, same
 ):
-    pairwise_module = importlib.import_module("divergences.pairwise")
+    pairwise_module = importlib.import_module("divergences._nearest")
     rng = np.random.default_rng(n * m + k)
     P = rng.dirichlet(np.full(k, concentration), n) * (rng.random((n, k)) >= zeros)
     Q = rng.dirichlet(np.full(k, concentration), m) * (rng.random((m, k)) >= zeros)

@@ -47,7 +47,7 @@ import numpy as np
 from ._array_api import _is_array, as_float_array, is_dask, namespace
 from ._exceptions import InvalidInputError
 from ._options import Options
-from ._validation import check_axis, check_event_shapes
+from ._validation import check_axis, check_event_shapes, check_k, check_rows, check_same_events
 
 __all__ = ["evaluate", "nearest", "pairwise"]
 
@@ -165,16 +165,9 @@ def _rows(named: Mapping[str, object]) -> dict[str, Array]:
     """The inputs as 2-D Dask arrays with one chunk along the events; shapes checked as NumPy does."""
     arrays = _as_dask(named)
     for name, a in arrays.items():
-        if a.ndim != 2:
-            raise InvalidInputError(f"{name} must be 2-D (distributions x events), got shape {tuple(a.shape)}")
-        if 0 in a.shape:
-            raise InvalidInputError(
-                f"{name} has shape {tuple(a.shape)}: it needs at least one distribution of one event"
-            )
-    if "Q" in arrays and arrays["P"].shape[1] != arrays["Q"].shape[1]:
-        raise InvalidInputError(
-            f"the event axis lengths differ: P has {arrays['P'].shape[1]} but Q has {arrays['Q'].shape[1]} events"
-        )
+        check_rows(a, name)
+    if "Q" in arrays:
+        check_same_events(arrays["P"], arrays["Q"])
     return {name: a.rechunk({1: -1}) for name, a in arrays.items()}
 
 
@@ -258,9 +251,7 @@ def nearest(P: Array, Q: Array | None, k: int, **options: Any) -> tuple[Array, A
     Pd = arrays["P"]
     Qall = (Pd if same else arrays["Q"]).rechunk(-1)
     m = Qall.shape[0]
-    available = m - 1 if same else m
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
-        raise InvalidInputError(f"k must be an integer from 1 to {available} (the rows searched), got {k!r}")
+    check_k(k, m - 1 if same else m)
     dummies = [_dummy(a, (1, 1)) for a in arrays.values()]
     _, val = numpy_nearest(dummies[0], dummies[-1] if not same else dummies[0], 1, **options)
     dtype = np.dtype([("indices", np.int64), ("values", val.dtype)])

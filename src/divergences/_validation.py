@@ -214,3 +214,27 @@ def valid_mask(row_min: Array, row_sum: Array, *, normalize: bool, tol: float, x
     """The lazy counterpart of ``check_distribution``: True where a distribution is valid."""
     ok = (row_min >= 0) & xp.isfinite(row_sum)
     return ok & (row_sum > 0) if normalize else ok & (xp.abs(row_sum - 1.0) <= tol)
+
+
+def check_rows(a: Array, name: str) -> Array:
+    """``a`` as the rows of a pairwise input: 2-D (distributions x events), with at least one
+    distribution of one event."""
+    if a.ndim != 2:
+        raise InvalidInputError(f"{name} must be 2-D (distributions x events), got shape {tuple(a.shape)}")
+    if 0 in a.shape:
+        raise InvalidInputError(f"{name} has shape {tuple(a.shape)}: it needs at least one distribution of one event")
+    return a
+
+
+def check_same_events(P: Array, Q: Array) -> int:
+    """The number of events of the rows of ``P`` and of ``Q`` (2-D), which must be equal."""
+    if P.shape[1] != Q.shape[1]:
+        raise InvalidInputError(f"the event axis lengths differ: P has {P.shape[1]} but Q has {Q.shape[1]} events")
+    return int(P.shape[1])
+
+
+def check_k(k: object, available: int) -> int:
+    """A number of neighbours: an integer from 1 to ``available`` (the rows searched)."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
+        raise InvalidInputError(f"k must be an integer from 1 to {available} (the rows searched), got {k!r}")
+    return k
