@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import array_api_compat
 import array_api_extra as xpx
 import numpy as np
 
 from . import _numpy_engine
+from ._array_api import device as device_of
 from ._array_api import is_numpy
 from ._exceptions import InvalidInputError
 from ._numpy_engine import scratch_array
@@ -168,7 +168,7 @@ def block(
 
 def self_pair_mask(xp: Any, like: Array, rows: int, cols: int) -> Array:
     """The mask of a diagonal block's pairs of a row with itself: its diagonal."""
-    device = array_api_compat.device(like)
+    device = device_of(like)
     return xp.arange(rows, device=device)[:, None] == xp.arange(cols, device=device)[None, :]
 
 
@@ -198,7 +198,7 @@ def exact_pairs(job: Job, Pb: Array, Qb: Array, i: Array, j: Array) -> Array:
     else:
         parts = [job.info.kernel(xp.take(Pb, i[s:t], axis=0), xp.take(Qb, j[s:t], axis=0), xp=xp, **job.params)
                  for s, t in spans(i.shape[0], step)]
-    return xp.concat(parts) if parts else xp.zeros((0,), dtype=Pb.dtype, device=array_api_compat.device(Pb))
+    return xp.concat(parts) if parts else xp.zeros((0,), dtype=Pb.dtype, device=device_of(Pb))
 
 
 def _engine(info: Divergence, arrays: list[np.ndarray], params: dict[str, Any]) -> np.ndarray:

@@ -13,8 +13,10 @@ Checks happen in two places:
 * Everything that needs no data (``base``, ``axis``, ``smoothing``, ``normalize``,
   ``metric``, ``block_size``, ``k``, dtypes, shapes that do not broadcast, event axes of
   different lengths, an empty event axis) raises ``InvalidInputError`` at call time. The
-  options are checked by running the NumPy path once on a one-event dummy distribution, so
-  they are accepted or refused exactly as for NumPy.
+  options arrive checked (``_options.Options``, from the one options path); the NumPy
+  function each task runs is handed in by the caller (this module imports none of the
+  routes it serves) and is run once on a one-event dummy distribution for the result's
+  dtype and the options that only it reads (``block_size``).
 * Values (negative entries, NaN or inf, sums other than 1, all-zero rows under
   ``normalize=True``) are checked by the NumPy path inside each task, so invalid input
   raises ``InvalidInputError`` when the result is computed, not when the graph is built.
@@ -41,10 +43,9 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-import array_api_compat.numpy as anp
 import numpy as np
 
-from ._array_api import _is_array, as_float_array, is_dask, namespace
+from ._array_api import NUMPY, _is_array, as_float_array, is_dask, namespace
 from ._exceptions import InvalidInputError
 from ._options import Options
 from ._validation import check_axis, check_event_shapes, check_k, check_rows, check_same_events
@@ -77,7 +78,7 @@ def _as_dask(named: Mapping[str, object]) -> dict[str, Array]:
             namespace(first, x)  # raises BackendMismatchError naming both libraries
             raise AssertionError("unreachable: a Dask array mixed with another library")
         else:
-            a = da.asarray(as_float_array(x, name, anp))
+            a = da.asarray(as_float_array(x, name, NUMPY))
         out[name] = a
     return out
 
@@ -172,42 +173,40 @@ def _rows(named: Mapping[str, object]) -> dict[str, Array]:
 
 
 def _pairwise_block(
-    Pb: np.ndarray, Qb: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, same: bool, options: dict[str, Any]
+    Pb: np.ndarray, Qb: np.ndarray, rows: np.ndarray, cols: np.ndarray, *, same: bool, opts: Options,
+    block_size: int | None, numpy_pairwise: Callable[..., Any],
 ) -> np.ndarray:
-    from .pairwise import pairwise as numpy_pairwise
-
     try:
         if same and rows[0] == cols[0]:  # a diagonal block: exact zeros (or entropies) on its diagonal
-            return numpy_pairwise(Pb, None, **options)
-        return numpy_pairwise(Pb, Qb, **options)
+            return numpy_pairwise(opts, Pb, None, block_size)
+        return numpy_pairwise(opts, Pb, Qb, block_size)
     except InvalidInputError as exc:
         raise _located(exc, [int(rows[0]), int(cols[0])], "[P row, Q row]") from None
 
 
-def pairwise(P: Array, Q: Array | None, **options: Any) -> Array:
+def pairwise(opts: Options, P: Array, Q: Array | None, block_size: int | None,
+             numpy_pairwise: Callable[..., Any]) -> Array:  # fmt: skip
     """The Dask counterpart of ``pairwise.pairwise``: a lazy (N, M) array chunked like P's rows
-    by Q's rows, one task per pair of row chunks (for P against itself under a symmetric
+    by Q's rows, one task per pair of row chunks running ``numpy_pairwise(opts, Pb, Qb,
+    block_size)`` (``pairwise.pairwise_arrays``; for P against itself under a symmetric
     measure, per pair on or above the diagonal: the blocks below are their transposes)."""
     import dask.array as da
-
-    from ._metadata import DIVERGENCES
-    from .pairwise import pairwise as numpy_pairwise
 
     same = Q is None
     arrays = _rows({"P": P} if same else {"P": P, "Q": Q})
     Pd = arrays["P"]
     Qd = Pd if same else arrays["Q"]
     dummies = [_dummy(a, (1, 1)) for a in arrays.values()]
-    out_dtype = numpy_pairwise(dummies[0], None if same else dummies[1], **options).dtype
+    # The result's dtype as NumPy makes it (and block_size checked now, not in the tasks).
+    out_dtype = numpy_pairwise(opts, dummies[0], None if same else dummies[1], block_size).dtype
     rows = da.arange(Pd.shape[0], chunks=(Pd.chunks[0],))
     cols = rows if same else da.arange(Qd.shape[0], chunks=(Qd.chunks[0],))
+    task = partial(_pairwise_block, same=same, opts=opts, block_size=block_size, numpy_pairwise=numpy_pairwise)
     full = da.blockwise(
-        partial(_pairwise_block, same=same, options=options), "ij",
-        Pd, "ik", Qd, "jk", rows, "i", cols, "j",
+        task, "ij", Pd, "ik", Qd, "jk", rows, "i", cols, "j",
         dtype=out_dtype, meta=np.empty((0, 0), dtype=out_dtype), concatenate=True,
     )
-    metric = options.get("metric", "kl")
-    if not same or not (metric in DIVERGENCES and DIVERGENCES[metric].symmetric):
+    if not same or opts.measure is None or not opts.measure.symmetric:
         return full
     # The tasks below the diagonal are never referenced, so the graph drops them.
     n_blocks = full.numblocks[0]
@@ -218,20 +217,18 @@ def pairwise(P: Array, Q: Array | None, **options: Any) -> Array:
 
 def _nearest_block(
     Pb: np.ndarray, Qall: np.ndarray, rows: np.ndarray, *, same: bool, k: int, dtype: np.dtype[Any],
-    options: dict[str, Any],
+    opts: Options, block_size: int | None, numpy_nearest: Callable[..., Any],
 ) -> np.ndarray:
-    from .pairwise import nearest as numpy_nearest
-
     try:
         if same:
             # Q = P: search k + 1, then drop each row's own entry (or, if it is not among
             # them, the last); ties keep their order, so this is NumPy's answer.
-            idx, val = numpy_nearest(Pb, Qall, k + 1, **options)
+            idx, val = numpy_nearest(opts, Pb, Qall, k + 1, block_size)
             keep = idx != rows[:, None]
             keep[keep.all(axis=1), k] = False
             idx, val = idx[keep].reshape(-1, k), val[keep].reshape(-1, k)
         else:
-            idx, val = numpy_nearest(Pb, Qall, k, **options)
+            idx, val = numpy_nearest(opts, Pb, Qall, k, block_size)
     except InvalidInputError as exc:
         raise _located(exc, [int(rows[0])], "P row") from None
     out = np.empty(idx.shape, dtype=dtype)
@@ -239,12 +236,13 @@ def _nearest_block(
     return out
 
 
-def nearest(P: Array, Q: Array | None, k: int, **options: Any) -> tuple[Array, Array]:
+def nearest(opts: Options, P: Array, Q: Array | None, k: int, block_size: int | None,
+            numpy_nearest: Callable[..., Any]) -> tuple[Array, Array]:  # fmt: skip
     """The Dask counterpart of ``pairwise.nearest``: lazy (N, k) indices and values, chunked like
-    P's rows; the whole of ``Q`` (``P`` when ``Q`` is None) is one input of every task."""
+    P's rows, each chunk searched by ``numpy_nearest(opts, Pb, Q, k, block_size)``
+    (``pairwise.nearest_arrays``); the whole of ``Q`` (``P`` when ``Q`` is None) is one input
+    of every task."""
     import dask.array as da
-
-    from .pairwise import nearest as numpy_nearest
 
     same = Q is None
     arrays = _rows({"P": P} if same else {"P": P, "Q": Q})
@@ -253,12 +251,13 @@ def nearest(P: Array, Q: Array | None, k: int, **options: Any) -> tuple[Array, A
     m = Qall.shape[0]
     check_k(k, m - 1 if same else m)
     dummies = [_dummy(a, (1, 1)) for a in arrays.values()]
-    _, val = numpy_nearest(dummies[0], dummies[-1] if not same else dummies[0], 1, **options)
+    _, val = numpy_nearest(opts, dummies[0], dummies[-1] if not same else dummies[0], 1, block_size)
     dtype = np.dtype([("indices", np.int64), ("values", val.dtype)])
     rows = da.arange(Pd.shape[0], chunks=(Pd.chunks[0],))
+    task = partial(_nearest_block, same=same, k=k, dtype=dtype, opts=opts, block_size=block_size,
+                   numpy_nearest=numpy_nearest)
     packed = da.blockwise(
-        partial(_nearest_block, same=same, k=k, dtype=dtype, options=options), "in",
-        Pd, "ie", Qall, "je", rows, "i", new_axes={"n": k},
+        task, "in", Pd, "ie", Qall, "je", rows, "i", new_axes={"n": k},
         dtype=dtype, meta=np.empty((0, 0), dtype=dtype), concatenate=True,
     )
     return packed["indices"], packed["values"]

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _kernels, _numpy_engine
+from . import _kernels, _numpy_engine, _product_forms
 from ._exceptions import InvalidInputError
 from ._special import sqrt_with_zero_gradient
 from ._validation import check_alpha
@@ -121,8 +121,16 @@ class Divergence:
     # The numerical routes' integrand for distribution objects: a Measure from the kernel's
     # keywords (those the option parser returns); None where there is none.
     integrand: Callable[..., Measure] | None = None
+    # pairwise's block form (a matrix product, or JS from the mixture's entropy; None: the
+    # kernel pair by pair), and the form where a torch gradient flows (None: the same).
+    product_form: _product_forms.Form | None = None
+    graded_form: _product_forms.Form | None = None
     # Options of the measure for tests and examples (the parser's arguments).
     examples: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.graded_form is None:
+            object.__setattr__(self, "graded_form", self.product_form)
 
     @property
     def bound(self) -> str:
@@ -133,7 +141,8 @@ _DISTRIBUTIONS = """Or two distribution objects (``dv.Normal(0.0, 1.0)``, ``scip
 
 _TABLE = (
     Divergence(
-        "kl", "sum p log(p/q)", _kernels.kl, integrand=_integrands.kl, fast=_numpy_engine.fast_kl, trusted_above=0.1,
+        "kl", "sum p log(p/q)", _kernels.kl, fast=_numpy_engine.fast_kl, trusted_above=0.1,
+        integrand=_integrands.kl, product_form=_product_forms.KL, graded_form=_product_forms.KL_GRADED,
         doc=Doc(
             r"Kullback-Leibler divergence (relative entropy) :math:`\sum_i p_i \log(p_i/q_i)`.",
             """Events with ``p = 0`` contribute 0; an event with ``p > 0 = q`` makes the divergence
@@ -148,7 +157,9 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "cross_entropy", "-sum p log q", _kernels.cross_entropy, integrand=_integrands.cross_entropy, fast=_numpy_engine.fast_cross_entropy,
+        "cross_entropy", "-sum p log q", _kernels.cross_entropy, fast=_numpy_engine.fast_cross_entropy,
+        integrand=_integrands.cross_entropy, product_form=_product_forms.CROSS_ENTROPY,
+        graded_form=_product_forms.CROSS_ENTROPY_GRADED,
         doc=Doc(
             r"Cross-entropy :math:`-\sum_i p_i \log q_i = H(p) + KL(p \| q)`.",
             examples=""">>> import divergences as dv
@@ -158,8 +169,8 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "entropy", "-sum p log p", _kernels.entropy, integrand=_integrands.cross_entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy,
-        fast_nan_if_negative=True,
+        "entropy", "-sum p log p", _kernels.entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy,
+        fast_nan_if_negative=True, integrand=_integrands.cross_entropy,  # H(p) = H(p, p)
         doc=Doc(
             r"Shannon entropy :math:`-\sum_i p_i \log p_i`, with :math:`0 \log 0 = 0`.",
             """Unlike ``scipy.stats.entropy`` the input is not normalised silently and the events
@@ -184,8 +195,8 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "js", "kl(p, m)/2 + kl(q, m)/2, m = (p+q)/2", _kernels.js, integrand=_integrands.js, symmetric=True, upper="log 2",
-        fast=_numpy_engine.fast_js, trusted_above=0.01,
+        "js", "kl(p, m)/2 + kl(q, m)/2, m = (p+q)/2", _kernels.js, symmetric=True, upper="log 2",
+        fast=_numpy_engine.fast_js, trusted_above=0.01, integrand=_integrands.js, product_form=_product_forms.JS_MIXTURE,
         doc=Doc(
             r"Jensen-Shannon divergence :math:`\tfrac12 KL(p\|m) + \tfrac12 KL(q\|m)`, :math:`m = (p+q)/2`.",
             """Symmetric, finite (``0 <= js <= log 2``, 1 bit) even for disjoint supports. Summed
@@ -199,8 +210,9 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "js_distance", "sqrt(js)", _kernels.js, integrand=_integrands.js, symmetric=True, metric=True, upper="sqrt(log 2)",
+        "js_distance", "sqrt(js)", _kernels.js, symmetric=True, metric=True, upper="sqrt(log 2)",
         transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_js, trusted_above=0.01,
+        integrand=_integrands.js, product_form=_product_forms.JS_MIXTURE,  # the route takes the root
         doc=Doc(
             r"Jensen-Shannon distance :math:`\sqrt{JS(p, q)}`, a metric.",
             """The same quantity as ``scipy.spatial.distance.jensenshannon``, but without NaN for
@@ -213,8 +225,9 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "hellinger", "sqrt(1 - sum sqrt(p q))", _kernels.hellinger_squared, integrand=_integrands.hellinger, symmetric=True, metric=True,
+        "hellinger", "sqrt(1 - sum sqrt(p q))", _kernels.hellinger_squared, symmetric=True, metric=True,
         logarithmic=False, upper="1", transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_hellinger_squared,
+        integrand=_integrands.hellinger, product_form=_product_forms.HELLINGER,
         doc=Doc(
             r"Hellinger distance :math:`\sqrt{1 - \sum_i \sqrt{p_i q_i}}`, a metric in [0, 1].",
             r"""Computed as :math:`\sqrt{\tfrac12 \sum_i (\sqrt{p_i} - \sqrt{q_i})^2}` with
@@ -228,8 +241,8 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "total_variation", "sum |p - q| / 2", _kernels.total_variation, integrand=_integrands.total_variation, symmetric=True, metric=True,
-        logarithmic=False, upper="1",
+        "total_variation", "sum |p - q| / 2", _kernels.total_variation, symmetric=True, metric=True,
+        logarithmic=False, upper="1", integrand=_integrands.total_variation,
         doc=Doc(
             r"Total variation distance :math:`\tfrac12 \sum_i |p_i - q_i|`, a metric in [0, 1].",
             examples=""">>> import divergences as dv
@@ -239,7 +252,8 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "bhattacharyya", "-log sum sqrt(p q)", _kernels.bhattacharyya, integrand=_integrands.bhattacharyya, symmetric=True,
+        "bhattacharyya", "-log sum sqrt(p q)", _kernels.bhattacharyya, symmetric=True,
+        integrand=_integrands.bhattacharyya, product_form=_product_forms.BHATTACHARYYA,
         doc=Doc(
             r"Bhattacharyya distance :math:`-\log \sum_i \sqrt{p_i q_i}`; ``+inf`` for disjoint supports.",
             """Equal to ``renyi(p, q, 0.5) / 2``. Computed as ``-log1p(-h^2)`` from the squared
@@ -251,8 +265,8 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "renyi", "log(sum p^a q^(1-a)) / (a - 1)", _kernels.renyi, integrand=_integrands.renyi, options=_renyi_options,
-        examples={"alpha": 2.0},
+        "renyi", "log(sum p^a q^(1-a)) / (a - 1)", _kernels.renyi, options=_renyi_options, examples={"alpha": 2.0},
+        integrand=_integrands.renyi,
         doc=Doc(
             r"Renyi divergence of order ``alpha``: :math:`\frac{1}{\alpha-1} \log \sum_i p_i^\alpha q_i^{1-\alpha}`.",
             """``alpha = 1`` is :func:`kl`, ``alpha = inf`` is ``log max p/q``, ``alpha = 0`` is
@@ -270,7 +284,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "chi2", "sum (p - q)^2 / q", _kernels.chi2, integrand=_integrands.chi2, logarithmic=False,
+        "chi2", "sum (p - q)^2 / q", _kernels.chi2, logarithmic=False, integrand=_integrands.chi2,
         doc=Doc(
             r"Pearson chi-square divergence :math:`\sum_i (p_i - q_i)^2 / q_i`; ``+inf`` if ``p > 0 = q``.",
             examples=""">>> import divergences as dv
@@ -280,7 +294,7 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "psi", "sum (p - q) log(p/q)", _kernels.psi, integrand=_integrands.psi, symmetric=True,
+        "psi", "sum (p - q) log(p/q)", _kernels.psi, symmetric=True, integrand=_integrands.psi,
         doc=Doc(
             r"Population stability index :math:`\sum_i (p_i - q_i) \log(p_i / q_i) = KL(p\|q) + KL(q\|p)`.",
             """Symmetric; ``+inf`` when either support exceeds the other. Used for drift monitoring
@@ -292,8 +306,8 @@ _TABLE = (
         ),
     ),
     Divergence(
-        "f_divergence", "sum q f(p/q)", _kernels.f_divergence, integrand=_integrands.f_divergence, logarithmic=False, options=_f_options,
-        examples={"f": _example_f, "slope_at_infinity": math.inf},
+        "f_divergence", "sum q f(p/q)", _kernels.f_divergence, logarithmic=False, options=_f_options,
+        examples={"f": _example_f, "slope_at_infinity": math.inf}, integrand=_integrands.f_divergence,
         doc=Doc(
             r"Csiszar f-divergence :math:`\sum_i q_i f(p_i / q_i)` for a convex ``f`` with ``f(1) = 0``.",
             r"""``f(t) = t log t`` gives KL, ``f(t) = |t - 1|/2`` total variation, ``(t - 1)^2`` chi-square.

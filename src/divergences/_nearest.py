@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import array_api_compat
 import array_api_extra as xpx
 import numpy as np
 
 from . import _numpy_engine
+from ._array_api import device as device_of
 from ._array_api import is_numpy
 from ._blocks import (
     Job,
@@ -46,7 +46,7 @@ def search(job: Job, k: int, block_size: int | None, progress: Progress | None) 
     m = job.Q.shape[0]
     check_k(k, m - 1 if job.same else m)
     step = block_rows(job, block_size)
-    device = array_api_compat.device(job.P)
+    device = device_of(job.P)
     index_dtype = xp.int64
     bounded = job.info.name in _HELLINGER_BOUNDED
     if bounded:  # the square roots of Q serve every strip: made once where they fit
@@ -117,7 +117,7 @@ def _bounded_block(
         high = h2 + slack
         bar = np.partition(high, k - 1, axis=1)[:, k - 1] if is_numpy(xp) else xp.sort(high, axis=1)[:, k - 1]
     else:
-        bar = xp.full((i1 - i0,), math.inf, dtype=h2.dtype, device=array_api_compat.device(h2))
+        bar = xp.full((i1 - i0,), math.inf, dtype=h2.dtype, device=device_of(h2))
     candidate = low <= bar[:, None] * (1.0 + 1e-9)
     i, j = xp.nonzero(candidate)
     if i.shape[0] > _DENSE_FRACTION * (i1 - i0) * (j1 - j0):
@@ -129,7 +129,7 @@ def _bounded_block(
         values[...] = math.inf
         values[i, j] = exact
         return values
-    values = xp.full(h2.shape, math.inf, dtype=h2.dtype, device=array_api_compat.device(h2))
+    values = xp.full(h2.shape, math.inf, dtype=h2.dtype, device=device_of(h2))
     return xpx.at(values, candidate).set(exact_pairs(job, Pb, Qb, i, j))
 
 
@@ -179,7 +179,7 @@ def _merge(best_v: Array, best_i: Array, values: Array, j0: int, k: int, xp: Any
         cand_v, cand_i = np.concatenate([best_v, new_v], axis=1), np.concatenate([best_i, new_i], axis=1)
         order = np.argsort(cand_v, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(cand_v, order, axis=1), np.take_along_axis(cand_i, order, axis=1)
-    device = array_api_compat.device(values)
+    device = device_of(values)
     cols = xp.broadcast_to(xp.arange(j0, j0 + values.shape[1], dtype=best_i.dtype, device=device)[None, :], values.shape)
     cand_v = xp.concat([best_v, values], axis=1)
     cand_i = xp.concat([best_i, cols], axis=1)

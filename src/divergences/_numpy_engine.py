@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -221,7 +221,7 @@ def evaluate(
     trusted_above: float,
     arrays: Sequence[np.ndarray],
     *,
-    params: dict[str, Any],
+    params: Mapping[str, Any],
     shift: float,
     normalize: bool,
     tolerance: float | None,

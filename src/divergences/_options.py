@@ -75,17 +75,15 @@ class Options:
         return nats if self.log_base is None else nats / self.log_base
 
 
-def measure(name: object, *, what: str = "metric", arity: int | None = None) -> Divergence:
+def measure(name: object, *, what: str = "metric", pairs: bool = False) -> Divergence:
     """The row of measure ``name``; ``InvalidInputError`` naming the argument ``what`` if there
-    is none (or it takes another number of distributions than ``arity``)."""
+    is none (or, with ``pairs``, if it takes one distribution: pairwise needs two)."""
     row = DIVERGENCES.get(name) if isinstance(name, str) else None
     if row is None:
-        names = ", ".join(n for n, d in DIVERGENCES.items() if arity is None or d.arity == arity)
+        names = ", ".join(n for n, d in DIVERGENCES.items() if not pairs or d.arity == 2)
         raise InvalidInputError(f"{what} must be one of {names}; got {name!r}")
-    if arity is not None and row.arity != arity:
-        raise InvalidInputError(
-            f"{what} {name!r} takes {row.arity} distribution(s); this needs a divergence of {arity}"
-        )
+    if pairs and row.arity != 2:
+        raise InvalidInputError(f"{what} {name!r} takes one distribution; pairwise needs a divergence of two")
     return row
 
 

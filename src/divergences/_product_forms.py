@@ -32,18 +32,18 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import array_api_compat
 import array_api_extra as xpx
 import numpy as np
 
 from . import _kernels, _numpy_engine
-from ._array_api import is_numpy
+from ._array_api import device as device_of
+from ._array_api import is_numpy, is_torch_array
 from ._numpy_engine import scratch, scratch_array
 from ._special import sqrt_with_zero_gradient, substitute
 
 __all__ = [
-    "ACCURACY", "ACCURACY_FLOAT32", "BHATTACHARYYA", "CROSS_ENTROPY", "CROSS_ENTROPY_GRADED", "FORMS",
-    "GRADED_FORMS", "HELLINGER", "JS_MIXTURE", "KL", "KL_GRADED", "Form", "Rows", "cancellation_bound",
+    "ACCURACY", "ACCURACY_FLOAT32", "BHATTACHARYYA", "CROSS_ENTROPY", "CROSS_ENTROPY_GRADED",
+    "HELLINGER", "JS_MIXTURE", "KL", "KL_GRADED", "Form", "Rows", "cancellation_bound",
     "entropies", "js_of_mixture", "numpy_can_read", "numpy_log", "row_products", "square_roots",
 ]
 
@@ -90,7 +90,7 @@ def _with_column(x: Array, column: Array | float, xp: Any, apply: Callable[..., 
         a[:, k] = column
         return a
     if isinstance(column, float):
-        column = xp.full((x.shape[0],), column, dtype=x.dtype, device=array_api_compat.device(x))
+        column = xp.full((x.shape[0],), column, dtype=x.dtype, device=device_of(x))
     return xp.concat([x, column[:, None]], axis=1)
 
 
@@ -284,7 +284,7 @@ def numpy_can_read(x: Array) -> bool:
     kernels (JS's mixture sums, the engine for the elementwise measures) run several times
     faster than torch's broadcast blocks."""
     return bool(
-        array_api_compat.is_torch_array(x) and x.device.type == "cpu" and not x.requires_grad
+        is_torch_array(x) and x.device.type == "cpu" and not x.requires_grad
     )
 
 
@@ -342,13 +342,3 @@ BHATTACHARYYA = _overlap(log=True)
 # would be the gradient of p at p = q = 0.
 KL_GRADED = _kl(cross=False, graded=True)
 CROSS_ENTROPY_GRADED = _kl(cross=True, graded=True)
-
-FORMS: dict[str, Form] = {
-    "kl": KL,
-    "cross_entropy": CROSS_ENTROPY,
-    "hellinger": HELLINGER,
-    "bhattacharyya": BHATTACHARYYA,
-    "js": JS_MIXTURE,
-    "js_distance": JS_MIXTURE,
-}
-GRADED_FORMS: dict[str, Form] = {**FORMS, "kl": KL_GRADED, "cross_entropy": CROSS_ENTROPY_GRADED}

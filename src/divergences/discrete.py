@@ -137,9 +137,3 @@ chi2 = public("chi2")
 psi = public("psi")
 f_divergence = public("f_divergence")
 
-
-def kernel_params(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Transitional: the kernel's keywords from measure ``name``'s own options (pairwise reads them here until it takes an ``Options``)."""
-    from ._options import parse
-
-    return dict(parse(name, **options).params)

@@ -19,22 +19,16 @@ at 500 x 500 x 256 fresh memory's page faults had cost more than the product its
 """
 from __future__ import annotations
 
-import math
 from typing import Any, NamedTuple
 
-import array_api_compat
-
 from . import _dask
-from ._array_api import as_float_array, is_lazy, is_numpy, namespace
+from ._array_api import as_float_array, device, is_dask, is_lazy, is_numpy, is_writeable_array, namespace
 from ._blocks import Job, Progress, block, block_rows, fits_whole, numpy_target, spans
-from ._dask import is_dask
 from ._exceptions import InvalidInputError
-from ._metadata import DIVERGENCES, Divergence
 from ._nearest import search
 from ._numpy_engine import scratch
-from ._product_forms import FORMS, GRADED_FORMS
-from ._validation import check_options, check_rows, check_same_events, checked_rows
-from .discrete import kernel_params
+from ._options import Options, measure, parse
+from ._validation import check_rows, check_same_events, checked_rows
 
 __all__ = ["Neighbours", "nearest", "pairwise"]
 
@@ -51,30 +45,19 @@ class Neighbours(NamedTuple):
 # --------------------------------------------------------------------------- preparation
 
 
-def _metric(metric: object) -> Divergence:
-    info = DIVERGENCES.get(metric) if isinstance(metric, str) else None
-    if info is None:
-        names = ", ".join(n for n, d in DIVERGENCES.items() if d.arity == 2)
-        raise InvalidInputError(f"metric must be one of {names}; got {metric!r}")
-    if info.arity != 2:
-        raise InvalidInputError(f"metric {metric!r} takes one distribution; pairwise needs a divergence of two")
-    return info
-
-
 def _work_dtype(xp: Any, device: Any) -> Any:
     """float64 where the library has it (JAX without x64 silently gives float32)."""
     probe = xp.zeros(1, dtype=xp.float64, device=device)
     return xp.float64 if probe.dtype == xp.float64 else xp.float32
 
 
-def _prepare(
-    P: Array, Q: Array | None, metric: object, base: float | None, normalize: bool,
-    smoothing: float | None, validate: bool, params: dict[str, Any],
-) -> Job:
-    info = _metric(metric)
+def _prepare(opts: Options, P: Array, Q: Array | None) -> Job:
+    """The job of measure ``opts.measure`` between the rows of P and of Q (P itself when Q is
+    None): inputs checked, normalised and in the working dtype, and the block form chosen."""
+    info = opts.measure
+    assert info is not None
     same = Q is None
     xp = namespace(P) if same else namespace(P, Q)
-    base, smoothing = check_options(info, base, smoothing, normalize)
     named = {"P": P} if same else {"P": P, "Q": Q}
     arrays = {}
     for name, x in named.items():
@@ -88,22 +71,28 @@ def _prepare(
     if not same:
         check_same_events(arrays["P"], arrays["Q"])
     out_dtype = xp.result_type(*arrays.values())
-    work = _work_dtype(xp, array_api_compat.device(arrays["P"]))
-    rescale = normalize or smoothing is not None
+    work = _work_dtype(xp, device(arrays["P"]))
     for name, a in arrays.items():
-        arrays[name], _ = checked_rows(a, name, xp, shift=smoothing or 0.0, rescale=rescale, validate=validate,
+        arrays[name], _ = checked_rows(a, name, xp, shift=opts.shift, rescale=opts.rescale, validate=opts.validate,
                                        work=work)  # lazy arrays were refused above
     P = arrays["P"]
     Q = P if same else arrays["Q"]
     graded = any(getattr(x, "requires_grad", False) for x in (P, Q))
-    form = (GRADED_FORMS if graded else FORMS).get(info.name)
+    # Where a gradient flows (torch), a form may differ (KL's zeros of q take the exact test).
+    form = info.graded_form if graded else info.product_form
     # Q's terms serve every strip of P: made once where they fit (they are about Q's size),
     # else for each block (the logarithms of a block of Q cost about 1/1000 of its products).
     return Job(
-        info, xp, P, Q, same, out_dtype,
-        math.log(base) if base is not None and info.logarithmic else None,
-        kernel_params(info.name, params), form, form.right(Q, xp) if form is not None and fits_whole(Q) else None,
+        info, xp, P, Q, same, out_dtype, opts.log_base, dict(opts.params), form,
+        form.right(Q, xp) if form is not None and fits_whole(Q) else None,
     )
+
+
+def _options(metric: object, base: object, normalize: object, smoothing: object, validate: object,
+             params: dict[str, Any]) -> Options:  # fmt: skip
+    """The call's options, checked as every route checks them (a measure of two distributions)."""
+    return parse(measure(metric, pairs=True), base=base, normalize=normalize, smoothing=smoothing,
+                 validate=validate, **params)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -188,25 +177,32 @@ def pairwise(
     array([[0.499],
            [0.291]])
     """
+    opts = _options(metric, base, normalize, smoothing, validate, params)
     _check_progress(progress, P, Q)
     if is_dask(P, Q):
-        return _dask.pairwise(P, Q, metric=metric, base=base, normalize=normalize, smoothing=smoothing,
-                              validate=validate, block_size=block_size, **params)
+        return _dask.pairwise(opts, P, Q, block_size, pairwise_arrays)
+    return pairwise_arrays(opts, P, Q, block_size, progress)
+
+
+def pairwise_arrays(opts: Options, P: Array, Q: Array | None, block_size: int | None = None,
+                    progress: Progress | None = None) -> Array:  # fmt: skip
+    """``pairwise`` of arrays that are not Dask, with checked options (``_dask`` maps this over
+    its blocks)."""
     with scratch():  # NumPy temporaries (row terms, blocks) in reused memory
-        return _pairwise(_prepare(P, Q, metric, base, normalize, smoothing, validate, params), block_size, progress)
+        return _pairwise(_prepare(opts, P, Q), block_size, progress)
 
 
 def _pairwise(job: Job, block_size: int | None, progress: Progress | None) -> Array:
     xp = job.xp
     step = block_rows(job, block_size)
     n, m = job.P.shape[0], job.Q.shape[0]
-    device = array_api_compat.device(job.P)
-    writeable = array_api_compat.is_writeable_array(job.P)
+    on = device(job.P)
+    writeable = is_writeable_array(job.P)
     mirrored = writeable and job.symmetric_self
     # Blocks on or above the diagonal start at column i0 when the triangle is mirrored.
     total = sum((i1 - i0) * (m - i0) for i0, i1 in spans(n, step)) if mirrored else n * m
     done = 0
-    out = xp.empty((n, m), dtype=job.out_dtype, device=device) if writeable else None
+    out = xp.empty((n, m), dtype=job.out_dtype, device=on) if writeable else None
     # NumPy products write straight into the result (or, for a float32 result, into reused
     # memory): no block-sized temporaries to fault in.
     in_place = out is not None and is_numpy(xp) and out.dtype == job.P.dtype
@@ -275,13 +271,19 @@ def nearest(
     >>> idx.tolist(), val.round(4).tolist()
     ([[2, 0]], [[0.0016, 0.0019]])
     """
+    opts = _options(metric, base, normalize, smoothing, validate, params)
     _check_progress(progress, P, Q)
     if is_dask(P, Q):
-        return Neighbours(*_dask.nearest(P, Q, k, metric=metric, base=base, normalize=normalize,
-                                         smoothing=smoothing, validate=validate, block_size=block_size, **params))
+        return Neighbours(*_dask.nearest(opts, P, Q, k, block_size, nearest_arrays))
+    return Neighbours(*nearest_arrays(opts, P, Q, k, block_size, progress))
+
+
+def nearest_arrays(opts: Options, P: Array, Q: Array | None, k: int, block_size: int | None = None,
+                   progress: Progress | None = None) -> tuple[Array, Array]:  # fmt: skip
+    """``nearest`` of arrays that are not Dask, with checked options (``_dask`` maps this over
+    P's blocks)."""
     with scratch():  # NumPy temporaries (row terms, blocks) in reused memory
-        return Neighbours(*search(_prepare(P, Q, metric, base, normalize, smoothing, validate, params), k, block_size,
-                                  progress))
+        return search(_prepare(opts, P, Q), k, block_size, progress)
 
 
 def _check_progress(progress: object, P: Array, Q: Array | None) -> None:

@@ -93,7 +93,7 @@ def measure_options(args: argparse.Namespace) -> dict[str, Any]:
             options[name] = _f_from_expression(value) if name == "f" else value
     d = DIVERGENCES.get(args.metric)
     for option in _own_options(d) if d is not None else []:
-        if option.name not in options and option.default is option.empty:
+        if d is not None and option.name not in options and option.default is option.empty:
             flag = option.name.replace("_", "-")
             raise InvalidInputError(f"{d.name} needs --{flag} ({_OWN_HELP.get(option.name, 'a value')})")
     return options

@@ -206,6 +206,8 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
         elif method == "closed_form":
             raise _not_registered(name, p, q, "method='closed_form' allows no numerical route")
     if value is None:
+        if info.integrand is None:
+            raise _not_registered(name, p, q, "and no numerical route")
         try:
             # H(p) = H(p, p): entropy's row names the cross-entropy integrand.
             values, errors = _numerical.numerical(info.integrand(**params), p, q, method=method,
