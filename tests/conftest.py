@@ -41,13 +41,17 @@ def to_numpy(x) -> np.ndarray:
 def call(name: str, p, q=None, *, extra: dict | None = None, **kw):
     """``dv.<name>`` called by name: on ``p`` alone for a measure of one distribution (entropy),
     else on ``(p, q)`` followed by the positional options ``extra[name]`` (renyi's alpha,
-    f_divergence's f); keyword options pass through."""
+    f_divergence's f) where given, else the row's example options (``DIVERGENCES[name].examples``,
+    so a new row is exercised with no edit here); keyword options pass through."""
     import divergences as dv  # here, so that a broken package fails its tests, not the collection
 
+    row = dv.DIVERGENCES[name]
     func = getattr(dv, name)
-    if dv.DIVERGENCES[name].arity == 1:
+    if row.arity == 1:
         return func(p, **kw)
-    return func(p, q, *(extra or {}).get(name, ()), **kw)
+    if extra is not None and name in extra:
+        return func(p, q, *extra[name], **kw)
+    return func(p, q, **{**row.examples, **kw})
 
 
 def raises_invalid(match: str):

@@ -12,7 +12,7 @@ import pytest
 
 import divergences as dv
 from divergences import _metadata, cli, discrete
-from divergences.distributions._integrands import Measure
+from divergences._integrands import Measure
 
 SRC = Path(dv.__file__).parent
 MAX_LINES = 620  # "about 600": the bound a new module is held to
@@ -29,11 +29,23 @@ def _modules() -> dict[str, Path]:
     return {_module_name(p): p for p in sorted(SRC.rglob("*.py"))}
 
 
+def _ancestors(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """The modules of the package that ``name`` imports, anywhere in its file."""
+    """The modules of the package that ``name`` imports when it runs, anywhere in its file
+    (imports under ``if TYPE_CHECKING:`` never run). Importing ``a.b.c`` also runs the
+    ``__init__`` of each package ``a.b`` on the way that ``name`` is not itself inside."""
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    tree = ast.parse(path.read_text())
+    unchecked = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+                 for stmt in node.body for n in ast.walk(stmt)}  # fmt: skip
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
+        if id(node) in unchecked:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -43,7 +55,9 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             target = (f"{base}.{node.module}" if node.module else base) if node.level else node.module or ""
             for alias in node.names:  # `from . import x` imports the module x where there is one
                 found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
-    return {m for m in found if m in modules and m != name}
+    own = {name, *_ancestors(name)}
+    found |= {a for m in found for a in _ancestors(m) if a not in own}
+    return {m for m in found if m in modules and m not in own}
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -75,6 +89,13 @@ def test_no_import_cycle_in_src():
     assert "divergences._options" in graph["divergences._evaluate"]  # the graph is read
     cycle = _cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_importing_a_submodule_runs_its_package():
+    modules = _modules()
+    path = SRC / "distributions" / "_numerical.py"
+    assert "divergences.distributions" not in _imports("divergences.distributions._numerical", path, modules)
+    assert "divergences.distributions" in _imports("divergences._evaluate", SRC / "_evaluate.py", modules)
 
 
 def test_the_cycle_finder_finds_a_cycle():

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
 
 import divergences as dv
-from conftest import call as _call
-from conftest import to_numpy
+from conftest import call, to_numpy
 
 P = np.array([[0.10, 0.40, 0.50, 0.00], [0.25, 0.25, 0.25, 0.25]])
 Q = np.array([[0.80, 0.15, 0.05, 0.00], [0.40, 0.30, 0.20, 0.10]])
-EXTRA = {"renyi": (2.0,), "f_divergence": (lambda t: (t - 1.0) ** 2,)}
-
-
-call = functools.partial(_call, extra=EXTRA)
+# call() gives each measure its row's example options (renyi's alpha 2, f = (t - 1)^2).
 
 
 def asarray(xp, a, dtype_name="float64"):

@@ -21,8 +21,9 @@ import scipy.stats as st
 from scipy import special
 
 import divergences as dv
+from divergences import _integrands
 from divergences._options import parse
-from divergences.distributions import _integrands, _numerical
+from divergences.distributions import _numerical
 from divergences.distributions._dispatch import divergence
 
 EPS = float(np.finfo(float).eps)

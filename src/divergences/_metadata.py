@@ -7,7 +7,8 @@ parser of ``alpha`` for Renyi, of ``f`` for an f-divergence), the text of its pu
 function's docstring, and example options for the tests. The public functions
 (``discrete.py``), ``__all__``, the CLI's ``list``, the numerical routes, ``pairwise`` and the
 test parametrisation read it. Adding a divergence is one row here plus one kernel; its
-public function is bound by name in ``discrete.py`` from the row (a test fails if it is not).
+public function is made from the row, and its name is written out in ``discrete.py`` (bound
+and in ``__all__``, so that type checkers see it; a test fails if it is missing).
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _kernels, _numpy_engine, _product_forms
+from . import _integrands, _kernels, _numpy_engine, _product_forms
 from ._exceptions import InvalidInputError
+from ._integrands import Measure
 from ._special import sqrt_with_zero_gradient
 from ._validation import check_alpha
-from .distributions import _integrands
-from .distributions._integrands import Measure
 
 __all__ = ["DIVERGENCES", "Divergence", "Doc"]
 

@@ -1,5 +1,6 @@
-"""Every input check of the library. Each check returns the cleaned value or raises
-``InvalidInputError`` with a message that names the argument and the problem.
+"""The checks of values, shapes and counts, each once: the cleaned value, or ``InvalidInputError``
+with a message that names the argument and the problem. ``_options.parse`` reads the option
+checks (``check_base``, ``check_alpha``, ``check_smoothing``) for every route.
 
 Value checks (negative entries, NaN, sums) need to read the data; they run on eager arrays
 only. On JAX tracers (under ``jit``) the checks become a mask: invalid distributions give
@@ -25,7 +26,11 @@ __all__ = [
     "check_base",
     "check_distribution",
     "check_event_shapes",
+    "check_k",
+    "check_rows",
+    "check_same_events",
     "check_smoothing",
+    "checked_rows",
     "sum_tolerance",
     "valid_mask",
 ]
@@ -66,24 +71,6 @@ def check_smoothing(smoothing: object) -> float | None:
     if s < 0 or math.isinf(s):
         raise InvalidInputError(f"smoothing must be a finite number >= 0, got {smoothing!r}")
     return s
-
-
-def check_options(
-    info: Any, base: object, smoothing: object, normalize: object
-) -> tuple[float | None, float | None]:
-    """The options every measure shares, checked against measure ``info`` (a
-    ``_metadata.Divergence``): the base (``None`` or valid for the measure) and the smoothing."""
-    checked_base = check_base(base)
-    if checked_base is not None and not info.logarithmic:
-        raise InvalidInputError(f"{info.name} has no logarithm: base does not apply (leave it None)")
-    if checked_base is not None and checked_base < 1 and info.transform is not None:
-        raise InvalidInputError(
-            f"{info.name} needs base > 1 (a base below 1 makes the divergence negative), got {checked_base:g}"
-        )
-    checked_smoothing = check_smoothing(smoothing)
-    if not isinstance(normalize, bool):
-        raise InvalidInputError(f"normalize must be True or False, got {normalize!r}")
-    return checked_base, checked_smoothing
 
 
 def check_axis(axis: object, ndim: int) -> int | None:

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from .._exceptions import InvalidInputError, NotRegisteredError
+from .._integrands import EPS, Measure
 from ._base import Distribution
-from ._integrands import EPS, Measure
 from ._quadrature import quadrature
 
 __all__ = ["Measure", "numerical", "route"]
@@ -110,7 +110,7 @@ def numerical(
     """The measure for every batch element of ``p`` and ``q``, with its error (NumPy float64).
 
     ``measure`` is a :class:`Measure` of ``_integrands`` (the one a measure's row of
-    ``_metadata.DIVERGENCES`` makes, or :func:`~._integrands.f_divergence` of a user's
+    ``_metadata.DIVERGENCES`` makes, or :func:`~divergences._integrands.f_divergence` of a user's
     ``f``). ``method`` is ``"auto"``
     (or ``"numerical"``), ``"quadrature"``, ``"summation"`` or ``"monte_carlo"``.
 
@@ -118,7 +118,7 @@ def numerical(
     --------
     >>> import numpy as np
     >>> import divergences as dv
-    >>> from divergences.distributions._integrands import f_divergence, kl
+    >>> from divergences._integrands import f_divergence, kl
     >>> p, q = dv.Normal(0.0, 1.0), dv.Normal(1.0, 1.0)
     >>> value, error = numerical(kl(), p, q, method="quadrature")
     >>> round(float(value), 12), bool(error < 1e-12)

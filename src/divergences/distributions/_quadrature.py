@@ -12,7 +12,7 @@ measure's near form.
 Examples
 --------
 >>> import divergences as dv
->>> from divergences.distributions._integrands import kl
+>>> from divergences._integrands import kl
 >>> value, error = quadrature(kl(), dv.Normal(0.0, 1.0), dv.Normal(1.0, 1.0))
 >>> round(value, 12), error < 1e-12
 (0.5, True)
@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from .._exceptions import InvalidInputError
+from .._integrands import EPS, Measure
 from ._base import Distribution
-from ._integrands import EPS, Measure
 
 __all__ = ["quadrature"]
 

@@ -12,7 +12,7 @@ argument. Values are in nats.
 Examples
 --------
 >>> import numpy as np
->>> from divergences.distributions._integrands import kl, renyi
+>>> from divergences._integrands import kl, renyi
 >>> round(float(kl().pointwise(np.log([0.5]), np.log([0.25]))[0]), 12)  # 0.5 log 2
 0.34657359028
 >>> renyi(1.0) is kl()
@@ -24,14 +24,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._array_api import NUMPY
-from .._exceptions import NotRegisteredError
-from .._special import expm1mx
-from ._base import Distribution
+from ._array_api import NUMPY
+from ._exceptions import NotRegisteredError
+from ._special import expm1mx
+
+if TYPE_CHECKING:  # only named in annotations: the integrands read log densities, not objects
+    from .distributions._base import Distribution
 
 __all__ = [
     "EPS", "Integrate", "Measure", "bhattacharyya", "chi2", "cross_entropy", "f_divergence", "hellinger", "js",
@@ -92,7 +94,7 @@ class Measure:
 
 
 # The quadrature a near form is given: ``integrate(measure, p, q) -> (value, error)``.
-Integrate = Callable[[Measure, Distribution, Distribution], tuple[float, float]]
+Integrate = Callable[["Measure", "Distribution", "Distribution"], tuple[float, float]]
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float]:
