@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -119,7 +118,7 @@ def evaluate(opts: Options, dists: dict[str, object], numpy_evaluate: Callable[.
     names = list(dists)
     arrays = _as_dask(dists)
     axis, keepdims = opts.axis, opts.keepdims
-    blocks = replace(opts, axis=-1, keepdims=False)  # a block holds its events on the last axis
+    blocks = opts._replace(axis=-1, keepdims=False)  # a block holds its events on the last axis
     # The result's dtype, as NumPy makes it.
     dummy: dict[str, object] = {n: _dummy(a, (1,)) for n, a in arrays.items()}
     out_dtype = np.asarray(numpy_evaluate(blocks, dummy)).dtype
@@ -137,7 +136,7 @@ def evaluate(opts: Options, dists: dict[str, object], numpy_evaluate: Callable[.
         for a in whole:
             args += [a, _LETTERS[ndim - a.ndim : ndim]]
         values = da.blockwise(
-            partial(task, opts=replace(opts, axis=None, keepdims=False)), "", *args, dtype=out_dtype, meta=meta, concatenate=True,
+            partial(task, opts=opts._replace(axis=None, keepdims=False)), "", *args, dtype=out_dtype, meta=meta, concatenate=True,
         )
         return da.reshape(values, (1,) * ndim) if keepdims else values
 

@@ -13,6 +13,7 @@ and in ``__all__``, so that type checkers see it; a test fails if it is missing)
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -128,9 +129,16 @@ class Divergence:
     # Options of the measure for tests and examples (the parser's arguments).
     examples: Mapping[str, Any] = field(default_factory=dict)
 
+    # The names the option parser takes, and those it requires (read on every call).
+    own_options: frozenset[str] = field(init=False, repr=False)
+    required_options: frozenset[str] = field(init=False, repr=False)
+
     def __post_init__(self) -> None:
         if self.graded_form is None:
             object.__setattr__(self, "graded_form", self.product_form)
+        parameters = inspect.signature(self.options).parameters.values()
+        object.__setattr__(self, "own_options", frozenset(p.name for p in parameters))
+        object.__setattr__(self, "required_options", frozenset(p.name for p in parameters if p.default is p.empty))
 
     @property
     def bound(self) -> str:

@@ -23,8 +23,7 @@ import inspect
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,11 +38,14 @@ METHODS = ("auto", "closed_form", "numerical", "quadrature", "summation", "monte
 
 
 
-@dataclass(frozen=True)
-class Options:
+_NO_PARAMS: Mapping[str, Any] = {}  # read, never written
+
+
+class Options(NamedTuple):
     """A user's options, checked. ``log_base`` divides a value in nats into the unit of
     ``base`` (None: nats, or a measure with no logarithm); ``params`` are the measure's own
-    options as its kernel takes them."""
+    options as its kernel takes them (read, never written). A tuple: immutable, cheap to
+    make on every call, and it pickles to Dask workers."""
 
     measure: Divergence | None = None
     base: float | None = None
@@ -57,8 +59,7 @@ class Options:
     method: str = "auto"
     n_samples: int = 100_000
     random_state: Any = None
-    # Read, never written (a plain dict, so that Options pickle to Dask workers).
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = _NO_PARAMS
 
     @property
     def rescale(self) -> bool:
@@ -94,8 +95,8 @@ def _flag(value: object, name: str) -> bool:
 
 
 def _axis(axis: object) -> int | None:
-    if axis is None:
-        return None
+    if axis is None or type(axis) is int:
+        return axis
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise InvalidInputError(f"axis must be an integer or None, got {axis!r}")
     return int(axis)
@@ -108,6 +109,8 @@ def _method(method: object) -> str:
 
 
 def _n_samples(n: object) -> int:
+    if type(n) is int and n >= 2:
+        return n
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
         raise InvalidInputError(f"n_samples must be an integer >= 2, got {n!r}")
     return int(n)
@@ -131,15 +134,14 @@ def _params(row: Divergence | None, params: Mapping[str, Any]) -> Mapping[str, A
     if row is None:
         if params:
             raise InvalidInputError(f"unexpected options: {', '.join(params)}")
-        return {}
-    parser = row.options
-    try:
-        inspect.signature(parser).bind(**params)
-    except TypeError:
-        names = list(inspect.signature(parser).parameters)
+        return _NO_PARAMS
+    if not params and not row.required_options:  # the common case: a measure without options
+        return row.options()
+    if not (params.keys() <= row.own_options and row.required_options <= params.keys()):
+        names = list(inspect.signature(row.options).parameters)
         wanted = f"takes {', '.join(names)}" if names else "takes no options"
-        raise InvalidInputError(f"{row.name} {wanted}; got {', '.join(params) or 'none'}") from None
-    return parser(**params)
+        raise InvalidInputError(f"{row.name} {wanted}; got {', '.join(params) or 'none'}")
+    return row.options(**params)
 
 
 def parse(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -178,7 +178,7 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
     assert info is not None
     name = info.name
     if name == "js_distance":  # the square root of js in the requested base
-        js, js_error = divergence(replace(opts, measure=DIVERGENCES["js"], return_error=True), p, q)
+        js, js_error = divergence(opts._replace(measure=DIVERGENCES["js"], return_error=True), p, q)
         xp = namespace(js)
         value = sqrt_with_zero_gradient(xp.asarray(js), xp)
         error = xp.where(value > 0, js_error / (2 * value + (value == 0)), xp.sqrt(xp.asarray(js_error)))
