@@ -88,6 +88,7 @@ CASES = [
     ("f_divergence", "f", "chi2", ("arrays", "pairwise", "nearest", "dask", "dask_pairwise", "distributions")),
     ("f_divergence", "f", lambda t: t, ("arrays", "pairwise", "dask", "distributions")),
     ("kl", "normalize", "yes", ("arrays", "pairwise", "nearest", "dask", "dask_pairwise", "distributions")),
+    ("kl", "log", "yes", ("arrays", "pairwise", "nearest", "dask", "dask_pairwise", "distributions")),
     ("kl", "method", "fast", ("arrays", "dask", "distributions")),
     ("kl", "n_samples", 0, ("arrays", "dask", "distributions")),
     ("kl", "alpha", 2, ("pairwise", "nearest", "dask_pairwise")),

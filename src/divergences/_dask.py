@@ -82,9 +82,10 @@ def _as_dask(named: Mapping[str, object]) -> dict[str, Array]:
     return out
 
 
-def _dummy(a: Array, shape: tuple[int, ...]) -> np.ndarray:
-    """A valid distribution of ``shape`` (one event) in the dtype of ``a``."""
-    return np.ones(shape, dtype=a.dtype)
+def _dummy(a: Array, shape: tuple[int, ...], opts: Options) -> np.ndarray:
+    """A valid distribution of ``shape`` (one event) in the dtype of ``a``: probability 1, or
+    its log, 0, for log inputs."""
+    return np.zeros(shape, dtype=a.dtype) if opts.log else np.ones(shape, dtype=a.dtype)
 
 
 def _located(exc: InvalidInputError, start: list[int], what: str) -> InvalidInputError:
@@ -120,7 +121,7 @@ def evaluate(opts: Options, dists: dict[str, object], numpy_evaluate: Callable[.
     axis, keepdims = opts.axis, opts.keepdims
     blocks = opts._replace(axis=-1, keepdims=False)  # a block holds its events on the last axis
     # The result's dtype, as NumPy makes it.
-    dummy: dict[str, object] = {n: _dummy(a, (1,)) for n, a in arrays.items()}
+    dummy: dict[str, object] = {n: _dummy(a, (1,), opts) for n, a in arrays.items()}
     out_dtype = np.asarray(numpy_evaluate(blocks, dummy)).dtype
     task = partial(_evaluate_block, names=names, numpy_evaluate=numpy_evaluate)
 
@@ -195,7 +196,7 @@ def pairwise(opts: Options, P: Array, Q: Array | None, block_size: int | None,
     arrays = _rows({"P": P} if same else {"P": P, "Q": Q})
     Pd = arrays["P"]
     Qd = Pd if same else arrays["Q"]
-    dummies = [_dummy(a, (1, 1)) for a in arrays.values()]
+    dummies = [_dummy(a, (1, 1), opts) for a in arrays.values()]
     # The result's dtype as NumPy makes it (and block_size checked now, not in the tasks).
     out_dtype = numpy_pairwise(opts, dummies[0], None if same else dummies[1], block_size).dtype
     rows = da.arange(Pd.shape[0], chunks=(Pd.chunks[0],))
@@ -249,7 +250,7 @@ def nearest(opts: Options, P: Array, Q: Array | None, k: int, block_size: int | 
     Qall = (Pd if same else arrays["Q"]).rechunk(-1)
     m = Qall.shape[0]
     check_k(k, m - 1 if same else m)
-    dummies = [_dummy(a, (1, 1)) for a in arrays.values()]
+    dummies = [_dummy(a, (1, 1), opts) for a in arrays.values()]
     _, val = numpy_nearest(opts, dummies[0], dummies[-1] if not same else dummies[0], 1, block_size)
     dtype = np.dtype([("indices", np.int64), ("values", val.dtype)])
     rows = da.arange(Pd.shape[0], chunks=(Pd.chunks[0],))

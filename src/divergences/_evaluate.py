@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import _dask, _numpy_engine
-from ._array_api import as_float_array, is_dask, is_numpy, namespace
+from ._array_api import as_float_array, compute_dtype, device, is_dask, is_numpy, namespace
 from ._exceptions import InvalidInputError
 from ._metadata import Divergence
 from ._options import Options, parse
@@ -17,6 +17,8 @@ from ._validation import (
     check_axis,
     check_distribution,
     check_event_shapes,
+    check_same_labels,
+    checked_log_rows,
     checked_rows,
     sum_tolerance,
 )
@@ -50,9 +52,9 @@ def evaluate(row: Divergence, dists: tuple[object, ...], **options: Any) -> Any:
     opts = parse(row, **options)
     named = dict(zip(("p", "q"), dists))
     if any(is_distribution(d) for d in dists):
-        if opts.axis != -1 or opts.keepdims or opts.normalize or opts.smoothing is not None:
+        if opts.axis != -1 or opts.keepdims or opts.normalize or opts.smoothing is not None or opts.log:
             raise InvalidInputError(
-                "axis, keepdims, normalize and smoothing apply to probability vectors, not to distribution objects"
+                "axis, keepdims, normalize, smoothing and log apply to probability vectors, not to distribution objects"
             )
         return divergence(opts, *dists)
     if opts.method != "auto":
@@ -75,6 +77,7 @@ def evaluate_arrays(opts: Options, dists: dict[str, object]) -> Any:
     assert info is not None
     names = list(dists)
     axis, params, validate = opts.axis, opts.params, opts.validate
+    check_same_labels(dists)
     xp = namespace(*dists.values())
     arrays = [as_float_array(x, n, xp) for n, x in dists.items()]
     ndim = max(a.ndim for a in arrays)
@@ -88,7 +91,18 @@ def evaluate_arrays(opts: Options, dists: dict[str, object]) -> Any:
     batch = shape[:ax] + shape[ax + 1 :]
     n_events = shape[ax]
     rescale, shift, log_base = opts.rescale, opts.shift, opts.log_base
-    if is_numpy(xp):
+    log_valid = None
+    if opts.log:  # checked and normalised here, in log space; the log kernel does the rest
+        cleaned = []
+        for n, a in zip(names, arrays):
+            rows, ok = checked_log_rows(a, n, xp, shift=shift, rescale=rescale, validate=validate)
+            cleaned.append(rows)
+            if ok is not None:
+                log_valid = ok if log_valid is None else log_valid & ok
+        arrays, rescale, shift, validate = cleaned, False, 0.0, False
+    if math.prod(batch) == 0:  # an empty batch: an empty result, as NumPy's reductions give
+        values = xp.empty(batch, dtype=xp.result_type(*arrays), device=device(arrays[0]))
+    elif is_numpy(xp):
         rows = [_as_rows(a, batch) for a in arrays]
         tolerance = sum_tolerance(np.result_type(*arrays), xp) if validate else None
         values = _numpy_engine.evaluate(
@@ -106,13 +120,17 @@ def evaluate_arrays(opts: Options, dists: dict[str, object]) -> Any:
     else:
         valid = None
         cleaned = []
+        # Half precision (float16, bfloat16) is computed in float32 and rounded once at the end.
+        out_dtype = xp.result_type(*arrays)
+        work = compute_dtype(out_dtype, xp)
         for n, a in zip(names, arrays):
-            rows, ok = checked_rows(a, n, xp, shift=shift, rescale=rescale, validate=validate)
+            rows, ok = checked_rows(a, n, xp, shift=shift, rescale=rescale, validate=validate, work=work)
             cleaned.append(rows)
             if ok is not None:
                 valid = ok if valid is None else valid & ok
         arrays = cleaned
         values = info.kernel(*arrays, xp=xp, **params)
+        valid = log_valid if valid is None else valid
         if valid is not None:
             values = xp.where(valid, values, xp.full_like(values, math.nan))
         values = xp.broadcast_to(values, batch)
@@ -120,6 +138,8 @@ def evaluate_arrays(opts: Options, dists: dict[str, object]) -> Any:
             values = values / log_base
         if info.transform is not None:
             values = info.transform(values, xp)
+        if work != out_dtype:
+            values = xp.astype(values, out_dtype)
 
     if opts.keepdims:
         if axis is None:

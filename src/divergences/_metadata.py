@@ -16,12 +16,12 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _integrands, _kernels, _numpy_engine, _product_forms
+from . import _integrands, _kernels, _log_kernels, _numpy_engine, _product_forms
 from ._exceptions import InvalidInputError
 from ._integrands import Measure
 from ._special import sqrt_with_zero_gradient
@@ -126,6 +126,8 @@ class Divergence:
     # kernel pair by pair), and the form where a torch gradient flows (None: the same).
     product_form: _product_forms.Form | None = None
     graded_form: _product_forms.Form | None = None
+    # The kernel of log-probabilities (``log=True``): the same measure from ``lp``, ``lq``.
+    log_kernel: Callable[..., Any] | None = None
     # Options of the measure for tests and examples (the parser's arguments).
     examples: Mapping[str, Any] = field(default_factory=dict)
 
@@ -140,6 +142,14 @@ class Divergence:
         object.__setattr__(self, "own_options", frozenset(p.name for p in parameters))
         object.__setattr__(self, "required_options", frozenset(p.name for p in parameters if p.default is p.empty))
 
+    def log_view(self) -> Divergence:
+        """This measure computed from log-probabilities: the log kernel, run by the engine's
+        blocks (no fast kernel, no product form)."""
+        if self.log_kernel is None:
+            raise InvalidInputError(f"{self.name} has no form for log-probabilities (log=True)")
+        return replace(self, kernel=self.log_kernel, fast=None, trusted_above=0.0, fast_nan_if_negative=False,
+                       product_form=None, graded_form=None)
+
     @property
     def bound(self) -> str:
         return f"[{self.lower}, {self.upper}]"
@@ -150,6 +160,7 @@ _DISTRIBUTIONS = """Or two distribution objects (``dv.Normal(0.0, 1.0)``, ``scip
 _TABLE = (
     Divergence(
         "kl", "sum p log(p/q)", _kernels.kl, fast=_numpy_engine.fast_kl, trusted_above=0.1,
+        log_kernel=_log_kernels.kl,
         integrand=_integrands.kl, product_form=_product_forms.KL, graded_form=_product_forms.KL_GRADED,
         doc=Doc(
             r"Kullback-Leibler divergence (relative entropy) :math:`\sum_i p_i \log(p_i/q_i)`.",
@@ -166,6 +177,7 @@ _TABLE = (
     ),
     Divergence(
         "cross_entropy", "-sum p log q", _kernels.cross_entropy, fast=_numpy_engine.fast_cross_entropy,
+        log_kernel=_log_kernels.cross_entropy,
         integrand=_integrands.cross_entropy, product_form=_product_forms.CROSS_ENTROPY,
         graded_form=_product_forms.CROSS_ENTROPY_GRADED,
         doc=Doc(
@@ -178,6 +190,7 @@ _TABLE = (
     ),
     Divergence(
         "entropy", "-sum p log p", _kernels.entropy, arity=1, upper="log K", fast=_numpy_engine.fast_entropy,
+        log_kernel=_log_kernels.entropy,
         fast_nan_if_negative=True, integrand=_integrands.cross_entropy,  # H(p) = H(p, p)
         doc=Doc(
             r"Shannon entropy :math:`-\sum_i p_i \log p_i`, with :math:`0 \log 0 = 0`.",
@@ -204,6 +217,7 @@ _TABLE = (
     ),
     Divergence(
         "js", "kl(p, m)/2 + kl(q, m)/2, m = (p+q)/2", _kernels.js, symmetric=True, upper="log 2",
+        log_kernel=_log_kernels.js,
         fast=_numpy_engine.fast_js, trusted_above=0.01, integrand=_integrands.js, product_form=_product_forms.JS_MIXTURE,
         doc=Doc(
             r"Jensen-Shannon divergence :math:`\tfrac12 KL(p\|m) + \tfrac12 KL(q\|m)`, :math:`m = (p+q)/2`.",
@@ -219,6 +233,7 @@ _TABLE = (
     ),
     Divergence(
         "js_distance", "sqrt(js)", _kernels.js, symmetric=True, metric=True, upper="sqrt(log 2)",
+        log_kernel=_log_kernels.js,
         transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_js, trusted_above=0.01,
         integrand=_integrands.js, product_form=_product_forms.JS_MIXTURE,  # the route takes the root
         doc=Doc(
@@ -234,6 +249,7 @@ _TABLE = (
     ),
     Divergence(
         "hellinger", "sqrt(1 - sum sqrt(p q))", _kernels.hellinger_squared, symmetric=True, metric=True,
+        log_kernel=_log_kernels.hellinger_squared,
         logarithmic=False, upper="1", transform=sqrt_with_zero_gradient, fast=_numpy_engine.fast_hellinger_squared,
         integrand=_integrands.hellinger, product_form=_product_forms.HELLINGER,
         doc=Doc(
@@ -250,6 +266,7 @@ _TABLE = (
     ),
     Divergence(
         "total_variation", "sum |p - q| / 2", _kernels.total_variation, symmetric=True, metric=True,
+        log_kernel=_log_kernels.total_variation,
         logarithmic=False, upper="1", integrand=_integrands.total_variation,
         doc=Doc(
             r"Total variation distance :math:`\tfrac12 \sum_i |p_i - q_i|`, a metric in [0, 1].",
@@ -261,6 +278,7 @@ _TABLE = (
     ),
     Divergence(
         "bhattacharyya", "-log sum sqrt(p q)", _kernels.bhattacharyya, symmetric=True,
+        log_kernel=_log_kernels.bhattacharyya,
         integrand=_integrands.bhattacharyya, product_form=_product_forms.BHATTACHARYYA,
         doc=Doc(
             r"Bhattacharyya distance :math:`-\log \sum_i \sqrt{p_i q_i}`; ``+inf`` for disjoint supports.",
@@ -274,6 +292,7 @@ _TABLE = (
     ),
     Divergence(
         "renyi", "log(sum p^a q^(1-a)) / (a - 1)", _kernels.renyi, options=_renyi_options, examples={"alpha": 2.0},
+        log_kernel=_log_kernels.renyi,
         integrand=_integrands.renyi,
         doc=Doc(
             r"Renyi divergence of order ``alpha``: :math:`\frac{1}{\alpha-1} \log \sum_i p_i^\alpha q_i^{1-\alpha}`.",
@@ -293,6 +312,7 @@ _TABLE = (
     ),
     Divergence(
         "chi2", "sum (p - q)^2 / q", _kernels.chi2, logarithmic=False, integrand=_integrands.chi2,
+        log_kernel=_log_kernels.chi2,
         doc=Doc(
             r"Pearson chi-square divergence :math:`\sum_i (p_i - q_i)^2 / q_i`; ``+inf`` if ``p > 0 = q``.",
             examples=""">>> import divergences as dv
@@ -303,6 +323,7 @@ _TABLE = (
     ),
     Divergence(
         "psi", "sum (p - q) log(p/q)", _kernels.psi, symmetric=True, integrand=_integrands.psi,
+        log_kernel=_log_kernels.psi,
         doc=Doc(
             r"Population stability index :math:`\sum_i (p_i - q_i) \log(p_i / q_i) = KL(p\|q) + KL(q\|p)`.",
             """Symmetric; ``+inf`` when either support exceeds the other. Used for drift monitoring
@@ -315,6 +336,7 @@ _TABLE = (
     ),
     Divergence(
         "f_divergence", "sum q f(p/q)", _kernels.f_divergence, logarithmic=False, options=_f_options,
+        log_kernel=_log_kernels.f_divergence,
         examples={"f": _example_f, "slope_at_infinity": math.inf}, integrand=_integrands.f_divergence,
         doc=Doc(
             r"Csiszar f-divergence :math:`\sum_i q_i f(p_i / q_i)` for a convex ``f`` with ``f(1) = 0``.",

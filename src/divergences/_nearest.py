@@ -48,7 +48,7 @@ def search(job: Job, k: int, block_size: int | None, progress: Progress | None) 
     step = block_rows(job, block_size)
     device = device_of(job.P)
     index_dtype = xp.int64
-    bounded = job.info.name in _HELLINGER_BOUNDED
+    bounded = job.form is not None and job.info.name in _HELLINGER_BOUNDED  # (log inputs: no form)
     if bounded:  # the square roots of Q serve every strip: made once where they fit
         roots_q = square_roots(job.Q, xp, -1.0) if fits_whole(job.Q) else None
     all_idx, all_val = [], []

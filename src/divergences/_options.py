@@ -52,6 +52,7 @@ class Options(NamedTuple):
     log_base: float | None = None
     smoothing: float | None = None
     normalize: bool = False
+    log: bool = False  # the inputs are log-probabilities (measure is then the row's log view)
     validate: bool = True
     axis: int | None = -1
     keepdims: bool = False
@@ -150,6 +151,7 @@ def parse(
     base: object = None,
     smoothing: object = None,
     normalize: object = False,
+    log: object = False,
     validate: object = True,
     axis: object = -1,
     keepdims: object = False,
@@ -179,12 +181,14 @@ def parse(
     """
     row = name if isinstance(name, Divergence) or name is None else measure(name, what=what)
     checked_base = _base_for(row, base)
+    in_logs = _flag(log, "log")
     return Options(
-        measure=row,
+        measure=row.log_view() if in_logs and row is not None else row,
         base=checked_base,
         log_base=math.log(checked_base) if checked_base is not None else None,
         smoothing=check_smoothing(smoothing),
         normalize=_flag(normalize, "normalize"),
+        log=in_logs,
         validate=_flag(validate, "validate"),
         axis=_axis(axis),
         keepdims=_flag(keepdims, "keepdims"),

@@ -29,6 +29,7 @@ __all__ = [
     "check_k",
     "check_rows",
     "check_same_events",
+    "check_same_labels",
     "check_smoothing",
     "checked_rows",
     "sum_tolerance",
@@ -85,7 +86,8 @@ def check_axis(axis: object, ndim: int) -> int | None:
 
 
 def check_event_shapes(shapes: list[tuple[int, ...]], names: list[str], axis: int | None) -> tuple[int, ...]:
-    """The broadcast shape of the inputs; the event axis must match exactly and be non-empty."""
+    """The broadcast shape of the inputs; the event axis must match exactly and be non-empty.
+    An empty batch axis is allowed (as in a NumPy reduction, the result is then empty)."""
     ndim = max(len(s) for s in shapes)
     if ndim == 0:
         raise InvalidInputError(f"{names[0]} is a scalar; a distribution needs an axis of events")
@@ -99,8 +101,10 @@ def check_event_shapes(shapes: list[tuple[int, ...]], names: list[str], axis: in
     except ValueError:
         described = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
         raise InvalidInputError(f"shapes do not broadcast: {described}") from None
-    if 0 in shape:
-        raise InvalidInputError(f"{names[0]} has an empty axis: a distribution needs at least one event")
+    if shape[ax] == 0:
+        raise InvalidInputError(
+            f"{names[0]} has an empty axis of events (length 0): a distribution needs at least one event"
+        )
     return shape
 
 
@@ -163,7 +167,7 @@ def checked_rows(
     for a lazy array (a JAX tracer) whose values cannot be read, the mask of its valid rows
     in place of raising; None otherwise."""
     w = a if work is None else xp.astype(a, work, copy=False)
-    if not (validate or rescale):
+    if not (validate or rescale) or math.prod(a.shape[:-1]) == 0:  # nothing to check in no rows
         return w, None
     if isinstance(a, np.ndarray) and a.ndim == 2:
         # NumPy: einsum sums rows without a per-row cost, and one minimum of all entries
@@ -220,8 +224,94 @@ def check_same_events(P: Array, Q: Array) -> int:
     return int(P.shape[1])
 
 
+def _labels(x: object) -> list[Any] | None:
+    """The axis labels of a pandas Series (its index) or DataFrame (index, columns); None for
+    anything else. Duck-typed: pandas is never imported."""
+    if not type(x).__module__.startswith("pandas"):
+        return None
+    axes = getattr(x, "axes", None)
+    return list(axes) if isinstance(axes, list) else None
+
+
+def check_same_labels(named: dict[str, object], *, events_only: bool = False) -> None:
+    """Refuse two pandas objects whose labels differ: the measures read values by position,
+    so ``Series([.2, .8], index=["a", "b"])`` against ``index=["b", "a"]`` would pair ``a``
+    with ``b``. Axes are matched from the last (the events) as they broadcast; with
+    ``events_only`` only the events' labels are compared (``pairwise``: the rows of ``P`` and
+    of ``Q`` are different distributions)."""
+    labelled = [(n, labels) for n, x in named.items() if (labels := _labels(x)) is not None]
+    if len(labelled) < 2:
+        return
+    (n1, a), (n2, b) = labelled[:2]
+    for back in range(1, min(len(a), len(b), 1 if events_only else 2) + 1):
+        la, lb = a[-back], b[-back]
+        if len(la) == len(lb) and not la.equals(lb):  # other lengths: a shape error follows
+            what = "index" if back == 2 or len(a) == len(b) == 1 else "columns" if len(a) == len(b) else "event labels"
+            described = "; ".join(f"{n} {list(x[:5])}{' ...' if len(x) > 5 else ''}" for n, x in ((n1, la), (n2, lb)))
+            raise InvalidInputError(
+                f"{n1} and {n2} are pandas objects whose {what} differ ({described}): values are read by "
+                f"position, not by label; align them first (e.g. {n1}, {n2} = {n1}.align({n2}, fill_value=0)), "
+                "or pass .to_numpy() to compare by position"
+            )
+
+
 def check_k(k: object, available: int) -> int:
     """A number of neighbours: an integer from 1 to ``available`` (the rows searched)."""
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
         raise InvalidInputError(f"k must be an integer from 1 to {available} (the rows searched), got {k!r}")
     return k
+
+
+def checked_log_rows(
+    a: Array, name: str, xp: Any, *, shift: float, rescale: bool, validate: bool
+) -> tuple[Array, Array | None]:
+    """Log-probabilities along the last axis of ``a`` (``log=True``) checked (``validate``),
+    smoothed by the pseudocount ``shift`` (``log(exp(a) + shift)``) and normalised by their
+    ``logsumexp`` (``rescale``: logits); the log counterpart of ``checked_rows``, with the
+    mask of valid rows in place of raising for a lazy array (a JAX tracer), None otherwise.
+
+    A log-probability may be ``-inf`` (an event of probability 0), never NaN or ``+inf``;
+    without ``rescale`` each row's probabilities must sum to 1 within ``sum_tolerance``."""
+    if shift:
+        a = xp.logaddexp(a, xp.asarray(math.log(shift), dtype=a.dtype))
+    top = xp.max(a, axis=-1, keepdims=True)
+    shift_top = xp.where(xp.isfinite(top), top, xp.zeros_like(top))
+    total = xp.sum(xp.exp(a - shift_top), axis=-1)
+    some = total > 0  # the logsumexp, -inf for a row without mass
+    lse = xp.where(some, xp.log(xp.where(some, total, xp.ones_like(total))) + shift_top[..., 0],
+                   xp.full_like(total, -math.inf))
+    tol = sum_tolerance(a.dtype, xp)
+    valid = None
+    if validate:
+        ok = ~xp.any(xp.isnan(a) | (a == math.inf), axis=-1)
+        ok = ok & (lse > -math.inf) if rescale else ok & (xp.abs(xp.expm1(lse)) <= tol)
+        if is_lazy(a):
+            valid = ok
+        elif not bool(xp.all(ok)):
+            _raise_for_log_rows(to_numpy(a), name, rescale, tol)
+    if rescale:
+        a = a - lse[..., None]
+    return a, valid
+
+
+def _raise_for_log_rows(values: np.ndarray, name: str, rescale: bool, tol: float) -> None:
+    """The message for invalid log-probabilities, located in ``values``."""
+    bad = np.isnan(values) | (values == math.inf)
+    if bad.any():
+        what = "NaN" if np.isnan(values).any() else "+inf"
+        raise InvalidInputError(
+            f"{name} contains {what} (first at index {[int(i) for i in np.argwhere(bad)[0]]}); "
+            "log-probabilities are finite or -inf (a probability of 0)"
+        )
+    with np.errstate(divide="ignore", over="ignore"):
+        sums = np.exp(values).sum(axis=-1)
+    if rescale:
+        i = np.unravel_index(int(np.argmax(sums == 0)), sums.shape) if sums.ndim else ()
+        at = f" (distribution {[int(k) for k in i]})" if sums.ndim else ""
+        raise InvalidInputError(f"{name} is -inf everywhere{at}: a distribution needs some probability")
+    i = np.unravel_index(int(np.argmax(np.abs(sums - 1.0))), sums.shape) if sums.ndim else ()
+    at = f"{name}{[int(k) for k in i]}" if sums.ndim else name
+    raise InvalidInputError(
+        f"{at} holds log-probabilities whose probabilities sum to {float(sums[i]):.10g}, not 1 (tolerance "
+        f"{tol:.1e}); pass normalize=True to normalise logits by their logsumexp"
+    )

@@ -42,6 +42,12 @@ _NORM = """normalize : bool, default False
     smoothing : float or None, default None
         A pseudocount added to every event, after which the distribution is renormalised
         (Laplace / add-epsilon smoothing for histograms with empty bins).
+    log : bool, default False
+        The inputs are log-probabilities (``-inf`` for an event of probability 0); with
+        ``normalize=True``, unnormalised logits, normalised by their ``logsumexp``. The
+        measure is computed in log space from the log ratios, so extreme logits give exact,
+        finite values where ``softmax`` would round a probability to 0, and gradients stay
+        finite.
     validate : bool, default True
         ``False`` skips the input checks (for speed in training loops and under ``jit``);
         results on invalid input are then undefined. JAX tracers (under ``jit``) cannot be
@@ -73,7 +79,7 @@ _RAISES = """Raises
 
 # The options every measure takes, after its own; ``base`` only where there is a logarithm.
 _SHARED = (
-    ("axis", -1), ("keepdims", False), ("base", None), ("normalize", False), ("smoothing", None),
+    ("axis", -1), ("keepdims", False), ("base", None), ("normalize", False), ("smoothing", None), ("log", False),
     ("validate", True), ("return_error", False), ("method", "auto"), ("n_samples", 100_000), ("random_state", None),
 )
 

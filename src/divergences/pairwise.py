@@ -28,7 +28,7 @@ from ._exceptions import InvalidInputError
 from ._nearest import search
 from ._numpy_engine import scratch
 from ._options import Options, measure, parse
-from ._validation import check_rows, check_same_events, checked_rows
+from ._validation import check_rows, check_same_events, checked_log_rows, checked_rows
 
 __all__ = ["Neighbours", "nearest", "pairwise"]
 
@@ -72,9 +72,13 @@ def _prepare(opts: Options, P: Array, Q: Array | None) -> Job:
         check_same_events(arrays["P"], arrays["Q"])
     out_dtype = xp.result_type(*arrays.values())
     work = _work_dtype(xp, device(arrays["P"]))
-    for name, a in arrays.items():
-        arrays[name], _ = checked_rows(a, name, xp, shift=opts.shift, rescale=opts.rescale, validate=opts.validate,
-                                       work=work)  # lazy arrays were refused above
+    for name, a in arrays.items():  # lazy arrays were refused above
+        if opts.log:
+            arrays[name], _ = checked_log_rows(xp.astype(a, work, copy=False), name, xp, shift=opts.shift,
+                                               rescale=opts.rescale, validate=opts.validate)
+        else:
+            arrays[name], _ = checked_rows(a, name, xp, shift=opts.shift, rescale=opts.rescale, validate=opts.validate,
+                                           work=work)
     P = arrays["P"]
     Q = P if same else arrays["Q"]
     graded = any(getattr(x, "requires_grad", False) for x in (P, Q))
@@ -88,10 +92,10 @@ def _prepare(opts: Options, P: Array, Q: Array | None) -> Job:
     )
 
 
-def _options(metric: object, base: object, normalize: object, smoothing: object, validate: object,
+def _options(metric: object, base: object, normalize: object, smoothing: object, log: object, validate: object,
              params: dict[str, Any]) -> Options:  # fmt: skip
     """The call's options, checked as every route checks them (a measure of two distributions)."""
-    return parse(measure(metric, pairs=True), base=base, normalize=normalize, smoothing=smoothing,
+    return parse(measure(metric, pairs=True), base=base, normalize=normalize, smoothing=smoothing, log=log,
                  validate=validate, **params)
 
 
@@ -103,9 +107,11 @@ _COMMON = """metric : str, default "kl"
         ``"js_distance"``, ``"hellinger"``, ``"total_variation"``, ``"renyi"``, ...).
         Options of the measure (``alpha`` for ``"renyi"``, ``f`` for ``"f_divergence"``)
         are passed as keywords.
-    base, normalize, smoothing, validate
+    base, normalize, smoothing, log, validate
         As for the elementwise functions (``dv.kl``): logarithm base, whether rows are
-        weights to be normalised, a pseudocount, and whether inputs are checked.
+        weights to be normalised, a pseudocount, whether rows are log-probabilities (or,
+        with ``normalize=True``, logits; computed pair by pair by the measure's log-space
+        kernel, without the matrix-product forms), and whether inputs are checked.
     block_size : int or None, default None
         Rows of ``P`` and of ``Q`` per block. ``None`` chooses it from a memory budget
         (2048 rows for the matrix-product measures, 1024 for the others on NumPy;
@@ -118,7 +124,7 @@ _COMMON = """metric : str, default "kl"
 
 def pairwise(
     P: Array, Q: Array | None = None, *, metric: str = "kl", base: float | None = None,
-    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    normalize: bool = False, smoothing: float | None = None, log: bool = False, validate: bool = True,
     block_size: int | None = None, progress: Progress | None = None, **params: Any,
 ) -> Array:
     """The matrix ``D[i, j] = metric(P[i], Q[j])`` of a divergence between every row of ``P``
@@ -177,7 +183,7 @@ def pairwise(
     array([[0.499],
            [0.291]])
     """
-    opts = _options(metric, base, normalize, smoothing, validate, params)
+    opts = _options(metric, base, normalize, smoothing, log, validate, params)
     _check_progress(progress, P, Q)
     if is_dask(P, Q):
         return _dask.pairwise(opts, P, Q, block_size, pairwise_arrays)
@@ -236,7 +242,7 @@ def _pairwise(job: Job, block_size: int | None, progress: Progress | None) -> Ar
 
 def nearest(
     P: Array, Q: Array | None = None, k: int = 1, *, metric: str = "kl", base: float | None = None,
-    normalize: bool = False, smoothing: float | None = None, validate: bool = True,
+    normalize: bool = False, smoothing: float | None = None, log: bool = False, validate: bool = True,
     block_size: int | None = None, progress: Progress | None = None, **params: Any,
 ) -> Neighbours:
     """The ``k`` rows of ``Q`` closest to each row of ``P`` under a divergence, found block by
@@ -271,7 +277,7 @@ def nearest(
     >>> idx.tolist(), val.round(4).tolist()
     ([[2, 0]], [[0.0016, 0.0019]])
     """
-    opts = _options(metric, base, normalize, smoothing, validate, params)
+    opts = _options(metric, base, normalize, smoothing, log, validate, params)
     _check_progress(progress, P, Q)
     if is_dask(P, Q):
         return Neighbours(*_dask.nearest(opts, P, Q, k, block_size, nearest_arrays))
