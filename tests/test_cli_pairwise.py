@@ -257,7 +257,7 @@ def test_errors_come_before_the_bar(capsys, tmp_path):
         (["{p}", "--metric", "f_divergence"], "f_divergence needs --f"),
         (["{p}", "--json", "--output", "{dir}/D.npy"], "not allowed with argument"),
         (["{p}", "--nearest", "two"], "invalid int value"),
-        (["{cube}"], "P must be 2-D"),
+        (["{cube}"], "has 3 dimensions, shape (2, 2, 2); give one distribution per row (at most 2)"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, files, tmp_path, argv, message):
