@@ -11,19 +11,25 @@ flags and its run: ``_measure`` (one command per measure, and ``list``), ``_pair
     divergences estimate kl before.csv after.csv --ci 0.95 --test   ->  value, interval, p-value
     divergences list
     divergences demo
+    divergences --version
+
+Every error is one line on stderr and exit status 2: the library's errors and bad input as
+they are, anything unexpected named by its type (never a traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from .. import __version__
 from .._exceptions import DivergenceError
 from .._io import read_distributions
 from . import _estimate, _measure, _pairwise
-from ._format import unit
+from ._format import JSON_NOTE, unit
 
 __all__ = ["main", "read_distributions", "unit"]
 
@@ -37,7 +43,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="divergences", description="How far apart are two probability distributions?")
+    parser = _Parser(
+        prog="divergences", description="How far apart are two probability distributions?",
+        epilog=f"A file argument may be - for CSV text on standard input. {JSON_NOTE} Exit status: 0 done, "
+        "2 bad input (one line on stderr), 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"divergences {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     _measure.add_parsers(sub)
     _pairwise.add_parser(sub)
@@ -49,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted, 141
+    stdout closed early, as by ``| head``). Every error is one line on stderr, never a traceback."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "list":
@@ -64,11 +76,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             _estimate.run(args)
         else:
             _measure.run(args)
-    except (DivergenceError, ValueError, SyntaxError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        sys.stderr.write(f"divergences: error: {message}\n")
-        return 2
+        sys.stdout.flush()  # a closed pipe fails here, not at exit
     except KeyboardInterrupt:
         sys.stderr.write("divergences: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader of stdout is gone: nothing to say, and no traceback at exit
+        _silence_stdout()
+        return 141
+    except (DivergenceError, ValueError, SyntaxError) as exc:
+        _error(_first_line(exc))
+        return 2
+    except MemoryError:
+        _error("not enough memory")
+        return 2
+    except OSError as exc:  # e.g. a file that cannot be written
+        _error(_first_line(exc))
+        return 2
+    except Exception as exc:  # anything else is a bug, still reported in one line
+        detail = f": {_first_line(exc)}" if str(exc).strip() else ""
+        _error(f"unexpected {type(exc).__name__}{detail} (please report this)")
+        return 2
     return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"divergences: error: {message}\n")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (captured in tests)
+        pass

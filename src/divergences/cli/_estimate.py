@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import functools
 import inspect
-import json
+import textwrap
 import time
 from typing import Any
 
@@ -18,8 +18,8 @@ from .._io import column_names, read_columns
 from ..estimate import resampling_scheme
 from ..estimate._samples import TIES
 from ..estimate._uncertainty import bootstrap, check_ci, check_count, permutation_test
-from ._format import format_value, unit
-from ._measure import number
+from ._format import JSON_NOTE, digits, format_value, json_text, unit
+from ._measure import number, one_stdin
 from ._progress import progress_bar
 
 __all__ = ["ESTIMATE_PROGRESS_SECONDS", "METRICS", "add_parser", "run"]
@@ -29,7 +29,8 @@ METRICS = ("kl", "js", "entropy", "mutual_information")
 
 _EPILOG = f"""\
 X and Y are .csv files with a header row naming the columns (other columns, such as ids,
-may hold anything) or .parquet files (every column numeric); one sample point per row.
+may hold anything) or .parquet files (every column numeric), one sample point per row; -
+for either reads such CSV text from standard input (one of them at most).
 
 which columns are the samples:
   entropy            X's columns (all, or --columns a,b)
@@ -54,6 +55,8 @@ uncertainty:
 output: the value with its unit, then "95% CI: [low, high] unit" and "p-value: p" lines;
 --json prints them as one object. A bar on stderr shows the resampling when stderr is a
 terminal and it will take over {ESTIMATE_PROGRESS_SECONDS:g} s; --progress forces it, --no-progress hides it.
+
+{textwrap.fill(JSON_NOTE, 92)}
 """
 
 
@@ -77,7 +80,8 @@ def add_parser(sub: Any) -> None:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("metric", metavar="METRIC", choices=METRICS, help=", ".join(METRICS))
-    p.add_argument("X", help="a .csv file with a header row, or a .parquet file: one sample point per row")
+    p.add_argument("X", help="a .csv file with a header row, a .parquet file, or - (standard input, CSV): "
+                   "one sample point per row")
     p.add_argument("Y", nargs="?", help="the second sample (kl, js) or variable (mutual_information)")
     p.add_argument("--columns", metavar="A,B", help="the columns used, of X and of Y (default: all of X's)")
     p.add_argument("--x", metavar="A,B", help="the columns of the first sample or variable (from X)")
@@ -97,8 +101,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--test", action="store_true", help="a permutation test: the p-value of no difference / independence")
     p.add_argument("--n-permutations", type=int, metavar="N", help="permutations of the test (default 200)")
     p.add_argument("--random-state", type=int, metavar="S", help="seed of the resampling (default: fresh)")
-    p.add_argument("--digits", type=int, default=3, help="decimals to print (default 3)")
-    p.add_argument("--json", action="store_true", help="print JSON with full precision")
+    p.add_argument("--digits", type=digits, default=3, help="decimals to print, 0 to 17 (default 3)")
+    p.add_argument("--json", action="store_true", help="print JSON with full precision (inf and nan as strings)")
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", action="store_const", const=True, help="always show the progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="never show it")
@@ -106,6 +110,7 @@ def add_parser(sub: Any) -> None:
 
 def _samples(args: argparse.Namespace) -> tuple[np.ndarray, ...]:
     """The samples of ``args.metric`` from the files and column options (rules in ``_EPILOG``)."""
+    one_stdin(X=args.X, Y=args.Y)
     columns = column_names(args.columns, "--columns")
     x_names, y_names = column_names(args.x, "--x"), column_names(args.y, "--y")
     if columns is not None and (x_names is not None or y_names is not None):
@@ -197,7 +202,7 @@ def run(args: argparse.Namespace) -> None:
 def _print(result: dict[str, Any], args: argparse.Namespace) -> None:
     """The value with its unit, then the interval and the p-value lines; or one JSON object."""
     if args.json:
-        print(json.dumps(result, allow_nan=True))
+        print(json_text(result))
         return
     digits, suffix = args.digits, f" {result['unit']}"
     print(f"{format_value(result['value'], digits)}{suffix}")

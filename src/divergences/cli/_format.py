@@ -1,10 +1,20 @@
-"""How the command line prints a number (``--digits``) and names the unit of a logarithmic one."""
+"""How the command line prints: a number (``--digits``, bounded), the unit of a logarithmic one,
+and strict JSON (``--json``: non-finite numbers as strings)."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+from typing import Any
 
-__all__ = ["format_value", "unit"]
+__all__ = ["JSON_NOTE", "MAX_DIGITS", "digits", "format_value", "json_text", "unit"]
+
+MAX_DIGITS = 17  # decimals --digits may ask for: float64 holds about 17 significant digits
+
+# The one convention of every subcommand's --json, in its help and the README.
+JSON_NOTE = ('--json prints strict JSON (RFC 8259): an infinite value is the string "inf" (or "-inf") '
+             'and a NaN the string "nan", which float() reads back; every other number is a JSON number.')
 
 
 def unit(base: float | None) -> str:
@@ -20,6 +30,29 @@ def unit(base: float | None) -> str:
     return {2.0: "bits", 10.0: "hartleys"}.get(float(base), f"log-base-{base:g} units")
 
 
+def digits(text: str) -> int:
+    """``--digits``: a whole number from 0 to :data:`MAX_DIGITS` (argparse reports the error).
+
+    Examples
+    --------
+    >>> digits("3")
+    3
+    >>> digits("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a whole number from 0 to 17 (decimals of a float64), got '-1'
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_DIGITS:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_DIGITS} (decimals of a float64), got {text!r}"
+        )
+    return value
+
+
 def format_value(value: float, digits: int) -> str:
     """``value`` with ``digits`` decimals, or ``digits + 1`` significant digits where decimals would hide it.
 
@@ -31,3 +64,25 @@ def format_value(value: float, digits: int) -> str:
     if value == 0 or math.isinf(value) or math.isnan(value) or 10.0**-digits <= abs(value) < 1e6:
         return f"{value:.{digits}f}"
     return f"{value:.{digits + 1}g}"
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with every non-finite float, however deep in lists and dicts, as ``"inf"``, ``"-inf"`` or ``"nan"``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {key: _strict(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
+def json_text(result: Any) -> str:
+    """``result`` as strict JSON, the convention of :data:`JSON_NOTE`.
+
+    Examples
+    --------
+    >>> json_text({"value": float("inf"), "values": [0.5, float("nan"), -float("inf")]})
+    '{"value": "inf", "values": [0.5, "nan", "-inf"]}'
+    """
+    return json.dumps(_strict(result), allow_nan=False)

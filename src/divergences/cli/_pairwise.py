@@ -4,7 +4,7 @@ or each row's nearest rows (``dv.nearest``), printed or written to .npy / .npz /
 from __future__ import annotations
 
 import argparse
-import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,8 @@ from .._exceptions import InvalidInputError
 from .._io import read_distributions
 from .._metadata import DIVERGENCES
 from ..pairwise import nearest, pairwise
-from ._format import format_value, unit
-from ._measure import add_option_flags, add_own_flags, measure_options
+from ._format import JSON_NOTE, digits, format_value, json_text, unit
+from ._measure import DISTRIBUTIONS_HELP, add_option_flags, add_own_flags, measure_options, one_stdin
 from ._progress import progress_bar
 
 __all__ = ["PRINT_LIMIT", "PROGRESS_WORK", "add_parser", "run"]
@@ -26,15 +26,16 @@ PROGRESS_WORK = 5e7  # pairs x events above which a terminal gets a progress bar
 _Result = np.ndarray | tuple[np.ndarray, np.ndarray]  # the matrix, or the nearest rows' indices and values
 
 _EPILOG = f"""\
-P and Q are .csv, .npy or .parquet files (every column numeric), one distribution per row;
-without Q, P is compared with itself (the diagonal is exactly 0; with --nearest a row is
-not its own neighbour).
+P and Q are .csv, .npy, .npz (one array) or .parquet files (every column numeric), one
+distribution per row, or - for CSV text on standard input (one of them at most); without Q,
+P is compared with itself (the diagonal is exactly 0; with --nearest a row is not its own
+neighbour).
 
 output:
   no --output          the matrix, one row of P per line, comma-separated (--digits decimals);
                        with --nearest, "row,neighbour,value" lines, closest first; --json
-                       prints {{"metric", "unit", "values"}} (and "indices" with --nearest).
-                       Refused above {PRINT_LIMIT} numbers: use --output.
+                       prints {{"metric", "unit", "values"}} (and "indices" with --nearest),
+                       strict JSON (below). Refused above {PRINT_LIMIT} numbers: use --output.
   --output OUT.npy     the N x M matrix (np.save)
   --output OUT.csv     the matrix, one row per line, full precision (%.17g)
   --nearest K --output OUT.npz
@@ -45,6 +46,8 @@ output:
 
 progress: a bar on stderr when stderr is a terminal and N x M x events > {int(PROGRESS_WORK):,}
 (drawn as the library finishes its blocks); --progress forces it, --no-progress hides it.
+
+{textwrap.fill(JSON_NOTE, 92)}
 """
 
 
@@ -57,17 +60,17 @@ def add_parser(sub: Any) -> None:
         "rows of Q for each row of P (dv.nearest).",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("P", help="a .csv/.npy/.parquet file with one distribution per row")
+    p.add_argument("P", help=DISTRIBUTIONS_HELP)
     p.add_argument("Q", nargs="?", help="the distributions compared with (default: P itself)")
     p.add_argument("--metric", default="kl", help=f"one of {names} (default kl)")
     add_option_flags(p)
     add_own_flags(p, list(DIVERGENCES.values()))
     p.add_argument("--nearest", type=int, metavar="K", help="the K rows of Q closest to each row of P instead of the matrix")
     p.add_argument("--block-size", type=int, metavar="N", help="rows per block in the library (default: automatic)")
-    p.add_argument("--digits", type=int, default=3, help="decimals to print (default 3)")
+    p.add_argument("--digits", type=digits, default=3, help="decimals to print, 0 to 17 (default 3)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--output", metavar="OUT", help="write to OUT.npy or OUT.csv (OUT.npz or OUT.csv with --nearest)")
-    where.add_argument("--json", action="store_true", help="print JSON with full precision")
+    where.add_argument("--json", action="store_true", help="print JSON with full precision (inf and nan as strings)")
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", action="store_const", const=True, help="always show the progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="never show it")
@@ -99,6 +102,7 @@ def run(args: argparse.Namespace) -> None:
     """``divergences pairwise P [Q]``: check the sizes, compute (with a bar), then write or print."""
     suffix = _output_suffix(args)
     options = _options(args)
+    one_stdin(P=args.P, Q=args.Q)
     P = read_distributions(args.P, "P", rows=True)
     Q = None if args.Q is None else read_distributions(args.Q, "Q", rows=True)
     R = P if Q is None else Q
@@ -167,7 +171,7 @@ def _print(args: argparse.Namespace, result: _Result) -> None:
             out["values"] = result.tolist()
         else:
             out.update(indices=result[0].tolist(), values=result[1].tolist())
-        print(json.dumps(out, allow_nan=True))
+        print(json_text(out))
     elif isinstance(result, np.ndarray):
         for row in result.tolist():
             print(",".join(format_value(v, args.digits) for v in row))
