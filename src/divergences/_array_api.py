@@ -17,6 +17,7 @@ from ._exceptions import BackendMismatchError, InvalidInputError
 __all__ = [
     "NUMPY",
     "as_float_array",
+    "compute_dtype",
     "device",
     "is_dask",
     "is_lazy",
@@ -87,6 +88,11 @@ def is_lazy(x: Array) -> bool:
 
 def as_float_array(x: object, name: str, xp: Any) -> Array:
     """``x`` as an array of ``xp`` with a real floating dtype (integers and bools promoted)."""
+    if is_torch_array(x) and x.is_meta:
+        raise InvalidInputError(
+            f"{name} is a torch tensor on the 'meta' device, which has a shape but no values; "
+            "the measure needs the values: make it on a real device (e.g. 'cpu' or 'cuda')"
+        )
     if isinstance(x, np.ma.MaskedArray):
         raise InvalidInputError(f"{name} is a masked array; pass plain data (e.g. x.filled(0))")
     if is_numpy(xp):
@@ -112,10 +118,20 @@ def as_float_array(x: object, name: str, xp: Any) -> Array:
     )
 
 
+def compute_dtype(dtype: Any, xp: Any) -> Any:
+    """The dtype to compute in for inputs of ``dtype``: float32 for half precision (float16,
+    bfloat16: too coarse for logarithms of small probabilities, and NumPy has no bfloat16
+    for the checks), ``dtype`` itself otherwise. Results go back to ``dtype``."""
+    return xp.float32 if xp.finfo(dtype).bits < 32 else dtype
+
+
 def to_numpy(x: Array) -> np.ndarray:
-    """A NumPy copy of ``x`` (detached from any gradient; off the device)."""
+    """A NumPy copy of ``x`` (detached from any gradient; off the device; torch's bfloat16,
+    which NumPy lacks, as float32)."""
     if hasattr(x, "detach"):
         x = x.detach().cpu()
+        if x.dtype is sys.modules["torch"].bfloat16:
+            x = x.float()
     elif array_api_compat.is_cupy_array(x):  # CuPy refuses an implicit copy to the host
         return x.get()
     return np.asarray(x)
