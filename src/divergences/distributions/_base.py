@@ -148,6 +148,19 @@ class Distribution:
         return self._batch_shape  # type: ignore[attr-defined]
 
     @property
+    def event_shape(self) -> tuple[int, ...] | None:
+        """The shape of one outcome: ``()`` for scalar outcomes; for vector outcomes
+        (``event_ndim = 1``) the last axis of the last parameter with event axes (a mean's
+        length, a covariance's side, a concentration's length). ``None`` where it is not known;
+        a family whose parameters are laid out otherwise overrides it."""
+        if self.event_ndim == 0:
+            return ()
+        for f in reversed(dataclasses.fields(self)):
+            if f.metadata.get("event_ndim", 0):
+                return (int(getattr(self, f.name).shape[-1]),)
+        return None
+
+    @property
     def dtype(self) -> Any:
         return getattr(self, dataclasses.fields(self)[0].name).dtype
 

@@ -14,6 +14,10 @@ The order is fixed and documented:
 3. quadrature, summation or Monte Carlo (``_numerical``);
 4. otherwise ``NotRegisteredError`` naming both types.
 
+Before any of them, the batch shapes of ``p`` and ``q`` must broadcast and their outcomes have
+one shape (``InvalidInputError`` naming both). An instance of a registered class of one's own
+(not a :class:`Distribution`) has step 1 and 2 only.
+
 ``entropy(p)`` is the cross entropy ``H(p, p)``: a registered cross-entropy form serves, else
 the family's own closed form (:meth:`Distribution._entropy`), else the numerical cross
 entropy of ``p`` with itself. ``f_divergence`` has numerical routes only, with the user's ``f``.
@@ -21,6 +25,7 @@ entropy of ``p`` with itself. ``f_divergence`` has numerical routes only, with t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,13 +34,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._array_api import is_numpy, namespace
-from .._exceptions import NotRegisteredError
+from .._exceptions import InvalidInputError, NotRegisteredError
 from .._metadata import DIVERGENCES
 from .._options import METHODS, Options
 from .._special import full_like, sqrt_with_zero_gradient, substitute
 from . import _numerical
 from ._base import Distribution
-from ._registry import REGISTRIES
+from ._registry import REGISTRIES, is_registered_instance
 from ._scipy import as_distribution
 
 __all__ = ["DERIVED", "METHODS", "ClosedForm", "closed_form", "divergence"]
@@ -128,7 +133,8 @@ def closed_form(name: str, type_p: type, type_q: type, params: dict[str, Any]) -
         cross = _registered("cross_entropy", type_p, type_p, {})
         if cross is not None:
             return ClosedForm(cross.form, f"H(p, p), from {cross.source}", derived=True)
-        if getattr(type_p, "_entropy", None) is not Distribution._entropy:
+        own = getattr(type_p, "_entropy", None)
+        if own is not None and own is not Distribution._entropy:
             return ClosedForm(lambda p, q, xp: p._entropy(xp), f"`{type_p.__name__}._entropy`")
         return None
     direct = _registered(name, type_p, type_q, params)
@@ -168,6 +174,69 @@ def _not_registered(name: str, p: Distribution, q: Distribution, why: str) -> No
     )
 
 
+def _check_shapes(p: Distribution, q: Distribution) -> None:
+    """The batch shapes of ``p`` and ``q`` broadcast, their outcomes have one shape, and two of
+    one family with scalar outcomes have parameters of one event shape (Categorical's number
+    of categories); else ``InvalidInputError`` naming both."""
+    kinds = f"p ({type(p).__name__})", f"q ({type(q).__name__})"
+    try:
+        np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    except ValueError:
+        raise InvalidInputError(
+            f"the batch shapes of {kinds[0]}, {p.batch_shape}, and of {kinds[1]}, {q.batch_shape}, do not broadcast"
+        ) from None
+    ep, eq = p.event_shape, q.event_shape
+    if ep is not None and eq is not None and ep != eq:
+        raise InvalidInputError(
+            f"{kinds[0]} and {kinds[1]} have outcomes of different shapes: event shapes {ep} and {eq}"
+        )
+    if type(p) is type(q) and not p.event_ndim:
+        for f in dataclasses.fields(p):
+            nd = f.metadata.get("event_ndim", 0)
+            sp, sq = (tuple(getattr(d, f.name).shape[-nd:]) if nd else () for d in (p, q))
+            if sp != sq:
+                raise InvalidInputError(
+                    f"{kinds[0]} and {kinds[1]} have {f.name} of different event shapes, {sp} and {sq}"
+                )
+
+
+def _arrays_of(d: object) -> list[object]:
+    """The parameters of a distribution; the attributes of an instance of one's own class."""
+    if isinstance(d, Distribution):
+        return list(d.params().values())
+    return [v for v in getattr(d, "__dict__", {}).values() if hasattr(v, "shape") and hasattr(v, "dtype")]
+
+
+def _registered_only(opts: Options, p: Any, q: Any) -> Any:
+    """The measure of ``opts`` where ``p`` or ``q`` is an instance of a registered class of
+    one's own (not a Distribution): its registered closed forms (direct or derived) only."""
+    info = opts.measure
+    assert info is not None
+    name, params = info.name, dict(opts.params)
+    foreign = next(type(d).__name__ for d in (p, q) if not isinstance(d, Distribution))
+    call = f"{name}({type(p).__name__})" if name == "entropy" else f"{name}({type(p).__name__}, {type(q).__name__})"
+    why = (f"{foreign} is not a divergences.Distribution, so only registered closed forms apply to it; "
+           "the numerical routes need log_prob and sample (subclass divergences.Distribution for them)")
+    if opts.method not in ("auto", "closed_form"):
+        raise NotRegisteredError(f"{call}: method={opts.method!r} is not available: {why}")
+    closed = closed_form(name, type(p), type(q), params)
+    if closed is None:
+        raise NotRegisteredError(f"{call}: no closed form is registered and {why}")
+    xp = namespace(*_arrays_of(p), *_arrays_of(q))
+    value = closed.form(p, q, xp)
+    if not hasattr(value, "shape"):  # a Python number
+        value = xp.asarray(value)
+    batch = [d.batch_shape for d in (p, q) if isinstance(d, Distribution)]
+    if batch:
+        value = xp.broadcast_to(value, tuple(np.broadcast_shapes(tuple(value.shape), *batch)))
+    error = xp.zeros_like(value)
+    if opts.log_base is not None:
+        value, error = value / opts.log_base, error / abs(opts.log_base)
+    if is_numpy(xp) and value.ndim == 0:
+        value, error = value[()], error[()]
+    return (value, error) if opts.return_error else value
+
+
 def divergence(opts: Options, p: object, q: object = None) -> Any:
     """The measure of ``opts`` (checked options, from ``_options.parse``) between two
     distribution objects (see the module docstring); ``entropy`` takes ``p`` alone.
@@ -185,8 +254,11 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
         if is_numpy(xp) and value.ndim == 0:
             value, error = value[()], error[()]
         return (value, error) if opts.return_error else value
-    p = as_distribution(p, "p")
-    q = p if name == "entropy" else as_distribution(q, "q")
+    p = p if is_registered_instance(p) else as_distribution(p, "p")
+    q = p if name == "entropy" else q if is_registered_instance(q) else as_distribution(q, "q")
+    if not (isinstance(p, Distribution) and isinstance(q, Distribution)):
+        return _registered_only(opts, p, q)
+    _check_shapes(p, q)
     # dv.Normal(0.0, 1.0) against torch parameters: the plain-number side follows the arrays.
     if p.neutral and not q.neutral and q.params():
         p = p.like(q)

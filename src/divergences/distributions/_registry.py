@@ -5,17 +5,24 @@ registration clears), the duplicate refusal and messages follow TFP's ``Register
 lookup takes the registered pair with the smallest summed distance along both classes' method
 resolution orders. Two different functions at the same distance are an error that names the
 pair to register, rather than a warning.
+
+Any class may be registered. Instances of a class that is not a :class:`Distribution` (a
+user's own family) are then accepted by the measures, which answer with its registered
+closed forms only: the numerical routes need a ``Distribution``'s ``log_prob`` and ``sample``.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+import numpy as np
 
 from .._exceptions import AmbiguousRegistrationError, InvalidInputError
 from ._base import Distribution
 
-__all__ = ["REGISTRIES", "PairRegistry", "register", "register_kl", "registered_pairs"]
+__all__ = ["REGISTRIES", "PairRegistry", "is_registered_instance", "register", "register_kl", "registered_pairs"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Pair = tuple[type, type]
@@ -43,9 +50,14 @@ class PairRegistry:
     def register(self, type_p: type, type_q: type, *, override: bool = False) -> Callable[[F], F]:
         """Decorator that registers ``fn`` as the closed form for ``(type_p, type_q)``."""
         for arg, t in (("type_p", type_p), ("type_q", type_q)):
-            if not (isinstance(t, type) and issubclass(t, Distribution)):
+            if not isinstance(t, type):
                 raise InvalidInputError(
-                    f"{arg} must be a subclass of divergences.Distribution, got {t!r}"
+                    f"{arg} must be a subclass of divergences.Distribution or a class of your own, got {t!r}"
+                )
+            if t.__module__ == "builtins" or issubclass(t, (np.ndarray, np.generic, numbers.Number)):
+                raise InvalidInputError(
+                    f"{arg} must be a subclass of divergences.Distribution or a class of your own, not "
+                    f"{t.__name__}: its instances are read as numbers or arrays"
                 )
 
         def decorator(fn: F) -> F:
@@ -59,9 +71,16 @@ class PairRegistry:
                 )
             self._table[key] = fn
             self._cache.clear()
+            _refresh_foreign()
             return fn
 
         return decorator
+
+    def _unregister(self, type_p: type, type_q: type) -> None:
+        """Remove a registration (for tests that register a family of their own)."""
+        del self._table[(type_p, type_q)]
+        self._cache.clear()
+        _refresh_foreign()
 
     def lookup(self, type_p: type, type_q: type) -> tuple[Callable[..., Any], bool] | None:
         """The closed form for the pair and whether its arguments must be swapped; ``None`` if none."""
@@ -116,6 +135,22 @@ REGISTRIES: dict[str, PairRegistry] = {
 }
 
 
+#: The registered classes that are not Distribution subclasses (kept for a fast isinstance).
+_FOREIGN: tuple[type, ...] = ()
+
+
+def _refresh_foreign() -> None:
+    global _FOREIGN
+    found = {t for registry in REGISTRIES.values() for pair in registry._table for t in pair}
+    _FOREIGN = tuple(sorted((t for t in found if not issubclass(t, Distribution)), key=lambda t: t.__qualname__))
+
+
+def is_registered_instance(x: object) -> bool:
+    """True for an instance of a registered class that is not a :class:`Distribution` (a
+    user's own family, served by its registered closed forms only)."""
+    return bool(_FOREIGN) and isinstance(x, _FOREIGN) and not isinstance(x, Distribution)
+
+
 def register(metric: str, type_p: type, type_q: type, *, override: bool = False) -> Callable[[F], F]:
     """Decorator adding a closed form of ``metric`` between two distribution types.
 
@@ -125,8 +160,11 @@ def register(metric: str, type_p: type, type_q: type, *, override: bool = False)
         One of ``"kl"``, ``"cross_entropy"``, ``"js"``, ``"bhattacharyya"``,
         ``"total_variation"``, ``"renyi"`` (called with ``alpha=``) or ``"chi2"``.
     type_p, type_q : type
-        Subclasses of :class:`divergences.Distribution`; the most specific registered pair
-        (smallest summed distance along both classes' method resolution orders) wins.
+        Any classes; the most specific registered pair (smallest summed distance along both
+        classes' method resolution orders) wins. Subclasses of
+        :class:`divergences.Distribution` also have the numerical routes; instances of a
+        class of your own are accepted by the measures too, and answered by their registered
+        closed forms only (``NotRegisteredError`` for a pair without one).
     override : bool, default False
         Replace an existing registration instead of refusing it.
 
@@ -154,7 +192,9 @@ def register_kl(type_p: type, type_q: type, *, override: bool = False) -> Callab
 
     The function receives the two distributions and the array namespace ``xp`` and returns
     the divergence in nats, broadcast over the batch. Registering a pair twice is refused
-    unless ``override=True``.
+    unless ``override=True``. The types may be any classes (see :func:`register`): a
+    :class:`divergences.Distribution` subclass, or a class of your own whose instances are then
+    accepted by ``dv.kl`` with this closed form as their only route.
 
     Examples
     --------

@@ -17,23 +17,46 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from . import _families as fam
 from ._base import Distribution
+from ._registry import is_registered_instance
 
 __all__ = ["ScipyDistribution", "as_distribution", "is_distribution"]
 
 
-def _is_scipy_frozen(x: object) -> bool:
-    stats = sys.modules.get("scipy.stats")
-    if stats is None:
-        return False
-    from scipy.stats import _distn_infrastructure as infra
-    from scipy.stats import _multivariate as multi
+_SCIPY_TYPES: tuple[tuple[type, ...], tuple[type, ...]] | None = None
 
-    return isinstance(x, (infra.rv_frozen, multi.multi_rv_frozen))
+
+def _scipy_types() -> tuple[tuple[type, ...], tuple[type, ...]] | None:
+    """SciPy's (frozen distributions, unfrozen families) once ``scipy.stats`` is imported."""
+    global _SCIPY_TYPES
+    if _SCIPY_TYPES is None and "scipy.stats" in sys.modules:
+        from scipy.stats import _distn_infrastructure as infra
+        from scipy.stats import _multivariate as multi
+
+        _SCIPY_TYPES = ((infra.rv_frozen, multi.multi_rv_frozen), (infra.rv_generic, multi.multi_rv_generic))
+    return _SCIPY_TYPES
+
+
+def _is_scipy_frozen(x: object) -> bool:
+    types = _scipy_types()
+    return types is not None and isinstance(x, types[0])
+
+
+def _scipy_family(x: object) -> str | None:
+    """The name of an unfrozen SciPy distribution family (``scipy.stats.norm`` itself), else None."""
+    types = _scipy_types()
+    if types is None or not isinstance(x, types[1]):
+        return None
+    return str(getattr(x, "name", None) or type(x).__name__.removesuffix("_gen"))
 
 
 def is_distribution(x: object) -> bool:
-    """True for the library's distribution objects and SciPy frozen distributions."""
-    return isinstance(x, Distribution) or _is_scipy_frozen(x)
+    """True for the library's distribution objects, SciPy frozen distributions (and SciPy's
+    unfrozen families, which ``as_distribution`` refuses with a message) and instances of a
+    class of one's own with registered closed forms."""
+    if isinstance(x, Distribution):
+        return True
+    types = _scipy_types()
+    return (types is not None and isinstance(x, types[0] + types[1])) or is_registered_instance(x)
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +82,16 @@ class ScipyDistribution(Distribution):
     @property
     def dtype(self) -> Any:
         return np.dtype(np.float64)
+
+    @property
+    def event_shape(self) -> tuple[int, ...] | None:
+        if self.event_ndim == 0:
+            return ()
+        for attribute in ("mean", "loc", "alpha"):  # multivariate_normal, multivariate_t, dirichlet
+            value = getattr(self.frozen, attribute, None)
+            if value is not None and not callable(value):
+                return tuple(np.shape(value)[-1:])
+        return None
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -138,6 +171,18 @@ def as_distribution(x: object, name: str) -> Distribution:
         return x
     if _is_scipy_frozen(x):
         return _from_scipy(x)
+    family = _scipy_family(x)
+    if family is not None:
+        raise InvalidInputError(
+            f"{name} is scipy.stats.{family}, a family of distributions, not one distribution: freeze it "
+            "with its parameters first (e.g. scipy.stats.norm(0, 1), not scipy.stats.norm)"
+        )
+    if is_registered_instance(x):
+        raise InvalidInputError(
+            f"{name} is a {type(x).__name__}, a class with registered closed forms but not a "
+            "divergences.Distribution: it can be used only with its registered closed forms (dv.kl and "
+            "friends); this route needs log_prob and sample (subclass divergences.Distribution for them)"
+        )
     raise InvalidInputError(
         f"{name} is a {type(x).__name__}, not a distribution object; compare a distribution with "
         "another distribution (dv.Normal(...), scipy.stats.norm(...)), or samples with "
