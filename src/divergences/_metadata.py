@@ -70,7 +70,8 @@ def _value_at_zero(f: Callable[[Any], Any]) -> float:
 
 
 def _f_options(f: object, slope_at_infinity: object = None) -> dict[str, Any]:
-    """``f`` checked (callable, ``f(1) = 0``) with its limits at 0 and infinity."""
+    """``f`` checked (callable, ``f(1) = 0``, midpoint convex on a grid of ratios) with its
+    limits at 0 and infinity."""
     if not callable(f):
         raise InvalidInputError(f"f must be a callable of the ratio p/q, got {f!r}")
     try:
@@ -79,6 +80,33 @@ def _f_options(f: object, slope_at_infinity: object = None) -> dict[str, Any]:
         raise InvalidInputError(f"f could not be evaluated on a NumPy array: {exc}") from None
     if not abs(f1) <= 1e-12:
         raise InvalidInputError(f"f must satisfy f(1) = 0, got f(1) = {f1:g}")
+    # Convexity, as far as it can be checked: f((a + b)/2) <= (f(a) + f(b))/2 for neighbours
+    # a, b of 121 ratios spaced evenly in log from 1e-6 to 1e6, up to rounding (1e-9 relative).
+    grid = np.logspace(-6.0, 6.0, 121)
+    points = np.concatenate([grid, (grid[:-1] + grid[1:]) / 2])
+    try:
+        with np.errstate(all="ignore"):
+            values = np.broadcast_to(np.asarray(f(points), dtype=np.float64), points.shape)
+    except Exception:  # f of one ratio at a time (it may read 0-d arrays only)
+        try:
+            values = np.array([_at(f, float(t)) for t in points])
+        except Exception as exc:
+            raise InvalidInputError(f"f could not be evaluated on ratios from 1e-6 to 1e6: {exc}") from None
+    ends, middle = values[: grid.size], values[grid.size :]
+    if np.isnan(values).any():
+        at = float(points[np.argmax(np.isnan(values))])
+        raise InvalidInputError(f"f must be defined for every ratio p/q > 0, got f({at:.6g}) = nan")
+    with np.errstate(all="ignore"):
+        chord = ends[:-1] / 2 + ends[1:] / 2
+        slack = 1e-9 * (np.abs(ends[:-1]) + np.abs(ends[1:]) + np.abs(middle))
+        bad = ~(middle <= chord + slack)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidInputError(
+            f"f must be convex (an f-divergence needs a convex f), but f((a + b)/2) = {middle[i]:.6g} exceeds "
+            f"(f(a) + f(b))/2 = {chord[i]:.6g} at a = {grid[i]:.4g}, b = {grid[i + 1]:.4g} (midpoint convexity "
+            "is checked between neighbours of 121 ratios spaced evenly in log from 1e-6 to 1e6)"
+        )
     if slope_at_infinity is None:
         slope = _slope_at_infinity(f)
     else:
