@@ -249,7 +249,7 @@ def check_same_labels(named: dict[str, object], *, events_only: bool = False) ->
             what = "index" if back == 2 or len(a) == len(b) == 1 else "columns" if len(a) == len(b) else "event labels"
             described = "; ".join(f"{n} {list(x[:5])}{' ...' if len(x) > 5 else ''}" for n, x in ((n1, la), (n2, lb)))
             raise InvalidInputError(
-                f"{n1} and {n2} are pandas objects whose {what} differ ({described}): values are read by "
+                f"{n1} and {n2} are pandas objects with different {what} ({described}): values are read by "
                 f"position, not by label; align them first (e.g. {n1}, {n2} = {n1}.align({n2}, fill_value=0)), "
                 "or pass .to_numpy() to compare by position"
             )

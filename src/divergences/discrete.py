@@ -29,7 +29,10 @@ _P = """p : array_like
         along ``axis``; the other axes are batch axes and broadcast like NumPy."""
 _PQ = """p, q : array_like
         Probability vectors (or, with ``normalize=True``, non-negative weights or counts)
-        along ``axis``; the other axes are batch axes and broadcast like NumPy."""
+        along ``axis``; the other axes are batch axes and broadcast like NumPy (an empty
+        batch gives an empty result). Values are read by position: a pandas Series or
+        DataFrame is refused against another whose labels (index, columns) differ; align them
+        first (``p, q = p.align(q, fill_value=0)``)."""
 _AXIS = """axis : int or None, default -1
         The axis that holds the events; ``None`` flattens the inputs.
     keepdims : bool, default False
