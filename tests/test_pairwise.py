@@ -256,7 +256,7 @@ def test_options_base_normalize_smoothing_and_renyi_alpha():
         (lambda: dv.pairwise([[0.5, 0.6]]), r"P\[0\] sums to 1.1"),
         (lambda: dv.pairwise([[0.5, 0.5]], [[-0.5, 1.5]]), "Q has negative entries"),
         (lambda: dv.pairwise([[0.5, 0.5]], block_size=0), "block_size must be a positive integer"),
-        (lambda: dv.pairwise(np.empty((0, 3))), "needs at least one distribution"),
+        (lambda: dv.pairwise(np.empty((2, 0))), "needs at least one event"),
         (lambda: dv.pairwise([[0.5, 0.5]], base=1), "base"),
         (lambda: dv.pairwise([[0.5, 0.5]], metric="hellinger", base=2), "hellinger has no logarithm"),
         (lambda: dv.nearest([[0.5, 0.5]], [[0.5, 0.5]], k=2), "k must be an integer from 1 to 1"),
@@ -485,3 +485,15 @@ def test_cupy_arrays_when_a_gpu_is_present():
     got = dv.pairwise(cp.asarray(P), cp.asarray(Q), metric="kl")
     assert isinstance(got, cp.ndarray)
     np.testing.assert_allclose(cp.asnumpy(got), dv.pairwise(P, Q, metric="kl"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["kl", "js", "total_variation"])
+def test_an_empty_set_of_distributions_gives_an_empty_matrix(metric):
+    row = [[0.2, 0.3, 0.5]]
+    assert dv.pairwise(np.empty((0, 3)), metric=metric).shape == (0, 0)
+    assert dv.pairwise(np.empty((0, 3)), row, metric=metric).shape == (0, 1)
+    assert dv.pairwise(row, np.empty((0, 3)), metric=metric).shape == (1, 0)
+    idx, val = dv.nearest(np.empty((0, 3)), row, 1, metric=metric)
+    assert idx.shape == val.shape == (0, 1) and idx.dtype == np.int64
+    with pytest.raises(dv.InvalidInputError, match="k must be an integer from 1 to 0"):
+        dv.nearest(row, np.empty((0, 3)), 1, metric=metric)

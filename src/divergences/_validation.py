@@ -209,11 +209,11 @@ def valid_mask(row_min: Array, row_sum: Array, *, normalize: bool, tol: float, x
 
 def check_rows(a: Array, name: str) -> Array:
     """``a`` as the rows of a pairwise input: 2-D (distributions x events), with at least one
-    distribution of one event."""
+    event (no distributions is an empty set, whose matrix is empty)."""
     if a.ndim != 2:
         raise InvalidInputError(f"{name} must be 2-D (distributions x events), got shape {tuple(a.shape)}")
-    if 0 in a.shape:
-        raise InvalidInputError(f"{name} has shape {tuple(a.shape)}: it needs at least one distribution of one event")
+    if a.shape[1] == 0:
+        raise InvalidInputError(f"{name} has shape {tuple(a.shape)}: a distribution needs at least one event")
     return a
 
 

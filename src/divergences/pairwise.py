@@ -28,7 +28,7 @@ from ._exceptions import InvalidInputError
 from ._nearest import search
 from ._numpy_engine import scratch
 from ._options import Options, measure, parse
-from ._validation import check_rows, check_same_events, checked_log_rows, checked_rows
+from ._validation import check_k, check_rows, check_same_events, check_same_labels, checked_log_rows, checked_rows
 
 __all__ = ["Neighbours", "nearest", "pairwise"]
 
@@ -59,6 +59,7 @@ def _prepare(opts: Options, P: Array, Q: Array | None) -> Job:
     same = Q is None
     xp = namespace(P) if same else namespace(P, Q)
     named = {"P": P} if same else {"P": P, "Q": Q}
+    check_same_labels(named, events_only=True)  # pandas: the same events, by label
     arrays = {}
     for name, x in named.items():
         a = as_float_array(x, name, xp)
@@ -88,7 +89,7 @@ def _prepare(opts: Options, P: Array, Q: Array | None) -> Job:
     # else for each block (the logarithms of a block of Q cost about 1/1000 of its products).
     return Job(
         info, xp, P, Q, same, out_dtype, opts.log_base, dict(opts.params), form,
-        form.right(Q, xp) if form is not None and fits_whole(Q) else None,
+        form.right(Q, xp) if form is not None and fits_whole(Q) and Q.shape[0] else None,
     )
 
 
@@ -195,7 +196,10 @@ def pairwise_arrays(opts: Options, P: Array, Q: Array | None, block_size: int | 
     """``pairwise`` of arrays that are not Dask, with checked options (``_dask`` maps this over
     its blocks)."""
     with scratch():  # NumPy temporaries (row terms, blocks) in reused memory
-        return _pairwise(_prepare(opts, P, Q), block_size, progress)
+        job = _prepare(opts, P, Q)
+        if job.P.shape[0] == 0 or job.Q.shape[0] == 0:  # an empty set of distributions: an empty matrix
+            return job.xp.empty((job.P.shape[0], job.Q.shape[0]), dtype=job.out_dtype, device=device(job.P))
+        return _pairwise(job, block_size, progress)
 
 
 def _pairwise(job: Job, block_size: int | None, progress: Progress | None) -> Array:
@@ -289,7 +293,12 @@ def nearest_arrays(opts: Options, P: Array, Q: Array | None, k: int, block_size:
     """``nearest`` of arrays that are not Dask, with checked options (``_dask`` maps this over
     P's blocks)."""
     with scratch():  # NumPy temporaries (row terms, blocks) in reused memory
-        return search(_prepare(opts, P, Q), k, block_size, progress)
+        job = _prepare(opts, P, Q)
+        if job.P.shape[0] == 0:  # no queries: no neighbours (k is still checked against Q)
+            check_k(k, job.Q.shape[0] - 1 if job.same else job.Q.shape[0])
+            xp, on = job.xp, device(job.P)
+            return xp.empty((0, k), dtype=xp.int64, device=on), xp.empty((0, k), dtype=job.out_dtype, device=on)
+        return search(job, k, block_size, progress)
 
 
 def _check_progress(progress: object, P: Array, Q: Array | None) -> None:
