@@ -6,16 +6,7 @@ bootstrap may resample for it. :func:`select` looks a method up and checks the o
 to it; :func:`discrete_fallback` is the estimator a tie policy falls back to when the data
 are symbols.
 
-Methods
--------
-- ``"knn"``: k-nearest neighbours (Kozachenko-Leonenko entropy, Wang-Kulkarni-Verdu KL,
-  JS from three k-NN entropies); ``"knn_adaptive"``: WKV with adaptive neighbour counts.
-- ``"kde"``: plug-in of Gaussian kernel density estimates.
-- ``"histogram"``: plug-in of counts on common bins.
-- ``"ksg"``, ``"ksg2"``: Kraskov-Stoegbauer-Grassberger mutual information, algorithms 1 and 2;
-  ``"mixed"``: Ross (2014) for a continuous x and a discrete y.
-- ``"plugin"``, ``"miller_madow"``, ``"chao_shen"``, ``"grassberger"``, ``"nsb"``: entropy of
-  discrete samples; ``"discrete"``: KL, JS or mutual information of discrete samples by plug-in.
+The methods, described for users, are listed in the package docstring (``divergences.estimate``).
 """
 
 from __future__ import annotations
