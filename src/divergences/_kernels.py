@@ -15,9 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ._special import (
+    exp_cap,
     full_like,
     log1pmx,
     log_ratio,
+    renyi_gap,
     sqrt_with_zero_gradient,
     substitute,
     sum_compensated,
@@ -145,24 +147,30 @@ def renyi(p: Array, q: Array, *, alpha: float, xp: Any) -> Array:
     if alpha == INF:
         lr_max = xp.max(xp.where(both, lr, full_like(lr, -INF, xp)), axis=-1)
         return xp.where(p_outside_q, full_like(lr_max, INF, xp), xp.clip(lr_max, 0.0, None))
-    # Near p = q, log1p(sum q expm1(alpha log(p/q))) is exact (and exactly 0 at p = q); an
-    # event with p = 0 < q contributes -q. Where alpha log(p/q) could overflow, or the sum
-    # is far below 1 (little overlap), it is formed in log space, shifted by its largest term.
+    # log1p of S - sum p, S = sum p^alpha q^(1-alpha): with t = alpha - 1 that is the sum of
+    # the per-event gaps p^alpha q^(1-alpha) - alpha p - (1 - alpha) q (all of one sign, each
+    # to full relative accuracy: renyi_gap) plus t sum (p - q), compensated. An event with
+    # p = 0 < q contributes t q, one with q = 0 < p (alpha < 1) -alpha p. Its log1p over t is
+    # exact near p = q and near alpha = 1 on both sides (it tends to KL, formed as kl does).
+    # Where alpha log(p/q) could overflow, or the sum is far below 1 (little overlap), log S
+    # is formed in log space instead, shifted by its largest term.
+    t = alpha - 1.0
     scaled = alpha * lr
     largest = xp.max(xp.where(both, scaled, full_like(lr, -INF, xp)), axis=-1)
-    moderate = largest < 600.0
-    terms = xp.where(both, qs * xp.expm1(xp.where(both, scaled, xp.zeros_like(lr))), -where0((p <= 0) & (q > 0), q, xp))
-    excess = xp.sum(terms, axis=-1)
-    moderate = moderate & (excess > -0.5)
-    above = excess > -1.0
-    log_near = xp.where(above, xp.log1p(substitute(above, excess, 0.0, xp)), full_like(excess, -INF, xp))
+    gap = renyi_gap(ps, qs, lr, alpha, xp)
+    lone = xp.where(p > 0, -alpha * p, t * q)  # one side positive (alpha > 1 and q = 0 < p: inf below)
+    terms = xp.where(both, gap, where0((p > 0) | (q > 0), lone, xp))
+    hi, lo = sum_compensated(p - q, xp)
+    excess = xp.sum(terms, axis=-1) + t * (hi + lo)
+    moderate = (largest < exp_cap(lr.dtype, xp)) & (excess > -0.5)
+    log_near = xp.log1p(substitute(moderate, excess, 0.0, xp))
     log_terms = xp.where(both, xp.log(qs) + scaled, full_like(lr, -INF, xp))
     shift = xp.max(log_terms, axis=-1, keepdims=True)
     shift = substitute(xp.isfinite(shift), shift, 0.0, xp)
     total = xp.sum(xp.exp(log_terms - shift), axis=-1)
     pos = total > 0
     log_far = xp.where(pos, xp.log(substitute(pos, total, 1.0, xp)) + shift[..., 0], full_like(total, -INF, xp))
-    value = xp.clip(xp.where(moderate, log_near, log_far) / (alpha - 1.0), 0.0, None)
+    value = xp.clip(xp.where(moderate, log_near, log_far) / t, 0.0, None)
     if alpha > 1.0:
         value = xp.where(p_outside_q, full_like(value, INF, xp), value)
     return value

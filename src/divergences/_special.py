@@ -238,3 +238,128 @@ def _lgamma_series(x: Array, d: Array, xp: Any) -> Array:
         series = series + polygamma(n - 1, x, xp) * power
         power = power * d / (n + 1)
     return series
+
+
+# Taylor coefficients of (e^x - 1 - x) / x^2 = sum_k x^k / (k + 2)!: float64 round-off for |x| <= 1.
+_EXPM1MX_WIDE_TERMS = tuple(1.0 / math.factorial(k) for k in range(2, 22))
+# _EXPM1MX_WIDE_REACH[n - 1]: the largest |x| whose first n terms reach float64 round-off (the
+# first omitted one, x^n / (n + 2)!, below 2^-57 of the leading 1/2).
+_EXPM1MX_WIDE_REACH = tuple((2.0**-58 * math.factorial(n + 2)) ** (1.0 / n) for n in range(1, 21))
+
+
+def _horner(coefficients: tuple[float, ...], x: Array) -> Array:
+    """``sum_k coefficients[k] x^k``."""
+    out = x * coefficients[-1] + coefficients[-2]
+    for c in reversed(coefficients[:-2]):
+        out = out * x + c
+    return out
+
+
+def _series_terms_for(x: np.ndarray) -> tuple[float, ...]:
+    """The terms of ``(e^x - 1 - x) / x^2`` that the largest ``|x|`` (at most 1) needs, and one
+    more: near ``alpha = 1`` a handful."""
+    n = int(np.searchsorted(_EXPM1MX_WIDE_REACH, np.max(np.abs(x)))) + 2 if x.size else 2
+    return _EXPM1MX_WIDE_TERMS[:n]
+
+
+def weighted_expm1mx(w: Array, x: Array, w_exp_x: Array, xp: Any) -> Array:
+    """``w (e^x - 1 - x)`` (>= 0 for ``w >= 0``) to full relative accuracy, never overflowing:
+    a series for ``|x| <= 1``, ``w (expm1(x) - x)`` up to ``x = 30``, and beyond that
+    ``w_exp_x - w (1 + x)`` with ``w_exp_x = w e^x`` formed by the caller in a way that
+    cannot overflow (the other density of a pair, say). Every branch is evaluated at safe
+    substitutes; ``w_exp_x`` must be finite everywhere."""
+    if is_numpy(xp):  # nothing differentiates NumPy: the series and the tail where needed only
+        w, x, w_exp_x = np.broadcast_arrays(w, x, w_exp_x)
+        small = np.abs(x) <= 1.0
+        if small.all():
+            return w * (x * x * _horner(_series_terms_for(x), x))
+        capped = np.minimum(x, 30.0)
+        out = np.asarray(np.expm1(capped))  # an array even for 0-d input, to write into
+        out -= capped
+        out *= w
+        if small.any():
+            xs = x[small]
+            out[small] = w[small] * (xs * xs * _horner(_series_terms_for(xs), xs))
+        big = x > 30.0
+        if big.any():
+            out[big] = w_exp_x[big] - w[big] * (1.0 + x[big])
+        return out if out.ndim else out[()]
+    small = xp.abs(x) <= 1.0
+    xs = where0(small, x, xp)
+    series = _horner(_EXPM1MX_WIDE_TERMS, xs)
+    big = x > 30.0
+    middle = ~small & ~big
+    xm = substitute(middle, x, 2.0, xp)
+    xb = substitute(big, x, 31.0, xp)
+    return xp.where(
+        small, w * (xs * xs * series), xp.where(big, w_exp_x - w * (1.0 + xb), w * (xp.expm1(xm) - xm))
+    )
+
+
+def exp_cap(dtype: Any, xp: Any) -> float:
+    """The largest exponent whose ``exp`` leaves room for sums below the overflow of ``dtype``
+    (603 for float64, 75 for float32): beyond it the callers take a log-space route."""
+    return 0.85 * math.log(float(xp.finfo(dtype).max))
+
+
+def _exp_clipped(x: Array, xp: Any) -> Array:
+    """``exp(x)``, finite: the exponent is capped just below the overflow of its dtype."""
+    return xp.exp(xp.clip(x, None, 0.999 * math.log(float(xp.finfo(x.dtype).max))))
+
+
+def renyi_gap(p: Array, q: Array, log_ratio_pq: Array, alpha: float, xp: Any) -> Array:
+    """``p^alpha q^(1-alpha) - alpha p - (1 - alpha) q`` for ``p, q >= 0`` and ``alpha > 0``
+    (``log_ratio_pq = log(p/q)``, accurate and finite), to full relative accuracy for every
+    ``alpha``, ``alpha -> 1`` included: the gap of the weighted AM-GM inequality, ``>= 0``
+    for ``alpha > 1`` and ``<= 0`` for ``alpha < 1``, so sums of it do not cancel. Divided by
+    ``alpha - 1`` it tends to ``p log(p/q) - p + q``, the KL term.
+
+    With ``t = alpha - 1``, ``l = log(p/q)`` and ``E(w, x) = w (e^x - 1 - x)``
+    (:func:`weighted_expm1mx`) it is ``E(p, t l) + t E(p, -l)`` (p-based: two terms of one
+    sign for ``alpha > 1``; for ``alpha < 1`` a condition number at most about 3 where
+    ``alpha (1 - alpha) l < 2 alpha - 1``) or else ``E(q, alpha l) - alpha E(q, l)`` (q-based,
+    the same bound on the other side). A value whose ``p^alpha q^(1-alpha)`` overflows is not
+    finite here: callers take it from logarithms.
+    """
+    t = alpha - 1.0
+    lr = log_ratio_pq
+    if alpha >= 1.0:
+        first = weighted_expm1mx(p, t * lr, q * _exp_clipped(alpha * lr, xp), xp)
+        return first + t * weighted_expm1mx(p, -lr, q, xp)
+    # Either form is E(w, a l, v e^(b l)) + c E(w, -s l, v) with (w, v, a, b, c, s) = (p, q, t,
+    # alpha, t, 1) or (q, p, alpha, t, -alpha, -1): chosen per element, each E evaluated once.
+    p_based = alpha * (1.0 - alpha) * lr < 2.0 * alpha - 1.0
+    w, v = xp.where(p_based, p, q), xp.where(p_based, q, p)
+    a_l, b_l = xp.where(p_based, t * lr, alpha * lr), xp.where(p_based, alpha * lr, t * lr)
+    c = xp.where(p_based, full_like(lr, t, xp), full_like(lr, -alpha, xp))
+    s_l = xp.where(p_based, -lr, lr)
+    return weighted_expm1mx(w, a_l, v * _exp_clipped(b_l, xp), xp) + c * weighted_expm1mx(w, s_l, v, xp)
+
+
+def renyi_log_mean(log_r: Array, alpha: float, xp: Any) -> Array:
+    """``[log(alpha r + 1 - alpha) - alpha log r] / (alpha - 1)`` for ``r = exp(log_r)``
+    (``alpha != 1``; ``<= 0``): the log of the weighted arithmetic over the geometric mean of
+    ``r`` and 1, over ``alpha - 1``, the part of Renyi divergences of Gaussians (variances),
+    Pareto laws (indices) and the like that cancels as ``alpha -> 1`` (where it tends to
+    ``1 - 1/r - log r``) and as ``r -> 1``. Where the means are close it is
+    ``log1p(-gap) / (alpha - 1)`` with the gap of :func:`renyi_gap` scaled by the geometric
+    mean (full relative accuracy); elsewhere the difference of logarithms, which is then not
+    small. Where ``alpha r + 1 - alpha <= 0`` (possible for ``alpha > 1``) the value is
+    meaningless but finite: callers mark it infinite.
+    """
+    t = alpha - 1.0
+    lr = log_r
+    cap = exp_cap(lr.dtype, xp)
+    bounded = (xp.abs(alpha * lr) < cap) & (xp.abs(t * lr) < cap)
+    lb = where0(bounded, lr, xp)
+    # AM / GM - 1 = -renyi_gap(r / GM, 1 / GM): neither argument overflows.
+    y = -renyi_gap(xp.exp(-t * lb), xp.exp(-alpha * lb), lb, alpha, xp)
+    near = bounded & (y > -0.5)
+    log_near = xp.log1p(substitute(near, y, 0.0, xp))
+    # log AM - alpha log r, factored by the larger of r and 1 so that nothing overflows.
+    up = lr >= 0
+    big = xp.where(up, alpha + (1.0 - alpha) * xp.exp(-substitute(up, lr, 0.0, xp)),
+                   alpha * xp.exp(substitute(~up, lr, 0.0, xp)) + (1.0 - alpha))
+    positive = big > 0
+    log_far = xp.log(substitute(positive, big, 1.0, xp)) + xp.where(up, -t * lr, -alpha * lr)
+    return xp.where(near, log_near, log_far) / t

@@ -10,10 +10,11 @@ Binomials with different ``total_count``: the registry cannot decline a pair ele
 element, so the Binomial forms handle every element themselves. Equal counts use the closed
 form; for KL and Renyi orders ``>= 1`` a ``p`` whose count exceeds ``q``'s (and whose
 ``probs > 0``) is ``inf``; the remaining elements with different counts are the exact finite
-sum over ``k = 0 .. min(n_p, n_q)`` of the two probability mass functions, evaluated in the
-array library (so it broadcasts and carries gradients). That sum costs
-``O(max min(n_p, n_q))`` per batch element, and needs the counts' values: under
-``jax.jit`` (where they cannot be read) those elements are NaN.
+sum over ``k = 0 .. min(n_p, n_q)`` (Renyi orders ``< 1``: ``k = 0 .. n_p``, all of p's mass)
+of the two probability mass functions, evaluated in the array library (so it broadcasts and
+carries gradients). That sum costs ``O(max min(n_p, n_q))`` (``O(max n_p)``) per batch
+element, and needs the counts' values: under ``jax.jit`` (where they cannot be read) those
+elements are NaN.
 """
 
 from __future__ import annotations
@@ -25,7 +26,17 @@ import numpy as np
 
 from .. import _kernels
 from .._array_api import device, is_lazy, to_numpy
-from .._special import expm1mx, full_like, gammaln, log1pmx, sqrt_with_zero_gradient, substitute, where0
+from .._special import (
+    exp_cap,
+    full_like,
+    gammaln,
+    log1pmx,
+    log_ratio,
+    renyi_gap,
+    sqrt_with_zero_gradient,
+    substitute,
+    where0,
+)
 from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson
 from ._registry import register, register_kl
 
@@ -103,11 +114,14 @@ def _logsumexp(x: Array, mask: Array, xp: Any) -> tuple[Array, Array]:
     return m[..., 0] + xp.log(substitute(~empty, s, 1.0, xp)), empty
 
 
-def _renyi_from_logs(lp: Array, p_pos: Array, lq: Array, q_pos: Array, alpha: float, xp: Any) -> Array:
+def _renyi_from_logs(
+    lp: Array, p_pos: Array, lq: Array, q_pos: Array, alpha: float, xp: Any, q_missing: Array | None = None,
+) -> Array:
     """Renyi divergence of order ``alpha`` from log-masses over the last axis.
 
     ``lp``, ``lq`` must be finite (any value) where ``p_pos``, ``q_pos`` are false. Also
-    gives KL at ``alpha = 1`` and the limits at 0 and ``inf``.
+    gives KL at ``alpha = 1`` and the limits at 0 and ``inf``. The events hold all of p's
+    mass, and all of q's but ``q_missing`` (where given; 0 else), which lies where p has none.
     """
     lp, lq = where0(p_pos, lp, xp), where0(q_pos, lq, xp)
     both = p_pos & q_pos
@@ -123,8 +137,22 @@ def _renyi_from_logs(lp: Array, p_pos: Array, lq: Array, q_pos: Array, alpha: fl
         mass = xp.sum(where0(both, xp.exp(lq), xp), axis=-1)
         pos = mass > 0
         return xp.where(pos, -xp.log(substitute(pos, mass, 1.0, xp)), _inf(mass, xp))
+    # As the array kernel: log1p(S - 1), S = sum p^alpha q^(1-alpha), over alpha - 1, with
+    # S - 1 the sum of the AM-GM gaps of the events (one sign, each exact: renyi_gap) less
+    # alpha times p's mass where q is 0, less (1 - alpha) times q's where p is 0 (both
+    # laws' masses sum to 1, ``q_missing`` being q's mass off these events): exact near p = q
+    # and as alpha -> 1. log S itself (log-sum-exp) where it is far from 0 or could overflow.
     lse, empty = _logsumexp(alpha * lp + (1.0 - alpha) * lq, both, xp)
-    value = lse / (alpha - 1.0)
+    d = where0(both, lp - lq, xp)
+    p_mass, q_mass = where0(p_pos, xp.exp(lp), xp), where0(q_pos, xp.exp(lq), xp)
+    gap = renyi_gap(substitute(both, p_mass, 1.0, xp), substitute(both, q_mass, 1.0, xp), d, alpha, xp)
+    lone = xp.where(p_pos, -alpha * p_mass, -(1.0 - alpha) * q_mass)
+    excess = xp.sum(xp.where(both, gap, lone), axis=-1)
+    if q_missing is not None:
+        excess = excess - (1.0 - alpha) * q_missing
+    largest = xp.max(xp.where(both, alpha * d, xp.full_like(d, -math.inf)), axis=-1)
+    near = (largest < exp_cap(d.dtype, xp)) & (excess > -0.5)
+    value = xp.where(near, xp.log1p(substitute(near, excess, 0.0, xp)), lse) / (alpha - 1.0)
     infinite = empty | p_only if alpha > 1 else empty
     return xp.where(infinite, _inf(value, xp), value)
 
@@ -166,18 +194,16 @@ def _bernoulli_renyi(p: Array, q: Array, alpha: float, xp: Any) -> Array:
     if alpha == 0 or math.isinf(alpha):
         return value
     # Where both laws have both outcomes, log S (S = sum p^alpha q^(1 - alpha)) as log1p of
-    # S - 1 = sum p expm1((1 - alpha) u) with u = log(q / p) per outcome, each term first
-    # order but their sum second: split as sum p expm1mx((1 - alpha) u) - (1 - alpha) KL,
-    # both second order, from the exact differences of the probabilities.
+    # S - 1, the sum of the two outcomes' AM-GM gaps (one sign, each exact for every order:
+    # renyi_gap), their log ratios from the exact differences of the probabilities.
     a, b = xp.broadcast_arrays(p, q)
     inside = (a > 0) & (a < 1) & (b > 0) & (b < 1)
     a, b = substitute(inside, a, 0.5, xp), substitute(inside, b, 0.5, xp)
-    t = 1.0 - alpha
-    s_minus_1 = (
-        a * expm1mx(t * xp.log1p((b - a) / a), xp) + (1.0 - a) * expm1mx(t * xp.log1p((a - b) / (1.0 - a)), xp)
-        - t * _bernoulli_kl(a, b, xp)
-    )
-    return xp.where(inside, xp.log1p(s_minus_1) / (alpha - 1.0), value)
+    l1, l0 = xp.log1p((a - b) / b), xp.log1p((b - a) / (1.0 - b))
+    s_minus_1 = renyi_gap(a, b, l1, alpha, xp) + renyi_gap(1.0 - a, 1.0 - b, l0, alpha, xp)
+    # log S from log-masses where a term could overflow or S is far below 1.
+    near = inside & (alpha * xp.maximum(l1, l0) < exp_cap(l1.dtype, xp)) & (s_minus_1 > -0.5)
+    return xp.where(near, xp.log1p(substitute(near, s_minus_1, 0.0, xp)) / (alpha - 1.0), value)
 
 
 def _bernoulli_bhattacharyya(p: Array, q: Array, xp: Any) -> Array:
@@ -260,16 +286,21 @@ def _binomial(p: Binomial, q: Binomial, xp: Any, same_count: Array, alpha: float
     if not any(is_lazy(x) for x in params):
         need = to_numpy(~equal & ~beyond)
         if need.any():
-            top = int(to_numpy(xp.minimum(n_p, n_q))[need].max())
+            # All of p's mass: for orders >= 1 the needed elements have n_p <= n_q or probs = 0.
+            top = int(to_numpy(n_p if alpha < 1 else xp.minimum(n_p, n_q))[need].max())
             k = xp.arange(top + 1, dtype=a.dtype, device=device(a))
             lp, p_pos = _binomial_log_pmf(n_p[..., None], a[..., None], k, xp)
             lq, q_pos = _binomial_log_pmf(n_q[..., None], b[..., None], k, xp)
             lp, lq = xp.broadcast_arrays(lp, lq)
             p_pos, q_pos = xp.broadcast_arrays(p_pos, q_pos)
-            # The grid stops at the smallest count; the mass of p beyond it is either zero or
-            # (orders >= 1, probs > 0) already marked infinite.
-            # Elements that did not need the sum (a truncated grid) are replaced below.
-            other = _renyi_from_logs(lp, p_pos, lq, q_pos, alpha, xp)
+            # q's mass beyond the grid (where p has none) enters the Renyi sums only as the
+            # total left off, which its absolute error serves (it is multiplied by 1 - alpha).
+            # Elements that did not need the sum are replaced below.
+            q_missing = None
+            if alpha != 1:
+                on_grid = xp.sum(where0(q_pos, xp.exp(lq), xp), axis=-1)
+                q_missing = xp.where(n_q > top, xp.clip(1.0 - on_grid, 0.0, 1.0), xp.zeros_like(on_grid))
+            other = _renyi_from_logs(lp, p_pos, lq, q_pos, alpha, xp, q_missing)
     same = _times_count(n_p, same_count, xp)
     return xp.where(equal, same, xp.where(beyond, _inf(a, xp), other))
 
@@ -380,9 +411,9 @@ def _renyi_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any, alpha: float) -> 
     l1, l2 = xp.broadcast_arrays(p.rate, q.rate)
     if alpha == math.inf:  # sup_k k log(l1/l2) + l2 - l1
         return xp.where(l1 > l2, _inf(l1, xp), l2 - l1)
-    # (l1^a l2^(1-a) - a l1 - (1-a) l2) / (a - 1) = l2 (expm1(a t) - a expm1(t)) / (a - 1).
-    t = xp.log(l1) - xp.log(l2)
-    return l2 * (xp.expm1(alpha * t) - alpha * xp.expm1(t)) / (alpha - 1.0)
+    # (l1^a l2^(1-a) - a l1 - (1-a) l2) / (a - 1): the AM-GM gap of the rates, exact for
+    # every order (the KL's l1 log(l1/l2) - l1 + l2 as a -> 1) and near l1 = l2.
+    return renyi_gap(l1, l2, log_ratio(l1, l2, xp), alpha, xp) / (alpha - 1.0)
 
 
 @register("chi2", Poisson, Poisson)

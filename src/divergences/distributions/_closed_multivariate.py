@@ -13,7 +13,14 @@ import math
 from typing import Any
 
 from .._array_api import device
-from .._special import expm1mx, gammaln, lgamma_bregman, log1pmx, substitute, where0
+from .._special import (
+    expm1mx,
+    gammaln,
+    lgamma_bregman,
+    renyi_log_mean,
+    substitute,
+    where0,
+)
 from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian
 from ._registry import REGISTRIES, register, register_kl
 
@@ -247,6 +254,38 @@ def _log_det_gap(b: Array, alpha: float, ok: Array, xp: Any) -> Array:
     return xp.where(small, series, direct)
 
 
+def _log_det_gap_over_t(b: Array, alpha: float, ok: Array, xp: Any) -> Array:
+    """``[log det(I + alpha B) - alpha log det(I + B)] / (alpha - 1)`` (``alpha != 1``) for
+    symmetric ``B`` (where ``ok``), exact as ``alpha -> 1`` too, where it tends to
+    ``tr(B (I + B)^-1) - log det(I + B)``. Where ``B`` is small the series of
+    :func:`_log_det_gap` with the factor ``alpha - 1`` taken out of its coefficients
+    (``alpha^k - alpha = (alpha - 1) alpha h_k``, ``h_k = 1 + alpha + ... + alpha^(k-2)``);
+    elsewhere, for ``|alpha - 1| < 1/2``, the sum over the eigenvalues ``lam`` of ``B`` of
+    :func:`renyi_log_mean` at ``log1p(lam)``, and two Cholesky factors farther from 1."""
+    t = alpha - 1.0
+    norm = xp.sqrt(xp.sum(b * b, axis=(-2, -1)))
+    small = norm * max(1.0, abs(alpha)) <= _SERIES_GAP
+    bs = where0(small[..., None, None], b, xp)
+    power, series, h = bs, xp.zeros_like(norm), 1.0
+    for k in range(2, 20):
+        power = power @ bs
+        series = series + ((-1) ** (k + 1) * alpha * h / k) * xp.linalg.trace(power)
+        h = h * alpha + 1.0
+    far = ~small & ok
+    bf = where0(far[..., None, None], b, xp)
+    if abs(t) >= 0.5 and alpha >= 0.25:  # I + alpha B would round B away at small alpha
+        eye = _eye(b.shape[-1], b, xp)
+        direct = 2.0 * (
+            _half_logdet_tril(_safe_cholesky(eye + alpha * bf, far, xp), xp)
+            - alpha * _half_logdet_tril(_safe_cholesky(eye + bf, far, xp), xp)
+        ) / t
+    else:
+        lam = xp.linalg.eigvalsh(bf)
+        lam = where0(lam > -1.0, lam, xp)  # I + B is positive definite: only rounding gets here
+        direct = xp.sum(renyi_log_mean(xp.log1p(lam), alpha, xp), axis=-1)
+    return xp.where(small, series, direct)
+
+
 @register("bhattacharyya", MultivariateGaussian, MultivariateGaussian)
 def _bhattacharyya_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any) -> Array:
     # D_B = |L^-1 diff|^2 / 8 + (log det S - (log det S1 + log det S2) / 2) / 2 with S the mean
@@ -307,9 +346,10 @@ def _renyi_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *
     ok = _positive_definite(s_alpha, xp) if alpha > 1 else xp.ones_like(s_alpha[..., 0, 0], dtype=xp.bool)
     lower = _safe_cholesky(s_alpha, ok, xp)
     mahalanobis = xp.sum(_solve_lower(lower, diff[..., None], xp)[..., 0] ** 2, axis=-1)
-    # log det S_a - (1 - a) log det S1 - a log det S2, relative to S1: second order near p = q.
-    log_det = _log_det_gap(_relative_gap(p, s1, s2, xp), alpha, ok, xp)
-    value = 0.5 * alpha * mahalanobis - log_det / (2.0 * (alpha - 1.0))
+    # [log det S_a - (1 - a) log det S1 - a log det S2] / (a - 1), relative to S1: second order
+    # near p = q, and exact as a -> 1.
+    log_det = _log_det_gap_over_t(_relative_gap(p, s1, s2, xp), alpha, ok, xp)
+    value = 0.5 * alpha * mahalanobis - 0.5 * log_det
     return xp.where(ok, value, _inf_like(value, xp))
 
 
@@ -331,13 +371,13 @@ def _renyi_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any, a
         finite = ok | ((gap == 0) & (diff == 0))
         value = xp.sum(per_dim, axis=-1)
         return xp.where(xp.all(finite, axis=-1), value, _inf_like(value, xp))
-    # log(v_a / (v1^(1-a) v2^a)) = log1p(a x) - a log1p(x) with x = (v2 - v1) / v1, whose
-    # first-order terms a x - a x cancel exactly: log1pmx(a x) - a log1pmx(x).
+    # log(v_a / (v1^(1-a) v2^a)) / (a - 1) with v_a = v1 (1 + a x), x = (v2 - v1) / v1: the
+    # renyi_log_mean of v2 / v1 (from the variances, as the generic form), exact near p = q
+    # and as a -> 1.
     x = (v2 - v1) / v1
     ok = 1.0 + alpha * x > 0
     v_alpha = substitute(ok, alpha * v2 + (1.0 - alpha) * v1, 1.0, xp)
-    log_ratio = log1pmx(substitute(ok, alpha * x, 0.0, xp), xp) - alpha * log1pmx(x, xp)
-    per_dim = 0.5 * alpha * diff**2 / v_alpha - log_ratio / (2.0 * (alpha - 1.0))
+    per_dim = 0.5 * alpha * diff**2 / v_alpha - 0.5 * renyi_log_mean(xp.log1p(x), alpha, xp)
     value = xp.sum(per_dim, axis=-1)
     return xp.where(xp.all(ok, axis=-1), value, _inf_like(value, xp))
 

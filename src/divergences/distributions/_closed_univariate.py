@@ -47,6 +47,7 @@ from .._special import (
     log1pmx,
     log_ratio,
     ndtr,
+    renyi_log_mean,
     sqrt_with_zero_gradient,
     substitute,
     where0,
@@ -232,14 +233,13 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
         equal = (s2 == s1) & (d2 == 0)
         return _inf_where(~(wider | equal), xp.where(equal, xp.zeros_like(value), value), xp)
     # var_alpha = alpha var2 + (1 - alpha) var1 = var1 (1 + x), x = alpha expm1(2 log(s2/s1));
-    # log(var_alpha / var1) - alpha log(var2 / var1) = log1pmx(x) - alpha log1pmx(e) exactly.
-    e = xp.expm1(2.0 * log_ratio(s2, s1, xp))
-    x = alpha * e
+    # [log(var_alpha / var1) - alpha log(var2 / var1)] / (alpha - 1) is renyi_log_mean of the
+    # variance ratio: exact as alpha -> 1 (the KL's 1/r - 1 + log r in the limit) and as s2 -> s1.
+    log_r = 2.0 * log_ratio(s2, s1, xp)
+    x = alpha * xp.expm1(log_r)
     ok = x > -1.0
-    xs = substitute(ok, x, 0.0, xp)
-    var_alpha = s1**2 * (1.0 + xs)
-    log_part = log1pmx(xs, xp) - alpha * log1pmx(e, xp)
-    value = 0.5 * alpha * d2 / var_alpha - log_part / (2.0 * (alpha - 1.0))
+    var_alpha = s1**2 * (1.0 + substitute(ok, x, 0.0, xp))
+    value = 0.5 * alpha * d2 / var_alpha - 0.5 * renyi_log_mean(log_r, alpha, xp)
     return _inf_where(~ok, value, xp)
 
 
@@ -820,11 +820,13 @@ def _ce_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
 def _renyi_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any, alpha: float) -> Array:
     if alpha >= 1.0:  # orders >= 1 (and infinity) all give log(L2/L1), or inf off the support
         return _kl_uniform_uniform(p, q, xp=xp)
-    # log(o L1^-alpha L2^(alpha-1)) / (alpha - 1); +inf when the supports do not meet.
+    # log(o L1^-alpha L2^(alpha-1)) / (alpha - 1) = log(o / L1) / (alpha - 1) + log(L2 / L1):
+    # two terms >= 0, nothing to cancel as alpha -> 1; +inf when the supports do not meet.
     len1, len2, overlap, _ = _uniform_parts(p, q, xp)
     meet = overlap > 0
-    log_o = xp.log(substitute(meet, overlap, 1.0, xp))
-    value = (log_o - alpha * xp.log(len1) - (1.0 - alpha) * xp.log(len2)) / (alpha - 1.0)
+    lost = log_ratio(substitute(meet, overlap, 1.0, xp), substitute(meet, len1, 1.0, xp), xp)
+    grow = (q.high - p.high) - (q.low - p.low)
+    value = lost / (alpha - 1.0) + xp.log1p(grow / len1)
     return _inf_where(~meet, value, xp)
 
 
@@ -877,14 +879,18 @@ def _renyi_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any, alpha: float) -> Arra
         return _inf_where(~(inside & (a1 >= a2)), value, xp)
     # integral of p^alpha q^(1-alpha) over x >= m = max(m1, m2):
     # a1^alpha a2^(1-alpha) / am (m1/m)^(alpha a1) (m2/m)^((1-alpha) a2), am the mixed alpha.
+    # Its log over alpha - 1: -renyi_log_mean of a1/a2 (exact as alpha -> 1, where it gives
+    # the KL's a2/a1 - 1 + log(a1/a2)), alpha a1 log(m1/m) / (alpha - 1) and -a2 log(m2/m),
+    # the last two >= 0 and never both nonzero.
     am = alpha * a1 + (1.0 - alpha) * a2
     ok = am > 0
     if alpha > 1.0:
         ok = ok & inside
-    ams = substitute(ok, am, 1.0, xp)
+    a1s = substitute(ok, a1, 1.0, xp)
+    a2s = substitute(ok, a2, 1.0, xp)
     m = xp.maximum(m1, m2)
-    log_integral = (
-        alpha * xp.log(a1) + (1.0 - alpha) * xp.log(a2) - xp.log(ams)
-        + alpha * a1 * log_ratio(m1, m, xp) + (1.0 - alpha) * a2 * log_ratio(m2, m, xp)
+    value = (
+        -renyi_log_mean(log_ratio(a1s, a2s, xp), alpha, xp)
+        + alpha * a1 * log_ratio(m1, m, xp) / (alpha - 1.0) - a2 * log_ratio(m2, m, xp)
     )
-    return _inf_where(~ok, log_integral / (alpha - 1.0), xp)
+    return _inf_where(~ok, value, xp)
