@@ -373,3 +373,15 @@ def test_closed_forms_against_mpmath(family, alpha):
         exact = case.reference(alpha)
     got = dv.renyi(case.p(), case.q(), alpha, method="closed_form")
     _close(float(got), exact)
+
+
+@pytest.mark.parametrize("alpha", [1 + 1e-3, 1 - 1e-9, 0.5, 2.0])
+def test_extreme_poisson_rates(alpha):
+    """Rates e^714 apart: a finite value stays accurate, one beyond the float range is inf."""
+    with mp.workdps(DIGITS):
+        exact = _poisson(1e300, 1e-10, alpha)
+    got = float(dv.renyi(dv.Poisson(1e300), dv.Poisson(1e-10), alpha))
+    if exact > mp.mpf(np.finfo(np.float64).max):
+        assert got == INF
+    else:
+        _close(got, exact, 1e-12)

@@ -262,14 +262,14 @@ def _series_terms_for(x: np.ndarray) -> tuple[float, ...]:
     return _EXPM1MX_WIDE_TERMS[:n]
 
 
-def weighted_expm1mx(w: Array, x: Array, w_exp_x: Array, xp: Any) -> Array:
-    """``w (e^x - 1 - x)`` (>= 0 for ``w >= 0``) to full relative accuracy, never overflowing:
-    a series for ``|x| <= 1``, ``w (expm1(x) - x)`` up to ``x = 30``, and beyond that
-    ``w_exp_x - w (1 + x)`` with ``w_exp_x = w e^x`` formed by the caller in a way that
-    cannot overflow (the other density of a pair, say). Every branch is evaluated at safe
-    substitutes; ``w_exp_x`` must be finite everywhere."""
+def weighted_expm1mx(w: Array, x: Array, xp: Any) -> Array:
+    """``w (e^x - 1 - x)`` (>= 0) for ``w >= 0`` to full relative accuracy: a series for
+    ``|x| <= 1``, ``w (expm1(x) - x)`` up to ``x = 30``, and beyond that ``exp(log w + x) -
+    w (1 + x)``, which overflows only with the value itself (and is then capped just below the
+    overflow: callers that can meet such values take them from logarithms). Every branch is
+    evaluated at safe substitutes."""
     if is_numpy(xp):  # nothing differentiates NumPy: the series and the tail where needed only
-        w, x, w_exp_x = np.broadcast_arrays(w, x, w_exp_x)
+        w, x = np.broadcast_arrays(w, x)
         small = np.abs(x) <= 1.0
         if small.all():
             return w * (x * x * _horner(_series_terms_for(x), x))
@@ -280,20 +280,20 @@ def weighted_expm1mx(w: Array, x: Array, w_exp_x: Array, xp: Any) -> Array:
         if small.any():
             xs = x[small]
             out[small] = w[small] * (xs * xs * _horner(_series_terms_for(xs), xs))
-        big = x > 30.0
+        big = (x > 30.0) & (w > 0)
         if big.any():
-            out[big] = w_exp_x[big] - w[big] * (1.0 + x[big])
+            wb, xb = w[big], x[big]
+            out[big] = _exp_clipped(np.log(wb) + xb, xp) - wb * (1.0 + xb)
         return out if out.ndim else out[()]
     small = xp.abs(x) <= 1.0
     xs = where0(small, x, xp)
     series = _horner(_EXPM1MX_WIDE_TERMS, xs)
-    big = x > 30.0
+    big = (x > 30.0) & (w > 0)
     middle = ~small & ~big
     xm = substitute(middle, x, 2.0, xp)
-    xb = substitute(big, x, 31.0, xp)
-    return xp.where(
-        small, w * (xs * xs * series), xp.where(big, w_exp_x - w * (1.0 + xb), w * (xp.expm1(xm) - xm))
-    )
+    xb, wb = substitute(big, x, 31.0, xp), substitute(big, w, 1.0, xp)
+    tail = _exp_clipped(xp.log(wb) + xb, xp) - wb * (1.0 + xb)
+    return xp.where(small, w * (xs * xs * series), xp.where(big, tail, w * (xp.expm1(xm) - xm)))
 
 
 def exp_cap(dtype: Any, xp: Any) -> float:
@@ -318,22 +318,20 @@ def renyi_gap(p: Array, q: Array, log_ratio_pq: Array, alpha: float, xp: Any) ->
     (:func:`weighted_expm1mx`) it is ``E(p, t l) + t E(p, -l)`` (p-based: two terms of one
     sign for ``alpha > 1``; for ``alpha < 1`` a condition number at most about 3 where
     ``alpha (1 - alpha) l < 2 alpha - 1``) or else ``E(q, alpha l) - alpha E(q, l)`` (q-based,
-    the same bound on the other side). A value whose ``p^alpha q^(1-alpha)`` overflows is not
-    finite here: callers take it from logarithms.
+    the same bound on the other side). Where ``p^alpha q^(1-alpha)`` overflows the value is
+    capped just below the overflow: callers take such values from logarithms.
     """
     t = alpha - 1.0
     lr = log_ratio_pq
     if alpha >= 1.0:
-        first = weighted_expm1mx(p, t * lr, q * _exp_clipped(alpha * lr, xp), xp)
-        return first + t * weighted_expm1mx(p, -lr, q, xp)
-    # Either form is E(w, a l, v e^(b l)) + c E(w, -s l, v) with (w, v, a, b, c, s) = (p, q, t,
-    # alpha, t, 1) or (q, p, alpha, t, -alpha, -1): chosen per element, each E evaluated once.
+        return weighted_expm1mx(p, t * lr, xp) + t * weighted_expm1mx(p, -lr, xp)
+    # Either form is E(w, a l) + c E(w, s l) with (w, a, c, s) = (p, t, t, -1) or
+    # (q, alpha, -alpha, 1): chosen per element, each E evaluated once.
     p_based = alpha * (1.0 - alpha) * lr < 2.0 * alpha - 1.0
-    w, v = xp.where(p_based, p, q), xp.where(p_based, q, p)
-    a_l, b_l = xp.where(p_based, t * lr, alpha * lr), xp.where(p_based, alpha * lr, t * lr)
+    w = xp.where(p_based, p, q)
+    a_l, s_l = xp.where(p_based, t * lr, alpha * lr), xp.where(p_based, -lr, lr)
     c = xp.where(p_based, full_like(lr, t, xp), full_like(lr, -alpha, xp))
-    s_l = xp.where(p_based, -lr, lr)
-    return weighted_expm1mx(w, a_l, v * _exp_clipped(b_l, xp), xp) + c * weighted_expm1mx(w, s_l, v, xp)
+    return weighted_expm1mx(w, a_l, xp) + c * weighted_expm1mx(w, s_l, xp)
 
 
 def renyi_log_mean(log_r: Array, alpha: float, xp: Any) -> Array:

@@ -413,7 +413,10 @@ def _renyi_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any, alpha: float) -> 
         return xp.where(l1 > l2, _inf(l1, xp), l2 - l1)
     # (l1^a l2^(1-a) - a l1 - (1-a) l2) / (a - 1): the AM-GM gap of the rates, exact for
     # every order (the KL's l1 log(l1/l2) - l1 + l2 as a -> 1) and near l1 = l2.
-    return renyi_gap(l1, l2, log_ratio(l1, l2, xp), alpha, xp) / (alpha - 1.0)
+    value = renyi_gap(l1, l2, log_ratio(l1, l2, xp), alpha, xp) / (alpha - 1.0)
+    # l1^a l2^(1-a) beyond the float range: so is the divergence (the gap is capped there).
+    overflow = alpha * xp.log(l1) + (1.0 - alpha) * xp.log(l2) > 0.999 * math.log(float(xp.finfo(l1.dtype).max))
+    return xp.where(overflow, _inf(value, xp), value)
 
 
 @register("chi2", Poisson, Poisson)
