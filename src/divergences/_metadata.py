@@ -351,6 +351,7 @@ _TABLE = (
     ),
     Divergence(
         "psi", "sum (p - q) log(p/q)", _kernels.psi, symmetric=True, integrand=_integrands.psi,
+        fast=_numpy_engine.fast_psi, trusted_above=0.04,
         log_kernel=_log_kernels.psi,
         doc=Doc(
             r"Population stability index :math:`\sum_i (p_i - q_i) \log(p_i / q_i) = KL(p\|q) + KL(q\|p)`.",
