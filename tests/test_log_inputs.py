@@ -130,3 +130,23 @@ def test_jax_jit_gives_nan_for_invalid_log_inputs():
     f = jax.jit(lambda a, b: dv.kl(a, b, log=True))
     values = f(jnp.asarray(_log(P[:2])), jnp.asarray(np.stack([_log(Q[0]), _log(Q[0]) + 0.1])))
     assert np.isfinite(float(values[0])) and np.isnan(float(values[1]))
+
+
+def _renyi_reference(lp, lq, alpha):
+    """log(1 + sum p^a q^(1-a) - sum p) / (a - 1) of the exact exp of the given logs (mpmath)."""
+    with mp.workdps(80):
+        p = [mp.exp(mp.mpf(x)) for x in lp]
+        q = [mp.exp(mp.mpf(x)) for x in lq]
+        a = mp.mpf(alpha)
+        if a == 1:
+            return float(mp.fsum(x * mp.log(x / y) for x, y in zip(p, q)))
+        return float(mp.log(1 + mp.fsum(x**a * y ** (1 - a) for x, y in zip(p, q)) - mp.fsum(p)) / (a - 1))
+
+
+@pytest.mark.parametrize("alpha", [1 + s * 10.0**-k for k in (1, 3, 6, 9, 12, 15) for s in (1, -1)] + [0.5, 2.0, 10.0])
+def test_renyi_of_log_inputs_is_exact_near_order_one_and_near_p_equal_q(alpha):
+    lp, lq = np.log([0.125, 0.375, 0.5]), np.log([0.75, 0.1875, 0.0625])  # the issue's example
+    assert dv.renyi(lp, lq, alpha, log=True) == pytest.approx(_renyi_reference(lp, lq, alpha), rel=1e-13)
+    near = lp + 1e-6 * np.array([1.0, -2.0, 0.7])
+    near -= np.log(np.exp(near).sum())
+    assert dv.renyi(lp, near, alpha, log=True) == pytest.approx(_renyi_reference(lp, near, alpha), rel=1e-9)

@@ -62,6 +62,17 @@ def _relative_entropy_terms(la: Array, lb: Array, xp: Any) -> Array:
     return xp.where(e.both, t, e.one_sided(xp, full_like(t, INF, xp), e.q))
 
 
+def _mass_gap(e: _Pair, xp: Any) -> Array:
+    """``sum (p - q)`` (compensated, as ``hi + lo``) from the log ratios: ``q expm1(d)`` where
+    both are positive, so the difference of nearly equal probabilities is exact rather than
+    the difference of two rounded ``exp``."""
+    near = xp.abs(e.d) <= 0.5  # elsewhere p - q does not cancel
+    gap = xp.where(near, e.q * xp.expm1(where0(near, e.d, xp)), e.p - e.q)
+    gap = xp.where(e.both, gap, e.one_sided(xp, e.p, -e.q))
+    hi, lo = sum_compensated(gap, xp)
+    return hi + lo
+
+
 def _logsumexp(x: Array, xp: Any) -> Array:
     """``log sum exp`` over the last axis, shifted by the largest term (``-inf`` for no mass)."""
     top = xp.max(x, axis=-1, keepdims=True)
@@ -74,8 +85,7 @@ def _logsumexp(x: Array, xp: Any) -> Array:
 def kl(lp: Array, lq: Array, *, xp: Any) -> Array:
     """``sum p (lp - lq)`` as non-negative terms ``p log(p/q) - p + q`` plus ``sum (p - q)``."""
     terms = _relative_entropy_terms(lp, lq, xp)
-    hi, lo = sum_compensated(xp.exp(lp) - xp.exp(lq), xp)
-    return xp.clip(xp.sum(terms, axis=-1) + hi + lo, 0.0, None)
+    return xp.clip(xp.sum(terms, axis=-1) + _mass_gap(_Pair(lp, lq, xp), xp), 0.0, None)
 
 
 def cross_entropy(lp: Array, lq: Array, *, xp: Any) -> Array:
@@ -151,10 +161,11 @@ def psi(lp: Array, lq: Array, *, xp: Any) -> Array:
 def renyi(lp: Array, lq: Array, *, alpha: float, xp: Any) -> Array:
     """Renyi divergence of order ``alpha`` (0, 1 and inf included).
 
-    With ``t = alpha - 1``, ``sum p^alpha q^(1-alpha) - 1 = sum_both p expm1(t d) - sum_{q=0} p``:
-    its ``log1p`` over ``t`` is exact near ``p = q`` and near ``alpha = 1`` (each term is
-    ``t`` times a bounded multiple of ``d``). Where ``t d`` could overflow, or the sum is far
-    below 1, it is formed in log space instead."""
+    With ``t = alpha - 1``, ``sum p^alpha q^(1-alpha) - 1`` is summed as the gaps
+    ``p^alpha q^(1-alpha) - alpha p - (1-alpha) q = p (expm1mx(t d) + t expm1mx(-d))`` (each
+    second order in ``d``, all of one sign) plus ``t sum(p - q)`` and the one-sided events:
+    its ``log1p`` over ``t`` is exact near ``p = q`` and near ``alpha = 1``. Where ``t d`` or
+    ``-d`` could overflow, or the sum is far below 1, it is formed in log space instead."""
     if alpha == 1.0:
         return kl(lp, lq, xp=xp)
     e = _Pair(lp, lq, xp)
@@ -167,10 +178,11 @@ def renyi(lp: Array, lq: Array, *, alpha: float, xp: Any) -> Array:
         return xp.where(p_outside_q, full_like(top, INF, xp), xp.clip(top, 0.0, None))
     t = alpha - 1.0
     scaled = t * e.d
-    largest = xp.max(xp.where(e.both, scaled, full_like(scaled, -INF, xp)), axis=-1)
-    safe = e.both & (scaled < 600.0)
-    terms = xp.where(e.both, e.p * xp.expm1(where0(safe, scaled, xp)), -where0(e.pos_p & ~e.pos_q, e.p, xp))
-    excess = xp.sum(terms, axis=-1)
+    safe = e.both & (scaled < 600.0) & (-e.d < 600.0)
+    largest = xp.max(xp.where(e.both & ~safe, full_like(scaled, INF, xp), where0(e.both, scaled, xp)), axis=-1)
+    gaps = where0(safe, e.p * (expm1mx(where0(safe, scaled, xp), xp) + t * expm1mx(-where0(safe, e.d, xp), xp)), xp)
+    one_sided = -alpha * where0(e.pos_p & ~e.pos_q, e.p, xp) + t * where0(e.pos_q & ~e.pos_p, e.q, xp)
+    excess = xp.sum(gaps + one_sided, axis=-1) + t * _mass_gap(e, xp)
     moderate = (largest < 600.0) & (excess > -0.5)
     above = excess > -1.0
     log_near = xp.where(above, xp.log1p(substitute(above, excess, 0.0, xp)), full_like(excess, -INF, xp))
