@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import array_api_extra as xpx
@@ -25,7 +26,7 @@ from ._array_api import device as device_of
 from ._array_api import is_numpy
 from ._exceptions import InvalidInputError
 from ._numpy_engine import scratch_array
-from ._product_forms import JS_MIXTURE, Form, Rows, numpy_can_read
+from ._product_forms import JS_MIXTURE, Bound, Form, Rows, centre, numpy_can_read
 
 if TYPE_CHECKING:
     from ._metadata import Divergence
@@ -66,9 +67,16 @@ class Job:
     def symmetric_self(self) -> bool:
         return self.same and self.info.symmetric
 
+    @cached_property
+    def centre(self) -> Array | None:
+        """The row a centred form expands about, one for all of Q (None: the form takes none)."""
+        if self.form is None or not self.form.centred:
+            return None
+        return self.right_whole["_centre"] if self.right_whole is not None else centre(self.Q, self.xp)
+
     def left(self, i0: int, i1: int) -> Rows:
         """The form's terms of rows i0:i1 of P (used for one strip of blocks, so made there)."""
-        return {} if self.form is None else self.form.left(self.P[i0:i1, :], self.xp)
+        return {} if self.form is None else self.form.left(self.P[i0:i1, :], self.xp, self.centre)
 
     def right(self, j0: int, j1: int) -> Rows:
         """The form's terms of rows j0:j1 of Q: a slice of them all, or made for the block."""
@@ -76,7 +84,7 @@ class Job:
             return {}
         if self.right_whole is not None:
             return slice_rows(self.right_whole, j0, j1)
-        return self.form.right(self.Q[j0:j1, :], self.xp)
+        return self.form.right(self.Q[j0:j1, :], self.xp, self.centre)
 
     def finish(self, values: Array) -> Array:
         """Kernel values (nats) to reported values: base, transform, output dtype."""
@@ -91,8 +99,8 @@ class Job:
 
 
 def slice_rows(side: Rows, lo: int, hi: int) -> Rows:
-    """Rows lo:hi of every entry of one side's terms."""
-    return {name: x[lo:hi, ...] for name, x in side.items()}
+    """Rows lo:hi of every entry of one side's terms (those named ``_...`` are not per row)."""
+    return {name: x if name.startswith("_") else x[lo:hi, ...] for name, x in side.items()}
 
 
 def spans(n: int, step: int) -> Iterator[tuple[int, int]]:
@@ -147,23 +155,75 @@ def block(
     values, threshold = job.form.block(left, job.right(j0, j1), xp, out, diagonal)
     if self_pairs is not None:  # set, and never recomputed: they always cancel
         values = xpx.at(values, self_pairs).set(fill)
-    if threshold is None:
+    if threshold is not None:
+        values = _recompute_untrusted(job, values, threshold, self_pairs, Pb, Qb)
+    if diagonal and job.symmetric_self:  # a product's two triangles may differ in the last bit
+        if is_numpy(xp):
+            lower = np.tril_indices(values.shape[0], -1)
+            values[lower] = values.T[lower]
+        else:
+            index = xp.arange(values.shape[0], device=device_of(values))
+            values = xp.where(index[:, None] > index[None, :], values.T, values)
+    return values
+
+
+def _recompute_untrusted(job: Job, values: Array, threshold: Bound | Array | float, self_pairs: Array | None, Pb: Array,
+                         Qb: Array) -> Array:  # fmt: skip
+    """``values`` with the entries within their threshold of 0 recomputed directly (those
+    below minus it, below 0 beyond doubt, set to the kernels' 0), a row's pair with itself
+    left as it is."""
+    xp = job.xp
+    if is_numpy(xp):
+        i, j = _numpy_untrusted(values, threshold, self_pairs)
+        if i.size:
+            values[i, j] = exact_pairs(job, Pb, Qb, i, j)
         return values
-    if self_pairs is None and (isinstance(threshold, float) or threshold.shape[1] == 1):
-        # One threshold per row: a reduction finds the rows with a suspect entry, if any,
-        # without a pass that makes a mask of the block; first the smallest entry of all
-        # against the largest threshold, which usually settles it.
-        if bool(xp.min(values) > (threshold if isinstance(threshold, float) else xp.max(threshold))):
-            return values
-        if not bool(xp.any(xp.min(values, axis=1)[:, None] <= threshold)):
-            return values
-    untrusted = values <= threshold
+    limit = _full(threshold)
+    untrusted = xp.abs(values) <= limit
+    values = xp.where(values < -limit, xp.zeros_like(values), values)
     if self_pairs is not None:
         untrusted = untrusted & ~self_pairs
     if not bool(xp.any(untrusted)):
         return values
     i, j = xp.nonzero(untrusted)
     return xpx.at(values, untrusted).set(exact_pairs(job, Pb, Qb, i, j))
+
+
+def _full(threshold: Bound | Array | float) -> Array | float:
+    """The threshold of every entry (broadcast against the block)."""
+    if isinstance(threshold, Bound):
+        return threshold.row + threshold.col + threshold.row_scale * threshold.col_scale
+    return threshold
+
+
+def _numpy_untrusted(values: np.ndarray, threshold: Bound | np.ndarray | float, self_pairs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The entries of a block within their threshold of 0 (but a row's pair with itself),
+    those below minus it set to 0: a reduction finds the rows whose smallest entry is within
+    their largest threshold, and only those rows are compared entry by entry (no pass that
+    makes a mask of the block)."""
+    if isinstance(threshold, Bound):
+        row_max = threshold.row[:, 0] + threshold.col.max() + threshold.row_scale[:, 0] * threshold.col_scale.max()
+    elif isinstance(threshold, float):
+        row_max = threshold
+    else:
+        row_max = threshold.max(axis=1) if threshold.shape[1] > 1 else threshold[:, 0]
+    rows = np.flatnonzero(values.min(axis=1) <= row_max)
+    if rows.size == 0:
+        return rows, rows
+    if isinstance(threshold, Bound):
+        limit = threshold.row[rows] + threshold.col + threshold.row_scale[rows] * threshold.col_scale
+    else:
+        limit = threshold if isinstance(threshold, float) else threshold[rows]
+    sub = values[rows]
+    untrusted = np.abs(sub) <= limit
+    negative = sub < -limit  # below 0 beyond doubt: the kernels (all clip at 0) give 0
+    if negative.any():
+        sub[negative] = 0.0
+        values[rows] = sub
+    if self_pairs is not None:
+        untrusted &= ~self_pairs[rows]
+    r, c = np.nonzero(untrusted)
+    return rows[r], c
 
 
 def self_pair_mask(xp: Any, like: Array, rows: int, cols: int) -> Array:
@@ -189,16 +249,41 @@ def direct(job: Job, Pb: Array, Qb: Array) -> Array:
 
 
 def exact_pairs(job: Job, Pb: Array, Qb: Array, i: Array, j: Array) -> Array:
-    """Kernel values of the pairs ``(Pb[i], Qb[j])``, directly, a bounded number at a time
-    (NumPy: through the fast engine, which vouches for its results)."""
+    """Kernel values of the pairs ``(Pb[i], Qb[j])``, directly: on NumPy through the fast
+    engine (which vouches for its results), the pairs gathered a chunk at a time in each
+    thread, on all cores; elsewhere a bounded number of pairs at a time."""
     xp = job.xp
-    step = max(1, BROADCAST_ELEMENTS // Pb.shape[1])  # pairs at a time
     if is_numpy(xp):
-        parts = [_engine(job.info, [Pb[i[s:t]], Qb[j[s:t]]], job.params) for s, t in spans(i.shape[0], step)]
-    else:
-        parts = [job.info.kernel(xp.take(Pb, i[s:t], axis=0), xp.take(Qb, j[s:t], axis=0), xp=xp, **job.params)
-                 for s, t in spans(i.shape[0], step)]
+        return _engine_pairs(job, Pb, Qb, i, j)
+    step = max(1, BROADCAST_ELEMENTS // Pb.shape[1])  # pairs at a time
+    parts = [job.info.kernel(xp.take(Pb, i[s:t], axis=0), xp.take(Qb, j[s:t], axis=0), xp=xp, **job.params)
+             for s, t in spans(i.shape[0], step)]
     return xp.concat(parts) if parts else xp.zeros((0,), dtype=Pb.dtype, device=device_of(Pb))
+
+
+# Events per row above which the engine cuts a row into tasks of its pool itself: such rows
+# are sent from this thread (a task that waits for tasks of the same pool could wait forever).
+_ENGINE_SPLITS_ABOVE = 1 << 15
+
+
+def _engine_pairs(job: Job, Pb: np.ndarray, Qb: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The measure of the pairs ``(Pb[i], Qb[j])`` through the fast engine, a chunk of pairs
+    (``KERNEL_BLOCK_ELEMENTS``, which the engine keeps in the calling task) gathered in each
+    thread: no copy of all the pairs' rows is made."""
+    n, k = i.shape[0], Pb.shape[1]
+    out = np.empty(n)
+    step = max(1, _numpy_engine.KERNEL_BLOCK_ELEMENTS // k)
+
+    def work(lo: int, hi: int) -> None:
+        for s in range(lo, hi, step):
+            t = min(s + step, hi)
+            out[s:t] = _engine(job.info, [Pb[i[s:t]], Qb[j[s:t]]], job.params)
+
+    if k > _ENGINE_SPLITS_ABOVE:
+        work(0, n)
+    else:
+        _numpy_engine.parallel(work, n, n * k, grain=step)
+    return out
 
 
 def _engine(info: Divergence, arrays: list[np.ndarray], params: dict[str, Any]) -> np.ndarray:

@@ -1,97 +1,123 @@
 """The matrix-product forms (KL, cross-entropy, Hellinger, Bhattacharyya, JS): row terms and blocks.
 
-A form runs a measure block by block at the speed of BLAS (or of the GPU), with the per-row
-terms folded into one more column on each side so that the product is the answer:
+A form runs a measure a block of pairs at a time at the speed of BLAS (or of the GPU), each
+row's terms folded into more columns so that the product is the answer; ``_blocks`` makes
+each row's terms once, NumPy temporaries lie in reused memory (``scratch``). A product whose
+value is small against its terms cancels, by some ``(K + 1) eps`` times their magnitudes, so
+KL, Hellinger and JS are expanded about a *centre* ``r`` (Q's mean row, normalised), near
+every row where the rows are near each other, and their terms are then as small as the values:
 
-* ``KL(p||q) = [p, H(p)] . [-log q, -1]`` and ``cross_entropy = p . (-log q)``;
-* ``hellinger^2 = [sqrt p, 1] . [-sqrt q, 1]`` and ``bhattacharyya = -log(sqrt p . sqrt q)``.
+* ``KL(p||q) = L(p, r) + L(r, q) - (p - r) . log(q/r)``, ``L(x, y) = sum x log(x/y)`` made
+  per row to full accuracy (terms ``>= 0`` plus an exact ``sum(x - y)``);
+* ``hellinger^2 = |a|^2/2 + |b|^2/2 - a . b``, ``a = sqrt p - sqrt r``, ``b = sqrt q - sqrt r``;
+* ``JS = sum r J(a, b)``, ``a = p/r - 1``, ``b = q/r - 1``: where every ``|a|, |b| <= 0.3``,
+  J's Taylor polynomial (its remainder carries ``(a - b)^2`` as J does; the degree is chosen
+  for 1e-12 relative) is a product of the powers of a and of b; elsewhere the entropy of the
+  mixture, ``log 2 - (sum s log s + H(p) + H(q))/2``, ``s = p + q`` (a log per pair and event).
 
-The callers (``_blocks``) make each row's terms once (P's for each strip of blocks, Q's for
-all of Q where they fit), and every NumPy temporary made here lies in memory reused from call
-to call (``_numpy_engine.scratch``). Zeros of q cannot enter the product as ``-log 0 = inf``
-(``0 * inf`` is NaN): ``-log q`` is taken there as a huge finite ABSENT, so that a pair with
-``p > 0 = q`` somewhere comes out above any finite value and is set to ``+inf`` (a second
-product of indicator arrays, ``[p > 0] . [q = 0]``, is needed only for rows of P with an
-entry below about 1e-300). Where p is close to q these forms cancel: each block comes with a
-threshold (from the bound ``(K + 1) eps / 1e-9``) at or below which an entry is small
-compared with the terms it is the difference of, and the caller recomputes such entries with
-the accurate elementwise kernel, so every entry is within 1e-9 relative of the direct formula
-(1e-4 where a library computes in float32). JS is formed from the entropy of the mixture,
-``log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q`` (one logarithm per pair and
-event), under the same guard: on NumPy (and torch CPU tensors without gradients) a row of P
-against a block of Q at a time on all cores, elsewhere as one broadcast block.
+Each block has a threshold (a ``Bound`` ``|A| + |B| + |a| |b|``, by Cauchy-Schwarz) within
+which an entry may be off by more than 1e-9 relative, and ``_blocks`` recomputes those
+entries directly: pairs about as near each other as to the centre, as duplicates.
+Cross-entropy's terms are all ``>= 0``; Bhattacharyya is ``-log(sqrt p . sqrt q)``.
 
-``FORMS`` (and ``GRADED_FORMS``, where a gradient flows) give each measure's form by name.
-This module sits below the table of divergences (``_metadata``): it calls the kernels
-directly and imports nothing of the table, ``discrete`` or ``pairwise``.
+For a zero of q, ``-log 0 = inf`` (``0 * inf`` is NaN), a huge ABSENT stands in: a pair with
+``p > 0 = q`` comes out above any finite value and is set to ``+inf`` (KL forms such blocks
+to first order, ``L(p, r) - p . log(q/r)``); ``[p > 0] . [q = 0]`` tests rows of P with an
+entry below 1e-300, and where a gradient flows. Where all of Q is 0, ``r = 0`` and a row of P
+with mass there has ``L(p, r) = inf``. Below the table (``_metadata``): it calls the kernels.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 import array_api_extra as xpx
 import numpy as np
 
 from . import _kernels, _numpy_engine
+from ._array_api import NUMPY as NUMPY_XP
 from ._array_api import device as device_of
 from ._array_api import is_numpy, is_torch_array
 from ._numpy_engine import scratch, scratch_array
-from ._special import sqrt_with_zero_gradient, substitute
+from ._special import log1pmx, log_ratio, sqrt_with_zero_gradient, substitute, sum_compensated, where0
 
 __all__ = [
     "ACCURACY", "ACCURACY_FLOAT32", "BHATTACHARYYA", "CROSS_ENTROPY", "CROSS_ENTROPY_GRADED",
-    "HELLINGER", "JS_MIXTURE", "KL", "KL_GRADED", "Form", "Rows", "cancellation_bound",
-    "entropies", "js_of_mixture", "numpy_can_read", "numpy_log", "row_products", "square_roots",
+    "HELLINGER", "JS_MIXTURE", "KL", "KL_GRADED", "Bound", "Form", "Rows", "Threshold", "cancellation_bound",
+    "centre", "entropies", "js_of_mixture", "numpy_can_read", "numpy_log", "row_products", "with_columns",
 ]
 
 Array = Any
-Rows = dict[str, Array]  # what one side of a form needs, every entry indexed by row first
+Rows = dict[str, Array]  # what one side of a form needs, indexed by row first (keys "_...": not)
 
 ACCURACY = 1e-9  # every entry is within this relative error of the direct formula (float64)
 ACCURACY_FLOAT32 = 1e-4  # the same where the library computes in float32 (JAX without x64)
 
 
-class Form(NamedTuple):
-    """A measure run block by block: what it needs of each row of ``P`` (``left``) and of
-    ``Q`` (``right``), computed once per row rather than once per block, and how a block of
-    pairs combines them into values (nats) and a threshold at or below which a value has
-    cancelled too much to be trusted (a number, a column per row of P, or a full block).
-    ``out``, where given, is a NumPy float64 view the block's values may be written to;
-    ``same`` says that the block pairs some rows of P with the same rows (a block on the
-    diagonal of P against itself), whose matrix is symmetric for a symmetric measure."""
+class Bound(NamedTuple):
+    """A block's thresholds ``row + col + row_scale * col_scale`` ((n, 1), (1, m) arrays, >= 0)."""
 
-    left: Callable[[Array, Any], Rows]
-    right: Callable[[Array, Any], Rows]
-    block: Callable[[Rows, Rows, Any, Array | None, bool], tuple[Array, Array | float | None]]
+    row: Array
+    col: Array
+    row_scale: Array
+    col_scale: Array
+
+
+Threshold = Bound | Array | float | None  # None: every entry is trusted
+
+
+class Form(NamedTuple):
+    """A measure by blocks: each row's terms (``left(P, xp, centre)``, ``right(Q, xp, centre)``;
+    no centre: Q is all of Q and makes it), and a block's values (nats, into the NumPy view
+    ``out`` where given; ``same``: on the diagonal of P against itself) and thresholds."""
+
+    left: Callable[..., Rows]
+    right: Callable[..., Rows]
+    block: Callable[[Rows, Rows, Any, Array | None, bool], tuple[Array, Threshold]]
+    centred: bool = False
+
+
+def centre(Q: Array, xp: Any) -> Array:
+    """Q's mean row, normalised (> 0 wherever a row of Q is), a constant for gradients."""
+    r = xp.mean(Q, axis=0)
+    return _constant(r / xp.sum(r))
+
+
+def _constant(x: Array) -> Array:
+    """``x`` without a gradient (torch): what only bounds and choices read."""
+    return x.detach() if is_torch_array(x) else x
 
 
 def cancellation_bound(x: Array, xp: Any) -> float:
-    """A sum of the K products in ``x``'s rows (and one more) is trusted when it exceeds
-    this fraction of the sum of the terms' magnitudes: its rounding error is at most
-    (K + 1) eps times that."""
-    eps = float(xp.finfo(x.dtype).eps)
-    return (x.shape[-1] + 1) * eps / (ACCURACY if eps < 1e-10 else ACCURACY_FLOAT32)
+    """The fraction of its terms' magnitudes above which a product of ``x``'s rows is trusted."""
+    return _factor(x.shape[-1] - 7, x.dtype, xp)
 
 
-def _with_column(x: Array, column: Array | float, xp: Any, apply: Callable[..., Any] | None = None) -> Array:
-    """``[x, column]``: ``x`` with one more column, ``column`` per row or one value for all.
-    NumPy: written straight into one array of reused memory, ``apply(x, out=...)`` (a
-    ufunc) in place of ``x`` where given."""
+def _factor(terms: int, dtype: Any, xp: Any, share: float = 1.0) -> float:
+    """Error per magnitude over accuracy: ``terms`` products (and 8 roundings), ``share`` of it."""
+    eps = float(xp.finfo(dtype).eps)
+    return (terms + 8) * eps / (share * (ACCURACY if eps < 1e-10 else ACCURACY_FLOAT32))
+
+
+def with_columns(x: Array, columns: list[Array | float], xp: Any, apply: Callable[..., Any] | None = None) -> Array:
+    """``[x, *columns]`` (a value per row or one for all); NumPy: into reused memory, as
+    ``apply(x, out=...)`` where given."""
+    k = x.shape[1]
     if is_numpy(xp):
-        k = x.shape[1]
-        a = scratch_array((x.shape[0], k + 1))
+        a = scratch_array((x.shape[0], k + len(columns)))
         if apply is None:
             a[:, :k] = x
         else:
             apply(x, out=a[:, :k])
-        a[:, k] = column
+        for c, column in enumerate(columns):
+            a[:, k + c] = column
         return a
-    if isinstance(column, float):
-        column = xp.full((x.shape[0],), column, dtype=x.dtype, device=device_of(x))
-    return xp.concat([x, column[:, None]], axis=1)
+    full = [xp.full((x.shape[0],), c, dtype=x.dtype, device=device_of(x)) if isinstance(c, float) else c
+            for c in columns]
+    return xp.concat([x, *(c[:, None] for c in full)], axis=1)
 
 
 def row_products(a: Array, b: Array, out: Array | None) -> Array:
@@ -99,80 +125,251 @@ def row_products(a: Array, b: Array, out: Array | None) -> Array:
     return a @ b.T if out is None else np.matmul(a, b.T, out=out)
 
 
-# The product forms fold their row terms into the product itself, one more column on each
-# side, so the product's output is the block's values with no pass over it to finish it
-# (at 2000 x 2000 x 256 such a pass costs a fifth of the product):
-#   KL:        [p, H(p)] . [-log q, -1] = -p . log q - H(p)
-#   Hellinger: [sqrt p, 1] . [-sqrt q, 1] = 1 - sqrt(p) . sqrt(q)
-# Every term of the cross-entropy is >= 0 (log q <= 0), so a value below 0 only comes from
-# cancellation, and falls under the trust threshold: nothing needs clipping.
+# --------------------------------------------------------------------------- KL, cross-entropy
 
 
-# Zeros of q ride in the product itself: -log q is taken as a huge ABSENT there, so that a
-# pair with p > 0 = q in some event gets a term p * ABSENT above any finite value (those
-# are at most -log of the smallest positive float, 745 in float64, 103 in float32) and is
-# set to +inf, while p = 0 makes the term an exact 0. Only a p below TINY could hide under
-# the limit: rows of P with such an entry (rare) take an exact support test, a product of
-# indicator arrays [p > 0] . [q = 0].
+def _excess(x: Array, y: Array, *, xp: Any) -> Array:
+    """``sum [x log(x/y) - x + y]``, terms >= 0 as the KL kernel forms them (but not clipped)."""
+    x, y = xp.broadcast_arrays(x, y)
+    both = (x > 0) & (y > 0)
+    xs, ys = substitute(both, x, 1.0, xp), substitute(both, y, 1.0, xp)
+    z = (ys - xs) / xs
+    near = xp.abs(z) <= 0.5
+    t = xp.where(near, -xs * log1pmx(where0(near, z, xp), xp), xs * log_ratio(xs, ys, xp) - xs + ys)
+    return xp.sum(xp.where(both, t, xp.where(x > 0, xp.full_like(x, math.inf), y)), axis=-1)
+
+
+def _relative(x: Array, y: Array, xp: Any, exact: bool = False) -> tuple[Array, Array]:
+    """``L(x, y) = sum x log(x/y)`` of rows (x or y may be one row) and its terms' magnitude
+    (the error is within (K + 10) eps of it); NumPy (but ``exact``): chunks on all cores."""
+    if exact or not is_numpy(xp):
+        hi, lo = sum_compensated(x - y, xp)
+        e = _excess(x, y, xp=xp)
+        return e + (hi + lo), e + xp.abs(hi + lo)
+    n, k = max(x.shape[0], y.shape[0]), x.shape[1]
+    value, magnitude = np.empty(n), np.empty(n)
+    step = max(1, _CHUNK // k)
+
+    def work(lo: int, hi: int) -> None:
+        with np.errstate(all="ignore"), scratch():
+            buffers = [scratch_array((min(step, hi - lo), k)) for _ in range(3)]
+            for a in range(lo, hi, step):
+                b = min(a + step, hi)
+                xc, yc = (z[a:b] if z.shape[0] > 1 else z for z in (x, y))
+                value[a:b], magnitude[a:b] = _relative_chunk(xc, yc, *(u[: b - a] for u in buffers))
+
+    _numpy_engine.parallel(work, n, n * k, grain=step)
+    redo = np.flatnonzero(~np.isfinite(value))
+    if redo.size:  # a missing support (inf, kept) or a ratio beyond the floats
+        xs, ys = (z[redo] if z.shape[0] > 1 else z for z in (x, y))
+        value[redo], magnitude[redo] = _relative(xs, ys, NUMPY_XP, exact=True)
+    return value, magnitude
+
+
+_CHUNK = 1 << 15  # elements of a chunk of rows: its few buffers stay in cache, and small
+_SUMS = 5.0  # 2 (sum x + sum y) for rows that sum to 1 within the checks' tolerance (bfloat16's 0.09)
+_EPS = 2.0**-54  # the series' truncation, relative
+_SMALLEST_NORMAL = float(np.finfo(np.float64).smallest_normal)
+
+
+def _relative_chunk(x: np.ndarray, y: np.ndarray, d: np.ndarray, s: np.ndarray, w: np.ndarray) -> tuple[Any, Any]:
+    """``_relative`` of a chunk (``d, s, w``: buffers). With every ``x/y`` in ``[1/1.22, 1.22]``
+    (``|w| <= 0.1``, ``w = (x - y)/(x + y)``): ``s w^2 (1 + w/3 + w^2/3 + w^3/5 + ...)`` (as many
+    terms as needed, all >= 0) and ``sum(x - y)`` exactly (split at a power of two); else ``sum
+    x log(x/y)`` itself, its terms' magnitudes at most ``|L| + 2 (sum x + sum y) <= |L| + _SUMS``."""
+    t = np.divide(x, y, out=w)
+    lowest, highest = float(t.min()), float(t.max())
+    if not (lowest >= 1 / 1.22 and highest <= 1.22):
+        np.log(t, out=t)
+        wide = np.broadcast_to(x, t.shape)
+        total = np.einsum("ij,ij->i", wide, t)
+        if np.isnan(total).any():  # 0 log(0/y) is 0
+            np.copyto(t, 0.0, where=wide == 0)
+            total = np.einsum("ij,ij->i", wide, t)
+        return total, np.abs(total) + _SUMS
+    np.subtract(x, y, out=d)
+    w = np.divide(d, np.add(x, y, out=s), out=w)
+    widest = max((highest - 1.0) / (highest + 1.0), (1.0 - lowest) / (1.0 + lowest)) * (1.0 + 1e-9)
+    power = np.ldexp(1.0, np.frexp(np.maximum(d.max(axis=1), -d.min(axis=1)))[1] + math.ceil(math.log2(d.shape[1])) + 1)
+    high = np.subtract(np.add(d, power[:, None], out=s), power[:, None], out=s)  # (FastTwoSum)
+    delta = np.einsum("ij->i", high) + np.einsum("ij->i", np.subtract(d, high, out=d))
+    terms = max(1, math.ceil(math.log(_EPS) / math.log(widest))) if widest > 0 else 1
+    poly = d  # Horner's rule from w^(terms - 1): the coefficient of w^m is 1 / (2 floor((m + 1)/2) + 1)
+    poly.fill(1.0 / (2 * (terms // 2) + 1))
+    for m in range(terms - 2, -1, -1):
+        poly *= w
+        poly += 1.0 / (2 * ((m + 1) // 2) + 1)
+    poly *= w
+    poly *= w
+    excess = np.einsum("ij,ij->i", poly, np.add(x, y, out=s))
+    return excess + delta, excess + np.abs(delta)
+
+
+def _numpy_log_ratio(q: np.ndarray, r_safe: np.ndarray, out: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """``log(q/r)`` into ``out`` (0 at q = 0), the least and largest ratio ``t``; every t in [1/2, 2]:
+    to full accuracy, ``log t + (z - (t - 1))/t`` with the exact ``z = (q - r)/r``; else within eps."""
+    t = np.divide(q, r_safe, out=out)
+    lowest, highest = float(t.min()), float(t.max())
+    if lowest >= 0.5 and highest <= 2.0:
+        np.divide(np.subtract(q, r_safe, out=z), r_safe, out=z)
+        z -= t - 1.0
+        z /= t
+        return np.add(np.log(t, out=out), z, out=out), lowest, highest
+    np.log(t, out=out)
+    if lowest < _SMALLEST_NORMAL:  # zeros (0 here), and ratios below the normals
+        low = q < _SMALLEST_NORMAL * r_safe
+        out[low] = np.where(q > 0, np.log(np.maximum(q, _TINIEST)) - np.log(r_safe), 0.0)[low]
+    return out, lowest, highest
+
+
+# A pair with p > 0 = q gets a term p * ABSENT above any finite value (at most -log of the
+# smallest positive float: 745 in float64, 103 in float32), p = 0 an exact 0; rows of P with
+# a p below TINY, which could hide under the limit, take the exact support test.
 _FINITE_LIMIT = 1000.0
 
 
 def _absent(dtype: Any, xp: Any) -> tuple[float, float]:
-    """ABSENT (standing for -log 0) and TINY (p >= TINY makes p * ABSENT >= 2 limits) for
-    ``dtype``: no sum of at most one ABSENT per unit of probability can overflow."""
+    """ABSENT (for -log 0) and TINY (p >= TINY makes p * ABSENT >= 2 limits) for ``dtype``."""
     absent = float(xp.finfo(dtype).max) * 1e-5
     return absent, 2.0 * _FINITE_LIMIT / absent
 
 
-def _kl_left(P: Array, xp: Any, cross: bool) -> Rows:
+def _tiny_rows(P: Array, xp: Any) -> Array | None:
+    """The rows of P with an entry in (0, TINY), or None if there are none."""
     tiny_p = _absent(P.dtype, xp)[1]
-    if cross:
-        return {"p": P, "a": P, "tiny": _tiny_rows(P, tiny_p, xp)}
-    if is_numpy(xp):  # in this thread (a strip is small), in reused memory, one pass to sum
-        lowest = P.min()
-        with scratch():
-            log_p = numpy_log(P, scratch_array(P.shape), zeros=lowest == 0)  # 0 log 0 is 0
-            # Summed in the manner of a matrix product, whose error the threshold allows for.
-            h = -np.einsum("ij,ij->i", P, log_p)
-        tiny = None if lowest >= tiny_p else _tiny_rows(P, tiny_p, xp)
-    else:
-        h, tiny = entropies(P, xp), _tiny_rows(P, tiny_p, xp)
-    b = cancellation_bound(P, xp)
-    # c - h (c the cross-entropy) is trusted above b (c + h), that is above 2 b h / (1 - b);
-    # with b >= 1 nothing is trusted (a finite threshold, so that +inf never is distrusted).
-    slack = 2.0 * b / (1.0 - b) if b < 1.0 else float(xp.finfo(P.dtype).max)
-    return {"p": P, "a": _with_column(P, h, xp), "tiny": tiny,
-            "slack": (h * slack if b < 1.0 else xp.full_like(h, slack))[:, None]}
-
-
-def _tiny_rows(P: Array, tiny_p: float, xp: Any) -> Array | None:
-    """The rows of P with an entry in (0, tiny_p), or None if there are none."""
     return xp.any((P > 0) & (P < tiny_p), axis=1) if bool(xp.min(P) < tiny_p) else None
 
 
-def _kl_right(Q: Array, xp: Any, cross: bool, graded: bool) -> Rows:
-    # -log q, and ABSENT where q = 0 (0 where a gradient flows: d/dp of p * ABSENT is ABSENT).
+def _weighted_squares(x: Array, weights: Array, xp: Any) -> Array:
+    """``sum weights x^2`` of each row (NumPy: no temporary)."""
+    return np.einsum("ij,ij,j->i", x, x, weights) if is_numpy(xp) else xp.sum(x * x * weights[None, :], axis=1)
+
+
+def _kl_left(P: Array, xp: Any, r: Array) -> Rows:
+    """``[p - r, L(p, r), 1]`` (the second-order form) and what the bounds need."""
+    a, magnitude = _relative(P, r[None, :], xp)
+    k = P.shape[1]  # NumPy: p - r written straight into the product's operand
+    second = with_columns(P if is_numpy(xp) else P - r[None, :], [a, 1.0], xp, lambda x, out: np.subtract(x, r, out=out))
+    inverse_r = where0(r > 0, 1.0 / substitute(r > 0, r, 1.0, xp), xp)
+    finite = a < math.inf  # a row with mass where r = 0 (every q = 0): inf, whatever the bound
+    return {"p": P, "a": a, "second": second, "tiny": _tiny_rows(P, xp), "_inverse_r": inverse_r,
+            "magnitude": _constant(where0(finite, magnitude, xp))[:, None],
+            "norm_second": _constant(xp.sqrt(_weighted_squares(second[:, :k], inverse_r, xp)))[:, None]}
+
+
+def _kl_right(Q: Array, xp: Any, r: Array | None, graded: bool) -> Rows:
+    """``[-log(q/r), 1, L(r, q)]`` over q's support; where q = 0 < r, ABSENT (a row with such
+    zeros takes the first-order form, whose P side has 0 against ``L(r, q)``), or 0 where a
+    gradient flows (the second-order form, and the exact support test)."""
+    r = centre(Q, xp) if r is None else r
     absent = 0.0 if graded else _absent(Q.dtype, xp)[0]
-    if is_numpy(xp):  # one array, of reused memory (fresh memory costs page faults)
-        k = Q.shape[1]
-        b = scratch_array((Q.shape[0], k + (0 if cross else 1)))
-        zeros = Q.min() == 0
-        with scratch():  # in contiguous memory first: NumPy buffers a ufunc writing a strided array
-            log_q = numpy_log(Q, scratch_array(Q.shape), zeros)
-            if not zeros:
-                has_zero = np.zeros(Q.shape[0], dtype=bool)
-                np.negative(log_q, out=b[:, :k])
-            else:  # ABSENT (plus 744, which it absorbs) at the zeros, by arithmetic: no masked write
-                zero = np.equal(Q, 0.0, out=scratch_array(Q.shape))
-                has_zero = np.einsum("ij->i", zero) > 0
-                np.subtract(np.multiply(zero, absent, out=zero), log_q, out=b[:, :k])
-        b[:, k:] = -1.0
+    if is_numpy(xp):
+        b, partial, l_rq, magnitude, norm = _numpy_kl_right(Q, r, absent)
     else:
+        rr = r[None, :]
+        both = (Q > 0) & (rr > 0)
+        log_q_r = where0(both, log_ratio(substitute(both, Q, 1.0, xp), substitute(both, rr, 1.0, xp), xp), xp)
+        missing = (Q == 0) & (rr > 0)
+        partial, norm = xp.any(missing, axis=1), xp.sqrt(_weighted_squares(log_q_r, r, xp))
+        # L(r, q) over q's support: r where q > 0 (a row for each row of Q only where q has zeros).
+        some = bool(xp.any(partial))
+        l_rq, magnitude = _relative(xp.where(Q > 0, rr, xp.zeros_like(Q)) if some else rr, Q, xp)
+        neg = xp.where(missing, xp.full_like(log_q_r, absent), -log_q_r)
+    if not graded:
+        l_rq, magnitude = where0(~partial, l_rq, xp), where0(~partial, magnitude, xp)
+    if is_numpy(xp):
+        b[:, -2], b[:, -1] = 1.0, l_rq
+    else:
+        b = with_columns(neg, [1.0, l_rq], xp)
+    return {"q": Q, "b": b, "partial": partial, "magnitude": _constant(magnitude), "norm": _constant(norm), "_centre": r}
+
+
+def _numpy_kl_right(Q: np.ndarray, r: np.ndarray, absent: float) -> tuple[np.ndarray, ...]:
+    """``_kl_right`` on NumPy, chunks on all cores (``L(r, q) = -r . log(q/r)`` far from r); where
+    log(q/r) is within eps (not eps of itself), norms + 2/(K + 10): ``eps |p - r|_1`` is covered."""
+    m, k = Q.shape
+    b, partial, l_rq, magnitude, norm = scratch_array((m, k + 2)), np.zeros(m, dtype=bool), *np.empty((3, m))
+    step, r_safe = max(1, _CHUNK // k), np.where(r > 0, r, 1.0)
+
+    def work(lo: int, hi: int) -> None:
+        with np.errstate(all="ignore"), scratch():
+            buffers = [scratch_array((min(step, hi - lo), k)) for _ in range(4)]
+            for s in range(lo, hi, step):
+                t = min(s + step, hi)
+                q, (v, d, z, w) = Q[s:t], (u[: t - s] for u in buffers)
+                v, lowest, highest = _numpy_log_ratio(q, r_safe, v, z)
+                exact = lowest >= 0.5 and highest <= 2.0
+                norm[s:t] = np.sqrt(_weighted_squares(v, r, NUMPY_XP)) + (0.0 if exact else 2.0 / (k + 10))
+                if lowest >= 1 / 1.22 and highest <= 1.22:  # near: the series
+                    l_rq[s:t], magnitude[s:t] = _relative_chunk(r[None, :], q, d, z, w)
+                else:  # (einsum: a BLAS call from a thread serialises)
+                    l_rq[s:t] = -np.einsum("ij,j->i", v, r)
+                    magnitude[s:t] = np.abs(l_rq[s:t]) + _SUMS
+                np.negative(v, out=b[s:t, :k])
+                if lowest == 0:
+                    zero = (q == 0) & (r > 0)
+                    partial[s:t] = zero.any(axis=1)
+                    if absent:
+                        b[s:t, :k] += zero * absent
+
+    _numpy_engine.parallel(work, m, m * k, grain=step)
+    return b, partial, l_rq, magnitude, norm
+
+
+def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, graded: bool) -> tuple[Array, Bound]:
+    partial = bool(xp.any(right["partial"]))
+    if graded or not partial:
+        values = row_products(left["second"], right["b"], out)
+        if partial:  # where a gradient flows: q's zeros are 0 in the product, tested exactly
+            values = _support_test(values, left["p"], right["q"], None, xp)
+        scale = left["norm_second"]
+    else:
+        values = _absent_to_inf(row_products(with_columns(left["p"], [left["a"], 0.0], xp), right["b"], out), left, right, xp)
+        scale = _constant(xp.sqrt(_weighted_squares(left["p"], left["_inverse_r"], xp)))[:, None]
+    f = _factor(left["p"].shape[1] + 2, values.dtype, xp)
+    return values, Bound(f * left["magnitude"], f * right["magnitude"][None, :], f * scale, right["norm"][None, :])
+
+
+def _support_test(values: Array, p: Array, q: Array, rows: Array | None, xp: Any) -> Array:
+    """``values`` made +inf where ``p > 0 = q`` in some event (only in ``rows`` where given)."""
+    missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
+    return xpx.at(values, missing if rows is None else missing & rows[:, None]).set(math.inf)
+
+
+def _absent_to_inf(values: Array, left: Rows, right: Rows, xp: Any) -> Array:
+    """``values`` +inf above the finite limit, and where the support test finds p > 0 = q."""
+    if not is_numpy(xp):
+        values = xpx.at(values, values > _FINITE_LIMIT).set(math.inf)
+    else:
+        with scratch(), np.errstate(divide="ignore"):  # values / [values <= limit]: no branch per entry
+            np.divide(values, np.less_equal(values, _FINITE_LIMIT, out=scratch_array(values.shape, bool)), out=values)
+    tiny = left["tiny"]
+    return values if tiny is None or not bool(xp.any(tiny)) else _support_test(values, left["p"], right["q"], tiny, xp)
+
+
+def _cross_right(Q: Array, xp: Any, graded: bool) -> Rows:
+    """``-log q`` (the cross-entropy's terms are >= 0: it never cancels), ABSENT where q = 0
+    (0 where a gradient flows: d/dp of p * ABSENT is ABSENT)."""
+    absent = 0.0 if graded else _absent(Q.dtype, xp)[0]
+    if not is_numpy(xp):
         positive = Q > 0
-        has_zero = ~xp.all(positive, axis=1)
-        neg_log_q = xp.where(positive, -xp.log(substitute(positive, Q, 1.0, xp)), xp.asarray(absent, dtype=Q.dtype))
-        b = neg_log_q if cross else _with_column(neg_log_q, -1.0, xp)
-    return {"q": Q, "b": b, "has_zero": has_zero}
+        b = xp.where(positive, -xp.log(substitute(positive, Q, 1.0, xp)), xp.asarray(absent, dtype=Q.dtype))
+        return {"q": Q, "b": b, "has_zero": ~xp.all(positive, axis=1)}
+    b, zeros = scratch_array(Q.shape), Q.min() == 0  # reused memory: fresh memory costs page faults
+    with scratch():  # in contiguous memory first: NumPy buffers a ufunc writing a strided array
+        log_q = numpy_log(Q, scratch_array(Q.shape), zeros)
+        if not zeros:
+            return {"q": Q, "b": np.negative(log_q, out=b), "has_zero": np.zeros(Q.shape[0], dtype=bool)}
+        zero = np.equal(Q, 0.0, out=scratch_array(Q.shape))  # ABSENT (plus 744, which it absorbs)
+        has_zero = np.einsum("ij->i", zero) > 0
+        return {"q": Q, "b": np.subtract(np.multiply(zero, absent, out=zero), log_q, out=b), "has_zero": has_zero}
+
+
+def _cross_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, graded: bool) -> tuple[Array, None]:
+    values = row_products(left["p"], right["b"], out)
+    if bool(xp.any(right["has_zero"])):
+        return _support_test(values, left["p"], right["q"], None, xp) if graded else _absent_to_inf(values, left, right, xp), None
+    return values, None
 
 
 _TINIEST = 5e-324  # the smallest subnormal: its log is finite (-744.4), so 0 * log(max(0, it)) = 0
@@ -180,86 +377,168 @@ _TINIEST = 5e-324  # the smallest subnormal: its log is finite (-744.4), so 0 * 
 
 def numpy_log(x: np.ndarray, out: np.ndarray, zeros: bool) -> np.ndarray:
     """``log x`` into ``out``; where ``x`` may hold zeros, of ``max(x, _TINIEST)``, so that a
-    zero weight times it is 0, not NaN. One pass more, and still faster than the log of 0
-    (a special value, 5x slower than a number) or a write under a scattered mask."""
+    zero weight times it is 0, not NaN (faster than the log of 0 or a masked write)."""
     return np.log(np.maximum(x, _TINIEST, out=out) if zeros else x, out=out)
 
 
-def _kl_block(
-    left: Rows, right: Rows, xp: Any, out: Array | None, *, cross: bool, graded: bool
-) -> tuple[Array, Array | None]:
-    values = row_products(left["a"], right["b"], out)
-    if bool(xp.any(right["has_zero"])):
-        exact_rows = None  # None: every row takes the exact support test
-        if not graded:  # a missing support came out above the finite limit, unless p < TINY
-            values = _infinite_above(values, _FINITE_LIMIT, xp)
-            exact_rows = left["tiny"]
-            if exact_rows is None or not bool(xp.any(exact_rows)):
-                return values, None if cross else left["slack"]
-        p, q = left["p"], right["q"]
-        missing = (xp.astype(p > 0, p.dtype) @ xp.astype(q == 0, q.dtype).T) > 0
-        values = xpx.at(values, missing if exact_rows is None else missing & exact_rows[:, None]).set(math.inf)
-    return values, None if cross else left["slack"]
+# --------------------------------------------------------------------------- Hellinger, Bhattacharyya
 
 
-def _infinite_above(values: Array, limit: float, xp: Any) -> Array:
-    """``values`` with every entry above ``limit`` made +inf (NumPy: in place)."""
-    if not is_numpy(xp):
-        return xpx.at(values, values > limit).set(math.inf)
-    with scratch(), np.errstate(divide="ignore"):  # values / [values <= limit]: no branch per entry
-        return np.divide(values, np.less_equal(values, limit, out=scratch_array(values.shape, bool)), out=values)
+def _roots(X: Array, xp: Any, r: Array | None = None) -> Rows:
+    """Square roots, with a finite gradient at 0 (Bhattacharyya's rows)."""
+    return {"a": np.sqrt(X, out=scratch_array(X.shape)) if is_numpy(xp) else sqrt_with_zero_gradient(X, xp)}
 
 
-def square_roots(X: Array, xp: Any, sign: float | None) -> Rows:
-    """Square roots (with a finite gradient at 0), with ``sign`` the one more column folded
-    in for Hellinger (None: none)."""
-    if is_numpy(xp):
-        if sign is None:
-            return {"a": np.sqrt(X, out=scratch_array(X.shape))}
-        a = _with_column(X, 1.0, xp, np.sqrt)
-        if sign < 0:
-            np.negative(a[:, :-1], out=a[:, :-1])
-        return {"a": a}
-    root = sqrt_with_zero_gradient(X, xp)
-    return {"a": root if sign is None else _with_column(sign * root, 1.0, xp)}
+def _hellinger_rows(X: Array, xp: Any, r: Array | None, left: bool) -> Rows:
+    """``[a, |a|^2/2, 1]`` (left), ``[-a, 1, |a|^2/2]``, ``a = (x - r) / (sqrt x + sqrt r)``."""
+    r = centre(X, xp) if r is None else r
+    rr, k = r[None, :], X.shape[1]
+    if is_numpy(xp):  # straight into the product's operand; the root sum shifted by 1e-300
+        a = scratch_array((X.shape[0], k + 2))  # (a zero where x = r = 0; below any other's rounding)
+        dev = np.add(np.sqrt(X, out=a[:, :k]), np.sqrt(r) + 1e-300, out=a[:, :k])
+        np.divide(X - rr, dev, out=dev)
+        half = np.einsum("ij,ij->i", dev, dev) / 2.0
+        if not left:
+            np.negative(dev, out=dev)
+        a[:, k], a[:, k + 1] = (half, 1.0) if left else (1.0, half)
+    else:
+        roots = sqrt_with_zero_gradient(X, xp) + xp.sqrt(rr)
+        dev = where0(roots > 0, (X - rr) / substitute(roots > 0, roots, 1.0, xp), xp)
+        half = xp.sum(dev * dev, axis=1) / 2.0
+        a = with_columns(dev, [half, 1.0], xp) if left else with_columns(-dev, [1.0, half], xp)
+    rows = {"a": a, "half": _constant(half), "norm": _constant(xp.sqrt(2.0 * half))}
+    return rows if left else {**rows, "_centre": r}
 
 
-def _overlap_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, log: bool) -> tuple[Array, float]:
-    """``h^2 = [sqrt p, 1] . [-sqrt q, 1] = 1 - bc`` (the kernel's value for Hellinger; sqrt
-    is the transform), or ``-log bc`` from ``bc = sqrt(p) . sqrt(q)`` itself for
-    Bhattacharyya: ``1 - h^2`` would lose a small bc. Both cancel where bc is near 1, and
-    the error of the product is at most 2 b there (its terms' magnitudes sum to <= 2)."""
+def _hellinger_block(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, Bound]:
+    """``h^2 = |a|^2/2 + |b|^2/2 - a . b``, whose terms' magnitudes are at most ``(|a| + |b|)^2 / 2``."""
+    values = row_products(left["a"], right["a"], out)
+    f = _factor(left["a"].shape[1], values.dtype, xp)
+    return values, Bound(f * left["half"][:, None], f * right["half"][None, :], f * left["norm"][:, None],
+                         right["norm"][None, :])
+
+
+def _bhattacharyya_block(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, float]:
+    """``-log bc`` from ``bc = sqrt(p) . sqrt(q)`` itself (``1 - h^2`` would lose a small bc),
+    untrusted where bc is near 1: its error is at most 2 b (the terms sum to <= 2)."""
     product = row_products(left["a"], right["a"], out)
     bound = 2.0 * cancellation_bound(left["a"], xp)
-    if not log:
-        return product, bound
     disjoint = product <= 0
     value = -xp.log(substitute(~disjoint, product, 1.0, xp))
-    # bc >= 1 - bound, that is -log bc <= -log1p(-bound), is not trusted.
-    threshold = -math.log1p(-bound) if bound < 1.0 else math.inf
+    threshold = -math.log1p(-bound) if bound < 1.0 else math.inf  # bc >= 1 - bound
     return xp.where(disjoint, xp.asarray(math.inf, dtype=product.dtype), value), threshold
 
 
-def _with_entropy(X: Array, xp: Any) -> Rows:
-    return {"x": X, "h": entropies(X, xp)}
+# --------------------------------------------------------------------------- JS
 
 
 def entropies(X: Array, xp: Any) -> Array:
-    """The entropy (nats) of each row of valid, normalised ``X``; on NumPy through the fast
-    engine, with the kernels the table's ``entropy`` row names (the forms sit below the table)."""
+    """The entropy (nats) of each row (NumPy: the fast engine with the ``entropy`` row's kernels)."""
     if not is_numpy(xp):
         return _kernels.entropy(X, xp=xp)
-    values = _numpy_engine.evaluate(
-        _kernels.entropy, _numpy_engine.fast_entropy, 0.0, [X], params={}, shift=0.0, normalize=False, tolerance=None,
-    )
+    values = _numpy_engine.evaluate(_kernels.entropy, _numpy_engine.fast_entropy, 0.0, [X], params={}, shift=0.0,
+                                    normalize=False, tolerance=None)
     assert values is not None  # no tolerance, no validation
     return values
 
 
+def _js_rows(X: Array, xp: Any, r: Array | None = None) -> Rows:
+    """Rows, entropies, and the series' ``x/r - 1``, its largest ``|.|`` and ``sqrt(sum r (.)^2)``."""
+    r = centre(X, xp) if r is None else r
+    rr = r[None, :]
+    positive = rr > 0
+    dev = xp.where(positive, (X - rr) / substitute(positive, rr, 1.0, xp),
+                   xp.where(X > 0, xp.full_like(X, math.inf), xp.zeros_like(X)))
+    inside = where0(positive, dev, xp)
+    return {"x": X, "h": entropies(X, xp), "dev": dev, "rho": _constant(xp.max(xp.abs(dev), axis=1)),
+            "norm": _constant(xp.sqrt(xp.sum(rr * inside * inside, axis=1))), "_centre": r}
+
+
+def _js_coefficients(degree: int) -> dict[tuple[int, int], float]:
+    """The coefficients of ``a^i b^j`` (``i + j <= degree``) in ``J(a, b) = sum_n w^2n (1 +
+    u)^(1 - 2n) / (2n (2n - 1))``, ``u, w = (a +- b)/2``: an event's JS is ``r J(p/r - 1, q/r - 1)``."""
+    c: dict[tuple[int, int], Fraction] = {}
+    for n in range(1, degree // 2 + 1):
+        for m in range(degree - 2 * n + 1):  # (1 + u)^(1 - 2n): binom(1 - 2n, m) u^m
+            scale = Fraction((-1) ** m * math.comb(2 * n - 2 + m, m), 2 * n * (2 * n - 1) * 2 ** (2 * n + m))
+            for s in range(2 * n + 1):  # (a - b)^2n (a + b)^m
+                for t in range(m + 1):
+                    key = (s + t, 2 * n - s + m - t)
+                    c[key] = c.get(key, Fraction(0)) + scale * math.comb(2 * n, s) * (-1) ** (2 * n - s) * math.comb(m, t)
+    return {key: float(v) for key, v in c.items() if v}
+
+
+_JS_DEGREES = 24  # the highest degree of a series
+_JS_TERMS = _js_coefficients(_JS_DEGREES)
+
+
+def _js_degree(rho: float, dtype: Any, xp: Any) -> int | None:
+    """The least degree within ACCURACY / 1000 of JS where every ``|x/r - 1| <= rho``: J's
+    remainder is ``w^2`` times g's (``g = J / w^2 >= 1 / (2 (1 + rho))``), whose terms of degree
+    e sum to at most ``ln 2 rho^e`` (``|u| + |w| = max(|a|, |b|) <= rho``)."""
+    tolerance = 1e-3 * (ACCURACY if float(xp.finfo(dtype).eps) < 1e-10 else ACCURACY_FLOAT32)
+    if rho == 0.0:
+        return 2
+    if not rho <= 0.3:
+        return None
+    tail = tolerance * (1.0 - rho) / (2.0 * math.log(2.0) * (1.0 + rho))  # rho^(D - 1) at most this
+    degree = 1 + max(1, math.ceil(math.log(tail) / math.log(rho)))
+    return degree if degree <= _JS_DEGREES else None
+
+
+def _js_side(dev: Array, r: Array, xp: Any, powers: range, degree: int, pure: bool, left: bool) -> Array:
+    """The series' operand for ``powers`` j: P's ``r sum_i c_ij a^i`` (``left``) or Q's ``b^j``;
+    ``pure``: with ``[A(p), 1]`` or ``[1, A(q)]``, ``A = sum r sum_i c_i0 a^i``."""
+    def horner(j: int, low: int) -> Array:  # sum_{i = low}^{degree - j} c_ij a^i, over a^low
+        poly = xp.full_like(dev, _JS_TERMS.get((degree - j, j), 0.0))
+        for i in range(degree - j - 1, low - 1, -1):
+            poly = poly * dev + _JS_TERMS.get((i, j), 0.0)
+        return poly
+
+    columns = [r[None, :] * horner(j, 1) * dev if left else dev**j for j in powers]
+    side = xp.concat(columns, axis=1) if len(columns) > 1 else columns[0]
+    if not pure:
+        return side
+    own = xp.sum(r[None, :] * horner(0, 2) * dev * dev, axis=1)
+    return with_columns(side, [own, 1.0] if left else [1.0, own], xp)
+
+
+def _js_series(left: Rows, right: Rows, xp: Any, out: Array | None, degree: int, rho: float) -> tuple[Array, Bound]:
+    """JS as ``sum_j [r sum_i c_ij a^i] . b^j + A(p) + A(q)``, a few powers per product."""
+    a, b, r, k = left["dev"], right["dev"], left["_centre"], left["dev"].shape[1]
+    group, values = max(1, 2048 // k), None  # powers per product: K x group columns
+    for first in range(1, degree, group):
+        powers = range(first, min(first + group, degree))
+        lhs = _js_side(a, r, xp, powers, degree, first == 1, left=True)
+        rhs = _js_side(b, r, xp, powers, degree, first == 1, left=False)
+        if values is None:
+            values = row_products(lhs, rhs, out)
+        elif is_numpy(xp):
+            with scratch():
+                values += row_products(lhs, rhs, scratch_array(values.shape))
+        else:
+            values = values + lhs @ rhs.T
+    # Each pure term is within r a^2 C0, each mixed one within r |a| |b| Cm, and sum r |a| |b|
+    # <= |a| |b| (norms weighted by r); rounding may take half the accuracy.
+    c0 = sum(abs(c) * rho ** (i - 2) for (i, j), c in _JS_TERMS.items() if j == 0 and i <= degree)
+    cm = sum(abs(c) * rho ** (i + j - 2) for (i, j), c in _JS_TERMS.items() if i and j and i + j <= degree)
+    f = _factor((degree - 1) * k + 2 + 3 * degree, a.dtype, xp, share=0.5)
+    na, nb = left["norm"], right["norm"]
+    return values, Bound(f * c0 * (na * na)[:, None], f * c0 * (nb * nb)[None, :], f * cm * na[:, None], nb[None, :])
+
+
+def _js_block(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, Threshold]:
+    """The series where every row of the block is near the centre, else the mixture form."""
+    rho = max(float(xp.max(left["rho"])), float(xp.max(right["rho"])))
+    degree = _js_degree(rho, left["x"].dtype, xp)
+    if degree is None:
+        return _mixture_js(left, right, xp, out, same)
+    return _js_series(left, right, xp, out, degree, rho)
+
+
 def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, Array]:
-    """``JS = log 2 - (sum s log s + H(p) + H(q)) / 2`` with ``s = p + q``: one log per pair
-    and event (the elementwise form needs two and a division). Entries that are small
-    against the entropies they come from are distrusted (and recomputed)."""
+    """``JS = log 2 - (sum s log s + H(p) + H(q)) / 2``, ``s = p + q``: one log per pair and
+    event; entries small against the entropies they come from are not trusted."""
     Pb, Qb = left["x"], right["x"]
     h_p, h_q = left["h"][:, None], right["h"][None, :]
     if is_numpy(xp):
@@ -273,25 +552,20 @@ def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool)
 
 
 def js_of_mixture(s_log_s: Array, h_p: Array, h_q: Array, bound: float, xp: Any) -> tuple[Array, Array]:
-    """JS from ``sum s log s`` and the entropies, and the threshold at or below which it has
-    cancelled too much to be trusted."""
+    """JS from ``sum s log s`` and the entropies, and the threshold within which it is not trusted."""
     js = math.log(2.0) - 0.5 * (s_log_s + h_p + h_q)
     return xp.clip(js, 0.0, math.log(2.0)), bound * (xp.abs(s_log_s) + h_p + h_q)
 
 
 def numpy_can_read(x: Array) -> bool:
     """A torch CPU tensor that no gradient flows through: NumPy reads it in place, and its
-    kernels (JS's mixture sums, the engine for the elementwise measures) run several times
-    faster than torch's broadcast blocks."""
-    return bool(
-        is_torch_array(x) and x.device.type == "cpu" and not x.requires_grad
-    )
+    kernels (JS's mixture sums, the engine) run several times faster than torch's blocks."""
+    return bool(is_torch_array(x) and x.device.type == "cpu" and not x.requires_grad)
 
 
 def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
-    """``sum (p + q) log(p + q)`` for every pair, a row of P at a time, on all cores. With
-    ``same`` (Qb is Pb) each row starts at its own column and the lower triangle is mirrored:
-    half the work, and exactly symmetric."""
+    """``sum (p + q) log(p + q)`` for every pair, a row of P at a time, on all cores; with
+    ``same`` (Qb is Pb) from each row's own column on, the lower triangle mirrored."""
     nb, (mb, k) = Pb.shape[0], Qb.shape
     zeros = Pb.min() == 0 and Qb.min() == 0  # s = p + q can be 0, and 0 log 0 must be 0
     s_log_s = np.empty((nb, mb))
@@ -319,26 +593,27 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
     return s_log_s
 
 
-def _kl(cross: bool, graded: bool = False) -> Form:
-    return Form(
-        lambda P, xp: _kl_left(P, xp, cross), lambda Q, xp: _kl_right(Q, xp, cross, graded),
-        lambda left, right, xp, out, same: _kl_block(left, right, xp, out, cross=cross, graded=graded),
-    )
+# --------------------------------------------------------------------------- the forms
 
 
-def _overlap(log: bool) -> Form:
-    return Form(
-        lambda P, xp: square_roots(P, xp, None if log else 1.0), lambda Q, xp: square_roots(Q, xp, None if log else -1.0),
-        lambda left, right, xp, out, same: _overlap_block(left, right, xp, out, log=log),
-    )
+def _kl(graded: bool) -> Form:
+    return Form(_kl_left, lambda Q, xp, r=None: _kl_right(Q, xp, r, graded),
+                lambda left, right, xp, out, same: _kl_block(left, right, xp, out, graded=graded), centred=True)
 
 
-JS_MIXTURE = Form(_with_entropy, _with_entropy, _mixture_js)
-KL = _kl(cross=False)
-CROSS_ENTROPY = _kl(cross=True)
-HELLINGER = _overlap(log=False)
-BHATTACHARYYA = _overlap(log=True)
-# Where a gradient flows (torch), zeros of q take the exact support test: a huge -log q
-# would be the gradient of p at p = q = 0.
-KL_GRADED = _kl(cross=False, graded=True)
-CROSS_ENTROPY_GRADED = _kl(cross=True, graded=True)
+def _cross(graded: bool) -> Form:
+    return Form(lambda P, xp, r=None: {"p": P, "tiny": _tiny_rows(P, xp)},
+                lambda Q, xp, r=None: _cross_right(Q, xp, graded),
+                lambda left, right, xp, out, same: _cross_block(left, right, xp, out, graded=graded))
+
+
+JS_MIXTURE = Form(_js_rows, _js_rows, _js_block, centred=True)
+KL = _kl(graded=False)
+CROSS_ENTROPY = _cross(graded=False)
+HELLINGER = Form(lambda P, xp, r: _hellinger_rows(P, xp, r, left=True),
+                 lambda Q, xp, r=None: _hellinger_rows(Q, xp, r, left=False), _hellinger_block, centred=True)
+BHATTACHARYYA = Form(_roots, _roots, _bhattacharyya_block)
+# Where a gradient flows (torch), zeros of q take the exact support test (ABSENT would be
+# the gradient of p at p = q = 0).
+KL_GRADED = _kl(graded=True)
+CROSS_ENTROPY_GRADED = _cross(graded=True)
