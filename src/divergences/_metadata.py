@@ -327,9 +327,10 @@ _TABLE = (
             """``alpha = 1`` is :func:`kl`, ``alpha = inf`` is ``log max p/q``, ``alpha = 0`` is
     ``-log sum_{p>0} q``, and ``alpha = 1/2`` is twice :func:`bhattacharyya`. For
     ``alpha >= 1`` an event with ``p > 0 = q`` makes it ``+inf``; disjoint supports make it
-    ``+inf`` for every ``alpha``. The sum is formed in log space (no overflow for large
-    ``alpha``); its absolute error is a few ulps, so values far below 1e-10 near
-    ``p = q`` and ``alpha != 1`` carry fewer correct digits than :func:`kl`.""",
+    ``+inf`` for every ``alpha``. Summed from per-event gaps that are each second order
+    in ``log(p/q)`` and of one sign, so it keeps its relative accuracy as ``alpha -> 1``
+    (within 1e-12 of the exact value at ``1 +- 1e-15``) and near ``p = q``; formed in log
+    space where the terms could overflow (large ``alpha``) or the overlap is small.""",
             """>>> import divergences as dv
     >>> round(float(dv.renyi([0.5, 0.3, 0.2], [0.2, 0.3, 0.5], 2, base=2)), 6)
     0.704872""",
