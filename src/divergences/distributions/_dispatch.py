@@ -186,7 +186,9 @@ def _check_shapes(p: Distribution, q: Distribution) -> None:
             f"the batch shapes of {kinds[0]}, {p.batch_shape}, and of {kinds[1]}, {q.batch_shape}, do not broadcast"
         ) from None
     ep, eq = p.event_shape, q.event_shape
-    if ep is not None and eq is not None and ep != eq:
+    # A scalar outcome and a one-dimensional one of length 1 are the same outcome (a Normal
+    # against a univariate GaussianMixture): only the number of coordinates must agree.
+    if ep is not None and eq is not None and ep != eq and math.prod(ep) != math.prod(eq):
         raise InvalidInputError(
             f"{kinds[0]} and {kinds[1]} have outcomes of different shapes: event shapes {ep} and {eq}"
         )
