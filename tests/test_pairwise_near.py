@@ -88,6 +88,26 @@ def test_zeros_mixed_in_keep_the_support_semantics(metric, scale):
 
 
 @pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("graded", [False, True])
+def test_an_event_where_every_row_of_q_is_zero(metric, graded):
+    """All rows near (the centred forms), event 0 zero in all of Q: the centre is 0 there, and
+    a row of P with mass there has infinite KL and cross-entropy to every row of Q."""
+    P, Q = near_data(1e-6)
+    P[:, 0], Q[:, 0] = 0.0, 0.0
+    P[5, 0] = 0.01
+    P, Q = P / P.sum(axis=1, keepdims=True), Q / Q.sum(axis=1, keepdims=True)
+    expected = reference(metric, P, Q)
+    if graded:
+        torch = pytest.importorskip("torch")
+        got = dv.pairwise(torch.tensor(P, requires_grad=True), torch.tensor(Q), metric=metric).detach().numpy()
+    else:
+        got = dv.pairwise(P, Q, metric=metric)
+    assert_entries_close(got, expected)
+    if metric in ("kl", "cross_entropy"):
+        assert np.isinf(got[5]).all() and np.isfinite(np.delete(got, 5, axis=0)).all()
+
+
+@pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("scale", SCALES)
 def test_blocks_and_the_set_against_itself(metric, scale):
     """Many blocks (each with its own series degree for JS) and P against itself."""
@@ -114,6 +134,20 @@ def test_only_the_duplicates_are_recomputed(monkeypatch, metric, scale):
     got = dv.pairwise(P, Q, metric=metric)
     assert 2 <= count[0] <= 2 + 40 * 30 // 100
     assert_entries_close(got, reference(metric, P, Q))
+
+
+@pytest.mark.parametrize("metric", ["kl", "hellinger"])
+def test_rows_far_from_each_other_take_the_plain_form(monkeypatch, metric):
+    """Independent rows: the centre would not help (the plain form cancels no more), so the
+    plain product runs, and nothing is recomputed."""
+    count = counting_exact_pairs(monkeypatch)
+    rng = np.random.default_rng(7)
+    P, Q = rng.dirichlet(np.ones(50), 30), rng.dirichlet(np.ones(50), 20)
+    xp = importlib.import_module("divergences._array_api").NUMPY
+    form = dv.DIVERGENCES[metric].product_form
+    assert form.centre(Q, xp) is None and form.centre(near_rows(20, 50, 1e-3, seed=8), xp) is not None
+    assert_entries_close(dv.pairwise(P, Q, metric=metric), reference(metric, P, Q))
+    assert count[0] == 0
 
 
 def test_rows_near_each_other_but_not_to_the_centre_are_recomputed():

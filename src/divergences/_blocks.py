@@ -2,12 +2,13 @@
 
 A ``Job`` holds the checked, normalised inputs in the working dtype and says how a block is
 computed: by a matrix-product form of ``_product_forms`` (whose untrusted entries ``block``
-recomputes with the accurate elementwise kernel, ``exact_pairs``), or, for the other
-measures, through the elementwise kernel itself (``direct``): on NumPy one row of P against
-a block of Q per call of the fast engine, elsewhere a block of P broadcast against a block
-of Q. Each row's terms are made once: P's for each strip of blocks (``Job.left``), Q's for
-all of Q where they fit in ``WHOLE_RIGHT_BYTES`` (else per block, so that searching a huge
-Q holds no copy of it).
+recomputes with the accurate elementwise kernel, ``exact_pairs``: on NumPy the fast engine,
+a chunk of pairs per thread on all cores), or, for the other measures, through the
+elementwise kernel itself (``direct``): on NumPy one row of P against a block of Q per call
+of the fast engine, elsewhere a block of P broadcast against a block of Q. Each row's terms
+are made once, about one centre for all of Q (``Job.centre``): P's for each strip of blocks
+(``Job.left``), Q's for all of Q where they fit in ``WHOLE_RIGHT_BYTES`` (else per block, so
+that searching a huge Q holds no copy of it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ._array_api import device as device_of
 from ._array_api import is_numpy
 from ._exceptions import InvalidInputError
 from ._numpy_engine import scratch_array
-from ._product_forms import JS_MIXTURE, Bound, Form, Rows, centre, numpy_can_read
+from ._product_forms import JS_MIXTURE, Bound, Form, Rows, numpy_can_read
 
 if TYPE_CHECKING:
     from ._metadata import Divergence
@@ -69,10 +70,10 @@ class Job:
 
     @cached_property
     def centre(self) -> Array | None:
-        """The row a centred form expands about, one for all of Q (None: the form takes none)."""
-        if self.form is None or not self.form.centred:
+        """The row a centred form expands about, one for all of Q (None: the plain form)."""
+        if self.form is None or self.form.centre is None:
             return None
-        return self.right_whole["_centre"] if self.right_whole is not None else centre(self.Q, self.xp)
+        return self.right_whole.get("_centre") if self.right_whole is not None else self.form.centre(self.Q, self.xp)
 
     def left(self, i0: int, i1: int) -> Rows:
         """The form's terms of rows i0:i1 of P (used for one strip of blocks, so made there)."""

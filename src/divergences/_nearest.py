@@ -31,8 +31,7 @@ from ._blocks import (
     spans,
 )
 from ._numpy_engine import scratch, scratch_array
-from ._product_forms import Rows, cancellation_bound, js_of_mixture, numpy_log, row_products, with_columns
-from ._special import sqrt_with_zero_gradient
+from ._product_forms import Rows, cancellation_bound, js_of_mixture, numpy_log, row_products, square_roots
 from ._validation import check_k
 
 __all__ = ["search"]
@@ -158,17 +157,6 @@ def _numpy_mixture_pairs(job: Job, Pb: np.ndarray, Qb: np.ndarray, h_p: np.ndarr
     if untrusted.size:
         js[untrusted] = exact_pairs(job, Pb, Qb, i[untrusted], j[untrusted])
     return js
-
-
-def square_roots(X: Array, xp: Any, sign: float) -> Rows:
-    """``[sign sqrt x, 1]`` (roots with a finite gradient at 0): the operands of the uncentred
-    ``h^2 = [sqrt p, 1] . [-sqrt q, 1]`` of the bounds."""
-    if is_numpy(xp):
-        a = with_columns(X, [1.0], xp, np.sqrt)
-        if sign < 0:
-            np.negative(a[:, :-1], out=a[:, :-1])
-        return {"a": a}
-    return {"a": with_columns(sign * sqrt_with_zero_gradient(X, xp), [1.0], xp)}
 
 
 def _merge(best_v: Array, best_i: Array, values: Array, j0: int, k: int, xp: Any) -> tuple[Array, Array]:

@@ -1,11 +1,9 @@
 """The matrix-product forms (KL, cross-entropy, Hellinger, Bhattacharyya, JS): row terms and blocks.
 
-A form runs a measure a block of pairs at a time at the speed of BLAS (or of the GPU), each
-row's terms folded into more columns so that the product is the answer; ``_blocks`` makes
-each row's terms once, NumPy temporaries lie in reused memory (``scratch``). A product whose
-value is small against its terms cancels, by some ``(K + 1) eps`` times their magnitudes, so
-KL, Hellinger and JS are expanded about a *centre* ``r`` (Q's mean row, normalised), near
-every row where the rows are near each other, and their terms are then as small as the values:
+A form runs a block of pairs at BLAS speed, each row's terms folded into more columns so that
+the product is the answer. A product cancels by some ``(K + 1) eps`` times its terms'
+magnitudes: where Q's rows are near each other (a sample says so), KL, Hellinger and JS are
+expanded about a *centre* ``r``, Q's mean row, and their terms are as small as the values:
 
 * ``KL(p||q) = L(p, r) + L(r, q) - (p - r) . log(q/r)``, ``L(x, y) = sum x log(x/y)`` made
   per row to full accuracy (terms ``>= 0`` plus an exact ``sum(x - y)``);
@@ -15,16 +13,14 @@ every row where the rows are near each other, and their terms are then as small 
   for 1e-12 relative) is a product of the powers of a and of b; elsewhere the entropy of the
   mixture, ``log 2 - (sum s log s + H(p) + H(q))/2``, ``s = p + q`` (a log per pair and event).
 
-Each block has a threshold (a ``Bound`` ``|A| + |B| + |a| |b|``, by Cauchy-Schwarz) within
-which an entry may be off by more than 1e-9 relative, and ``_blocks`` recomputes those
-entries directly: pairs about as near each other as to the centre, as duplicates.
-Cross-entropy's terms are all ``>= 0``; Bhattacharyya is ``-log(sqrt p . sqrt q)``.
+Elsewhere the plain forms ``[p, H(p)] . [-log q, -1]``, ``[sqrt p, 1] . [-sqrt q, 1]``. Thresholds
+(a ``Bound`` ``|A| + |B| + |a| |b|``, by Cauchy-Schwarz) mark the entries ``_blocks`` recomputes:
+pairs about as near each other as to r. Cross-entropy's terms are ``>= 0``.
 
-For a zero of q, ``-log 0 = inf`` (``0 * inf`` is NaN), a huge ABSENT stands in: a pair with
-``p > 0 = q`` comes out above any finite value and is set to ``+inf`` (KL forms such blocks
-to first order, ``L(p, r) - p . log(q/r)``); ``[p > 0] . [q = 0]`` tests rows of P with an
-entry below 1e-300, and where a gradient flows. Where all of Q is 0, ``r = 0`` and a row of P
-with mass there has ``L(p, r) = inf``. Below the table (``_metadata``): it calls the kernels.
+For a zero of q (plain forms: KL is centred only where q > 0 wherever r > 0), ``-log 0`` is a
+huge ABSENT: a pair with ``p > 0 = q`` comes out above any finite value and is set to ``+inf``;
+``[p > 0] . [q = 0]`` tests rows with a p below 1e-300, and where a gradient flows. Where all of
+Q is 0, ``r = 0``: ``L(p, r) = inf`` for mass there. Below the table: it calls the kernels.
 """
 
 from __future__ import annotations
@@ -32,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from typing import Any, NamedTuple
 
 import array_api_extra as xpx
@@ -47,7 +44,7 @@ from ._special import log1pmx, log_ratio, sqrt_with_zero_gradient, substitute, s
 __all__ = [
     "ACCURACY", "ACCURACY_FLOAT32", "BHATTACHARYYA", "CROSS_ENTROPY", "CROSS_ENTROPY_GRADED",
     "HELLINGER", "JS_MIXTURE", "KL", "KL_GRADED", "Bound", "Form", "Rows", "Threshold", "cancellation_bound",
-    "centre", "entropies", "js_of_mixture", "numpy_can_read", "numpy_log", "row_products", "with_columns",
+    "centre", "entropies", "js_of_mixture", "numpy_can_read", "numpy_log", "row_products", "square_roots",
 ]
 
 Array = Any
@@ -70,14 +67,13 @@ Threshold = Bound | Array | float | None  # None: every entry is trusted
 
 
 class Form(NamedTuple):
-    """A measure by blocks: each row's terms (``left(P, xp, centre)``, ``right(Q, xp, centre)``;
-    no centre: Q is all of Q and makes it), and a block's values (nats, into the NumPy view
-    ``out`` where given; ``same``: on the diagonal of P against itself) and thresholds."""
+    """Each row's terms (``left(P, xp, centre)``, ``right(Q, xp, centre)``: no centre, Q is all of Q),
+    a block's values (nats; into NumPy ``out``; ``same``: P against itself, diagonal) and thresholds."""
 
     left: Callable[..., Rows]
     right: Callable[..., Rows]
     block: Callable[[Rows, Rows, Any, Array | None, bool], tuple[Array, Threshold]]
-    centred: bool = False
+    centre: Callable[[Array, Any], Array | None] | None = None  # Q's centre, or None: the plain form
 
 
 def centre(Q: Array, xp: Any) -> Array:
@@ -102,16 +98,12 @@ def _factor(terms: int, dtype: Any, xp: Any, share: float = 1.0) -> float:
     return (terms + 8) * eps / (share * (ACCURACY if eps < 1e-10 else ACCURACY_FLOAT32))
 
 
-def with_columns(x: Array, columns: list[Array | float], xp: Any, apply: Callable[..., Any] | None = None) -> Array:
-    """``[x, *columns]`` (a value per row or one for all); NumPy: into reused memory, as
-    ``apply(x, out=...)`` where given."""
+def _with_columns(x: Array, columns: list[Array | float], xp: Any, apply: Callable[..., Any] | None = None) -> Array:
+    """``[x, *columns]`` (a value per row or one for all); NumPy: reused memory, ``apply(x, out=)``."""
     k = x.shape[1]
     if is_numpy(xp):
         a = scratch_array((x.shape[0], k + len(columns)))
-        if apply is None:
-            a[:, :k] = x
-        else:
-            apply(x, out=a[:, :k])
+        (apply or (lambda x_, out: np.copyto(out, x_)))(x, out=a[:, :k])
         for c, column in enumerate(columns):
             a[:, k + c] = column
         return a
@@ -125,7 +117,18 @@ def row_products(a: Array, b: Array, out: Array | None) -> Array:
     return a @ b.T if out is None else np.matmul(a, b.T, out=out)
 
 
-# --------------------------------------------------------------------------- KL, cross-entropy
+def _by_chunks(n: int, k: int, buffers: int, chunk: Callable[[int, int, list[np.ndarray]], None]) -> None:
+    """``chunk(a, b, buffers)`` for rows a:b of n, in cache, on all cores (buffers: the chunk's shape)."""
+    step = max(1, _CHUNK // k)
+
+    def work(lo: int, hi: int) -> None:
+        with np.errstate(all="ignore"), scratch():
+            spare = [scratch_array((min(step, hi - lo), k)) for _ in range(buffers)]
+            for a in range(lo, hi, step):
+                chunk(a, min(a + step, hi), [u[: min(a + step, hi) - a] for u in spare])
+
+    _numpy_engine.parallel(work, n, 4 * n * k, grain=step)  # (a log and a dozen passes per element)
+
 
 
 def _excess(x: Array, y: Array, *, xp: Any) -> Array:
@@ -139,30 +142,28 @@ def _excess(x: Array, y: Array, *, xp: Any) -> Array:
     return xp.sum(xp.where(both, t, xp.where(x > 0, xp.full_like(x, math.inf), y)), axis=-1)
 
 
-def _relative(x: Array, y: Array, xp: Any, exact: bool = False) -> tuple[Array, Array]:
-    """``L(x, y) = sum x log(x/y)`` of rows (x or y may be one row) and its terms' magnitude
-    (the error is within (K + 10) eps of it); NumPy (but ``exact``): chunks on all cores."""
+def _relative(x: Array, y: Array, xp: Any, exact: bool = False,
+              also: Callable[[int, int], None] | None = None) -> tuple[Array, Array]:  # fmt: skip
+    """``L(x, y) = sum x log(x/y)`` of rows (x or y may be one row), its terms' magnitude (the error
+    is within (K + 10) eps of it); NumPy (not ``exact``): chunks on all cores, then ``also(a, b)``."""
     if exact or not is_numpy(xp):
         hi, lo = sum_compensated(x - y, xp)
         e = _excess(x, y, xp=xp)
         return e + (hi + lo), e + xp.abs(hi + lo)
     n, k = max(x.shape[0], y.shape[0]), x.shape[1]
     value, magnitude = np.empty(n), np.empty(n)
-    step = max(1, _CHUNK // k)
 
-    def work(lo: int, hi: int) -> None:
-        with np.errstate(all="ignore"), scratch():
-            buffers = [scratch_array((min(step, hi - lo), k)) for _ in range(3)]
-            for a in range(lo, hi, step):
-                b = min(a + step, hi)
-                xc, yc = (z[a:b] if z.shape[0] > 1 else z for z in (x, y))
-                value[a:b], magnitude[a:b] = _relative_chunk(xc, yc, *(u[: b - a] for u in buffers))
+    def chunk(a: int, b: int, buffers: list[np.ndarray]) -> None:
+        value[a:b], magnitude[a:b] = _relative_chunk(*(z[a:b] if z.shape[0] > 1 else z for z in (x, y)), *buffers)
+        if also is not None:
+            also(a, b)
 
-    _numpy_engine.parallel(work, n, n * k, grain=step)
+    _by_chunks(n, k, 3, chunk)
     redo = np.flatnonzero(~np.isfinite(value))
     if redo.size:  # a missing support (inf, kept) or a ratio beyond the floats
         xs, ys = (z[redo] if z.shape[0] > 1 else z for z in (x, y))
-        value[redo], magnitude[redo] = _relative(xs, ys, NUMPY_XP, exact=True)
+        with np.errstate(all="ignore"):
+            value[redo], magnitude[redo] = _relative(xs, ys, NUMPY_XP, exact=True)
     return value, magnitude
 
 
@@ -173,10 +174,9 @@ _SMALLEST_NORMAL = float(np.finfo(np.float64).smallest_normal)
 
 
 def _relative_chunk(x: np.ndarray, y: np.ndarray, d: np.ndarray, s: np.ndarray, w: np.ndarray) -> tuple[Any, Any]:
-    """``_relative`` of a chunk (``d, s, w``: buffers). With every ``x/y`` in ``[1/1.22, 1.22]``
-    (``|w| <= 0.1``, ``w = (x - y)/(x + y)``): ``s w^2 (1 + w/3 + w^2/3 + w^3/5 + ...)`` (as many
-    terms as needed, all >= 0) and ``sum(x - y)`` exactly (split at a power of two); else ``sum
-    x log(x/y)`` itself, its terms' magnitudes at most ``|L| + 2 (sum x + sum y) <= |L| + _SUMS``."""
+    """``_relative`` of a chunk (``d, s, w``: buffers). Every ``x/y`` in [1/1.22, 1.22] (``|w| <= 0.1``,
+    ``w = (x - y)/(x + y)``): ``s w^2 (1 + w/3 + w^2/3 + w^3/5 + ...)``, as many terms as needed, and
+    ``sum(x - y)`` exactly; else ``sum x log(x/y)``, magnitude ``<= |L| + 2 (sum x + sum y) <= |L| + _SUMS``."""
     t = np.divide(x, y, out=w)
     lowest, highest = float(t.min()), float(t.max())
     if not (lowest >= 1 / 1.22 and highest <= 1.22):
@@ -245,89 +245,89 @@ def _weighted_squares(x: Array, weights: Array, xp: Any) -> Array:
     return np.einsum("ij,ij,j->i", x, x, weights) if is_numpy(xp) else xp.sum(x * x * weights[None, :], axis=1)
 
 
-def _kl_left(P: Array, xp: Any, r: Array) -> Rows:
-    """``[p - r, L(p, r), 1]`` (the second-order form) and what the bounds need."""
-    a, magnitude = _relative(P, r[None, :], xp)
-    k = P.shape[1]  # NumPy: p - r written straight into the product's operand
-    second = with_columns(P if is_numpy(xp) else P - r[None, :], [a, 1.0], xp, lambda x, out: np.subtract(x, r, out=out))
-    inverse_r = where0(r > 0, 1.0 / substitute(r > 0, r, 1.0, xp), xp)
-    finite = a < math.inf  # a row with mass where r = 0 (every q = 0): inf, whatever the bound
-    return {"p": P, "a": a, "second": second, "tiny": _tiny_rows(P, xp), "_inverse_r": inverse_r,
-            "magnitude": _constant(where0(finite, magnitude, xp))[:, None],
-            "norm_second": _constant(xp.sqrt(_weighted_squares(second[:, :k], inverse_r, xp)))[:, None]}
+def _near_centre(Q: Array, xp: Any, scale: float, zeros: bool) -> Array | None:
+    """Q's centre where a tenth of (16 of) Q's rows are within 10 plain trust bounds of it (the
+    measure about ``scale chi^2``; with ``zeros``: no 0 where it is not); else None, the plain form."""
+    r, sample = centre(Q, xp), Q[:: -(-Q.shape[0] // 16), :]
+    d = sample - r[None, :]
+    spread = scale * xp.sum(d * d * where0(r > 0, 1.0 / substitute(r > 0, r, 1.0, xp), xp)[None, :], axis=1)
+    near = spread <= 10.0 * cancellation_bound(Q, xp) * max(1.0, math.log(Q.shape[1]))
+    if not bool(xp.mean(xp.astype(near, Q.dtype)) >= 0.1):
+        return None
+    return None if zeros and bool(xp.any((Q == 0) & (r[None, :] > 0))) else r
+
+
+_kl_centre = partial(_near_centre, scale=0.5, zeros=True)
+_hellinger_centre = partial(_near_centre, scale=0.125, zeros=False)
+
+
+def _kl_left(P: Array, xp: Any, r: Array | None) -> Rows:
+    """``[p - r, L(p, r), 1]`` and its bounds' terms; plain: ``[p, H]``, ``c - H > b (c + H)`` trusted."""
+    if r is None:
+        h, b = entropies(P, xp), cancellation_bound(P, xp)
+        slack = h * (2.0 * b / (1.0 - b)) if b < 1.0 else xp.full_like(h, float(xp.finfo(P.dtype).max))
+        return {"p": P, "a": _with_columns(P, [h], xp), "tiny": _tiny_rows(P, xp), "slack": _constant(slack)[:, None]}
+    (n, k), inverse_r = P.shape, where0(r > 0, 1.0 / substitute(r > 0, r, 1.0, xp), xp)
+    if is_numpy(xp):  # p - r and its norm with each chunk of L(p, r), straight into the operand
+        second, norm = scratch_array((n, k + 2)), np.empty(n)
+
+        def also(a: int, b: int) -> None:
+            norm[a:b] = _weighted_squares(np.subtract(P[a:b], r, out=second[a:b, :k]), inverse_r, xp)
+
+        l_pr, magnitude = _relative(P, r[None, :], xp, also=also)
+        second[:, k], second[:, k + 1] = l_pr, 1.0
+    else:
+        l_pr, magnitude = _relative(P, r[None, :], xp)
+        second = _with_columns(P - r[None, :], [l_pr, 1.0], xp)
+        norm = _weighted_squares(second[:, :k], inverse_r, xp)
+    finite = l_pr < math.inf  # a row with mass where r = 0 (every q = 0): inf, whatever the bound
+    return {"p": P, "second": second, "magnitude": _constant(where0(finite, magnitude, xp))[:, None],
+            "norm": _constant(xp.sqrt(norm))[:, None]}
 
 
 def _kl_right(Q: Array, xp: Any, r: Array | None, graded: bool) -> Rows:
-    """``[-log(q/r), 1, L(r, q)]`` over q's support; where q = 0 < r, ABSENT (a row with such
-    zeros takes the first-order form, whose P side has 0 against ``L(r, q)``), or 0 where a
-    gradient flows (the second-order form, and the exact support test)."""
-    r = centre(Q, xp) if r is None else r
-    absent = 0.0 if graded else _absent(Q.dtype, xp)[0]
+    """``[-log(q/r), 1, L(r, q)]`` (q > 0 wherever r > 0), or without a centre ``[-log q, -1]``."""
+    if r is None:
+        return _cross_right(Q, xp, graded, column=True)
+    rr = r[None, :]
     if is_numpy(xp):
-        b, partial, l_rq, magnitude, norm = _numpy_kl_right(Q, r, absent)
+        b, l_rq, magnitude, norm = _numpy_kl_right(Q, r)
     else:
-        rr = r[None, :]
-        both = (Q > 0) & (rr > 0)
-        log_q_r = where0(both, log_ratio(substitute(both, Q, 1.0, xp), substitute(both, rr, 1.0, xp), xp), xp)
-        missing = (Q == 0) & (rr > 0)
-        partial, norm = xp.any(missing, axis=1), xp.sqrt(_weighted_squares(log_q_r, r, xp))
-        # L(r, q) over q's support: r where q > 0 (a row for each row of Q only where q has zeros).
-        some = bool(xp.any(partial))
-        l_rq, magnitude = _relative(xp.where(Q > 0, rr, xp.zeros_like(Q)) if some else rr, Q, xp)
-        neg = xp.where(missing, xp.full_like(log_q_r, absent), -log_q_r)
-    if not graded:
-        l_rq, magnitude = where0(~partial, l_rq, xp), where0(~partial, magnitude, xp)
-    if is_numpy(xp):
-        b[:, -2], b[:, -1] = 1.0, l_rq
-    else:
-        b = with_columns(neg, [1.0, l_rq], xp)
-    return {"q": Q, "b": b, "partial": partial, "magnitude": _constant(magnitude), "norm": _constant(norm), "_centre": r}
+        log_q_r = where0(rr > 0, log_ratio(substitute(rr > 0, Q, 1.0, xp), substitute(rr > 0, rr, 1.0, xp), xp), xp)
+        norm, (l_rq, magnitude) = xp.sqrt(_weighted_squares(log_q_r, r, xp)), _relative(rr, Q, xp)
+        b = _with_columns(-log_q_r, [1.0, l_rq], xp)
+    return {"q": Q, "b": b, "magnitude": _constant(magnitude), "norm": _constant(norm), "_centre": r}
 
 
-def _numpy_kl_right(Q: np.ndarray, r: np.ndarray, absent: float) -> tuple[np.ndarray, ...]:
-    """``_kl_right`` on NumPy, chunks on all cores (``L(r, q) = -r . log(q/r)`` far from r); where
-    log(q/r) is within eps (not eps of itself), norms + 2/(K + 10): ``eps |p - r|_1`` is covered."""
+def _numpy_kl_right(Q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``_kl_right`` on NumPy, chunks on all cores; log(q/r) within eps (far): norms + 2/(K + 10)."""
     m, k = Q.shape
-    b, partial, l_rq, magnitude, norm = scratch_array((m, k + 2)), np.zeros(m, dtype=bool), *np.empty((3, m))
-    step, r_safe = max(1, _CHUNK // k), np.where(r > 0, r, 1.0)
+    b, l_rq, magnitude, norm = scratch_array((m, k + 2)), *np.empty((3, m))
+    r_safe = np.where(r > 0, r, 1.0)
 
-    def work(lo: int, hi: int) -> None:
-        with np.errstate(all="ignore"), scratch():
-            buffers = [scratch_array((min(step, hi - lo), k)) for _ in range(4)]
-            for s in range(lo, hi, step):
-                t = min(s + step, hi)
-                q, (v, d, z, w) = Q[s:t], (u[: t - s] for u in buffers)
-                v, lowest, highest = _numpy_log_ratio(q, r_safe, v, z)
-                exact = lowest >= 0.5 and highest <= 2.0
-                norm[s:t] = np.sqrt(_weighted_squares(v, r, NUMPY_XP)) + (0.0 if exact else 2.0 / (k + 10))
-                if lowest >= 1 / 1.22 and highest <= 1.22:  # near: the series
-                    l_rq[s:t], magnitude[s:t] = _relative_chunk(r[None, :], q, d, z, w)
-                else:  # (einsum: a BLAS call from a thread serialises)
-                    l_rq[s:t] = -np.einsum("ij,j->i", v, r)
-                    magnitude[s:t] = np.abs(l_rq[s:t]) + _SUMS
-                np.negative(v, out=b[s:t, :k])
-                if lowest == 0:
-                    zero = (q == 0) & (r > 0)
-                    partial[s:t] = zero.any(axis=1)
-                    if absent:
-                        b[s:t, :k] += zero * absent
+    def chunk(s: int, t: int, buffers: list[np.ndarray]) -> None:
+        q, (v, d, z, w) = Q[s:t], buffers
+        v, lowest, highest = _numpy_log_ratio(q, r_safe, v, z)
+        exact = lowest >= 0.5 and highest <= 2.0
+        norm[s:t] = np.sqrt(_weighted_squares(v, r, NUMPY_XP)) + (0.0 if exact else 2.0 / (k + 10))
+        if lowest >= 1 / 1.22 and highest <= 1.22:  # near: the series
+            l_rq[s:t], magnitude[s:t] = _relative_chunk(r[None, :], q, d, z, w)
+        else:  # (einsum: a BLAS call from a thread serialises)
+            l_rq[s:t] = -np.einsum("ij,j->i", v, r)
+            magnitude[s:t] = np.abs(l_rq[s:t]) + _SUMS
+        np.negative(v, out=b[s:t, :k])
 
-    _numpy_engine.parallel(work, m, m * k, grain=step)
-    return b, partial, l_rq, magnitude, norm
+    _by_chunks(m, k, 4, chunk)
+    b[:, k], b[:, k + 1] = 1.0, l_rq
+    return b, l_rq, magnitude, norm
 
 
-def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, graded: bool) -> tuple[Array, Bound]:
-    partial = bool(xp.any(right["partial"]))
-    if graded or not partial:
-        values = row_products(left["second"], right["b"], out)
-        if partial:  # where a gradient flows: q's zeros are 0 in the product, tested exactly
-            values = _support_test(values, left["p"], right["q"], None, xp)
-        scale = left["norm_second"]
-    else:
-        values = _absent_to_inf(row_products(with_columns(left["p"], [left["a"], 0.0], xp), right["b"], out), left, right, xp)
-        scale = _constant(xp.sqrt(_weighted_squares(left["p"], left["_inverse_r"], xp)))[:, None]
+def _kl_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, graded: bool) -> tuple[Array, Threshold]:
+    if "second" not in left:  # the plain form
+        return _cross_block(left, right, xp, out, graded=graded)[0], left["slack"]
+    values = row_products(left["second"], right["b"], out)
     f = _factor(left["p"].shape[1] + 2, values.dtype, xp)
-    return values, Bound(f * left["magnitude"], f * right["magnitude"][None, :], f * scale, right["norm"][None, :])
+    return values, Bound(f * left["magnitude"], f * right["magnitude"][None, :], f * left["norm"], right["norm"][None, :])
 
 
 def _support_test(values: Array, p: Array, q: Array, rows: Array | None, xp: Any) -> Array:
@@ -347,26 +347,29 @@ def _absent_to_inf(values: Array, left: Rows, right: Rows, xp: Any) -> Array:
     return values if tiny is None or not bool(xp.any(tiny)) else _support_test(values, left["p"], right["q"], tiny, xp)
 
 
-def _cross_right(Q: Array, xp: Any, graded: bool) -> Rows:
-    """``-log q`` (the cross-entropy's terms are >= 0: it never cancels), ABSENT where q = 0
-    (0 where a gradient flows: d/dp of p * ABSENT is ABSENT)."""
+def _cross_right(Q: Array, xp: Any, graded: bool, column: bool = False) -> Rows:
+    """``-log q`` (``[-log q, -1]``), ABSENT at q = 0 (0 where a gradient flows: it would be d/dp)."""
     absent = 0.0 if graded else _absent(Q.dtype, xp)[0]
     if not is_numpy(xp):
         positive = Q > 0
         b = xp.where(positive, -xp.log(substitute(positive, Q, 1.0, xp)), xp.asarray(absent, dtype=Q.dtype))
-        return {"q": Q, "b": b, "has_zero": ~xp.all(positive, axis=1)}
-    b, zeros = scratch_array(Q.shape), Q.min() == 0  # reused memory: fresh memory costs page faults
+        return {"q": Q, "b": _with_columns(b, [-1.0], xp) if column else b, "has_zero": ~xp.all(positive, axis=1)}
+    (m, k), zeros = Q.shape, Q.min() == 0  # reused memory: fresh memory costs page faults
+    b, has_zero = scratch_array((m, k + column)), np.zeros(m, dtype=bool)
     with scratch():  # in contiguous memory first: NumPy buffers a ufunc writing a strided array
         log_q = numpy_log(Q, scratch_array(Q.shape), zeros)
         if not zeros:
-            return {"q": Q, "b": np.negative(log_q, out=b), "has_zero": np.zeros(Q.shape[0], dtype=bool)}
-        zero = np.equal(Q, 0.0, out=scratch_array(Q.shape))  # ABSENT (plus 744, which it absorbs)
-        has_zero = np.einsum("ij->i", zero) > 0
-        return {"q": Q, "b": np.subtract(np.multiply(zero, absent, out=zero), log_q, out=b), "has_zero": has_zero}
+            np.negative(log_q, out=b[:, :k])
+        else:  # ABSENT (plus 744, which it absorbs) at the zeros, by arithmetic: no masked write
+            zero = np.equal(Q, 0.0, out=scratch_array(Q.shape))
+            has_zero = np.einsum("ij->i", zero) > 0
+            np.subtract(np.multiply(zero, absent, out=zero), log_q, out=b[:, :k])
+    b[:, k:] = -1.0
+    return {"q": Q, "b": b, "has_zero": has_zero}
 
 
 def _cross_block(left: Rows, right: Rows, xp: Any, out: Array | None, *, graded: bool) -> tuple[Array, None]:
-    values = row_products(left["p"], right["b"], out)
+    values = row_products(left["a"], right["b"], out)
     if bool(xp.any(right["has_zero"])):
         return _support_test(values, left["p"], right["q"], None, xp) if graded else _absent_to_inf(values, left, right, xp), None
     return values, None
@@ -376,51 +379,59 @@ _TINIEST = 5e-324  # the smallest subnormal: its log is finite (-744.4), so 0 * 
 
 
 def numpy_log(x: np.ndarray, out: np.ndarray, zeros: bool) -> np.ndarray:
-    """``log x`` into ``out``; where ``x`` may hold zeros, of ``max(x, _TINIEST)``, so that a
-    zero weight times it is 0, not NaN (faster than the log of 0 or a masked write)."""
+    """``log x`` into ``out``, of ``max(x, _TINIEST)`` where x may be 0 (0 times it is 0, not NaN)."""
     return np.log(np.maximum(x, _TINIEST, out=out) if zeros else x, out=out)
 
 
-# --------------------------------------------------------------------------- Hellinger, Bhattacharyya
 
-
-def _roots(X: Array, xp: Any, r: Array | None = None) -> Rows:
-    """Square roots, with a finite gradient at 0 (Bhattacharyya's rows)."""
-    return {"a": np.sqrt(X, out=scratch_array(X.shape)) if is_numpy(xp) else sqrt_with_zero_gradient(X, xp)}
+def square_roots(X: Array, xp: Any, sign: float | None = None) -> Rows:
+    """Square roots (a finite gradient at 0); with ``sign``, ``[sign sqrt x, 1]`` (the plain h^2)."""
+    if is_numpy(xp):
+        a = np.sqrt(X, out=scratch_array(X.shape)) if sign is None else _with_columns(X, [1.0], xp, np.sqrt)
+        if sign is not None and sign < 0:
+            np.negative(a[:, :-1], out=a[:, :-1])
+        return {"a": a}
+    root = sqrt_with_zero_gradient(X, xp)
+    return {"a": root if sign is None else _with_columns(sign * root, [1.0], xp)}
 
 
 def _hellinger_rows(X: Array, xp: Any, r: Array | None, left: bool) -> Rows:
-    """``[a, |a|^2/2, 1]`` (left), ``[-a, 1, |a|^2/2]``, ``a = (x - r) / (sqrt x + sqrt r)``."""
-    r = centre(X, xp) if r is None else r
+    """``[a, |a|^2/2, 1]`` (left), ``[-a, 1, |a|^2/2]``, ``a = (x - r) / (sqrt x + sqrt r)`` (or plain)."""
+    if r is None:
+        return square_roots(X, xp, 1.0 if left else -1.0)
     rr, k = r[None, :], X.shape[1]
-    if is_numpy(xp):  # straight into the product's operand; the root sum shifted by 1e-300
-        a = scratch_array((X.shape[0], k + 2))  # (a zero where x = r = 0; below any other's rounding)
-        dev = np.add(np.sqrt(X, out=a[:, :k]), np.sqrt(r) + 1e-300, out=a[:, :k])
-        np.divide(X - rr, dev, out=dev)
-        half = np.einsum("ij,ij->i", dev, dev) / 2.0
-        if not left:
-            np.negative(dev, out=dev)
+    if is_numpy(xp):  # into the operand a chunk at a time; the root sum shifted by 1e-300 (a
+        a, half, root_r = scratch_array((X.shape[0], k + 2)), np.empty(X.shape[0]), np.sqrt(r) + 1e-300  # 0 at x = r = 0)
+
+        def chunk(s: int, t: int, buffers: list[np.ndarray]) -> None:
+            roots = np.add(np.sqrt(X[s:t], out=buffers[1]), root_r, out=buffers[1])
+            dev = np.divide(np.subtract(X[s:t], r, out=buffers[0]), roots, out=buffers[0])
+            half[s:t] = np.einsum("ij,ij->i", dev, dev) / 2.0
+            np.multiply(dev, 1.0 if left else -1.0, out=a[s:t, :k])
+
+        _by_chunks(X.shape[0], k, 2, chunk)
         a[:, k], a[:, k + 1] = (half, 1.0) if left else (1.0, half)
     else:
         roots = sqrt_with_zero_gradient(X, xp) + xp.sqrt(rr)
         dev = where0(roots > 0, (X - rr) / substitute(roots > 0, roots, 1.0, xp), xp)
         half = xp.sum(dev * dev, axis=1) / 2.0
-        a = with_columns(dev, [half, 1.0], xp) if left else with_columns(-dev, [1.0, half], xp)
+        a = _with_columns(dev, [half, 1.0], xp) if left else _with_columns(-dev, [1.0, half], xp)
     rows = {"a": a, "half": _constant(half), "norm": _constant(xp.sqrt(2.0 * half))}
     return rows if left else {**rows, "_centre": r}
 
 
-def _hellinger_block(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, Bound]:
-    """``h^2 = |a|^2/2 + |b|^2/2 - a . b``, whose terms' magnitudes are at most ``(|a| + |b|)^2 / 2``."""
+def _hellinger_block(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, Threshold]:
+    """``h^2 = |a|^2/2 + |b|^2/2 - a . b`` (terms within ``(|a| + |b|)^2 / 2``), or plain (within 2 b)."""
     values = row_products(left["a"], right["a"], out)
+    if "half" not in left:
+        return values, 2.0 * cancellation_bound(left["a"], xp)
     f = _factor(left["a"].shape[1], values.dtype, xp)
     return values, Bound(f * left["half"][:, None], f * right["half"][None, :], f * left["norm"][:, None],
                          right["norm"][None, :])
 
 
 def _bhattacharyya_block(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, float]:
-    """``-log bc`` from ``bc = sqrt(p) . sqrt(q)`` itself (``1 - h^2`` would lose a small bc),
-    untrusted where bc is near 1: its error is at most 2 b (the terms sum to <= 2)."""
+    """``-log bc`` from ``bc = sqrt(p) . sqrt(q)`` itself, untrusted within 2 b of 1 (terms sum to <= 2)."""
     product = row_products(left["a"], right["a"], out)
     bound = 2.0 * cancellation_bound(left["a"], xp)
     disjoint = product <= 0
@@ -429,22 +440,17 @@ def _bhattacharyya_block(left: Rows, right: Rows, xp: Any, out: Array | None, sa
     return xp.where(disjoint, xp.asarray(math.inf, dtype=product.dtype), value), threshold
 
 
-# --------------------------------------------------------------------------- JS
-
 
 def entropies(X: Array, xp: Any) -> Array:
-    """The entropy (nats) of each row (NumPy: the fast engine with the ``entropy`` row's kernels)."""
+    """The entropy (nats) of each row (NumPy: one log and one pass to sum, in reused memory)."""
     if not is_numpy(xp):
         return _kernels.entropy(X, xp=xp)
-    values = _numpy_engine.evaluate(_kernels.entropy, _numpy_engine.fast_entropy, 0.0, [X], params={}, shift=0.0,
-                                    normalize=False, tolerance=None)
-    assert values is not None  # no tolerance, no validation
-    return values
+    with scratch():  # 0 log 0 is 0
+        return -np.einsum("ij,ij->i", X, numpy_log(X, scratch_array(X.shape), zeros=bool(X.min() == 0)))
 
 
-def _js_rows(X: Array, xp: Any, r: Array | None = None) -> Rows:
+def _js_rows(X: Array, xp: Any, r: Array) -> Rows:
     """Rows, entropies, and the series' ``x/r - 1``, its largest ``|.|`` and ``sqrt(sum r (.)^2)``."""
-    r = centre(X, xp) if r is None else r
     rr = r[None, :]
     positive = rr > 0
     dev = xp.where(positive, (X - rr) / substitute(positive, rr, 1.0, xp),
@@ -455,16 +461,14 @@ def _js_rows(X: Array, xp: Any, r: Array | None = None) -> Rows:
 
 
 def _js_coefficients(degree: int) -> dict[tuple[int, int], float]:
-    """The coefficients of ``a^i b^j`` (``i + j <= degree``) in ``J(a, b) = sum_n w^2n (1 +
-    u)^(1 - 2n) / (2n (2n - 1))``, ``u, w = (a +- b)/2``: an event's JS is ``r J(p/r - 1, q/r - 1)``."""
+    """``a^i b^j``'s coefficients in ``J = sum_n w^2n (1 + u)^(1-2n) / (2n (2n-1))``, ``u, w = (a +- b)/2``."""
     c: dict[tuple[int, int], Fraction] = {}
-    for n in range(1, degree // 2 + 1):
-        for m in range(degree - 2 * n + 1):  # (1 + u)^(1 - 2n): binom(1 - 2n, m) u^m
-            scale = Fraction((-1) ** m * math.comb(2 * n - 2 + m, m), 2 * n * (2 * n - 1) * 2 ** (2 * n + m))
-            for s in range(2 * n + 1):  # (a - b)^2n (a + b)^m
-                for t in range(m + 1):
-                    key = (s + t, 2 * n - s + m - t)
-                    c[key] = c.get(key, Fraction(0)) + scale * math.comb(2 * n, s) * (-1) ** (2 * n - s) * math.comb(m, t)
+    powers = [(n, m, s, t) for n in range(1, degree // 2 + 1) for m in range(degree - 2 * n + 1)
+              for s in range(2 * n + 1) for t in range(m + 1)]  # (a - b)^2n (a + b)^m, binom(1 - 2n, m)
+    for n, m, s, t in powers:
+        term = Fraction((-1) ** (m + s) * math.comb(2 * n - 2 + m, m) * math.comb(2 * n, s) * math.comb(m, t),
+                        2 * n * (2 * n - 1) * 2 ** (2 * n + m))
+        c[s + t, 2 * n - s + m - t] = c.get((s + t, 2 * n - s + m - t), Fraction(0)) + term
     return {key: float(v) for key, v in c.items() if v}
 
 
@@ -477,18 +481,15 @@ def _js_degree(rho: float, dtype: Any, xp: Any) -> int | None:
     remainder is ``w^2`` times g's (``g = J / w^2 >= 1 / (2 (1 + rho))``), whose terms of degree
     e sum to at most ``ln 2 rho^e`` (``|u| + |w| = max(|a|, |b|) <= rho``)."""
     tolerance = 1e-3 * (ACCURACY if float(xp.finfo(dtype).eps) < 1e-10 else ACCURACY_FLOAT32)
-    if rho == 0.0:
-        return 2
-    if not rho <= 0.3:
-        return None
+    if not 0.0 < rho <= 0.3:
+        return 2 if rho == 0.0 else None
     tail = tolerance * (1.0 - rho) / (2.0 * math.log(2.0) * (1.0 + rho))  # rho^(D - 1) at most this
     degree = 1 + max(1, math.ceil(math.log(tail) / math.log(rho)))
     return degree if degree <= _JS_DEGREES else None
 
 
 def _js_side(dev: Array, r: Array, xp: Any, powers: range, degree: int, pure: bool, left: bool) -> Array:
-    """The series' operand for ``powers`` j: P's ``r sum_i c_ij a^i`` (``left``) or Q's ``b^j``;
-    ``pure``: with ``[A(p), 1]`` or ``[1, A(q)]``, ``A = sum r sum_i c_i0 a^i``."""
+    """``powers`` j: P's ``r sum_i c_ij a^i`` (``left``) or Q's ``b^j``; ``pure``: and ``A(p), 1``/``1, A(q)``."""
     def horner(j: int, low: int) -> Array:  # sum_{i = low}^{degree - j} c_ij a^i, over a^low
         poly = xp.full_like(dev, _JS_TERMS.get((degree - j, j), 0.0))
         for i in range(degree - j - 1, low - 1, -1):
@@ -500,7 +501,7 @@ def _js_side(dev: Array, r: Array, xp: Any, powers: range, degree: int, pure: bo
     if not pure:
         return side
     own = xp.sum(r[None, :] * horner(0, 2) * dev * dev, axis=1)
-    return with_columns(side, [own, 1.0] if left else [1.0, own], xp)
+    return _with_columns(side, [own, 1.0] if left else [1.0, own], xp)
 
 
 def _js_series(left: Rows, right: Rows, xp: Any, out: Array | None, degree: int, rho: float) -> tuple[Array, Bound]:
@@ -531,14 +532,11 @@ def _js_block(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -
     """The series where every row of the block is near the centre, else the mixture form."""
     rho = max(float(xp.max(left["rho"])), float(xp.max(right["rho"])))
     degree = _js_degree(rho, left["x"].dtype, xp)
-    if degree is None:
-        return _mixture_js(left, right, xp, out, same)
-    return _js_series(left, right, xp, out, degree, rho)
+    return _mixture_js(left, right, xp, out, same) if degree is None else _js_series(left, right, xp, out, degree, rho)
 
 
 def _mixture_js(left: Rows, right: Rows, xp: Any, out: Array | None, same: bool) -> tuple[Array, Array]:
-    """``JS = log 2 - (sum s log s + H(p) + H(q)) / 2``, ``s = p + q``: one log per pair and
-    event; entries small against the entropies they come from are not trusted."""
+    """``JS = log 2 - (sum s log s + H(p) + H(q)) / 2``, ``s = p + q``: a log per pair and event."""
     Pb, Qb = left["x"], right["x"]
     h_p, h_q = left["h"][:, None], right["h"][None, :]
     if is_numpy(xp):
@@ -558,14 +556,12 @@ def js_of_mixture(s_log_s: Array, h_p: Array, h_q: Array, bound: float, xp: Any)
 
 
 def numpy_can_read(x: Array) -> bool:
-    """A torch CPU tensor that no gradient flows through: NumPy reads it in place, and its
-    kernels (JS's mixture sums, the engine) run several times faster than torch's blocks."""
+    """A torch CPU tensor without a gradient: NumPy reads it in place (several times faster)."""
     return bool(is_torch_array(x) and x.device.type == "cpu" and not x.requires_grad)
 
 
 def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
-    """``sum (p + q) log(p + q)`` for every pair, a row of P at a time, on all cores; with
-    ``same`` (Qb is Pb) from each row's own column on, the lower triangle mirrored."""
+    """``sum (p + q) log(p + q)`` of every pair, on all cores (``same``: one triangle, mirrored)."""
     nb, (mb, k) = Pb.shape[0], Qb.shape
     zeros = Pb.min() == 0 and Qb.min() == 0  # s = p + q can be 0, and 0 log 0 must be 0
     s_log_s = np.empty((nb, mb))
@@ -593,27 +589,28 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
     return s_log_s
 
 
-# --------------------------------------------------------------------------- the forms
+
+_WHOLE = object()  # right(Q, xp) of all of Q: the form's centre is made from it
 
 
 def _kl(graded: bool) -> Form:
-    return Form(_kl_left, lambda Q, xp, r=None: _kl_right(Q, xp, r, graded),
-                lambda left, right, xp, out, same: _kl_block(left, right, xp, out, graded=graded), centred=True)
+    return Form(_kl_left, lambda Q, xp, r=_WHOLE: _kl_right(Q, xp, _kl_centre(Q, xp) if r is _WHOLE else r, graded),
+                lambda left, right, xp, out, same: _kl_block(left, right, xp, out, graded=graded), _kl_centre)
 
 
 def _cross(graded: bool) -> Form:
-    return Form(lambda P, xp, r=None: {"p": P, "tiny": _tiny_rows(P, xp)},
+    return Form(lambda P, xp, r=None: {"p": P, "a": P, "tiny": _tiny_rows(P, xp)},
                 lambda Q, xp, r=None: _cross_right(Q, xp, graded),
                 lambda left, right, xp, out, same: _cross_block(left, right, xp, out, graded=graded))
 
 
-JS_MIXTURE = Form(_js_rows, _js_rows, _js_block, centred=True)
+JS_MIXTURE = Form(_js_rows, lambda Q, xp, r=_WHOLE: _js_rows(Q, xp, centre(Q, xp) if r is _WHOLE else r), _js_block,
+                  centre)
 KL = _kl(graded=False)
 CROSS_ENTROPY = _cross(graded=False)
 HELLINGER = Form(lambda P, xp, r: _hellinger_rows(P, xp, r, left=True),
-                 lambda Q, xp, r=None: _hellinger_rows(Q, xp, r, left=False), _hellinger_block, centred=True)
-BHATTACHARYYA = Form(_roots, _roots, _bhattacharyya_block)
-# Where a gradient flows (torch), zeros of q take the exact support test (ABSENT would be
-# the gradient of p at p = q = 0).
+                 lambda Q, xp, r=_WHOLE: _hellinger_rows(Q, xp, _hellinger_centre(Q, xp) if r is _WHOLE else r, left=False),
+                 _hellinger_block, _hellinger_centre)
+BHATTACHARYYA = Form(square_roots, lambda Q, xp, r=None: square_roots(Q, xp), _bhattacharyya_block)
 KL_GRADED = _kl(graded=True)
 CROSS_ENTROPY_GRADED = _cross(graded=True)
