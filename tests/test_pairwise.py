@@ -326,6 +326,27 @@ def test_nearest_within_one_set_leaves_each_row_out():
     np.testing.assert_array_equal(idx, np.argsort(D, axis=1, kind="stable")[:, :3])
 
 
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize("metric", ["kl", "js", "hellinger", "cross_entropy"])
+@pytest.mark.parametrize("block_size", [1, 2, 3, None])
+def test_nearest_never_returns_a_row_as_its_own_neighbour_when_every_other_is_infinitely_far(
+    library, metric, block_size
+):
+    """One-hot rows: every KL between two of them is +inf, tied with nothing; a row's pair with
+    itself (0) must not win the tie, whatever the blocks (it ranks after +inf)."""
+    P = np.vstack([np.eye(5), np.full((1, 5), 0.2)])
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        P = torch.from_numpy(P)
+    D = to_numpy(dv.pairwise(P, metric=metric))
+    np.fill_diagonal(D, np.inf)
+    for k in range(1, 6):
+        idx, val = (to_numpy(a) for a in dv.nearest(P, k=k, metric=metric, block_size=block_size))
+        assert not (idx == np.arange(6)[:, None]).any()
+        np.testing.assert_allclose(val, np.sort(D, axis=1)[:, :k], rtol=1e-14)  # (blocks: last bit)
+        np.testing.assert_allclose(np.take_along_axis(D, idx, axis=1), val, rtol=1e-14)
+
+
 @settings(deadline=None, max_examples=200)
 @given(
     k=st.integers(1, 40), concentration=st.sampled_from([0.01, 0.1, 1.0, 10.0]),

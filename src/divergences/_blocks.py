@@ -208,7 +208,7 @@ def _numpy_untrusted(values: np.ndarray, threshold: Bound | np.ndarray | float, 
         row_max = threshold
     else:
         row_max = threshold.max(axis=1) if threshold.shape[1] > 1 else threshold[:, 0]
-    rows = np.flatnonzero(values.min(axis=1) <= row_max)
+    rows = np.flatnonzero(np.fmin.reduce(values, axis=1) <= row_max)  # (skips a NaN self pair of nearest)
     if rows.size == 0:
         return rows, rows
     if isinstance(threshold, Bound):

@@ -75,7 +75,8 @@ def search(job: Job, k: int, block_size: int | None, progress: Progress | None) 
                     elif skip:
                         skip -= 1
                     if values is None:
-                        values = block(job, left, i0, i1, j0, j1, math.inf, target)  # a row is not its own neighbour
+                        # A row is not its own neighbour: NaN ranks after every value, +inf included.
+                        values = block(job, left, i0, i1, j0, j1, math.nan, target)
                     best_v, best_i = _merge(best_v, best_i, values, j0, k, xp)
                 if progress is not None:
                     progress(i0 * m + (i1 - i0) * j1, job.P.shape[0] * m)
@@ -100,14 +101,15 @@ def _bounded_block(
 ) -> Array | None:
     """JS (kernel values) of rows i0:i1 of P (whose mixture-form terms and square roots are
     ``left``) against j0:j1 of Q (whose roots are ``roots``) where it may enter a row's k
-    best, +inf elsewhere (and for a row's pair with itself). None where more than
+    best, +inf elsewhere (NaN for a row's pair with itself). None where more than
     ``_DENSE_FRACTION`` of the pairs may: the whole block is then cheaper (gathering a
     pair's rows costs about 2.5x its share of a block)."""
     xp = job.xp
     h2 = row_products(left["a"], roots["a"], out)  # [sqrt p, 1] . [-sqrt q, 1]
     slack = 4.0 * (left["a"].shape[1] + 1) * float(xp.finfo(h2.dtype).eps)  # |h2's rounding| (terms sum <= 2)
-    if job.same and i0 == j0:  # a row is not its own neighbour
-        h2 = xp.where(self_pair_mask(xp, h2, i1 - i0, j1 - j0), xp.asarray(math.inf, dtype=h2.dtype), h2)
+    own = self_pair_mask(xp, h2, i1 - i0, j1 - j0) if job.same and i0 == j0 else None
+    if own is not None:  # a row is not its own neighbour: NaN is never a candidate, and ranks last
+        h2 = xp.where(own, xp.asarray(math.nan, dtype=h2.dtype), h2)
     low = _LN2_BELOW * (h2 - slack)
     # A pair whose lower bound exceeds a row's k-th best so far (until there are k, the k-th
     # upper bound of this block) has k better pairs (the margin covers the rounding of JS).
@@ -118,6 +120,7 @@ def _bounded_block(
         bar = np.partition(high, k - 1, axis=1)[:, k - 1] if is_numpy(xp) else xp.sort(high, axis=1)[:, k - 1]
     else:
         bar = xp.full((i1 - i0,), math.inf, dtype=h2.dtype, device=device_of(h2))
+    bar = xp.where(xp.isnan(bar), xp.asarray(math.inf, dtype=bar.dtype), bar)  # (a row's pair with itself)
     candidate = low <= bar[:, None] * (1.0 + 1e-9)
     i, j = xp.nonzero(candidate)
     if i.shape[0] > _DENSE_FRACTION * (i1 - i0) * (j1 - j0):
@@ -128,9 +131,12 @@ def _bounded_block(
         values = h2  # its memory, now that the bounds are made
         values[...] = math.inf
         values[i, j] = exact
+        if own is not None:
+            values[own] = math.nan
         return values
     values = xp.full(h2.shape, math.inf, dtype=h2.dtype, device=device_of(h2))
-    return xpx.at(values, candidate).set(exact_pairs(job, Pb, Qb, i, j))
+    values = xpx.at(values, candidate).set(exact_pairs(job, Pb, Qb, i, j))
+    return values if own is None else xp.where(own, xp.asarray(math.nan, dtype=values.dtype), values)
 
 
 def _numpy_mixture_pairs(job: Job, Pb: np.ndarray, Qb: np.ndarray, h_p: np.ndarray, h_q: np.ndarray,
@@ -162,11 +168,11 @@ def _numpy_mixture_pairs(job: Job, Pb: np.ndarray, Qb: np.ndarray, h_p: np.ndarr
 def _merge(best_v: Array, best_i: Array, values: Array, j0: int, k: int, xp: Any) -> tuple[Array, Array]:
     """The k smallest of each row's best so far and of a block's ``values`` (whose columns are
     the rows of Q from ``j0``), closest first; ties go to the lower row of Q."""
-    if is_numpy(xp) and best_v.shape[1] == k:
+    if is_numpy(xp) and best_v.shape[1] == k and not np.isnan(best_v[:, -1]).any():  # (NaN: the pair with itself)
         # Only entries below their row's k-th best can enter: once a search has seen a few
         # blocks, a handful. They are gathered (row-major, so in order of Q's rows within a
         # row) into a narrow array padded with inf, which the stable sort ranks last.
-        rows = np.flatnonzero(values.min(axis=1) < best_v[:, -1])  # a reduction, cheaper than a mask
+        rows = np.flatnonzero(np.fmin.reduce(values, axis=1) < best_v[:, -1])  # (a reduction: cheaper than a mask; skips NaN)
         if rows.size == 0:
             return best_v, best_i
         r, c = np.divmod(np.flatnonzero(values[rows] < best_v[rows, -1:]), values.shape[1])
