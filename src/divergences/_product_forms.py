@@ -130,7 +130,6 @@ def _by_chunks(n: int, k: int, buffers: int, chunk: Callable[[int, int, list[np.
     _numpy_engine.parallel(work, n, 4 * n * k, grain=step)  # (a log and a dozen passes per element)
 
 
-
 def _excess(x: Array, y: Array, *, xp: Any) -> Array:
     """``sum [x log(x/y) - x + y]``, terms >= 0 as the KL kernel forms them (but not clipped)."""
     x, y = xp.broadcast_arrays(x, y)
@@ -383,7 +382,6 @@ def numpy_log(x: np.ndarray, out: np.ndarray, zeros: bool) -> np.ndarray:
     return np.log(np.maximum(x, _TINIEST, out=out) if zeros else x, out=out)
 
 
-
 def square_roots(X: Array, xp: Any, sign: float | None = None) -> Rows:
     """Square roots (a finite gradient at 0); with ``sign``, ``[sign sqrt x, 1]`` (the plain h^2)."""
     if is_numpy(xp):
@@ -438,7 +436,6 @@ def _bhattacharyya_block(left: Rows, right: Rows, xp: Any, out: Array | None, sa
     value = -xp.log(substitute(~disjoint, product, 1.0, xp))
     threshold = -math.log1p(-bound) if bound < 1.0 else math.inf  # bc >= 1 - bound
     return xp.where(disjoint, xp.asarray(math.inf, dtype=product.dtype), value), threshold
-
 
 
 def entropies(X: Array, xp: Any) -> Array:
@@ -587,7 +584,6 @@ def _numpy_s_log_s(Pb: np.ndarray, Qb: np.ndarray, same: bool) -> np.ndarray:
         lower = np.tril_indices(nb, -1)
         s_log_s[lower] = s_log_s.T[lower]
     return s_log_s
-
 
 
 _WHOLE = object()  # right(Q, xp) of all of Q: the form's centre is made from it
