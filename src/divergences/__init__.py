@@ -9,7 +9,7 @@ or Dask arrays, batched along any axis.
 1.927 bits
 """
 
-from . import discrete, distributions, estimate, markov
+from . import discrete, distributions, drift, estimate, markov
 from ._exceptions import (
     AmbiguousRegistrationError,
     BackendMismatchError,
@@ -30,6 +30,7 @@ __all__ = [
     "AmbiguousRegistrationError",
     "NotRegisteredError",
     "distributions",
+    "drift",
     "estimate",
     "markov",
     "BackendMismatchError",

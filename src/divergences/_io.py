@@ -9,6 +9,7 @@ Every reader of the package lives here, shared by the command line (and, next, t
 - :func:`import_pyarrow`: pyarrow, imported only when a .parquet file is read, with an error
   naming the extra to install when it is absent.
 - :func:`column_names`, :func:`is_number`: the small parsers the readers use.
+- :func:`json_text`: the one writer, strict JSON (an infinite value is the string ``"inf"``).
 
 ``"-"`` (:data:`STDIN`) in place of a file name is standard input, read as CSV text.
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 import os
 import re
 import sys
@@ -29,12 +32,13 @@ import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from ._exceptions import InvalidInputError
 
-__all__ = ["PARQUET_EXTRA", "STDIN", "column_names", "import_pyarrow", "is_number", "read_columns", "read_distributions",
+__all__ = ["PARQUET_EXTRA", "STDIN", "column_names", "import_pyarrow", "is_number", "json_text", "read_columns", "read_distributions",
            "read_parquet"]
 
 PARQUET_EXTRA = "divergences[parquet]"  # what to install for .parquet files
@@ -460,3 +464,25 @@ def is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with every non-finite float, however deep in lists and dicts, as ``"inf"``, ``"-inf"`` or ``"nan"``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {key: _strict(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
+def json_text(result: Any) -> str:
+    """``result`` as strict JSON, RFC 8259 (what strict parsers accept): a non-finite number is the string "inf", "-inf" or "nan".
+
+    Examples
+    --------
+    >>> json_text({"value": float("inf"), "values": [0.5, float("nan"), -float("inf")]})
+    '{"value": "inf", "values": [0.5, "nan", "-inf"]}'
+    """
+    return json.dumps(_strict(result), allow_nan=False)

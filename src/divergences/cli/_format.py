@@ -4,9 +4,9 @@ and strict JSON (``--json``: non-finite numbers as strings)."""
 from __future__ import annotations
 
 import argparse
-import json
 import math
-from typing import Any
+
+from .._io import json_text
 
 __all__ = ["JSON_NOTE", "MAX_DIGITS", "digits", "format_value", "json_text", "unit"]
 
@@ -66,23 +66,3 @@ def format_value(value: float, digits: int) -> str:
     return f"{value:.{digits + 1}g}"
 
 
-def _strict(value: Any) -> Any:
-    """``value`` with every non-finite float, however deep in lists and dicts, as ``"inf"``, ``"-inf"`` or ``"nan"``."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {key: _strict(v) for key, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict(v) for v in value]
-    return value
-
-
-def json_text(result: Any) -> str:
-    """``result`` as strict JSON, the convention of :data:`JSON_NOTE`.
-
-    Examples
-    --------
-    >>> json_text({"value": float("inf"), "values": [0.5, float("nan"), -float("inf")]})
-    '{"value": "inf", "values": [0.5, "nan", "-inf"]}'
-    """
-    return json.dumps(_strict(result), allow_nan=False)

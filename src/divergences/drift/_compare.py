@@ -1,0 +1,250 @@
+"""``compare``: the current data against a reference profile, per column, window and metric.
+
+The current data are counted on the reference's bins (``_profile.column_codes``: one pass per
+column, then one ``bincount`` over window x bin), and each section-1 divergence is computed
+by its public function on the counts (``smoothing`` a pseudo-count per bin on both sides,
+``normalize=True``): there is no second implementation of a divergence here. Each window
+is compared with the whole reference, on the bins that hold a row on either side (a bin
+empty on both sides carries no information, and leaving it out keeps smoothing from
+inventing mass there); ``_significance`` adds the permutation p-values.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .._evaluate import evaluate
+from .._exceptions import InvalidInputError
+from .._options import measure, parse
+from . import _frames
+from ._profile import Profile, column_codes, profile
+from ._report import ColumnCounts, Report
+from ._significance import CORRECTIONS, adjust, permutation_pvalues
+from ._windows import windows
+
+__all__ = ["DEFAULT_THRESHOLDS", "compare"]
+
+# Default thresholds, in nats (converted to ``base``); a column drifts where the value is at
+# least this AND the p-value is below alpha. PSI: the industry's bands (< 0.1 no significant
+# change, 0.1-0.25 moderate, > 0.25 major); JS distance 0.1 (JS 0.01), Hellinger and total
+# variation 0.1 (a tenth of their range [0, 1]); KL 0.1 (about PSI's band on one side);
+# any other metric 0.1.
+DEFAULT_THRESHOLDS: Mapping[str, float] = {"psi": 0.1, "js_distance": 0.1, "js": 0.01, "hellinger": 0.1,
+                                           "total_variation": 0.1, "kl": 0.1, "bhattacharyya": 0.005}
+_FALLBACK_THRESHOLD = 0.1
+
+
+def compare(
+    reference: object,
+    current: object,
+    *,
+    metrics: object = ("js_distance", "psi"),
+    base: object = None,
+    smoothing: object = 0.5,
+    thresholds: Mapping[str, float] | None = None,
+    alpha: object = 0.05,
+    correction: object = None,
+    n_permutations: object = 1000,
+    time_column: object = None,
+    every: object = None,
+    chunk_size: object = None,
+    random_state: Any = None,
+) -> Report:
+    """Compare ``current`` with ``reference``, column by column (and window by window).
+
+    Parameters
+    ----------
+    reference : Profile or data frame or path
+        A profile (:func:`profile`, :func:`load`), or a table profiled here with the defaults.
+    current : data frame or path or Profile
+        The data to check: a pandas / Polars / PyArrow frame, a .csv / .parquet path, or a
+        profile made with ``like=reference`` (no windows then).
+    metrics : str or sequence of str, default ("js_distance", "psi")
+        Any divergence of two distributions of section 1 (``dv.DIVERGENCES``).
+    base : float, optional
+        Logarithm base of the values (default: nats). Default thresholds follow it.
+    smoothing : float, default 0.5
+        A pseudo-count added to every bin's count on both sides (not a share: its weight
+        shrinks as the data grow). 0 leaves the counts as they are: a category the reference
+        never saw then makes ``kl``, ``psi`` and ``chi2`` infinite.
+    thresholds : dict, optional
+        metric -> threshold of the effect; the defaults are in ``DEFAULT_THRESHOLDS``.
+    alpha : float, default 0.05
+        Significance level: a column drifts where ``value >= threshold`` and ``pvalue < alpha``.
+    correction : {None, "holm", "bh"}, default None
+        Adjust the p-values of the columns of one window and metric for being tested
+        together: Holm (family-wise error) or Benjamini-Hochberg (false discovery rate). The
+        records then carry ``pvalue_adjusted``, which the rule uses.
+    n_permutations : int, default 1000
+        Draws of the permutation test (0: no test; ``pvalue`` is None and the rule is the
+        threshold alone).
+    time_column : str, optional
+        A date/time column of ``current`` that cuts it into windows of ``every``.
+    every : str, optional
+        The windows' length: ``"1d"``, ``"6h"``, ``"30min"``, ``"1w"`` (calendar windows, UTC).
+    chunk_size : int, optional
+        Windows of this many rows instead (a short last one joins the one before).
+    random_state : int or numpy.random.Generator, optional
+        Seeds the permutation draws (the same seed gives the same p-values).
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> import pyarrow as pa, divergences as dv
+    >>> ref = dv.drift.profile(pa.table({"color": ["red"] * 60 + ["blue"] * 40}))
+    >>> rep = dv.drift.compare(ref, pa.table({"color": ["red"] * 30 + ["blue"] * 60 + ["green"] * 10}),
+    ...                        metrics="psi", random_state=0)
+    >>> record = rep.to_records()[0]
+    >>> round(record["value"], 3), record["pvalue"] < 0.05, record["drifted"]
+    (0.934, True, True)
+    >>> rep.unseen("color")
+    {'green': 10}
+    """
+    names = _metrics(metrics)
+    rows = [measure(m, what="metrics", pairs=True) for m in names]
+    opts = [parse(row, base=base, smoothing=smoothing, normalize=True) for row in rows]
+    limits = _thresholds(names, thresholds, opts)
+    level = _alpha(alpha)
+    if correction is not None and correction not in CORRECTIONS:
+        raise InvalidInputError(f"correction must be None, 'holm' or 'bh'; got {correction!r}")
+    draws = n_permutations
+    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or draws < 0:
+        raise InvalidInputError(f"n_permutations must be a non-negative integer, got {n_permutations!r}")
+    if every is not None and time_column is None:
+        raise InvalidInputError("every needs time_column (the column whose times cut the windows)")
+    if every is not None and chunk_size is not None:
+        raise InvalidInputError("give every (time windows) or chunk_size (row windows), not both")
+    if time_column is not None and every is None:
+        raise InvalidInputError("time_column needs every (the length of a window, such as '1d')")
+    ref = reference if isinstance(reference, Profile) else profile(reference)
+    rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+    columns, frame_windows = _count_current(ref, current, time_column, every, chunk_size)
+    functions = [_on_counts(row, o) for row, o in zip(rows, opts)]
+    records = []
+    for name, counts in columns.items():
+        for w, (start, end) in enumerate(frame_windows.bounds):
+            ref_v, cur_v = counts.pair(w)
+            if cur_v.sum() == 0:
+                continue
+            values, pvalues = permutation_pvalues(ref_v, cur_v, functions, int(draws), rng)
+            for metric, value, pvalue in zip(names, values, pvalues):
+                records.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
+                                "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
+                                "n_reference": int(ref_v.sum()), "n_current": int(cur_v.sum())})
+    _decide(records, level, correction)
+    settings = {"metrics": names, "base": opts[0].base, "unit": _unit(opts[0].base), "smoothing": float(opts[0].smoothing or 0.0),
+                "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": int(draws),
+                "rule": "drifted = value >= threshold and " + ("pvalue_adjusted" if correction else "pvalue") + " < alpha"
+                        + (" (no test: n_permutations = 0)" if draws == 0 else ""),
+                "time_column": time_column, "every": every, "chunk_size": chunk_size,
+                "bins": ref.bins, "max_categories": ref.max_categories}
+    return Report(records, columns, frame_windows.bounds, settings, dict(ref.skipped))
+
+
+def _metrics(metrics: object) -> list[str]:
+    names = [metrics] if isinstance(metrics, str) else list(metrics) if isinstance(metrics, (list, tuple)) else None
+    if not names:
+        raise InvalidInputError(f"metrics must be a metric name or a non-empty list of them, got {metrics!r}")
+    return list(dict.fromkeys(str(m) for m in names))
+
+
+def _alpha(alpha: object) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 < float(alpha) < 1.0:
+        raise InvalidInputError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    return float(alpha)
+
+
+def _thresholds(names: list[str], given: Mapping[str, float] | None, opts: list[Any]) -> dict[str, float]:
+    if given is not None and not isinstance(given, Mapping):
+        raise InvalidInputError(f"thresholds must be a dict metric -> threshold, got {given!r}")
+    given = dict(given or {})
+    for key in given:
+        if key not in names:
+            raise InvalidInputError(f"thresholds names {key!r}, which is not among metrics {names}")
+    out = {}
+    for name, o in zip(names, opts):
+        if name in given:
+            t = given[name]
+            if isinstance(t, bool) or not isinstance(t, numbers.Real) or not (t >= 0 and math.isfinite(t)):
+                raise InvalidInputError(f"thresholds[{name!r}] must be a finite number >= 0, got {t!r}")
+            out[name] = float(t)
+            continue
+        t = DEFAULT_THRESHOLDS.get(name, _FALLBACK_THRESHOLD)
+        if o.log_base is not None:  # the defaults are in nats
+            t = t / math.sqrt(o.log_base) if name == "js_distance" else t / o.log_base
+        out[name] = t
+    return out
+
+
+def _unit(base: float | None) -> str:
+    return "nats" if base is None else "bits" if base == 2 else f"base-{base:g} units"
+
+
+def _on_counts(row: Any, opts: Any) -> Any:
+    """The public function of ``row`` on batches of counts, with the checked options."""
+    smoothing = opts.smoothing if opts.smoothing else None
+    return lambda ref, cur: np.asarray(evaluate(row, (ref, cur), base=opts.base, smoothing=smoothing, normalize=True,
+                                                **dict(opts.params)))
+
+
+def _count_current(ref: Profile, current: object, time_column: object, every: object,
+                   chunk_size: object) -> tuple[dict[str, ColumnCounts], Any]:
+    """Each column's counts per window of the current data, beside the reference's."""
+    if isinstance(current, Profile):
+        if time_column is not None or chunk_size is not None:
+            raise InvalidInputError("windows need the current rows: pass a data frame, not a profile, with "
+                                    "time_column / chunk_size")
+        out = {}
+        for name, col in ref.columns.items():
+            other = current.columns.get(name)
+            if other is None:
+                raise InvalidInputError(f"column {name!r} of the reference is missing from current")
+            if not col.same_bins(other):
+                raise InvalidInputError(f"column {name!r}: the current profile has other bins: make it with like=the reference")
+            unseen = list(other.unseen)
+            out[name] = ColumnCounts(col, unseen, other.vector(unseen)[None, :])
+        return out, windows(0, None, None, None)
+    df = _frames.frame(current, "current")
+    present = set(df.columns)
+    if time_column is not None:
+        if not isinstance(time_column, str) or time_column not in present:
+            raise InvalidInputError(f"time_column {time_column!r} is not a column of current")
+    times = _frames.time_values(df[time_column], str(time_column)) if time_column is not None else None
+    cuts = windows(int(df.shape[0]), times, every, chunk_size)
+    out = {}
+    for name, col in ref.columns.items():
+        if name == time_column:
+            continue
+        if name not in present:
+            raise InvalidInputError(f"column {name!r} of the reference is missing from current")
+        codes, unseen = column_codes(df[name], col)
+        width = len(col.counts) + 3 + len(unseen)
+        if cuts.index is None:
+            table = np.bincount(codes, minlength=width)[None, :]
+        else:
+            table = np.bincount(cuts.index * width + codes, minlength=len(cuts) * width).reshape(len(cuts), width)
+        out[name] = ColumnCounts(col, unseen, table)
+    return out, cuts
+
+
+def _decide(records: list[dict[str, Any]], alpha: float, correction: object) -> None:
+    """Set ``drifted`` (and, with a correction, ``pvalue_adjusted``) on every record."""
+    if correction is not None:
+        families: dict[tuple[Any, str], list[dict[str, Any]]] = {}
+        for r in records:
+            if r["pvalue"] is not None:
+                families.setdefault((r["window_start"], r["metric"]), []).append(r)
+        for family in families.values():
+            for r, p in zip(family, adjust([r["pvalue"] for r in family], str(correction))):
+                r["pvalue_adjusted"] = p
+    for r in records:
+        p = r.get("pvalue_adjusted", r["pvalue"])
+        r["drifted"] = bool(r["value"] >= r["threshold"] and (p is None or p < alpha))

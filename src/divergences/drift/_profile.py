@@ -1,0 +1,354 @@
+"""Profiles: a table's columns binned once (edges or categories) with their counts, saved as plain JSON.
+
+A :class:`Profile` is all that drift needs of the reference: per column its kind, its bins
+(interior edges of open bins at the reference's quantiles, or its categories, most frequent
+first) and how many rows fell in each bin, including the missing values and the infinities,
+which have bins of their own. ``profile(batch, like=ref)`` counts a later batch on the
+reference's bins (categories the reference never saw are kept by name), and profiles on the
+same bins add, so a stream of batches accumulates without keeping rows.
+
+Each column's counts are one vector, in this order (:meth:`ColumnProfile.vector`)::
+
+    value bins | missing | +inf | -inf | unseen categories (by name)
+
+where the value bins are ``len(edges) + 1`` open bins (numeric) or one per category and,
+when the reference had more than ``max_categories``, one "other" for the rest (categorical).
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._binning import bin_codes, bin_labels, reference_edges
+from .._exceptions import InvalidInputError
+from . import _frames
+
+__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "load", "profile"]
+
+FORMAT = "divergences.drift.profile"
+VERSION = 1
+SPECIAL = ("missing", "+inf", "-inf")  # the bins after the value bins, in this order
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """One column's bins and counts (see the module docstring for the order of the counts)."""
+
+    name: str
+    kind: str  # "numeric" or "categorical"
+    counts: tuple[int, ...]  # the value bins
+    missing: int = 0
+    posinf: int = 0
+    neginf: int = 0
+    edges: tuple[float, ...] = ()  # numeric: interior edges of the open bins
+    categories: tuple[str, ...] = ()  # categorical: the reference's, most frequent first
+    pooled: bool = False  # categorical: the reference's other categories are pooled in "other"
+    unseen: Mapping[str, int] = field(default_factory=dict)  # categories the reference never saw
+
+    @property
+    def n(self) -> int:
+        """Rows counted."""
+        return sum(self.counts) + self.missing + self.posinf + self.neginf + sum(self.unseen.values())
+
+    def vector(self, unseen: Sequence[str] | None = None) -> np.ndarray:
+        """The counts as one int64 vector; ``unseen`` fixes the unseen categories' order (0 for absent ones)."""
+        names = list(self.unseen) if unseen is None else list(unseen)
+        return np.array([*self.counts, self.missing, self.posinf, self.neginf, *(self.unseen.get(u, 0) for u in names)],
+                        dtype=np.int64)
+
+    def labels(self, unseen: Sequence[str] | None = None) -> list[str]:
+        """The names of the entries of :meth:`vector`."""
+        if self.kind == "numeric":
+            values = bin_labels(np.asarray(self.edges, dtype=np.float64))
+        else:
+            values = list(self.categories) + ["other"] * self.pooled
+        return [*values, *SPECIAL, *(list(self.unseen) if unseen is None else unseen)]
+
+    def same_bins(self, other: ColumnProfile) -> bool:
+        return (self.kind, self.edges, self.categories, self.pooled) == (other.kind, other.edges, other.categories,
+                                                                         other.pooled)
+
+    def counted(self, vector: np.ndarray, unseen: Sequence[str]) -> ColumnProfile:
+        """These bins with the counts ``vector`` (laid out as :meth:`vector` with ``unseen``)."""
+        k = len(self.counts)
+        v = [int(c) for c in vector]
+        new_unseen = {name: c for name, c in zip(unseen, v[k + 3 :]) if c}
+        return replace(self, counts=tuple(v[:k]), missing=v[k], posinf=v[k + 1], neginf=v[k + 2], unseen=new_unseen)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        if self.kind == "numeric":
+            out["edges"] = list(self.edges)
+        else:
+            out["categories"] = list(self.categories)
+            out["pooled"] = self.pooled
+        out.update(counts=list(self.counts), missing=self.missing, posinf=self.posinf, neginf=self.neginf,
+                   unseen=dict(self.unseen))
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], where: str) -> ColumnProfile:
+        try:
+            kind = d["kind"]
+            if kind not in ("numeric", "categorical"):
+                raise ValueError(f"unknown kind {kind!r}")
+            col = cls(
+                name=str(d["name"]), kind=kind, counts=tuple(_count(c) for c in d["counts"]),
+                missing=_count(d["missing"]), posinf=_count(d["posinf"]), neginf=_count(d["neginf"]),
+                edges=tuple(float(e) for e in d.get("edges", ())), categories=tuple(str(c) for c in d.get("categories", ())),
+                pooled=bool(d.get("pooled", False)), unseen={str(k): _count(v) for k, v in d.get("unseen", {}).items()},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInputError(f"{where}: a column entry is malformed ({exc})") from None
+        expected = len(col.edges) + 1 if kind == "numeric" else len(col.categories) + col.pooled
+        if len(col.counts) != expected:
+            raise InvalidInputError(f"{where}: column {col.name!r} has {len(col.counts)} counts for {expected} bins")
+        return col
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
+        raise ValueError(f"a count must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A table's columns binned and counted (see :func:`profile`); ``save`` writes plain JSON.
+
+    ``n_rows``: rows counted; ``skipped``: columns left out, with the reason (date and time
+    columns); ``bins``, ``max_categories``: the settings the bins were fitted with.
+    """
+
+    columns: Mapping[str, ColumnProfile]
+    n_rows: int
+    bins: Any = 10
+    max_categories: int = 50
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+    def __add__(self, other: object) -> Profile:
+        """The counts of two profiles on the same bins, added (a stream of batches)."""
+        if not isinstance(other, Profile):
+            return NotImplemented
+        if list(self.columns) != list(other.columns):
+            raise InvalidInputError(f"profiles to add must have the same columns: {list(self.columns)} and {list(other.columns)}")
+        merged = {}
+        for name, a in self.columns.items():
+            b = other.columns[name]
+            if not a.same_bins(b):
+                raise InvalidInputError(f"column {name!r}: profiles to add must share bins: make the second with like=the first")
+            unseen = list(dict.fromkeys([*a.unseen, *b.unseen]))
+            merged[name] = a.counted(a.vector(unseen) + b.vector(unseen), unseen)
+        return replace(self, columns=merged, n_rows=self.n_rows + other.n_rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": VERSION, "n_rows": self.n_rows, "bins": self.bins,
+                "max_categories": self.max_categories, "skipped": dict(self.skipped),
+                "columns": [c.to_dict() for c in self.columns.values()]}
+
+    def to_json(self) -> str:
+        """The profile as JSON text (every number exact: floats are written to round-trip)."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the profile to ``path`` as JSON (never pickle); :func:`load` reads it back."""
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, d: object, where: str = "profile") -> Profile:
+        if not isinstance(d, dict) or d.get("format") != FORMAT:
+            raise InvalidInputError(f"{where} is not a divergences drift profile (no \"format\": \"{FORMAT}\")")
+        if d.get("version") != VERSION:
+            raise InvalidInputError(f"{where} is a profile of version {d.get('version')!r}; this release reads version {VERSION}")
+        cols = [ColumnProfile.from_dict(c, where) for c in d.get("columns", [])]
+        try:
+            return cls(columns={c.name: c for c in cols}, n_rows=_count(d["n_rows"]), bins=d.get("bins", 10),
+                       max_categories=_count(d.get("max_categories", 50)), skipped=dict(d.get("skipped", {})))
+        except (KeyError, ValueError) as exc:
+            raise InvalidInputError(f"{where}: malformed ({exc})") from None
+
+
+def load(path: str | os.PathLike[str]) -> Profile:
+    """A profile saved by :meth:`Profile.save`.
+
+    Examples
+    --------
+    >>> import os, tempfile, pyarrow as pa, divergences as dv
+    >>> ref = dv.drift.profile(pa.table({"x": [1.0, 2.0, 3.0, 4.0]}), bins=2)
+    >>> path = os.path.join(tempfile.mkdtemp(), "ref.json")
+    >>> ref.save(path)
+    >>> dv.drift.load(path) == ref
+    True
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInputError(f"profile: no such file: {p}")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"profile {p} is not JSON ({exc})") from None
+    return Profile.from_dict(data, f"profile {p}")
+
+
+def _check_int(value: object, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < low:
+        raise InvalidInputError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _names(value: object, option: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, Iterable):
+        raise InvalidInputError(f"{option} must be a column name or a list of them, got {value!r}")
+    return [str(v) for v in value]
+
+
+def profile(
+    data: object,
+    *,
+    columns: object = None,
+    categorical: object = None,
+    bins: object = 10,
+    max_categories: object = 50,
+    like: Profile | None = None,
+) -> Profile:
+    """Bin a table's columns and count them: the reference side of drift, fitted once.
+
+    Parameters
+    ----------
+    data : pandas / Polars / PyArrow data frame, or str / path-like
+        The table, or a .csv / .parquet file.
+    columns : str or list of str, optional
+        The columns to profile (default: all, but date and time columns, which are listed in
+        ``Profile.skipped``).
+    categorical : str or list of str, optional
+        Columns to treat as categories whatever their type (integers with at most 20
+        distinct values, strings, booleans and categoricals are categories anyway).
+    bins : int or str or array_like, default 10
+        Bins of numeric columns: ``k`` bins at the reference's quantiles (equal quantiles
+        merge; an atom such as a frequent 0 gets its own bin), a rule, or interior edges; the
+        outer bins are open, so no later value falls outside (``_binning.reference_edges``).
+    max_categories : int, default 50
+        The most frequent categories kept per column; the rest are pooled as "other".
+    like : Profile, optional
+        Count ``data`` on this profile's bins instead (a current batch); categories it never
+        saw are kept by name. ``columns``, ``categorical``, ``bins`` and ``max_categories``
+        then come from it.
+
+    Returns
+    -------
+    Profile
+
+    Examples
+    --------
+    >>> import numpy as np, pyarrow as pa, divergences as dv
+    >>> table = pa.table({"amount": np.arange(100.0), "country": ["fr", "de", "fr", "it"] * 25})
+    >>> ref = dv.drift.profile(table, bins=4)
+    >>> ref.columns["amount"].counts, ref.columns["country"].categories
+    ((25, 25, 25, 25), ('fr', 'de', 'it'))
+    """
+    df = _frames.frame(data, "data" if like is not None else "reference")
+    if like is not None:
+        if not isinstance(like, Profile):
+            raise InvalidInputError(f"like must be a Profile (from dv.drift.profile or dv.drift.load), got {type(like).__name__}")
+        present = set(df.columns)
+        for name in like.columns:
+            if name not in present:
+                raise InvalidInputError(f"column {name!r} of the reference profile is missing from data")
+        counted = {}
+        for name, col in like.columns.items():
+            codes, unseen = column_codes(df[name], col)
+            counted[name] = col.counted(np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen)
+        return replace(like, columns=counted, n_rows=int(df.shape[0]))
+    n_categories = _check_int(max_categories, "max_categories", 1)
+    if not isinstance(bins, (str, numbers.Integral)) or isinstance(bins, bool):
+        bins = [float(e) for e in np.asarray(bins, dtype=np.float64).ravel()]
+    chosen = _names(columns, "columns")
+    forced = set(_names(categorical, "categorical") or ())
+    for name in [*(chosen or ()), *forced]:
+        if name not in df.columns:
+            raise InvalidInputError(f"column {name!r} is not in the reference (its columns: {', '.join(df.columns)})")
+    profiles, skipped = {}, {}
+    for name in chosen or df.columns:
+        series = df[name]
+        kind = _frames.column_kind(series, name in forced)
+        if kind == "datetime":
+            reason = "dates and times are not compared (time moves by design): use it as time_column= to cut windows"
+            if chosen is not None:
+                raise InvalidInputError(f"column {name!r}: {reason}")
+            skipped[name] = reason
+        elif kind is None:
+            raise InvalidInputError(f"column {name!r} has type {series.dtype}, which cannot be binned: "
+                                    "leave it out with columns=, or cast it")
+        elif kind == "numeric":
+            profiles[name] = _fit_numeric(series, name, bins)
+        else:
+            profiles[name] = _fit_categorical(series, name, n_categories)
+    if not profiles:
+        raise InvalidInputError("the reference has no column to compare: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    return Profile(columns=profiles, n_rows=int(df.shape[0]), bins=bins, max_categories=n_categories, skipped=skipped)
+
+
+def _fit_numeric(series: Any, name: str, bins: object) -> ColumnProfile:
+    values = _frames.numbers(series, name)
+    finite = values[np.isfinite(values)]
+    edges = reference_edges(finite, bins, name=f"column {name!r}") if finite.size else np.zeros(0)
+    col = ColumnProfile(name=name, kind="numeric", counts=(0,) * (edges.size + 1), edges=tuple(float(e) for e in edges))
+    codes, _ = column_codes(series, col, values)
+    return col.counted(np.bincount(codes, minlength=edges.size + 4), ())
+
+
+def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfile:
+    text, missing = _frames.labels(series)
+    present = text.filter(_frames.mask_series(~missing, text)) if missing.any() else text
+    pairs = sorted(((str(v), int(c)) for v, c in present.value_counts().iter_rows()), key=lambda vc: (-vc[1], vc[0]))
+    kept = pairs[:max_categories]
+    col = ColumnProfile(name=name, kind="categorical", counts=(0,) * (len(kept) + (len(pairs) > max_categories)),
+                        categories=tuple(v for v, _ in kept), pooled=len(pairs) > max_categories)
+    codes, _ = column_codes(series, col)
+    return col.counted(np.bincount(codes, minlength=len(col.counts) + 3), ())
+
+
+def column_codes(series: Any, col: ColumnProfile, values: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """Each row's entry of ``col``'s counts vector (see :meth:`ColumnProfile.vector`), and the
+    names of the unseen categories the codes past the special bins stand for, most frequent first."""
+    k = len(col.counts)
+    if col.kind == "numeric":
+        x = _frames.numbers(series, col.name) if values is None else values
+        finite = np.isfinite(x)
+        if finite.all():
+            return bin_codes(x, col.edges).astype(np.int64), []
+        codes = np.empty(x.shape, dtype=np.int64)
+        codes[finite] = bin_codes(x[finite], col.edges)
+        codes[np.isnan(x)] = k
+        codes[np.isposinf(x)] = k + 1
+        codes[np.isneginf(x)] = k + 2
+        return codes, []
+    nw = _frames._narwhals()
+    text, missing = _frames.labels(series)
+    codes = np.asarray(text.replace_strict(list(col.categories), list(range(len(col.categories))), default=-1,
+                                           return_dtype=nw.Int64).to_numpy(), dtype=np.int64).copy()
+    codes[missing] = k
+    outside = codes < 0
+    if not outside.any():
+        return codes, []
+    if col.pooled:  # the reference pooled its rarer categories: any other value is "other"
+        codes[outside] = k - 1
+        return codes, []
+    strangers = text.filter(_frames.mask_series(outside, text))
+    pairs = sorted(((str(v), int(c)) for v, c in strangers.value_counts().iter_rows()), key=lambda vc: (-vc[1], vc[0]))
+    unseen = [v for v, _ in pairs]
+    codes[outside] = k + 3 + np.asarray(strangers.replace_strict(unseen, list(range(len(unseen))),
+                                                                 return_dtype=nw.Int64).to_numpy(), dtype=np.int64)
+    return codes, unseen

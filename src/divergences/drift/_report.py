@@ -1,0 +1,178 @@
+"""The result of ``compare``: records, the drifted columns, histograms, strict JSON and a frame.
+
+Every number a reader needs to judge a drift is here: one record per (column, window,
+metric) with the value, its p-value and the rule's verdict, and per column the bins, the
+counts on both sides, the shares of missing and infinite values and the categories the
+reference never saw. ``to_json`` writes all of it with every choice made (metrics, base,
+smoothing, thresholds, alpha, correction, permutations, bins) as strict JSON: an infinite
+value is the string ``"inf"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import InvalidInputError
+from .._io import json_text
+from ._profile import ColumnProfile
+
+__all__ = ["ColumnCounts", "Report"]
+
+FORMAT = "divergences.drift.report"
+VERSION = 1
+
+
+class ColumnCounts:
+    """A column's bins, the reference's counts and the current counts per window (``table``, W x bins)."""
+
+    def __init__(self, col: ColumnProfile, unseen: Sequence[str], table: np.ndarray) -> None:
+        self.col, self.unseen, self.table = col, list(unseen), table
+        self.reference = col.vector(self.unseen)
+        self.labels = col.labels(self.unseen)
+
+    def current(self, window: int | None) -> np.ndarray:
+        return self.table.sum(axis=0) if window is None else self.table[window]
+
+    def pair(self, window: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The reference's and the window's counts on the bins that hold a row on either side."""
+        cur = self.current(window)
+        active = (self.reference > 0) | (cur > 0)
+        return self.reference[active], cur[active]
+
+    def summary(self, bounds: list[tuple[Any, Any]]) -> dict[str, Any]:
+        col, k = self.col, len(self.col.counts)
+        cur = self.current(None)
+        n_ref, n_cur = int(self.reference.sum()), int(cur.sum())
+        shares = {label: {"reference": _share(self.reference[k + i], n_ref), "current": _share(cur[k + i], n_cur)}
+                  for i, label in enumerate(("missing", "+inf", "-inf"))}
+        out: dict[str, Any] = {"kind": col.kind, "labels": self.labels, "n_reference": n_ref, "n_current": n_cur}
+        if col.kind == "numeric":
+            out["edges"] = list(col.edges)
+        else:
+            out["categories"] = list(col.categories)
+            out["pooled_as_other"] = col.pooled
+        out.update(shares=shares, unseen={u: int(c) for u, c in zip(self.unseen, cur[k + 3 :]) if c},
+                   reference=self.reference.tolist(),
+                   current=self.table.tolist() if len(bounds) > 1 else cur.tolist())
+        return out
+
+
+def _share(count: Any, n: int) -> float:
+    return float(count) / n if n else 0.0
+
+
+class Report:
+    """What ``dv.drift.compare`` found: see :meth:`to_records`, :attr:`drifted_columns`,
+    :meth:`histogram`, :meth:`to_json` and :meth:`to_frame`."""
+
+    def __init__(self, records: list[dict[str, Any]], columns: dict[str, ColumnCounts], windows: list[tuple[Any, Any]],
+                 settings: dict[str, Any], skipped: dict[str, str]) -> None:
+        self._records, self._columns, self.windows, self.settings, self.skipped = (
+            records, columns, windows, settings, skipped)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per (column, window, metric): column, window_start, window_end (None without
+        windows), metric, value, pvalue (None without a test), threshold, drifted, n_reference,
+        n_current, and pvalue_adjusted with a correction."""
+        return [dict(r) for r in self._records]
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        """The columns drifted in any window and metric, most severe first (by value / threshold)."""
+        severity: dict[str, float] = {}
+        for r in self._records:
+            if r["drifted"]:
+                s = r["value"] / r["threshold"] if r["threshold"] > 0 else math.inf
+                severity[r["column"]] = max(severity.get(r["column"], -math.inf), s)
+        return sorted(severity, key=lambda c: -severity[c])
+
+    def _column(self, column: str) -> ColumnCounts:
+        if column not in self._columns:
+            raise InvalidInputError(f"column {column!r} was not compared (compared: {', '.join(self._columns)})")
+        return self._columns[column]
+
+    def _window(self, window: object) -> int | None:
+        if window is None:
+            return None
+        if isinstance(window, int) and not isinstance(window, bool) and -len(self.windows) <= window < len(self.windows):
+            return window % len(self.windows)
+        for i, (start, _) in enumerate(self.windows):
+            if start is not None and start == window:
+                return i
+        raise InvalidInputError(f"window must be None, a window's index or its window_start; got {window!r}")
+
+    def histogram(self, column: str, window: object = None) -> dict[str, list[Any]]:
+        """The shares of each bin that holds a row on either side (no smoothing): ``labels``,
+        ``reference``, ``current`` (all windows together when ``window`` is None)."""
+        counts = self._column(column)
+        cur = counts.current(self._window(window))
+        active = (counts.reference > 0) | (cur > 0)
+        ref_n, cur_n = counts.reference.sum(), cur.sum()
+        return {"labels": [label for label, a in zip(counts.labels, active) if a],
+                "reference": (counts.reference[active] / max(ref_n, 1)).tolist(),
+                "current": (cur[active] / max(cur_n, 1)).tolist()}
+
+    def unseen(self, column: str, window: object = None) -> dict[str, int]:
+        """The categories of the current data the reference never saw, with their counts."""
+        counts = self._column(column)
+        cur = counts.current(self._window(window))
+        k = len(counts.col.counts) + 3
+        return {u: int(c) for u, c in zip(counts.unseen, cur[k:]) if c}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": VERSION, "settings": self.settings,
+                "windows": [{"start": s, "end": e} for s, e in self.windows],
+                "drifted_columns": self.drifted_columns, "skipped": self.skipped,
+                "columns": {name: c.summary(self.windows) for name, c in self._columns.items()},
+                "records": self.to_records()}
+
+    def to_json(self) -> str:
+        """Everything, as strict JSON (RFC 8259; an infinite value is the string ``"inf"``)."""
+        return json_text(self.to_dict())
+
+    def to_frame(self) -> Any:
+        """The records as a pandas data frame (a Polars one where pandas is not installed)."""
+        records = self.to_records()
+        try:
+            import pandas as pd
+
+            return pd.DataFrame.from_records(records)
+        except ImportError:
+            pass
+        try:
+            import polars as pl
+
+            return pl.from_dicts(records, infer_schema_length=None)
+        except ImportError:
+            raise InvalidInputError("to_frame needs pandas or polars: pip install pandas") from None
+
+    def __str__(self) -> str:
+        """A table, most severe first: column, window, metric, value, p-value, threshold, verdict."""
+        unit = self.settings["unit"]
+        order = {c: i for i, c in enumerate(self.drifted_columns)}
+        rows = sorted(self._records, key=lambda r: (order.get(r["column"], len(order)), -(r["value"] / r["threshold"])
+                                                    if r["threshold"] > 0 else -math.inf))
+        windowed = any(r["window_start"] is not None for r in rows)
+        head = ["column", *(["window"] if windowed else []), "metric", "value", "p-value", "threshold", "drifted"]
+        body = []
+        for r in rows:
+            p = r.get("pvalue_adjusted", r["pvalue"])
+            body.append([str(r["column"]), *([str(r["window_start"])] if windowed else []), r["metric"],
+                         f"{r['value']:.4g}", "-" if p is None else f"{p:.3g}", f"{r['threshold']:.3g}",
+                         "DRIFT" if r["drifted"] else "no"])
+        widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body]
+        lines.append(f"values in {unit} where the metric has a logarithm; {self.settings['rule']}; alpha = "
+                     f"{self.settings['alpha']}; smoothing {self.settings['smoothing']} per bin; "
+                     f"{len(self.drifted_columns)} of {len(self._columns)} columns drifted")
+        for name, reason in self.skipped.items():
+            lines.append(f"not compared: {name} ({reason})")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<drift Report: {len(self.drifted_columns)} of {len(self._columns)} columns drifted>"
