@@ -2,13 +2,14 @@
 
 Parse, call the public API, print; no mathematics here. Each subcommand is a module with its
 flags and its run: ``_measure`` (one command per measure, and ``list``), ``_pairwise``,
-``_estimate``; files are read by ``divergences._io``.
+``_estimate``, ``_drift``; files are read by ``divergences._io``.
 
     divergences kl 0.1,0.4,0.5 0.8,0.15,0.05 --base 2      ->  1.927 bits
     divergences entropy counts.csv --normalize --json
     divergences pairwise docs.parquet --metric js --output D.npy   ->  the N x N matrix
     divergences pairwise queries.csv docs.npy --metric kl --nearest 5
     divergences estimate kl before.csv after.csv --ci 0.95 --test   ->  value, interval, p-value
+    divergences drift reference.parquet today.csv --fail-on-drift  ->  per-column table, exit 3 on drift
     divergences list
     divergences demo
     divergences --version
@@ -28,7 +29,7 @@ from typing import NoReturn
 from .. import __version__
 from .._exceptions import DivergenceError
 from .._io import read_distributions
-from . import _estimate, _measure, _pairwise
+from . import _drift, _estimate, _measure, _pairwise
 from ._format import JSON_NOTE, unit
 
 __all__ = ["main", "read_distributions", "unit"]
@@ -46,13 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="divergences", description="How far apart are two probability distributions?",
         epilog=f"A file argument may be - for CSV text on standard input. {JSON_NOTE} Exit status: 0 done, "
-        "2 bad input (one line on stderr), 130 interrupted.",
+        "2 bad input (one line on stderr), 3 drift found (drift --fail-on-drift), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"divergences {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     _measure.add_parsers(sub)
     _pairwise.add_parser(sub)
     _estimate.add_parser(sub)
+    _drift.add_parser(sub)
     sub.add_parser("list", help="the table of divergences and their properties")
     demo = sub.add_parser("demo", help="a guided tour on built-in examples")
     demo.add_argument("--plot", default="divergences-demo.png", help="where to write the bar chart (PNG)")
@@ -63,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted, 141
     stdout closed early, as by ``| head``). Every error is one line on stderr, never a traceback."""
     args = _parser().parse_args(argv)
+    status = 0
     try:
         if args.command == "list":
             _measure.print_list()
@@ -74,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _pairwise.run(args)
         elif args.command == "estimate":
             _estimate.run(args)
+        elif args.command == "drift":
+            status = _drift.run(args)
         else:
             _measure.run(args)
         sys.stdout.flush()  # a closed pipe fails here, not at exit
@@ -96,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = f": {_first_line(exc)}" if str(exc).strip() else ""
         _error(f"unexpected {type(exc).__name__}{detail} (please report this)")
         return 2
-    return 0
+    return status
 
 
 def _first_line(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,7 @@ def compare(
     every: object = None,
     chunk_size: object = None,
     random_state: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Compare ``current`` with ``reference``, column by column (and window by window).
 
@@ -91,6 +92,8 @@ def compare(
         Windows of this many rows instead (a short last one joins the one before).
     random_state : int or numpy.random.Generator, optional
         Seeds the permutation draws (the same seed gives the same p-values).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each column is compared (a progress bar).
 
     Returns
     -------
@@ -129,7 +132,9 @@ def compare(
     columns, frame_windows = _count_current(ref, current, time_column, every, chunk_size)
     functions = [_on_counts(row, o) for row, o in zip(rows, opts)]
     records = []
-    for name, counts in columns.items():
+    if progress is not None and not callable(progress):
+        raise InvalidInputError(f"progress must be a callable progress(done, total), got {progress!r}")
+    for done, (name, counts) in enumerate(columns.items(), 1):
         for w, (start, end) in enumerate(frame_windows.bounds):
             ref_v, cur_v = counts.pair(w)
             if cur_v.sum() == 0:
@@ -139,6 +144,8 @@ def compare(
                 records.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
                                 "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
                                 "n_reference": int(ref_v.sum()), "n_current": int(cur_v.sum())})
+        if progress is not None:
+            progress(done, len(columns))
     _decide(records, level, correction)
     settings = {"metrics": names, "base": opts[0].base, "unit": _unit(opts[0].base), "smoothing": float(opts[0].smoothing or 0.0),
                 "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": int(draws),

@@ -156,7 +156,12 @@ class Profile:
 
     def to_json(self) -> str:
         """The profile as JSON text (every number exact: floats are written to round-trip)."""
-        return json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        d = self.to_dict()
+        columns = d.pop("columns")
+        head = json.dumps(d, allow_nan=False)[:-1]  # one line per column: readable, and short
+        body = ",\n  ".join(json.dumps(c, allow_nan=False) for c in columns)
+        return f'{head}, "columns": [\n  {body}\n]}}'
+
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the profile to ``path`` as JSON (never pickle); :func:`load` reads it back."""

@@ -151,25 +151,42 @@ class Report:
             raise InvalidInputError("to_frame needs pandas or polars: pip install pandas") from None
 
     def __str__(self) -> str:
-        """A table, most severe first: column, window, metric, value, p-value, threshold, verdict."""
-        unit = self.settings["unit"]
-        order = {c: i for i, c in enumerate(self.drifted_columns)}
-        rows = sorted(self._records, key=lambda r: (order.get(r["column"], len(order)), -(r["value"] / r["threshold"])
-                                                    if r["threshold"] > 0 else -math.inf))
-        windowed = any(r["window_start"] is not None for r in rows)
-        head = ["column", *(["window"] if windowed else []), "metric", "value", "p-value", "threshold", "drifted"]
+        """A table: one line per column (and window), each metric's value and p-value, the
+        verdict; drifted lines first, most severe first (value / threshold)."""
+        metrics, windowed = self.settings["metrics"], any(r["window_start"] is not None for r in self._records)
+        lines_of: dict[tuple[str, Any], dict[str, dict[str, Any]]] = {}
+        for r in self._records:
+            lines_of.setdefault((r["column"], r["window_start"]), {})[r["metric"]] = r
+
+        def severity(line: dict[str, dict[str, Any]]) -> tuple[bool, float]:
+            ratios = [r["value"] / r["threshold"] if r["threshold"] > 0 else math.inf for r in line.values()]
+            return any(r["drifted"] for r in line.values()), max(ratios)
+
+        head = ["column", *(["window"] if windowed else [])]
+        for m in metrics:
+            head += [f"{m} (>= {self.settings['thresholds'][m]:.3g})", "p"]
+        head.append("drifted")
         body = []
-        for r in rows:
-            p = r.get("pvalue_adjusted", r["pvalue"])
-            body.append([str(r["column"]), *([str(r["window_start"])] if windowed else []), r["metric"],
-                         f"{r['value']:.4g}", "-" if p is None else f"{p:.3g}", f"{r['threshold']:.3g}",
-                         "DRIFT" if r["drifted"] else "no"])
-        widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body]
-        lines.append(f"values in {unit} where the metric has a logarithm; {self.settings['rule']}; alpha = "
-                     f"{self.settings['alpha']}; smoothing {self.settings['smoothing']} per bin; "
-                     f"{len(self.drifted_columns)} of {len(self._columns)} columns drifted")
+        for (column, window), line in sorted(lines_of.items(), key=lambda kv: severity(kv[1]), reverse=True):
+            cells = [str(column), *([str(window)] if windowed else [])]
+            for m in metrics:
+                r = line[m]
+                p = r.get("pvalue_adjusted", r["pvalue"])
+                cells += [f"{r['value']:.4g}", "-" if p is None else f"{p:.2g}"]
+            cells.append("DRIFT" if severity(line)[0] else "no")
+            body.append(cells)
+        widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)).rstrip() for b in body]
+        st = self.settings
+        lines.append(f"{len(self.drifted_columns)} of {len(self._columns)} columns drifted. Values in {st['unit']} "
+                     f"(where the metric has a logarithm), smoothing {st['smoothing']:g} per bin; {st['rule']}, "
+                     f"alpha {st['alpha']:g}, {st['n_permutations']} permutations.")
+        for name in self._columns:
+            unseen = self.unseen(name)
+            if unseen:
+                listed = ", ".join(f"{k} ({v})" for k, v in list(unseen.items())[:10])
+                lines.append(f"categories the reference never saw, in {name}: {listed}" + (" ..." if len(unseen) > 10 else ""))
         for name, reason in self.skipped.items():
             lines.append(f"not compared: {name} ({reason})")
         return "\n".join(lines)
