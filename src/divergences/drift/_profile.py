@@ -20,22 +20,24 @@ from __future__ import annotations
 import json
 import numbers
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .._binning import bin_codes, bin_labels, reference_edges
 from .._exceptions import InvalidInputError
+from .._numpy_engine import parallel
 from . import _frames
 
-__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "load", "profile"]
+__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "each_column", "load", "profile"]
 
 FORMAT = "divergences.drift.profile"
 VERSION = 1
-SPECIAL = ("missing", "+inf", "-inf")  # the bins after the value bins, in this order
+SPECIAL = ("missing", "+inf", "-inf")
+T = TypeVar("T")  # the bins after the value bins, in this order
 
 
 @dataclass(frozen=True)
@@ -271,10 +273,12 @@ def profile(
         for name in like.columns:
             if name not in present:
                 raise InvalidInputError(f"column {name!r} of the reference profile is missing from data")
-        counted = {}
-        for name, col in like.columns.items():
+        def count(name: str) -> ColumnProfile:
+            col = like.columns[name]
             codes, unseen = column_codes(df[name], col)
-            counted[name] = col.counted(np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen)
+            return col.counted(np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen)
+
+        counted = dict(zip(like.columns, each_column(list(like.columns), count, int(df.shape[0]))))
         return replace(like, columns=counted, n_rows=int(df.shape[0]))
     n_categories = _check_int(max_categories, "max_categories", 1)
     if not isinstance(bins, (str, numbers.Integral)) or isinstance(bins, bool):
@@ -284,22 +288,22 @@ def profile(
     for name in [*(chosen or ()), *forced]:
         if name not in df.columns:
             raise InvalidInputError(f"column {name!r} is not in the reference (its columns: {', '.join(df.columns)})")
-    profiles, skipped = {}, {}
+    kinds, skipped = {}, {}
     for name in chosen or df.columns:
-        series = df[name]
-        kind = _frames.column_kind(series, name in forced)
+        kind = _frames.column_kind(df[name], name in forced)
         if kind == "datetime":
             reason = "dates and times are not compared (time moves by design): use it as time_column= to cut windows"
             if chosen is not None:
                 raise InvalidInputError(f"column {name!r}: {reason}")
             skipped[name] = reason
         elif kind is None:
-            raise InvalidInputError(f"column {name!r} has type {series.dtype}, which cannot be binned: "
+            raise InvalidInputError(f"column {name!r} has type {df[name].dtype}, which cannot be binned: "
                                     "leave it out with columns=, or cast it")
-        elif kind == "numeric":
-            profiles[name] = _fit_numeric(series, name, bins)
         else:
-            profiles[name] = _fit_categorical(series, name, n_categories)
+            kinds[name] = kind
+    fitted = each_column(list(kinds), lambda name: _fit_numeric(df[name], name, bins) if kinds[name] == "numeric"
+                         else _fit_categorical(df[name], name, n_categories), int(df.shape[0]))
+    profiles = dict(zip(kinds, fitted))
     if not profiles:
         raise InvalidInputError("the reference has no column to compare: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     return Profile(columns=profiles, n_rows=int(df.shape[0]), bins=bins, max_categories=n_categories, skipped=skipped)
@@ -307,11 +311,16 @@ def profile(
 
 def _fit_numeric(series: Any, name: str, bins: object) -> ColumnProfile:
     values = _frames.numbers(series, name)
-    finite = values[np.isfinite(values)]
-    edges = reference_edges(finite, bins, name=f"column {name!r}") if finite.size else np.zeros(0)
-    col = ColumnProfile(name=name, kind="numeric", counts=(0,) * (edges.size + 1), edges=tuple(float(e) for e in edges))
-    codes, _ = column_codes(series, col, values)
-    return col.counted(np.bincount(codes, minlength=edges.size + 4), ())
+    finite = np.isfinite(values)
+    ordered = np.sort(values[finite] if not finite.all() else values)
+    edges = reference_edges(ordered, bins, name=f"column {name!r}", presorted=True) if ordered.size else np.zeros(0)
+    # The reference's counts from its sorted values: (e_{i-1}, e_i] holds those <= e_i but not <= e_{i-1}.
+    at_most = np.searchsorted(ordered, edges, side="right")
+    counts = np.diff(np.concatenate([[0], at_most, [ordered.size]]))
+    nan = int(np.count_nonzero(np.isnan(values))) if not finite.all() else 0
+    posinf = int(np.count_nonzero(np.isposinf(values))) if not finite.all() else 0
+    return ColumnProfile(name=name, kind="numeric", counts=tuple(int(c) for c in counts), missing=nan, posinf=posinf,
+                         neginf=values.size - ordered.size - nan - posinf, edges=tuple(float(e) for e in edges))
 
 
 def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfile:
@@ -323,6 +332,19 @@ def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfi
                         categories=tuple(v for v, _ in kept), pooled=len(pairs) > max_categories)
     codes, _ = column_codes(series, col)
     return col.counted(np.bincount(codes, minlength=len(col.counts) + 3), ())
+
+
+def each_column(names: list[str], work: Callable[[str], T], n_rows: int) -> list[T]:
+    """``work(name)`` for every column, the columns spread over the cores (sorting and binning
+    release the GIL), results in the order of ``names``."""
+    results: list[Any] = [None] * len(names)
+
+    def run(lo: int, hi: int) -> None:
+        for i in range(lo, hi):
+            results[i] = work(names[i])
+
+    parallel(run, len(names), len(names) * n_rows)
+    return results
 
 
 def column_codes(series: Any, col: ColumnProfile, values: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:

@@ -43,7 +43,7 @@ def permutation_pvalues(
         at_least = np.count_nonzero(v[1:] >= observed - _TIES * abs(observed)) if np.isfinite(observed) else \
             np.count_nonzero(v[1:] == observed)
         values.append(float(observed))
-        pvalues.append((1.0 + at_least) / (1.0 + n_permutations))
+        pvalues.append(float((1.0 + at_least) / (1.0 + n_permutations)))
     return values, pvalues
 
 
