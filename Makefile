@@ -9,9 +9,9 @@ BIN := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Core + plotting for the demo; every extra (the pinned torch==2.13.0, jax, dev tools) for the tests.
+# Core + plotting + drift for the demo; every extra (the pinned torch==2.13.0, jax, dev tools) for the tests.
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[plot]"
+	$(BIN)/python -m pip install --quiet -e ".[plot,drift]"
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
@@ -20,6 +20,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/divergences demo
+	$(BIN)/divergences drift --example --no-progress
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
@@ -28,6 +29,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/discrete.py
 	$(BIN)/python benchmarks/pairwise.py
 	$(BIN)/python benchmarks/estimators.py
+	$(BIN)/python benchmarks/drift.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks

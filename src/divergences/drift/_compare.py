@@ -33,9 +33,9 @@ __all__ = ["DEFAULT_THRESHOLDS", "compare"]
 # least this AND the p-value is below alpha. PSI: the industry's bands (< 0.1 no significant
 # change, 0.1-0.25 moderate, > 0.25 major); JS distance 0.1 (JS 0.01), Hellinger and total
 # variation 0.1 (a tenth of their range [0, 1]); KL 0.1 (about PSI's band on one side);
-# any other metric 0.1.
+# Bhattacharyya 0.01 (-ln(1 - h^2) ~ h^2: Hellinger's squared); any other metric 0.1.
 DEFAULT_THRESHOLDS: Mapping[str, float] = {"psi": 0.1, "js_distance": 0.1, "js": 0.01, "hellinger": 0.1,
-                                           "total_variation": 0.1, "kl": 0.1, "bhattacharyya": 0.005}
+                                           "total_variation": 0.1, "kl": 0.1, "bhattacharyya": 0.01}
 _FALLBACK_THRESHOLD = 0.1
 
 
