@@ -74,8 +74,8 @@ def add_parser(sub: Any) -> None:
     bar.add_argument("--no-progress", dest="progress", action="store_const", const=False, help="never show it")
 
 
-def _thresholds(items: list[str]) -> dict[str, float] | None:
-    out = {}
+def _thresholds(items: list[str]) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:

@@ -36,7 +36,8 @@ def permutation_pvalues(
     drawn = rng.multivariate_hypergeometric(pooled, int(current.sum()), size=n_permutations)
     cur = np.vstack([current[None, :], drawn])
     ref = pooled[None, :] - cur
-    values, pvalues = [], []
+    values: list[float] = []
+    pvalues: list[float | None] = []
     for metric in metrics:
         v = np.asarray(metric(ref, cur), dtype=np.float64)
         observed = v[0]

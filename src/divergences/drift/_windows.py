@@ -54,7 +54,7 @@ def windows(n_rows: int, times: np.ndarray | None, every: object, chunk_size: ob
         start = (times - origin) // step * step + origin
         starts, index = np.unique(start, return_inverse=True)
         fmt = "s" if step % 10**9 == 0 else "ms"
-        bounds = [(_iso(s, fmt), _iso(s + step, fmt)) for s in starts.tolist()]
+        bounds: list[tuple[Any, Any]] = [(_iso(s, fmt), _iso(s + step, fmt)) for s in starts.tolist()]
         return Windows(index.astype(np.int64), bounds)
     if chunk_size is not None:
         size = chunk_size
