@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,15 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/divergences demo
 	$(BIN)/divergences drift --example --no-progress
 
-test: $(VENV)/.test-installed
+# The HTML report's tests drive a real Chromium (Debian's package). As root (CI) it is
+# installed when missing; otherwise the tests that need it skip and this says how to get it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "make test: no chromium; the HTML report's browser tests will skip (sudo apt-get install chromium)"; fi; }
+
+test: $(VENV)/.test-installed browser
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.test-installed

@@ -9,7 +9,7 @@ or Dask arrays, batched along any axis.
 1.927 bits
 """
 
-from . import discrete, distributions, drift, estimate, markov
+from . import discrete, distributions, drift, estimate, markov, plot
 from ._exceptions import (
     AmbiguousRegistrationError,
     BackendMismatchError,
@@ -33,6 +33,7 @@ __all__ = [
     "drift",
     "estimate",
     "markov",
+    "plot",
     "BackendMismatchError",
     "DivergenceError",
     "InvalidInputError",

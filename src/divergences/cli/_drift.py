@@ -3,7 +3,7 @@
     divergences drift reference.parquet current.csv
     divergences drift reference.csv --save-profile ref.json        (fit and save only)
     divergences drift ref.json today.parquet --json report.json --fail-on-drift
-    divergences drift ref.json month.parquet --time-column ts --every 1d
+    divergences drift ref.json month.parquet --time-column ts --every 1d --html month.html
     divergences drift --example
 """
 
@@ -68,6 +68,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--max-categories", type=int, default=50, help="categories kept per column (default 50)")
     p.add_argument("--save-profile", metavar="FILE", help="also save the reference's profile as JSON to FILE")
     p.add_argument("--json", metavar="FILE", help="write the whole report as strict JSON to FILE (- for stdout)")
+    p.add_argument("--html", metavar="FILE", help="write the report as one self-contained HTML page to FILE")
     p.add_argument("--fail-on-drift", action="store_true", help=f"exit with status {DRIFT_STATUS} if any column drifted")
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", action="store_const", const=True, help="always show the progress bar")
@@ -122,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
                          thresholds=_thresholds(args.threshold), alpha=args.alpha, correction=args.correction,
                          n_permutations=args.n_permutations, time_column=args.time_column, every=args.every,
                          chunk_size=args.chunk_size, random_state=args.seed, progress=progress)
+    if args.html:
+        report.to_html(args.html)
     if args.json == "-":
         print(report.to_json())
     else:

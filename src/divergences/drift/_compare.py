@@ -78,9 +78,10 @@ def compare(
     alpha : float, default 0.05
         Significance level: a column drifts where ``value >= threshold`` and ``pvalue < alpha``.
     correction : {None, "holm", "bh"}, default None
-        Adjust the p-values of the columns of one window and metric for being tested
+        Adjust the p-values of one metric across all columns and windows for being tested
         together: Holm (family-wise error) or Benjamini-Hochberg (false discovery rate). The
-        records then carry ``pvalue_adjusted``, which the rule uses.
+        records then carry ``pvalue_adjusted``, which the rule uses. With many tests, raise
+        ``n_permutations``: no p-value is below ``1 / (1 + n_permutations)``.
     n_permutations : int, default 1000
         Draws of the permutation test (0: no test; ``pvalue`` is None and the rule is the
         threshold alone).
@@ -250,7 +251,7 @@ def _decide(records: list[dict[str, Any]], alpha: float, correction: object) -> 
         families: dict[tuple[Any, str], list[dict[str, Any]]] = {}
         for r in records:
             if r["pvalue"] is not None:
-                families.setdefault((r["window_start"], r["metric"]), []).append(r)
+                families.setdefault(r["metric"], []).append(r)
         for family in families.values():
             for r, p in zip(family, adjust([r["pvalue"] for r in family], str(correction))):
                 r["pvalue_adjusted"] = p

@@ -11,7 +11,9 @@ value is the string ``"inf"``.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -149,6 +151,30 @@ class Report:
             return pl.from_dicts(records, infer_schema_length=None)
         except ImportError:
             raise InvalidInputError("to_frame needs pandas or polars: pip install pandas") from None
+
+    def to_html(self, path: str | os.PathLike[str], *, title: str = "Drift report") -> Path:
+        """Write the report as one self-contained HTML file (a summary, a sortable and
+        filterable table, per column the shares per bin and, with windows, the first metric
+        over time); nothing is fetched, and its size does not grow with the rows. Returns the path."""
+        from ._html import write
+
+        return write(self, path, title)
+
+    def _repr_html_(self) -> str:
+        """The summary and the table, for notebooks."""
+        from ._html import summary_html
+
+        return summary_html(self)
+
+    def plot(self, column: str, window: object = None) -> Any:
+        """A matplotlib figure of ``column``'s shares per bin, reference beside current (and,
+        with windows and no ``window``, the first metric over time with its threshold)."""
+        from ..plot import drift_figure
+
+        hist = self.histogram(column, window)
+        records = [r for r in self._records if r["column"] == column and r["metric"] == self.settings["metrics"][0]]
+        timeline = records if window is None and len(self.windows) > 1 else None
+        return drift_figure(column, hist, timeline)
 
     def __str__(self) -> str:
         """A table: one line per column (and window), each metric's value and p-value, the
