@@ -11,6 +11,7 @@ filter the table from the DOM, so no user string ever sits inside a script.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -222,7 +223,7 @@ def summary_html(report: Report) -> str:
     return str(_environment().get_template(_TEMPLATE).render(**_context(report, "Drift report"), full=False))
 
 
-def write(report: Report, path: str | Path, title: str = "Drift report") -> Path:
+def write(report: Report, path: str | os.PathLike[str], title: str = "Drift report") -> Path:
     out = Path(path)
     if not out.parent.is_dir():
         raise InvalidInputError(f"to_html: no such directory {str(out.parent)!r}")
