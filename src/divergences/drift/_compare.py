@@ -66,9 +66,11 @@ def compare(
         The data to check: a pandas / Polars / PyArrow frame, a .csv / .parquet path, or a
         profile made with ``like=reference`` (no windows then).
     metrics : str or sequence of str, default ("js_distance", "psi")
-        Any divergence of two distributions of section 1 (``dv.DIVERGENCES``).
+        Any divergence of two distributions of section 1 (``dv.DIVERGENCES``), computed as
+        ``metric(current, reference)``: ``kl`` is ``KL(current || reference)``.
     base : float, optional
-        Logarithm base of the values (default: nats). Default thresholds follow it.
+        Logarithm base of the values of the metrics that have a logarithm (default: nats);
+        their default thresholds follow it. Hellinger, total variation, ... are unaffected.
     smoothing : float, default 0.5
         A pseudo-count added to every bin's count on both sides (not a share: its weight
         shrinks as the data grow). 0 leaves the counts as they are: a category the reference
@@ -114,7 +116,8 @@ def compare(
     """
     names = _metrics(metrics)
     rows = [measure(m, what="metrics", pairs=True) for m in names]
-    opts = [parse(row, base=base, smoothing=smoothing, normalize=True) for row in rows]
+    shared = parse(None, base=base, smoothing=smoothing)  # checked once, whatever the metrics
+    opts = [parse(row, base=base if row.logarithmic else None, smoothing=smoothing, normalize=True) for row in rows]
     limits = _thresholds(names, thresholds, opts)
     level = _alpha(alpha)
     if correction is not None and correction not in CORRECTIONS:
@@ -148,7 +151,7 @@ def compare(
         if progress is not None:
             progress(done, len(columns))
     _decide(records, level, correction)
-    settings = {"metrics": names, "base": opts[0].base, "unit": _unit(opts[0].base), "smoothing": float(opts[0].smoothing or 0.0),
+    settings = {"metrics": names, "base": shared.base, "unit": _unit(shared.base), "smoothing": float(shared.smoothing or 0.0),
                 "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": int(draws),
                 "rule": "drifted = value >= threshold and " + ("pvalue_adjusted" if correction else "pvalue") + " < alpha"
                         + (" (no test: n_permutations = 0)" if draws == 0 else ""),
@@ -197,9 +200,11 @@ def _unit(base: float | None) -> str:
 
 
 def _on_counts(row: Any, opts: Any) -> Any:
-    """The public function of ``row`` on batches of counts, with the checked options."""
+    """The public function of ``row`` on batches of counts, with the checked options: the
+    current data against the reference, ``metric(current, reference)`` (so KL is
+    ``KL(current || reference)``, infinite where current has mass the reference never had)."""
     smoothing = opts.smoothing if opts.smoothing else None
-    return lambda ref, cur: np.asarray(evaluate(row, (ref, cur), base=opts.base, smoothing=smoothing, normalize=True,
+    return lambda ref, cur: np.asarray(evaluate(row, (cur, ref), base=opts.base, smoothing=smoothing, normalize=True,
                                                 **dict(opts.params)))
 
 

@@ -68,6 +68,11 @@ def frame(data: object, name: str) -> Any:
         ) from None
     if df.shape[0] == 0:
         raise InvalidInputError(f"{name} is empty (no rows)")
+    if not all(isinstance(c, str) for c in df.columns):  # pandas' integer names: columns are named by text
+        texts = [str(c) for c in df.columns]
+        if len(set(texts)) != len(texts):
+            raise InvalidInputError(f"{name} has column names that are the same as text: {texts}")
+        df = df.rename({c: str(c) for c in df.columns})
     if df.shape[1] == 0:
         raise InvalidInputError(f"{name} has no columns")
     return df
@@ -108,7 +113,7 @@ def column_kind(series: Any, forced_categorical: bool) -> str | None:
         return "categorical" if series.n_unique() - int(series.null_count() > 0) <= FEW_VALUES else "numeric"
     if dtype in (nw.String, nw.Categorical, nw.Enum, nw.Boolean) or isinstance(dtype, (nw.Categorical, nw.Enum)):
         return "categorical"
-    if dtype == nw.Object:  # pandas' object columns: strings, booleans with None, mixed
+    if dtype in (nw.Object, nw.Unknown):  # pandas' object columns (strings, booleans with None); all-null columns
         return "categorical"
     return None
 
@@ -119,8 +124,10 @@ def numbers(series: Any, name: str) -> np.ndarray:
     missing = series.is_null().to_numpy()
     try:
         values = np.asarray(series.cast(nw.Float64).to_numpy(), dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"column {name!r} must hold numbers like the reference's: {exc}") from None
+    except Exception as exc:  # each frame library raises its own kind
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInputError(f"column {name!r} must hold numbers, as in the reference; it has type "
+                                f"{series.dtype} ({first})") from None
     if missing.any():
         values = values.copy()
         values[missing.astype(bool)] = np.nan
@@ -129,19 +136,49 @@ def numbers(series: Any, name: str) -> np.ndarray:
 
 def labels(series: Any) -> tuple[Any, np.ndarray]:
     """A categorical column as (a narwhals ``Series`` of string labels, a boolean mask of the
-    missing values). Booleans read ``"true"`` / ``"false"`` whatever the frame library."""
+    missing values). Booleans read ``"true"`` / ``"false"`` and numbers their shortest form
+    (``1`` whether the column holds integers or floats: a NaN in pandas makes integers
+    floats), whatever the frame library."""
     nw = _narwhals()
-    missing = np.asarray(series.is_null().to_numpy(), dtype=bool)
-    if series.dtype == nw.Object:
-        raw = series.to_numpy()
-        text = np.array([_label(v) for v in raw], dtype=object)
-        missing = missing | np.array([v is None for v in text], dtype=bool)
-        text[missing] = ""
-        return nw.new_series(series.name, text.astype(str), nw.String, backend=series.implementation), missing
-    strings = series.cast(nw.String)
+    name = series.name
+    try:
+        missing = np.asarray(series.is_null().to_numpy(), dtype=bool)
+        if series.dtype == nw.Unknown:  # the null type: nothing but missing values
+            return _strings(np.full(len(missing), "", dtype=object), series), np.ones(len(missing), dtype=bool)
+        if series.dtype == nw.Object:
+            text = np.array([_label(v) for v in series.to_numpy()], dtype=object)
+            missing = missing | np.array([v is None for v in text], dtype=bool)
+            text[missing] = ""
+            return _strings(text, series), missing
+        if series.dtype.is_numeric() and series.dtype != nw.Boolean:
+            values = np.asarray(series.cast(nw.Float64).to_numpy(), dtype=np.float64)
+            missing = missing | np.isnan(values)
+            return _strings(_number_labels(values, missing), series), missing
+        strings = series.cast(nw.String)
+    except InvalidInputError:
+        raise
+    except Exception as exc:  # each frame library raises its own kind
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInputError(f"column {name!r} has type {series.dtype}, which cannot be read as categories "
+                                f"({first})") from None
     if series.dtype == nw.Boolean:
         strings = strings.str.to_lowercase()
     return strings, missing
+
+
+def _number_labels(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Each number's label: an integral value as an integer (``1``), any other in its shortest form."""
+    out = np.full(values.shape, "", dtype=object)
+    whole = ~missing & (np.abs(values) < 2.0**53) & (values == np.floor(values))
+    out[whole] = values[whole].astype(np.int64).astype(str)
+    rest = ~missing & ~whole
+    out[rest] = [repr(float(v)) for v in values[rest]]
+    return out
+
+
+def _strings(text: np.ndarray, like: Any) -> Any:
+    nw = _narwhals()
+    return nw.new_series(like.name, text.astype(str), nw.String, backend=like.implementation)
 
 
 def _label(value: object) -> str | None:

@@ -36,8 +36,9 @@ __all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "eac
 
 FORMAT = "divergences.drift.profile"
 VERSION = 1
-SPECIAL = ("missing", "+inf", "-inf")
-T = TypeVar("T")  # the bins after the value bins, in this order
+SPECIAL = ("missing", "+inf", "-inf")  # the bins after the value bins, in this order
+MAX_POOLED_NAMES = 10_000  # the pooled categories' names a profile keeps (to tell unseen ones apart)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ColumnProfile:
     edges: tuple[float, ...] = ()  # numeric: interior edges of the open bins
     categories: tuple[str, ...] = ()  # categorical: the reference's, most frequent first
     pooled: bool = False  # categorical: the reference's other categories are pooled in "other"
+    others: tuple[str, ...] = ()  # categorical: the pooled categories' names (when at most MAX_POOLED_NAMES)
     unseen: Mapping[str, int] = field(default_factory=dict)  # categories the reference never saw
 
     @property
@@ -75,8 +77,8 @@ class ColumnProfile:
         return [*values, *SPECIAL, *(list(self.unseen) if unseen is None else unseen)]
 
     def same_bins(self, other: ColumnProfile) -> bool:
-        return (self.kind, self.edges, self.categories, self.pooled) == (other.kind, other.edges, other.categories,
-                                                                         other.pooled)
+        return (self.kind, self.edges, self.categories, self.pooled, self.others) == (
+            other.kind, other.edges, other.categories, other.pooled, other.others)
 
     def counted(self, vector: np.ndarray, unseen: Sequence[str]) -> ColumnProfile:
         """These bins with the counts ``vector`` (laid out as :meth:`vector` with ``unseen``)."""
@@ -92,6 +94,8 @@ class ColumnProfile:
         else:
             out["categories"] = list(self.categories)
             out["pooled"] = self.pooled
+            if self.others:
+                out["others"] = list(self.others)
         out.update(counts=list(self.counts), missing=self.missing, posinf=self.posinf, neginf=self.neginf,
                    unseen=dict(self.unseen))
         return out
@@ -106,14 +110,27 @@ class ColumnProfile:
                 name=str(d["name"]), kind=kind, counts=tuple(_count(c) for c in d["counts"]),
                 missing=_count(d["missing"]), posinf=_count(d["posinf"]), neginf=_count(d["neginf"]),
                 edges=tuple(float(e) for e in d.get("edges", ())), categories=tuple(str(c) for c in d.get("categories", ())),
-                pooled=bool(d.get("pooled", False)), unseen={str(k): _count(v) for k, v in d.get("unseen", {}).items()},
+                pooled=bool(d.get("pooled", False)), others=tuple(str(c) for c in _list(d.get("others", []), "others")),
+                unseen={str(k): _count(v) for k, v in _mapping(d.get("unseen", {}), "unseen").items()},
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidInputError(f"{where}: a column entry is malformed ({exc})") from None
         expected = len(col.edges) + 1 if kind == "numeric" else len(col.categories) + col.pooled
         if len(col.counts) != expected:
             raise InvalidInputError(f"{where}: column {col.name!r} has {len(col.counts)} counts for {expected} bins")
         return col
+
+
+def _list(value: object, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _mapping(value: object, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be an object (name -> value), got {type(value).__name__}")
+    return value
 
 
 def _count(value: object) -> int:
@@ -173,12 +190,17 @@ class Profile:
     def from_dict(cls, d: object, where: str = "profile") -> Profile:
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise InvalidInputError(f"{where} is not a divergences drift profile (no \"format\": \"{FORMAT}\")")
-        if d.get("version") != VERSION:
-            raise InvalidInputError(f"{where} is a profile of version {d.get('version')!r}; this release reads version {VERSION}")
-        cols = [ColumnProfile.from_dict(c, where) for c in d.get("columns", [])]
+        version = d.get("version")
+        if type(version) is not int or version != VERSION:
+            raise InvalidInputError(f"{where} is a profile of version {version!r}; this release reads version {VERSION}")
         try:
+            entries = _list(d["columns"], "columns")
+            if not entries:
+                raise ValueError("it has no column")
+            cols = [ColumnProfile.from_dict(c if isinstance(c, dict) else {}, where) for c in entries]
+            skipped = {str(k): str(v) for k, v in _mapping(d.get("skipped", {}), "skipped").items()}
             return cls(columns={c.name: c for c in cols}, n_rows=_count(d["n_rows"]), bins=d.get("bins", 10),
-                       max_categories=_count(d.get("max_categories", 50)), skipped=dict(d.get("skipped", {})))
+                       max_categories=_count(d.get("max_categories", 50)), skipped=skipped)
         except (KeyError, ValueError) as exc:
             raise InvalidInputError(f"{where}: malformed ({exc})") from None
 
@@ -247,7 +269,9 @@ def profile(
         merge; an atom such as a frequent 0 gets its own bin), a rule, or interior edges; the
         outer bins are open, so no later value falls outside (``_binning.reference_edges``).
     max_categories : int, default 50
-        The most frequent categories kept per column; the rest are pooled as "other".
+        The most frequent categories kept per column; the rest are pooled as "other" (their
+        names are kept, up to 10 000, so that a category the reference never saw is still
+        told apart from a pooled one).
     like : Profile, optional
         Count ``data`` on this profile's bins instead (a current batch); categories it never
         saw are kept by name. ``columns``, ``categorical``, ``bins`` and ``max_categories``
@@ -327,9 +351,10 @@ def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfi
     text, missing = _frames.labels(series)
     present = text.filter(_frames.mask_series(~missing, text)) if missing.any() else text
     pairs = sorted(((str(v), int(c)) for v, c in present.value_counts().iter_rows()), key=lambda vc: (-vc[1], vc[0]))
-    kept = pairs[:max_categories]
-    col = ColumnProfile(name=name, kind="categorical", counts=(0,) * (len(kept) + (len(pairs) > max_categories)),
-                        categories=tuple(v for v, _ in kept), pooled=len(pairs) > max_categories)
+    kept, rest = pairs[:max_categories], pairs[max_categories:]
+    col = ColumnProfile(name=name, kind="categorical", counts=(0,) * (len(kept) + bool(rest)),
+                        categories=tuple(v for v, _ in kept), pooled=bool(rest),
+                        others=tuple(v for v, _ in rest) if len(rest) <= MAX_POOLED_NAMES else ())
     codes, _ = column_codes(series, col)
     return col.counted(np.bincount(codes, minlength=len(col.counts) + 3), ())
 
@@ -364,13 +389,17 @@ def column_codes(series: Any, col: ColumnProfile, values: np.ndarray | None = No
         return codes, []
     nw = _frames._narwhals()
     text, missing = _frames.labels(series)
-    codes = np.asarray(text.replace_strict(list(col.categories), list(range(len(col.categories))), default=-1,
-                                           return_dtype=nw.Int64).to_numpy(), dtype=np.int64).copy()
+    known = list(col.categories) + list(col.others)  # the pooled ones' code: the "other" bin, k - 1
+    if known:
+        codes = np.asarray(text.replace_strict(known, list(range(len(col.categories))) + [k - 1] * len(col.others),
+                                               default=-1, return_dtype=nw.Int64).to_numpy(), dtype=np.int64).copy()
+    else:  # a reference with no value at all (all missing)
+        codes = np.full(len(missing), -1, dtype=np.int64)
     codes[missing] = k
     outside = codes < 0
     if not outside.any():
         return codes, []
-    if col.pooled:  # the reference pooled its rarer categories: any other value is "other"
+    if col.pooled and not col.others:  # too many pooled names to keep: any other value is "other"
         codes[outside] = k - 1
         return codes, []
     strangers = text.filter(_frames.mask_series(outside, text))
