@@ -376,6 +376,7 @@ def column_codes(series: Any, col: ColumnProfile, values: np.ndarray | None = No
     """Each row's entry of ``col``'s counts vector (see :meth:`ColumnProfile.vector`), and the
     names of the unseen categories the codes past the special bins stand for, most frequent first."""
     k = len(col.counts)
+    codes: np.ndarray
     if col.kind == "numeric":
         x = _frames.numbers(series, col.name) if values is None else values
         finite = np.isfinite(x)
