@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import divergences as dv
 
 binning = importlib.import_module("divergences._binning")
+open_bins = importlib.import_module("divergences._open_bins")
 _histogram = importlib.import_module("divergences.estimate._histogram")
 
 BELOW = {v: float(np.nextafter(v, -np.inf)) for v in (0.0, 1.0, 7.0)}
@@ -100,11 +101,11 @@ def test_check_cells_fails_before_allocating():
         binning.check_cells([10**5, 10**5])
     binning.check_cells([binning.MAX_CELLS])
     with pytest.raises(dv.InvalidInputError, match="cells"):
-        binning.reference_edges([0.0, 1.0], bins=10**9)
+        open_bins.reference_edges([0.0, 1.0], bins=10**9)
     # a width rule whose bin count overflows a float (it was an OverflowError): refused as too many cells
     tiny_iqr = [0.0, 0.0, 0.0, 1e-300, 210259465.0]
     with pytest.raises(dv.InvalidInputError, match="more than 10000000 cells"):
-        binning.reference_edges(tiny_iqr, "fd")
+        open_bins.reference_edges(tiny_iqr, "fd")
     with pytest.raises(dv.InvalidInputError, match="more than 10000000 cells"):
         binning.edges(np.array(tiny_iqr)[:, None], None, "fd")
 
@@ -121,13 +122,13 @@ def open_bin(value: float, edges: np.ndarray) -> int:
 @given(st.lists(tied, max_size=80), edge_lists)
 def test_every_value_lands_in_exactly_one_open_bin(values, edge_list):
     edges = np.array(edge_list, dtype=np.float64)
-    codes = binning.bin_codes(values, edges)
+    codes = open_bins.bin_codes(values, edges)
     bounds = [-math.inf, *edges, math.inf]
     for v, c in zip(values, codes):
         assert c == open_bin(v, edges)
         holding = [i for i in range(len(bounds) - 1) if bounds[i] < v <= bounds[i + 1]]
         assert holding == [c]  # exactly one bin holds it, and it is the code
-    counts = binning.counts(values, edges)
+    counts = open_bins.counts(values, edges)
     assert counts.shape == (len(edges) + 1,) and counts.dtype == np.int64 and counts.sum() == len(values)
     np.testing.assert_array_equal(counts, np.bincount(np.asarray(codes, dtype=np.intp), minlength=len(edges) + 1))
 
@@ -139,34 +140,34 @@ def test_inner_open_bins_agree_with_numpy_histogram_off_the_edges(values, edge_l
     inside = [v for v in values if edges[0] < v < edges[-1] and v not in edge_list]
     assume(inside)
     # numpy's bins are [a, b); ours (a, b]: the same sets for values on no edge
-    np.testing.assert_array_equal(binning.counts(inside, edges)[1:-1], np.histogram(inside, bins=edges)[0])
+    np.testing.assert_array_equal(open_bins.counts(inside, edges)[1:-1], np.histogram(inside, bins=edges)[0])
 
 
 @settings(max_examples=200, deadline=None)
 @given(samples, bin_choices, st.lists(finite, max_size=30))
 def test_reference_edges_are_increasing_and_hold_everything(reference, bins, later):
     try:
-        edges = binning.reference_edges(reference, bins)
+        edges = open_bins.reference_edges(reference, bins)
     except dv.InvalidInputError as exc:  # a width rule on a tiny IQR: refused, never allocated
         assert isinstance(bins, str) and "cells" in str(exc)
         return
     assert edges.dtype == np.float64 and edges.ndim == 1
     assert np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0)  # monotone, ties deduplicated
-    assert binning.counts(reference, edges).sum() == len(reference)
+    assert open_bins.counts(reference, edges).sum() == len(reference)
     # values beyond the reference's range land in the outer bins, however far out
     lo, hi = min(reference), max(reference)
     below = [v for v in later if v < lo] + [-1e308]
     above = [v for v in later if v > hi] + [1e308]
-    assert set(binning.bin_codes(below, edges).tolist()) == {0}
-    assert set(binning.bin_codes(above, edges).tolist()) == {len(edges)}
+    assert set(open_bins.bin_codes(below, edges).tolist()) == {0}
+    assert set(open_bins.bin_codes(above, edges).tolist()) == {len(edges)}
     # frozen: later data never change the edges
-    np.testing.assert_array_equal(binning.reference_edges(reference, bins), edges)
+    np.testing.assert_array_equal(open_bins.reference_edges(reference, bins), edges)
 
 
 @settings(max_examples=200, deadline=None)
 @given(samples, st.integers(1, 25))
 def test_quantile_edges_are_numpys_quantiles_deduplicated_with_atoms_split(reference, k):
-    edges = binning.reference_edges(reference, k)
+    edges = open_bins.reference_edges(reference, k)
     if k == 1:
         assert edges.size == 0
         return
@@ -181,7 +182,7 @@ def test_quantile_edges_are_numpys_quantiles_deduplicated_with_atoms_split(refer
     assert len(edges) + 1 <= k  # at most k bins: an atom's own bin uses a merged quantile
     for v in distinct[repeats > 1]:  # an atom's bin holds exactly its copies
         (i,) = np.flatnonzero(edges == v)
-        assert binning.counts(reference, edges)[i] == reference.count(v)
+        assert open_bins.counts(reference, edges)[i] == reference.count(v)
 
 
 @settings(max_examples=100, deadline=None)
@@ -189,30 +190,30 @@ def test_quantile_edges_are_numpys_quantiles_deduplicated_with_atoms_split(refer
 def test_distinct_quantiles_are_exactly_numpys_and_cut_equal_mass(reference, k):
     quantiles = np.quantile(np.array(reference), quantile_levels(k))
     assume(np.all(np.diff(quantiles) > 0))
-    edges = binning.reference_edges(reference, k)
+    edges = open_bins.reference_edges(reference, k)
     np.testing.assert_array_equal(edges, quantiles)
     n = len(reference)
-    assert np.all(np.abs(binning.counts(reference, edges) - n / k) <= 2)
+    assert np.all(np.abs(open_bins.counts(reference, edges) - n / k) <= 2)
 
 
 @pytest.mark.parametrize("bins", [2, 3, 10, "fd", "sturges", "auto", "quantiles"])
 @pytest.mark.parametrize("c", [0.0, 1.0, 7.0])
 def test_a_constant_reference_separates_below_at_and_above(bins, c):
-    edges = binning.reference_edges([c] * 50, bins)
+    edges = open_bins.reference_edges([c] * 50, bins)
     assert edges.tolist() == [BELOW[c], c]
-    assert binning.bin_codes([c - 1e-9, c, c + 1e-9, -1e300, 1e300], edges).tolist() == [0, 1, 2, 0, 2]
-    assert binning.bin_labels(edges) == [f"(-inf, {c:g})", f"{{{c:g}}}", f"({c:g}, inf)"]
-    assert binning.reference_edges([c] * 50, 1).size == 0  # one bin was asked for
+    assert open_bins.bin_codes([c - 1e-9, c, c + 1e-9, -1e300, 1e300], edges).tolist() == [0, 1, 2, 0, 2]
+    assert open_bins.bin_labels(edges) == [f"(-inf, {c:g})", f"{{{c:g}}}", f"({c:g}, inf)"]
+    assert open_bins.reference_edges([c] * 50, 1).size == 0  # one bin was asked for
 
 
 def test_a_mostly_zero_column_keeps_zero_apart_from_negatives():
     reference = np.r_[np.zeros(800), np.random.default_rng(0).exponential(size=200)]
-    edges = binning.reference_edges(reference, 10)
+    edges = open_bins.reference_edges(reference, 10)
     assert edges[:2].tolist() == [BELOW[0.0], 0.0]  # seven equal quantiles 0 merge into the bin {0}
-    reference_counts = binning.counts(reference, edges)
+    reference_counts = open_bins.counts(reference, edges)
     assert reference_counts[:2].tolist() == [0, 800]
     # a sign error in the current data moves mass into a bin the reference left empty
-    assert binning.counts(-reference[800:], edges)[0] == 200
+    assert open_bins.counts(-reference[800:], edges)[0] == 200
     assert len(edges) + 1 <= 10
 
 
@@ -220,37 +221,37 @@ def test_rule_edges_are_numpys_interior_edges():
     reference = np.random.default_rng(1).normal(size=2000)
     for rule in ("fd", "sturges", "auto"):
         np.testing.assert_allclose(
-            binning.reference_edges(reference, rule), np.histogram_bin_edges(reference, bins=rule)[1:-1], rtol=1e-13
+            open_bins.reference_edges(reference, rule), np.histogram_bin_edges(reference, bins=rule)[1:-1], rtol=1e-13
         )
-    assert len(binning.reference_edges(reference, "quantiles")) + 1 == len(np.histogram_bin_edges(reference, "fd")) - 1
+    assert len(open_bins.reference_edges(reference, "quantiles")) + 1 == len(np.histogram_bin_edges(reference, "fd")) - 1
 
 
 @pytest.mark.parametrize("bins", ["sturges", "auto", "fd", 3, 10])
 def test_a_range_of_a_few_ulps_gives_increasing_edges(bins):
     reference = [1.0, float(np.nextafter(1.0, 2.0)), float(np.nextafter(np.nextafter(1.0, 2.0), 2.0))] * 5
-    edges = binning.reference_edges(reference, bins)
-    assert np.all(np.diff(edges) > 0) and binning.counts(reference, edges).sum() == 15
+    edges = open_bins.reference_edges(reference, bins)
+    assert np.all(np.diff(edges) > 0) and open_bins.counts(reference, edges).sum() == 15
 
 
 def test_explicit_edges_are_the_interior_edges():
-    edges = binning.reference_edges([5.0, 6.0], [0.0, 1.0, 2.0])
+    edges = open_bins.reference_edges([5.0, 6.0], [0.0, 1.0, 2.0])
     assert edges.tolist() == [0.0, 1.0, 2.0]
-    assert binning.counts([5.0, 6.0, -3.0], edges).tolist() == [1, 0, 0, 2]  # outside: the open outer bins
-    assert binning.reference_edges([5.0], []).size == 0
+    assert open_bins.counts([5.0, 6.0, -3.0], edges).tolist() == [1, 0, 0, 2]  # outside: the open outer bins
+    assert open_bins.reference_edges([5.0], []).size == 0
 
 
 def test_edges_round_trip_through_json_exactly():
-    edges = binning.reference_edges(np.r_[np.zeros(90), np.linspace(0.1, 3.3, 10)], 7)
+    edges = open_bins.reference_edges(np.r_[np.zeros(90), np.linspace(0.1, 3.3, 10)], 7)
     assert BELOW[0.0] in edges.tolist()  # a subnormal edge
     np.testing.assert_array_equal(np.array(json.loads(json.dumps(edges.tolist()))), edges)
 
 
 def test_labels_name_every_bin():
-    assert binning.bin_labels([]) == ["(-inf, inf)"]
-    assert binning.bin_labels([0.5, 2.0]) == ["(-inf, 0.5]", "(0.5, 2]", "(2, inf)"]
-    assert binning.bin_labels([1 / 3], digits=2) == ["(-inf, 0.33]", "(0.33, inf)"]
+    assert open_bins.bin_labels([]) == ["(-inf, inf)"]
+    assert open_bins.bin_labels([0.5, 2.0]) == ["(-inf, 0.5]", "(0.5, 2]", "(2, inf)"]
+    assert open_bins.bin_labels([1 / 3], digits=2) == ["(-inf, 0.33]", "(0.33, inf)"]
     with pytest.raises(dv.InvalidInputError, match="digits must be an integer >= 1"):
-        binning.bin_labels([0.0], digits=0)
+        open_bins.bin_labels([0.0], digits=0)
 
 
 # ----------------------------------------------------------------------------- NaN, inf, bad input
@@ -259,22 +260,22 @@ def test_labels_name_every_bin():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: binning.reference_edges([1.0, np.nan, np.nan, 2.0]), r"^reference contains 2 NaN of 4 values"),
-        (lambda: binning.reference_edges([1.0, np.inf], name="column 'age'"), r"^column 'age' contains 1 \+inf of 2"),
-        (lambda: binning.bin_codes([np.nan, -np.inf, np.inf, 0.0], [0.0]), r"^values contains 1 NaN, 1 \+inf, 1 -inf of 4"),
-        (lambda: binning.counts([np.nan], [0.0], name="current"), r"^current contains 1 NaN of 1 values, which have no bin"),
-        (lambda: binning.reference_edges([]), "reference is empty"),
-        (lambda: binning.reference_edges([[1.0, 2.0]]), "one-dimensional"),
-        (lambda: binning.reference_edges(["a", "b"]), "reference must be numbers"),
-        (lambda: binning.reference_edges([1.0, 2.0], bins=0), "at least 1"),
-        (lambda: binning.reference_edges([1.0, 2.0], bins="scott"), "bins must be one of"),
-        (lambda: binning.reference_edges([1.0, 2.0], bins=None), "bins must be a number of bins"),
-        (lambda: binning.reference_edges([1.0, 2.0], bins=True), "bins must be a number of bins"),
-        (lambda: binning.reference_edges([1.0, 2.0], bins=[1.0, 1.0]), "bins must be a 1-D array of finite, strictly"),
-        (lambda: binning.bin_codes([1.0], [2.0, 1.0]), "edges must be a 1-D array of finite, strictly increasing"),
-        (lambda: binning.bin_codes([1.0], [0.0, np.nan]), "edges must be"),
-        (lambda: binning.bin_codes([1.0], [[0.0, 1.0]]), "edges must be"),
-        (lambda: binning.counts(["x"], [0.0]), "values must be numbers"),
+        (lambda: open_bins.reference_edges([1.0, np.nan, np.nan, 2.0]), r"^reference contains 2 NaN of 4 values"),
+        (lambda: open_bins.reference_edges([1.0, np.inf], name="column 'age'"), r"^column 'age' contains 1 \+inf of 2"),
+        (lambda: open_bins.bin_codes([np.nan, -np.inf, np.inf, 0.0], [0.0]), r"^values contains 1 NaN, 1 \+inf, 1 -inf of 4"),
+        (lambda: open_bins.counts([np.nan], [0.0], name="current"), r"^current contains 1 NaN of 1 values, which have no bin"),
+        (lambda: open_bins.reference_edges([]), "reference is empty"),
+        (lambda: open_bins.reference_edges([[1.0, 2.0]]), "one-dimensional"),
+        (lambda: open_bins.reference_edges(["a", "b"]), "reference must be numbers"),
+        (lambda: open_bins.reference_edges([1.0, 2.0], bins=0), "at least 1"),
+        (lambda: open_bins.reference_edges([1.0, 2.0], bins="scott"), "bins must be one of"),
+        (lambda: open_bins.reference_edges([1.0, 2.0], bins=None), "bins must be a number of bins"),
+        (lambda: open_bins.reference_edges([1.0, 2.0], bins=True), "bins must be a number of bins"),
+        (lambda: open_bins.reference_edges([1.0, 2.0], bins=[1.0, 1.0]), "bins must be a 1-D array of finite, strictly"),
+        (lambda: open_bins.bin_codes([1.0], [2.0, 1.0]), "edges must be a 1-D array of finite, strictly increasing"),
+        (lambda: open_bins.bin_codes([1.0], [0.0, np.nan]), "edges must be"),
+        (lambda: open_bins.bin_codes([1.0], [[0.0, 1.0]]), "edges must be"),
+        (lambda: open_bins.counts(["x"], [0.0]), "values must be numbers"),
     ],
 )
 def test_nan_inf_and_bad_input_are_refused_by_name(call, message):
@@ -283,5 +284,17 @@ def test_nan_inf_and_bad_input_are_refused_by_name(call, message):
 
 
 def test_codes_keep_the_shape_of_the_values():
-    codes = binning.bin_codes(np.array([[0.0, 3.0], [1.5, -1.0]]), [1.0, 2.0])
+    codes = open_bins.bin_codes(np.array([[0.0, 3.0], [1.5, -1.0]]), [1.0, 2.0])
     assert codes.shape == (2, 2) and codes.tolist() == [[0, 2], [1, 0]]
+
+
+@settings(deadline=None, max_examples=100)
+@given(reference=st.lists(tied, min_size=1, max_size=200), later=st.lists(tied, min_size=0, max_size=300),
+       bins=st.integers(1, 60))
+def test_open_counts_are_the_counts_of_the_codes(reference, later, bins):
+    """Counting by one comparison per edge (no codes) gives what binning every value gives."""
+    edges = open_bins.reference_edges(reference, bins)
+    values = np.array(later, dtype=np.float64)
+    expected = np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1)
+    np.testing.assert_array_equal(open_bins.open_counts(values, edges), expected)
+    np.testing.assert_array_equal(open_bins.counts(values, edges) if values.size else expected, expected)

@@ -22,7 +22,7 @@ from .._evaluate import evaluate
 from .._exceptions import InvalidInputError
 from .._options import measure, parse
 from . import _frames
-from ._profile import Profile, column_codes, each_column, profile
+from ._profile import Profile, column_codes, column_counts, each_column, profile
 from ._report import ColumnCounts, Report
 from ._significance import CORRECTIONS, adjust, permutation_pvalues
 from ._windows import windows
@@ -239,12 +239,12 @@ def _count_current(ref: Profile, current: object, time_column: object, every: ob
 
     def count(name: str) -> ColumnCounts:
         col = ref.columns[name]
+        if cuts.index is None:
+            vector, unseen = column_counts(df[name], col)
+            return ColumnCounts(col, unseen, vector[None, :])
         codes, unseen = column_codes(df[name], col)
         width = len(col.counts) + 3 + len(unseen)
-        if cuts.index is None:
-            table = np.bincount(codes, minlength=width)[None, :]
-        else:
-            table = np.bincount(cuts.index * width + codes, minlength=len(cuts) * width).reshape(len(cuts), width)
+        table = np.bincount(cuts.index * width + codes, minlength=len(cuts) * width).reshape(len(cuts), width)
         return ColumnCounts(col, unseen, table)
 
     return dict(zip(names, each_column(names, count, int(df.shape[0])))), cuts

@@ -27,12 +27,13 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .._binning import bin_codes, bin_labels, reference_edges
 from .._exceptions import InvalidInputError
 from .._numpy_engine import parallel
+from .._open_bins import bin_codes, bin_labels, open_counts, reference_edges
 from . import _frames
 
-__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "each_column", "load", "profile"]
+__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "column_counts", "each_column", "load",
+           "profile"]
 
 FORMAT = "divergences.drift.profile"
 VERSION = 1
@@ -267,7 +268,7 @@ def profile(
     bins : int or str or array_like, default 10
         Bins of numeric columns: ``k`` bins at the reference's quantiles (equal quantiles
         merge; an atom such as a frequent 0 gets its own bin), a rule, or interior edges; the
-        outer bins are open, so no later value falls outside (``_binning.reference_edges``).
+        outer bins are open, so no later value falls outside (``_open_bins.reference_edges``).
     max_categories : int, default 50
         The most frequent categories kept per column; the rest are pooled as "other" (their
         names are kept, up to 10 000, so that a category the reference never saw is still
@@ -299,8 +300,7 @@ def profile(
                 raise InvalidInputError(f"column {name!r} of the reference profile is missing from data")
         def count(name: str) -> ColumnProfile:
             col = like.columns[name]
-            codes, unseen = column_codes(df[name], col)
-            return col.counted(np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen)
+            return col.counted(*column_counts(df[name], col))
 
         counted = dict(zip(like.columns, each_column(list(like.columns), count, int(df.shape[0]))))
         return replace(like, columns=counted, n_rows=int(df.shape[0]))
@@ -370,6 +370,23 @@ def each_column(names: list[str], work: Callable[[str], T], n_rows: int) -> list
 
     parallel(run, len(names), len(names) * n_rows)
     return results
+
+
+def column_counts(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str]]:
+    """``col``'s counts vector of a whole column (as ``bincount`` of :func:`column_codes`, with no
+    code per row for a numeric column: one comparison per edge), and the unseen categories."""
+    if col.kind != "numeric":
+        codes, unseen = column_codes(series, col)
+        return np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen
+    x = _frames.numbers(series, col.name)
+    finite = np.isfinite(x)
+    edges = np.asarray(col.edges, dtype=np.float64)
+    if finite.all():
+        return np.concatenate([open_counts(x, edges), [0, 0, 0]]), []
+    nan = int(np.count_nonzero(np.isnan(x)))
+    posinf = int(np.count_nonzero(np.isposinf(x)))
+    inside = open_counts(x[finite], edges)
+    return np.concatenate([inside, [nan, posinf, x.size - int(inside.sum()) - nan - posinf]]), []
 
 
 def column_codes(series: Any, col: ColumnProfile, values: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
