@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint clean browser
+.PHONY: demo test bench lint clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,15 +22,18 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/divergences demo
 	$(BIN)/divergences drift --example --no-progress
 
-# The HTML report's tests drive a real Chromium (Debian's package). As root (CI) it is
-# installed when missing; otherwise the tests that need it skip and this says how to get it.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# System packages the tests use for real: Chromium (the HTML report's browser tests) and a
+# Java runtime (Spark in local mode). As root (CI) they are installed when missing;
+# otherwise the tests that need them skip and this says how to get them.
+system-deps:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
-	  else echo "make test: no chromium; the HTML report's browser tests will skip (sudo apt-get install chromium)"; fi; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
+	  else echo "make test: missing$$missing; their tests will skip (sudo apt-get install$$missing)"; fi; fi
 
-test: $(VENV)/.test-installed browser
+test: $(VENV)/.test-installed system-deps
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.test-installed

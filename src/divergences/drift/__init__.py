@@ -16,7 +16,8 @@ column and per time window.
 """
 
 from ._compare import compare
-from ._profile import ColumnProfile, Profile, load, profile
+from ._fit import profile
+from ._profile import ColumnProfile, Profile, load
 from ._report import Report
 
 __all__ = ["ColumnProfile", "Profile", "Report", "compare", "load", "profile"]

@@ -22,7 +22,9 @@ from .._evaluate import evaluate
 from .._exceptions import InvalidInputError
 from .._options import measure, parse
 from . import _frames
-from ._profile import Profile, column_codes, column_counts, each_column, profile
+from ._fit import profile
+from ._lazy import lazy_counts, lazy_frame
+from ._profile import Profile, column_codes, column_counts, each_column
 from ._report import ColumnCounts, Report
 from ._significance import CORRECTIONS, adjust, permutation_pvalues
 from ._windows import windows
@@ -225,6 +227,9 @@ def _count_current(ref: Profile, current: object, time_column: object, every: ob
             unseen = list(other.unseen)
             out[name] = ColumnCounts(col, unseen, other.vector(unseen)[None, :])
         return out, windows(0, None, None, None)
+    lazy = lazy_frame(current)
+    if lazy is not None:
+        return lazy_counts(lazy, ref, time_column, every, chunk_size)
     df = _frames.frame(current, "current")
     present = set(df.columns)
     if time_column is not None:

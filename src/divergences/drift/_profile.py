@@ -32,8 +32,8 @@ from .._numpy_engine import parallel
 from .._open_bins import bin_codes, bin_labels, open_counts, reference_edges
 from . import _frames
 
-__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "column_counts", "each_column", "load",
-           "profile"]
+__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "column_counts", "each_column", "fit_frame",
+           "load"]
 
 FORMAT = "divergences.drift.profile"
 VERSION = 1
@@ -153,6 +153,7 @@ class Profile:
     bins: Any = 10
     max_categories: int = 50
     skipped: Mapping[str, str] = field(default_factory=dict)
+    quantiles: str = "exact"  # how the edges were found: "exact", or "approximate (the engine's)" on Dask and Spark
 
     def __add__(self, other: object) -> Profile:
         """The counts of two profiles on the same bins, added (a stream of batches)."""
@@ -171,7 +172,7 @@ class Profile:
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, "n_rows": self.n_rows, "bins": self.bins,
-                "max_categories": self.max_categories, "skipped": dict(self.skipped),
+                "max_categories": self.max_categories, "quantiles": self.quantiles, "skipped": dict(self.skipped),
                 "columns": [c.to_dict() for c in self.columns.values()]}
 
     def to_json(self) -> str:
@@ -201,7 +202,8 @@ class Profile:
             cols = [ColumnProfile.from_dict(c if isinstance(c, dict) else {}, where) for c in entries]
             skipped = {str(k): str(v) for k, v in _mapping(d.get("skipped", {}), "skipped").items()}
             return cls(columns={c.name: c for c in cols}, n_rows=_count(d["n_rows"]), bins=d.get("bins", 10),
-                       max_categories=_count(d.get("max_categories", 50)), skipped=skipped)
+                       max_categories=_count(d.get("max_categories", 50)), skipped=skipped,
+                       quantiles=str(d.get("quantiles", "exact")))
         except (KeyError, ValueError) as exc:
             raise InvalidInputError(f"{where}: malformed ({exc})") from None
 
@@ -244,8 +246,8 @@ def _names(value: object, option: str) -> list[str] | None:
     return [str(v) for v in value]
 
 
-def profile(
-    data: object,
+def fit_frame(
+    df: Any,
     *,
     columns: object = None,
     categorical: object = None,
@@ -253,44 +255,7 @@ def profile(
     max_categories: object = 50,
     like: Profile | None = None,
 ) -> Profile:
-    """Bin a table's columns and count them: the reference side of drift, fitted once.
-
-    Parameters
-    ----------
-    data : pandas / Polars / PyArrow data frame, or str / path-like
-        The table, or a .csv / .parquet file.
-    columns : str or list of str, optional
-        The columns to profile (default: all, but date and time columns, which are listed in
-        ``Profile.skipped``).
-    categorical : str or list of str, optional
-        Columns to treat as categories whatever their type (integers with at most 20
-        distinct values, strings, booleans and categoricals are categories anyway).
-    bins : int or str or array_like, default 10
-        Bins of numeric columns: ``k`` bins at the reference's quantiles (equal quantiles
-        merge; an atom such as a frequent 0 gets its own bin), a rule, or interior edges; the
-        outer bins are open, so no later value falls outside (``_open_bins.reference_edges``).
-    max_categories : int, default 50
-        The most frequent categories kept per column; the rest are pooled as "other" (their
-        names are kept, up to 10 000, so that a category the reference never saw is still
-        told apart from a pooled one).
-    like : Profile, optional
-        Count ``data`` on this profile's bins instead (a current batch); categories it never
-        saw are kept by name. ``columns``, ``categorical``, ``bins`` and ``max_categories``
-        then come from it.
-
-    Returns
-    -------
-    Profile
-
-    Examples
-    --------
-    >>> import numpy as np, pyarrow as pa, divergences as dv
-    >>> table = pa.table({"amount": np.arange(100.0), "country": ["fr", "de", "fr", "it"] * 25})
-    >>> ref = dv.drift.profile(table, bins=4)
-    >>> ref.columns["amount"].counts, ref.columns["country"].categories
-    ((25, 25, 25, 25), ('fr', 'de', 'it'))
-    """
-    df = _frames.frame(data, "data" if like is not None else "reference")
+    """:func:`divergences.drift.profile` of an eager narwhals frame ``df``."""
     if like is not None:
         if not isinstance(like, Profile):
             raise InvalidInputError(f"like must be a Profile (from dv.drift.profile or dv.drift.load), got {type(like).__name__}")

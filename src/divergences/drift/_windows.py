@@ -17,7 +17,7 @@ import numpy as np
 
 from .._exceptions import InvalidInputError
 
-__all__ = ["Windows", "parse_every", "windows"]
+__all__ = ["Windows", "parse_every", "windows", "windows_of"]
 
 _UNITS = {"ms": 10**6, "s": 10**9, "m": 60 * 10**9, "min": 60 * 10**9, "h": 3600 * 10**9, "d": 86_400 * 10**9,
           "w": 7 * 86_400 * 10**9}
@@ -49,13 +49,7 @@ def windows(n_rows: int, times: np.ndarray | None, every: object, chunk_size: ob
     """The windows of ``n_rows`` rows: by ``every`` over ``times`` (int64 ns), by ``chunk_size``, or one."""
     if every is not None:
         assert times is not None
-        step = parse_every(every)
-        origin = _MONDAY if step % _UNITS["w"] == 0 else 0
-        start = (times - origin) // step * step + origin
-        starts, index = np.unique(start, return_inverse=True)
-        fmt = "s" if step % 10**9 == 0 else "ms"
-        bounds: list[tuple[Any, Any]] = [(_iso(s, fmt), _iso(s + step, fmt)) for s in starts.tolist()]
-        return Windows(index.astype(np.int64), bounds)
+        return windows_of(times, every)
     if chunk_size is not None:
         size = chunk_size
         if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
@@ -68,6 +62,17 @@ def windows(n_rows: int, times: np.ndarray | None, every: object, chunk_size: ob
         index = np.repeat(np.arange(len(bounds), dtype=np.int64), np.diff(cuts))
         return Windows(index, bounds)
     return Windows(None, [(None, None)])
+
+
+def windows_of(times: np.ndarray, every: object) -> Windows:
+    """Calendar windows of ``every`` over int64 ns ``times``: each time's window, in time order."""
+    step = parse_every(every)
+    origin = _MONDAY if step % _UNITS["w"] == 0 else 0
+    start = (times - origin) // step * step + origin
+    starts, index = np.unique(start, return_inverse=True)
+    fmt = "s" if step % 10**9 == 0 else "ms"
+    bounds: list[tuple[Any, Any]] = [(_iso(s, fmt), _iso(s + step, fmt)) for s in starts.tolist()]
+    return Windows(index.astype(np.int64), bounds)
 
 
 def _iso(ns: int, unit: str) -> str:

@@ -1,0 +1,260 @@
+"""Drift on lazy frames (Polars LazyFrame, DuckDB, Dask, PySpark): the engine bins and counts, only counts come back.
+
+One narwhals code path for every lazy engine. A numeric column's bin is an expression (the
+number of edges below a finite value; missing, +inf and -inf apart), a categorical column's
+label is a string expression, and ``group_by([time unit,] bin).agg(len)`` returns the
+counts: a few rows per bin (and per time unit), never the data. Windows are cut from the
+engine's counts per calendar unit (day, hour, minute or second: ``truncate`` to one unit is
+what every engine offers), aggregated here into windows of ``every``, aligned as in
+``_windows``. Fitting a reference: quantiles by the engine (exact on Polars and DuckDB;
+Dask and Spark have approximate quantiles only, so their profiles say ``"approximate"``).
+Row windows (``chunk_size``) need a row order, which lazy engines do not have: refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import InvalidInputError
+from .._open_bins import reference_edges
+from . import _frames
+from ._profile import MAX_POOLED_NAMES, ColumnProfile, Profile
+from ._report import ColumnCounts
+from ._windows import Windows, parse_every, windows_of
+
+__all__ = ["lazy_frame", "lazy_counts", "lazy_profile"]
+
+_UNITS = ((86_400 * 10**9, "1d"), (3600 * 10**9, "1h"), (60 * 10**9, "1m"), (10**9, "1s"))
+_INF = float("inf")
+
+
+def lazy_frame(data: object) -> Any:
+    """``data`` as a narwhals ``LazyFrame`` if it is a lazy frame, else None."""
+    nw = _frames._narwhals()
+    try:
+        nw.from_native(data, eager_only=True)
+        return None
+    except TypeError:
+        pass
+    try:
+        frame = nw.from_native(data)
+    except TypeError:
+        return None
+    return frame if isinstance(frame, nw.LazyFrame) else None
+
+
+def _numeric_code(x: Any, edges: tuple[float, ...]) -> Any:
+    """The entry of a numeric column's counts vector, as an engine expression: arithmetic on
+    0/1 flags rather than ``when`` chains, which not every engine aligns (Dask)."""
+    nw = _frames._narwhals()
+    k = len(edges) + 1
+
+    def flag(condition: Any) -> Any:
+        return condition.fill_null(False).cast(nw.Int64)
+
+    missing = flag(x.is_nan().fill_null(True) | x.is_null())
+    above, below = flag(x == _INF), flag(x == -_INF)
+    inside = nw.sum_horizontal(*[flag(x > e) for e in edges]) if edges else nw.lit(0)
+    return inside * (1 - missing - above - below) + k * missing + (k + 1) * above + (k + 2) * below
+
+
+def _label(x: Any, dtype: Any, name: str) -> Any:
+    """A categorical column's label as an engine expression (None where missing)."""
+    nw = _frames._narwhals()
+    if dtype == nw.Boolean:
+        return x.cast(nw.String).str.to_lowercase()
+    if dtype.is_numeric() and not dtype.is_integer():
+        raise InvalidInputError(f"column {name!r}: a floating-point column as categories is not counted on lazy "
+                                "frames; cast it to integers or strings in the engine first")
+    return x.cast(nw.String)
+
+
+def _unit_of(step: int) -> tuple[int, str]:
+    for size, unit in _UNITS:
+        if step % size == 0:
+            return size, unit
+    raise InvalidInputError("every on a lazy frame must be a whole number of seconds")
+
+
+def _grouped(lf: Any, key: Any, time_column: str | None, unit: str | None,
+             missing: Any = None) -> list[tuple[Any, ...]]:
+    """``(time unit start, key, count)`` rows (or ``(key, count)``) computed by the engine; with
+    ``missing`` (an expression), the key of a row where it holds is None (a string cast of a
+    missing value is not missing on every engine: pandas writes "nan")."""
+    nw = _frames._narwhals()
+    keys = [key.alias("__key")] + ([missing.alias("__missing")] if missing is not None else [])
+    if time_column is not None:
+        keys.insert(0, nw.col(time_column).dt.truncate(unit).alias("__when"))
+    rows = lf.group_by(*keys).agg(nw.len().alias("__n")).collect().iter_rows()
+    if missing is None:
+        return list(rows)
+    out: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        *head, key_value, is_missing, n = row
+        where = (*head, None if is_missing else key_value)
+        out[where] = out.get(where, 0) + int(n)
+    return [(*k, n) for k, n in out.items()]
+
+
+def _ns(value: Any) -> int:
+    """A time the engine returned (datetime, date, pandas Timestamp, numpy datetime64) in ns since the epoch, UTC."""
+    if getattr(value, "tzinfo", None) is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return int(np.datetime64(value, "ns").astype(np.int64))
+
+
+def lazy_counts(lf: Any, ref: Profile, time_column: object, every: object,
+                chunk_size: object) -> tuple[dict[str, ColumnCounts], Windows]:
+    """Each column's counts per window, counted by the engine."""
+    if chunk_size is not None:
+        raise InvalidInputError("chunk_size needs rows in order, which a lazy frame does not have: use "
+                                "time_column and every")
+    schema = dict(lf.collect_schema())
+    if time_column is not None and (not isinstance(time_column, str) or time_column not in schema):
+        raise InvalidInputError(f"time_column {time_column!r} is not a column of current")
+    unit = None
+    if every is not None:
+        nw = _frames._narwhals()
+        if not isinstance(schema[time_column], (nw.Datetime, nw.Date)):
+            raise InvalidInputError(f"time_column {time_column!r} must hold dates or datetimes, got {schema[time_column]}")
+        unit = _unit_of(parse_every(every))[1]
+    per_column: dict[str, dict[tuple[int, Any], int]] = {}
+    units: set[int] = set()
+    for name, col in ref.columns.items():
+        if name == time_column:
+            continue
+        if name not in schema:
+            raise InvalidInputError(f"column {name!r} of the reference is missing from current")
+        nw = _frames._narwhals()
+        x = nw.col(name)
+        key = _numeric_code(x, col.edges) if col.kind == "numeric" else _label(x, schema[name], name)
+        counted: dict[tuple[int, Any], int] = {}
+        missing = x.is_null() if col.kind != "numeric" else None
+        for row in _grouped(lf, key, time_column if every is not None else None, unit, missing):
+            when, key_value, n = (row if every is not None else (0, *row))
+            stamp = _ns(when) if every is not None else 0
+            units.add(stamp)
+            counted[(stamp, key_value)] = counted.get((stamp, key_value), 0) + int(n)
+        per_column[name] = counted
+    stamps = np.array(sorted(units), dtype=np.int64)
+    cuts = windows_of(stamps, every) if every is not None else Windows(None, [(None, None)])
+    where = {int(s): (int(w) if cuts.index is not None else 0) for s, w in zip(stamps, cuts.index)} \
+        if cuts.index is not None else {0: 0}
+    out = {}
+    for name, counted in per_column.items():
+        col = ref.columns[name]
+        out[name] = _table(col, counted, where, len(cuts))
+    return out, cuts
+
+
+def _table(col: ColumnProfile, counted: dict[tuple[int, Any], int], where: dict[int, int], n_windows: int) -> ColumnCounts:
+    """The W x bins table of one column from the engine's (time unit, key) counts."""
+    k = len(col.counts)
+    unseen: list[str] = []
+    if col.kind == "numeric":
+        entries = {(stamp, int(code)): n for (stamp, code), n in counted.items()}
+    else:
+        index = {c: i for i, c in enumerate(col.categories)}
+        others = set(col.others)
+        strangers: dict[str, int] = {}
+        for (_, label), n in counted.items():
+            if label is not None and label not in index and label not in others and not (col.pooled and not col.others):
+                strangers[str(label)] = strangers.get(str(label), 0) + n
+        unseen = [u for u, _ in sorted(strangers.items(), key=lambda kv: (-kv[1], kv[0]))]
+        slot = {u: k + 3 + i for i, u in enumerate(unseen)}
+        entries = {}
+        for (stamp, label), n in counted.items():
+            if label is None or (isinstance(label, float) and math.isnan(label)):
+                code = k
+            elif label in index:
+                code = index[label]
+            elif label in slot:
+                code = slot[label]
+            else:
+                code = k - 1  # pooled in "other"
+            entries[(stamp, code)] = entries.get((stamp, code), 0) + n
+    table = np.zeros((n_windows, k + 3 + len(unseen)), dtype=np.int64)
+    for (stamp, code), n in entries.items():
+        table[where[stamp], code] += n
+    return ColumnCounts(col, unseen, table)
+
+
+def lazy_profile(lf: Any, columns: list[str] | None, forced: set[str], bins: object, max_categories: int) -> Profile:
+    """A reference profile fitted and counted by the engine."""
+    nw = _frames._narwhals()
+    schema = dict(lf.collect_schema())
+    for name in [*(columns or ()), *forced]:
+        if name not in schema:
+            raise InvalidInputError(f"column {name!r} is not in the reference (its columns: {', '.join(schema)})")
+    n_rows = int(lf.select(nw.len()).collect().item())
+    if n_rows == 0:
+        raise InvalidInputError("reference is empty (no rows)")
+    profiles, skipped = {}, {}
+    approximate = lf.implementation.name.lower() in ("dask", "pyspark", "pyspark_connect", "sqlframe")
+    method = "approximate (the engine's)" if approximate else "exact"
+    for name in columns or list(schema):
+        dtype = schema[name]
+        x = nw.col(name)
+        if isinstance(dtype, (nw.Datetime, nw.Date, nw.Duration)) or dtype == nw.Date:
+            reason = "dates and times are not compared (time moves by design): use it as time_column= to cut windows"
+            if columns is not None:
+                raise InvalidInputError(f"column {name!r}: {reason}")
+            skipped[name] = reason
+            continue
+        numeric = dtype.is_numeric() and dtype != nw.Boolean and name not in forced
+        if numeric and dtype.is_integer():
+            distinct, nulls = lf.select(x.n_unique(), x.null_count().alias("nulls")).collect().rows()[0]
+            numeric = int(distinct) - (int(nulls) > 0) > _frames.FEW_VALUES
+        if numeric:
+            edges = _lazy_edges(lf, name, bins)
+            col = ColumnProfile(name=name, kind="numeric", counts=(0,) * (len(edges) + 1), edges=edges)
+        elif dtype.is_numeric() or dtype in (nw.String, nw.Categorical, nw.Boolean) or isinstance(
+                dtype, (nw.Categorical, nw.Enum)):
+            pairs = sorted(((str(label), int(n)) for label, n in _grouped(lf, _label(x, dtype, name), None, None,
+                                                                           x.is_null()) if label is not None),
+                           key=lambda vc: (-vc[1], vc[0]))
+            kept, rest = pairs[:max_categories], pairs[max_categories:]
+            col = ColumnProfile(name=name, kind="categorical", counts=(0,) * (len(kept) + bool(rest)),
+                                categories=tuple(v for v, _ in kept), pooled=bool(rest),
+                                others=tuple(v for v, _ in rest) if len(rest) <= MAX_POOLED_NAMES else ())
+        else:
+            raise InvalidInputError(f"column {name!r} has type {dtype}, which cannot be binned: "
+                                    "leave it out with columns=, or cast it")
+        profiles[name] = col
+    if not profiles:
+        raise InvalidInputError("the reference has no column to compare")
+    fitted = Profile(columns=profiles, n_rows=n_rows, bins=bins, max_categories=max_categories, skipped=skipped,
+                     quantiles=method)
+    counts, _ = lazy_counts(lf, fitted, None, None, None)
+    return Profile(columns={n: c.col.counted(c.table[0], c.unseen) for n, c in counts.items()}, n_rows=n_rows,
+                   bins=bins, max_categories=max_categories, skipped=skipped, quantiles=method)
+
+
+def _lazy_edges(lf: Any, name: str, bins: object) -> tuple[float, ...]:
+    """Interior edges at the reference's quantiles, taken by the engine."""
+    nw = _frames._narwhals()
+    if not isinstance(bins, int) or isinstance(bins, bool):
+        if isinstance(bins, str):
+            raise InvalidInputError("bins on a lazy frame must be a number of bins or explicit edges")
+        return tuple(float(e) for e in reference_edges([0.0], bins, name=f"column {name!r}"))
+    x = nw.col(name)
+    finite = lf.filter((x > -_INF) & (x < _INF))
+    levels = np.linspace(0.0, 1.0, bins + 1)[1:-1]
+    if lf.implementation.name.lower() == "dask":  # no quantile expression on partitions: Dask's own (approximate)
+        native = finite.to_native()
+        values = np.asarray(native[name].quantile(list(levels)).compute(), dtype=np.float64)
+    else:
+        row = finite.select(*[x.quantile(float(q), interpolation="linear").alias(f"q{i}") for i, q in enumerate(levels)],
+                            x.min().alias("lo"), x.max().alias("hi")).collect().rows()[0]
+        values = np.array([v for v in row[:-2]], dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return ()
+    # As on an eager frame: equal quantiles merge, and a value two or more share gets a bin of its own.
+    distinct, repeats = np.unique(values, return_counts=True)
+    atoms = np.nextafter(distinct[repeats > 1], -np.inf)
+    return tuple(float(e) for e in np.unique(np.concatenate([distinct, atoms])))
