@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -137,21 +138,32 @@ def compare(
     rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
     columns, frame_windows = _count_current(ref, current, time_column, every, chunk_size)
     functions = [_on_counts(row, o) for row, o in zip(rows, opts)]
-    records = []
     if progress is not None and not callable(progress):
         raise InvalidInputError(f"progress must be a callable progress(done, total), got {progress!r}")
-    for done, (name, counts) in enumerate(columns.items(), 1):
+    # One random stream per column (spawned from random_state: the same seed, the same p-values),
+    # so that the columns' permutation tests run on all cores.
+    streams = dict(zip(columns, rng.spawn(len(columns))))
+    finished, lock = [0], threading.Lock()
+
+    def test(name: str) -> list[dict[str, Any]]:
+        counts, out = columns[name], []
         for w, (start, end) in enumerate(frame_windows.bounds):
             ref_v, cur_v = counts.pair(w)
             if cur_v.sum() == 0:
                 continue
-            values, pvalues = permutation_pvalues(ref_v, cur_v, functions, int(draws), rng)
+            values, pvalues = permutation_pvalues(ref_v, cur_v, functions, int(draws), streams[name])
             for metric, value, pvalue in zip(names, values, pvalues):
-                records.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
-                                "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
-                                "n_reference": int(ref_v.sum()), "n_current": int(cur_v.sum())})
+                out.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
+                            "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
+                            "n_reference": int(ref_v.sum()), "n_current": int(cur_v.sum())})
         if progress is not None:
-            progress(done, len(columns))
+            with lock:
+                finished[0] += 1
+                progress(finished[0], len(columns))
+        return out
+
+    work = (int(draws) + 1) * len(frame_windows.bounds) * 64  # about a draw's cost per window, in elements
+    records = [r for found in each_column(list(columns), test, work) for r in found]
     _decide(records, level, correction)
     settings = {"metrics": names, "base": shared.base, "unit": _unit(shared.base), "smoothing": float(shared.smoothing or 0.0),
                 "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": int(draws),
