@@ -47,21 +47,6 @@ def lazy_frame(data: object) -> Any:
     return frame if isinstance(frame, nw.LazyFrame) else None
 
 
-def _numeric_code(x: Any, edges: tuple[float, ...]) -> Any:
-    """The entry of a numeric column's counts vector, as an engine expression: arithmetic on
-    0/1 flags rather than ``when`` chains, which not every engine aligns (Dask)."""
-    nw = _frames._narwhals()
-    k = len(edges) + 1
-
-    def flag(condition: Any) -> Any:
-        return condition.fill_null(False).cast(nw.Int64)
-
-    missing = flag(x.is_nan().fill_null(True) | x.is_null())
-    above, below = flag(x == _INF), flag(x == -_INF)
-    inside = nw.sum_horizontal(*[flag(x > e) for e in edges]) if edges else nw.lit(0)
-    return inside * (1 - missing - above - below) + k * missing + (k + 1) * above + (k + 2) * below
-
-
 def _label(x: Any, dtype: Any, name: str) -> Any:
     """A categorical column's label as an engine expression (None where missing)."""
     nw = _frames._narwhals()
@@ -107,6 +92,42 @@ def _ns(value: Any) -> int:
     return int(np.datetime64(value, "ns").astype(np.int64))
 
 
+def _numeric_counts(lf: Any, edges: dict[str, tuple[float, ...]], time_column: str | None, unit: str | None,
+                    units: set[int]) -> dict[str, dict[tuple[int, Any], int]]:
+    """The counts vectors of numeric columns, ``{name: {(time unit, entry): count}}``, from one
+    scan: per column, the sums of ``e_j < x < inf`` for every edge and of finite, +inf and -inf
+    values (flags made first, then summed: every engine aggregates a plain column)."""
+    nw = _frames._narwhals()
+    flags: dict[str, Any] = {}
+    for c, (name, cuts) in enumerate(edges.items()):
+        x = nw.col(name)
+        finite = (x > -_INF) & (x < _INF)  # (NaN is above +inf in SQL engines: no comparison lets it in)
+        flags[f"__{c}_finite"] = finite
+        flags[f"__{c}_pinf"], flags[f"__{c}_ninf"] = x == _INF, x == -_INF
+        for j, e in enumerate(cuts):
+            flags[f"__{c}_gt{j}"] = (x > e) & (x < _INF)
+    made = lf.with_columns(*[v.fill_null(False).cast(nw.Int64).alias(k) for k, v in flags.items()])
+    sums = [nw.col(k).sum().alias(k) for k in flags] + [nw.len().alias("__n")]
+    if time_column is None:
+        rows = [(0, *made.select(*sums).collect().rows()[0])]
+    else:
+        when = nw.col(time_column).dt.truncate(unit).alias("__when")
+        rows = [(_ns(r[0]), *r[1:]) for r in made.with_columns(when).group_by("__when").agg(*sums).collect().iter_rows()]
+    out: dict[str, dict[tuple[int, Any], int]] = {name: {} for name in edges}
+    for stamp, *values in rows:
+        units.add(stamp)
+        got = dict(zip([*flags, "__n"], (int(v) for v in values)))
+        for c, (name, cuts) in enumerate(edges.items()):
+            finite, pinf, ninf = got[f"__{c}_finite"], got[f"__{c}_pinf"], got[f"__{c}_ninf"]
+            above = [finite] + [got[f"__{c}_gt{j}"] for j in range(len(cuts))] + [0]
+            k = len(cuts) + 1
+            entries = {j: above[j] - above[j + 1] for j in range(k)}
+            entries.update({k: got["__n"] - finite - pinf - ninf, k + 1: pinf, k + 2: ninf})
+            for j, n in entries.items():
+                out[name][(stamp, j)] = out[name].get((stamp, j), 0) + n
+    return out
+
+
 def lazy_counts(lf: Any, ref: Profile, time_column: object, every: object,
                 chunk_size: object) -> tuple[dict[str, ColumnCounts], Windows]:
     """Each column's counts per window, counted by the engine."""
@@ -122,21 +143,25 @@ def lazy_counts(lf: Any, ref: Profile, time_column: object, every: object,
         if not isinstance(schema[time_column], (nw.Datetime, nw.Date)):
             raise InvalidInputError(f"time_column {time_column!r} must hold dates or datetimes, got {schema[time_column]}")
         unit = _unit_of(parse_every(every))[1]
-    per_column: dict[str, dict[tuple[int, Any], int]] = {}
-    units: set[int] = set()
-    for name, col in ref.columns.items():
-        if name == time_column:
-            continue
+    names = [name for name in ref.columns if name != time_column]
+    for name in names:
         if name not in schema:
             raise InvalidInputError(f"column {name!r} of the reference is missing from current")
-        nw = _frames._narwhals()
-        x = nw.col(name)
-        key = _numeric_code(x, col.edges) if col.kind == "numeric" else _label(x, schema[name], name)
+    by_time = time_column if every is not None else None
+    per_column: dict[str, dict[tuple[int, Any], int]] = {}
+    units: set[int] = set()
+    numeric = [name for name in names if ref.columns[name].kind == "numeric"]
+    if numeric:  # one scan for every numeric column: sums of flags per time unit
+        per_column.update(_numeric_counts(lf, {n: ref.columns[n].edges for n in numeric}, by_time, unit, units))
+    nw = _frames._narwhals()
+    for name in names:
+        if name in per_column:
+            continue
+        x = nw.col(name)  # a categorical column: its labels' counts, a group per label (and time unit)
         counted: dict[tuple[int, Any], int] = {}
-        missing = x.is_null() if col.kind != "numeric" else None
-        for row in _grouped(lf, key, time_column if every is not None else None, unit, missing):
-            when, key_value, n = (row if every is not None else (0, *row))
-            stamp = _ns(when) if every is not None else 0
+        for row in _grouped(lf, _label(x, schema[name], name), by_time, unit, x.is_null()):
+            when, key_value, n = (row if by_time is not None else (0, *row))
+            stamp = _ns(when) if by_time is not None else 0
             units.add(stamp)
             counted[(stamp, key_value)] = counted.get((stamp, key_value), 0) + int(n)
         per_column[name] = counted
@@ -145,9 +170,8 @@ def lazy_counts(lf: Any, ref: Profile, time_column: object, every: object,
     where = {int(s): (int(w) if cuts.index is not None else 0) for s, w in zip(stamps, cuts.index)} \
         if cuts.index is not None else {0: 0}
     out = {}
-    for name, counted in per_column.items():
-        col = ref.columns[name]
-        out[name] = _table(col, counted, where, len(cuts))
+    for name in names:  # in the reference's order
+        out[name] = _table(ref.columns[name], per_column[name], where, len(cuts))
     return out, cuts
 
 
