@@ -92,27 +92,46 @@ def _ns(value: Any) -> int:
     return int(np.datetime64(value, "ns").astype(np.int64))
 
 
+def _count_true(condition: Any, name: str) -> Any:
+    nw = _frames._narwhals()
+    return condition.cast(nw.Int8).sum().alias(name)
+
+
 def _numeric_counts(lf: Any, edges: dict[str, tuple[float, ...]], time_column: str | None, unit: str | None,
                     units: set[int]) -> dict[str, dict[tuple[int, Any], int]]:
     """The counts vectors of numeric columns, ``{name: {(time unit, entry): count}}``, from one
     scan: per column, the sums of ``e_j < x < inf`` for every edge and of finite, +inf and -inf
     values (flags made first, then summed: every engine aggregates a plain column)."""
     nw = _frames._narwhals()
-    flags: dict[str, Any] = {}
+    flags: dict[str, Any] = {}  # flags for the Dask path; the sums of the direct path below
+    direct: list[Any] = []
     for c, (name, cuts) in enumerate(edges.items()):
         x = nw.col(name)
-        finite = (x > -_INF) & (x < _INF)  # (NaN is above +inf in SQL engines: no comparison lets it in)
+        finite = (x > -_INF) & (x < _INF)  # (NaN is above +inf in SQL engines and Polars: no comparison lets it in)
         flags[f"__{c}_finite"] = finite
         flags[f"__{c}_pinf"], flags[f"__{c}_ninf"] = x == _INF, x == -_INF
         for j, e in enumerate(cuts):
             flags[f"__{c}_gt{j}"] = (x > e) & (x < _INF)
-    made = lf.with_columns(*[v.fill_null(False).cast(nw.Int64).alias(k) for k, v in flags.items()])
-    sums = [nw.col(k).sum().alias(k) for k in flags] + [nw.len().alias("__n")]
+        only_finite = nw.when(finite).then(x)  # null elsewhere, which sums skip: one comparison per edge
+        count = _count_true  # (a sum of 1-byte integers: Spark sums no booleans; every engine widens the sum)
+        direct += [count(finite, f"__{c}_finite"), count(x == _INF, f"__{c}_pinf"), count(x == -_INF, f"__{c}_ninf")]
+        direct += [count(only_finite > e, f"__{c}_gt{j}") for j, e in enumerate(cuts)]
+    direct.append(nw.len().alias("__n"))
     if time_column is None:
-        rows = [(0, *made.select(*sums).collect().rows()[0])]
+        try:
+            rows = [(0, *lf.select(*direct).collect().rows()[0])]
+        except (ValueError, NotImplementedError, RuntimeError):
+            made = lf.with_columns(*[v.fill_null(False).cast(nw.Int8).alias(k) for k, v in flags.items()])
+            rows = [(0, *made.select(*[nw.col(k).sum().alias(k) for k in flags], nw.len().alias("__n")).collect().rows()[0])]
     else:
         when = nw.col(time_column).dt.truncate(unit).alias("__when")
-        rows = [(_ns(r[0]), *r[1:]) for r in made.with_columns(when).group_by("__when").agg(*sums).collect().iter_rows()]
+        try:  # the sums as aggregations of expressions: one pass, nothing materialised (Polars, DuckDB, Spark)
+            grouped = lf.group_by(when).agg(*direct).collect()
+        except (ValueError, NotImplementedError, RuntimeError):  # engines that aggregate plain columns only (Dask): 1-byte flags first
+            made = lf.with_columns(when, *[v.fill_null(False).cast(nw.Int8).alias(k) for k, v in flags.items()])
+            grouped = made.group_by("__when").agg(*[nw.col(k).sum().alias(k) for k in flags],
+                                                  nw.len().alias("__n")).collect()
+        rows = [(_ns(r[0]), *r[1:]) for r in grouped.iter_rows()]
     out: dict[str, dict[tuple[int, Any], int]] = {name: {} for name in edges}
     for stamp, *values in rows:
         units.add(stamp)
