@@ -17,7 +17,8 @@ column and per time window.
 
 from ._compare import compare
 from ._fit import profile
+from ._multivariate import multivariate
 from ._profile import ColumnProfile, Profile, load
 from ._report import Report
 
-__all__ = ["ColumnProfile", "Profile", "Report", "compare", "load", "profile"]
+__all__ = ["ColumnProfile", "Profile", "Report", "compare", "load", "multivariate", "profile"]
