@@ -137,3 +137,12 @@ def test_the_console_script_runs_the_example():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr
     assert "DRIFT" in done.stdout
+
+
+def test_the_guide_shows_what_the_example_prints(capsys):
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "drift.md").read_text(encoding="utf-8")
+    _, out, _ = run_cli(capsys, "drift", "--example", "--no-progress")
+    shown = out.splitlines()[3:12]  # the header and the first rows of the table
+    assert "\n".join(shown) in guide

@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         args.REFERENCE, args.CURRENT = str(reference), str(current)
         if args.time_column is None and args.chunk_size is None:
             args.time_column, args.every = "timestamp", args.every or "1w"
+        args.seed = 0 if args.seed is None else args.seed  # the same p-values as docs/drift.md
         print(f"reference: {reference}\ncurrent:   {current} (windows of {args.every} by {args.time_column})\n")
     if args.REFERENCE is None:
         raise InvalidInputError("give REFERENCE and CURRENT (or --example)")
