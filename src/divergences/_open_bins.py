@@ -272,8 +272,7 @@ def counts(values: object, edges: object, *, name: str = "values") -> np.ndarray
     array([2, 0, 0, 2])
     """
     grid = _check_open_edges(edges)
-    codes = bin_codes(values, grid, name=name).reshape(-1)
-    return np.bincount(codes, minlength=grid.size + 1).astype(np.int64)
+    return open_counts(_finite_values(values, name, one_dimensional=False).reshape(-1), grid)
 
 
 def open_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:

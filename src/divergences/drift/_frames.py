@@ -1,4 +1,4 @@
-"""Data frames and files in, one column at a time out: the only code that touches a frame (through narwhals).
+"""Eager data frames and files in, one column at a time out, through narwhals (lazy frames: ``_lazy``).
 
 A user's table arrives as a pandas, Polars or PyArrow frame, or as a .csv / .parquet path
 (read with pyarrow). :func:`frame` wraps it in a narwhals ``DataFrame``, so that one code
@@ -51,17 +51,7 @@ def frame(data: object, name: str) -> Any:
         data = _read(Path(data), name)
     try:
         df = nw.from_native(data, eager_only=True)
-    except TypeError:
-        lazy = None
-        try:
-            lazy = nw.from_native(data)
-        except TypeError:
-            pass
-        if lazy is not None:
-            raise InvalidInputError(
-                f"{name} is a lazy frame ({type(data).__module__}.{type(data).__name__}): collect it first "
-                "(lazy engines are counted in place in a coming release)"
-            ) from None
+    except TypeError:  # (lazy frames are routed to _lazy before they get here)
         raise InvalidInputError(
             f"{name} must be a pandas, Polars or PyArrow data frame, or a .csv / .parquet path; "
             f"got {type(data).__name__}"
