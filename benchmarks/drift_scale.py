@@ -75,12 +75,12 @@ def write_table(path: Path, rows: int) -> None:
 
     rng = np.random.default_rng(SEED)
     start = np.datetime64("2026-01-01T00:00:00", "s")
-    seconds_per_row = max(1, 60 * 86_400 // rows)  # about 60 days in all
+    ms_per_row = 60 * 86_400 * 1000 / rows  # 60 days in all
     writer = None
     try:
         for lo in range(0, rows, GROUP):
             n = min(GROUP, rows - lo)
-            ts = start + (np.arange(lo, lo + n) * seconds_per_row).astype("timedelta64[s]")
+            ts = start + (np.arange(lo, lo + n) * ms_per_row).astype("timedelta64[ms]")
             cols = {f"x{j}": rng.normal(size=n) for j in range(COLUMNS)}
             cols["x0"] = cols["x0"] + 0.5 * (lo >= rows // 2)
             table = pa.table({"ts": ts, **cols})
@@ -103,7 +103,7 @@ def main() -> None:
     import divergences as dv
 
     args.dir.mkdir(parents=True, exist_ok=True)
-    path = args.dir / f"table-{args.rows}.parquet"
+    path = args.dir / f"table-{args.rows}-60d.parquet"
     if not path.exists():
         t = time.perf_counter()
         write_table(path, args.rows)
