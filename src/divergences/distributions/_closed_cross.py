@@ -25,6 +25,7 @@ import math
 from typing import Any
 
 from .._special import digamma, erfc, full_like, gammaln, log1pmx, substitute, where0
+from ._closed_univariate import _beta_kl, _gamma_kl_of
 from ._families import (
     Beta,
     Chi2,
@@ -194,9 +195,18 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
     return _beta_neg_entropy(p.a, p.b, xp) + _normal_cross_entropy(mean, var, q, xp)
 
 
+def _near_one(a: Array, b: Array, xp: Any) -> Array:
+    """Whether Beta(a, b) is near Beta(1, 1) = Uniform(0, 1), where the general forms cancel."""
+    return (xp.abs(a - 1.0) <= 0.125) & (xp.abs(b - 1.0) <= 0.125)
+
+
 @register_kl(Beta, Uniform)
 def _kl_beta_uniform(p: Beta, q: Uniform, *, xp: Any) -> Array:
     value = _beta_neg_entropy(p.a, p.b, xp) + xp.log(q.high - q.low)
+    # Uniform(0, 1) is Beta(1, 1): near it, the Beta/Beta form, exact as p -> q (farther, the
+    # entropy form has nothing to cancel, and uses fewer special functions).
+    unit = (q.low == 0.0) & (q.high == 1.0) & _near_one(p.a, p.b, xp)
+    value = xp.where(unit, _beta_kl(p.a, p.b, 1.0 - p.a, 1.0 - p.b, xp), value)
     return _inf_where((q.low > 0.0) | (q.high < 1.0), value, xp)
 
 
@@ -237,19 +247,6 @@ def _kl_continuous_bernoulli_uniform(p: ContinuousBernoulli, q: Uniform, *, xp: 
 # --------------------------------------------------------------------------------------
 
 
-def _kl_gamma_gamma_params(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
-    # TFP's form with the log-rate difference: a1 (b2/b1 - 1) - a2 log(b2/b1) regrouped as
-    # a1 (expm1(d) - d) + (a1 - a2) d, both parts exact near b1 = b2.
-    d = xp.log(b2) - xp.log(b1)
-    return (
-        (a1 - a2) * digamma(a1, xp)
-        - gammaln(a1, xp)
-        + gammaln(a2, xp)
-        + a1 * (xp.expm1(d) - d)
-        + (a1 - a2) * d
-    )
-
-
 @register_kl(Exponential, Gamma)
 @register_kl(Exponential, Chi2)
 @register_kl(Gamma, Exponential)
@@ -257,9 +254,9 @@ def _kl_gamma_gamma_params(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) 
 @register_kl(Chi2, Exponential)
 @register_kl(Chi2, Gamma)
 def _kl_gamma_family(p: Gamma | Exponential | Chi2, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
-    a1, b1 = _gamma_params(p, xp)
-    a2, b2 = _gamma_params(q, xp)
-    return _kl_gamma_gamma_params(a1, b1, a2, b2, xp)
+    # Exponential(b) is Gamma(1, b) and Chi2(k) is Gamma(k/2, 1/2): the Gamma/Gamma form, exact
+    # as q -> p (a difference of the two laws' log-normalisers would cancel there).
+    return _gamma_kl_of(p, q, xp=xp)
 
 
 @register_kl(Exponential, Gumbel)
@@ -373,6 +370,10 @@ def _kl_uniform_beta(p: Uniform, q: Beta, *, xp: Any) -> Array:
     mean_log1m = _mean_log_uniform(1.0 - high, 1.0 - low, xp)
     log_beta = gammaln(q.a, xp) + gammaln(q.b, xp) - gammaln(q.a + q.b, xp)
     value = -xp.log(high - low) - (q.a - 1.0) * mean_log - (q.b - 1.0) * mean_log1m + log_beta
+    # Uniform(0, 1) is Beta(1, 1): near it, the Beta/Beta form, exact as q -> p.
+    unit = (p.low == 0.0) & (p.high == 1.0) & _near_one(q.a, q.b, xp)
+    one = xp.ones_like(q.a)
+    value = xp.where(unit, _beta_kl(one, one, q.a - 1.0, q.b - 1.0, xp), value)
     return _inf_where(~ok, value, xp)
 
 

@@ -77,6 +77,13 @@ def _xlogx(x: Array, xp: Any) -> Array:
     return where0(pos, x * xp.log(substitute(pos, x, 1.0, xp)), xp)
 
 
+def _x1mlog1mx(x: Array, xp: Any) -> Array:
+    """``(1 - x) log(1 - x)`` from ``log1p(-x)`` (``1 - x`` rounded would cost all the digits
+    of a small ``x``), 0 at ``x = 1``."""
+    below = x < 1
+    return where0(below, (1.0 - x) * xp.log1p(-substitute(below, x, 0.0, xp)), xp)
+
+
 def _hellinger_sq(p: Array, q: Array, xp: Any) -> Array:
     """Squared Hellinger distance ``1 - BC`` of two Bernoullis, from differences of square roots.
 
@@ -217,7 +224,7 @@ def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
 
 @register("cross_entropy", Bernoulli, Bernoulli)
 def _cross_entropy_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
-    return _bernoulli_kl(p.probs, q.probs, xp) - _xlogx(p.probs, xp) - _xlogx(1.0 - p.probs, xp)
+    return _bernoulli_kl(p.probs, q.probs, xp) - _xlogx(p.probs, xp) - _x1mlog1mx(p.probs, xp)
 
 
 @register("js", Bernoulli, Bernoulli)
@@ -433,7 +440,7 @@ def _chi2_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
 def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson, *, xp: Any) -> Array:
     # -H(p) - E_p[log q(k)] with q(0) = e^-l, q(1) = l e^-l (torch's form).
     a = p.probs
-    return _xlogx(a, xp) + _xlogx(1.0 - a, xp) + q.rate - a * xp.log(q.rate)
+    return _xlogx(a, xp) + _x1mlog1mx(a, xp) + q.rate - a * xp.log(q.rate)
 
 
 def _infinite(p: Any, q: Any, *, xp: Any) -> Array:

@@ -1,0 +1,69 @@
+"""Cross-family closed forms as q -> p: a family that is a special case of another (Exponential and
+Chi2 of Gamma, Uniform(0, 1) of Beta) keeps the relative accuracy of the same-family form, and the
+Bernoulli entropy keeps its digits for tiny probabilities; against mpmath at 50 digits."""
+
+from __future__ import annotations
+
+import mpmath as mp
+import pytest
+
+import divergences as dv
+
+mp.mp.dps = 50
+CHANGES = [1e-11, 1e-8, 1e-5, 1e-2, 0.3]
+
+
+def gamma_kl(a1, b1, a2, b2):
+    a1, b1, a2, b2 = map(mp.mpf, (a1, b1, a2, b2))
+    return (a1 - a2) * mp.digamma(a1) - mp.loggamma(a1) + mp.loggamma(a2) + a2 * (mp.log(b1) - mp.log(b2)) \
+        + a1 * (b2 - b1) / b1
+
+
+def beta_kl(a1, b1, a2, b2):
+    a1, b1, a2, b2 = map(mp.mpf, (a1, b1, a2, b2))
+    log_b = lambda a, b: mp.loggamma(a) + mp.loggamma(b) - mp.loggamma(a + b)  # noqa: E731
+    return log_b(a2, b2) - log_b(a1, b1) + (a1 - a2) * mp.digamma(a1) + (b1 - b2) * mp.digamma(b1) \
+        + (a2 - a1 + b2 - b1) * mp.digamma(a1 + b1)
+
+
+def close(value, exact, rtol=1e-12):
+    assert abs(mp.mpf(float(value)) - exact) <= rtol * abs(exact), (float(value), float(exact))
+
+
+@pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.parametrize("rate", [0.12067315705048579, 1.1273129532463717, 37.5])
+def test_exponential_and_gamma_near_each_other(change, rate):
+    shape, rate_q = 1.0 + change, rate * (1.0 + 0.3 * change)
+    close(dv.kl(dv.Exponential(rate), dv.Gamma(shape, rate_q)), gamma_kl(1.0, rate, shape, rate_q))
+    close(dv.kl(dv.Gamma(shape, rate_q), dv.Exponential(rate)), gamma_kl(shape, rate_q, 1.0, rate))
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_chi2_against_gamma_and_exponential(change):
+    k = 3.0
+    close(dv.kl(dv.Chi2(k), dv.Gamma(k / 2 * (1 + change), 0.5)), gamma_kl(k / 2, 0.5, k / 2 * (1 + change), 0.5))
+    close(dv.kl(dv.Chi2(2.0), dv.Exponential(0.5 * (1 + change))), gamma_kl(1.0, 0.5, 1.0, 0.5 * (1 + change)))
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_uniform_and_beta_near_each_other(change):
+    a, b = 1.0 + change, 1.0 - 0.7 * change
+    close(dv.kl(dv.Uniform(0.0, 1.0), dv.Beta(a, b)), beta_kl(1.0, 1.0, a, b))
+    close(dv.kl(dv.Beta(a, b), dv.Uniform(0.0, 1.0)), beta_kl(a, b, 1.0, 1.0))
+
+
+def test_uniform_beyond_the_unit_interval_still_uses_the_general_forms():
+    # KL(Beta || Uniform(-1, 2)) = -H(Beta) + log 3 = KL(Beta || Beta(1, 1)) + log 3
+    close(dv.kl(dv.Beta(2.0, 3.0), dv.Uniform(-1.0, 2.0)), beta_kl(2.0, 3.0, 1.0, 1.0) + mp.log(3))
+    assert dv.kl(dv.Uniform(0.2, 0.6), dv.Beta(2.0, 3.0)) > 0
+    assert dv.kl(dv.Uniform(-0.5, 1.0), dv.Beta(2.0, 3.0)) == float("inf")
+
+
+@pytest.mark.parametrize("p", [1e-300, 1e-200, 1e-15, 1e-8, 0.3, 0.5, 1 - 1e-9])
+def test_bernoulli_entropy_keeps_its_digits(p):
+    x = mp.mpf(p)
+    exact = -x * mp.log(x) - (1 - x) * mp.log1p(-x)
+    close(dv.entropy(dv.Bernoulli(p)), exact)
+    q = 0.25
+    cross = -x * mp.log(q) - (1 - x) * mp.log1p(-mp.mpf(q))
+    close(dv.cross_entropy(dv.Bernoulli(p), dv.Bernoulli(q)), cross)
