@@ -109,3 +109,29 @@ def test_gaussians_near_each_other_keep_relative_accuracy(change):
     exact = gaussian_kl(_mp(loc[:, None]), mp.diag([mp.mpf(s) ** 2 for s in scale]), _mp(loc2[:, None]),
                         mp.diag([mp.mpf(s) ** 2 for s in scale2]))
     close(dv.kl(dv.DiagonalNormal(loc, scale), dv.DiagonalNormal(loc2, scale2)), exact)
+
+
+def _cb_logpdf(lam, x):
+    lam = mp.mpf(lam)
+    norm = 2 if lam == mp.mpf(0.5) else 2 * mp.atanh(1 - 2 * lam) / (1 - 2 * lam)
+    return mp.log(norm) + x * mp.log(lam) + (1 - x) * mp.log(1 - lam)
+
+
+@pytest.mark.parametrize("lam", [0.5 + 1e-9, 0.5 + 1e-6, 0.3, 0.01, 0.9])
+def test_continuous_bernoulli_against_the_uniform(lam):
+    exact = mp.quad(lambda x: mp.exp(_cb_logpdf(lam, x)) * _cb_logpdf(lam, x), [0, 1])
+    close(dv.kl(dv.ContinuousBernoulli(lam), dv.Uniform(0.0, 1.0)), exact)
+    back = mp.quad(lambda x: -_cb_logpdf(lam, x), [0, 1])
+    close(dv.kl(dv.Uniform(0.0, 1.0), dv.ContinuousBernoulli(lam)), back)
+
+
+@pytest.mark.parametrize(("a", "b", "lam"), [(1.0, 1.0, 0.5 + 1e-6), (2.0, 3.0, 0.3), (1 + 1e-8, 1 - 1e-8, 0.5),
+                                             (1 + 1e-8, 1 - 1e-8, 0.5 + 1e-9), (1.05, 0.97, 0.52)])
+def test_beta_against_a_continuous_bernoulli(a, b, lam):
+    am, bm = mp.mpf(a), mp.mpf(b)
+
+    def log_beta(x):
+        return (am - 1) * mp.log(x) + (bm - 1) * mp.log(1 - x) - mp.log(mp.beta(am, bm))
+
+    exact = mp.quad(lambda x: mp.exp(log_beta(x)) * (log_beta(x) - _cb_logpdf(lam, x)), [0, 0.5, 1])
+    close(dv.kl(dv.Beta(a, b), dv.ContinuousBernoulli(lam)), exact)

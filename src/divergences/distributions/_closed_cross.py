@@ -80,13 +80,23 @@ def _gamma_neg_entropy(shape: Array, rate: Array, xp: Any) -> Array:
 
 
 def _beta_neg_entropy(a: Array, b: Array, xp: Any) -> Array:
+    """``-H(Beta(a, b))``; near Beta(1, 1) (whose entropy is 0) as KL(Beta(a, b) || Beta(1, 1)),
+    the Bregman form, which keeps relative accuracy where the usual terms cancel."""
     ab = a + b
-    return (
+    value = (
         (a - 1.0) * digamma(a, xp)
         + (b - 1.0) * digamma(b, xp)
         - (ab - 2.0) * digamma(ab, xp)
         - (gammaln(a, xp) + gammaln(b, xp) - gammaln(ab, xp))
     )
+    near = _near_one(a, b, xp)
+    a1, b1 = substitute(near, a, 1.0, xp), substitute(near, b, 1.0, xp)
+    return xp.where(near, _beta_kl(a1, b1, 1.0 - a1, 1.0 - b1, xp), value)
+
+
+def _near_one(a: Array, b: Array, xp: Any) -> Array:
+    """Whether Beta(a, b) is near Beta(1, 1) = Uniform(0, 1), where the general forms cancel."""
+    return (xp.abs(a - 1.0) <= 0.125) & (xp.abs(b - 1.0) <= 0.125)
 
 
 def _xlogx(x: Array, xp: Any) -> Array:
@@ -113,12 +123,18 @@ def _mean_log_uniform(low: Array, high: Array, xp: Any) -> Array:
 
 
 def _cb_eta(d: ContinuousBernoulli, xp: Any) -> Array:
-    """The natural parameter ``log(p / (1 - p))``: the density is ``exp(eta x - A(eta))`` on [0, 1]."""
-    return xp.log(d.probs) - xp.log1p(-d.probs)
+    """The natural parameter ``log(p / (1 - p))``: the density is ``exp(eta x - A(eta))`` on [0, 1].
+    Near p = 1/2 as ``2 atanh(2p - 1)`` (``2p - 1`` exact there): the difference of two logs
+    would leave eta with an absolute error of an ulp of log 2, all of it at eta ~ 1e-9."""
+    centred = 2.0 * d.probs - 1.0
+    middle = xp.abs(centred) <= 0.5
+    return xp.where(middle, 2.0 * xp.atanh(where0(middle, centred, xp)),
+                    xp.log(d.probs) - xp.log1p(-d.probs))
 
 
-def _cb_moments(eta: Array, xp: Any) -> tuple[Array, Array, Array]:
-    """Log normaliser ``A``, mean ``A'`` and variance ``A''`` of the continuous Bernoulli.
+def _cb_parts(eta: Array, xp: Any) -> tuple[Array, Array, Array, Array]:
+    """``y = eta / 2``, ``log(sinh(y)/y)``, ``coth y - 1/y`` and the variance ``A''`` of the
+    continuous Bernoulli (whose log normaliser is ``A = y + log(sinh(y)/y)``).
 
     ``A(eta) = log((e^eta - 1) / eta) = y + log(sinh(y) / y)`` with ``y = eta / 2``, so
     ``A' = 1/2 + (coth y - 1/y) / 2`` and ``A'' = (1/y^2 - 1/sinh^2 y) / 4``. Each has a
@@ -141,16 +157,17 @@ def _cb_moments(eta: Array, xp: Any) -> tuple[Array, Array, Array]:
     dlog_large = 1.0 / xp.tanh(yl) - 1.0 / yl
     d2log_large = 1.0 / (yl * yl) - 4.0 * e / xp.expm1(-2.0 * a) ** 2
 
-    log_norm = y + xp.where(small, log_sinhc_small, log_sinhc_large)
-    mean = 0.5 + 0.5 * xp.where(small, dlog_small, dlog_large)
-    var = 0.25 * xp.where(small, d2log_small, d2log_large)
-    return log_norm, mean, var
+    log_sinhc = xp.where(small, log_sinhc_small, log_sinhc_large)
+    dlog = xp.where(small, dlog_small, dlog_large)
+    return y, log_sinhc, dlog, 0.25 * xp.where(small, d2log_small, d2log_large)
 
 
-def _cb_cross_entropy(eta: Array, mean_x: Array, xp: Any) -> Array:
-    """``-E[log q(X)]`` for ``q`` a continuous Bernoulli and ``E[X] = mean_x`` (X in [0, 1])."""
-    log_norm, _, _ = _cb_moments(eta, xp)
-    return log_norm - eta * mean_x
+def _cb_cross_entropy(eta: Array, centred_mean: Array, xp: Any) -> Array:
+    """``-E[log q(X)]`` for ``q`` a continuous Bernoulli and ``2 E[X] - 1 = centred_mean`` (X in
+    [0, 1]): ``A(eta) - eta E[X] = log(sinh(y)/y) - y centred_mean`` with ``y = eta / 2``, no
+    first-order terms to cancel near eta = 0."""
+    y, log_sinhc, _, _ = _cb_parts(eta, xp)
+    return log_sinhc - y * centred_mean
 
 
 def _normal_cross_entropy(mean: Array, var: Array, q: Normal, xp: Any) -> Array:
@@ -174,7 +191,7 @@ def _inf_where(cond: Array, value: Array, xp: Any) -> Array:
 
 @register_kl(Beta, ContinuousBernoulli)
 def _kl_beta_continuous_bernoulli(p: Beta, q: ContinuousBernoulli, *, xp: Any) -> Array:
-    return _beta_neg_entropy(p.a, p.b, xp) + _cb_cross_entropy(_cb_eta(q, xp), p.a / (p.a + p.b), xp)
+    return _beta_neg_entropy(p.a, p.b, xp) + _cb_cross_entropy(_cb_eta(q, xp), (p.a - p.b) / (p.a + p.b), xp)
 
 
 @register_kl(Beta, Exponential)
@@ -195,18 +212,9 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
     return _beta_neg_entropy(p.a, p.b, xp) + _normal_cross_entropy(mean, var, q, xp)
 
 
-def _near_one(a: Array, b: Array, xp: Any) -> Array:
-    """Whether Beta(a, b) is near Beta(1, 1) = Uniform(0, 1), where the general forms cancel."""
-    return (xp.abs(a - 1.0) <= 0.125) & (xp.abs(b - 1.0) <= 0.125)
-
-
 @register_kl(Beta, Uniform)
 def _kl_beta_uniform(p: Beta, q: Uniform, *, xp: Any) -> Array:
-    value = _beta_neg_entropy(p.a, p.b, xp) + xp.log(q.high - q.low)
-    # Uniform(0, 1) is Beta(1, 1): near it, the Beta/Beta form, exact as p -> q (farther, the
-    # entropy form has nothing to cancel, and uses fewer special functions).
-    unit = (q.low == 0.0) & (q.high == 1.0) & _near_one(p.a, p.b, xp)
-    value = xp.where(unit, _beta_kl(p.a, p.b, 1.0 - p.a, 1.0 - p.b, xp), value)
+    value = _beta_neg_entropy(p.a, p.b, xp) + xp.log(q.high - q.low)  # (exact near Beta(1, 1))
     return _inf_where((q.low > 0.0) | (q.high < 1.0), value, xp)
 
 
@@ -217,9 +225,9 @@ def _kl_beta_uniform(p: Beta, q: Uniform, *, xp: Any) -> Array:
 
 def _cb_neg_entropy(p: ContinuousBernoulli, xp: Any) -> tuple[Array, Array, Array]:
     """(-H(p), mean, variance)."""
-    eta = _cb_eta(p, xp)
-    log_norm, mean, var = _cb_moments(eta, xp)
-    return eta * mean - log_norm, mean, var
+    y, log_sinhc, dlog, var = _cb_parts(_cb_eta(p, xp), xp)
+    # eta mean - A = y (coth y - 1/y) - log(sinh(y)/y): the first-order y's cancel exactly.
+    return y * dlog - log_sinhc, 0.5 + 0.5 * dlog, var
 
 
 @register_kl(ContinuousBernoulli, Exponential)
@@ -382,7 +390,7 @@ def _kl_uniform_continuous_bernoulli(p: Uniform, q: ContinuousBernoulli, *, xp: 
     ok = (p.low >= 0.0) & (p.high <= 1.0)
     low = substitute(ok, p.low, 0.25, xp)
     high = substitute(ok, p.high, 0.75, xp)
-    value = -xp.log(high - low) + _cb_cross_entropy(_cb_eta(q, xp), 0.5 * (low + high), xp)
+    value = -xp.log(high - low) + _cb_cross_entropy(_cb_eta(q, xp), (low - 1.0) + high, xp)
     return _inf_where(~ok, value, xp)
 
 
