@@ -1179,3 +1179,25 @@ def test_unsupported_current_column_type_is_named(column, values):
     cur = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "s": ["a", "b", "a", "b"]}).with_columns(pl.Series(column, values))
     with pytest.raises(dv.InvalidInputError, match=f"'{column}'"):
         dv.drift.compare(ref, cur, n_permutations=0)
+
+
+def test_baseline_is_the_value_expected_without_drift():
+    """Small samples bias a divergence up; ``baseline``, the mean over the permutation draws,
+    tracks that bias: on many columns without drift the values average to the baselines, and
+    a real shift stands far above its baseline."""
+    rng = np.random.default_rng(11)
+    n_columns = 40
+    reference = pa.table({f"c{i}": rng.normal(size=2000) for i in range(n_columns)})
+    current = pa.table({f"c{i}": rng.normal(size=100) for i in range(n_columns)})
+    records = dv.drift.compare(dv.drift.profile(reference), current, metrics="js_distance", n_permutations=300,
+                               random_state=0).to_records()
+    values = np.array([r["value"] for r in records])
+    baselines = np.array([r["baseline"] for r in records])
+    assert values.mean() > 0.05  # 100 rows in 13 bins: biased well above 0 with no drift at all
+    assert abs(values.mean() - baselines.mean()) < 3 * values.std() / np.sqrt(n_columns)
+    shifted = pa.table({"c0": rng.normal(1.0, 1.0, size=100)})
+    ref0 = dv.drift.profile(reference, columns=["c0"])
+    (record,) = dv.drift.compare(ref0, shifted, metrics="js_distance", random_state=0).to_records()
+    assert record["value"] > 3 * record["baseline"] and record["pvalue"] < 0.01
+    (quiet,) = dv.drift.compare(ref0, shifted, metrics="js_distance", n_permutations=0).to_records()
+    assert quiet["baseline"] is None and quiet["pvalue"] is None

@@ -151,11 +151,11 @@ def compare(
             ref_v, cur_v = counts.pair(w)
             if cur_v.sum() == 0:
                 continue
-            values, pvalues = permutation_pvalues(ref_v, cur_v, functions, int(draws), streams[name])
-            for metric, value, pvalue in zip(names, values, pvalues):
+            values, pvalues, baselines = permutation_pvalues(ref_v, cur_v, functions, int(draws), streams[name])
+            for metric, value, pvalue, baseline in zip(names, values, pvalues, baselines):
                 out.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
                             "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
-                            "n_reference": int(ref_v.sum()), "n_current": int(cur_v.sum())})
+                            "n_reference": int(ref_v.sum()), "n_current": int(cur_v.sum()), "baseline": baseline})
         if progress is not None:
             with lock:
                 finished[0] += 1

@@ -79,7 +79,8 @@ class Report:
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per (column, window, metric): column, window_start, window_end (None without
         windows), metric, value, pvalue (None without a test), threshold, drifted, n_reference,
-        n_current, and pvalue_adjusted with a correction."""
+        n_current, baseline (the value's mean over the permutation draws: what it would be with
+        no drift at these sample sizes; None without a test), and pvalue_adjusted with a correction."""
         return [dict(r) for r in self._records]
 
     @property

@@ -27,17 +27,21 @@ _TIES = 1e-9  # a drawn value within this relative distance of the observed one 
 def permutation_pvalues(
     reference: np.ndarray, current: np.ndarray, metrics: Sequence[Callable[[np.ndarray, np.ndarray], np.ndarray]],
     n_permutations: int, rng: np.random.Generator,
-) -> tuple[list[float], list[float | None]]:
-    """The observed value of each metric on the counts, and its permutation p-value (None when
-    ``n_permutations`` is 0). ``metrics`` take batches of reference and current counts."""
+) -> tuple[list[float], list[float | None], list[float | None]]:
+    """The observed value of each metric on the counts, its permutation p-value and its mean
+    over the drawn tables (the value expected with no drift at these sample sizes: divergences
+    of small samples are biased up); None for both when ``n_permutations`` is 0. ``metrics``
+    take batches of reference and current counts."""
     if n_permutations == 0:
-        return [float(m(reference[None, :], current[None, :])[0]) for m in metrics], [None] * len(metrics)
+        values = [float(m(reference[None, :], current[None, :])[0]) for m in metrics]
+        return values, [None] * len(metrics), [None] * len(metrics)
     pooled = reference + current
     drawn = rng.multivariate_hypergeometric(pooled, int(current.sum()), size=n_permutations)
     cur = np.vstack([current[None, :], drawn])
     ref = pooled[None, :] - cur
     values: list[float] = []
     pvalues: list[float | None] = []
+    baselines: list[float | None] = []
     for metric in metrics:
         v = np.asarray(metric(ref, cur), dtype=np.float64)
         observed = v[0]
@@ -45,7 +49,8 @@ def permutation_pvalues(
             np.count_nonzero(v[1:] == observed)
         values.append(float(observed))
         pvalues.append(float((1.0 + at_least) / (1.0 + n_permutations)))
-    return values, pvalues
+        baselines.append(float(np.mean(v[1:])))
+    return values, pvalues, baselines
 
 
 def adjust(pvalues: Sequence[float], method: str) -> list[float]:
