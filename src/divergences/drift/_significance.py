@@ -33,8 +33,8 @@ def permutation_pvalues(
     of small samples are biased up); None for both when ``n_permutations`` is 0. ``metrics``
     take batches of reference and current counts."""
     if n_permutations == 0:
-        values = [float(m(reference[None, :], current[None, :])[0]) for m in metrics]
-        return values, [None] * len(metrics), [None] * len(metrics)
+        alone = [float(m(reference[None, :], current[None, :])[0]) for m in metrics]
+        return alone, [None] * len(metrics), [None] * len(metrics)
     pooled = reference + current
     drawn = rng.multivariate_hypergeometric(pooled, int(current.sum()), size=n_permutations)
     cur = np.vstack([current[None, :], drawn])
