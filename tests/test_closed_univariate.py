@@ -106,6 +106,15 @@ def _cauchy(m: float, g: float) -> Ref:
     return _ref(stats.cauchy(m, g), lambda x: -math.log(math.pi * g) - math.log1p(((x - m) / g) ** 2))
 
 
+def _halfcauchy(g: float) -> Ref:
+    return _ref(stats.halfcauchy(scale=g), lambda x: math.log(2.0 / (math.pi * g)) - math.log1p((x / g) ** 2))
+
+
+def _invgamma(a: float, b: float) -> Ref:
+    return _ref(stats.invgamma(a, scale=b),
+                lambda x: a * math.log(b) - math.lgamma(a) - (a + 1) * _log(x) - b / x if x > 0 else -INF)
+
+
 def _gumbel(m: float, b: float) -> Ref:
     def logpdf(x: float) -> float:
         z = (x - m) / b
@@ -179,6 +188,8 @@ FAMILIES: dict[str, tuple[Callable[..., dv.Distribution], Callable[..., Ref]]] =
     "LogNormal": (dv.LogNormal, lambda p, a: _lognormal(*a)),
     "Laplace": (dv.Laplace, lambda p, a: _laplace(*a)),
     "Cauchy": (dv.Cauchy, lambda p, a: _cauchy(*a)),
+    "HalfCauchy": (dv.HalfCauchy, lambda p, a: _halfcauchy(*a)),
+    "InverseGamma": (dv.InverseGamma, lambda p, a: _invgamma(*a)),
     "Gumbel": (dv.Gumbel, lambda p, a: _gumbel(*a)),
     "Moyal": (dv.Moyal, lambda p, a: _moyal(*a)),
     "Weibull": (dv.Weibull, lambda p, a: _weibull(*a)),
@@ -207,6 +218,8 @@ PAIRS: dict[str, list[tuple[tuple[float, ...], tuple[float, ...]]]] = {
     "LogNormal": [((0.0, 0.5), (0.3, 1.0)), ((0.2, 1.0), (-0.3, 0.8))],
     "Laplace": [((0.0, 1.0), (1.5, 2.0)), ((0.5, 0.7), (0.2, 0.6))],
     "Cauchy": [((0.0, 1.0), (2.0, 0.5)), ((-0.3, 1.5), (0.1, 1.2)), ((0.4, 0.3), (0.4, 2.5))],
+    "HalfCauchy": [((1.0,), (2.5,)), ((1.5,), (0.4,))],
+    "InverseGamma": [((2.5, 1.5), (1.2, 0.6)), ((3.0, 2.0), (1.5, 1.0))],
     "Gumbel": [((0.0, 1.0), (0.5, 2.0)), ((1.0, 1.5), (0.2, 0.8))],
     "Moyal": [((0.3, 1.0), (-0.2, 1.5)), ((0.0, 0.7), (0.5, 0.6))],
     "Weibull": [((1.5, 1.0), (3.0, 2.0)), ((2.0, 1.5), (1.2, 0.9))],
@@ -378,6 +391,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "LogNormal": (*FIVE, "total_variation"),
     "Laplace": ("kl", "cross_entropy"),
     "Cauchy": ("kl", "cross_entropy", "chi2", "total_variation"),
+    "HalfCauchy": ("kl", "cross_entropy", "chi2", "total_variation"),
+    "InverseGamma": FIVE,
     "Gumbel": ("kl", "cross_entropy"),
     "Moyal": ("kl", "cross_entropy"),
     "Weibull": ("kl", "cross_entropy"),

@@ -296,6 +296,8 @@ CASES: dict[str, Case] = {
                       lambda a: _normal(0.3, 0.7, -0.2, 0.9, a)),
     "HalfNormal": Case(lambda: dv.HalfNormal(1.0), lambda: dv.HalfNormal(1.7), lambda a: _normal(0, 1.0, 0, 1.7, a)),
     "Gamma": Case(lambda: dv.Gamma(3.0, 2.0), lambda: dv.Gamma(2.0, 1.5), lambda a: _gamma_like(3.0, 2.0, 2.0, 1.5, a)),
+    "InverseGamma": Case(lambda: dv.InverseGamma(3.0, 2.0), lambda: dv.InverseGamma(2.0, 1.5),
+                         lambda a: _gamma_like(3.0, 2.0, 2.0, 1.5, a)),  # 1/X: the Gammas' divergences
     "Exponential": Case(lambda: dv.Exponential(2.0), lambda: dv.Exponential(1.5),
                         lambda a: _gamma_like(1.0, 2.0, 1.0, 1.5, a)),
     "Chi2": Case(lambda: dv.Chi2(5.0), lambda: dv.Chi2(3.0), lambda a: _gamma_like(2.5, 0.5, 1.5, 0.5, a)),

@@ -61,7 +61,9 @@ from ._families import (
     Exponential,
     Gamma,
     Gumbel,
+    HalfCauchy,
     HalfNormal,
+    InverseGamma,
     Laplace,
     LogNormal,
     Moyal,
@@ -400,6 +402,32 @@ def _ce_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
     return math.log(4.0 * math.pi) + xp.log(p.scale) + _kl_cauchy_cauchy(p, q, xp=xp)
 
 
+# HalfCauchy(s) shares every f-divergence of Cauchy(0, s) (symmetric densities, folded alike);
+# its entropy is the Cauchy's less log 2.
+def _half_cauchy_chi2(p: HalfCauchy, q: HalfCauchy) -> Array:
+    return (p.scale - q.scale) ** 2 / (2.0 * p.scale * q.scale)
+
+
+@register_kl(HalfCauchy, HalfCauchy)
+def _kl_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
+    return xp.log1p(0.5 * _half_cauchy_chi2(p, q))
+
+
+@register("chi2", HalfCauchy, HalfCauchy)
+def _chi2_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
+    return _half_cauchy_chi2(p, q)
+
+
+@register("total_variation", HalfCauchy, HalfCauchy)
+def _tv_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
+    return (2.0 / math.pi) * xp.atan(sqrt_with_zero_gradient(0.5 * _half_cauchy_chi2(p, q), xp))
+
+
+@register("cross_entropy", HalfCauchy, HalfCauchy)
+def _ce_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
+    return math.log(2.0 * math.pi) + xp.log(p.scale) + _kl_halfcauchy_halfcauchy(p, q, xp=xp)
+
+
 @register_kl(Gumbel, Gumbel)
 def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
     # TFP's form (Gil's printed formula lacks the (mu1 - mu2)/beta2 term), see _scale_family_kl.
@@ -521,6 +549,30 @@ for _family in (Gamma, Exponential, Chi2, Chi):
 @register("cross_entropy", Chi2, Chi2)
 def _ce_gamma_gamma(p: Gamma | Exponential | Chi2, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
     return _gamma_entropy(*_gamma_params(p, xp), xp) + _gamma_kl_of(p, q, xp=xp)
+
+
+# InverseGamma(a, b) is 1/Gamma(a, b): every f-divergence is the Gammas' (a bijection apart).
+def _inverse_gamma_params(d: InverseGamma, xp: Any) -> tuple[Array, Array]:
+    return d.shape, d.rate
+
+
+@register_kl(InverseGamma, InverseGamma)
+def _kl_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any) -> Array:
+    (a1, b1), (a2, b2) = _inverse_gamma_params(p, xp), _inverse_gamma_params(q, xp)
+    return _gamma_kl(a1, b1, a2 - a1, b2 - b1, xp)
+
+
+@register("renyi", InverseGamma, InverseGamma)
+def _renyi_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any, alpha: float) -> Array:
+    return _gamma_renyi(*_inverse_gamma_params(p, xp), *_inverse_gamma_params(q, xp), xp, alpha)
+
+
+@register("cross_entropy", InverseGamma, InverseGamma)
+def _ce_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any) -> Array:
+    # H(InverseGamma(a, b)) = a + log b + lgamma(a) - (1 + a) psi(a).
+    a, b = p.shape, p.rate
+    entropy = a + xp.log(b) + gammaln(a, xp) - (1.0 + a) * digamma(a, xp)
+    return entropy + _kl_inverse_gamma(p, q, xp=xp)
 
 
 @register("cross_entropy", Chi, Chi)

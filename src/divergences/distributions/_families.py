@@ -29,8 +29,10 @@ __all__ = [
     "Dirichlet",
     "Exponential",
     "Gamma",
+    "InverseGamma",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Laplace",
     "LogNormal",
@@ -90,6 +92,23 @@ class HalfNormal(Distribution):
 
     def _scipy(self, scale: Any) -> Any:
         return _stats().halfnorm(scale=scale)
+
+
+@dataclass(frozen=True, eq=False)
+class HalfCauchy(Distribution):
+    """|X| for X ~ Cauchy(0, ``scale``): density ``2 / (pi scale (1 + (x/scale)^2))`` on ``x >= 0``.
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.kl(dv.HalfCauchy(1.0), dv.HalfCauchy(2.0))), 6)
+    0.117783
+    """
+
+    scale: Array = param("positive", default=1.0)
+
+    def _scipy(self, scale: Any) -> Any:
+        return _stats().halfcauchy(scale=scale)
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,6 +225,27 @@ class Gamma(Distribution):
 
     def _scipy(self, shape: Any, rate: Any) -> Any:
         return _stats().gamma(shape, scale=1.0 / rate)
+
+
+@dataclass(frozen=True, eq=False)
+class InverseGamma(Distribution):
+    """1/X for X ~ Gamma(``shape``, ``rate``): density ``rate^shape x^(-shape-1) exp(-rate/x) / Gamma(shape)``.
+
+    Every f-divergence (KL, Renyi, ...) between two of them is the one between the Gammas, a
+    bijection apart; entropies and cross entropies differ.
+
+    Examples
+    --------
+    >>> import divergences as dv
+    >>> round(float(dv.kl(dv.InverseGamma(2.0, 1.0), dv.InverseGamma(3.0, 2.0))), 6)
+    0.190921
+    """
+
+    shape: Array = param("positive")
+    rate: Array = param("positive", default=1.0)
+
+    def _scipy(self, shape: Any, rate: Any) -> Any:
+        return _stats().invgamma(shape, scale=rate)
 
 
 @dataclass(frozen=True, eq=False)

@@ -121,6 +121,7 @@ def _standard(loc: float, scale: float, *, loc0: float = 0.0) -> bool:
 _CONTINUOUS: dict[str, Callable[..., Distribution | None]] = {
     "norm": lambda loc, scale: fam.Normal(loc, scale),
     "halfnorm": lambda loc, scale: fam.HalfNormal(scale) if np.all(loc == 0) else None,
+    "halfcauchy": lambda loc, scale: fam.HalfCauchy(scale) if np.all(loc == 0) else None,
     "lognorm": lambda s, loc, scale: fam.LogNormal(np.log(scale), s) if np.all(loc == 0) else None,
     "laplace": lambda loc, scale: fam.Laplace(loc, scale),
     "cauchy": lambda loc, scale: fam.Cauchy(loc, scale),
@@ -130,6 +131,7 @@ _CONTINUOUS: dict[str, Callable[..., Distribution | None]] = {
     "moyal": lambda loc, scale: fam.Moyal(loc, scale),
     "expon": lambda loc, scale: fam.Exponential(1.0 / np.asarray(scale)) if np.all(loc == 0) else None,
     "gamma": lambda a, loc, scale: fam.Gamma(a, 1.0 / np.asarray(scale)) if np.all(loc == 0) else None,
+    "invgamma": lambda a, loc, scale: fam.InverseGamma(a, scale) if np.all(loc == 0) else None,
     "chi2": lambda df, loc, scale: fam.Chi2(df) if _standard(loc, scale) else None,
     "chi": lambda df, loc, scale: fam.Chi(df) if _standard(loc, scale) else None,
     "weibull_min": lambda c, loc, scale: fam.Weibull(c, scale) if np.all(loc == 0) else None,
