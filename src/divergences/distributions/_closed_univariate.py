@@ -372,28 +372,34 @@ def _ce_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
     return 1.0 + _LOG_2 + xp.log(p.scale) + _kl_laplace_laplace(p, q, xp=xp)
 
 
-def _cauchy_chi2(p: Cauchy, q: Cauchy) -> Array:
-    return ((p.scale - q.scale) ** 2 + (p.loc - q.loc) ** 2) / (2.0 * p.scale * q.scale)
+# Every f-divergence between Cauchy laws is a function of chi2 (Nielsen & Okamura 2021: the
+# family is closed under the real Moebius maps that act transitively on pairs with the same
+# chi2). HalfCauchy(s) shares every f-divergence of Cauchy(0, s) (symmetric densities, folded
+# alike); its entropy is the Cauchy's less log 2.
+def _cauchy_chi2(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy) -> Array:
+    shift = (p.loc - q.loc) ** 2 if isinstance(p, Cauchy) else 0.0
+    return ((p.scale - q.scale) ** 2 + shift) / (2.0 * p.scale * q.scale)
 
 
 @register_kl(Cauchy, Cauchy)
-def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
+@register_kl(HalfCauchy, HalfCauchy)
+def _kl_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any) -> Array:
     # Chyzak & Nielsen (2019): log(((g1 + g2)^2 + d^2) / (4 g1 g2)) = log1p(chi2 / 2).
     return xp.log1p(0.5 * _cauchy_chi2(p, q))
 
 
 @register("chi2", Cauchy, Cauchy)
-def _chi2_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
+@register("chi2", HalfCauchy, HalfCauchy)
+def _chi2_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any) -> Array:
     # Nielsen & Okamura (2021): symmetric, ((g1 - g2)^2 + d^2) / (2 g1 g2).
     return _cauchy_chi2(p, q)
 
 
 @register("total_variation", Cauchy, Cauchy)
-def _tv_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
-    # Every f-divergence between Cauchy laws is a function of chi2 (Nielsen & Okamura 2021,
-    # the family is closed under the real Moebius maps that act transitively on pairs with the
-    # same chi2). For C(0, 1), C(m, 1) the densities cross at m/2 only, so TV = (2/pi) atan(m/2)
-    # with chi2 = m^2/2: TV = (2/pi) atan(sqrt(chi2/2)).
+@register("total_variation", HalfCauchy, HalfCauchy)
+def _tv_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any) -> Array:
+    # For C(0, 1), C(m, 1) the densities cross at m/2 only, so TV = (2/pi) atan(m/2) with
+    # chi2 = m^2/2: TV = (2/pi) atan(sqrt(chi2/2)).
     return (2.0 / math.pi) * xp.atan(sqrt_with_zero_gradient(0.5 * _cauchy_chi2(p, q), xp))
 
 
@@ -402,30 +408,9 @@ def _ce_cauchy_cauchy(p: Cauchy, q: Cauchy, *, xp: Any) -> Array:
     return math.log(4.0 * math.pi) + xp.log(p.scale) + _kl_cauchy_cauchy(p, q, xp=xp)
 
 
-# HalfCauchy(s) shares every f-divergence of Cauchy(0, s) (symmetric densities, folded alike);
-# its entropy is the Cauchy's less log 2.
-def _half_cauchy_chi2(p: HalfCauchy, q: HalfCauchy) -> Array:
-    return (p.scale - q.scale) ** 2 / (2.0 * p.scale * q.scale)
-
-
-@register_kl(HalfCauchy, HalfCauchy)
-def _kl_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
-    return xp.log1p(0.5 * _half_cauchy_chi2(p, q))
-
-
-@register("chi2", HalfCauchy, HalfCauchy)
-def _chi2_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
-    return _half_cauchy_chi2(p, q)
-
-
-@register("total_variation", HalfCauchy, HalfCauchy)
-def _tv_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
-    return (2.0 / math.pi) * xp.atan(sqrt_with_zero_gradient(0.5 * _half_cauchy_chi2(p, q), xp))
-
-
 @register("cross_entropy", HalfCauchy, HalfCauchy)
 def _ce_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array:
-    return math.log(2.0 * math.pi) + xp.log(p.scale) + _kl_halfcauchy_halfcauchy(p, q, xp=xp)
+    return math.log(2.0 * math.pi) + xp.log(p.scale) + _kl_cauchy_cauchy(p, q, xp=xp)
 
 
 @register_kl(Gumbel, Gumbel)
