@@ -377,7 +377,7 @@ def _ce_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
 # chi2). HalfCauchy(s) shares every f-divergence of Cauchy(0, s) (symmetric densities, folded
 # alike); its entropy is the Cauchy's less log 2.
 def _cauchy_chi2(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy) -> Array:
-    shift = (p.loc - q.loc) ** 2 if isinstance(p, Cauchy) else 0.0
+    shift = (p.loc - q.loc) ** 2 if isinstance(p, Cauchy) and isinstance(q, Cauchy) else 0.0
     return ((p.scale - q.scale) ** 2 + shift) / (2.0 * p.scale * q.scale)
 
 
