@@ -41,6 +41,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/pairwise.py
 	$(BIN)/python benchmarks/estimators.py
 	$(BIN)/python benchmarks/drift.py
+	$(BIN)/python benchmarks/drift_scale.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
