@@ -1201,3 +1201,22 @@ def test_baseline_is_the_value_expected_without_drift():
     assert record["value"] > 3 * record["baseline"] and record["pvalue"] < 0.01
     (quiet,) = dv.drift.compare(ref0, shifted, metrics="js_distance", n_permutations=0).to_records()
     assert quiet["baseline"] is None and quiet["pvalue"] is None
+
+
+def test_metrics_with_options_take_them_from_metric_options():
+    """Renyi needs its order and an f-divergence its f: ``metric_options`` passes them, checked by the
+    metric's own parser; with f = (t - 1)^2 the f-divergence is chi-square exactly."""
+    rng = np.random.default_rng(5)
+    reference = pa.table({"x": rng.normal(size=800)})
+    current = pa.table({"x": rng.normal(0.4, 1.0, size=600)})
+    ref = dv.drift.profile(reference)
+    records = dv.drift.compare(ref, current, metrics=["renyi", "f_divergence", "chi2"], n_permutations=20,
+                               metric_options={"renyi": {"alpha": 2.0}, "f_divergence": {"f": lambda t: (t - 1) ** 2}},
+                               random_state=0).to_records()
+    value = {r["metric"]: r["value"] for r in records}
+    assert value["f_divergence"] == pytest.approx(value["chi2"], rel=1e-12)
+    assert value["renyi"] == pytest.approx(math.log1p(value["chi2"]), rel=1e-12)  # D_2 = log(1 + chi2)
+    for options, message in [(None, "pass metric_options"), ({"renyi": {"alpha": -1}}, "alpha must be >= 0"),
+                             ({"kl": {}}, "not among metrics"), ({"renyi": 2}, "dict of options")]:
+        with pytest.raises(dv.InvalidInputError, match=message):
+            dv.drift.compare(ref, current, metrics="renyi", metric_options=options)

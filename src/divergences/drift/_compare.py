@@ -58,6 +58,7 @@ def compare(
     chunk_size: object = None,
     random_state: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    metric_options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Report:
     """Compare ``current`` with ``reference``, column by column (and window by window).
 
@@ -100,6 +101,9 @@ def compare(
         Seeds the permutation draws (the same seed gives the same p-values).
     progress : callable, optional
         Called as ``progress(done, total)`` after each column is compared (a progress bar).
+    metric_options : dict, optional
+        A metric's own options, e.g. ``{"renyi": {"alpha": 2.0}}`` or
+        ``{"f_divergence": {"f": lambda t: (t - 1) ** 2}}``.
 
     Returns
     -------
@@ -120,7 +124,16 @@ def compare(
     names = _metrics(metrics)
     rows = [measure(m, what="metrics", pairs=True) for m in names]
     shared = parse(None, base=base, smoothing=smoothing)  # checked once, whatever the metrics
-    opts = [parse(row, base=base if row.logarithmic else None, smoothing=smoothing, normalize=True) for row in rows]
+    own = _metric_options(names, metric_options)
+    opts = []
+    for n, row in zip(names, rows):
+        try:
+            opts.append(parse(row, base=base if row.logarithmic else None, smoothing=smoothing, normalize=True,
+                              **own.get(n, {})))
+        except InvalidInputError as exc:
+            if n in own or not row.required_options:
+                raise
+            raise InvalidInputError(f"{exc}: pass metric_options={{{n!r}: {{...}}}}") from None
     limits = _thresholds(names, thresholds, opts)
     level = _alpha(alpha)
     if correction is not None and correction not in CORRECTIONS:
@@ -137,7 +150,7 @@ def compare(
     ref = reference if isinstance(reference, Profile) else profile(reference)
     rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
     columns, frame_windows = _count_current(ref, current, time_column, every, chunk_size)
-    functions = [_on_counts(row, o) for row, o in zip(rows, opts)]
+    functions = [_on_counts(row, o, own.get(n, {})) for n, row, o in zip(names, rows, opts)]
     if progress is not None and not callable(progress):
         raise InvalidInputError(f"progress must be a callable progress(done, total), got {progress!r}")
     # One random stream per column (spawned from random_state: the same seed, the same p-values),
@@ -181,6 +194,18 @@ def _metrics(metrics: object) -> list[str]:
     return list(dict.fromkeys(str(m) for m in names))
 
 
+def _metric_options(names: list[str], given: object) -> dict[str, dict[str, Any]]:
+    """Each metric's own options (checked by the metric's parser), named by metric."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping) or not all(isinstance(v, Mapping) for v in given.values()):
+        raise InvalidInputError(f"metric_options must be a dict metric -> dict of options, got {given!r}")
+    for key in given:
+        if key not in names:
+            raise InvalidInputError(f"metric_options names {key!r}, which is not among metrics {names}")
+    return {str(k): dict(v) for k, v in given.items()}
+
+
 def _alpha(alpha: object) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 < float(alpha) < 1.0:
         raise InvalidInputError(f"alpha must be a number in (0, 1), got {alpha!r}")
@@ -213,13 +238,13 @@ def _unit(base: float | None) -> str:
     return "nats" if base is None else "bits" if base == 2 else f"base-{base:g} units"
 
 
-def _on_counts(row: Any, opts: Any) -> Any:
+def _on_counts(row: Any, opts: Any, own: Mapping[str, Any]) -> Any:
     """The public function of ``row`` on batches of counts, with the checked options: the
     current data against the reference, ``metric(current, reference)`` (so KL is
     ``KL(current || reference)``, infinite where current has mass the reference never had)."""
     smoothing = opts.smoothing if opts.smoothing else None
     return lambda ref, cur: np.asarray(evaluate(row, (cur, ref), base=opts.base, smoothing=smoothing, normalize=True,
-                                                **dict(opts.params)))
+                                                **own))
 
 
 def _count_current(ref: Profile, current: object, time_column: object, every: object,
