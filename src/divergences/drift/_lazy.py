@@ -1,9 +1,11 @@
 """Drift on lazy frames (Polars LazyFrame, DuckDB, Dask, PySpark): the engine bins and counts, only counts come back.
 
-One narwhals code path for every lazy engine. A numeric column's bin is an expression (the
-number of edges below a finite value; missing, +inf and -inf apart), a categorical column's
-label is a string expression, and ``group_by([time unit,] bin).agg(len)`` returns the
-counts: a few rows per bin (and per time unit), never the data. Windows are cut from the
+One narwhals code path for every lazy engine. Every numeric column is counted in one scan:
+per column and time unit, the sums of flags ``e_j < x < inf`` for each edge and of finite,
++inf and -inf values, from which the bins' counts follow by differences (one aggregation of
+expressions; on engines that aggregate only plain columns, Dask, 1-byte flag columns first).
+A categorical column's label is a string expression, counted by ``group_by([time unit,]
+label).agg(len)``. A few numbers per bin and time unit come back, never the data. Windows are cut from the
 engine's counts per calendar unit (day, hour, minute or second: ``truncate`` to one unit is
 what every engine offers), aggregated here into windows of ``every``, aligned as in
 ``_windows``. Fitting a reference: quantiles by the engine (exact on Polars and DuckDB;
