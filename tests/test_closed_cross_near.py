@@ -157,3 +157,38 @@ def test_trigamma_on_torch_is_accurate_and_differentiable():
         near = (2.5, 1.5), (2.5 * (1 + 1e-9), 1.5 * (1 - 1e-9))
         on_torch = float(dv.kl(family(*map(t, near[0])), family(*map(t, near[1]))))
         close(on_torch, mp.mpf(float(dv.kl(family(*near[0]), family(*near[1])))), rtol=1e-13)
+
+
+def wishart_kl(n1, v1, n2, v2):
+    """KL of two Wishart laws from mpmath matrices (the textbook form, 50 digits)."""
+    d = v1.rows
+    log_gamma_d = lambda n: sum(mp.loggamma((mp.mpf(n) + 1 - i) / 2) for i in range(1, d + 1))  # noqa: E731
+    psi_d = lambda n: sum(mp.digamma((mp.mpf(n) + 1 - i) / 2) for i in range(1, d + 1))  # noqa: E731
+    m = v2**-1 * v1
+    return (-mp.mpf(n2) / 2 * mp.log(mp.det(m)) + mp.mpf(n1) / 2 * (sum(m[i, i] for i in range(d)) - d)
+            + log_gamma_d(n2) - log_gamma_d(n1) + (mp.mpf(n1) - n2) / 2 * psi_d(n1))
+
+
+@pytest.mark.parametrize("change", [*CHANGES, 2.0])
+def test_wishart_near_and_far(change):
+    rng = np.random.default_rng(9)
+    a = rng.normal(size=(3, 3))
+    v1 = a @ a.T + 3 * np.eye(3)
+    v2 = v1 * (1 + change)
+    v2[0, 2] += change
+    v2[2, 0] += change
+    n1, n2 = 4.5, 4.5 * (1 + 0.3 * change)
+    close(dv.kl(dv.Wishart(n1, v1), dv.Wishart(n2, v2)), wishart_kl(n1, _mp(v1), n2, _mp(v2)))
+
+
+def test_wishart_entropy_conversion_and_refusals():
+    import scipy.stats as st
+
+    v = [[1.0, 0.3], [0.3, 0.5]]
+    assert float(dv.entropy(dv.Wishart(3.5, v))) == pytest.approx(st.wishart(3.5, v).entropy(), rel=1e-12)
+    assert float(dv.kl(st.wishart(3.5, v), st.wishart(4.0, v))) == pytest.approx(
+        float(wishart_kl(3.5, _mp(v), 4.0, _mp(v))), rel=1e-12)
+    with pytest.raises(dv.InvalidInputError, match="df must be > d - 1"):
+        dv.Wishart(0.5, v)
+    with pytest.raises(dv.InvalidInputError, match="positive definite"):
+        dv.Wishart(3.0, [[1.0, 2.0], [2.0, 1.0]])

@@ -459,6 +459,7 @@ ENTROPY_CLOSED = [
     (dv.DiagonalNormal([0.0, 1.0], [0.5, 2.0]), st.multivariate_normal([0, 1], np.diag([0.25, 4.0]))),
     (dv.LowRankMultivariateNormal([0.0, 1.0], _W, _D), st.multivariate_normal([0, 1], _W @ _W.T + np.diag(_D))),
     (dv.Dirichlet([0.5, 2.0, 3.0]), st.dirichlet([0.5, 2.0, 3.0])),
+    (dv.Wishart(5.5, [[1.0, 0.2], [0.2, 2.0]]), st.wishart(5.5, [[1.0, 0.2], [0.2, 2.0]])),
     (dv.Bernoulli(0.3), st.bernoulli(0.3)),
     (dv.Geometric(0.3), st.geom(0.3, loc=-1)),
     (dv.Categorical([0.2, 0.0, 0.5, 0.3]), None),

@@ -14,6 +14,7 @@ from typing import Any
 
 from .._array_api import device
 from .._special import (
+    digamma,
     expm1mx,
     gammaln,
     lgamma_bregman,
@@ -23,7 +24,7 @@ from .._special import (
     where0,
 )
 from ._closed_univariate import _normal_kl
-from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian
+from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian, Wishart
 from ._registry import REGISTRIES, register, register_kl
 
 Array = Any
@@ -478,3 +479,54 @@ def _renyi_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any, alpha: fl
         value = _log_beta(b, xp) - _log_beta(a, xp) + peak
         return xp.where(ok, value, _inf_like(value, xp))
     return _dirichlet_via_mixture(a, b, alpha, xp)
+
+
+# --------------------------------------------------------------------------------------
+# Wishart
+# --------------------------------------------------------------------------------------
+
+
+def _spd_gap(v1: Array, v2: Array, xp: Any) -> tuple[Array, Array]:
+    """For X = L2^-1 (V1 - V2) L2^-T (L2 the Cholesky factor of V2): ``tr X - log det(I + X)``
+    and ``log det(I + X) = log det(V2^-1 V1)``, from the eigenvalues e_i of X, as
+    ``-sum log1pmx(e_i)`` and ``sum log1p(e_i)``: no cancellation as V1 -> V2 (the difference
+    of the matrices is exact there)."""
+    lower = xp.linalg.cholesky(v2)
+    lower, delta = xp.broadcast_arrays(lower, v1 - v2)
+    half = _solve_lower(lower, delta, xp)
+    x = _solve_lower(lower, xp.matrix_transpose(half), xp)
+    eigen = xp.linalg.eigvalsh(0.5 * (x + xp.matrix_transpose(x)))
+    return -xp.sum(log1pmx(eigen, xp), axis=-1), xp.sum(xp.log1p(eigen), axis=-1)
+
+
+def _half_dfs(df: Array, d: int, xp: Any) -> Array:
+    """``(df + 1 - i) / 2`` for i = 1..d on a last axis: the arguments of the multivariate
+    gamma function Gamma_d(df / 2) = pi^(d(d-1)/4) prod_i Gamma((df + 1 - i) / 2)."""
+    steps = xp.arange(d, dtype=df.dtype, device=device(df))
+    return 0.5 * (df[..., None] - steps)
+
+
+@register_kl(Wishart, Wishart)
+def _kl_wishart_wishart(p: Wishart, q: Wishart, *, xp: Any) -> Array:
+    # KL = log Gamma_d(n2/2) - log Gamma_d(n1/2) + (n1 - n2)/2 psi_d(n1/2)      (the dfs' Bregman part)
+    #      + n1/2 (tr X - log det(I + X)) + (n1 - n2)/2 log det(I + X)          (the scales')
+    # with X = L2^-1 (V1 - V2) L2^-T: every part exact as q -> p.
+    d = p.dim
+    n1, n2 = xp.broadcast_arrays(p.df, q.df)
+    a = _half_dfs(n1, d, xp)
+    dfs = xp.sum(lgamma_bregman(a, 0.5 * (n2 - n1)[..., None] + xp.zeros_like(a), xp), axis=-1)
+    gap, logdet = _spd_gap(p.scale, q.scale, xp)
+    return dfs + 0.5 * n1 * gap + 0.5 * (n1 - n2) * logdet
+
+
+@register("cross_entropy", Wishart, Wishart)
+def _ce_wishart_wishart(p: Wishart, q: Wishart, *, xp: Any) -> Array:
+    # H = (d+1)/2 log det V + d(d+1)/2 log 2 + log Gamma_d(n/2) - (n - d - 1)/2 psi_d(n/2) + n d / 2
+    d, n = p.dim, p.df
+    a = _half_dfs(n, d, xp)
+    log_gamma_d = 0.25 * d * (d - 1) * math.log(math.pi) + xp.sum(gammaln(a, xp), axis=-1)
+    psi_d = xp.sum(digamma(a, xp), axis=-1)
+    logdet_v = 2.0 * _half_logdet_tril(xp.linalg.cholesky(p.scale), xp)
+    entropy = (0.5 * (d + 1) * logdet_v + 0.5 * d * (d + 1) * math.log(2.0) + log_gamma_d
+               - 0.5 * (n - d - 1) * psi_d + 0.5 * n * d)
+    return entropy + _kl_wishart_wishart(p, q, xp=xp)

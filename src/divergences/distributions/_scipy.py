@@ -155,6 +155,8 @@ def _from_scipy(frozen: Any) -> Distribution:
         return fam.MultivariateNormal(frozen.mean, frozen.cov)
     if isinstance(frozen, multi.dirichlet_frozen):
         return fam.Dirichlet(frozen.alpha)
+    if isinstance(frozen, multi.wishart_frozen):
+        return fam.Wishart(float(frozen.df), frozen.scale)
     dist = getattr(frozen, "dist", None)
     name = getattr(dist, "name", None)
     discrete = not hasattr(dist, "_pdf")
