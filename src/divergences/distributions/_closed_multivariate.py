@@ -147,26 +147,17 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     off_diagonal = xp.sum(where0(below, off * off, xp), axis=(-2, -1))
     dp, dq = xp.linalg.diagonal(lp), xp.linalg.diagonal(lq)
     diagonal = xp.sum(expm1mx(2.0 * xp.log1p((dp - dq) / dq), xp), axis=-1)
-    covariance_part = off_diagonal + diagonal
-    if not _factor_given(p, q):
-        # Factors computed here from nearly equal covariances differ by their own rounding
-        # (1e-5 relative at a 1e-11 change): there the covariance part comes from the exact
-        # difference of the covariances instead. With X = Lq^-1 (S_p - S_q) Lq^-T and its
-        # eigenvalues e_i, tr - d - log det = sum (e_i - log1p(e_i)), each term second order.
-        delta = _covariance_difference(p, q, xp)
-        half = _solve_lower(lq, xp.broadcast_arrays(delta, lq)[0], xp)
-        x = _solve_lower(lq, xp.matrix_transpose(half), xp)
-        eigen = xp.linalg.eigvalsh(0.5 * (x + xp.matrix_transpose(x)))
-        near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
-        by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
-        covariance_part = xp.where(near, by_eigen, covariance_part)
+    # Factors computed here from nearly equal covariances differ by their own rounding (1e-5
+    # relative at a 1e-11 change): there the covariance part comes from the exact difference
+    # of the covariances instead. With X = Lq^-1 (S_p - S_q) Lq^-T and its eigenvalues e_i,
+    # tr - d - log det = sum (e_i - log1p(e_i)), each term second order. (DiagonalNormal
+    # pairs, whose factors are exact, have a form of their own.)
+    eigen = _symmetric_eigenvalues(_whitened(lq, _covariance_difference(p, q, xp), xp), xp)
+    near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
+    by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
+    covariance_part = xp.where(near, by_eigen, off_diagonal + diagonal)
     mahalanobis = xp.sum(_solve_lower(lq, diff[..., None], xp)[..., 0] ** 2, axis=-1)
     return 0.5 * (covariance_part + mahalanobis)
-
-
-def _factor_given(p: MultivariateGaussian, q: MultivariateGaussian) -> bool:
-    """Whether both laws carry their Cholesky factor exactly (a diagonal), so that ``Lp - Lq`` is exact."""
-    return isinstance(p, DiagonalNormal) and isinstance(q, DiagonalNormal)
 
 
 def _covariance_difference(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
@@ -252,13 +243,24 @@ def _cross_entropy_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGau
     return kl(p, q, xp=xp) + _entropy(p, xp)
 
 
+def _whitened(lower: Array, delta: Array, xp: Any) -> Array:
+    """``L^-1 D L^-T`` for a Cholesky factor ``L`` and a symmetric difference ``D`` of matrices
+    (broadcast alike): the difference relative to ``L L^T`` (exactly 0 where ``D`` is)."""
+    lower, delta = xp.broadcast_arrays(lower, delta)
+    half = _solve_lower(lower, delta, xp)
+    return _solve_lower(lower, xp.matrix_transpose(half), xp)
+
+
+def _symmetric_eigenvalues(x: Array, xp: Any) -> Array:
+    """The eigenvalues of a matrix symmetric up to rounding (symmetrised first)."""
+    return xp.linalg.eigvalsh(0.5 * (x + xp.matrix_transpose(x)))
+
+
 def _relative_gap(p: MultivariateGaussian, s1: Array, s2: Array, xp: Any) -> Array:
     """``B = L1^-1 (S2 - S1) L1^-T`` with ``L1`` p's Cholesky factor (``S1`` p's covariance,
     ``S2`` q's, broadcast alike): q's covariance relative to p's, less the identity
     (symmetric; exactly 0 for equal covariances)."""
-    l1 = xp.broadcast_to(p.scale_tril(), s1.shape)
-    half = _solve_lower(l1, s2 - s1, xp)
-    return _solve_lower(l1, xp.matrix_transpose(half), xp)
+    return _whitened(xp.broadcast_to(p.scale_tril(), s1.shape), s2 - s1, xp)
 
 
 _SERIES_GAP = 0.1  # |alpha| ||B|| below which the log-det gap is a power series (18 terms)
@@ -491,11 +493,7 @@ def _spd_gap(v1: Array, v2: Array, xp: Any) -> tuple[Array, Array]:
     and ``log det(I + X) = log det(V2^-1 V1)``, from the eigenvalues e_i of X, as
     ``-sum log1pmx(e_i)`` and ``sum log1p(e_i)``: no cancellation as V1 -> V2 (the difference
     of the matrices is exact there)."""
-    lower = xp.linalg.cholesky(v2)
-    lower, delta = xp.broadcast_arrays(lower, v1 - v2)
-    half = _solve_lower(lower, delta, xp)
-    x = _solve_lower(lower, xp.matrix_transpose(half), xp)
-    eigen = xp.linalg.eigvalsh(0.5 * (x + xp.matrix_transpose(x)))
+    eigen = _symmetric_eigenvalues(_whitened(xp.linalg.cholesky(v2), v1 - v2, xp), xp)
     return -xp.sum(log1pmx(eigen, xp), axis=-1), xp.sum(xp.log1p(eigen), axis=-1)
 
 
