@@ -94,46 +94,35 @@ def _ns(value: Any) -> int:
     return int(np.datetime64(value, "ns").astype(np.int64))
 
 
-def _count_true(condition: Any, name: str) -> Any:
-    nw = _frames._narwhals()
-    return condition.cast(nw.Int8).sum().alias(name)
-
-
 def _numeric_counts(lf: Any, edges: dict[str, tuple[float, ...]], time_column: str | None, unit: str | None,
                     units: set[int]) -> dict[str, dict[tuple[int, Any], int]]:
     """The counts vectors of numeric columns, ``{name: {(time unit, entry): count}}``, from one
-    scan: per column, the sums of ``e_j < x < inf`` for every edge and of finite, +inf and -inf
-    values (flags made first, then summed: every engine aggregates a plain column)."""
+    scan: per column, the sums of the flags ``e_j < x < inf`` for every edge and of finite, +inf
+    and -inf values, aggregated as expressions, or as flag columns made first where an engine
+    aggregates only plain columns."""
     nw = _frames._narwhals()
-    flags: dict[str, Any] = {}  # flags for the Dask path; the sums of the direct path below
-    direct: list[Any] = []
+    flags: dict[str, Any] = {}
     for c, (name, cuts) in enumerate(edges.items()):
         x = nw.col(name)
-        finite = (x > -_INF) & (x < _INF)  # (NaN is above +inf in SQL engines and Polars: no comparison lets it in)
-        flags[f"__{c}_finite"] = finite
+        below_inf = x < _INF  # (NaN is above +inf in SQL engines and Polars: no comparison lets it in)
+        flags[f"__{c}_finite"] = (x > -_INF) & below_inf
         flags[f"__{c}_pinf"], flags[f"__{c}_ninf"] = x == _INF, x == -_INF
         for j, e in enumerate(cuts):
-            flags[f"__{c}_gt{j}"] = (x > e) & (x < _INF)
-        only_finite = nw.when(finite).then(x)  # null elsewhere, which sums skip: one comparison per edge
-        count = _count_true  # (a sum of 1-byte integers: Spark sums no booleans; every engine widens the sum)
-        direct += [count(finite, f"__{c}_finite"), count(x == _INF, f"__{c}_pinf"), count(x == -_INF, f"__{c}_ninf")]
-        direct += [count(only_finite > e, f"__{c}_gt{j}") for j, e in enumerate(cuts)]
-    direct.append(nw.len().alias("__n"))
-    if time_column is None:
-        try:
-            rows = [(0, *lf.select(*direct).collect().rows()[0])]
-        except (ValueError, NotImplementedError, RuntimeError):
-            made = lf.with_columns(*[v.fill_null(False).cast(nw.Int8).alias(k) for k, v in flags.items()])
-            rows = [(0, *made.select(*[nw.col(k).sum().alias(k) for k in flags], nw.len().alias("__n")).collect().rows()[0])]
-    else:
-        when = nw.col(time_column).dt.truncate(unit).alias("__when")
-        try:  # the sums as aggregations of expressions: one pass, nothing materialised (Polars, DuckDB, Spark)
-            grouped = lf.group_by(when).agg(*direct).collect()
-        except (ValueError, NotImplementedError, RuntimeError):  # engines that aggregate plain columns only (Dask): 1-byte flags first
-            made = lf.with_columns(when, *[v.fill_null(False).cast(nw.Int8).alias(k) for k, v in flags.items()])
-            grouped = made.group_by("__when").agg(*[nw.col(k).sum().alias(k) for k in flags],
-                                                  nw.len().alias("__n")).collect()
-        rows = [(_ns(r[0]), *r[1:]) for r in grouped.iter_rows()]
+            flags[f"__{c}_gt{j}"] = (x > e) & below_inf
+    when = nw.col(time_column).dt.truncate(unit).alias("__when") if time_column is not None else None
+
+    def aggregate(frame: Any, key: Any, sums: list[Any]) -> Any:
+        return (frame.select(*sums) if key is None else frame.group_by(key).agg(*sums)).collect()
+
+    try:  # the sums as aggregations of expressions: one pass, nothing materialised (Polars, DuckDB, Spark)
+        # (sums of 1-byte integers: Spark sums no booleans; every engine widens the sum)
+        table = aggregate(lf, when, [v.cast(nw.Int8).sum().alias(k) for k, v in flags.items()] + [nw.len().alias("__n")])
+    except (ValueError, NotImplementedError, RuntimeError):  # engines that aggregate plain columns only (Dask)
+        made = lf.with_columns(*([when] if when is not None else []),
+                               *[v.fill_null(False).cast(nw.Int8).alias(k) for k, v in flags.items()])
+        table = aggregate(made, None if when is None else "__when",
+                          [nw.col(k).sum().alias(k) for k in flags] + [nw.len().alias("__n")])
+    rows = [(0, *r) if when is None else (_ns(r[0]), *r[1:]) for r in table.iter_rows()]
     out: dict[str, dict[tuple[int, Any], int]] = {name: {} for name in edges}
     for stamp, *values in rows:
         units.add(stamp)
@@ -188,8 +177,7 @@ def lazy_counts(lf: Any, ref: Profile, time_column: object, every: object,
         per_column[name] = counted
     stamps = np.array(sorted(units), dtype=np.int64)
     cuts = windows_of(stamps, every) if every is not None else Windows(None, [(None, None)])
-    where = {int(s): (int(w) if cuts.index is not None else 0) for s, w in zip(stamps, cuts.index)} \
-        if cuts.index is not None else {0: 0}
+    where = {0: 0} if cuts.index is None else {int(s): int(w) for s, w in zip(stamps, cuts.index)}
     out = {}
     for name in names:  # in the reference's order
         out[name] = _table(ref.columns[name], per_column[name], where, len(cuts))
