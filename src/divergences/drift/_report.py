@@ -39,11 +39,21 @@ class ColumnCounts:
     def current(self, window: int | None) -> np.ndarray:
         return self.table.sum(axis=0) if window is None else self.table[window]
 
+    def active(self, window: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The window's counts and the mask of the bins that hold a row on either side: the
+        bins every value and histogram is computed on."""
+        cur = self.current(window)
+        return cur, (self.reference > 0) | (cur > 0)
+
     def pair(self, window: int | None) -> tuple[np.ndarray, np.ndarray]:
         """The reference's and the window's counts on the bins that hold a row on either side."""
-        cur = self.current(window)
-        active = (self.reference > 0) | (cur > 0)
+        cur, active = self.active(window)
         return self.reference[active], cur[active]
+
+    def unseen_counts(self, window: int | None) -> dict[str, int]:
+        """The window's categories the reference never saw, with their counts."""
+        cur = self.current(window)
+        return {u: int(c) for u, c in zip(self.unseen, cur[len(self.col.counts) + 3 :]) if c}
 
     def summary(self, bounds: list[tuple[Any, Any]]) -> dict[str, Any]:
         col, k = self.col, len(self.col.counts)
@@ -57,7 +67,7 @@ class ColumnCounts:
         else:
             out["categories"] = list(col.categories)
             out["pooled_as_other"] = col.pooled
-        out.update(shares=shares, unseen={u: int(c) for u, c in zip(self.unseen, cur[k + 3 :]) if c},
+        out.update(shares=shares, unseen=self.unseen_counts(None),
                    reference=self.reference.tolist(),
                    current=self.table.tolist() if len(bounds) > 1 else cur.tolist())
         return out
@@ -112,8 +122,7 @@ class Report:
         """The shares of each bin that holds a row on either side (no smoothing): ``labels``,
         ``reference``, ``current`` (all windows together when ``window`` is None)."""
         counts = self._column(column)
-        cur = counts.current(self._window(window))
-        active = (counts.reference > 0) | (cur > 0)
+        cur, active = counts.active(self._window(window))
         ref_n, cur_n = counts.reference.sum(), cur.sum()
         return {"labels": [label for label, a in zip(counts.labels, active) if a],
                 "reference": (counts.reference[active] / max(ref_n, 1)).tolist(),
@@ -121,10 +130,7 @@ class Report:
 
     def unseen(self, column: str, window: object = None) -> dict[str, int]:
         """The categories of the current data the reference never saw, with their counts."""
-        counts = self._column(column)
-        cur = counts.current(self._window(window))
-        k = len(counts.col.counts) + 3
-        return {u: int(c) for u, c in zip(counts.unseen, cur[k:]) if c}
+        return self._column(column).unseen_counts(self._window(window))
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, "settings": self.settings,
