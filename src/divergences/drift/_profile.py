@@ -306,10 +306,17 @@ def _fit_numeric(series: Any, name: str, bins: object) -> ColumnProfile:
     # The reference's counts from its sorted values: (e_{i-1}, e_i] holds those <= e_i but not <= e_{i-1}.
     at_most = np.searchsorted(ordered, edges, side="right")
     counts = np.diff(np.concatenate([[0], at_most, [ordered.size]]))
-    nan = int(np.count_nonzero(np.isnan(values))) if not finite.all() else 0
-    posinf = int(np.count_nonzero(np.isposinf(values))) if not finite.all() else 0
+    nan, posinf, neginf = _special_counts(values, finite)
     return ColumnProfile(name=name, kind="numeric", counts=tuple(int(c) for c in counts), missing=nan, posinf=posinf,
-                         neginf=values.size - ordered.size - nan - posinf, edges=tuple(float(e) for e in edges))
+                         neginf=neginf, edges=tuple(float(e) for e in edges))
+
+
+def _special_counts(values: np.ndarray, finite: np.ndarray) -> list[int]:
+    """How many of ``values`` are missing (NaN), +inf and -inf (``finite`` their finite mask)."""
+    if finite.all():
+        return [0, 0, 0]
+    nan, posinf = int(np.count_nonzero(np.isnan(values))), int(np.count_nonzero(np.isposinf(values)))
+    return [nan, posinf, values.size - int(np.count_nonzero(finite)) - nan - posinf]
 
 
 def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfile:
@@ -345,22 +352,17 @@ def column_counts(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str
         return np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen
     x = _frames.numbers(series, col.name)
     finite = np.isfinite(x)
-    edges = np.asarray(col.edges, dtype=np.float64)
-    if finite.all():
-        return np.concatenate([open_counts(x, edges), [0, 0, 0]]), []
-    nan = int(np.count_nonzero(np.isnan(x)))
-    posinf = int(np.count_nonzero(np.isposinf(x)))
-    inside = open_counts(x[finite], edges)
-    return np.concatenate([inside, [nan, posinf, x.size - int(inside.sum()) - nan - posinf]]), []
+    inside = open_counts(x if finite.all() else x[finite], np.asarray(col.edges, dtype=np.float64))
+    return np.concatenate([inside, _special_counts(x, finite)]), []
 
 
-def column_codes(series: Any, col: ColumnProfile, values: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+def column_codes(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str]]:
     """Each row's entry of ``col``'s counts vector (see :meth:`ColumnProfile.vector`), and the
     names of the unseen categories the codes past the special bins stand for, most frequent first."""
     k = len(col.counts)
     codes: np.ndarray
     if col.kind == "numeric":
-        x = _frames.numbers(series, col.name) if values is None else values
+        x = _frames.numbers(series, col.name)
         finite = np.isfinite(x)
         if finite.all():
             return bin_codes(x, col.edges).astype(np.int64), []
