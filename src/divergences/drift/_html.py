@@ -152,7 +152,7 @@ def _line(records: list[dict[str, Any]], metric: str) -> Line:
     )
 
 
-def _columns(report: Report) -> list[Column]:
+def _columns(report: Report, charts: bool) -> list[Column]:
     records = report.to_records()
     metrics = report.settings["metrics"]
     order = {c: i for i, c in enumerate(report.drifted_columns)}
@@ -184,8 +184,9 @@ def _columns(report: Report) -> list[Column]:
                               if k != "missing" and (v["reference"] or v["current"])) or "-",
             unseen=", ".join(f"{k} ({v})" for k, v in list(unseen.items())[:8]) + (" …" if len(unseen) > 8 else ""),
         )
-        col.bars, col.yticks, col.rotate = _bars(report.histogram(name))
-        if len(report.windows) > 1:
+        if charts:
+            col.bars, col.yticks, col.rotate = _bars(report.histogram(name))
+        if charts and len(report.windows) > 1:
             first = [r for r in mine if r["metric"] == metrics[0]]
             if first:
                 col.line = _line(first, metrics[0])
@@ -194,17 +195,17 @@ def _columns(report: Report) -> list[Column]:
     return out
 
 
-def _context(report: Report, title: str) -> dict[str, Any]:
+def _context(report: Report, title: str, full: bool) -> dict[str, Any]:
     st = report.settings
     records = report.to_records()
     n_ref = max((r["n_reference"] for r in records), default=0)
     n_cur = sum(r["n_current"] for r in records if r["column"] == records[0]["column"] and r["metric"] == records[0]["metric"]) \
         if records else 0
     windows = [(_short_time(s), _short_time(e)) for s, e in report.windows if s is not None]
-    return {"title": title, "settings": st, "columns": _columns(report), "metrics": st["metrics"],
+    return {"title": title, "settings": st, "columns": _columns(report, charts=full), "metrics": st["metrics"],
             "drifted": report.drifted_columns, "n_columns": len(report._columns), "n_reference": n_ref,
             "n_current": n_cur, "windows": windows, "skipped": report.skipped, "W": _W, "H": _H, "LEFT": _LEFT, "RIGHT_EDGE": _W - _RIGHT,
-            "TOP": _TOP, "BASE": _H - _BOTTOM, "version": _version()}
+            "TOP": _TOP, "BASE": _H - _BOTTOM, "version": _version(), "full": full}
 
 
 def _version() -> str:
@@ -213,14 +214,15 @@ def _version() -> str:
     return __version__
 
 
-def render(report: Report, title: str = "Drift report") -> str:
-    """The whole page."""
-    return str(_environment().get_template(_TEMPLATE).render(**_context(report, title), full=True))
+def render(report: Report, title: str = "Drift report", full: bool = True) -> str:
+    """The whole page; with ``full=False`` the summary and the table alone, for a notebook
+    cell (``_repr_html_``), whose charts are then not laid out at all."""
+    return str(_environment().get_template(_TEMPLATE).render(**_context(report, title, full)))
 
 
 def summary_html(report: Report) -> str:
     """The summary and the table, for a notebook cell (``_repr_html_``)."""
-    return str(_environment().get_template(_TEMPLATE).render(**_context(report, "Drift report"), full=False))
+    return render(report, full=False)
 
 
 def write(report: Report, path: str | os.PathLike[str], title: str = "Drift report") -> Path:
