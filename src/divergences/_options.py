@@ -31,7 +31,7 @@ from ._exceptions import InvalidInputError
 from ._metadata import DIVERGENCES, Divergence
 from ._validation import check_base, check_smoothing
 
-__all__ = ["METHODS", "Options", "measure", "parse"]
+__all__ = ["METHODS", "Options", "measure", "parse", "unit"]
 
 #: How a measure between distribution objects may be computed (``method=``).
 METHODS = ("auto", "closed_form", "numerical", "quadrature", "summation", "monte_carlo")
@@ -198,3 +198,17 @@ def parse(
         random_state=random_state,
         params=_params(row, params),
     )
+
+
+def unit(base: float | None) -> str:
+    """The name of the unit of a logarithmic quantity in ``base``.
+
+    Examples
+    --------
+    >>> from divergences._options import unit
+    >>> unit(None), unit(2), unit(10), unit(3)
+    ('nats', 'bits', 'hartleys', 'log-base-3 units')
+    """
+    if base is None or base == math.e:
+        return "nats"
+    return {2.0: "bits", 10.0: "hartleys"}.get(float(base), f"log-base-{base:g} units")

@@ -7,6 +7,7 @@ import argparse
 import math
 
 from .._io import json_text
+from .._options import unit
 
 __all__ = ["JSON_NOTE", "MAX_DIGITS", "digits", "format_value", "json_text", "unit"]
 
@@ -15,19 +16,6 @@ MAX_DIGITS = 17  # decimals --digits may ask for: float64 holds about 17 signifi
 # The one convention of every subcommand's --json, in its help and the README.
 JSON_NOTE = ('--json prints strict JSON (RFC 8259): an infinite value is the string "inf" (or "-inf") '
              'and a NaN the string "nan", which float() reads back; every other number is a JSON number.')
-
-
-def unit(base: float | None) -> str:
-    """The name of the unit of a logarithmic quantity in ``base``.
-
-    Examples
-    --------
-    >>> unit(None), unit(2), unit(10), unit(3)
-    ('nats', 'bits', 'hartleys', 'log-base-3 units')
-    """
-    if base is None or base == math.e:
-        return "nats"
-    return {2.0: "bits", 10.0: "hartleys"}.get(float(base), f"log-base-{base:g} units")
 
 
 def digits(text: str) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._evaluate import evaluate
 from .._exceptions import InvalidInputError
-from .._options import measure, parse
+from .._options import measure, parse, unit
 from . import _frames
 from ._fit import profile
 from ._lazy import lazy_counts, lazy_frame
@@ -178,7 +178,7 @@ def compare(
     work = (int(draws) + 1) * len(frame_windows.bounds) * 64  # about a draw's cost per window, in elements
     records = [r for found in each_column(list(columns), test, work) for r in found]
     _decide(records, level, correction)
-    settings = {"metrics": names, "base": shared.base, "unit": _unit(shared.base), "smoothing": float(shared.smoothing or 0.0),
+    settings = {"metrics": names, "base": shared.base, "unit": unit(shared.base), "smoothing": float(shared.smoothing or 0.0),
                 "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": int(draws),
                 "rule": "drifted = value >= threshold and " + ("pvalue_adjusted" if correction else "pvalue") + " < alpha"
                         + (" (no test: n_permutations = 0)" if draws == 0 else ""),
@@ -232,10 +232,6 @@ def _thresholds(names: list[str], given: Mapping[str, float] | None, opts: list[
             t = t / math.sqrt(o.log_base) if name == "js_distance" else t / o.log_base
         out[name] = t
     return out
-
-
-def _unit(base: float | None) -> str:
-    return "nats" if base is None else "bits" if base == 2 else f"base-{base:g} units"
 
 
 def _on_counts(row: Any, opts: Any, own: Mapping[str, Any]) -> Any:
