@@ -24,6 +24,7 @@ __all__ = [
     "check_alpha",
     "check_axis",
     "check_base",
+    "check_count",
     "check_distribution",
     "check_event_shapes",
     "check_k",
@@ -62,6 +63,13 @@ def check_alpha(alpha: object) -> float:
     if a < 0:
         raise InvalidInputError(f"alpha must be >= 0, got {alpha!r}")
     return a
+
+
+def check_count(value: object, name: str, low: int = 1) -> int:
+    """A whole number of things (resamples, permutations, categories, rows): an integer >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise InvalidInputError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
 
 
 def check_smoothing(smoothing: object) -> float | None:

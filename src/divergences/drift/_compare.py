@@ -22,12 +22,13 @@ import numpy as np
 from .._evaluate import evaluate
 from .._exceptions import InvalidInputError
 from .._options import measure, parse, unit
+from .._validation import check_count
 from . import _frames
 from ._fit import profile
 from ._lazy import lazy_counts, lazy_frame
 from ._profile import Profile, column_codes, column_counts, each_column
 from ._report import ColumnCounts, Report
-from ._significance import CORRECTIONS, adjust, permutation_pvalues
+from ._significance import CORRECTIONS, adjust, check_level, permutation_pvalues
 from ._windows import windows
 
 __all__ = ["DEFAULT_THRESHOLDS", "compare"]
@@ -135,12 +136,10 @@ def compare(
                 raise
             raise InvalidInputError(f"{exc}: pass metric_options={{{n!r}: {{...}}}}") from None
     limits = _thresholds(names, thresholds, opts)
-    level = _alpha(alpha)
+    level = check_level(alpha)
     if correction is not None and correction not in CORRECTIONS:
         raise InvalidInputError(f"correction must be None, 'holm' or 'bh'; got {correction!r}")
-    draws = n_permutations
-    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or draws < 0:
-        raise InvalidInputError(f"n_permutations must be a non-negative integer, got {n_permutations!r}")
+    draws = check_count(n_permutations, "n_permutations", 0)
     if every is not None and time_column is None:
         raise InvalidInputError("every needs time_column (the column whose times cut the windows)")
     if every is not None and chunk_size is not None:
@@ -164,7 +163,7 @@ def compare(
             ref_v, cur_v = counts.pair(w)
             if cur_v.sum() == 0:
                 continue
-            values, pvalues, baselines = permutation_pvalues(ref_v, cur_v, functions, int(draws), streams[name])
+            values, pvalues, baselines = permutation_pvalues(ref_v, cur_v, functions, draws, streams[name])
             for metric, value, pvalue, baseline in zip(names, values, pvalues, baselines):
                 out.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
                             "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
@@ -175,11 +174,11 @@ def compare(
                 progress(finished[0], len(columns))
         return out
 
-    work = (int(draws) + 1) * len(frame_windows.bounds) * 64  # about a draw's cost per window, in elements
+    work = (draws + 1) * len(frame_windows.bounds) * 64  # about a draw's cost per window, in elements
     records = [r for found in each_column(list(columns), test, work) for r in found]
     _decide(records, level, correction)
     settings = {"metrics": names, "base": shared.base, "unit": unit(shared.base), "smoothing": float(shared.smoothing or 0.0),
-                "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": int(draws),
+                "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": draws,
                 "rule": "drifted = value >= threshold and " + ("pvalue_adjusted" if correction else "pvalue") + " < alpha"
                         + (" (no test: n_permutations = 0)" if draws == 0 else ""),
                 "time_column": time_column, "every": every, "chunk_size": chunk_size,
@@ -204,12 +203,6 @@ def _metric_options(names: list[str], given: object) -> dict[str, dict[str, Any]
         if key not in names:
             raise InvalidInputError(f"metric_options names {key!r}, which is not among metrics {names}")
     return {str(k): dict(v) for k, v in given.items()}
-
-
-def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 < float(alpha) < 1.0:
-        raise InvalidInputError(f"alpha must be a number in (0, 1), got {alpha!r}")
-    return float(alpha)
 
 
 def _thresholds(names: list[str], given: Mapping[str, float] | None, opts: list[Any]) -> dict[str, float]:

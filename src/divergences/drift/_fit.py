@@ -7,9 +7,10 @@ from dataclasses import replace
 import numpy as np
 
 from .._exceptions import InvalidInputError
+from .._validation import check_count
 from . import _frames
 from ._lazy import lazy_counts, lazy_frame, lazy_profile
-from ._profile import Profile, _check_int, _names, fit_frame
+from ._profile import Profile, _names, fit_frame
 
 __all__ = ["profile"]
 
@@ -73,4 +74,4 @@ def profile(
         return replace(like, columns={k: c.col.counted(c.table[0], c.unseen) for k, c in counts.items()}, n_rows=n_rows)
     return lazy_profile(lazy, _names(columns, "columns"), set(_names(categorical, "categorical") or ()),
                         list(np.asarray(bins, dtype=np.float64)) if not isinstance(bins, (str, int)) else bins,
-                        _check_int(max_categories, "max_categories", 1))
+                        check_count(max_categories, "max_categories"))

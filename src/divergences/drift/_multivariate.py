@@ -13,15 +13,16 @@ out and counted (``dropped``).
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .._exceptions import InvalidInputError
+from .._validation import check_count
 from ..estimate import test as permutation_test
 from . import _frames
 from ._lazy import lazy_frame
+from ._significance import check_level
 
 __all__ = ["multivariate"]
 
@@ -99,10 +100,8 @@ def multivariate(
         raise InvalidInputError(f"columns must be a list of two or more numeric columns, got {columns!r}")
     if metric not in DEFAULT_THRESHOLDS:
         raise InvalidInputError(f"metric must be 'js' or 'kl' (k-NN estimators), got {metric!r}")
-    if isinstance(sample, bool) or not isinstance(sample, numbers.Integral) or sample < 10:
-        raise InvalidInputError(f"sample must be an integer >= 10 (rows per side), got {sample!r}")
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise InvalidInputError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    check_count(sample, "sample (rows per side)", 10)
+    alpha = check_level(alpha)
     limit = DEFAULT_THRESHOLDS[metric] if threshold is None else float(threshold)
     if not (limit >= 0 and math.isfinite(limit)):
         raise InvalidInputError(f"threshold must be a finite number >= 0, got {threshold!r}")

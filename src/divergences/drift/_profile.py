@@ -30,6 +30,7 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from .._numpy_engine import parallel
 from .._open_bins import bin_codes, bin_labels, open_counts, reference_edges
+from .._validation import check_count
 from . import _frames
 
 __all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "column_counts", "each_column", "fit_frame",
@@ -230,12 +231,6 @@ def load(path: str | os.PathLike[str]) -> Profile:
     return Profile.from_dict(data, f"profile {p}")
 
 
-def _check_int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < low:
-        raise InvalidInputError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def _names(value: object, option: str) -> list[str] | None:
     if value is None:
         return None
@@ -269,7 +264,7 @@ def fit_frame(
 
         counted = dict(zip(like.columns, each_column(list(like.columns), count, int(df.shape[0]))))
         return replace(like, columns=counted, n_rows=int(df.shape[0]))
-    n_categories = _check_int(max_categories, "max_categories", 1)
+    n_categories = check_count(max_categories, "max_categories")
     if not isinstance(bins, (str, numbers.Integral)) or isinstance(bins, bool):
         bins = [float(e) for e in np.asarray(bins, dtype=np.float64).ravel()]
     chosen = _names(columns, "columns")

@@ -12,16 +12,24 @@ nothing but the counts, so a saved profile suffices.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from .._exceptions import InvalidInputError
 
-__all__ = ["CORRECTIONS", "adjust", "permutation_pvalues"]
+__all__ = ["CORRECTIONS", "adjust", "check_level", "permutation_pvalues"]
 
 CORRECTIONS = ("holm", "bh")
 _TIES = 1e-9  # a drawn value within this relative distance of the observed one counts as a tie (>=)
+
+
+def check_level(alpha: object) -> float:
+    """A significance level: a number strictly between 0 and 1."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 < float(alpha) < 1.0:
+        raise InvalidInputError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    return float(alpha)
 
 
 def permutation_pvalues(

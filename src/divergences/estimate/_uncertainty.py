@@ -65,6 +65,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from .._exceptions import DivergenceError, InvalidInputError
+from .._validation import check_count
 from ._samples import _to_host, rng
 
 __all__ = [
@@ -116,13 +117,6 @@ def check_ci(ci: object) -> float:
     if isinstance(ci, bool) or not isinstance(ci, (int, float, np.integer, np.floating)) or not 0 < ci < 1:
         raise InvalidInputError(f"ci must be a confidence level strictly between 0 and 1 (e.g. 0.95), got {ci!r}")
     return float(ci)
-
-
-def check_count(value: object, name: str) -> int:
-    """``n_resamples`` or ``n_permutations``: an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidInputError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _evaluate(statistic: Callable[..., Any], arrays: Sequence[np.ndarray], what: str, hint: str = "") -> float:
