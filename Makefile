@@ -33,13 +33,17 @@ system-deps:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
 	  else echo "make test: missing$$missing; their tests will skip (sudo apt-get install$$missing)"; fi; fi
 
+# One test process per core, a file's tests in one process (its fixtures: a Spark session, a
+# Dask cluster, a browser, are made once).
 test: $(VENV)/.test-installed system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/discrete.py
 	$(BIN)/python benchmarks/pairwise.py
 	$(BIN)/python benchmarks/estimators.py
+	$(BIN)/python benchmarks/power.py
+	$(BIN)/python benchmarks/rounded.py
 	$(BIN)/python benchmarks/drift.py
 	$(BIN)/python benchmarks/drift_scale.py
 
