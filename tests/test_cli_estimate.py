@@ -97,13 +97,19 @@ def test_permutation_test_gives_the_library_p_value(capsys, files, tmp_path):
                        "--random-state", "3", "--json")
     result = json.loads(out)
     assert code == 0 and (result["pvalue"], result["n_permutations"]) == (1 / 20, 19)  # KL 0.44: clear alternative
-    assert result["pvalue"] == unc.permutation_test(dv.estimate.kl, x, y, paired=False, n_permutations=19,
-                                                    random_state=3).pvalue
+    assert result["statistic"] == "energy distance"
+    assert (result["pvalue"], result["statistic_value"]) == dv.estimate.test(x, y, "kl", n_permutations=19,
+                                                                             random_state=3)[1::-1]
+    code, out, _ = run(capsys, "estimate", "kl", files["x"], files["y"], "--test", "--n-permutations", "19",
+                       "--random-state", "3", "--statistic", "estimate", "--json")
+    result = json.loads(out)
+    assert result["pvalue"] == dv.estimate.test(x, y, "kl", statistic="estimate", n_permutations=19,
+                                                random_state=3).pvalue
     same = write_csv(tmp_path / "same.csv", np.random.default_rng(9).normal(size=(300, 2)), ["a", "b"])
     code, out, _ = run(capsys, "estimate", "kl", files["x"], same, "--test", "--n-permutations", "19",
                        "--random-state", "3")
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 2 and lines[1].endswith("(19 permutations)")
+    assert code == 0 and len(lines) == 2 and lines[1].endswith("(energy distance, 19 permutations)")
     assert float(lines[1].split()[1]) > 0.05  # one distribution: no evidence at this seed
 
 
@@ -119,14 +125,15 @@ def test_mutual_information_pairs_rows_of_named_columns(capsys, files, tmp_path,
 
     monkeypatch.setattr(dv.estimate, "mutual_information", fake, raising=False)
     code, out, err = run(capsys, "estimate", "mutual_information", files["both"], "--x", "a,b", "--y", "c",
-                         "--ci", "0.9", "--n-resamples", "20", "--test", "--n-permutations", "9", "--json")
+                         "--ci", "0.9", "--n-resamples", "20", "--test", "--n-permutations", "9",
+                         "--statistic", "estimate", "--json")
     assert (code, err) == (0, "")
     x, y = seen[0]
     np.testing.assert_array_equal(x, both[:, :2])
     np.testing.assert_array_equal(y, both[:, [2]])
     result = json.loads(out)
     assert result["pvalue"] == 0.1 and result["n"] == [300, 300]
-    assert len(seen) == 1 + 20 + 9  # the value once, then the resamples and the permutations
+    assert len(seen) == 1 + 20 + 1 + 9  # the value, the resamples, then the test's value and permutations
     for a, b in seen[1:21]:  # after the value: half-samples of rows
         assert a.shape == (150, 2) and b.shape == (150, 1)
         assert all(any((both[:, :3] == np.r_[ra, rb]).all(axis=1)) for ra, rb in zip(a[:5], b[:5]))
@@ -267,6 +274,7 @@ BAD_FILES = {
         (["entropy", "{x}", "--test"], "--test applies to kl, js and mutual_information"),
         (["kl", "{x}", "{y}", "--n-resamples", "10"], "--n-resamples applies with --ci"),
         (["kl", "{x}", "{y}", "--n-permutations", "10"], "--n-permutations applies with --test"),
+        (["kl", "{x}", "{y}", "--statistic", "estimate"], "--statistic applies with --test"),
         (["kl", "{x}", "{y}", "--ci", "1.5"], "ci must be a confidence level strictly between 0 and 1"),
         (["kl", "{x}", "{y}", "--ci", "0.9", "--n-resamples", "0"], "--n-resamples must be an integer >= 1, got 0"),
         (["kl", "{x}", "{y}", "--test", "--n-permutations", "-1"], "--n-permutations must be an integer >= 1"),

@@ -4,6 +4,7 @@ k-NN estimators give in the same settings: NPEET at gregversteeg/NPEET 8b0d948, 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -65,13 +66,18 @@ def test_ties_in_continuous_data_raise_a_clear_error():
 
 def test_discrete_data_fall_back_to_the_discrete_estimators():
     rng = np.random.default_rng(1006)
-    x = np.round(rng.normal(size=500), 1)
+    x = rng.integers(0, 8, size=500) * 0.5  # few values on a coarse grid: symbols
     _, counts = np.unique(x, return_counts=True)
     f = counts / counts.sum()
     miller_madow = -np.sum(f * np.log(f)) + (len(counts) - 1) / (2 * len(x))
     with pytest.warns(UserWarning, match="looks discrete .* Shannon entropy"):
         assert dv.estimate.entropy(x) == pytest.approx(miller_madow, rel=1e-12)
     assert dv.estimate.entropy(x, ties="discrete") == pytest.approx(miller_madow, rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # integers: the Shannon entropy is the differential one of unit cells
+        assert dv.estimate.entropy(2 * x) == pytest.approx(miller_madow, rel=1e-12)
+    # Rounded measurements are dequantised: the differential entropy of N(0, 1), 1.419
+    assert dv.estimate.entropy(np.round(rng.normal(size=2000), 1), random_state=0) == pytest.approx(1.419, abs=0.06)
     # KL of two discrete samples: the plug-in KL of their frequencies on one alphabet.
     a, b = rng.poisson(3.0, 2000), rng.poisson(3.5, 3000)
     support = np.arange(max(a.max(), b.max()) + 1)

@@ -263,7 +263,8 @@ def test_knn_kl_p_values_are_not_small_under_the_null():
     pvalues = []
     for seed in range(40):
         x, y = np.random.default_rng(seed).normal(size=(2, 100))
-        pvalues.append(dv.estimate.test(x, y, "kl", k=3, n_permutations=19, random_state=seed).pvalue)
+        pvalues.append(dv.estimate.test(x, y, "kl", statistic="estimate", k=3, n_permutations=19,
+                                        random_state=seed).pvalue)
     assert np.mean(pvalues) == pytest.approx(0.525, abs=0.14)
     assert np.sum(np.array(pvalues) <= 0.05) <= 6
 
@@ -271,9 +272,11 @@ def test_knn_kl_p_values_are_not_small_under_the_null():
 def test_p_value_is_small_under_a_clear_alternative():
     rng = np.random.default_rng(3)
     x, y = rng.normal(0.0, 1.0, size=300), rng.normal(1.0, 1.0, size=300)  # KL = 0.5
-    result = dv.estimate.test(x, y, "kl", k=3, n_permutations=99, random_state=0)
-    assert result == (dv.estimate.kl(x, y, k=3), 0.01, 99)
+    result = dv.estimate.test(x, y, "kl", statistic="estimate", k=3, n_permutations=99, random_state=0)
+    assert result == (dv.estimate.kl(x, y, k=3), 0.01, 99, dv.estimate.kl(x, y, k=3), "kl")
     assert isinstance(result, unc.TestResult)
+    energy = dv.estimate.test(x, y, "kl", k=3, n_permutations=99, random_state=0)
+    assert (energy.pvalue, energy.estimate, energy.statistic_name) == (0.01, result.estimate, "energy distance")
 
 
 @settings(max_examples=40, deadline=None)
@@ -302,7 +305,7 @@ def test_the_plus_one_rule():
     # the data are the most extreme split: no permutation reaches them, yet p is 1 / (B + 1), not 0
     assert permutation(mean_gap, x, y, n_permutations=49).pvalue == 1 / 50
     # a statistic blind to the split: every permutation ties with the data, p = 1
-    assert permutation(lambda a, b: 0.0, x, y, n_permutations=49) == (0.0, 1.0, 49)
+    assert permutation(lambda a, b: 0.0, x, y, n_permutations=49) == (0.0, 1.0, 49, 0.0, "estimate")
     # ties count as at least as extreme (>=)
     assert permutation(lambda a, b: float(len(a)), x, y[:4], n_permutations=9).pvalue == 1.0
 

@@ -17,7 +17,7 @@ from .._exceptions import InvalidInputError
 from .._io import column_names, read_columns
 from ..estimate import resampling_scheme
 from ..estimate._samples import TIES
-from ..estimate._uncertainty import bootstrap, check_ci, check_count, permutation_test
+from ..estimate._uncertainty import bootstrap, check_ci, check_count, estimator_test
 from ._format import JSON_NOTE, digits, format_value, json_text, unit
 from ._measure import number, one_stdin
 from ._progress import progress_bar
@@ -100,6 +100,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--n-resamples", type=int, metavar="N", help="bootstrap resamples (default 200)")
     p.add_argument("--test", action="store_true", help="a permutation test: the p-value of no difference / independence")
     p.add_argument("--n-permutations", type=int, metavar="N", help="permutations of the test (default 200)")
+    p.add_argument("--statistic", choices=("energy", "estimate"),
+                   help="the test statistic: energy (energy distance / distance covariance, the default for "
+                        "numbers) or estimate (the divergence estimate itself)")
     p.add_argument("--random-state", type=int, metavar="S", help="seed of the resampling (default: fresh)")
     p.add_argument("--digits", type=digits, default=3, help="decimals to print, 0 to 17 (default 3)")
     p.add_argument("--json", action="store_true", help="print JSON with full precision (inf and nan as strings)")
@@ -163,8 +166,9 @@ def run(args: argparse.Namespace) -> None:
     """``divergences estimate METRIC X [Y]``: the estimate, then its interval and p-value (with bars), printed."""
     if args.n_resamples is not None and args.ci is None:
         raise InvalidInputError("--n-resamples applies with --ci (the bootstrap interval)")
-    if args.n_permutations is not None and not args.test:
-        raise InvalidInputError("--n-permutations applies with --test")
+    for flag, given in (("--n-permutations", args.n_permutations), ("--statistic", args.statistic)):
+        if given is not None and not args.test:
+            raise InvalidInputError(f"{flag} applies with --test")
     if args.test and args.metric == "entropy":
         raise InvalidInputError("--test applies to kl, js and mutual_information (a two-sample or independence test)")
     level = None if args.ci is None else check_ci(args.ci)
@@ -193,9 +197,11 @@ def run(args: argparse.Namespace) -> None:
     if args.test:
         long = seconds * n_permutations > ESTIMATE_PROGRESS_SECONDS
         with progress_bar(f"{args.metric} permutation test", args.progress, long) as progress:
-            tested = permutation_test(statistic, *samples, paired=paired, n_permutations=n_permutations,
-                                      random_state=args.random_state, progress=progress, value=value)
-        result.update(pvalue=tested.pvalue, n_permutations=n_permutations)
+            tested = estimator_test(func, *samples, name=args.metric, paired=paired, n_permutations=n_permutations,
+                                    random_state=args.random_state, options=options, statistic=args.statistic,
+                                    progress=progress)
+        result.update(pvalue=tested.pvalue, n_permutations=n_permutations, statistic=tested.statistic_name,
+                      statistic_value=tested.statistic)
     _print(result, args)
 
 
@@ -211,4 +217,5 @@ def _print(result: dict[str, Any], args: argparse.Namespace) -> None:
         print(f"{100 * result['ci']:g}% CI: [{format_value(result['low'], digits)}, "
               f"{format_value(result['high'], digits)}]{suffix} ({result['n_resamples']} {kind} resamples)")
     if "pvalue" in result:
-        print(f"p-value: {format_value(result['pvalue'], digits)} ({result['n_permutations']} permutations)")
+        by = result["statistic"] if result["statistic"] != args.metric else f"{args.metric} estimate"
+        print(f"p-value: {format_value(result['pvalue'], digits)} ({by}, {result['n_permutations']} permutations)")

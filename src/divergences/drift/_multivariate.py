@@ -4,9 +4,10 @@ Column by column, drift in the joint distribution is invisible: two columns whos
 flips from +0.8 to -0.8 keep their marginals. :func:`multivariate` compares the rows of the
 chosen columns as points: both sides are subsampled (``sample`` rows each, stated in the
 result), standardised by the reference's means and standard deviations (so that no column's
-unit dominates the distances), and the library's k-NN Jensen-Shannon (or KL) estimator is
-the statistic of a permutation test (``dv.estimate.test``): rows of both sides pooled and
-split again at random. Rows with a missing or infinite value in a chosen column are left
+unit dominates the distances); the value is the library's k-NN Jensen-Shannon (or KL)
+estimate, and the p-value that of the energy-distance permutation test (``dv.estimate.test``:
+rows of both sides pooled and split again at random), far more powerful than a test on the
+noisy k-NN estimate itself. Rows with a missing or infinite value in a chosen column are left
 out and counted (``dropped``).
 """
 
@@ -67,7 +68,7 @@ def multivariate(
     columns : list of str
         Two or more numeric columns.
     metric : {"js", "kl"}, default "js"
-        The k-NN estimator of ``dv.estimate`` used as the statistic (nats).
+        The k-NN estimator of ``dv.estimate`` that gives the value (nats).
     sample : int, default 2000
         Rows drawn at random from each side (all rows when fewer).
     n_permutations : int, default 200
@@ -121,10 +122,10 @@ def multivariate(
     # jitter of 1e-6 standard deviations tells them apart (both sides alike, so the test stays exact).
     x, y = x + 1e-6 * rng.standard_normal(x.shape), y + 1e-6 * rng.standard_normal(y.shape)
     result = permutation_test(x, y, metric, n_permutations=n_permutations, random_state=rng, k=k)
-    value, pvalue = float(result.statistic), float(result.pvalue)
+    value, pvalue = float(result.estimate), float(result.pvalue)
     return {"columns": names, "metric": metric,
             "method": f"k-NN estimate (k = {k}) on columns standardised by the reference (jitter 1e-6 sd); "
-                      "permutation test",
+                      "energy-distance permutation test",
             "value": value, "pvalue": pvalue, "threshold": limit, "drifted": bool(value >= limit and pvalue < alpha),
             "n_reference": int(x.shape[0]), "n_current": int(y.shape[0]), "sample": int(sample),
             "dropped_reference": dropped_x, "dropped_current": dropped_y, "n_permutations": int(n_permutations)}

@@ -16,6 +16,7 @@ the unseen part:
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -223,8 +224,8 @@ def _dxi(beta: np.ndarray, size: int) -> np.ndarray:
 # Two samples: KL and JS on the union alphabet
 
 
-def _union_counts(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
-    """Counts of the symbols of ``x`` and of ``y`` over the symbols of either."""
+def _union_counts(x: object, y: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts of the symbols of ``x`` and of ``y`` over the symbols of either, and those symbols."""
     arrays = []
     for sample, name in ((x, "x"), (y, "y")):
         as_labels(sample, name)  # the checks, naming the argument
@@ -233,26 +234,52 @@ def _union_counts(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     ax, ay = arrays
     if ax.ndim != ay.ndim or ax.shape[1:] != ay.shape[1:]:
         raise InvalidInputError(f"x and y must hold symbols of the same shape, got {ax.shape} and {ay.shape}")
-    codes = as_labels(np.concatenate([ax, ay]), "x and y")
+    both = np.concatenate([ax, ay])
+    symbols = np.unique(both, axis=0 if both.ndim == 2 else None)
+    codes = as_labels(both, "x and y")
     size = int(codes.max()) + 1
-    return np.bincount(codes[: len(ax)], minlength=size), np.bincount(codes[len(ax) :], minlength=size)
+    return np.bincount(codes[: len(ax)], minlength=size), np.bincount(codes[len(ax) :], minlength=size), symbols
 
 
 def kl(x: object, y: object, smoothing: float | None = None) -> float:
     """Plug-in KL divergence (nats) between the symbol frequencies of ``x`` and of ``y``.
 
     ``inf`` when a symbol of ``x`` never occurs in ``y``, unless ``smoothing`` (a pseudo-count
-    added to every symbol seen in either sample, in both) is positive.
+    added to every symbol seen in either sample, in both) is positive; that inf comes with a
+    warning that names the symbols.
 
     Examples
     --------
+    >>> import warnings
     >>> from divergences.estimate._discrete import kl
     >>> round(kl([0, 0, 1, 1], [0, 1, 1, 1]), 4)  # 1/2 log(2/1) + 1/2 log(2/3)
     0.1438
-    >>> kl([0, 1, 2], [0, 1, 1])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     kl([0, 1, 2], [0, 1, 1])
     inf
+    >>> print(caught[0].message)
+    KL is infinite: 1 of the 3 points of x are symbols that y never shows (2); pass smoothing= (a pseudo-count, e.g. 0.5) to estimate it from counts
     """
-    return float(discrete.kl(*_union_counts(x, y), normalize=True, smoothing=smoothing))
+    cx, cy, symbols = _union_counts(x, y)
+    value = float(discrete.kl(cx, cy, normalize=True, smoothing=smoothing))
+    unseen = np.flatnonzero((cx > 0) & (cy == 0))
+    if value == math.inf and len(unseen):
+        shown = ", ".join(_symbol(symbols[i]) for i in unseen[:5]) + (", ..." if len(unseen) > 5 else "")
+        warnings.warn(
+            f"KL is infinite: {int(cx[unseen].sum())} of the {int(cx.sum())} points of x are symbols that y never "
+            f"shows ({shown}); pass smoothing= (a pseudo-count, e.g. 0.5) to estimate it from counts",
+            UserWarning,
+            stacklevel=2,
+        )
+    return value
+
+
+def _symbol(value: object) -> str:
+    """A symbol for a message: a row as a tuple, a number without NumPy's wrapper."""
+    if isinstance(value, np.ndarray):
+        return str(tuple(v.item() for v in value))
+    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def js(x: object, y: object, smoothing: float | None = None) -> float:
@@ -265,7 +292,8 @@ def js(x: object, y: object, smoothing: float | None = None) -> float:
     >>> js(["a", "a"], ["b", "b"]) == math.log(2)
     True
     """
-    return float(discrete.js(*_union_counts(x, y), normalize=True, smoothing=smoothing))
+    cx, cy, _ = _union_counts(x, y)
+    return float(discrete.js(cx, cy, normalize=True, smoothing=smoothing))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,7 +27,20 @@ from .._metadata import DIVERGENCES
 from .._options import parse
 from ..distributions._scipy import as_distribution
 from ._methods import DISCRETE_ENTROPY, METHODS, Method, discrete_fallback, select
-from ._samples import _to_host, as_labels, as_samples, check_k, check_ties, log_base, looks_discrete, resolve_ties
+from ._samples import (
+    _to_host,
+    as_labels,
+    as_samples,
+    check_k,
+    check_ties,
+    count_repeated,
+    dequantise,
+    log_base,
+    looks_discrete,
+    repeated_values,
+    resolve_ties,
+    rng,
+)
 from ._uncertainty import Estimate, Scheme, bootstrap, check_ci
 
 __all__ = ["finish", "kl_to_density", "mutual_information_route", "plan", "prepare", "run"]
@@ -82,7 +95,12 @@ def plan(
     """The estimator, its options and the checked samples, ties resolved; True where the
     data made it fall back to the discrete estimator."""
     options = {**options, "random_state": random_state}
-    entry, chosen = select(metric, method, options, k_default)
+    # smoothing is the discrete estimator's: a continuous method takes it for the data that
+    # turn out to be symbols (ties="discrete", or "auto" on symbols), and refuses it otherwise.
+    for_symbols = {"smoothing"} if ties in ("auto", "discrete") and metric in ("kl", "js") else set()
+    entry, chosen = select(metric, method, {o: v for o, v in options.items() if o not in for_symbols}, k_default)
+    chosen.update({o: options.get(o) for o in for_symbols & set(entry.options)})
+    for_symbols &= {o for o, v in options.items() if v is not None} - set(entry.options)
     names = ("x",) if y is None else ("x", "y")
     samples = prepare(entry.kind, metric, x, y)
     fell_back = False
@@ -94,6 +112,10 @@ def plan(
         if route == "discrete":
             # The rows of the checked samples are the symbols; the discrete estimators align them.
             entry, fell_back = discrete_fallback(metric), True
+    if for_symbols and not fell_back:
+        raise InvalidInputError(f"smoothing applies to symbols (the discrete estimator), and these samples were "
+                                f"estimated as continuous by method={method!r}: give method='discrete' or "
+                                "ties='discrete' to count them as symbols")
     # A tie fallback may have changed the estimator: keep the options that apply to it.
     chosen = {name: chosen.get(name, options.get(name)) for name in entry.options}
     if "k" in chosen:
@@ -171,6 +193,9 @@ def prepare(kind: str, metric: str, x: Any, y: Any) -> tuple[np.ndarray, ...]:
 
 def _warn_entropy_fallback(metric: str, x: np.ndarray) -> None:
     """Say so when "auto" answers a differential-entropy question with a Shannon entropy."""
+    numbers = np.asarray(x)
+    if numbers.dtype.kind in "biuf" and np.array_equal(numbers, np.round(numbers)):
+        return  # integers: the Shannon entropy is the differential entropy of the values spread over unit cells
     if metric == "entropy":
         distinct = len(np.unique(x, axis=0)) if x.ndim == 2 else len(np.unique(x))
         warnings.warn(
@@ -185,7 +210,14 @@ def _warn_entropy_fallback(metric: str, x: np.ndarray) -> None:
 def mutual_information_route(
     entry: Method, samples: tuple[np.ndarray, ...], ties: object, random_state: Any
 ) -> tuple[Method, tuple[np.ndarray, ...]]:
-    """KSG needs distinct pairs; a discrete side turns it into the mixed or discrete estimator."""
+    """KSG needs distinct pairs; a side of symbols turns it into the mixed or discrete estimator.
+
+    With ``ties="auto"`` each side's repeated values are judged alone
+    (:func:`~divergences.estimate._samples.repeated_values`): symbols go to the mixed (one side)
+    or discrete (both) estimator, and a rounded side is dequantised on its own grid (which
+    leaves the mutual information of the rounded variables unchanged) before KSG or the mixed
+    estimator sees it.
+    """
     table = METHODS["mutual_information"]
     a, b = samples
     if a.shape[0] != b.shape[0]:
@@ -195,18 +227,22 @@ def mutual_information_route(
     if ties == "discrete":
         return table["discrete"], samples
     if ties == "auto":
-        # At most half as many distinct values as points implies repeats: one np.unique per side.
-        discrete = [looks_discrete(s) for s in samples]
-        if all(discrete):
+        kinds = [repeated_values({"side": s}) if count_repeated(s) else "distinct" for s in samples]
+        symbols = [k == "symbols" or (k == "other" and looks_discrete(s)) for k, s in zip(kinds, samples, strict=True)]
+        generator = rng(random_state)
+        a, b = (dequantise({"side": s}, generator)["side"] if k == "rounded" else s
+                for k, s in zip(kinds, samples, strict=True))
+        if all(symbols):
             return table["discrete"], samples
-        if discrete[1]:
-            return table["mixed"], samples
-        if discrete[0]:
+        if symbols[1]:
+            return table["mixed"], (a, samples[1])
+        if symbols[0]:
             swapped = Method(lambda p, q, **o: table["mixed"].run(q, p, **o), ("k",), "mixed", "subsample")
-            return swapped, samples
-    joint = np.concatenate(samples, axis=1)
+            return swapped, (samples[0], b)
+    joint = np.concatenate((a, b), axis=1)
     dx = a.shape[1]
-    _, resolved = resolve_ties({"the (x, y) pairs": joint}, "raise" if ties == "auto" else ties, random_state)
+    _, resolved = resolve_ties({"the (x, y) pairs": joint}, "raise" if ties == "auto" else ties, random_state,
+                               pooled=False)
     joint = resolved["the (x, y) pairs"]
     return entry, (joint[:, :dx], joint[:, dx:])
 

@@ -23,8 +23,10 @@ __all__ = [
     "check_ties",
     "count_repeated",
     "dequantise",
+    "grid_step",
     "log_base",
     "looks_discrete",
+    "repeated_values",
     "resolve_ties",
     "rng",
 ]
@@ -119,22 +121,95 @@ def rng(random_state: object) -> np.random.Generator:
         ) from exc
 
 
-def dequantise(x: np.ndarray, random_state: Any = None) -> np.ndarray:
-    """``x`` plus uniform noise of one grid step, column by column.
+def grid_step(values: np.ndarray) -> float | None:
+    """The step of the grid the distinct ``values`` (sorted) lie on, or None when they lie on none.
 
-    The step of a column is the smallest gap between its distinct values (the data's
-    resolution: 0.1 for values rounded to one decimal). Spreading each value uniformly over
-    its cell turns rounded data into a sample of a continuous density whose entropy differs
-    from the discrete one by ``log(step)`` per column, and whose KL and mutual information
-    tend to the discrete ones as the step shrinks.
+    Rounded data (``np.round(x, 1)``, integers, prices in cents) sit on multiples of one step
+    from their smallest value; the step is the smallest gap between distinct values, and every
+    value must be a whole number of steps from the first (to 1e-6 of a step). Continuous data
+    with a few repeated values (a spike at zero, a clipped sensor) do not: their smallest gap
+    is an accident. Fewer than two distinct values: None.
+
+    Examples
+    --------
+    >>> round(grid_step(np.array([0.1, 0.3, 0.4, 1.0])), 12), grid_step(np.array([0.0, 0.13, 1.0]))
+    (0.1, None)
+    """
+    if len(values) < 2:
+        return None
+    step = float(np.min(np.diff(values)))
+    units = (values - values[0]) / step
+    return step if bool(np.all(np.abs(units - np.rint(units)) <= 1e-6)) else None
+
+
+def _columns(samples: dict[str, np.ndarray], pooled: bool) -> list[tuple[list[str], int]]:
+    """The columns the tie policy looks at: each (samples, column) alone, or pooled across samples."""
+    names = list(samples)
+    width = next(iter(samples.values())).shape[1]
+    if pooled:
+        return [(names, j) for j in range(width)]
+    return [([name], j) for name in names for j in range(samples[name].shape[1])]
+
+
+def dequantise(samples: dict[str, np.ndarray], random_state: Any = None, *, pooled: bool = True) -> dict[str, np.ndarray]:
+    """Each sample plus uniform noise of one grid step, column by column, the step common to the samples.
+
+    The step of a column is that of the grid its values lie on (:func:`grid_step`) over all the
+    samples (``pooled``, two samples of one space) or in each sample alone: the data's
+    resolution, 0.1 for values rounded to one decimal. Off any grid, a column that repeats
+    values gets the smallest gap between them as its step, sample by sample. Spreading each value uniformly over its cell turns
+    rounded data into a sample of a continuous density. With one grid for both samples, KL,
+    JS and mutual information are unchanged by it (the cells do not overlap): the dequantised
+    samples estimate the divergence of the rounded laws, which tends to that of the unrounded
+    ones as the step shrinks; an entropy gains ``log(step)`` per column over the Shannon entropy
+    of the cells.
     """
     generator = rng(random_state)
-    out = np.array(x, dtype=np.float64, copy=True)
-    for j in range(out.shape[1]):
-        values = np.unique(out[:, j])
-        step = float(np.min(np.diff(values))) if len(values) > 1 else 1.0
-        out[:, j] += generator.uniform(-0.5 * step, 0.5 * step, size=out.shape[0])
+    out = {name: np.array(x, dtype=np.float64, copy=True) for name, x in samples.items()}
+
+    def spread(name: str, j: int, step: float) -> None:
+        out[name][:, j] += generator.uniform(-0.5 * step, 0.5 * step, size=out[name].shape[0])
+
+    for names, j in _columns(samples, pooled):
+        step = grid_step(np.unique(np.concatenate([samples[name][:, j] for name in names])))
+        for name in names:
+            if step is not None:  # one grid for every sample, repeats or not: the divergences keep their values
+                spread(name, j, step)
+                continue
+            values = np.unique(samples[name][:, j])  # no common grid: a column that repeats gets its own resolution
+            if len(values) < samples[name].shape[0]:
+                spread(name, j, float(np.min(np.diff(values))) if len(values) > 1 else 1.0)
     return out
+
+
+def repeated_values(samples: dict[str, np.ndarray], pooled: bool = True) -> Literal["symbols", "rounded", "other"]:
+    """What repeated values in ``samples`` are, column by column: the ``ties="auto"`` rule.
+
+    - ``"symbols"``: every column takes a few values on a coarse grid (its step at least a
+      quarter of its standard deviation: 0/1 flags, dice, codes, counts) or at most two values;
+    - ``"rounded"``: every column lies on a grid (:func:`grid_step`), finer somewhere: a
+      continuous quantity measured to a resolution, for the dequantised continuous estimators;
+    - ``"other"``: values on no grid (continuous data with an atom).
+
+    Examples
+    --------
+    >>> rng_ = np.random.default_rng(0)
+    >>> repeated_values({"x": np.round(rng_.normal(size=(500, 1)), 1)})
+    'rounded'
+    >>> repeated_values({"x": rng_.integers(0, 5, size=(500, 1)).astype(float)})
+    'symbols'
+    """
+    coarse = True
+    for names, j in _columns(samples, pooled):
+        column = np.concatenate([samples[name][:, j] for name in names])
+        values = np.unique(column)
+        if len(values) <= 2:
+            continue
+        step = grid_step(values)
+        if step is None:
+            return "other"
+        coarse = coarse and step >= 0.25 * float(np.std(column))
+    return "symbols" if coarse else "rounded"
 
 
 def check_ties(ties: object) -> str:
@@ -145,31 +220,35 @@ def check_ties(ties: object) -> str:
 
 
 def resolve_ties(
-    samples: dict[str, np.ndarray], ties: object, random_state: Any = None
+    samples: dict[str, np.ndarray], ties: object, random_state: Any = None, *, pooled: bool = True
 ) -> tuple[Literal["continuous", "discrete"], dict[str, np.ndarray]]:
     """Decide how to treat repeated values, the same way for every estimator.
 
     Returns ``("continuous", samples)`` with samples safe for k-NN/KDE estimators, or
-    ``("discrete", samples)`` when the caller should use its discrete estimator.
+    ``("discrete", samples)`` when the caller should use its discrete estimator. ``pooled``:
+    the samples are of one space (KL, JS), so a column has one grid across them.
 
     - ``"raise"``: an error if any sample repeats a point.
-    - ``"dequantise"``: add noise at each sample's resolution (:func:`dequantise`) when it repeats.
+    - ``"dequantise"``: add noise at the data's resolution (:func:`dequantise`) when a sample repeats.
     - ``"discrete"``: always the discrete estimator.
-    - ``"auto"`` (default): no repeats, continuous; every sample :func:`looks_discrete`, the
-      discrete estimator; otherwise the error of ``"raise"``.
+    - ``"auto"`` (default), when a sample repeats a point, by :func:`repeated_values`: symbols
+      (few values on a coarse grid) go to the discrete estimator; rounded data (values on a
+      finer grid: ``np.round(x, 1)``) are dequantised; values on no grid go to the discrete
+      estimator when every sample :func:`looks_discrete` and are otherwise the error of ``"raise"``.
     """
     if check_ties(ties) == "discrete":
         return "discrete", samples
     repeated = {name: count_repeated(x) for name, x in samples.items()}
     if not any(repeated.values()):
         return "continuous", samples
+    if ties == "auto":
+        kind = repeated_values(samples, pooled)
+        if kind == "symbols" or (kind == "other" and all(looks_discrete(x) for x in samples.values())):
+            return "discrete", samples
+        if kind == "rounded":
+            ties = "dequantise"
     if ties == "dequantise":
-        generator = rng(random_state)
-        return "continuous", {
-            name: dequantise(x, generator) if repeated[name] else x for name, x in samples.items()
-        }
-    if ties == "auto" and all(looks_discrete(x) for x in samples.values()):
-        return "discrete", samples
+        return "continuous", dequantise(samples, random_state, pooled=pooled)
     name, count = next((name, c) for name, c in repeated.items() if c)
     n = samples[name].shape[0]
     raise InvalidInputError(

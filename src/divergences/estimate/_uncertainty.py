@@ -99,14 +99,19 @@ class Estimate(NamedTuple):
 
 
 class TestResult(NamedTuple):
-    """A permutation test: the statistic on the data, its p-value and how many permutations made it.
+    """A permutation test: the test statistic on the data, its p-value, and the divergence estimate beside it.
 
-    The smallest possible p-value is ``1 / (n_permutations + 1)``.
+    ``statistic`` is the value of the test statistic named by ``statistic_name`` ("energy
+    distance", "distance covariance", or the metric's own name when the estimate is the
+    statistic); ``estimate`` is the metric's estimate on the data (the same number as
+    ``statistic`` in that last case). The smallest possible p-value is ``1 / (n_permutations + 1)``.
     """
 
     statistic: float
     pvalue: float
     n_permutations: int
+    estimate: float
+    statistic_name: str
 
 
 TestResult.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class, whatever its name
@@ -284,6 +289,10 @@ def permutation_test(
     observed = _evaluate(statistic, (x, y), "the statistic on the data") if value is None else value
     if math.isnan(observed):
         raise InvalidInputError("the statistic is NaN on the data")
+    if math.isinf(observed):  # every permutation may be infinite too, and inf >= inf would give p = 1
+        raise InvalidInputError(f"the statistic is {observed} on the data, which no permutation can be ranked "
+                                "against (a discrete KL with symbols of x unseen in y: give smoothing=, or test "
+                                "with statistic='energy')")
     exceed = 0
     for b in range(n_permutations):
         if paired:
@@ -297,7 +306,7 @@ def permutation_test(
         exceed += null >= observed
         if progress is not None:
             progress(b + 1, n_permutations)
-    return TestResult(observed, (1 + exceed) / (1 + n_permutations), n_permutations)
+    return TestResult(observed, (1 + exceed) / (1 + n_permutations), n_permutations, observed, "estimate")
 
 
 def estimator_test(
@@ -310,8 +319,10 @@ def estimator_test(
     n_permutations: object,
     random_state: object,
     options: dict[str, Any],
+    statistic: str | None = None,
+    progress: Progress | None = None,
 ) -> TestResult:
-    """A permutation test whose statistic is ``estimator(x, y, **options)``: the engine of ``dv.estimate.test``.
+    """A permutation test of ``estimator(x, y, **options)``: the engine of ``dv.estimate.test``.
 
     The estimator is passed in, so this module needs nothing from the estimators: ``name`` is
     the metric it computes (for messages), ``options`` are checked against its keyword-only
@@ -319,7 +330,11 @@ def estimator_test(
     interval), and where it takes ``random_state``, its own randomness gets one seed drawn
     from ``random_state``, the same for the data and every permutation, so that only the
     split differs between them. ``paired``: permute y against x (independence) rather than
-    pool and re-split (two samples).
+    pool and re-split (two samples). ``statistic``: ``"estimate"`` tests with the estimate
+    itself; ``"energy"`` with the energy distance (two samples) or the distance covariance
+    (paired), :mod:`divergences.estimate._energy`, and reports the estimate beside it; None
+    is "estimate" where the options say the samples are symbols (``method`` "discrete" or
+    "mixed", ``ties="discrete"``) and "energy" otherwise.
 
     Raises
     ------
@@ -333,7 +348,8 @@ def estimator_test(
     >>> def gap(a, b, *, scale=1.0):  # a toy statistic: the distance between the means
     ...     return scale * abs(float(np.mean(a) - np.mean(b)))
     >>> x, y = np.arange(20.0), np.arange(20.0) + 30
-    >>> estimator_test(gap, x, y, name="gap", paired=False, n_permutations=19, random_state=0, options={}).pvalue
+    >>> estimator_test(gap, x, y, name="gap", paired=False, n_permutations=19, random_state=0, options={},
+    ...                statistic="estimate").pvalue
     0.05
     >>> estimator_test(gap, x, y, name="gap", paired=False, n_permutations=19, random_state=0, options={"k": 3})
     Traceback (most recent call last):
@@ -343,6 +359,11 @@ def estimator_test(
     from ..distributions._scipy import is_distribution
 
     n_permutations = check_count(n_permutations, "n_permutations")
+    if statistic is None:
+        symbols = options.get("method") in ("discrete", "mixed") or options.get("ties") == "discrete"
+        statistic = "estimate" if symbols else "energy"
+    if statistic not in ("energy", "estimate"):
+        raise InvalidInputError(f"statistic must be 'energy' or 'estimate', got {statistic!r}")
     generator = rng(random_state)
     accepted = inspect.signature(estimator).parameters
     for option in options:
@@ -359,15 +380,48 @@ def estimator_test(
             raise InvalidInputError(f"{arg} must have shape (n,) or (n, d) with n >= 1, got {arr.shape}")
     if not paired:  # a 1-D sample and an (n, 1) one pool together
         x_arr, y_arr = x_arr.reshape(x_arr.shape[0], -1), y_arr.reshape(y_arr.shape[0], -1)
+        if x_arr.shape[1] != y_arr.shape[1]:
+            raise InvalidInputError(f"x and y must have the same dimensions, got shapes {x_arr.shape} and {y_arr.shape}")
 
     if "random_state" in accepted:
         # The estimator's own randomness (dequantisation, JS's subsample of the larger side) gets one
         # seed for the data and every permutation alike, so that only the split differs between them.
         options = {**options, "random_state": int(generator.integers(2**63))}
 
-    def statistic(a: np.ndarray, b: np.ndarray) -> float:
+    def estimate(a: np.ndarray, b: np.ndarray) -> float:
         return float(estimator(a, b, **options))
 
-    return permutation_test(
-        statistic, x_arr, y_arr, paired=paired, n_permutations=n_permutations, random_state=generator,
-    )
+    if statistic == "estimate":
+        result = permutation_test(estimate, x_arr, y_arr, paired=paired, n_permutations=n_permutations,
+                                  random_state=generator, progress=progress)
+        return result._replace(statistic_name=name)
+    return _energy_test(x_arr, y_arr, _evaluate(estimate, (x_arr, y_arr), f"the {name} estimate on the data"),
+                        paired=paired, n_permutations=n_permutations, generator=generator, progress=progress)
+
+
+def _energy_test(x: np.ndarray, y: np.ndarray, estimate: float, *, paired: bool, n_permutations: int,
+                 generator: np.random.Generator, progress: Progress | None) -> TestResult:
+    """The energy-statistic test of x and y (numbers), with the estimate reported beside it."""
+    from ._energy import distance_covariance, energy_distance
+
+    samples = []
+    for arg, arr in (("x", x), ("y", y)):
+        if arr.dtype.kind not in "biuf":
+            raise InvalidInputError(f"statistic='energy' needs numbers; {arg} has dtype {arr.dtype} "
+                                    "(use statistic='estimate' for symbols)")
+        values = np.asarray(arr, dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise InvalidInputError(f"{arg} contains NaN or inf")
+        samples.append(values.reshape(values.shape[0], -1))
+    if paired:
+        if samples[0].shape[0] != samples[1].shape[0]:
+            raise InvalidInputError(f"x and y must have the same number of rows (paired samples), "
+                                    f"got {samples[0].shape[0]} and {samples[1].shape[0]}")
+        value, nulls, _ = distance_covariance(samples[0], samples[1], n_permutations, generator, progress)
+        what = "distance covariance"
+    else:
+        value, nulls = energy_distance(samples[0], samples[1], n_permutations, generator, progress)
+        what = "energy distance"
+    # A re-split that equals the data's split gives the same value up to rounding: it must count.
+    exceed = int(np.count_nonzero(nulls >= value - 1e-12 * (1.0 + abs(value))))
+    return TestResult(value, (1 + exceed) / (1 + n_permutations), n_permutations, estimate, what)
