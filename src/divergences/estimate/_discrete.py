@@ -278,8 +278,9 @@ def kl(x: object, y: object, smoothing: float | None = None) -> float:
 def _symbol(value: object) -> str:
     """A symbol for a message: a row as a tuple, a number without NumPy's wrapper."""
     if isinstance(value, np.ndarray):
-        return str(tuple(v.item() for v in value))
-    return str(value.item() if isinstance(value, np.generic) else value)
+        return "(" + ", ".join(_symbol(v) for v in value) + ")"
+    value = value.item() if isinstance(value, np.generic) else value
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def js(x: object, y: object, smoothing: float | None = None) -> float:
