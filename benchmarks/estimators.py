@@ -180,6 +180,38 @@ def kl_case(n: int, d: int, repeat: int, loop_queries: int) -> dict[str, float]:
     return ratios
 
 
+def kl_tree_k(x: np.ndarray, y: np.ndarray, k: int) -> float:
+    """The 10-line all-cores cKDTree WKV estimator users write, at any k."""
+    rho = cKDTree(x).query(x, k=[k + 1], workers=-1)[0][:, 0]
+    nu = cKDTree(y).query(x, k=[k], workers=-1)[0][:, 0]
+    return wkv(rho, nu, x.shape[1], len(x), len(y))
+
+
+GRID = [(1, 10_000), (1, 100_000), (1, 1_000_000), (2, 10_000), (2, 100_000), (2, 1_000_000), (3, 10_000),
+        (3, 100_000), (5, 10_000), (5, 100_000), (8, 10_000), (10, 10_000), (10, 30_000)]
+
+
+def public_grid(repeat: int, quick: bool) -> list[tuple[str, float, bool]]:
+    """``dv.estimate.kl`` (the public call, every check included) against the plain KD-tree estimator."""
+    grid = [(d, min(n, 10_000)) for d, n in GRID[::3]] if quick else GRID
+    print("\nThe public dv.estimate.kl (k = 1, its default, and k = 10) against a plain all-cores cKDTree WKV on "
+          "the same data; ratio = tree / public (above 1x the public call is faster)")
+    print(f"{'d':>3} {'n':>10} {'backend':>8} {'k':>3} {'public ms':>10} {'tree ms':>9} {'ratio':>7}  {'diff':>8}")
+    results = []
+    for d, n in grid:
+        rng = np.random.default_rng(SEED + d + n)
+        x, y = rng.normal(size=(n, d)), rng.normal(0.3, 1.0, size=(n, d))
+        backend = _neighbours._backend(x, 2.0)
+        for k in (1, 10):
+            timed = race({"public": lambda x=x, y=y, k=k: float(dv.estimate.kl(x, y, k=k)),
+                          "tree": lambda x=x, y=y, k=k: kl_tree_k(x, y, k)}, max(1, repeat // 2))
+            (public_s, public), (tree_s, tree) = timed["public"], timed["tree"]
+            print(f"{d:>3} {n:>10_} {backend:>8} {k:>3} {public_s * 1e3:>10.1f} {tree_s * 1e3:>9.1f} "
+                  f"{tree_s / public_s:>6.2f}x  {public - tree:>8.1e}")
+            results.append((f"d = {d}, n = {n:_}, k = {k} ({backend})", tree_s / public_s, backend == "brute"))
+    return results
+
+
 # --------------------------------------------------------------------------- MI
 
 
@@ -259,6 +291,7 @@ def main() -> None:
     low = kl_case(n5, 5, args.repeat, args.loop_queries)
     high = kl_case(n20, 20, args.repeat, args.loop_queries)
     mi = {n: mi_case(n, args.repeat) for n in mi_sizes}
+    grid = public_grid(args.repeat, args.quick)
 
     print("\nTargets (issue 5)")
     verdict(f"per-point loop / ours, d = 5, n = {n5:_}", low["per-point loop (UD style)"], 5.0)
@@ -268,6 +301,9 @@ def main() -> None:
     largest = mi[mi_sizes[-1]]
     ours_name = "dv.estimate.mutual_information" if "dv.estimate.mutual_information" in largest else "KSG on _neighbours"
     verdict(f"sklearn / {ours_name}, n = {mi_sizes[-1]:_}", largest["sklearn mutual_info_regression"], 1.0)
+    print("\nTargets (issue 18): the public call at most 1.0x the plain KD-tree; brute force at least 2x it")
+    for label, ratio, brute in grid:
+        verdict(f"plain cKDTree / dv.estimate.kl, {label}", ratio, 2.0 if brute else 1.0, same_call=not brute)
 
 
 if __name__ == "__main__":
