@@ -23,10 +23,11 @@ Examples
 (1.718281828, True)
 """
 
-from . import _closed_cross, _closed_discrete, _closed_multivariate, _closed_univariate  # noqa: F401 - register closed forms
+from . import _closed_cross, _closed_discrete, _closed_independent, _closed_multivariate, _closed_univariate  # noqa: F401 - register closed forms
 from ._base import Distribution
 from ._families import *  # noqa: F403 - the families are the public names of this package
 from ._families import __all__ as _family_names
+from ._independent import Independent
 from ._mixture import *  # noqa: F403
 from ._mixture import __all__ as _mixture_names
 from ._registry import REGISTRIES, register, register_kl, registered_pairs
@@ -34,6 +35,7 @@ from ._scipy import ScipyDistribution, as_distribution, is_distribution
 
 __all__ = [
     "Distribution",
+    "Independent",
     "REGISTRIES",
     "ScipyDistribution",
     "as_distribution",

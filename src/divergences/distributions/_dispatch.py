@@ -14,6 +14,10 @@ The order is fixed and documented:
 3. quadrature, summation or Monte Carlo (``_numerical``);
 4. otherwise ``NotRegisteredError`` naming both types.
 
+A registered form that has no answer for the instances it was given raises
+``_registry.NoClosedForm`` (an ``Independent`` pair whose bases have no closed form of the
+measure): the pair then goes on to step 3 as if nothing were registered.
+
 Before any of them, the batch shapes of ``p`` and ``q`` must broadcast and their outcomes have
 one shape (``InvalidInputError`` naming both). An instance of a registered class of one's own
 (not a :class:`Distribution`) has step 1 and 2 only.
@@ -40,7 +44,8 @@ from .._options import METHODS, Options
 from .._special import full_like, sqrt_with_zero_gradient, substitute
 from . import _numerical
 from ._base import Distribution
-from ._registry import REGISTRIES, is_registered_instance
+from ._independent import Independent
+from ._registry import REGISTRIES, NoClosedForm, is_registered_instance
 from ._scipy import as_distribution
 
 __all__ = ["DERIVED", "METHODS", "ClosedForm", "closed_form", "divergence"]
@@ -158,7 +163,13 @@ def closed_form(name: str, type_p: type, type_q: type, params: dict[str, Any]) -
     return None
 
 
-def _not_registered(name: str, p: Distribution, q: Distribution, why: str) -> NotRegisteredError:
+def _not_registered(name: str, p: Distribution, q: Distribution, why: str,
+                    declined: NoClosedForm | None = None) -> NotRegisteredError:
+    """The error for a pair without a closed form; ``why`` says why nothing else applies, and
+    ``declined`` is the refusal of a registered form that had no answer for these two."""
+    if declined is not None:
+        call = f"entropy({type(p).__name__})" if name == "entropy" else f"{name}({type(p).__name__}, {type(q).__name__})"
+        return NotRegisteredError(f"{call}: no closed form for these two: {declined}; {why}")
     if name == "entropy":
         return NotRegisteredError(f"entropy({type(p).__name__}): no closed form ({why})")
     if name == "f_divergence":
@@ -192,6 +203,16 @@ def _check_shapes(p: Distribution, q: Distribution) -> None:
         raise InvalidInputError(
             f"{kinds[0]} and {kinds[1]} have outcomes of different shapes: event shapes {ep} and {eq}"
         )
+    if isinstance(p, Independent) and isinstance(q, Independent):
+        n_p, n_q = p.reinterpreted_batch_ndims, q.reinterpreted_batch_ndims
+        if n_p != n_q:
+            raise InvalidInputError(
+                f"{kinds[0]} reinterprets {n_p} batch dimension(s) of its base as event dimensions and "
+                f"{kinds[1]} {n_q}: two Independent laws are compared only when they reinterpret as many"
+            )
+        if ep != eq:
+            raise InvalidInputError(f"{kinds[0]} and {kinds[1]} have different event shapes, {ep} and {eq}")
+        _check_shapes(p.base, q.base)
     if type(p) is type(q) and not p.event_ndim:
         for f in dataclasses.fields(p):
             nd = f.metadata.get("event_ndim", 0)
@@ -271,25 +292,32 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
     dtype = xp.result_type(*[d.dtype for d in (p, q) if d.params()] or [np.float64])
 
     value = error = None
+    declined: NoClosedForm | None = None
     if method in ("auto", "closed_form"):
         closed = closed_form(name, type(p), type(q), params)
         if closed is not None:
-            value = closed.form(p, q, xp)
-            value = xp.broadcast_to(value, tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape)))
-            error = xp.zeros_like(value)
-        elif method == "closed_form":
-            raise _not_registered(name, p, q, "method='closed_form' allows no numerical route")
+            try:
+                value = closed.form(p, q, xp)
+            except NoClosedForm as exc:  # registered for the types, not for these two
+                declined = exc
+            else:
+                value = xp.broadcast_to(value, tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape)))
+                error = xp.zeros_like(value)
+        if value is None and method == "closed_form":
+            raise _not_registered(name, p, q, "method='closed_form' allows no numerical route", declined)
     if value is None:
         if info.integrand is None:
-            raise _not_registered(name, p, q, "and no numerical route")
+            raise _not_registered(name, p, q, "and no numerical route", declined)
         try:
             # H(p) = H(p, p): entropy's row names the cross-entropy integrand.
             values, errors = _numerical.numerical(info.integrand(**params), p, q, method=method,
                                                   n_samples=opts.n_samples, random_state=opts.random_state)
         except NotImplementedError as exc:  # no SciPy form, no sampler: nothing numerical either
             if isinstance(exc, NotRegisteredError):
+                if declined is not None:
+                    raise _not_registered(name, p, q, str(exc), declined) from None
                 raise
-            raise _not_registered(name, p, q, f"and no numerical route: {exc}") from None
+            raise _not_registered(name, p, q, f"and no numerical route: {exc}", declined) from None
         device = getattr(next(iter(p.params().values()), None), "device", None)
         kwargs = {"dtype": dtype} | ({"device": device} if device is not None and not is_numpy(xp) else {})
         value, error = xp.asarray(values, **kwargs), xp.asarray(errors, **kwargs)

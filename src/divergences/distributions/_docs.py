@@ -37,6 +37,10 @@ unbounded at an end is integrated down to the smallest double), summation for di
 Monte Carlo with a standard error otherwise. Add your own with
 `@dv.register_kl(TypeP, TypeQ)` or `@dv.register(metric, TypeP, TypeQ)`.
 
+Some forms below answer for part of their pair only, and the rest takes the numerical route:
+`Independent` pairs sum their bases' closed form (registered or derived, any pair of bases)
+over the reinterpreted dimensions, where the bases have one.
+
 Nearly equal laws: every divergence here is second order in the difference of the parameters,
 and a formula that subtracts first-order terms loses as many digits as the difference is
 small. The closed forms avoid it (Bregman divergences of log-normalisers summed by series or

@@ -9,6 +9,11 @@ pair to register, rather than a warning.
 Any class may be registered. Instances of a class that is not a :class:`Distribution` (a
 user's own family) are then accepted by the measures, which answer with its registered
 closed forms only: the numerical routes need a ``Distribution``'s ``log_prob`` and ``sample``.
+
+A registered form may answer for some instances of its pair only (an ``Independent`` pair
+sums its bases' closed form, which those bases may lack): it then raises :class:`NoClosedForm`
+and the dispatch goes on as if nothing were registered (the numerical route, or
+``NotRegisteredError`` with the reason under ``method="closed_form"``).
 """
 
 from __future__ import annotations
@@ -19,13 +24,20 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .._exceptions import AmbiguousRegistrationError, InvalidInputError
+from .._exceptions import AmbiguousRegistrationError, InvalidInputError, NotRegisteredError
 from ._base import Distribution
 
-__all__ = ["REGISTRIES", "PairRegistry", "is_registered_instance", "register", "register_kl", "registered_pairs"]
+__all__ = [
+    "REGISTRIES", "NoClosedForm", "PairRegistry", "is_registered_instance", "register", "register_kl", "registered_pairs",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Pair = tuple[type, type]
+
+
+class NoClosedForm(NotRegisteredError):
+    """Raised by a registered closed form that has no answer for the instances it was given
+    (the message says why); the dispatch then takes the numerical route."""
 
 
 def _mro_distance(cls: type, base: type) -> int | None:
