@@ -325,6 +325,9 @@ CASES: dict[str, Case] = {
     "Independent": Case(lambda: dv.Independent(dv.Normal(np.array([0.0, 1.0]), np.array([1.0, 0.5])), 1),
                         lambda: dv.Independent(dv.Normal(np.array([0.5, 0.0]), np.array([1.5, 0.75])), 1),
                         lambda a: _normal(0.0, 1.0, 0.5, 1.5, a) + _normal(1.0, 0.5, 0.0, 0.75, a)),
+    "LogisticNormal": Case(lambda: dv.LogisticNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5])),
+                           lambda: dv.LogisticNormal(np.array([0.5, 0.0]), np.array([1.5, 0.75])),
+                           lambda a: _normal(0.0, 1.0, 0.5, 1.5, a) + _normal(1.0, 0.5, 0.0, 0.75, a)),
     # p and q nearly equal as well: both cancellations at once.
     "Bernoulli near": Case(lambda: dv.Bernoulli(0.3), lambda: dv.Bernoulli(0.3 * (1 + 1e-7)),
                            lambda a: _bernoulli(0.3, 0.3 * (1 + 1e-7), a)),
@@ -356,6 +359,9 @@ CASES: dict[str, Case] = {
     "Independent near": Case(lambda: dv.Independent(dv.Normal(np.array([0.0, 1.0]), np.array([1.0, 0.5])), 1),
                              lambda: dv.Independent(dv.Normal(np.array([1e-6, 1.0]), np.array([1.0, 0.5 * (1 + 1e-6)])), 1),
                              lambda a: _normal(0.0, 1.0, 1e-6, 1.0, a) + _normal(1.0, 0.5, 1.0, 0.5 * (1 + 1e-6), a)),
+    "LogisticNormal near": Case(lambda: dv.LogisticNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5])),
+                                lambda: dv.LogisticNormal(np.array([1e-6, 1.0]), np.array([1.0, 0.5 * (1 + 1e-6)])),
+                                lambda a: _normal(0.0, 1.0, 1e-6, 1.0, a) + _normal(1.0, 0.5, 1.0, 0.5 * (1 + 1e-6), a)),
     "DiagonalNormal near": Case(lambda: dv.DiagonalNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5])),
                                 lambda: dv.DiagonalNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5 * (1 + 1e-6)])),
                                 # its variances are the rounded squares of the scales, as MultivariateNormal's

@@ -28,6 +28,7 @@ from ._base import Distribution
 from ._families import *  # noqa: F403 - the families are the public names of this package
 from ._families import __all__ as _family_names
 from ._independent import Independent
+from ._logistic_normal import LogisticNormal
 from ._mixture import *  # noqa: F403
 from ._mixture import __all__ as _mixture_names
 from ._registry import REGISTRIES, register, register_kl, registered_pairs
@@ -36,6 +37,7 @@ from ._scipy import ScipyDistribution, as_distribution, is_distribution
 __all__ = [
     "Distribution",
     "Independent",
+    "LogisticNormal",
     "REGISTRIES",
     "ScipyDistribution",
     "as_distribution",

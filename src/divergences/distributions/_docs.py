@@ -39,7 +39,8 @@ Monte Carlo with a standard error otherwise. Add your own with
 
 Some forms below answer for part of their pair only, and the rest takes the numerical route:
 `Independent` pairs sum their bases' closed form (registered or derived, any pair of bases)
-over the reinterpreted dimensions, where the bases have one.
+over the reinterpreted dimensions, where the bases have one; `LogisticNormal` total variation
+is the normal one for K = 2 parts.
 
 Nearly equal laws: every divergence here is second order in the difference of the parameters,
 and a formula that subtracts first-order terms loses as many digits as the difference is

@@ -1,0 +1,194 @@
+"""dv.LogisticNormal: torch's law (stick-breaking map of a diagonal normal) and its divergences.
+
+References written here: the normal KL / Renyi formulas in mpmath at 50 digits, summed over the
+coordinates; the DiagonalNormal and Normal closed forms of the library on the base normals;
+torch's LogisticNormal (log_prob) and StickBreakingTransform (the map); Monte Carlo averages of
+log p(Y) - log q(Y) and of sum log y_k over samples (within 5 standard errors); the density
+integrated by SciPy's quad for K = 2.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+import scipy.integrate as si
+import scipy.stats as st
+
+import divergences as dv
+from conftest import raises_invalid, to_numpy
+
+DIGITS = 50
+P_LOC, P_SCALE = np.array([0.2, -0.7, 1.1]), np.array([0.8, 1.3, 0.6])
+Q_LOC, Q_SCALE = np.array([-0.3, 0.4, 1.1]), np.array([1.1, 1.0, 0.9])
+
+
+@mp.workdps(DIGITS)
+def _kl(p_loc, p_scale, q_loc, q_scale) -> float:
+    total = mp.mpf(0)
+    for m1, s1, m2, s2 in zip(p_loc, p_scale, q_loc, q_scale, strict=True):
+        m1, s1, m2, s2 = (mp.mpf(float(v)) for v in (m1, s1, m2, s2))
+        total += mp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mp.mpf(1) / 2
+    return float(total)
+
+
+@mp.workdps(DIGITS)
+def _renyi(p_loc, p_scale, q_loc, q_scale, alpha) -> float:
+    total, a = mp.mpf(0), mp.mpf(alpha)
+    for m1, s1, m2, s2 in zip(p_loc, p_scale, q_loc, q_scale, strict=True):
+        m1, s1, m2, s2 = (mp.mpf(float(v)) for v in (m1, s1, m2, s2))
+        va = a * s2**2 + (1 - a) * s1**2
+        total += a * (m1 - m2) ** 2 / (2 * va) - mp.log(va / (s1 ** (2 * (1 - a)) * s2 ** (2 * a))) / (2 * (a - 1))
+    return float(total)
+
+
+def _pair(q_loc=Q_LOC, q_scale=Q_SCALE):
+    return dv.LogisticNormal(P_LOC, P_SCALE), dv.LogisticNormal(q_loc, q_scale)
+
+
+# ------------------------------------------------------------------------ closed forms
+
+
+def test_kl_is_the_normals_kl():
+    p, q = _pair()
+    assert p.event_shape == (4,) and p.batch_shape == ()
+    assert float(dv.kl(p, q)) == pytest.approx(_kl(P_LOC, P_SCALE, Q_LOC, Q_SCALE), rel=1e-14)
+    diagonal = dv.kl(dv.DiagonalNormal(P_LOC, P_SCALE), dv.DiagonalNormal(Q_LOC, Q_SCALE))
+    assert float(dv.kl(p, q)) == pytest.approx(float(diagonal), rel=1e-15)
+
+
+@pytest.mark.parametrize("step", [1e-4, 1e-8, 1e-11])
+def test_kl_and_renyi_keep_relative_accuracy_near_p_equals_q(step):
+    q_loc, q_scale = P_LOC + step * np.array([0.3, -1.0, 0.0]), P_SCALE * (1 + step * np.array([1.0, 0.0, -2.0]))
+    p, q = _pair(q_loc, q_scale)
+    assert float(dv.kl(p, q)) == pytest.approx(_kl(P_LOC, P_SCALE, q_loc, q_scale), rel=1e-12, abs=0)
+    for alpha in (0.5, 2.0):
+        expected = _renyi(P_LOC, P_SCALE, q_loc, q_scale, alpha)
+        assert float(dv.renyi(p, q, alpha)) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0, 1.5, 5.0, math.inf])
+def test_renyi_is_the_diagonal_normals(alpha):
+    p, q = _pair()
+    expected = dv.renyi(dv.DiagonalNormal(P_LOC, P_SCALE), dv.DiagonalNormal(Q_LOC, Q_SCALE), alpha)
+    assert float(dv.renyi(p, q, alpha)) == pytest.approx(float(expected), rel=1e-14)
+    if 0 < alpha < 2 and alpha != 1:
+        assert float(dv.renyi(p, q, alpha)) == pytest.approx(_renyi(P_LOC, P_SCALE, Q_LOC, Q_SCALE, alpha), rel=1e-13)
+
+
+def test_bhattacharyya_hellinger_chi2_psi_are_the_diagonal_normals():
+    p, q = _pair()
+    dp, dq = dv.DiagonalNormal(P_LOC, P_SCALE), dv.DiagonalNormal(Q_LOC, Q_SCALE)
+    for name in ("bhattacharyya", "hellinger", "chi2", "psi"):
+        got = getattr(dv, name)(p, q, method="closed_form")
+        assert float(got) == pytest.approx(float(getattr(dv, name)(dp, dq)), rel=1e-14), name
+
+
+def test_total_variation_in_closed_form_for_two_parts_only():
+    p, q = dv.LogisticNormal([0.3], [0.7]), dv.LogisticNormal([-0.4], [1.3])
+    assert float(dv.total_variation(p, q)) == pytest.approx(
+        float(dv.total_variation(dv.Normal(0.3, 0.7), dv.Normal(-0.4, 1.3))), rel=1e-15
+    )
+    p3, q3 = _pair()
+    with pytest.raises(dv.NotRegisteredError, match="one dimension only"):
+        dv.total_variation(p3, q3, method="closed_form")
+    value, error = dv.total_variation(p3, q3, return_error=True, n_samples=20_000, random_state=0)
+    assert 0 < value < 1 and error < 0.01
+
+
+def test_batches_broadcast():
+    p = dv.LogisticNormal(np.stack([P_LOC, Q_LOC]), P_SCALE)
+    q = dv.LogisticNormal(Q_LOC, Q_SCALE)
+    got = dv.kl(p, q)
+    assert got.shape == (2,)
+    assert got[0] == pytest.approx(_kl(P_LOC, P_SCALE, Q_LOC, Q_SCALE), rel=1e-14)
+    assert got[1] == pytest.approx(_kl(Q_LOC, P_SCALE, Q_LOC, Q_SCALE), rel=1e-14)
+
+
+# ------------------------------------------------------- the law itself: torch, sampling
+
+
+def test_log_prob_matches_torch():
+    torch = pytest.importorskip("torch")
+    law = torch.distributions.LogisticNormal(torch.tensor(P_LOC), torch.tensor(P_SCALE))
+    torch.manual_seed(0)
+    y = law.sample((50,))
+    ours = dv.LogisticNormal(P_LOC, P_SCALE).log_prob(to_numpy(y))
+    assert np.allclose(ours, to_numpy(law.log_prob(y)), rtol=1e-12, atol=1e-12)
+
+
+def test_sample_is_torch_map_of_normal_draws():
+    torch = pytest.importorskip("torch")
+    d = dv.LogisticNormal(P_LOC, P_SCALE)
+    y = d.sample(1000, random_state=1)
+    # The same normal draws (sample takes loc + scale * standard normals from the seed) through torch's map.
+    x = P_LOC + P_SCALE * np.random.default_rng(1).standard_normal((1000, 3))
+    mapped = torch.distributions.transforms.StickBreakingTransform()(torch.tensor(x))
+    assert y.shape == (1000, 4) and np.allclose(y, to_numpy(mapped), rtol=1e-12, atol=1e-300)
+    assert np.allclose(y.sum(axis=-1), 1.0, atol=1e-14) and (y > 0).all()
+
+
+def test_density_integrates_to_one_for_two_parts():
+    d = dv.LogisticNormal([0.4], [0.9])
+    total, error = si.quad(lambda u: math.exp(float(d.log_prob([u, 1.0 - u]))), 0.0, 1.0, epsabs=1e-13)
+    assert total == pytest.approx(1.0, abs=1e-10)
+    assert d.log_prob([1.2, -0.2]) == -np.inf and d.log_prob([0.3, 0.3]) == -np.inf
+
+
+def test_monte_carlo_check_of_the_kl_from_samples_and_log_prob():
+    p, q = _pair()
+    y = p.sample(40_000, random_state=5)
+    ratio = p.log_prob(y) - q.log_prob(y)
+    mean, standard_error = ratio.mean(), ratio.std(ddof=1) / math.sqrt(ratio.size)
+    assert abs(mean - float(dv.kl(p, q))) < 5 * standard_error
+    value, error = dv.kl(p, q, method="monte_carlo", return_error=True, n_samples=20_000, random_state=6)
+    assert abs(value - dv.kl(p, q)) < 5 * error
+
+
+def test_entropy_has_no_closed_form_and_is_monte_carlo():
+    p = dv.LogisticNormal(P_LOC, P_SCALE)
+    with pytest.raises(dv.NotRegisteredError, match=r"entropy\(LogisticNormal\)"):
+        dv.entropy(p, method="closed_form")
+    value, error = dv.entropy(p, return_error=True, n_samples=40_000, random_state=3)
+    # H(Y) = H(X) + E[sum_k log y_k], the second term averaged here over draws of its own.
+    log_y = np.log(p.sample(40_000, random_state=4)).sum(axis=-1)
+    expected = sum(st.norm(0, s).entropy() for s in P_SCALE) + log_y.mean()
+    assert abs(value - expected) < 5 * math.hypot(error, log_y.std(ddof=1) / math.sqrt(log_y.size))
+
+
+def test_no_scipy_equivalent():
+    with pytest.raises(NotImplementedError, match="LogisticNormal has no SciPy equivalent"):
+        dv.LogisticNormal(P_LOC, P_SCALE).to_scipy()
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda: dv.LogisticNormal([0.0, 1.0], [1.0, -1.0]), ["LogisticNormal scale", "positive"]),
+        (lambda: dv.LogisticNormal([0.0, float("nan")], [1.0, 1.0]), ["LogisticNormal loc", "finite"]),
+        (lambda: dv.LogisticNormal([0.0, 1.0], [1.0, 1.0, 1.0]), ["LogisticNormal scale", "must match loc's 2"]),
+        (lambda: dv.LogisticNormal(np.zeros(0), np.zeros(0)), ["K - 1 >= 1"]),
+        (lambda: dv.LogisticNormal(0.0, 1.0), ["LogisticNormal loc needs at least 1 dimension"]),
+    ],
+)
+def test_invalid_parameters_are_named(make, words):
+    with pytest.raises(dv.InvalidInputError) as info:
+        make()
+    assert all(word in str(info.value) for word in words)
+
+
+def test_different_numbers_of_parts_are_refused():
+    with raises_invalid("event shapes"):
+        dv.kl(dv.LogisticNormal(P_LOC, P_SCALE), dv.LogisticNormal([0.0], [1.0]))
+
+
+def test_torch_parameters_carry_gradients():
+    torch = pytest.importorskip("torch")
+    loc, scale = torch.tensor(P_LOC, requires_grad=True), torch.tensor(P_SCALE, requires_grad=True)
+    value = dv.kl(dv.LogisticNormal(loc, scale), dv.LogisticNormal(torch.tensor(Q_LOC), torch.tensor(Q_SCALE)))
+    assert isinstance(value, torch.Tensor)
+    value.backward()
+    assert np.allclose(to_numpy(loc.grad), (P_LOC - Q_LOC) / Q_SCALE**2, rtol=1e-14)
+    assert np.allclose(to_numpy(scale.grad), -1 / P_SCALE + P_SCALE / Q_SCALE**2, rtol=1e-13)
