@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .._exceptions import InvalidInputError
-from ._neighbours import count_within, kth_distances
+from ._neighbours import count_within, kth_distances, shared_trees
 
 __all__ = ["entropy", "js", "kl", "kl_adaptive"]
 
@@ -44,8 +44,9 @@ def entropy(x: np.ndarray, k: int) -> float:
 def kl(x: np.ndarray, y: np.ndarray, k: int) -> float:
     r"""Wang, Kulkarni & Verdu (2009): :math:`\frac{d}{n}\sum_i \log\frac{\nu_k(i)}{\rho_k(i)} + \log\frac{m}{n-1}`."""
     (n, d), m = x.shape, y.shape[0]
-    rho = kth_distances(x, x, k, exclude_self=True)
-    nu = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")
+    with shared_trees(x, y):
+        rho = kth_distances(x, x, k, exclude_self=True)
+        nu = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")
     return float(d * np.mean(np.log(nu / rho)) + math.log(m / (n - 1)))
 
 
@@ -73,18 +74,19 @@ def kl_adaptive(x: np.ndarray, y: np.ndarray, k: int) -> float:
     from scipy.special import digamma
 
     (n, d), m = x.shape, y.shape[0]
-    rho_k = kth_distances(x, x, k, exclude_self=True)
-    nu_k = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")
-    eps = np.maximum(rho_k, nu_k)
-    # A point at exactly eps is inside the ball (it defines it): count with <= .
-    l_i = count_within(x, x, eps, strict=False, exclude_self=True)
-    k_i = count_within(y, x, eps, strict=False, exclude_self=False)
-    # Rounding in the ball count can differ from the k-NN search by one ulp; the defining
-    # neighbour is always inside.
-    l_i, k_i = np.maximum(l_i, k), np.maximum(k_i, k)
-    # x_i is its own nearest point in x, so its l-th neighbour other than itself is the (l+1)-th.
-    rho = _kth_each(x, x, l_i, offset=1)
-    nu = _kth_each(y, x, k_i, offset=0)
+    with shared_trees(x, y):
+        rho_k = kth_distances(x, x, k, exclude_self=True)
+        nu_k = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")
+        eps = np.maximum(rho_k, nu_k)
+        # A point at exactly eps is inside the ball (it defines it): count with <= .
+        l_i = count_within(x, x, eps, strict=False, exclude_self=True)
+        k_i = count_within(y, x, eps, strict=False, exclude_self=False)
+        # Rounding in the ball count can differ from the k-NN search by one ulp; the defining
+        # neighbour is always inside.
+        l_i, k_i = np.maximum(l_i, k), np.maximum(k_i, k)
+        # x_i is its own nearest point in x, so its l-th neighbour other than itself is the (l+1)-th.
+        rho = _kth_each(x, x, l_i, offset=1)
+        nu = _kth_each(y, x, k_i, offset=0)
     return float(
         d * np.mean(np.log(nu / rho)) + np.mean(digamma(l_i) - digamma(k_i)) + math.log(m / (n - 1))
     )
@@ -113,4 +115,5 @@ def js(x: np.ndarray, y: np.ndarray, k: int, rng: np.random.Generator) -> float:
             f"{shared} point(s) occur in both x and y: the k-NN entropy of the pooled sample "
             "is -inf. Pass ties='dequantise' for rounded data, or remove the shared points"
         )
-    return entropy(pooled, k) - 0.5 * entropy(x, k) - 0.5 * entropy(y, k)
+    with shared_trees(pooled, x, y):
+        return entropy(pooled, k) - 0.5 * entropy(x, k) - 0.5 * entropy(y, k)

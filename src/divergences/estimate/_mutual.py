@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._exceptions import InvalidInputError
-from ._neighbours import count_within, kth_distances
+from ._neighbours import count_within, kth_distances, shared_trees
 from ._samples import as_labels, check_k
 
 __all__ = ["ALGORITHMS", "check_algorithm", "ksg", "mixed"]
@@ -81,9 +81,10 @@ def ksg(x: np.ndarray, y: np.ndarray, k: int = 3, algorithm: int = 1) -> float:
     k = check_k(k, n, "x and y")
     joint = np.hstack([x, y])
     if algorithm == 1:
-        eps = kth_distances(joint, joint, k, exclude_self=True, p=np.inf)
-        nx = count_within(x, x, eps, strict=True, exclude_self=True, p=np.inf)
-        ny = count_within(y, y, eps, strict=True, exclude_self=True, p=np.inf)
+        with shared_trees(joint, x, y, p=np.inf):
+            eps = kth_distances(joint, joint, k, exclude_self=True, p=np.inf)
+            nx = count_within(x, x, eps, strict=True, exclude_self=True, p=np.inf)
+            ny = count_within(y, y, eps, strict=True, exclude_self=True, p=np.inf)
         return float(digamma(k) + digamma(n) - np.mean(digamma(nx + 1) + digamma(ny + 1)))
     # Algorithm 2 needs which points the k joint neighbours are, not only how far the k-th
     # is, and kth_distances gives distances only: the one direct query of this package.

@@ -38,8 +38,12 @@ and ``< radius``. A radius of 0 counts only exact duplicates (non-strict) or not
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -47,7 +51,7 @@ import numpy as np
 from .._array_api import _is_array, is_numpy, is_torch_array, namespace
 from .._exceptions import InvalidInputError
 
-__all__ = ["count_within", "kth_distances"]
+__all__ = ["count_within", "kth_distances", "shared_trees"]
 
 _EPS = float(np.finfo(np.float64).eps)
 _TINY = float(np.finfo(np.float64).smallest_subnormal)
@@ -86,6 +90,49 @@ _GROUPS_PER_SQRT = 2  # groups of the first filter per sqrt(k n)
 _EXACT_ELEMENTS = 1 << 20  # coordinate differences recomputed at a time
 
 
+_LOCAL = threading.local()  # the trees of the estimate running in this thread
+_BUILDERS: ThreadPoolExecutor | None = None
+
+
+@contextlib.contextmanager
+def shared_trees(*arrays: Any, p: float = 2.0) -> Iterator[None]:
+    """Within the block, queries against any of ``arrays`` reuse one KD-tree each, built at once.
+
+    An estimator asks several questions of the same point sets (WKV: x against x and against
+    y; the adaptive estimator and JS, more): one tree per set instead of one per question, and
+    the trees are built side by side (``cKDTree`` releases the GIL while it builds), which is
+    what puts the public estimators ahead of a plain KD-tree estimator. Arrays that another
+    backend answers (a line, the brute force, a tensor) get no tree.
+    """
+    from scipy.spatial import cKDTree
+
+    wanted = [a for a in arrays if isinstance(a, np.ndarray) and a.ndim == 2 and _backend(a, p) == "tree"]
+    wanted = [a for i, a in enumerate(wanted) if all(a is not b for b in wanted[:i])]
+    global _BUILDERS
+    if len(wanted) > 1:
+        if _BUILDERS is None:
+            _BUILDERS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="divergences-trees")
+        trees = list(_BUILDERS.map(cKDTree, wanted))
+    else:
+        trees = [cKDTree(a) for a in wanted]
+    previous = getattr(_LOCAL, "trees", None)
+    _LOCAL.trees = [*zip(wanted, trees, strict=True), *(previous or [])]
+    try:
+        yield
+    finally:
+        _LOCAL.trees = previous
+
+
+def _tree(points: np.ndarray) -> Any:
+    """The shared tree of ``points`` (:func:`shared_trees`), or a new one."""
+    for array, tree in getattr(_LOCAL, "trees", None) or ():
+        if array is points:
+            return tree
+    from scipy.spatial import cKDTree
+
+    return cKDTree(points)
+
+
 def kth_distances(
     points: Any,
     queries: Any,
@@ -121,12 +168,10 @@ def kth_distances(
     elif backend == "brute":
         dist = _brute_kth(points, queries, ks, exclude_self)
     else:
-        from scipy.spatial import cKDTree
-
         shift = 1 if exclude_self else 0
         # With exclude_self the query itself is among its nearest at distance 0: asking for one
         # more neighbour and dropping one zero is dropping it, duplicates or not.
-        found, _ = cKDTree(_host(points)).query(_host(queries), k=[j + shift for j in ks], p=p, workers=-1)
+        found, _ = _tree(points).query(_host(queries), k=[j + shift for j in ks], p=p, workers=-1)
         dist = np.asarray(found, dtype=np.float64)
     return dist[:, 0] if scalar else dist
 
@@ -168,12 +213,10 @@ def count_within(
         return _line_count(_host(points)[:, 0], _host(queries)[:, 0], r_eff, exclude_self)
     if backend == "brute":
         return _brute_count(points, queries, r_eff, exclude_self)
-    from scipy.spatial import cKDTree
-
     inside = r_eff >= 0
     counts = np.zeros(n_queries, dtype=np.int64)
     if inside.any():
-        found = cKDTree(_host(points)).query_ball_point(
+        found = _tree(points).query_ball_point(
             _host(queries)[inside], r_eff[inside], p=p, return_length=True, workers=-1
         )
         # With exclude_self the query itself (distance 0 <= r_eff) was counted.
