@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import divergences as dv
+from _natural_families import ExactNormal
 from conftest import to_numpy
 from divergences.distributions import REGISTRIES
 
@@ -328,6 +329,9 @@ CASES: dict[str, Case] = {
     "LogisticNormal": Case(lambda: dv.LogisticNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5])),
                            lambda: dv.LogisticNormal(np.array([0.5, 0.0]), np.array([1.5, 0.75])),
                            lambda a: _normal(0.0, 1.0, 0.5, 1.5, a) + _normal(1.0, 0.5, 0.0, 0.75, a)),
+    # The generic form, on a normal family written through its natural parameters.
+    "ExponentialFamily": Case(lambda: ExactNormal(0.0, 1.0), lambda: ExactNormal(1.0, 2.0),
+                              lambda a: _normal(0.0, 1.0, 1.0, 2.0, a)),
     # p and q nearly equal as well: both cancellations at once.
     "Bernoulli near": Case(lambda: dv.Bernoulli(0.3), lambda: dv.Bernoulli(0.3 * (1 + 1e-7)),
                            lambda a: _bernoulli(0.3, 0.3 * (1 + 1e-7), a)),
@@ -362,6 +366,8 @@ CASES: dict[str, Case] = {
     "LogisticNormal near": Case(lambda: dv.LogisticNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5])),
                                 lambda: dv.LogisticNormal(np.array([1e-6, 1.0]), np.array([1.0, 0.5 * (1 + 1e-6)])),
                                 lambda a: _normal(0.0, 1.0, 1e-6, 1.0, a) + _normal(1.0, 0.5, 1.0, 0.5 * (1 + 1e-6), a)),
+    "ExponentialFamily near": Case(lambda: ExactNormal(0.0, 1.0), lambda: ExactNormal(1e-6, 1.0 + 1e-6),
+                                   lambda a: _normal(0.0, 1.0, 1e-6, 1.0 + 1e-6, a)),
     "DiagonalNormal near": Case(lambda: dv.DiagonalNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5])),
                                 lambda: dv.DiagonalNormal(np.array([0.0, 1.0]), np.array([1.0, 0.5 * (1 + 1e-6)])),
                                 # its variances are the rounded squares of the scales, as MultivariateNormal's

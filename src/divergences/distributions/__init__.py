@@ -24,7 +24,8 @@ Examples
 """
 
 from . import _closed_cross, _closed_discrete, _closed_independent, _closed_multivariate, _closed_univariate  # noqa: F401 - register closed forms
-from ._base import Distribution
+from ._base import Distribution, param
+from ._exponential_family import ExponentialFamily
 from ._families import *  # noqa: F403 - the families are the public names of this package
 from ._families import __all__ as _family_names
 from ._independent import Independent
@@ -36,12 +37,14 @@ from ._scipy import ScipyDistribution, as_distribution, is_distribution
 
 __all__ = [
     "Distribution",
+    "ExponentialFamily",
     "Independent",
     "LogisticNormal",
     "REGISTRIES",
     "ScipyDistribution",
     "as_distribution",
     "is_distribution",
+    "param",
     "register",
     "register_kl",
     "registered_pairs",

@@ -36,7 +36,40 @@ _CONSTRAINTS: dict[str, tuple[Any, str]] = {
 def param(
     constraint: str, *, default: object = dataclasses.MISSING, event_ndim: int = 0
 ) -> Any:
-    """Declare a parameter field: its constraint, default and number of event dimensions."""
+    """Declare a parameter field of a family: its constraint, default and number of event dimensions.
+
+    The families of the library declare their fields with it, and so does a family of your
+    own (e.g. a subclass of :class:`divergences.ExponentialFamily`): on construction each
+    field becomes an array of the parameters' library and is checked once, with a message
+    that names the family, the parameter and the first bad value.
+
+    Parameters
+    ----------
+    constraint : str
+        ``"real"`` (finite), ``"positive"``, ``"nonnegative"``, ``"probability"`` ([0, 1]),
+        ``"open_probability"`` ((0, 1)), ``"count"`` (whole numbers >= 0), ``"simplex"``
+        (>= 0, summing to 1 along the last axis), ``"positive_definite"`` (symmetric
+        matrices with a Cholesky factor) or ``"any"`` (unchecked).
+    default : optional
+        The value when the argument is left out.
+    event_ndim : int, default 0
+        Trailing axes that belong to one outcome (1 for a vector parameter, 2 for a matrix).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from typing import Any
+    >>> import divergences as dv
+    >>> @dataclass(frozen=True, eq=False)
+    ... class Rate(dv.Distribution):
+    ...     rate: Any = dv.param("positive", default=1.0)
+    >>> Rate([1.0, 2.0]).batch_shape
+    (2,)
+    >>> Rate(-1.0)
+    Traceback (most recent call last):
+    ...
+    divergences._exceptions.InvalidInputError: Rate rate must be positive and finite, got -1
+    """
     if constraint not in _CONSTRAINTS and constraint not in ("simplex", "positive_definite", "any"):
         raise ValueError(f"unknown constraint {constraint!r}")
     metadata = {"constraint": constraint, "event_ndim": event_ndim}

@@ -16,7 +16,8 @@ The order is fixed and documented:
 
 A registered form that has no answer for the instances it was given raises
 ``_registry.NoClosedForm`` (an ``Independent`` pair whose bases have no closed form of the
-measure): the pair then goes on to step 3 as if nothing were registered.
+measure, an ``ExponentialFamily`` pair of two different families): the pair then goes on to
+step 3 as if nothing were registered.
 
 Before any of them, the batch shapes of ``p`` and ``q`` must broadcast and their outcomes have
 one shape (``InvalidInputError`` naming both). An instance of a registered class of one's own

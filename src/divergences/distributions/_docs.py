@@ -39,8 +39,9 @@ Monte Carlo with a standard error otherwise. Add your own with
 
 Some forms below answer for part of their pair only, and the rest takes the numerical route:
 `Independent` pairs sum their bases' closed form (registered or derived, any pair of bases)
-over the reinterpreted dimensions, where the bases have one; `LogisticNormal` total variation
-is the normal one for K = 2 parts.
+over the reinterpreted dimensions, where the bases have one; `ExponentialFamily` pairs (your
+subclass, through its log-normaliser) are two laws of one subclass; `LogisticNormal` total
+variation is the normal one for K = 2 parts.
 
 Nearly equal laws: every divergence here is second order in the difference of the parameters,
 and a formula that subtracts first-order terms loses as many digits as the difference is
@@ -48,7 +49,10 @@ small. The closed forms avoid it (Bregman divergences of log-normalisers summed 
 Gauss-Legendre quadrature, Renyi divergences through the KL divergences of the mixed law,
 offsets from exact parameter differences), and so do the quadratures of KL, JS, Renyi,
 Bhattacharyya and chi-square (integrands such as `p log(p/q) - p + q` that are themselves
-second order). `tests/test_closed_near_equal.py` checks them against mpmath.
+second order). `tests/test_closed_near_equal.py` checks them against mpmath. The generic
+`ExponentialFamily` forms are exact there only for a subclass that gives the curvature of its
+log-normaliser and the exact difference of its natural parameters (see its docstring); a
+form registered for a pair of classes always takes precedence over them.
 
 This page is generated from the registry (`python -m divergences.distributions._docs`).
 """
