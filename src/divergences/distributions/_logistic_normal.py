@@ -22,6 +22,7 @@ import numpy as np
 
 from .._array_api import to_numpy
 from .._exceptions import InvalidInputError
+from .._validation import sum_tolerance
 from ._base import Distribution, param
 from ._closed_univariate import _normal_bhattacharyya, _normal_kl, _normal_renyi, _normal_total_variation
 from ._registry import NoClosedForm, register, register_kl
@@ -104,7 +105,7 @@ class LogisticNormal(Distribution):
         if y.ndim == 0 or y.shape[-1] != k:
             raise InvalidInputError(f"x has shape {y.shape}; its last axis must hold the K = {k} parts")
         loc, scale = self._numpy()
-        on = np.all(y > 0, axis=-1) & (np.abs(y.sum(axis=-1) - 1.0) <= 64 * k * np.finfo(np.float64).eps)
+        on = np.all(y > 0, axis=-1) & (np.abs(y.sum(axis=-1) - 1.0) <= sum_tolerance(np.float64, np))
         y = np.where(on[..., None], y, 1.0 / k)  # a harmless point off the simplex
         # What is left of the stick after part i: the sum of the later parts (not 1 - cumsum).
         rest = np.cumsum(y[..., ::-1], axis=-1)[..., ::-1][..., 1:]
