@@ -276,3 +276,73 @@ def test_mixed_invariances(seed, k, random):
     order = np.array(random.sample(range(40), 40))
     assert mixed(x[order], labels[order], k) == pytest.approx(value, abs=1e-12)
     assert mixed(x, np.array(["c", "a", "b"])[labels], k) == pytest.approx(value, abs=1e-12)
+
+
+# --- LNC (Gao, Ver Steeg and Galstyan 2015) ---------------------------------------------------
+
+mutual = importlib.import_module("divergences.estimate._mutual")
+
+
+def lnc_by_loop(x, y, k, log_alpha):
+    """NPEET_LNC's correction written point by point (max-norm neighbours by brute force,
+    numpy.linalg.eig of the neighbours' second moments about the point), added to KSG 2."""
+    joint = np.hstack([x, y])
+    n = len(joint)
+    correction = 0.0
+    for i in range(n):
+        distances = np.max(np.abs(joint - joint[i]), axis=1)
+        distances[i] = np.inf
+        offsets = joint[np.argsort(distances, kind="stable")[:k]] - joint[i]
+        _, axes = np.linalg.eig(offsets.T @ offsets / k)
+        principal = np.sum(np.log(np.max(np.abs(offsets @ axes), axis=0)))
+        aligned = np.sum(np.log(np.max(np.abs(offsets), axis=0)))
+        if principal - aligned < log_alpha:
+            correction += (aligned - principal) / n
+    return ksg(x, y, k, 2) + correction
+
+
+def test_lnc_is_ksg2_plus_the_correction_written_point_by_point():
+    rng = np.random.default_rng(30)
+    x = rng.normal(size=(300, 2))
+    y = x @ np.array([[0.9, 0.2], [0.1, 0.95]]) + 0.2 * rng.normal(size=(300, 2))
+    k = 6
+    expected = lnc_by_loop(x, y, k, mutual._log_alpha(4, k))
+    assert mutual.lnc(x, y, k) == pytest.approx(expected, rel=1e-10)
+    assert mutual.lnc(x, y, k) > ksg(x, y, k, 2) + 0.1  # strongly dependent: the correction is large
+
+
+def test_lnc_threshold_corrects_one_percent_of_locally_uniform_neighbourhoods():
+    # Uniform points in the middle of a large cube: the neighbourhoods are locally uniform.
+    rng = np.random.default_rng(31)
+    joint = rng.uniform(size=(40_000, 3))
+    inner = np.all(np.abs(joint - 0.5) < 0.4, axis=1)
+    k = 7
+    from scipy.spatial import cKDTree
+
+    _, idx = cKDTree(joint).query(joint[inner], k + 1, p=np.inf)
+    ratios = mutual._log_volume_ratios(joint[idx[:, 1:]] - joint[inner][:, None, :])
+    assert np.mean(ratios < mutual._log_alpha(3, k)) == pytest.approx(mutual.LNC_QUANTILE, abs=0.004)
+
+
+def test_lnc_removes_most_of_the_bias_of_strong_dependence_in_ten_dimensions():
+    # Five coordinate pairs of correlation 0.9, n = 1000: truth 5 x 0.830 = 4.152.
+    truth = -2.5 * math.log(1 - 0.81)
+    rng = np.random.default_rng(32)
+    x = rng.normal(size=(1000, 5))
+    y = 0.9 * x + math.sqrt(1 - 0.81) * rng.normal(size=(1000, 5))
+    lnc_value = dv.estimate.mutual_information(x, y, method="lnc")
+    assert abs(lnc_value - truth) < 0.35
+    assert dv.estimate.mutual_information(x, y) < truth - 1.0  # KSG, k = 3
+
+
+def test_lnc_leaves_independent_and_weakly_dependent_data_almost_alone():
+    rng = np.random.default_rng(33)
+    x, y = rng.normal(size=(2, 1000, 1))
+    assert dv.estimate.mutual_information(x, y, method="lnc") == pytest.approx(
+        dv.estimate.mutual_information(x, y, method="ksg2", k=5), abs=0.02)
+
+
+def test_lnc_needs_more_neighbours_than_dimensions():
+    x, y = np.random.default_rng(34).normal(size=(2, 100, 3))
+    with pytest.raises(dv.InvalidInputError, match="k greater than the joint dimension 6 .* got k = 6"):
+        dv.estimate.mutual_information(x, y, method="lnc", k=6)

@@ -325,12 +325,17 @@ def mutual_information(
       space, :math:`\psi(k) + \psi(n) - \langle \psi(n_x + 1) + \psi(n_y + 1) \rangle` with
       strict counts :math:`n_x(i) = \#\{j \ne i: \|x_j - x_i\| < \varepsilon_i\}`.
     - ``"ksg2"``: algorithm 2, per-marginal radii, :math:`\psi(k) - 1/k + \psi(n) - \langle\psi(n_x) + \psi(n_y)\rangle`.
+    - ``"lnc"``: algorithm 2 with the local non-uniformity correction of Gao, Ver Steeg and
+      Galstyan (2015): where a point's neighbours fill a much thinner box along their
+      principal axes than the max-norm box, the density is not locally uniform and the log of
+      the volume ratio is added back. For strong dependence in several dimensions, where KSG
+      is biased low by nats (5 coordinate pairs of correlation 0.9, n = 1000: KSG -1.5 on a
+      truth of 4.15, LNC -0.16). k defaults to max(5, 2 (dx + dy)) and must exceed dx + dy.
     - ``"mixed"``: Ross (2014) for a continuous x and a discrete y (class labels).
     - ``"discrete"``: the plug-in MI of the contingency table of two discrete samples.
 
-    With ``ties="auto"`` a side that looks discrete (repeated values, at most half as many
-    distinct values as points) switches "ksg"/"ksg2" to "mixed", or to "discrete" when both
-    do. Estimates can be negative for independent variables; they are returned as they are
+    With ``ties="auto"`` a side of symbols (few values on a coarse grid) switches the k-NN
+    methods to "mixed", or to "discrete" when both are; a rounded side is dequantised. Estimates can be negative for independent variables; they are returned as they are
     (``clip=True`` returns 0), and :func:`test` gives a permutation p-value for independence.
 
     Parameters
@@ -340,7 +345,7 @@ def mutual_information(
     method : str, default "ksg"
         The estimator.
     k : int, optional
-        The neighbour (default 3, as scikit-learn).
+        The neighbour (default 3, as scikit-learn; for "lnc", max(5, 2 (dx + dy))).
     base : float or None
         Logarithm base (``None``: nats).
     ties, clip, ci, n_resamples, random_state

@@ -38,6 +38,9 @@ class Method:
     kind: str
     #: how the bootstrap may resample: duplicates break k-NN and leave-one-out estimates.
     scheme: Scheme
+    #: the default k as a function of the dimension of the samples (together), where the
+    #: metric's one default does not suit the method.
+    k_for_dimension: Callable[[int], int] | None = None
 
 
 def _k(options: dict[str, Any]) -> int:
@@ -112,6 +115,7 @@ METHODS: dict[str, dict[str, Method]] = {
     "mutual_information": {
         "ksg": Method(lambda x, y, **o: _mutual.ksg(x, y, _k(o), 1), ("k",), "continuous", "subsample"),
         "ksg2": Method(lambda x, y, **o: _mutual.ksg(x, y, _k(o), 2), ("k",), "continuous", "subsample"),
+        "lnc": Method(lambda x, y, **o: _mutual.lnc(x, y, _k(o)), ("k",), "continuous", "subsample", _mutual.lnc_k),
         "mixed": Method(lambda x, y, **o: _mutual.mixed(x, y, _k(o)), ("k",), "mixed", "subsample"),
         "discrete": Method(
             lambda x, y, **o: _discrete.mutual_information(x, y, "plugin"), (), "discrete", "replacement"
@@ -147,7 +151,7 @@ def select(metric: str, method: object, options: dict[str, Any], k_default: int)
             )
     # Unset options stay None: each estimator module's own check supplies its default.
     chosen = {name: options.get(name) for name in entry.options}
-    if "k" in chosen and chosen["k"] is None:
+    if "k" in chosen and chosen["k"] is None and entry.k_for_dimension is None:
         chosen["k"] = k_default
     return entry, chosen
 

@@ -2,6 +2,10 @@
 
 - :func:`ksg`: Kraskov, Stoegbauer and Grassberger (2004), both algorithms, for continuous
   ``x`` and ``y``. Distances are max-norm in the joint space ``(x, y)`` and in each marginal.
+- :func:`lnc`: KSG algorithm 2 with the local non-uniformity correction of Gao, Ver Steeg
+  and Galstyan (2015), for strongly dependent variables and many dimensions, where KSG is
+  biased low by nats (five coordinate pairs of correlation 0.9, n = 1000: KSG -1.5 on a
+  truth of 4.15, LNC -0.16).
 - :func:`mixed`: Ross (2014) for a continuous ``x`` and discrete labels ``y``, with the
   conventions of scikit-learn's ``mutual_info_classif``.
 
@@ -13,13 +17,15 @@ are fine, the neighbour counts include them.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._exceptions import InvalidInputError
 from ._neighbours import count_within, kth_distances, shared_trees
 from ._samples import as_labels, check_k
 
-__all__ = ["ALGORITHMS", "check_algorithm", "ksg", "mixed"]
+__all__ = ["ALGORITHMS", "LNC_QUANTILE", "check_algorithm", "ksg", "lnc", "lnc_k", "mixed"]
 
 ALGORITHMS = (1, 2)
 
@@ -38,7 +44,7 @@ def _check_pair(x: np.ndarray, y: np.ndarray) -> None:
         )
 
 
-def ksg(x: np.ndarray, y: np.ndarray, k: int = 3, algorithm: int = 1) -> float:
+def ksg(x: np.ndarray, y: np.ndarray, k: int = 3, algorithm: int = 1, *, correction: bool = False) -> float:
     r"""Kraskov-Stoegbauer-Grassberger estimate of the mutual information between ``x`` and ``y``.
 
     With :math:`\varepsilon_i` the max-norm distance from :math:`z_i = (x_i, y_i)` to its k-th
@@ -58,6 +64,8 @@ def ksg(x: np.ndarray, y: np.ndarray, k: int = 3, algorithm: int = 1) -> float:
         Which neighbour in the joint space.
     algorithm : {1, 2}
         Algorithm 1 has the smaller variance, 2 the smaller bias in higher dimensions.
+    correction : bool
+        Algorithm 2 only: add the local non-uniformity correction (:func:`lnc`).
 
     Returns
     -------
@@ -98,7 +106,82 @@ def ksg(x: np.ndarray, y: np.ndarray, k: int = 3, algorithm: int = 1) -> float:
     # rounding differently from the subtraction above.
     nx = count_within(x, x, np.nextafter(eps_x, np.inf), strict=False, exclude_self=True, p=np.inf)
     ny = count_within(y, y, np.nextafter(eps_y, np.inf), strict=False, exclude_self=True, p=np.inf)
-    return float(digamma(k) - 1.0 / k + digamma(n) - np.mean(digamma(nx) + digamma(ny)))
+    value = float(digamma(k) - 1.0 / k + digamma(n) - np.mean(digamma(nx) + digamma(ny)))
+    if correction:
+        log_ratio = _log_volume_ratios(joint[neighbours] - joint[:, None, :])
+        value -= float(np.mean(np.minimum(np.where(log_ratio < _log_alpha(joint.shape[1], k), log_ratio, 0.0), 0.0)))
+    return value
+
+
+#: The share of locally uniform neighbourhoods whose principal box is thin enough to be corrected.
+LNC_QUANTILE = 0.01
+
+
+def lnc_k(dimension: int) -> int:
+    """LNC's default neighbour count for a joint space of ``dimension`` coordinates: ``max(5, 2 d)``.
+
+    The principal box of k neighbours needs k > d (k points in d dimensions span at most k
+    directions); measured on normals with correlation 0.9 (n = 1000, 5 seeds): D = 2, k = 5:
+    bias +0.045; D = 10, k = 20: -0.16 (k = 11: +0.50, k = 30: -1.04).
+    """
+    return max(5, 2 * dimension)
+
+
+def lnc(x: np.ndarray, y: np.ndarray, k: int | None = None) -> float:
+    r"""KSG algorithm 2 with the local non-uniformity correction (LNC) of Gao, Ver Steeg and Galstyan (2015).
+
+    KSG assumes the density is uniform in each point's max-norm box of k neighbours. Where x
+    and y are strongly dependent the neighbours lie along a thin diagonal, the box is mostly
+    empty, and KSG is biased low, by nats in many dimensions. LNC rotates the box to the
+    principal axes of the neighbours (centred on the point): where the volume of that box,
+    :math:`ar V_i`, is much smaller than that of the axis-aligned box :math:`V_i` (their
+    ratio below :math:`lpha_{k,d}`), the density is not locally uniform and
+
+    .. math:: \hat I_{LNC} = \hat I_{KSG2} - rac1n \sum_{i:\ ar V_i / V_i < lpha_{k,d}} \log rac{ar V_i}{V_i}.
+
+    :math:`lpha_{k,d}` is the :data:`LNC_QUANTILE` (1%) quantile of the ratio over locally
+    uniform neighbourhoods (k - 1 points uniform in a cube, the k-th on its boundary),
+    simulated once per (k, d) with a fixed seed; Gao et al. tabulate values of the same kind
+    (0.18 against our 0.13 at d = 2, k = 3; 0.24 against 0.28 at d = 5, k = 10).
+
+    ``k`` (default :func:`lnc_k`) must exceed the joint dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from divergences.estimate._mutual import lnc, ksg
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(1000, 5))
+    >>> y = 0.9 * x + np.sqrt(1 - 0.9**2) * rng.normal(size=(1000, 5))  # exact: 5 x 0.830 = 4.15
+    >>> round(ksg(x, y, k=3), 1), round(lnc(x, y), 1)
+    (2.6, 4.0)
+    """
+    dimension = x.shape[1] + y.shape[1]
+    k = lnc_k(dimension) if k is None else k
+    if k <= dimension:
+        raise InvalidInputError(f"method='lnc' needs k greater than the joint dimension {dimension} "
+                                f"(k neighbours span at most k directions), got k = {k}")
+    return ksg(x, y, k, 2, correction=True)
+
+
+def _log_volume_ratios(offsets: np.ndarray) -> np.ndarray:
+    """log(principal box / axis-aligned box) of each point's neighbours, ``offsets`` (n, k, d) from the point."""
+    covariance = np.einsum("nkd,nke->nde", offsets, offsets) / offsets.shape[1]
+    _, axes = np.linalg.eigh(covariance)
+    with np.errstate(divide="ignore"):
+        principal = np.log(np.abs(np.einsum("nkd,nde->nke", offsets, axes)).max(axis=1)).sum(axis=1)
+        aligned = np.log(np.abs(offsets).max(axis=1)).sum(axis=1)
+    return principal - aligned
+
+
+@functools.lru_cache(maxsize=64)
+def _log_alpha(dimension: int, k: int) -> float:
+    """The log of LNC's threshold for k neighbours in ``dimension`` coordinates (see :func:`lnc`)."""
+    rng = np.random.default_rng(20150509)
+    reps = 20_000
+    points = rng.uniform(-1.0, 1.0, size=(reps, k, dimension))
+    points[np.arange(reps), -1, rng.integers(0, dimension, size=reps)] = rng.choice([-1.0, 1.0], size=reps)
+    return float(np.quantile(_log_volume_ratios(points), LNC_QUANTILE))
 
 
 def mixed(x: np.ndarray, labels: object, k: int = 3) -> float:

@@ -119,6 +119,8 @@ def plan(
     # A tie fallback may have changed the estimator: keep the options that apply to it.
     chosen = {name: chosen.get(name, options.get(name)) for name in entry.options}
     if "k" in chosen:
+        if chosen["k"] is None and entry.k_for_dimension is not None:
+            chosen["k"] = entry.k_for_dimension(sum(s.shape[1] for s in samples))
         chosen["k"] = check_k(chosen["k"], min(s.shape[0] for s in samples), " and ".join(names))
     return entry, chosen, samples, fell_back
 
