@@ -57,6 +57,7 @@ METHODS: dict[str, dict[str, Method]] = {
             "subsample",
         ),
         "histogram": Method(lambda x, **o: _histogram.entropy(x, o["bins"]), ("bins",), "robust", "replacement"),
+        "spacing": Method(lambda x, **o: _knn.spacing_entropy(x), (), "continuous", "subsample"),
         **{
             name: Method(lambda x, _name=name, **o: _discrete.entropy(x, _name), (), "discrete", "replacement")
             for name in ("plugin", "miller_madow", "chao_shen", "grassberger")
