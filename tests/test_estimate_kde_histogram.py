@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -484,3 +485,18 @@ def test_kde_resubstitution_properties(spec, d):
     assert forward == pytest.approx(_kde.js(y, x, bandwidth), rel=1e-12, abs=1e-15)
     assert forward <= LOG2
     assert math.isfinite(_kde.kl(x, y, bandwidth)) and math.isfinite(_kde.entropy(x, bandwidth))
+
+
+def test_a_histogram_with_too_many_cells_for_its_points_says_so():
+    # 3-D, 1000 points per sample, one distribution: the plug-in JS is +0.15 where the truth is 0.
+    rng = np.random.default_rng(50)
+    x, y = rng.normal(size=(2, 1000, 3))
+    with pytest.warns(UserWarning, match=r"occupied cells for 1000 and 1000 points in 3 dimension\(s\): the plug-in JS"):
+        value = dv.estimate.js(x, y, method="histogram")
+    assert value > 0.1
+    big = rng.normal(size=(2, 100_000, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 1-D, many points per cell: nothing to say
+        assert dv.estimate.js(big[0], big[1], method="histogram") < 0.005
+        # nor from every resample of an interval: said once, on the full sample
+        dv.estimate.js(big[0][:5000], big[1][:5000], method="histogram", ci=0.9, n_resamples=20, random_state=0)

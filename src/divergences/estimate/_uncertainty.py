@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -228,7 +229,9 @@ def bootstrap(
             resample = [a[rows] for a in arrays]
         else:
             resample = [a[draw(n, m)] for a, n, m in zip(arrays, groups, halves)]
-        values[b] = _evaluate(statistic, resample, f"resample {b + 1} of {n_resamples} ({scheme})", hint)
+        with warnings.catch_warnings():  # what the data warrant was said on the full sample
+            warnings.simplefilter("ignore")
+            values[b] = _evaluate(statistic, resample, f"resample {b + 1} of {n_resamples} ({scheme})", hint)
         if progress is not None:
             progress(b + 1, n_resamples)
 
@@ -300,7 +303,9 @@ def permutation_test(
         else:
             order = generator.permutation(pooled.shape[0])
             args = (pooled[order[:n]], pooled[order[n:]])
-        null = _evaluate(statistic, args, f"permutation {b + 1} of {n_permutations}")
+        with warnings.catch_warnings():  # what the data warrant was said on the data
+            warnings.simplefilter("ignore")
+            null = _evaluate(statistic, args, f"permutation {b + 1} of {n_permutations}")
         if math.isnan(null):
             raise InvalidInputError(f"the statistic is NaN on permutation {b + 1} of {n_permutations}")
         exceed += null >= observed
