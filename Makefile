@@ -46,6 +46,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/rounded.py
 	$(BIN)/python benchmarks/drift.py
 	$(BIN)/python benchmarks/drift_scale.py
+	$(BIN)/python benchmarks/distributions.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
