@@ -22,6 +22,7 @@ from ._validation import (
     checked_rows,
     sum_tolerance,
 )
+from .distributions._base import Distribution
 from .distributions._dispatch import divergence
 from .distributions._scipy import is_distribution
 
@@ -40,6 +41,26 @@ def _as_rows(x: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(x, batch + x.shape[-1:]).reshape(-1, x.shape[-1])
 
 
+_PARSED: dict[Any, Options] = {}
+
+
+def _parse(row: Divergence, options: dict[str, Any]) -> Options:
+    """``parse(row, **options)``, remembered for options that can be a key (their types too:
+    ``True`` and ``1`` are not the same option); a call repeated with the same options, the
+    common case, skips the checks."""
+    try:
+        key = (row.name, id(row), *((k, type(v), v) for k, v in options.items()))
+        opts = _PARSED.get(key)
+    except TypeError:  # an array or another unhashable option
+        return parse(row, **options)
+    if opts is None:
+        opts = parse(row, **options)
+        if len(_PARSED) > 1024:
+            _PARSED.clear()
+        _PARSED[key] = opts
+    return opts
+
+
 def evaluate(row: Divergence, dists: tuple[object, ...], **options: Any) -> Any:
     """Measure ``row`` of ``dists`` (one for ``entropy``, two otherwise) with the user's
     ``options``, which are checked first, whichever route follows.
@@ -49,7 +70,10 @@ def evaluate(row: Divergence, dists: tuple[object, ...], **options: Any) -> Any:
     the NumPy path below over their blocks; other arrays to that path. ``return_error`` on
     arrays adds zeros (the array formulas are exact up to rounding).
     """
-    opts = parse(row, **options)
+    opts = _parse(row, options)
+    if isinstance(dists[0], Distribution) and (len(dists) == 1 or isinstance(dists[1], Distribution)) \
+            and opts.axis == -1 and not (opts.keepdims or opts.normalize or opts.log) and opts.smoothing is None:
+        return divergence(opts, *dists)  # the common case, without the routing below
     named = dict(zip(("p", "q"), dists))
     if any(is_distribution(d) for d in dists):
         if opts.axis != -1 or opts.keepdims or opts.normalize or opts.smoothing is not None or opts.log:

@@ -46,7 +46,7 @@ from .._special import full_like, sqrt_with_zero_gradient, substitute
 from . import _numerical
 from ._base import Distribution
 from ._independent import Independent
-from ._registry import REGISTRIES, NoClosedForm, is_registered_instance
+from ._registry import FOUND, REGISTRIES, NoClosedForm, is_registered_instance
 from ._scipy import as_distribution
 
 __all__ = ["DERIVED", "METHODS", "ClosedForm", "closed_form", "divergence"]
@@ -164,6 +164,20 @@ def closed_form(name: str, type_p: type, type_q: type, params: dict[str, Any]) -
     return None
 
 
+def _cached_closed_form(name: str, type_p: type, type_q: type, params: Any) -> ClosedForm | None:
+    """:func:`closed_form`, remembered per measure, pair of types and options until the next
+    registration (``_registry.FOUND``, which every registration empties)."""
+    try:
+        key = (name, type_p, type_q, tuple(sorted(params.items())))
+        hash(key)
+    except TypeError:  # an option that cannot be a key (never for the registered measures)
+        return closed_form(name, type_p, type_q, dict(params))
+    found = FOUND.get(key, FOUND)
+    if found is FOUND:
+        found = FOUND[key] = closed_form(name, type_p, type_q, dict(params))
+    return found  # type: ignore[return-value]
+
+
 def _not_registered(name: str, p: Distribution, q: Distribution, why: str,
                     declined: NoClosedForm | None = None) -> NotRegisteredError:
     """The error for a pair without a closed form; ``why`` says why nothing else applies, and
@@ -186,17 +200,36 @@ def _not_registered(name: str, p: Distribution, q: Distribution, why: str,
     )
 
 
+def _broadcast_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """``np.broadcast_shapes(a, b)``, without its cost when the shapes are equal."""
+    return a if a == b else tuple(np.broadcast_shapes(a, b))
+
+
+_EVENT_FIELDS: dict[type, tuple[tuple[str, int], ...]] = {}
+
+
+def _event_fields(cls: type) -> tuple[tuple[str, int], ...]:
+    """The parameters of a family that have event dimensions, with their number (per class, once)."""
+    found = _EVENT_FIELDS.get(cls)
+    if found is None:
+        found = _EVENT_FIELDS[cls] = tuple((f.name, f.metadata.get("event_ndim", 0)) for f in dataclasses.fields(cls)
+                                           if f.metadata.get("event_ndim", 0))
+    return found
+
+
 def _check_shapes(p: Distribution, q: Distribution) -> None:
     """The batch shapes of ``p`` and ``q`` broadcast, their outcomes have one shape, and two of
     one family with scalar outcomes have parameters of one event shape (Categorical's number
     of categories); else ``InvalidInputError`` naming both."""
     kinds = f"p ({type(p).__name__})", f"q ({type(q).__name__})"
     try:
-        np.broadcast_shapes(p.batch_shape, q.batch_shape)
+        _broadcast_shapes(p.batch_shape, q.batch_shape)
     except ValueError:
         raise InvalidInputError(
             f"the batch shapes of {kinds[0]}, {p.batch_shape}, and of {kinds[1]}, {q.batch_shape}, do not broadcast"
         ) from None
+    if type(p) is type(q) and not p.event_ndim and not isinstance(p, Independent) and not _event_fields(type(p)):
+        return  # scalar outcomes and no parameter with event dimensions: nothing more to compare
     ep, eq = p.event_shape, q.event_shape
     # A scalar outcome and a one-dimensional one of length 1 are the same outcome (a Normal
     # against a univariate GaussianMixture): only the number of coordinates must agree.
@@ -215,12 +248,11 @@ def _check_shapes(p: Distribution, q: Distribution) -> None:
             raise InvalidInputError(f"{kinds[0]} and {kinds[1]} have different event shapes, {ep} and {eq}")
         _check_shapes(p.base, q.base)
     if type(p) is type(q) and not p.event_ndim:
-        for f in dataclasses.fields(p):
-            nd = f.metadata.get("event_ndim", 0)
-            sp, sq = (tuple(getattr(d, f.name).shape[-nd:]) if nd else () for d in (p, q))
+        for name, nd in _event_fields(type(p)):
+            sp, sq = (tuple(getattr(d, name).shape[-nd:]) for d in (p, q))
             if sp != sq:
                 raise InvalidInputError(
-                    f"{kinds[0]} and {kinds[1]} have {f.name} of different event shapes, {sp} and {sq}"
+                    f"{kinds[0]} and {kinds[1]} have {name} of different event shapes, {sp} and {sq}"
                 )
 
 
@@ -288,22 +320,25 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
         p = p.like(q)
     elif q.neutral and not p.neutral and p.params():
         q = q.like(p)
-    method, params = opts.method, dict(opts.params)
-    xp = namespace(*p.params().values(), *q.params().values())
-    dtype = xp.result_type(*[d.dtype for d in (p, q) if d.params()] or [np.float64])
+    method, params = opts.method, opts.params
+    # The namespace was found when each was made: one look-up, unless the two differ.
+    xp = p.xp if p.xp is q.xp else namespace(*p.params().values(), *q.params().values())
 
     value = error = None
     declined: NoClosedForm | None = None
     if method in ("auto", "closed_form"):
-        closed = closed_form(name, type(p), type(q), params)
+        closed = _cached_closed_form(name, type(p), type(q), params)
         if closed is not None:
             try:
                 value = closed.form(p, q, xp)
             except NoClosedForm as exc:  # registered for the types, not for these two
                 declined = exc
             else:
-                value = xp.broadcast_to(value, tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape)))
-                error = xp.zeros_like(value)
+                batch = _broadcast_shapes(p.batch_shape, q.batch_shape)
+                if tuple(getattr(value, "shape", ())) != batch or not hasattr(value, "shape"):
+                    value = xp.broadcast_to(xp.asarray(value), batch)
+                if opts.return_error:
+                    error = xp.zeros_like(value)
         if value is None and method == "closed_form":
             raise _not_registered(name, p, q, "method='closed_form' allows no numerical route", declined)
     if value is None:
@@ -319,12 +354,19 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
                     raise _not_registered(name, p, q, str(exc), declined) from None
                 raise
             raise _not_registered(name, p, q, f"and no numerical route: {exc}", declined) from None
+        dtype = xp.result_type(*[d.dtype for d in (p, q) if d.params()] or [np.float64])
         device = getattr(next(iter(p.params().values()), None), "device", None)
         kwargs = {"dtype": dtype} | ({"device": device} if device is not None and not is_numpy(xp) else {})
         value, error = xp.asarray(values, **kwargs), xp.asarray(errors, **kwargs)
 
+    if not opts.return_error:
+        if opts.log_base is not None:
+            value = value / opts.log_base
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        return value
     if opts.log_base is not None:
         value, error = value / opts.log_base, error / abs(opts.log_base)
     if is_numpy(xp) and value.ndim == 0:
         value, error = value[()], error[()]
-    return (value, error) if opts.return_error else value
+    return value, error

@@ -149,10 +149,14 @@ REGISTRIES: dict[str, PairRegistry] = {
 
 #: The registered classes that are not Distribution subclasses (kept for a fast isinstance).
 _FOREIGN: tuple[type, ...] = ()
+#: The dispatch's closed forms found per (measure, type of p, type of q, options): emptied by
+#: every registration, like each registry's own cache.
+FOUND: dict[Any, Any] = {}
 
 
 def _refresh_foreign() -> None:
     global _FOREIGN
+    FOUND.clear()
     found = {t for registry in REGISTRIES.values() for pair in registry._table for t in pair}
     _FOREIGN = tuple(sorted((t for t in found if not issubclass(t, Distribution)), key=lambda t: t.__qualname__))
 
