@@ -20,6 +20,7 @@ __all__ = [
     "compute_dtype",
     "device",
     "is_dask",
+    "is_eager",
     "is_lazy",
     "is_numpy",
     "is_torch_array",
@@ -76,6 +77,24 @@ def library(xp: Any) -> str:
 
 def is_numpy(xp: Any) -> bool:
     return bool(array_api_compat.is_numpy_namespace(xp))
+
+
+@functools.cache
+def _library_of(xp: Any) -> str:
+    return library(xp)
+
+
+def is_eager(xp: Any) -> str | None:
+    """``"numpy"`` or ``"torch"`` where the values of ``xp``'s arrays can be read and subsets
+    of them indexed and written back (NumPy; torch outside ``torch.compile``), else None: the
+    elementwise helpers then compute a cheap formula everywhere and an accurate one only
+    where it is needed, instead of both everywhere under ``where``."""
+    kind = _library_of(xp)
+    if kind == "numpy":
+        return kind
+    if kind == "torch" and not sys.modules["torch"].compiler.is_compiling():
+        return kind
+    return None
 
 
 def is_lazy(x: Array) -> bool:

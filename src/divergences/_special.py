@@ -7,12 +7,14 @@ evaluated at a harmless substitute value (the "double where" pattern), so no ``0
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 from typing import Any
 
 import numpy as np
 
-from ._array_api import device, is_lazy, is_numpy, library, to_numpy
+from ._array_api import _library_of, device, is_eager, is_lazy, is_numpy, library, to_numpy
 
 Array = Any
 
@@ -36,12 +38,63 @@ def substitute(cond: Array, x: Array, value: float, xp: Any) -> Array:
     return xp.where(cond, x, full_like(x, value, xp))
 
 
+def patch(out: Array, mask: Array, fn: Any, args: tuple[Array, ...], kind: str) -> Array:
+    """``out`` with ``fn(*args)`` written where ``mask`` holds, ``fn`` evaluated there only
+    (``kind``: the eager library, see ``is_eager``). ``out`` and ``mask`` have the full shape;
+    ``args`` broadcast to it. On torch the write is out of place and differentiable (the
+    values of ``out`` under the mask get no gradient, those of ``fn`` do); on NumPy ``out``
+    is written in place when it owns its memory."""
+    if kind == "numpy":
+        if np.ndim(out) == 0:
+            return fn(*args) if mask else out
+        if not mask.any():
+            return out
+        if mask.all():
+            return np.broadcast_to(fn(*args), out.shape) + 0.0
+        if not (out.flags.writeable and out.flags.owndata):
+            out = out.copy()
+        out[mask] = fn(*(np.broadcast_to(a, out.shape)[mask] if np.ndim(a) else a for a in args))
+        return out
+    torch = sys.modules["torch"]
+    count = int(torch.count_nonzero(mask))
+    shape = out.shape
+    if count == 0:
+        return out
+    if count == mask.numel():
+        return fn(*args).expand(shape)
+    # The indices once (a boolean index computes them again for every argument).
+    index = torch.nonzero(mask, as_tuple=True)
+    values = fn(*(a.expand(shape)[index] if getattr(a, "ndim", 0) else a for a in args))
+    return out.index_put(index, values)
+
+
+# The eager helpers take the plain formula where its rounding costs at most a few tens of
+# ulps and sum a short series elsewhere: for |x| <= 1/8 (u = x / (2 + x) within 1/15) these
+# terms of atanh(u)/u - 1, and of (expm1(x) - x)/x^2, reach float64 round-off.
+_EAGER_NEAR = 0.125
+_ATANH_NEAR_TERMS = _ATANH_TERMS[:8]
+
+
+def _log1pmx_series(x: Array) -> Array:
+    """``log1p(x) - x`` for ``|x| <= 1/8`` (no branch)."""
+    u = x / (2.0 + x)
+    u2 = u * u
+    poly = u2 * _ATANH_NEAR_TERMS[-1] + _ATANH_NEAR_TERMS[-2]
+    for c in reversed(_ATANH_NEAR_TERMS[:-2]):
+        poly = poly * u2 + c
+    return 2.0 * u * u2 * poly - x * u
+
+
 def log1pmx(x: Array, xp: Any) -> Array:
     """``log(1 + x) - x`` without cancellation, for ``x > -1``.
 
     Near zero, ``log1p(x) = 2 atanh(u)`` with ``u = x / (2 + x)`` gives
     ``log1p(x) - x = 2 (atanh(u) - u) - x u``, a sum of two terms of different order.
     """
+    kind = is_eager(xp)
+    if kind:  # the difference, relative error below 40 ulps for |x| > 1/8, the series within
+        out = xp.log1p(x) - x
+        return patch(out, xp.abs(x) <= _EAGER_NEAR, _log1pmx_series, (x,), kind)
     small = xp.abs(x) <= 0.5
     xs = where0(small, x, xp)
     u = xs / (2.0 + xs)
@@ -58,8 +111,20 @@ def log1pmx(x: Array, xp: Any) -> Array:
 _EXPM1MX_TERMS = tuple(1.0 / math.factorial(k) for k in range(2, 18))
 
 
+def _expm1mx_series(x: Array) -> Array:
+    """``expm1(x) - x`` for ``|x| <= 1/8`` (no branch): 11 terms reach float64 round-off."""
+    series = x * _EXPM1MX_TERMS[10] + _EXPM1MX_TERMS[9]
+    for c in reversed(_EXPM1MX_TERMS[:9]):
+        series = series * x + c
+    return x * x * series
+
+
 def expm1mx(x: Array, xp: Any) -> Array:
     """``expm1(x) - x = e^x - 1 - x`` without cancellation near 0 (a series there)."""
+    kind = is_eager(xp)
+    if kind:  # the difference, relative error below 20 ulps for |x| > 1/8, the series within
+        out = xp.expm1(x) - x
+        return patch(out, xp.abs(x) <= _EAGER_NEAR, _expm1mx_series, (x,), kind)
     small = xp.abs(x) <= 0.5
     xs = where0(small, x, xp)
     series = full_like(xs, _EXPM1MX_TERMS[-1], xp)
@@ -69,12 +134,50 @@ def expm1mx(x: Array, xp: Any) -> Array:
     return xp.where(small, xs * xs * series, xp.expm1(xb) - xb)
 
 
+# Where |log r| exceeds this, the plain forms r - 1 - log r and (r^2 - 1)/2 - log r lose at most
+# some 75 ulps to rounding; nearer 1 they are taken from the exact difference of the parameters.
+RATIO_NEAR = 0.25
+
+
+def ratio_form(plain: Array, log_r: Array, r: Array, exact: Any, args: tuple[Array, ...], kind: str, xp: Any) -> Array:
+    """``plain`` (a form in the ratio ``r``, ``log_r = log(r)``), replaced by ``exact(*args)``
+    where ``r`` is near 1 and by the same where ``r`` leaves the normal range (its logarithm
+    is inexact there); for the eager libraries (``is_eager``). Forms that cancel only near
+    ``r = 1`` (``r - 1 - log r``, ``r log r - r + 1``, ...) lose at most some 75 ulps where
+    ``|log r| > RATIO_NEAR``."""
+    out = patch(plain, xp.abs(log_r) <= RATIO_NEAR, exact, args, kind)
+    tiny = float(xp.finfo(r.dtype).smallest_normal)
+    if kind == "numpy" and np.ndim(r) == 0:
+        return out if tiny <= r <= 1.0 / tiny else exact(*args)
+    if bool(xp.min(r) < tiny) or bool(xp.max(r) > 1.0 / tiny):
+        out = patch(out, (r < tiny) | (r > 1.0 / tiny), exact, args, kind)
+    return out
+
+
 def log_ratio(p: Array, q: Array, xp: Any) -> Array:
     """``log(p / q)`` to full relative accuracy for positive ``p`` and ``q``.
 
     ``log1p`` of the exact difference near ``p = q``; the quotient elsewhere, and the
     difference of logarithms where the quotient would overflow or lose precision.
     """
+    kind = is_eager(xp)
+    if kind:
+        # log of the quotient, within a few ulps of |log(p/q)| > 1/8; log1p of the exact
+        # difference nearer; the difference of logarithms where the quotient leaves the range.
+        if kind == "numpy":
+            with np.errstate(over="ignore", under="ignore", divide="ignore"):  # such quotients are replaced below
+                r = p / q
+                out = xp.log(r)
+        else:
+            r = p / q
+            out = xp.log(r)
+        out = patch(out, xp.abs(out) <= _EAGER_NEAR, lambda a, b: xp.log1p((a - b) / b), (p, q), kind)
+        tiny = float(xp.finfo(r.dtype).smallest_normal)
+        if np.ndim(r) == 0 and kind == "numpy":
+            return out if tiny <= r <= 1.0 / tiny else np.log(p) - np.log(q)
+        if bool(xp.min(r) < tiny) or bool(xp.max(r) > 1.0 / tiny):
+            out = patch(out, (r < tiny) | (r > 1.0 / tiny), lambda a, b: xp.log(a) - xp.log(b), (p, q), kind)
+        return out
     x = (p - q) / q
     near = xp.abs(x) <= 0.5
     log_near = xp.log1p(where0(near, x, xp))
@@ -113,6 +216,7 @@ def sqrt_with_zero_gradient(x: Array, xp: Any, out: Array | None = None) -> Arra
     return where0(pos, xp.sqrt(substitute(pos, x, 1.0, xp)), xp)
 
 
+@functools.cache
 def _special_module(xp: Any) -> Any:
     """``scipy.special`` or its counterpart in the library of ``xp`` (imported on first use)."""
     kind = library(xp)
@@ -141,7 +245,7 @@ def _apply(name: str, x: Array, xp: Any, *leading: Any) -> Array:
     the caller's library, so callers never need to convert.
     """
     out = getattr(_special_module(xp), name)(*leading, x)
-    if library(xp) == "array_api_strict":
+    if _library_of(xp) == "array_api_strict":
         return xp.asarray(out, device=device(x))
     return out
 
@@ -188,7 +292,7 @@ def betaln(a: Array, b: Array, xp: Any) -> Array:
 
 def polygamma(n: int, x: Array, xp: Any) -> Array:
     """``psi^(n)(x)``, the n-th derivative of the digamma function."""
-    if n == 1 and library(xp) == "torch":
+    if n == 1 and _library_of(xp) == "torch":
         return _trigamma(x, xp)  # torch's is 5e-10 relative (measured against mpmath): ours, 2e-16
     out = _apply("polygamma", x, xp, n)
     return xp.astype(out, x.dtype) if out.dtype != x.dtype else out  # SciPy's is float64 always
@@ -242,6 +346,12 @@ def lgamma_bregman(x: Array, d: Array, xp: Any) -> Array:
     ``sum_{n >= 2} psi^(n-1)(x) d^n / n!``; elsewhere it is the difference.
     """
     near = xp.abs(d) <= _BREGMAN_NEAR * x
+    kind = is_eager(xp)
+    if kind == "torch" or (kind == "numpy" and np.ndim(near) == 0):
+        # The difference everywhere (finite, with finite gradients, at every x, x + d > 0),
+        # the series only where it is needed.
+        direct = gammaln(x + d, xp) - gammaln(x, xp) - d * digamma(x, xp)
+        return patch(direct, near, lambda a, b: _lgamma_series(a, b, xp), (x, d), kind)
     far_x, far_d = substitute(~near, x, 1.0, xp), substitute(~near, d, 1.0, xp)
     direct = gammaln(far_x + far_d, xp) - gammaln(far_x, xp) - far_d * digamma(far_x, xp)
     if is_numpy(xp):
@@ -256,7 +366,7 @@ def lgamma_bregman(x: Array, d: Array, xp: Any) -> Array:
 def _lgamma_series(x: Array, d: Array, xp: Any) -> Array:
     """``sum_{n >= 2} psi^(n-1)(x) d^n / n!`` for ``|d| <= x / 8``, as many terms as needed."""
     power = 0.5 * d * d  # d^n / n!
-    series = xp.zeros_like(power)
+    series = 0.0 * power  # zeros that keep the graph (no term at all where d = 0)
     for n in range(2, series_terms(xp.abs(d) / x, _BREGMAN_TERMS, xp) + 2):
         series = series + polygamma(n - 1, x, xp) * power
         power = power * d / (n + 1)

@@ -25,13 +25,14 @@ from typing import Any
 import numpy as np
 
 from .. import _kernels
-from .._array_api import device, is_lazy, to_numpy
+from .._array_api import device, is_eager, is_lazy, to_numpy
 from .._special import (
     exp_cap,
     full_like,
     gammaln,
     log1pmx,
     log_ratio,
+    ratio_form,
     renyi_gap,
     sqrt_with_zero_gradient,
     substitute,
@@ -59,6 +60,12 @@ def _rel_entr(a: Array, b: Array, d: Array, xp: Any) -> Array:
     ``b (x^2 + (1 + x) log1pmx(x))`` with ``x = d / b``: no cancellation, so a KL divergence
     built from these terms keeps its relative accuracy when the two distributions nearly agree.
     """
+    kind = is_eager(xp)
+    if kind and _all_positive(a, b, kind, xp):
+        # a log r - d, r = a / b, cancels only near r = 1, where the series form is taken.
+        r = a / b
+        log_r = xp.log(r)
+        return ratio_form(a * log_r - d, log_r, r, lambda u, v, w: _rel_entr_near(u, v, w, xp), (a, b, d), kind, xp)
     a_pos = a > 0
     ok = a_pos & (b > 0)
     a_s, b_s, d_s = substitute(ok, a, 1.0, xp), substitute(ok, b, 1.0, xp), where0(ok, d, xp)
@@ -69,6 +76,19 @@ def _rel_entr(a: Array, b: Array, d: Array, xp: Any) -> Array:
     plain = a_s * (xp.log(a_s) - xp.log(b_s)) - d_s
     inner = xp.where(near, series, plain)
     return xp.where(ok, inner, xp.where(a_pos, _inf(a, xp), b))
+
+
+def _all_positive(a: Array, b: Array, kind: str, xp: Any) -> bool:
+    if kind == "numpy" and np.ndim(a) == 0 and np.ndim(b) == 0:
+        return bool(a > 0 and b > 0)
+    return bool(xp.min(a) > 0) and bool(xp.min(b) > 0)
+
+
+def _rel_entr_near(a: Array, b: Array, d: Array, xp: Any) -> Array:
+    """``a log(a/b) - a + b`` for positive ``a``, ``b`` near each other: ``b (x^2 + (1 + x)
+    log1pmx(x))``, ``x = d / b``."""
+    x = d / b
+    return b * (x * x + (1.0 + x) * log1pmx(x, xp))
 
 
 def _xlogx(x: Array, xp: Any) -> Array:

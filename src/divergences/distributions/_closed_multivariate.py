@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._array_api import device
+from .._array_api import device, is_eager
 from .._special import (
     digamma,
     expm1mx,
@@ -152,12 +152,27 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     # of the covariances instead. With X = Lq^-1 (S_p - S_q) Lq^-T and its eigenvalues e_i,
     # tr - d - log det = sum (e_i - log1p(e_i)), each term second order. (DiagonalNormal
     # pairs, whose factors are exact, have a form of their own.)
-    eigen = _symmetric_eigenvalues(_whitened(lq, _covariance_difference(p, q, xp), xp), xp)
-    near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
-    by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
-    covariance_part = xp.where(near, by_eigen, off_diagonal + diagonal)
+    if _certainly_far(off, xp):  # no element takes the eigenvalue form: skip it
+        covariance_part = off_diagonal + diagonal
+    else:
+        eigen = _symmetric_eigenvalues(_whitened(lq, _covariance_difference(p, q, xp), xp), xp)
+        near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
+        by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
+        covariance_part = xp.where(near, by_eigen, off_diagonal + diagonal)
     mahalanobis = xp.sum(_solve_lower(lq, diff[..., None], xp)[..., 0] ** 2, axis=-1)
     return 0.5 * (covariance_part + mahalanobis)
+
+
+def _certainly_far(off: Array, xp: Any) -> bool:
+    """True where the values can be read and every pair is far from equal covariances: with
+    ``M = I + off`` (``off = Lq^-1 (Lp - Lq)``), ``X = M M^T - I`` is the whitened difference
+    of the covariances, and its largest eigenvalue in magnitude is at least ``|X|_F / sqrt(d)``;
+    above 0.55 (0.5 and a margin for rounding) the eigenvalue form is never chosen."""
+    if not is_eager(xp) or off.shape[-1] == 0:
+        return False
+    x = off + xp.matrix_transpose(off) + off @ xp.matrix_transpose(off)
+    frobenius_sq = xp.sum(x * x, axis=(-2, -1))
+    return bool(xp.all(frobenius_sq > off.shape[-1] * 0.55**2))
 
 
 def _covariance_difference(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:

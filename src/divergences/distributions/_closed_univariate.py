@@ -35,6 +35,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .._array_api import is_eager
 from .._special import (
     betaln,
     digamma,
@@ -47,6 +48,7 @@ from .._special import (
     log1pmx,
     log_ratio,
     ndtr,
+    ratio_form,
     renyi_log_mean,
     sqrt_with_zero_gradient,
     substitute,
@@ -211,6 +213,19 @@ def _scale_family_kl(x: Array, z: Array, xp: Any) -> Array:
 
 
 def _normal_kl(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
+    kind = is_eager(xp)
+    if kind:
+        # ((m1 - m2)^2 / s2^2 + r^2 - 1) / 2 - log r, r = s1 / s2: torch's count of operations;
+        # near r = 1 (and out of range) the exact form below, on those elements only.
+        r = s1 / s2
+        dm = (m1 - m2) / s2
+        log_r = xp.log(r)
+        plain = 0.5 * (dm * dm + r * r - 1.0) - log_r
+        return ratio_form(plain, log_r, r, lambda a, b, c, d: _normal_kl_exact(a, b, c, d, xp), (m1, s1, m2, s2), kind, xp)
+    return _normal_kl_exact(m1, s1, m2, s2, xp)
+
+
+def _normal_kl_exact(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
     # TFP's form, with log(s1/s2) from log1p and expm1(x) - x by series near equality, so the
     # value keeps its relative accuracy when the scales nearly coincide.
     lr = log_ratio(s1, s2, xp)
@@ -524,8 +539,26 @@ def _gamma_renyi_of(p: _GammaLike, q: _GammaLike, *, xp: Any, alpha: float) -> A
 
 
 # Chi is the square root of Chi2: every f-divergence (KL included) is the Chi2 one.
+def _exponential_kl(l1: Array, l2: Array, xp: Any) -> Array:
+    """KL(Exponential(l1) || Exponential(l2)) = r - 1 - log r, r = l2 / l1, or -log1pmx(t),
+    t = (l2 - l1) / l1, near r = 1: the Gamma form with equal shapes."""
+    return -log1pmx((l2 - l1) / l1, xp)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
+    kind = is_eager(xp)
+    if kind:
+        r = q.rate / p.rate
+        log_r = xp.log(r)
+        plain = r - 1.0 - log_r
+        return ratio_form(plain, log_r, r, lambda a, b: _exponential_kl(a, b, xp), (p.rate, q.rate), kind, xp)
+    return _exponential_kl(p.rate, q.rate, xp)
+
+
 for _family in (Gamma, Exponential, Chi2, Chi):
-    register_kl(_family, _family)(_gamma_kl_of)
+    if _family is not Exponential:
+        register_kl(_family, _family)(_gamma_kl_of)
     register("renyi", _family, _family)(_gamma_renyi_of)
 
 

@@ -457,8 +457,10 @@ class MultivariateGaussian(Distribution):
         raise NotImplementedError
 
     def scale_tril(self) -> Array:
-        """The lower Cholesky factor of the covariance."""
-        return self.xp.linalg.cholesky(self.covariance())
+        """The lower Cholesky factor of the covariance, computed once per instance (as torch's)."""
+        if "_scale_tril" not in self.__dict__:
+            object.__setattr__(self, "_scale_tril", self.xp.linalg.cholesky(self.covariance()))
+        return self.__dict__["_scale_tril"]
 
     @property
     def dim(self) -> int:
