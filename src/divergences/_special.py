@@ -38,12 +38,14 @@ def substitute(cond: Array, x: Array, value: float, xp: Any) -> Array:
     return xp.where(cond, x, full_like(x, value, xp))
 
 
-def patch(out: Array, mask: Array, fn: Any, args: tuple[Array, ...], kind: str) -> Array:
+def patch(out: Array, mask: Array, fn: Any, args: tuple[Array, ...], kind: str, *, owned: bool = False) -> Array:
     """``out`` with ``fn(*args)`` written where ``mask`` holds, ``fn`` evaluated there only
     (``kind``: the eager library, see ``is_eager``). ``out`` and ``mask`` have the full shape;
-    ``args`` broadcast to it. On torch the write is out of place and differentiable (the
-    values of ``out`` under the mask get no gradient, those of ``fn`` do); on NumPy ``out``
-    is written in place when it owns its memory."""
+    ``args`` broadcast to it. On torch the write is differentiable (the values of ``out``
+    under the mask get no gradient, those of ``fn`` do), and in place where the caller says
+    it ``owned`` ``out`` (computed by the caller, not saved by the operation that made it for
+    its backward pass: a sum or product of other terms, not ``exp``); on NumPy ``out`` is
+    written in place when it owns its memory."""
     if kind == "numpy":
         if np.ndim(out) == 0:
             return fn(*args) if mask else out
@@ -65,7 +67,7 @@ def patch(out: Array, mask: Array, fn: Any, args: tuple[Array, ...], kind: str) 
     # The indices once (a boolean index computes them again for every argument).
     index = torch.nonzero(mask, as_tuple=True)
     values = fn(*(a.expand(shape)[index] if getattr(a, "ndim", 0) else a for a in args))
-    return out.index_put(index, values)
+    return out.index_put_(index, values) if owned else out.index_put(index, values)
 
 
 # The eager helpers take the plain formula where its rounding costs at most a few tens of
@@ -332,45 +334,69 @@ def series_terms(ratio: Array, most: int, xp: Any) -> int:
     return min(most, 1 + math.ceil(math.log(1e-17) / math.log(largest)))
 
 
-# The Taylor series of lgamma_bregman runs where |y - x| <= x / 8: its n-th term is about
-# x (1/8)^n / n^2, so 18 terms reach float64 round-off.
+# lgamma_bregman takes its near form where |d| <= x / 8.
 _BREGMAN_NEAR = 0.125
-_BREGMAN_TERMS = 18
 
 
 def lgamma_bregman(x: Array, d: Array, xp: Any) -> Array:
     """``log Gamma(x + d) - log Gamma(x) - d psi(x)`` (>= 0) for ``x, x + d > 0``, to full
     relative accuracy: the Bregman divergence of log Gamma, the part of KL divergences of
     Gamma, Beta and Dirichlet laws that cancels as ``d -> 0`` (pass ``d`` as the difference
-    of the parameters, not their rounded sum). Where ``|d| <= x / 8`` it is summed as
-    ``sum_{n >= 2} psi^(n-1)(x) d^n / n!``; elsewhere it is the difference.
+    of the parameters, not their rounded sum). Where ``|d| <= x / 8`` it is
+    ``_lgamma_bregman_near`` (the recurrence and Stirling's series, written as a sum of
+    terms of one sign); elsewhere it is the difference.
     """
     near = xp.abs(d) <= _BREGMAN_NEAR * x
     kind = is_eager(xp)
-    if kind == "torch" or (kind == "numpy" and np.ndim(near) == 0):
+    if kind:
         # The difference everywhere (finite, with finite gradients, at every x, x + d > 0),
-        # the series only where it is needed.
+        # the near form (some 150 operations) only where it is needed.
         direct = gammaln(x + d, xp) - gammaln(x, xp) - d * digamma(x, xp)
-        return patch(direct, near, lambda a, b: _lgamma_series(a, b, xp), (x, d), kind)
+        return patch(direct, near, _lgamma_bregman_near, (x, d), kind)
     far_x, far_d = substitute(~near, x, 1.0, xp), substitute(~near, d, 1.0, xp)
     direct = gammaln(far_x + far_d, xp) - gammaln(far_x, xp) - far_d * digamma(far_x, xp)
-    if is_numpy(xp):
-        # The polygamma terms cost far more than the rest: NumPy sums them only where needed.
-        x_b, d_b, near_b = np.broadcast_arrays(x, d, near)
-        out = np.array(direct, dtype=direct.dtype, copy=True).reshape(near_b.shape)
-        out[near_b] = _lgamma_series(x_b[near_b], d_b[near_b], xp)
-        return out if out.ndim else out[()]
-    return xp.where(near, _lgamma_series(substitute(near, x, 1.0, xp), where0(near, d, xp), xp), direct)
+    return xp.where(near, _lgamma_bregman_near(substitute(near, x, 1.0, xp), where0(near, d, xp)), direct)
 
 
-def _lgamma_series(x: Array, d: Array, xp: Any) -> Array:
-    """``sum_{n >= 2} psi^(n-1)(x) d^n / n!`` for ``|d| <= x / 8``, as many terms as needed."""
-    power = 0.5 * d * d  # d^n / n!
-    series = 0.0 * power  # zeros that keep the graph (no term at all where d = 0)
-    for n in range(2, series_terms(xp.abs(d) / x, _BREGMAN_TERMS, xp) + 2):
-        series = series + polygamma(n - 1, x, xp) * power
-        power = power * d / (n + 1)
-    return series
+# Stirling's series log Gamma(z) = (z - 1/2) log z - z + log(2 pi) / 2 + sum_k C_k z^(1 - 2k),
+# C_k = B_2k / (2k (2k - 1)); nine terms reach float64 round-off at z >= 12.
+_STIRLING = tuple(b / ((2 * k + 2) * (2 * k + 1)) for k, b in enumerate(_TRIGAMMA_BERNOULLI))
+_STIRLING_SHIFT = 12
+
+
+def _lgamma_bregman_near(x: Array, d: Array) -> Array:
+    """``log Gamma(x + d) - log Gamma(x) - d psi(x)`` for ``|d| <= x / 8`` (no branch, no
+    special function): a sum of terms of one sign and small corrections, so few ulps.
+
+    The recurrence of log Gamma and psi gives ``B(x, d) = B(z, d) - sum_{k < 12}
+    log1pmx(d / (x + k))`` at ``z = x + 12``, where Stirling's series applies: with
+    ``t = d / z`` and ``u = 1 / (1 + t)`` its leading part contributes ``z ((1 + t) log1p(t)
+    - t) - log1pmx(t) / 2`` and each ``C_k z^-m``, ``m = 2k - 1``, the Bregman divergence of
+    ``z^-m``, ``z^-m ((1 + t)^-m - 1 + m t) = z^-m t^2 u sum_{i < m} (m - i) u^i``. Every
+    ``|t|`` here is at most 1/8, where ``_log1pmx_series`` holds."""
+    value = -_log1pmx_series(d / x)
+    for k in range(1, _STIRLING_SHIFT):
+        value = value - _log1pmx_series(d / (x + float(k)))
+    z = x + float(_STIRLING_SHIFT)
+    t = d / z
+    lt = _log1pmx_series(t)
+    value = value + z * (t * t + (1.0 + t) * lt) - 0.5 * lt
+    u = 1.0 / (1.0 + t)
+    zinv = 1.0 / z
+    zinv2 = zinv * zinv
+    zpow = zinv
+    power = 1.0 + 0.0 * u  # u^(m - 1)
+    partial = power  # sum_{i < m} u^i
+    poly = power  # sum_{i < m} (m - i) u^i
+    corrections = _STIRLING[0] * zpow * poly
+    for m in range(2, 2 * len(_STIRLING)):
+        power = power * u
+        partial = partial + power
+        poly = poly + partial
+        if m % 2:
+            zpow = zpow * zinv2
+            corrections = corrections + _STIRLING[m // 2] * zpow * poly
+    return value + t * t * u * corrections
 
 
 # Taylor coefficients of (e^x - 1 - x) / x^2 = sum_k x^k / (k + 2)!: float64 round-off for |x| <= 1.

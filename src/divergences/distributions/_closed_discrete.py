@@ -20,6 +20,7 @@ elements are NaN.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -490,6 +491,60 @@ def _categorical(name: str) -> Any:
     return closed_form
 
 
-register_kl(Categorical, Categorical)(_categorical("kl"))
+# The plain sum of p (log p - log q) over K events errs by at most about (2K + 5 + log K)
+# eps when the probabilities sum to 1 (the logarithms' rounding, within eps/2 of |log p| and
+# |log q|, whose p-weighted sums are at most H(p) <= log K and H(p) + KL + 2; the rounding of
+# the differences and products; and a sum in any order of terms at least p - q, whose
+# absolute values add to at most KL + 2). Rows whose plain value is below that bound times
+# _CATEGORICAL_ULPS, where it could exceed _CATEGORICAL_ULPS ulps of the value (1.1e-13
+# relative in float64), are recomputed by the array kernel, exact near p = q; so are those
+# the plain form cannot give (a 0 in p or q, giving NaN or inf).
+_CATEGORICAL_ULPS = 512.0
+
+
+def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) -> Array:
+    """KL of probability vectors on the eager libraries: the plain ``sum p (log p - log q)``
+    from the logarithms each object keeps, the array kernel on the rows where that may have
+    lost digits or is not finite."""
+    probs, other = p.probs, q.probs
+    if kind == "numpy":
+        with np.errstate(invalid="ignore"):
+            value = np.sum(probs * (p.log_probs() - q.log_probs()), axis=-1)
+    else:
+        value = xp.sum(probs * (p.log_probs() - q.log_probs()), axis=-1)
+    k = max(int(probs.shape[-1]), int(other.shape[-1]))
+    tol = (2 * k + 5 + math.log(k)) / _CATEGORICAL_ULPS
+    # not (value >= tol) also takes NaN; inf is exact only where the kernel says so.
+    redo = ~(value >= tol) | (value == math.inf)
+    if kind == "numpy":
+        if np.ndim(value) == 0:
+            return _kernels.kl(probs, other, xp=xp) if redo else value
+        if not redo.any():
+            return value
+        shape = value.shape + (k,)
+        pb, qb = np.broadcast_to(probs, shape), np.broadcast_to(other, shape)
+        value[redo] = _kernels.kl(pb[redo], qb[redo], xp=xp)
+        return value
+    torch = sys.modules["torch"]
+    if not bool(torch.any(redo)):
+        return value
+    if value.ndim == 0:
+        return _kernels.kl(probs, other, xp=xp)
+    index = torch.nonzero(redo, as_tuple=True)
+    shape = tuple(value.shape) + (k,)
+    fixed = _kernels.kl(probs.expand(shape)[index], other.expand(shape)[index], xp=xp)
+    return value.index_put(index, fixed)
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical, *, xp: Any) -> Array:
+    """The plain sum where it is accurate (eager libraries), else the array kernel (an exact
+    finite sum)."""
+    kind = is_eager(xp)
+    if kind:
+        return _kl_categorical_eager(p, q, kind, xp)
+    return _kernels.kl(p.probs, q.probs, xp=xp)
+
+
 for _name in ("cross_entropy", "js", "bhattacharyya", "total_variation", "renyi", "chi2"):
     register(_name, Categorical, Categorical)(_categorical(_name))

@@ -35,8 +35,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .._array_api import is_eager
 from .._special import (
+    _ATANH_TERMS,
     betaln,
     digamma,
     expm1mx,
@@ -48,6 +51,7 @@ from .._special import (
     log1pmx,
     log_ratio,
     ndtr,
+    patch,
     ratio_form,
     renyi_log_mean,
     sqrt_with_zero_gradient,
@@ -212,17 +216,96 @@ def _scale_family_kl(x: Array, z: Array, xp: Any) -> Array:
 # --------------------------------------------------------------------------------------
 
 
+# The plain form's terms dm^2/2, r^2/2, 1/2 and log r (r = s1/s2) add up to T; its rounding
+# costs a few ulps of T, so where the value exceeds T / _NORMAL_CANCEL it is within some 70
+# ulps. Elsewhere (near p = q, where (r^2 - 1)/2 - log r cancels, or beyond |log r| >= 708,
+# where r has left the normal range and its logarithm is inexact) _normal_kl_near.
+_NORMAL_CANCEL = 21.0
+# On torch the test is |log r| <= 1/4 instead (dm = 0 is the worst case of the one above).
+_NORMAL_NEAR = 0.25
+_NORMAL_FAR = 708.0
+# atanh(u)/u - 1 = u^2/3 + u^4/5 + ...: ten terms reach round-off for |u| <= 1/5, which is
+# -1/3 <= r - 1 <= 1/2 (u = (r - 1)/(r + 1)).
+_NORMAL_ATANH = _ATANH_TERMS[:10]
+
+
 def _normal_kl(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
     kind = is_eager(xp)
+    if kind == "numpy" and s1.shape == s2.shape == m1.shape == m2.shape == () \
+            and s1.dtype.char == s2.dtype.char == m1.dtype.char == m2.dtype.char == "d":
+        value = _normal_kl_float(float(m1), float(s1), float(m2), float(s2))
+        if value is not None:
+            return np.float64(value)
     if kind:
         # ((m1 - m2)^2 / s2^2 + r^2 - 1) / 2 - log r, r = s1 / s2: torch's count of operations;
-        # near r = 1 (and out of range) the exact form below, on those elements only.
+        # where that may have cancelled (and out of range) the exact form, on those elements
+        # only (one mask, one gather, written in place).
         r = s1 / s2
         dm = (m1 - m2) / s2
         log_r = xp.log(r)
-        plain = 0.5 * (dm * dm + r * r - 1.0) - log_r
-        return ratio_form(plain, log_r, r, lambda a, b, c, d: _normal_kl_exact(a, b, c, d, xp), (m1, s1, m2, s2), kind, xp)
+        half = 0.5 * (dm * dm + r * r - 1.0)
+        plain = half - log_r
+        size = xp.abs(log_r)
+        if kind == "numpy":
+            redo = (_NORMAL_CANCEL * plain < half + size + 1.0) | (size >= _NORMAL_FAR)
+        else:  # fewer full-size temporaries (each a fresh allocation on torch): log r alone
+            redo = (size <= _NORMAL_NEAR) | (size >= _NORMAL_FAR)
+        return patch(plain, redo, lambda a, b, c: _normal_kl_near(a, b, c, xp), (dm, s1, s2), kind, owned=True)
     return _normal_kl_exact(m1, s1, m2, s2, xp)
+
+
+_TINY = 2.0**-1022
+
+
+def _normal_kl_float(m1: float, s1: float, m2: float, s2: float) -> float | None:
+    """``_normal_kl`` on Python floats (an unbatched pair: no array calls), with the same
+    forms and the same tests; None where it cannot say (invalid scales, an overflow), for the
+    caller's array path."""
+    if not (s1 > 0.0 and s2 > 0.0):
+        return None
+    r = s1 / s2
+    dm = (m1 - m2) / s2
+    if _TINY <= r <= 1.0 / _TINY:
+        log_r = math.log(r)
+        half = 0.5 * (dm * dm + r * r - 1.0)
+        plain = half - log_r
+        if _NORMAL_CANCEL * plain >= half + abs(log_r) + 1.0:
+            return plain
+    x = (s1 - s2) / s2
+    if -1.0 / 3.0 <= x <= 0.5:
+        u = x / (2.0 + x)
+        v = u * u
+        poly = v * _NORMAL_ATANH[-1] + _NORMAL_ATANH[-2]
+        for c in reversed(_NORMAL_ATANH[:-2]):
+            poly = poly * v + c
+        return 0.5 * dm * dm + (0.5 * x * x + x * u - 2.0 * u * v * poly)
+    log_far = math.log(s2) - math.log(s1)
+    if log_far < -300.0:
+        return None  # r^2 overflows: the array path says inf
+    return 0.5 * dm * dm + (0.5 * math.expm1(-2.0 * log_far) + log_far)
+
+
+def _normal_kl_near(dm: Array, s1: Array, s2: Array, xp: Any) -> Array:
+    """``dm^2 / 2 + (r^2 - 1)/2 - log r``, ``r = s1 / s2``, for the elements where the plain
+    form may have cancelled. With ``x = r - 1`` from the exact ``s1 - s2`` and ``u = x / (2 +
+    x)`` (``log r = 2 atanh(u)``), ``(r^2 - 1)/2 - log r = x^2/2 + x u - 2 (atanh(u) - u)``: two
+    positive second-order terms and a third-order one, each to full relative accuracy, for
+    ``-1/3 <= x <= 1/2``. Beyond, ``expm1(2 l)/2 - l``, ``l = log s1 - log s2``, cancels
+    little (a third of the larger term at most)."""
+    x = (s1 - s2) / s2
+    near = (x >= -1.0 / 3.0) & (x <= 0.5)
+    xs = where0(near, x, xp)
+    u = xs / (2.0 + xs)
+    v = u * u
+    poly = v * _NORMAL_ATANH[-1] + _NORMAL_ATANH[-2]
+    for c in reversed(_NORMAL_ATANH[:-2]):
+        poly = poly * v + c
+    inner = 0.5 * xs * xs + xs * u - 2.0 * u * v * poly
+    if bool(xp.all(near)):
+        return 0.5 * dm * dm + inner
+    log_far = xp.log(substitute(~near, s2, 1.0, xp)) - xp.log(substitute(~near, s1, 1.0, xp))  # -log r
+    far = 0.5 * xp.expm1(-2.0 * log_far) + log_far
+    return 0.5 * dm * dm + xp.where(near, inner, far)
 
 
 def _normal_kl_exact(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
@@ -529,9 +612,25 @@ def _gamma_params(d: Gamma | Exponential | Chi2 | Chi, xp: Any) -> tuple[Array, 
 _GammaLike = Gamma | Exponential | Chi2 | Chi
 
 
+# Shapes or rates nearer than this (relatively) take _gamma_kl's form; the plain sum elsewhere.
+_GAMMA_NEAR = 0.125
+
+
 def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     (a1, b1), (a2, b2) = _gamma_params(p, xp), _gamma_params(q, xp)
-    return _gamma_kl(a1, b1, a2 - a1, b2 - b1, xp)
+    da, db = a2 - a1, b2 - b1
+    kind = is_eager(xp)
+    if kind:
+        # torch's sum lgamma(a2) - lgamma(a1) - da psi(a1) + a1 t - a2 log1p(t), t = db / b1,
+        # where the shapes and the rates are each equal or apart by more than 1/8: its terms
+        # then err by a few tens of ulps of the Bregman part and of the rate part (at least
+        # t^2/32 of a1 t); _gamma_kl's second-order forms elsewhere. An equal pair of shapes
+        # or of rates leaves an exact 0 in the plain sum.
+        t = db / b1
+        plain = gammaln(a2, xp) - gammaln(a1, xp) - da * digamma(a1, xp) + (a1 * t - a2 * xp.log1p(t))
+        near = ((xp.abs(da) <= _GAMMA_NEAR * a1) & (da != 0)) | ((xp.abs(t) <= _GAMMA_NEAR) & (t != 0))
+        return patch(plain, near, lambda a, b, c, e: _gamma_kl(a, b, c, e, xp), (a1, b1, da, db), kind)
+    return _gamma_kl(a1, b1, da, db, xp)
 
 
 def _gamma_renyi_of(p: _GammaLike, q: _GammaLike, *, xp: Any, alpha: float) -> Array:

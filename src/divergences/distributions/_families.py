@@ -435,6 +435,25 @@ class Categorical(Distribution):
     discrete = True
     probs: Array = param("simplex", event_ndim=1)
 
+    def log_probs(self) -> Array:
+        """``log(probs)`` (``-inf`` where a probability is 0), kept by the instance (as torch's
+        ``logits``); on torch recomputed when ``probs`` was changed in place, and never kept
+        for a tensor that requires a gradient (each call then differentiates its own)."""
+        probs = self.probs
+        if isinstance(probs, np.ndarray):
+            if "_log_probs" not in self.__dict__:
+                with np.errstate(divide="ignore"):
+                    object.__setattr__(self, "_log_probs", np.log(probs))
+            return self.__dict__["_log_probs"]
+        version = getattr(probs, "_version", None)
+        if version is None or getattr(probs, "requires_grad", False):
+            return self.xp.log(probs)
+        kept = self.__dict__.get("_log_probs")
+        if kept is None or kept[0] != version:
+            kept = (version, self.xp.log(probs))
+            object.__setattr__(self, "_log_probs", kept)
+        return kept[1]
+
     def _scipy(self, probs: Any) -> Any:
         return _stats().rv_discrete(values=(np.arange(probs.shape[-1]), probs))
 
