@@ -28,6 +28,9 @@ import numpy as np
 from .. import _kernels
 from .._array_api import device, is_eager, is_lazy, to_numpy
 from .._special import (
+    RATIO_SERIES_HIGH,
+    RATIO_SERIES_LOW,
+    atanh_tail,
     exp_cap,
     full_like,
     gammaln,
@@ -35,6 +38,7 @@ from .._special import (
     log_ratio,
     ratio_form,
     renyi_gap,
+    scratch,
     sqrt_with_zero_gradient,
     substitute,
     where0,
@@ -66,7 +70,12 @@ def _rel_entr(a: Array, b: Array, d: Array, xp: Any) -> Array:
         # a log r - d, r = a / b, cancels only near r = 1, where the series form is taken.
         r = a / b
         log_r = xp.log(r)
-        return ratio_form(a * log_r - d, log_r, r, lambda u, v, w: _rel_entr_near(u, v, w, xp), (a, b, d), kind, xp)
+        if scratch(r, kind):  # r's memory for the plain form (one full-size temporary less)
+            plain = np.multiply(a, log_r, out=r) if kind == "numpy" else sys.modules["torch"].mul(a, log_r, out=r)
+            plain -= d
+        else:
+            plain = a * log_r - d
+        return ratio_form(plain, log_r, lambda u, v, w: _rel_entr_near(u, v, w, xp), (a, b, d), kind, xp)
     a_pos = a > 0
     ok = a_pos & (b > 0)
     a_s, b_s, d_s = substitute(ok, a, 1.0, xp), substitute(ok, b, 1.0, xp), where0(ok, d, xp)
@@ -86,10 +95,19 @@ def _all_positive(a: Array, b: Array, kind: str, xp: Any) -> bool:
 
 
 def _rel_entr_near(a: Array, b: Array, d: Array, xp: Any) -> Array:
-    """``a log(a/b) - a + b`` for positive ``a``, ``b`` near each other: ``b (x^2 + (1 + x)
-    log1pmx(x))``, ``x = d / b``."""
+    """``a log(a/b) - a + b`` for positive ``a``, ``b`` on the elements ``ratio_form`` hands
+    over: ``b (x u + (1 + x) 2 (atanh(u) - u))``, ``x = d / b``, ``u = x / (2 + x)`` (the
+    second term a third-order one) where ``x`` is in the series' range; ``b (x^2 + (1 + x)
+    log1pmx(x))`` beyond (``a / b`` out of the normal range)."""
     x = d / b
-    return b * (x * x + (1.0 + x) * log1pmx(x, xp))
+    near = (x >= RATIO_SERIES_LOW) & (x <= RATIO_SERIES_HIGH)
+    if bool(near.all()):  # eager arrays only (the method: no dispatch)
+        u, tail = atanh_tail(x)
+        return b * (x * u + (1.0 + x) * tail)
+    xs = where0(near, x, xp)
+    u, tail = atanh_tail(xs)
+    xb = substitute(~near, x, 1.0, xp)
+    return b * xp.where(near, xs * u + (1.0 + xs) * tail, xb * xb + (1.0 + xb) * log1pmx(xb, xp))
 
 
 def _xlogx(x: Array, xp: Any) -> Array:

@@ -40,6 +40,9 @@ import numpy as np
 from .._array_api import is_eager
 from .._special import (
     _ATANH_TERMS,
+    RATIO_SERIES_HIGH,
+    RATIO_SERIES_LOW,
+    atanh_tail,
     betaln,
     digamma,
     expm1mx,
@@ -54,6 +57,7 @@ from .._special import (
     patch,
     ratio_form,
     renyi_log_mean,
+    scratch,
     sqrt_with_zero_gradient,
     substitute,
     where0,
@@ -644,14 +648,37 @@ def _exponential_kl(l1: Array, l2: Array, xp: Any) -> Array:
     return -log1pmx((l2 - l1) / l1, xp)
 
 
+def _exponential_kl_near(l1: Array, l2: Array, xp: Any) -> Array:
+    """``_exponential_kl`` on the elements ``ratio_form`` hands over: ``x - log1p(x) = x u -
+    2 (atanh(u) - u)``, ``u = x / (2 + x)``, two terms of one sign but for a third-order one
+    (no log1p), where ``x`` is in the series' range; ``_exponential_kl`` beyond (``r`` out of
+    the normal range)."""
+    x = (l2 - l1) / l1
+    near = (x >= RATIO_SERIES_LOW) & (x <= RATIO_SERIES_HIGH)
+    if bool(near.all()):  # eager arrays only (the method: no dispatch)
+        u, tail = atanh_tail(x)
+        return x * u - tail
+    xs = where0(near, x, xp)
+    u, tail = atanh_tail(xs)
+    xb = substitute(~near, x, 1.0, xp)
+    return xp.where(near, xs * u - tail, xb - xp.log1p(xb))
+
+
 @register_kl(Exponential, Exponential)
 def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
     kind = is_eager(xp)
     if kind:
+        # r - 1 - log r, r = l2 / l1: torch's form; where it may have cancelled (and out of
+        # range) the exact form, on those elements only (one mask, one gather, in place).
         r = q.rate / p.rate
         log_r = xp.log(r)
-        plain = r - 1.0 - log_r
-        return ratio_form(plain, log_r, r, lambda a, b: _exponential_kl(a, b, xp), (p.rate, q.rate), kind, xp)
+        if scratch(r, kind):  # r's memory for the plain form (one full-size temporary less)
+            r -= 1.0
+            r -= log_r
+            plain = r
+        else:
+            plain = r - 1.0 - log_r
+        return ratio_form(plain, log_r, lambda a, b: _exponential_kl_near(a, b, xp), (p.rate, q.rate), kind, xp)
     return _exponential_kl(p.rate, q.rate, xp)
 
 
