@@ -92,7 +92,15 @@ _EXACT_ELEMENTS = 1 << 20  # coordinate differences recomputed at a time
 
 
 _LOCAL = threading.local()  # the trees of the estimate running in this thread
-_BUILDERS: ThreadPoolExecutor | None = None
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that build trees and run brute-force blocks side by side, one per core."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="divergences-neighbours")
+    return _POOL
 
 
 @contextlib.contextmanager
@@ -109,11 +117,8 @@ def shared_trees(*arrays: Any, p: float = 2.0) -> Iterator[None]:
 
     wanted = [a for a in arrays if isinstance(a, np.ndarray) and a.ndim == 2 and _backend(a, p) == "tree"]
     wanted = [a for i, a in enumerate(wanted) if all(a is not b for b in wanted[:i])]
-    global _BUILDERS
     if len(wanted) > 1:
-        if _BUILDERS is None:
-            _BUILDERS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="divergences-trees")
-        trees = list(_BUILDERS.map(cKDTree, wanted))
+        trees = list(_pool().map(cKDTree, wanted))
     else:
         trees = [cKDTree(a) for a in wanted]
     previous = getattr(_LOCAL, "trees", None)
@@ -379,55 +384,39 @@ class _Products:
         return block
 
 
-_CONTROLLER: Any = None
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """threadpoolctl's controller of the loaded BLAS libraries, or None where it is not installed.
 
-
-def _blas_single_threaded() -> contextlib.AbstractContextManager[Any]:
-    """One BLAS thread for the duration (threadpoolctl, where installed: scikit-learn brings it).
-
-    The blocks of the brute force run on the cores in our own threads, one product each:
-    OpenBLAS's own threads wait for each other and lose 2-10x on a shared, loaded machine
-    (measured: d = 10, n = 10^4 self-queries 1.56 s with two BLAS threads, 0.71 s with one,
-    while another job ran), where independent blocks do not. Without threadpoolctl the
-    blocks run one after the other on BLAS's threads, as before.
+    The blocks of the brute force run on the cores in our own threads, one product each with
+    one BLAS thread: OpenBLAS's own threads wait for each other and lose 2-10x on a shared,
+    loaded machine (measured: d = 10, n = 10^4 self-queries 1.56 s with two BLAS threads,
+    0.71 s with one, while another job ran), where independent blocks do not. Without
+    threadpoolctl (scikit-learn brings it; the ``fast`` extra) the blocks run one after the
+    other on BLAS's threads.
     """
-    global _CONTROLLER
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
-        return contextlib.nullcontext()
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+        return None
+    return ThreadpoolController()
 
 
 def _over_blocks(n_queries: int, block: int, on_host: bool, work: Any) -> None:
     """``work(start, stop)`` over blocks of queries: on every core, one BLAS thread each, for
     NumPy input with threadpoolctl installed; otherwise in order."""
-    global _BUILDERS
     workers = os.cpu_count() or 1
-    parallel = on_host and workers > 1 and n_queries > 1 and _threadpoolctl_available()
-    if parallel:
+    controller = _blas_controller() if on_host and workers > 1 and n_queries > 1 else None
+    if controller is not None:
         block = max(1, min(block, -(-n_queries // (2 * workers))))  # at least two blocks per core
     starts = range(0, n_queries, block)
-    if not parallel or len(starts) < 2:
+    if controller is None or len(starts) < 2:
         for start in starts:
             work(start, min(start + block, n_queries))
         return
-    if _BUILDERS is None:
-        _BUILDERS = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="divergences-trees")
-    with _blas_single_threaded():
-        for future in [_BUILDERS.submit(work, start, min(start + block, n_queries)) for start in starts]:
+    with controller.limit(limits=1, user_api="blas"):
+        for future in [_pool().submit(work, start, min(start + block, n_queries)) for start in starts]:
             future.result()
-
-
-@functools.lru_cache(maxsize=1)
-def _threadpoolctl_available() -> bool:
-    try:
-        import threadpoolctl  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _device(x: Any) -> Any:
