@@ -67,7 +67,7 @@ import numpy as np
 
 from .._exceptions import DivergenceError, InvalidInputError
 from .._validation import check_count
-from ._samples import _to_host, rng
+from ._samples import _to_host, as_samples, rng
 
 __all__ = [
     "Estimate",
@@ -409,15 +409,11 @@ def _energy_test(x: np.ndarray, y: np.ndarray, estimate: float, *, paired: bool,
     """The energy-statistic test of x and y (numbers), with the estimate reported beside it."""
     from ._energy import distance_covariance, energy_distance
 
-    samples = []
     for arg, arr in (("x", x), ("y", y)):
         if arr.dtype.kind not in "biuf":
             raise InvalidInputError(f"statistic='energy' needs numbers; {arg} has dtype {arr.dtype} "
                                     "(use statistic='estimate' for symbols)")
-        values = np.asarray(arr, dtype=np.float64)
-        if not np.isfinite(values).all():
-            raise InvalidInputError(f"{arg} contains NaN or inf")
-        samples.append(values.reshape(values.shape[0], -1))
+    samples = [as_samples(x, "x"), as_samples(y, "y")]
     if paired:
         if samples[0].shape[0] != samples[1].shape[0]:
             raise InvalidInputError(f"x and y must have the same number of rows (paired samples), "
