@@ -29,13 +29,15 @@ Policies of the frozen bins (what an honest drift monitor needs):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from ._binning import BIN_RULES, check_bins, check_cells, rule_count
 from ._exceptions import InvalidInputError
+from ._tally import order_statistics, tally, value_range
 
-__all__ = ["bin_codes", "bin_labels", "counts", "open_counts", "reference_edges", "sorted_quantiles"]
+__all__ = ["bin_codes", "bin_labels", "counts", "exact_quantiles", "open_counts", "reference_edges", "sorted_quantiles"]
 
 
 def _finite_values(values: object, name: str, *, one_dimensional: bool) -> np.ndarray:
@@ -143,7 +145,7 @@ def reference_edges(reference: object, bins: object = 10, *, name: str = "refere
     if not isinstance(bins, (str, int, np.integer)):
         return _check_open_edges(bins, "bins")
     spec = check_bins(bins, 1)
-    lo, hi = float(values.min()), float(values.max())
+    lo, hi = value_range(values)
     if spec == 1:
         return np.empty(0)
     if lo == hi:
@@ -159,7 +161,8 @@ def reference_edges(reference: object, bins: object = 10, *, name: str = "refere
         return np.empty(0)
     if not by_quantile:  # deduplicated: over a range of a few ulps, equal widths round to equal edges
         return _finite_unique(np.linspace(lo, hi, count + 1)[1:-1])
-    quantiles = sorted_quantiles(values if presorted else np.sort(values), np.linspace(0.0, 1.0, count + 1)[1:-1])
+    levels = np.linspace(0.0, 1.0, count + 1)[1:-1]
+    quantiles = sorted_quantiles(values, levels) if presorted else exact_quantiles(values, levels)
     distinct, repeats = np.unique(quantiles, return_counts=True)
     atoms = [_below(v) for v in distinct[repeats > 1]]
     return _finite_unique([*distinct, *atoms])
@@ -167,18 +170,29 @@ def reference_edges(reference: object, bins: object = 10, *, name: str = "refere
 
 def sorted_quantiles(s: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``numpy.quantile(s, q)`` (its default, linear interpolation), bit for bit, of an already
-    sorted ``s``: numpy's own arithmetic, without the partition it would run again (a sort
-    and this take 25 ms for 10^6 values where ``numpy.quantile`` takes 40)."""
-    n = s.size
+    sorted ``s``: numpy's own arithmetic, without the partition it would run again."""
+    return _linear_quantiles(s.size, q, lambda ranks: s[ranks])
+
+
+def exact_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``numpy.quantile(values, q)`` bit for bit, from the exact order statistics that
+    :func:`~divergences._tally.order_statistics` selects (5-6 ms for 10^6 values with the
+    compiled kernels, where ``numpy.quantile`` takes 40 and a sort 22)."""
+    return _linear_quantiles(values.size, q, lambda ranks: order_statistics(values, ranks))
+
+
+def _linear_quantiles(n: int, q: np.ndarray, take: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """numpy's method 'linear' for ``n`` sorted values, ``take(ranks)`` giving the values at ranks."""
     virtual = (n - 1) * q  # numpy's virtual index of method 'linear'
     previous = np.floor(virtual)
     following = previous + 1.0
     above = virtual >= n - 1
-    previous[above], following[above] = -1.0, -1.0
+    previous[above], following[above] = n - 1.0, n - 1.0
     below = virtual < 0
     previous[below], following[below] = 0.0, 0.0
     gamma = virtual - previous
-    a, b = s[previous.astype(np.intp)], s[following.astype(np.intp)]
+    both = take(np.concatenate([previous, following]).astype(np.intp))
+    a, b = both[: q.size], both[q.size :]
     diff = b - a
     out = a + diff * gamma  # numpy's _lerp
     np.subtract(b, diff * (1.0 - gamma), out=out, where=gamma >= 0.5)
@@ -276,13 +290,11 @@ def counts(values: object, edges: object, *, name: str = "values") -> np.ndarray
 
 
 def open_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """:func:`counts` of finite float64 ``values`` without a code per value: for a few edges,
-    ``#{v > e}`` per edge from one comparison each (no array of codes, no ``bincount``)."""
+    """:func:`counts` of finite float64 ``values`` without a code per value
+    (:func:`~divergences._tally.tally`: one pass with the compiled kernels, else one
+    comparison per edge)."""
     grid = np.asarray(edges, dtype=np.float64)
-    if grid.size > _COMPARED_EDGES:
-        return np.bincount(np.searchsorted(grid, values.ravel(), side="left"), minlength=grid.size + 1).astype(np.int64)
-    above = [values.size] + [int(np.count_nonzero(values > e)) for e in grid] + [0]
-    return -np.diff(np.asarray(above, dtype=np.int64))
+    return tally(values.ravel(), grid)[: grid.size + 1]
 
 
 def bin_labels(edges: object, *, digits: int = 6) -> list[str]:

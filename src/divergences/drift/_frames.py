@@ -111,17 +111,23 @@ def column_kind(series: Any, forced_categorical: bool) -> str | None:
 def numbers(series: Any, name: str) -> np.ndarray:
     """A numeric column as float64, NaN where a value is missing (null or NaN)."""
     nw = _narwhals()
-    missing = series.is_null().to_numpy()
     try:
         values = np.asarray(series.cast(nw.Float64).to_numpy(), dtype=np.float64)
     except Exception as exc:  # each frame library raises its own kind
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInputError(f"column {name!r} must hold numbers, as in the reference; it has type "
                                 f"{series.dtype} ({first})") from None
-    if missing.any():
+    if not _nan_is_null(series) and series.null_count():
         values = values.copy()
-        values[missing.astype(bool)] = np.nan
+        values[np.asarray(series.is_null().to_numpy(), dtype=bool)] = np.nan
     return values
+
+
+def _nan_is_null(series: Any) -> bool:
+    """A pandas column of NumPy floats, whose missing values are NaN already (looking for
+    nulls would cost a pass over it)."""
+    dtype = getattr(series.to_native(), "dtype", None)
+    return bool(series.implementation.is_pandas() and isinstance(dtype, np.dtype) and dtype.kind == "f")
 
 
 def labels(series: Any) -> tuple[Any, np.ndarray]:

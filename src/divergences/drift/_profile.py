@@ -29,7 +29,8 @@ import numpy as np
 
 from .._exceptions import InvalidInputError
 from .._numpy_engine import parallel
-from .._open_bins import bin_codes, bin_labels, open_counts, reference_edges
+from .._open_bins import bin_codes, bin_labels, reference_edges
+from .._tally import tally
 from .._validation import check_count
 from . import _frames
 
@@ -295,23 +296,13 @@ def fit_frame(
 
 def _fit_numeric(series: Any, name: str, bins: object) -> ColumnProfile:
     values = _frames.numbers(series, name)
-    finite = np.isfinite(values)
-    ordered = np.sort(values[finite] if not finite.all() else values)
-    edges = reference_edges(ordered, bins, name=f"column {name!r}", presorted=True) if ordered.size else np.zeros(0)
-    # The reference's counts from its sorted values: (e_{i-1}, e_i] holds those <= e_i but not <= e_{i-1}.
-    at_most = np.searchsorted(ordered, edges, side="right")
-    counts = np.diff(np.concatenate([[0], at_most, [ordered.size]]))
-    nan, posinf, neginf = _special_counts(values, finite)
+    finite, nan, posinf, neginf = (int(c) for c in tally(values, np.empty(0)))
+    if finite < values.size:
+        values = values[np.isfinite(values)]
+    edges = reference_edges(values, bins, name=f"column {name!r}") if values.size else np.zeros(0)
+    counts = tally(values, edges)[: edges.size + 1]
     return ColumnProfile(name=name, kind="numeric", counts=tuple(int(c) for c in counts), missing=nan, posinf=posinf,
                          neginf=neginf, edges=tuple(float(e) for e in edges))
-
-
-def _special_counts(values: np.ndarray, finite: np.ndarray) -> list[int]:
-    """How many of ``values`` are missing (NaN), +inf and -inf (``finite`` their finite mask)."""
-    if finite.all():
-        return [0, 0, 0]
-    nan, posinf = int(np.count_nonzero(np.isnan(values))), int(np.count_nonzero(np.isposinf(values)))
-    return [nan, posinf, values.size - int(np.count_nonzero(finite)) - nan - posinf]
 
 
 def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfile:
@@ -341,14 +332,11 @@ def each_column(names: list[str], work: Callable[[str], T], n_rows: int) -> list
 
 def column_counts(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str]]:
     """``col``'s counts vector of a whole column (as ``bincount`` of :func:`column_codes`, with no
-    code per row for a numeric column: one comparison per edge), and the unseen categories."""
+    code per row for a numeric column: ``_tally.tally``), and the unseen categories."""
     if col.kind != "numeric":
         codes, unseen = column_codes(series, col)
         return np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen
-    x = _frames.numbers(series, col.name)
-    finite = np.isfinite(x)
-    inside = open_counts(x if finite.all() else x[finite], np.asarray(col.edges, dtype=np.float64))
-    return np.concatenate([inside, _special_counts(x, finite)]), []
+    return tally(_frames.numbers(series, col.name), np.asarray(col.edges, dtype=np.float64)), []
 
 
 def column_codes(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str]]:

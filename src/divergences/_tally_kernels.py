@@ -1,0 +1,95 @@
+"""numba kernels of :mod:`divergences._tally` (the ``fast`` extra): imported only by
+``_tally.compiled()``, never at the package's import.
+
+Each is one pass over the column in blocks of ``_BLOCK`` values, a block small enough to
+stay in the first-level cache while every edge is compared with it, so memory is read once
+however many edges there are; the inner loops have no branch and vectorise. Compiled once
+per machine (``cache=True``: about 1.5 s the first time, then loaded from numba's cache in
+about half a second per process). No ``fastmath``: comparisons and the fine-bin arithmetic
+must round exactly as NumPy's do.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_BLOCK = 2048
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def above_counts(values, edges):  # type: ignore[no-untyped-def]  # numba infers the types
+    """``#{v > e}`` for each edge ``e`` (NaN above none, +inf above all), and the counts of
+    NaN, +inf and -inf."""
+    k, n = edges.size, values.size
+    above = np.zeros(k, dtype=np.int64)
+    nan = posinf = neginf = 0
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        for j in range(k):
+            edge = edges[j]
+            c = 0
+            for i in range(start, stop):
+                c += values[i] > edge
+            above[j] += c
+        a = b = d = 0
+        for i in range(start, stop):
+            v = values[i]
+            a += v != v
+            b += v == np.inf
+            d += v == -np.inf
+        nan += a
+        posinf += b
+        neginf += d
+    return above, nan, posinf, neginf
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def value_range(values):  # type: ignore[no-untyped-def]
+    """The min and max of finite ``values`` (one pass)."""
+    lo = hi = values[0]
+    for i in range(values.size):
+        v = values[i]
+        lo = min(lo, v)
+        hi = max(hi, v)
+    return float(lo), float(hi)
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def _fine_bins(values, start, stop, lo, scale, last, out):  # type: ignore[no-untyped-def]
+    """``out[i] = floor((values[start + i] - lo) * scale)`` clipped to ``[0, last]`` (in floats
+    first, so that no value far outside converts out of range): a loop that vectorises."""
+    top = float(last)
+    for i in range(stop - start):
+        out[i] = int(min(max((values[start + i] - lo) * scale, 0.0), top))
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def histogram(values, lo, scale, n_bins):  # type: ignore[no-untyped-def]
+    """Counts of the fine bins of ``_fine_bins`` (the outer ones take the values beyond); no second output."""
+    hist = np.zeros(n_bins, dtype=np.int64)
+    fine = np.empty(_BLOCK, dtype=np.int64)
+    for start in range(0, values.size, _BLOCK):
+        stop = min(start + _BLOCK, values.size)
+        _fine_bins(values, start, stop, lo, scale, n_bins - 1, fine)
+        for i in range(stop - start):
+            hist[fine[i]] += 1
+    return hist, None
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def gather(values, token, lo, scale, starts, size):  # type: ignore[no-untyped-def]
+    """The ``size`` values of the chosen fine bins, grouped by bin: bin ``b``'s values from
+    ``starts[b]`` on (``starts[b] < 0``: bin ``b`` is not chosen)."""
+    picked = np.empty(size, dtype=np.float64)
+    cursor = starts.copy()
+    fine = np.empty(_BLOCK, dtype=np.int64)
+    for start in range(0, values.size, _BLOCK):
+        stop = min(start + _BLOCK, values.size)
+        _fine_bins(values, start, stop, lo, scale, cursor.size - 1, fine)
+        for i in range(stop - start):
+            b = fine[i]
+            if cursor[b] >= 0:
+                picked[cursor[b]] = values[start + i]
+                cursor[b] += 1
+    return picked
