@@ -102,3 +102,12 @@ def test_numba_can_be_switched_off(monkeypatch):
     finally:
         monkeypatch.delenv("DIVERGENCES_NUMBA")
         _tally.compiled.cache_clear()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=hnp.arrays(np.float64, st.integers(0, 3000), elements=st.floats() | specials))
+def test_describe_counts_specials_and_finds_the_finite_range(engine, values):
+    finite = values[np.isfinite(values)]
+    expected = (int(np.isnan(values).sum()), int(np.isposinf(values).sum()), int(np.isneginf(values).sum()),
+                float(finite.min()) if finite.size else np.inf, float(finite.max()) if finite.size else -np.inf)
+    assert _tally.describe(values) == expected

@@ -35,28 +35,33 @@ import numpy as np
 
 from ._binning import BIN_RULES, check_bins, check_cells, rule_count
 from ._exceptions import InvalidInputError
-from ._tally import order_statistics, tally, value_range
+from ._tally import describe, order_statistics, tally
 
 __all__ = ["bin_codes", "bin_labels", "counts", "exact_quantiles", "open_counts", "reference_edges", "sorted_quantiles"]
 
 
 def _finite_values(values: object, name: str, *, one_dimensional: bool) -> np.ndarray:
     """``values`` as float64, refused with a count of each kind if any is NaN or infinite."""
+    return _described(values, name, one_dimensional=one_dimensional)[0]
+
+
+def _described(values: object, name: str, *, one_dimensional: bool) -> tuple[np.ndarray, float, float]:
+    """``values`` as float64 and their min and max, refused with a count of each kind if any
+    is NaN or infinite (one pass over them)."""
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"{name} must be numbers, got {type(values).__name__}") from exc
     if one_dimensional and arr.ndim != 1:
         raise InvalidInputError(f"{name} must be one-dimensional (one column of values), got shape {arr.shape}")
-    finite = np.isfinite(arr)
-    if not finite.all():
-        kinds = (("NaN", np.isnan(arr)), ("+inf", np.isposinf(arr)), ("-inf", np.isneginf(arr)))
-        found = ", ".join(f"{int(mask.sum())} {kind}" for kind, mask in kinds if mask.any())
+    nan, posinf, neginf, lo, hi = describe(arr.reshape(-1))
+    if nan or posinf or neginf:
+        found = ", ".join(f"{count} {kind}" for kind, count in (("NaN", nan), ("+inf", posinf), ("-inf", neginf)) if count)
         raise InvalidInputError(
             f"{name} contains {found} of {arr.size} values, which have no bin: count missing and "
             "infinite values apart (np.isnan, np.isposinf, np.isneginf) and bin the finite rest"
         )
-    return arr
+    return arr, lo, hi
 
 
 def _check_open_edges(edges: object, name: str = "edges") -> np.ndarray:
@@ -136,7 +141,7 @@ def reference_edges(reference: object, bins: object = 10, *, name: str = "refere
     ...
     divergences._exceptions.InvalidInputError: column 'age' contains 1 NaN of 3 values, which have no bin: count missing and infinite values apart (np.isnan, np.isposinf, np.isneginf) and bin the finite rest
     """
-    values = _finite_values(reference, name, one_dimensional=True)
+    values, lo, hi = _described(reference, name, one_dimensional=True)
     if values.size == 0:
         raise InvalidInputError(f"{name} is empty: there are no values to place bin edges at")
     if bins is None or isinstance(bins, bool):
@@ -145,7 +150,6 @@ def reference_edges(reference: object, bins: object = 10, *, name: str = "refere
     if not isinstance(bins, (str, int, np.integer)):
         return _check_open_edges(bins, "bins")
     spec = check_bins(bins, 1)
-    lo, hi = value_range(values)
     if spec == 1:
         return np.empty(0)
     if lo == hi:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compiled", "order_statistics", "tally", "value_range"]
+__all__ = ["compiled", "describe", "order_statistics", "tally"]
 
 _MIN_COMPILED = 1 << 16  # values per column from which the compiled kernels pay for their loading
 _MAX_COMPARED = 32  # edges up to which a pass compares each value with every edge
@@ -92,13 +92,23 @@ def tally(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.concatenate([inside, specials]).astype(np.int64)
 
 
-def value_range(values: np.ndarray) -> tuple[float, float]:
-    """The min and max of a non-empty 1-D float64 array of finite numbers (one pass compiled)."""
+def describe(values: np.ndarray) -> tuple[int, int, int, float, float]:
+    """How many of the 1-D float64 ``values`` are NaN, +inf and -inf, and the min and max of
+    the finite ones (+inf and -inf where there is none): one pass compiled."""
     kernels = _engine(values.size)
     if kernels is not None:
-        lo, hi = kernels.value_range(values)
-        return float(lo), float(hi)
-    return float(values.min()), float(values.max())
+        nan, posinf, neginf, lo, hi = kernels.describe(values)
+        return int(nan), int(posinf), int(neginf), float(lo), float(hi)
+    finite = np.isfinite(values)
+    if finite.all():
+        nan = posinf = neginf = 0
+        kept = values
+    else:
+        kept = values[finite]
+        nan, posinf = int(np.count_nonzero(np.isnan(values))), int(np.count_nonzero(np.isposinf(values)))
+        neginf = values.size - kept.size - nan - posinf
+    lo, hi = (float(kept.min()), float(kept.max())) if kept.size else (np.inf, -np.inf)
+    return nan, posinf, neginf, lo, hi
 
 
 def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -129,7 +139,7 @@ def _bracket(values: np.ndarray, ranks: np.ndarray, kernels: Any) -> tuple[float
     position = ranks / values.size * m
     lo = sample[max(0, int(position[0]) - _MARGIN)]
     hi = sample[min(m - 1, int(position[-1]) + 1 + _MARGIN)]
-    return (float(lo), float(hi)) if lo < hi else kernels.value_range(values)
+    return (float(lo), float(hi)) if lo < hi else describe(values)[3:]
 
 
 def _select(values: np.ndarray, lo: float, hi: float, ranks: np.ndarray, slots: np.ndarray,
@@ -155,5 +165,5 @@ def _select(values: np.ndarray, lo: float, hi: float, ranks: np.ndarray, slots: 
         here = bins == b
         piece = picked[start : start + size]
         first = int(cum[b] - hist[b])  # values in fine bins before b
-        low, high = kernels.value_range(piece)
+        low, high = describe(piece)[3:]
         _select(piece, low, high, ranks[here] - first, slots[here], found, kernels)

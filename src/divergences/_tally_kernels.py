@@ -45,14 +45,23 @@ def above_counts(values, edges):  # type: ignore[no-untyped-def]  # numba infers
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
-def value_range(values):  # type: ignore[no-untyped-def]
-    """The min and max of finite ``values`` (one pass)."""
-    lo = hi = values[0]
+def describe(values):  # type: ignore[no-untyped-def]
+    """The counts of NaN, +inf and -inf, and the min and max of the finite values (+inf and
+    -inf where there is none), in one pass."""
+    nan = posinf = neginf = 0
+    lo, hi = np.inf, -np.inf
     for i in range(values.size):
         v = values[i]
-        lo = min(lo, v)
-        hi = max(hi, v)
-    return float(lo), float(hi)
+        if v - v == 0.0:  # finite
+            lo = min(lo, v)
+            hi = max(hi, v)
+        elif v != v:
+            nan += 1
+        elif v > 0:
+            posinf += 1
+        else:
+            neginf += 1
+    return nan, posinf, neginf, lo, hi
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
@@ -61,14 +70,14 @@ def _fine_bins(values, start, stop, lo, scale, last, out):  # type: ignore[no-un
     first, so that no value far outside converts out of range): a loop that vectorises."""
     top = float(last)
     for i in range(stop - start):
-        out[i] = int(min(max((values[start + i] - lo) * scale, 0.0), top))
+        out[i] = np.int32(min(max((values[start + i] - lo) * scale, 0.0), top))
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
 def histogram(values, lo, scale, n_bins):  # type: ignore[no-untyped-def]
     """Counts of the fine bins of ``_fine_bins`` (the outer ones take the values beyond); no second output."""
     hist = np.zeros(n_bins, dtype=np.int64)
-    fine = np.empty(_BLOCK, dtype=np.int64)
+    fine = np.empty(_BLOCK, dtype=np.int32)
     for start in range(0, values.size, _BLOCK):
         stop = min(start + _BLOCK, values.size)
         _fine_bins(values, start, stop, lo, scale, n_bins - 1, fine)
@@ -83,7 +92,7 @@ def gather(values, token, lo, scale, starts, size):  # type: ignore[no-untyped-d
     ``starts[b]`` on (``starts[b] < 0``: bin ``b`` is not chosen)."""
     picked = np.empty(size, dtype=np.float64)
     cursor = starts.copy()
-    fine = np.empty(_BLOCK, dtype=np.int64)
+    fine = np.empty(_BLOCK, dtype=np.int32)
     for start in range(0, values.size, _BLOCK):
         stop = min(start + _BLOCK, values.size)
         _fine_bins(values, start, stop, lo, scale, cursor.size - 1, fine)

@@ -30,7 +30,7 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from .._numpy_engine import parallel
 from .._open_bins import bin_codes, bin_labels, reference_edges
-from .._tally import tally
+from .._tally import describe, tally
 from .._validation import check_count
 from . import _frames
 
@@ -296,8 +296,8 @@ def fit_frame(
 
 def _fit_numeric(series: Any, name: str, bins: object) -> ColumnProfile:
     values = _frames.numbers(series, name)
-    finite, nan, posinf, neginf = (int(c) for c in tally(values, np.empty(0)))
-    if finite < values.size:
+    nan, posinf, neginf, _, _ = describe(values)
+    if nan or posinf or neginf:
         values = values[np.isfinite(values)]
     edges = reference_edges(values, bins, name=f"column {name!r}") if values.size else np.zeros(0)
     counts = tally(values, edges)[: edges.size + 1]
