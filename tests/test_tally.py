@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from divergences import _tally
-from divergences._open_bins import exact_quantiles, reference_edges, sorted_quantiles
+from divergences._open_bins import exact_quantiles, fit_open_bins, reference_edges, sorted_quantiles
 
 ENGINES = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(_tally.compiled() is None, reason="numba not installed"))]
 
@@ -111,3 +111,11 @@ def test_describe_counts_specials_and_finds_the_finite_range(engine, values):
     expected = (int(np.isnan(values).sum()), int(np.isposinf(values).sum()), int(np.isneginf(values).sum()),
                 float(finite.min()) if finite.size else np.inf, float(finite.max()) if finite.size else -np.inf)
     assert _tally.describe(values) == expected
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=columns, bins=st.integers(1, 40))
+def test_fitted_bins_count_the_reference_as_a_second_count_does(engine, values, bins):
+    edges, counts = fit_open_bins(values, bins)
+    assert _numeric_equal(edges, reference_edges(values, bins))
+    assert counts.tolist() == np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1).tolist()

@@ -29,7 +29,7 @@ import numpy as np
 
 from .._exceptions import InvalidInputError
 from .._numpy_engine import parallel
-from .._open_bins import bin_codes, bin_labels, reference_edges
+from .._open_bins import bin_codes, bin_labels, fit_open_bins
 from .._tally import describe, tally
 from .._validation import check_count
 from . import _frames
@@ -299,8 +299,7 @@ def _fit_numeric(series: Any, name: str, bins: object) -> ColumnProfile:
     nan, posinf, neginf, _, _ = describe(values)
     if nan or posinf or neginf:
         values = values[np.isfinite(values)]
-    edges = reference_edges(values, bins, name=f"column {name!r}") if values.size else np.zeros(0)
-    counts = tally(values, edges)[: edges.size + 1]
+    edges, counts = fit_open_bins(values, bins, name=f"column {name!r}") if values.size else (np.zeros(0), [0])
     return ColumnProfile(name=name, kind="numeric", counts=tuple(int(c) for c in counts), missing=nan, posinf=posinf,
                          neginf=neginf, edges=tuple(float(e) for e in edges))
 
