@@ -119,3 +119,15 @@ def test_fitted_bins_count_the_reference_as_a_second_count_does(engine, values, 
     edges, counts = fit_open_bins(values, bins)
     assert _numeric_equal(edges, reference_edges(values, bins))
     assert counts.tolist() == np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1).tolist()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=hnp.arrays(np.float64, st.integers(0, 3000), elements=st.floats() | specials),
+       edges=st.lists(st.floats(-10, 10), max_size=40, unique=True), n_groups=st.integers(1, 5), data=st.data())
+def test_grouped_tally_is_the_tally_of_each_group(engine, values, edges, n_groups, data):
+    grid = np.sort(np.array(edges, dtype=np.float64))
+    groups = data.draw(hnp.arrays(np.int64, values.size, elements=st.integers(0, n_groups - 1)))
+    table = _tally.tally(values, grid, groups, n_groups)
+    assert table.shape == (n_groups, grid.size + 4)
+    for g in range(n_groups):
+        assert table[g].tolist() == _tally.tally(values[groups == g], grid).tolist()

@@ -60,9 +60,11 @@ def _engine(n: int) -> Any:
     return compiled() if n >= _MIN_COMPILED else None
 
 
-def tally(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def tally(values: np.ndarray, edges: np.ndarray, groups: np.ndarray | None = None, n_groups: int = 1) -> np.ndarray:
     """Counts of the open bins ``(-inf, e_1], (e_1, e_2], ..., (e_k, +inf)`` of the finite
-    ``values``, then of NaN, +inf and -inf: ``k + 4`` int64 counts that sum to ``values.size``.
+    ``values``, then of NaN, +inf and -inf: ``k + 4`` int64 counts that sum to ``values.size``;
+    with ``groups`` (an int array like ``values``, each value's group in ``[0, n_groups)``),
+    those counts per group, shape ``(n_groups, k + 4)``.
 
     ``values`` is a 1-D float64 array (any values); ``edges`` float64, finite, strictly
     increasing (maybe empty).
@@ -70,11 +72,17 @@ def tally(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     k = edges.size
     kernels = _engine(values.size)
     if kernels is not None and k <= _MAX_COMPARED:
+        if groups is not None:
+            return kernels.grouped_counts(values, edges, np.asarray(groups, dtype=np.int64), n_groups)
         above, nan, posinf, neginf = kernels.above_counts(values, edges)
         # +inf is above every edge, NaN and -inf above none: what remains is the finite values'
         finite = values.size - nan - posinf - neginf
         at_least = np.concatenate([[finite], above - posinf, [0]])
         return np.concatenate([-np.diff(at_least), [nan, posinf, neginf]]).astype(np.int64)
+    if groups is not None:
+        codes = _codes(values, edges)
+        return np.bincount(np.asarray(groups, dtype=np.int64) * (k + 4) + codes,
+                           minlength=n_groups * (k + 4)).reshape(n_groups, k + 4)
     is_finite = np.isfinite(values)
     if is_finite.all():
         specials = [0, 0, 0]
@@ -90,6 +98,24 @@ def tally(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
         above = [finite_values.size] + [int(np.count_nonzero(finite_values > e)) for e in edges] + [0]
         inside = -np.diff(np.asarray(above, dtype=np.int64))
     return np.concatenate([inside, specials]).astype(np.int64)
+
+
+def _codes(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Each value's entry of :func:`tally`'s counts: its bin, or ``k + 1``, ``k + 2``, ``k + 3``
+    for NaN, +inf, -inf."""
+    k = edges.size
+    if k > _MAX_COMPARED:
+        codes = np.searchsorted(edges, values, side="left").astype(np.int64)  # NaN sorts last: k
+    else:  # the count of edges below the value, one comparison per edge (+inf: k; NaN, -inf: 0)
+        below = np.zeros(values.shape, dtype=np.uint8)
+        for edge in edges:
+            below += values > edge
+        codes = below.astype(np.int64)
+    if not np.isfinite(values).all():
+        codes[np.isnan(values)] = k + 1
+        codes[np.isposinf(values)] = k + 2
+        codes[np.isneginf(values)] = k + 3
+    return codes
 
 
 def describe(values: np.ndarray) -> tuple[int, int, int, float, float]:

@@ -45,6 +45,33 @@ def above_counts(values, edges):  # type: ignore[no-untyped-def]  # numba infers
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
+def grouped_counts(values, edges, groups, n_groups):  # type: ignore[no-untyped-def]
+    """The ``(n_groups, k + 4)`` counts of :func:`divergences._tally.tally` per group
+    (``groups[i]`` the group of ``values[i]``): each block's codes from one comparison loop per
+    edge, then one increment per value."""
+    k, n = edges.size, values.size
+    width = k + 4
+    out = np.zeros(n_groups * width, dtype=np.int64)
+    code = np.empty(_BLOCK, dtype=np.int64)
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        m = stop - start
+        for i in range(m):
+            code[i] = 0
+        for j in range(k):
+            edge = edges[j]
+            for i in range(m):
+                code[i] += values[start + i] > edge
+        for i in range(m):
+            v = values[start + i]
+            c = code[i]
+            if not v - v == 0.0:  # NaN, +inf, -inf: their own entries after the bins
+                c = k + 1 if v != v else (k + 2 if v > 0 else k + 3)
+            out[groups[start + i] * width + c] += 1
+    return out.reshape(n_groups, width)
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
 def describe(values):  # type: ignore[no-untyped-def]
     """The counts of NaN, +inf and -inf, and the min and max of the finite values (+inf and
     -inf where there is none), in one pass."""

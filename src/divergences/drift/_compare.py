@@ -1,7 +1,7 @@
 """``compare``: the current data against a reference profile, per column, window and metric.
 
-The current data are counted on the reference's bins (``_profile.column_codes``: one pass per
-column, then one ``bincount`` over window x bin), and each section-1 divergence is computed
+The current data are counted on the reference's bins (``_profile.column_counts``: per column, a
+count per window x bin), and each section-1 divergence is computed
 by its public function on the counts (``smoothing`` a pseudo-count per bin on both sides,
 ``normalize=True``): there is no second implementation of a divergence here. Each window
 is compared with the whole reference, on the bins that hold a row on either side (a bin
@@ -26,7 +26,7 @@ from .._validation import check_count
 from . import _frames
 from ._fit import profile
 from ._lazy import lazy_counts, lazy_frame
-from ._profile import Profile, column_codes, column_counts, each_column
+from ._profile import Profile, column_counts, each_column
 from ._report import ColumnCounts, Report
 from ._significance import CORRECTIONS, adjust, check_level, permutation_pvalues
 from ._windows import windows
@@ -269,14 +269,8 @@ def _count_current(ref: Profile, current: object, time_column: object, every: ob
             raise InvalidInputError(f"column {name!r} of the reference is missing from current")
 
     def count(name: str) -> ColumnCounts:
-        col = ref.columns[name]
-        if cuts.index is None:
-            vector, unseen = column_counts(df[name], col)
-            return ColumnCounts(col, unseen, vector[None, :])
-        codes, unseen = column_codes(df[name], col)
-        width = len(col.counts) + 3 + len(unseen)
-        table = np.bincount(cuts.index * width + codes, minlength=len(cuts) * width).reshape(len(cuts), width)
-        return ColumnCounts(col, unseen, table)
+        table, unseen = column_counts(df[name], ref.columns[name], cuts.index, len(cuts))
+        return ColumnCounts(ref.columns[name], unseen, table.reshape(len(cuts), -1))
 
     return dict(zip(names, each_column(names, count, int(df.shape[0])))), cuts
 

@@ -29,12 +29,12 @@ import numpy as np
 
 from .._exceptions import InvalidInputError
 from .._numpy_engine import parallel
-from .._open_bins import bin_codes, bin_labels, fit_open_bins
+from .._open_bins import bin_labels, fit_open_bins
 from .._tally import describe, tally
 from .._validation import check_count
 from . import _frames
 
-__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "column_codes", "column_counts", "each_column", "fit_frame",
+__all__ = ["FORMAT", "VERSION", "ColumnProfile", "Profile", "category_codes", "column_counts", "each_column", "fit_frame",
            "load"]
 
 FORMAT = "divergences.drift.profile"
@@ -312,7 +312,7 @@ def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfi
     col = ColumnProfile(name=name, kind="categorical", counts=(0,) * (len(kept) + bool(rest)),
                         categories=tuple(v for v, _ in kept), pooled=bool(rest),
                         others=tuple(v for v, _ in rest) if len(rest) <= MAX_POOLED_NAMES else ())
-    codes, _ = column_codes(series, col)
+    codes, _ = category_codes(series, col)
     return col.counted(np.bincount(codes, minlength=len(col.counts) + 3), ())
 
 
@@ -329,31 +329,27 @@ def each_column(names: list[str], work: Callable[[str], T], n_rows: int) -> list
     return results
 
 
-def column_counts(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str]]:
-    """``col``'s counts vector of a whole column (as ``bincount`` of :func:`column_codes`, with no
-    code per row for a numeric column: ``_tally.tally``), and the unseen categories."""
-    if col.kind != "numeric":
-        codes, unseen = column_codes(series, col)
-        return np.bincount(codes, minlength=len(col.counts) + 3 + len(unseen)), unseen
-    return tally(_frames.numbers(series, col.name), np.asarray(col.edges, dtype=np.float64)), []
+def column_counts(series: Any, col: ColumnProfile, groups: np.ndarray | None = None,
+                  n_groups: int = 1) -> tuple[np.ndarray, list[str]]:
+    """``col``'s counts vector of a column (with ``groups``, each row's window: a
+    ``(n_groups, entries)`` table), and the unseen categories. Numeric columns are counted by
+    ``_tally.tally`` with no code per row; categories through :func:`category_codes`."""
+    if col.kind == "numeric":
+        counted = tally(_frames.numbers(series, col.name), np.asarray(col.edges, dtype=np.float64), groups, n_groups)
+        return counted, []
+    codes, unseen = category_codes(series, col)
+    width = len(col.counts) + 3 + len(unseen)
+    if groups is None:
+        return np.bincount(codes, minlength=width), unseen
+    return np.bincount(groups * width + codes, minlength=n_groups * width).reshape(n_groups, width), unseen
 
 
-def column_codes(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str]]:
-    """Each row's entry of ``col``'s counts vector (see :meth:`ColumnProfile.vector`), and the
-    names of the unseen categories the codes past the special bins stand for, most frequent first."""
+def category_codes(series: Any, col: ColumnProfile) -> tuple[np.ndarray, list[str]]:
+    """Each row's entry of a categorical ``col``'s counts vector (see :meth:`ColumnProfile.vector`),
+    and the names of the unseen categories the codes past the special bins stand for, most
+    frequent first."""
     k = len(col.counts)
     codes: np.ndarray
-    if col.kind == "numeric":
-        x = _frames.numbers(series, col.name)
-        finite = np.isfinite(x)
-        if finite.all():
-            return bin_codes(x, col.edges).astype(np.int64), []
-        codes = np.empty(x.shape, dtype=np.int64)
-        codes[finite] = bin_codes(x[finite], col.edges)
-        codes[np.isnan(x)] = k
-        codes[np.isposinf(x)] = k + 1
-        codes[np.isneginf(x)] = k + 2
-        return codes, []
     nw = _frames._narwhals()
     text, missing = _frames.labels(series)
     known = list(col.categories) + list(col.others)  # the pooled ones' code: the "other" bin, k - 1
