@@ -1,11 +1,12 @@
 """Closed forms between multivariate families (Gaussians in every parametrisation, Dirichlet).
 
-Gaussians: the generic forms work on any pair through Cholesky factors and triangular solves;
-the pairs that have cheaper structure are registered on their own: ``DiagonalNormal`` pairs
-in O(d) without matrices, and ``LowRankMultivariateNormal`` through the capacitance matrix
-``I + W^T D^-1 W`` and the matrix determinant lemma (torch's
-``_kl_lowrankmultivariatenormal_*``).
-"""
+Gaussians: the generic forms work on any pair through factors of the covariances
+(:mod:`._gaussian_factors`: Cholesky factors, a DiagonalNormal's scales, and for a
+``LowRankMultivariateNormal`` a rotation of its factor that never forms ``W W^T + D``, so an
+ill-conditioned covariance costs nothing). Near p = q every form is a sum of second-order
+terms (eigenvalues of the whitened difference of the covariances, from the parameters'
+differences). ``DiagonalNormal`` pairs sum the univariate forms; low-rank pairs of more than
+``_DENSE_DIM`` dimensions take torch's O(d r^2) Woodbury forms (accurate in absolute terms)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,30 @@ from .._special import (
     substitute,
     where0,
 )
-from ._closed_univariate import _normal_kl
+from ._closed_univariate import _normal_kl, _normal_renyi
 from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian, Wishart
+from ._gaussian_factors import (
+    _batch_broadcast,
+    _capacitance_tril,
+    _covariance_difference,
+    _eye,
+    _factor_columns,
+    _frobenius_sq,
+    _half_logdet,
+    _half_logdet_tril,
+    _lowrank_half_logdet,
+    _lowrank_inv_factor,
+    _lowrank_mahalanobis,
+    _mean_diff,
+    _positive_definite,
+    _safe_cholesky,
+    _solve_lower,
+    _symmetric_eigenvalues,
+    _white,
+    _white_difference,
+    _white_vector,
+    _whitened,
+)
 from ._registry import REGISTRIES, register, register_kl
 
 Array = Any
@@ -32,96 +55,8 @@ Array = Any
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-# --------------------------------------------------------------------------------------
-# Linear algebra helpers
-# --------------------------------------------------------------------------------------
-
-
-def _solve_lower(lower: Array, b: Array, xp: Any) -> Array:
-    """``lower^-1 b`` for a lower-triangular ``lower`` (a triangular solve where the library has one)."""
-    if hasattr(xp, "linalg") and hasattr(xp.linalg, "solve_triangular"):
-        return xp.linalg.solve_triangular(lower, b, upper=False)
-    return xp.linalg.solve(lower, b)
-
-
-def _half_logdet_tril(lower: Array, xp: Any) -> Array:
-    """``log det(L L^T) / 2`` from a Cholesky factor."""
-    return xp.sum(xp.log(xp.linalg.diagonal(lower)), axis=-1)
-
-
-def _eye(d: int, like: Array, xp: Any) -> Array:
-    return xp.eye(d, dtype=like.dtype, device=device(like))
-
-
-def _mean(p: MultivariateGaussian) -> Array:
-    return p.mean  # type: ignore[attr-defined]
-
-
-def _mean_diff(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
-    """``mean_q - mean_p`` broadcast over both batches."""
-    return _mean(q) - _mean(p)
-
-
-def _positive_definite(s: Array, xp: Any) -> Array:
-    """Whether each symmetric matrix is safely positive definite (a Cholesky factor exists).
-
-    The eigenvalues only feed a comparison, so no gradient flows through them (``eigh``'s
-    gradient is undefined at repeated eigenvalues). Smallest eigenvalues within ``d eps`` of
-    the largest count as not positive definite.
-    """
-    eig = xp.linalg.eigvalsh(s)
-    d = s.shape[-1]
-    tol = d * xp.finfo(s.dtype).eps * xp.max(xp.abs(eig), axis=-1)
-    return xp.min(eig, axis=-1) > tol
-
-
-def _safe_cholesky(s: Array, ok: Array, xp: Any) -> Array:
-    """Cholesky factor of ``s`` where ``ok``, of the identity elsewhere (a branch not taken)."""
-    eye = _eye(s.shape[-1], s, xp)
-    return xp.linalg.cholesky(xp.where(ok[..., None, None], s, eye))
-
-
-def _half_logdet(p: MultivariateGaussian, xp: Any) -> Array:
-    """``log det(cov) / 2`` in the cheapest form of the parametrisation."""
-    if isinstance(p, DiagonalNormal):
-        return xp.sum(xp.log(p.scale), axis=-1)
-    if isinstance(p, LowRankMultivariateNormal):
-        return _lowrank_half_logdet(p, _capacitance_tril(p, xp), xp)
-    return _half_logdet_tril(p.scale_tril(), xp)
-
-
 def _entropy(p: MultivariateGaussian, xp: Any) -> Array:
     return 0.5 * p.dim * (1.0 + _LOG_2PI) + _half_logdet(p, xp)
-
-
-# LowRankMultivariateNormal: cov = W W^T + D, capacitance C = I + W^T D^-1 W = L_C L_C^T.
-
-
-def _capacitance_tril(p: LowRankMultivariateNormal, xp: Any) -> Array:
-    w, d = p.cov_factor, p.cov_diag
-    wt_dinv = xp.matrix_transpose(w) / d[..., None, :]
-    return xp.linalg.cholesky(_eye(w.shape[-1], w, xp) + wt_dinv @ w)
-
-
-def _lowrank_half_logdet(p: LowRankMultivariateNormal, cap_tril: Array, xp: Any) -> Array:
-    # Matrix determinant lemma: det(W W^T + D) = det(C) det(D).
-    return _half_logdet_tril(cap_tril, xp) + 0.5 * xp.sum(xp.log(p.cov_diag), axis=-1)
-
-
-def _lowrank_inv_factor(q: LowRankMultivariateNormal, cap_tril: Array, xp: Any) -> Array:
-    """``A = L_C^-1 W^T D^-1``, so that ``cov^-1 = D^-1 - A^T A`` (Woodbury)."""
-    wt_dinv = xp.matrix_transpose(q.cov_factor) / q.cov_diag[..., None, :]
-    return _solve_lower(cap_tril, wt_dinv, xp)
-
-
-def _lowrank_mahalanobis(q: LowRankMultivariateNormal, a: Array, x: Array, xp: Any) -> Array:
-    """``x^T cov^-1 x = x^T D^-1 x - |A x|^2``."""
-    ax = (a @ x[..., None])[..., 0]
-    return xp.sum(x**2 / q.cov_diag, axis=-1) - xp.sum(ax**2, axis=-1)
-
-
-def _frobenius_sq(m: Array, xp: Any) -> Array:
-    return xp.sum(m**2, axis=(-2, -1))
 
 
 # --------------------------------------------------------------------------------------
@@ -137,6 +72,8 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     # M - I = Lq^-1 (Lp - Lq) from the difference of the factors (exactly 0 for equal
     # covariances, so a change of the mean alone keeps full relative accuracy). Sums of
     # squares keep the gradient finite at p = q.
+    if isinstance(p, LowRankMultivariateNormal) or isinstance(q, LowRankMultivariateNormal):
+        return _kl_factored(p, q, xp)
     lp, lq = p.scale_tril(), q.scale_tril()
     lp, lq = xp.broadcast_arrays(lp, lq)
     diff = _mean_diff(p, q, xp)
@@ -163,6 +100,32 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     return 0.5 * (covariance_part + mahalanobis)
 
 
+def _kl_factored(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
+    """The KL where a low-rank covariance takes part, without forming it (O(d^3) still).
+
+    With ``F`` q's factor of :func:`_white` and ``G`` p's of :func:`_factor_columns`,
+    ``tr(S_q^-1 S_p) = |F^-1 G|^2`` (a sum of squares) and the log-determinants come from the
+    parameters (matrix determinant lemma), so an ill-conditioned covariance (``W`` large
+    against ``D``) costs nothing. Near p = q, where that form is a difference of O(d) terms,
+    the covariance part is ``-sum log1pmx(e_i)`` over the eigenvalues ``e_i`` of
+    ``F^-1 (S_p - S_q) F^-T`` (the difference from the parameters' differences), every term
+    second order.
+    """
+    diff = _mean_diff(p, q, xp)
+    mahalanobis = xp.sum(_white_vector(q, diff, xp) ** 2, axis=-1)
+    m = _white(q, _factor_columns(p, xp), xp)
+    by_trace = _frobenius_sq(m, xp) - p.dim - 2.0 * (_half_logdet(p, xp) - _half_logdet(q, xp))
+    x = _white_difference(q, p, q, xp)
+    if is_eager(xp) and bool(xp.all(_frobenius_sq(x, xp) > p.dim * 0.55**2)):
+        covariance_part = by_trace  # no element takes the eigenvalue form (see _certainly_far)
+    else:
+        eigen = _symmetric_eigenvalues(x, xp)
+        near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
+        by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
+        covariance_part = xp.where(near, by_eigen, by_trace)
+    return 0.5 * (covariance_part + mahalanobis)
+
+
 def _certainly_far(off: Array, xp: Any) -> bool:
     """True where the values can be read and every pair is far from equal covariances: with
     ``M = I + off`` (``off = Lq^-1 (Lp - Lq)``), ``X = M M^T - I`` is the whitened difference
@@ -175,26 +138,14 @@ def _certainly_far(off: Array, xp: Any) -> bool:
     return bool(xp.all(frobenius_sq > off.shape[-1] * 0.55**2))
 
 
-def _covariance_difference(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
-    """``cov_p - cov_q`` from the parameters' differences where the structure allows
-    (low-rank factors of one rank: dW W_p^T + W_q dW^T + diag(dD)), else as the difference."""
-    if isinstance(p, LowRankMultivariateNormal) and isinstance(q, LowRankMultivariateNormal) \
-            and p.cov_factor.shape[-1] == q.cov_factor.shape[-1]:
-        dw = p.cov_factor - q.cov_factor
-        tw = xp.matrix_transpose
-        dd = p.cov_diag - q.cov_diag
-        return dw @ tw(p.cov_factor) + q.cov_factor @ tw(dw) + dd[..., None] * _eye(p.dim, dd, xp)
-    return p.covariance() - q.covariance()
-
-
 @register_kl(DiagonalNormal, DiagonalNormal)
 def _kl_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any) -> Array:
     # The sum of the univariate forms, each exact as q -> p (log1p log ratio, expm1(x) - x by series).
     return xp.sum(_normal_kl(p.mean, p.scale, q.mean, q.scale, xp), axis=-1)
 
 
-# Up to this many dimensions a low-rank Gaussian's KL takes the dense form, O(d^3) but second
-# order near p = q; beyond, the Woodbury forms below, O(d r^2) and accurate in absolute terms
+# Up to this many dimensions a low-rank Gaussian's KL takes the factored form of
+# _kl_factored, O(d^3) but second order near p = q and exact for ill-conditioned covariances; beyond, the Woodbury forms below, O(d r^2) and accurate in absolute terms
 # only (their trace and log-det terms are O(d) and cancel as q -> p).
 _DENSE_DIM = 256
 
@@ -258,59 +209,35 @@ def _cross_entropy_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGau
     return kl(p, q, xp=xp) + _entropy(p, xp)
 
 
-def _whitened(lower: Array, delta: Array, xp: Any) -> Array:
-    """``L^-1 D L^-T`` for a Cholesky factor ``L`` and a symmetric difference ``D`` of matrices
-    (broadcast alike): the difference relative to ``L L^T`` (exactly 0 where ``D`` is)."""
-    lower, delta = xp.broadcast_arrays(lower, delta)
-    half = _solve_lower(lower, delta, xp)
-    return _solve_lower(lower, xp.matrix_transpose(half), xp)
+def _relative(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> tuple[Array, Array]:
+    """``(B, w)``: ``B = F^-1 (S_q - S_p) F^-T``, q's covariance relative to p's less the
+    identity (symmetric, exactly 0 for equal covariances: the difference comes from the
+    parameters' differences where the structure allows), and ``w = F^-1 (mean_q - mean_p)``,
+    with ``F`` p's factor of :func:`_white` (a low-rank covariance is never formed). Then
+    ``S_p + a (S_q - S_p) = F (I + a B) F^T`` for every order ``a``."""
+    b = _white_difference(p, q, p, xp)
+    b = 0.5 * (b + xp.matrix_transpose(b))  # symmetric up to rounding: exactly so
+    w = _white_vector(p, _mean_diff(p, q, xp), xp)
+    w, _ = xp.broadcast_arrays(w, b[..., 0])
+    return b, w
 
 
-def _symmetric_eigenvalues(x: Array, xp: Any) -> Array:
-    """The eigenvalues of a matrix symmetric up to rounding (symmetrised first)."""
-    return xp.linalg.eigvalsh(0.5 * (x + xp.matrix_transpose(x)))
-
-
-def _relative_gap(p: MultivariateGaussian, s1: Array, s2: Array, xp: Any) -> Array:
-    """``B = L1^-1 (S2 - S1) L1^-T`` with ``L1`` p's Cholesky factor (``S1`` p's covariance,
-    ``S2`` q's, broadcast alike): q's covariance relative to p's, less the identity
-    (symmetric; exactly 0 for equal covariances)."""
-    return _whitened(xp.broadcast_to(p.scale_tril(), s1.shape), s2 - s1, xp)
+def _inf_like(x: Array, xp: Any) -> Array:
+    return xp.full_like(x, math.inf)
 
 
 _SERIES_GAP = 0.1  # |alpha| ||B|| below which the log-det gap is a power series (18 terms)
 
 
-def _log_det_gap(b: Array, alpha: float, ok: Array, xp: Any) -> Array:
-    """``log det(I + alpha B) - alpha log det(I + B)`` for symmetric ``B`` (where ``ok``: both
-    positive definite). Its first-order terms, alpha tr B, cancel exactly: where ``B`` is small
-    it is ``sum_{k >= 2} (-1)^(k+1) (alpha^k - alpha) tr(B^k) / k``, else two Cholesky factors."""
-    norm = xp.sqrt(xp.sum(b * b, axis=(-2, -1)))
-    small = norm * max(1.0, abs(alpha)) <= _SERIES_GAP
-    bs = where0(small[..., None, None], b, xp)
-    power, series = bs, xp.zeros_like(norm)
-    for k in range(2, 20):
-        power = power @ bs
-        series = series + ((-1) ** (k + 1) * (alpha**k - alpha) / k) * xp.linalg.trace(power)
-    eye = _eye(b.shape[-1], b, xp)
-    far = ~small & ok
-    bf = where0(far[..., None, None], b, xp)
-    direct = 2.0 * (
-        _half_logdet_tril(_safe_cholesky(eye + alpha * bf, far, xp), xp)
-        - alpha * _half_logdet_tril(_safe_cholesky(eye + bf, far, xp), xp)
-    )
-    return xp.where(small, series, direct)
-
-
-def _log_det_gap_over_t(b: Array, alpha: float, ok: Array, xp: Any) -> Array:
+def _log_det_gap_over_t(b: Array, alpha: float, xp: Any, far: Array | None = None) -> Array:
     """``[log det(I + alpha B) - alpha log det(I + B)] / (alpha - 1)`` (``alpha != 1``) for
-    symmetric ``B`` (where ``ok``), exact as ``alpha -> 1`` too, where it tends to
-    ``tr(B (I + B)^-1) - log det(I + B)``. Where ``B`` is small the series of
-    :func:`_log_det_gap` with the factor ``alpha - 1`` taken out of its coefficients
-    (``alpha^k - alpha = (alpha - 1) alpha h_k``, ``h_k = 1 + alpha + ... + alpha^(k-2)``);
-    elsewhere, for ``|alpha - 1| < 1/2``, the sum over the eigenvalues ``lam`` of ``B`` of
-    :func:`renyi_log_mean` at ``log1p(lam)``, and two Cholesky factors farther from 1."""
-    t = alpha - 1.0
+    symmetric ``B``, exact as ``alpha -> 1`` too, where it tends to ``tr(B (I + B)^-1) - log
+    det(I + B)``. Its first-order terms, alpha tr B, cancel exactly: where ``B`` is small it
+    is ``sum_{k >= 2} (-1)^(k+1) alpha h_k tr(B^k) / k`` (``alpha^k - alpha = (alpha - 1)
+    alpha h_k``, ``h_k = 1 + alpha + ... + alpha^(k-2)``); elsewhere ``far`` where the caller
+    has it, else the sum over the eigenvalues ``lam`` of ``B`` of :func:`renyi_log_mean` at
+    ``log1p(lam)`` (meaningless but finite where ``I + alpha B`` is not positive definite:
+    callers mark those infinite)."""
     norm = xp.sqrt(xp.sum(b * b, axis=(-2, -1)))
     small = norm * max(1.0, abs(alpha)) <= _SERIES_GAP
     bs = where0(small[..., None, None], b, xp)
@@ -319,30 +246,55 @@ def _log_det_gap_over_t(b: Array, alpha: float, ok: Array, xp: Any) -> Array:
         power = power @ bs
         series = series + ((-1) ** (k + 1) * alpha * h / k) * xp.linalg.trace(power)
         h = h * alpha + 1.0
-    far = ~small & ok
-    bf = where0(far[..., None, None], b, xp)
-    if abs(t) >= 0.5 and alpha >= 0.25:  # I + alpha B would round B away at small alpha
-        eye = _eye(b.shape[-1], b, xp)
-        direct = 2.0 * (
-            _half_logdet_tril(_safe_cholesky(eye + alpha * bf, far, xp), xp)
-            - alpha * _half_logdet_tril(_safe_cholesky(eye + bf, far, xp), xp)
-        ) / t
+    if far is None:
+        lam = xp.linalg.eigvalsh(where0(~small[..., None, None], b, xp))
+        floor = -1.0 + float(xp.finfo(b.dtype).eps)  # I + B is positive definite: only rounding gets below
+        far = xp.sum(renyi_log_mean(xp.log1p(substitute(lam > floor, lam, floor, xp)), alpha, xp), axis=-1)
+    return xp.where(small, series, far)
+
+
+def _mixed_log_det(p: MultivariateGaussian, q: MultivariateGaussian, alpha: float, xp: Any) -> tuple[Array, Array] | None:
+    """For two low-rank laws and ``0 < alpha < 1``: ``S_a = (1 - a) S_p + a S_q`` is the
+    low-rank covariance of factor ``[sqrt(1 - a) W_p, sqrt(a) W_q]``, and ``(F_a^-1 diff,
+    [log det S_a - (1 - a) log det S_p - a log det S_q] / (a - 1))`` come from it without
+    forming a covariance (where one is ill-conditioned, ``I + B`` rounds its small
+    eigenvalues away). None elsewhere, and near ``alpha = 1``, where the quotient would
+    cancel (``|a - 1| < 0.05``)."""
+    if not (isinstance(p, LowRankMultivariateNormal) and isinstance(q, LowRankMultivariateNormal)
+            and 0.0 < alpha <= 0.95):
+        return None
+    wp, wq = _batch_broadcast(math.sqrt(1.0 - alpha) * p.cov_factor, math.sqrt(alpha) * q.cov_factor, xp)
+    mixed = LowRankMultivariateNormal(p.mean, xp.concat([wp, wq], axis=-1), (1.0 - alpha) * p.cov_diag + alpha * q.cov_diag)
+    white = _white_vector(mixed, _mean_diff(p, q, xp), xp)
+    gap = _half_logdet(mixed, xp) - (1.0 - alpha) * _half_logdet(p, xp) - alpha * _half_logdet(q, xp)
+    return white, 2.0 * gap / (alpha - 1.0)
+
+
+def _renyi_finite(p: MultivariateGaussian, q: MultivariateGaussian, alpha: float, xp: Any) -> Array:
+    """``a/2 diff^T S_a^-1 diff - [log det S_a - (1 - a) log det S_p - a log det S_q] / (2 (a
+    - 1))`` for a finite order ``a`` (not 0 or 1), ``inf`` where ``S_a`` is not positive
+    definite. With ``S_a = F (I + a B) F^T`` (:func:`_relative`) both parts are second order
+    near p = q, and exact as a -> 1."""
+    b, w = _relative(p, q, xp)
+    mixed = _eye(b.shape[-1], b, xp) + alpha * b
+    ok = _positive_definite(mixed, xp) if alpha > 1 else xp.ones_like(b[..., 0, 0], dtype=xp.bool)
+    structured = _mixed_log_det(p, q, alpha, xp)
+    if structured is None:
+        lower = _safe_cholesky(mixed, ok, xp)
+        mahalanobis = xp.sum(_solve_lower(lower, w[..., None], xp)[..., 0] ** 2, axis=-1)
+        log_det = _log_det_gap_over_t(b, alpha, xp)
     else:
-        lam = xp.linalg.eigvalsh(bf)
-        lam = where0(lam > -1.0, lam, xp)  # I + B is positive definite: only rounding gets here
-        direct = xp.sum(renyi_log_mean(xp.log1p(lam), alpha, xp), axis=-1)
-    return xp.where(small, series, direct)
+        mahalanobis = xp.sum(structured[0] ** 2, axis=-1)
+        log_det = _log_det_gap_over_t(b, alpha, xp, far=structured[1])
+    value = 0.5 * alpha * mahalanobis - 0.5 * log_det
+    return xp.where(ok, value, _inf_like(value, xp))
 
 
 @register("bhattacharyya", MultivariateGaussian, MultivariateGaussian)
 def _bhattacharyya_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any) -> Array:
-    # D_B = |L^-1 diff|^2 / 8 + (log det S - (log det S1 + log det S2) / 2) / 2 with S the mean
-    # covariance, whose log-det part is the gap of B (q's covariance relative to p's) at 1/2.
-    s1, s2 = xp.broadcast_arrays(p.covariance(), q.covariance())
-    lower = xp.linalg.cholesky(0.5 * (s1 + s2))
-    mahalanobis = xp.sum(_solve_lower(lower, _mean_diff(p, q, xp)[..., None], xp)[..., 0] ** 2, axis=-1)
-    b = _relative_gap(p, s1, s2, xp)
-    return 0.125 * mahalanobis + 0.5 * _log_det_gap(b, 0.5, xp.ones_like(b[..., 0, 0], dtype=xp.bool), xp)
+    # D_B = diff^T S^-1 diff / 8 + (log det S - (log det S1 + log det S2) / 2) / 2 with S the
+    # mean covariance: half the Renyi divergence of order 1/2.
+    return 0.5 * _renyi_finite(p, q, 0.5, xp)
 
 
 @register("bhattacharyya", DiagonalNormal, DiagonalNormal)
@@ -360,10 +312,6 @@ def _kl_for(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
     return kl(p, q, xp=xp)
 
 
-def _inf_like(x: Array, xp: Any) -> Array:
-    return xp.full_like(x, math.inf)
-
-
 @register("renyi", MultivariateGaussian, MultivariateGaussian)
 def _renyi_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, xp: Any, alpha: float) -> Array:
     """Renyi divergence of Gaussians (Gil 2011), ``inf`` where it diverges.
@@ -376,29 +324,20 @@ def _renyi_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *
     """
     if alpha == 1:
         return _kl_for(p, q, xp)
-    s1, s2 = p.covariance(), q.covariance()
-    s1, s2 = xp.broadcast_arrays(s1, s2)
-    diff = _mean_diff(p, q, xp)
-    diff = xp.broadcast_arrays(diff, s1[..., 0])[0]
+    b, w = _relative(p, q, xp)
     if alpha == 0:  # -log Q(support of P) = 0: both have full support
-        return xp.zeros_like(s1[..., 0, 0])
+        return xp.zeros_like(b[..., 0, 0])
     if alpha == math.inf:
-        gap = s2 - s1
-        ok = _positive_definite(gap, xp)
-        lower = _safe_cholesky(gap, ok, xp)
-        mahalanobis = xp.sum(_solve_lower(lower, diff[..., None], xp)[..., 0] ** 2, axis=-1)
-        value = _half_logdet(q, xp) - _half_logdet(p, xp) + 0.5 * mahalanobis
-        same = xp.all(gap == 0, axis=(-2, -1)) & xp.all(diff == 0, axis=-1)
+        # S2 - S1 = F B F^T: log det(S2 / S1) = sum log1p(e_i) over B's eigenvalues, and
+        # diff^T (S2 - S1)^-1 diff = w^T B^-1 w.
+        ok = _positive_definite(b, xp)
+        log_det = xp.sum(xp.log1p(where0(ok[..., None], xp.linalg.eigvalsh(b), xp)), axis=-1)
+        lower = _safe_cholesky(b, ok, xp)
+        mahalanobis = xp.sum(_solve_lower(lower, w[..., None], xp)[..., 0] ** 2, axis=-1)
+        value = 0.5 * (log_det + mahalanobis)
+        same = xp.all(b == 0, axis=(-2, -1)) & xp.all(w == 0, axis=-1)
         return xp.where(ok, value, xp.where(same, xp.zeros_like(value), _inf_like(value, xp)))
-    s_alpha = s1 + alpha * (s2 - s1)
-    ok = _positive_definite(s_alpha, xp) if alpha > 1 else xp.ones_like(s_alpha[..., 0, 0], dtype=xp.bool)
-    lower = _safe_cholesky(s_alpha, ok, xp)
-    mahalanobis = xp.sum(_solve_lower(lower, diff[..., None], xp)[..., 0] ** 2, axis=-1)
-    # [log det S_a - (1 - a) log det S1 - a log det S2] / (a - 1), relative to S1: second order
-    # near p = q, and exact as a -> 1.
-    log_det = _log_det_gap_over_t(_relative_gap(p, s1, s2, xp), alpha, ok, xp)
-    value = 0.5 * alpha * mahalanobis - 0.5 * log_det
-    return xp.where(ok, value, _inf_like(value, xp))
+    return _renyi_finite(p, q, alpha, xp)
 
 
 @register("renyi", DiagonalNormal, DiagonalNormal)
@@ -406,28 +345,12 @@ def _renyi_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any, a
     """The sum over dimensions of the univariate Renyi divergences (see the generic form)."""
     if alpha == 1:
         return _kl_diagonal_diagonal(p, q, xp=xp)
-    v1, v2 = p.scale**2, q.scale**2
-    diff = q.mean - p.mean
-    v1, v2, diff = xp.broadcast_arrays(v1, v2, diff)
+    s1, s2, m1, m2 = xp.broadcast_arrays(p.scale, q.scale, p.mean, q.mean)
     if alpha == 0:
-        return xp.zeros_like(v1[..., 0])
-    if alpha == math.inf:
-        gap = v2 - v1
-        ok = gap > 0
-        per_dim = 0.5 * (xp.log(v2) - xp.log(v1)) + 0.5 * diff**2 / substitute(ok, gap, 1.0, xp)
-        per_dim = where0(ok, per_dim, xp)
-        finite = ok | ((gap == 0) & (diff == 0))
-        value = xp.sum(per_dim, axis=-1)
-        return xp.where(xp.all(finite, axis=-1), value, _inf_like(value, xp))
-    # log(v_a / (v1^(1-a) v2^a)) / (a - 1) with v_a = v1 (1 + a x), x = (v2 - v1) / v1: the
-    # renyi_log_mean of v2 / v1 (from the variances, as the generic form), exact near p = q
-    # and as a -> 1.
-    x = (v2 - v1) / v1
-    ok = 1.0 + alpha * x > 0
-    v_alpha = substitute(ok, alpha * v2 + (1.0 - alpha) * v1, 1.0, xp)
-    per_dim = 0.5 * alpha * diff**2 / v_alpha - 0.5 * renyi_log_mean(xp.log1p(x), alpha, xp)
-    value = xp.sum(per_dim, axis=-1)
-    return xp.where(xp.all(ok, axis=-1), value, _inf_like(value, xp))
+        return xp.zeros_like(s1[..., 0])
+    # The univariate forms take the variances' ratio from the exact s2 - s1 (squaring the
+    # scales first would round their difference away near p = q) and say inf where it diverges.
+    return xp.sum(_normal_renyi(m1, s1, m2, s2, xp, alpha), axis=-1)
 
 
 # --------------------------------------------------------------------------------------

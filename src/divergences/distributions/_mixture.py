@@ -21,8 +21,8 @@ from .._exceptions import InvalidInputError
 from .._options import parse
 from .._special import substitute, where0
 from ._base import Distribution, param
-from ._closed_multivariate import _solve_lower
 from ._families import MultivariateGaussian, MultivariateNormal, Normal
+from ._gaussian_factors import _solve_lower
 
 __all__ = ["GaussianMixture", "kl_approximation"]
 
