@@ -80,6 +80,16 @@ def test_dask_on_a_local_cluster_of_two_processes():
         _check_engine(lambda df: dd.from_pandas(df, npartitions=4), reference, current, ALL_WINDOWS[1:2])
 
 
+def test_dask_partitions_counted_where_they_lie_with_gaps_in_time():
+    """Dask partitions are counted by the eager counter (one task each): every window choice,
+    and time units so far apart that a partition's units are found by ``unique``, not by offset."""
+    dd = pytest.importorskip("dask.dataframe")
+    reference, current = _frames(n=1200)
+    current.loc[::3, "ts"] = current.loc[::3, "ts"] + pd.Timedelta(days=3650)
+    current.loc[1::3, "ts"] = current.loc[1::3, "ts"].dt.tz_localize(None) - pd.Timedelta(days=400)
+    _check_engine(lambda df: dd.from_pandas(df, npartitions=3), reference, current)
+
+
 def test_pyspark_local():
     pytest.importorskip("pyspark")
     import shutil

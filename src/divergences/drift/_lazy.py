@@ -23,6 +23,7 @@ import numpy as np
 
 from .._exceptions import InvalidInputError
 from .._open_bins import reference_edges
+from .._tally import tally
 from . import _frames
 from ._profile import MAX_POOLED_NAMES, ColumnProfile, Profile
 from ._report import ColumnCounts
@@ -138,6 +139,57 @@ def _numeric_counts(lf: Any, edges: dict[str, tuple[float, ...]], time_column: s
     return out
 
 
+def _partition_counts(part: Any, edges: dict[str, tuple[float, ...]], time_column: str | None,
+                      unit_ns: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One partition's counts (a pandas frame, on a Dask worker): the time units present, and
+    per numeric column a ``(units, entries)`` table from ``_tally.tally``, as the eager path counts."""
+    nw = _frames._narwhals()
+    frame = nw.from_native(part, eager_only=True)
+    if time_column is None:
+        stamps, groups = np.zeros(1, dtype=np.int64), None
+    else:
+        units = _frames.time_values(frame[time_column], time_column) // unit_ns
+        low = int(units.min()) if units.size else 0
+        span = int(units.max()) - low + 1 if units.size else 1
+        if span <= 4 * units.size + 1024:  # dense: the offset is the group
+            groups = units - low
+            stamps = (np.arange(span, dtype=np.int64) + low) * unit_ns
+        else:
+            present, groups = np.unique(units, return_inverse=True)
+            stamps, span = present * unit_ns, present.size
+    n_groups = stamps.size
+    tables = {name: tally(_frames.numbers(frame[name], name), np.asarray(cuts, dtype=np.float64), groups,
+                          n_groups).reshape(n_groups, -1) for name, cuts in edges.items()}
+    return stamps, tables
+
+
+def _dask_numeric_counts(lf: Any, edges: dict[str, tuple[float, ...]], time_column: str | None, unit: str | None,
+                         units: set[int]) -> dict[str, dict[tuple[int, Any], int]]:
+    """:func:`_numeric_counts` on Dask: each partition counted where it lies by the eager
+    counter (``_partition_counts``, one task per partition on the frame's scheduler or cluster),
+    only the tables coming back. Dask's aggregations of flag columns through narwhals run at
+    half this speed."""
+    import dask
+
+    native = lf.to_native()
+    unit_ns = {name: size for size, name in _UNITS}[unit] if unit is not None else 1
+    columns = list(edges) + ([time_column] if time_column is not None else [])
+    count = dask.delayed(_partition_counts, pure=True)
+    parts = dask.compute(*[count(p, edges, time_column, unit_ns) for p in native[columns].to_delayed()])
+    out: dict[str, dict[tuple[int, Any], int]] = {name: {} for name in edges}
+    for stamps, tables in parts:
+        # the units that hold rows (every row has an entry in every column); no time column: the one unit 0
+        held = np.flatnonzero(next(iter(tables.values())).sum(axis=1)) if time_column is not None else [0]
+        units.update(int(s) for s in stamps[held])
+        for name, table in tables.items():
+            counted = out[name]
+            for g in held:
+                for j in np.flatnonzero(table[g]):
+                    key = (int(stamps[g]), int(j))
+                    counted[key] = counted.get(key, 0) + int(table[g, j])
+    return out
+
+
 def lazy_counts(lf: Any, ref: Profile, time_column: object, every: object,
                 chunk_size: object) -> tuple[dict[str, ColumnCounts], Windows]:
     """Each column's counts per window, counted by the engine."""
@@ -162,7 +214,8 @@ def lazy_counts(lf: Any, ref: Profile, time_column: object, every: object,
     units: set[int] = set()
     numeric = [name for name in names if ref.columns[name].kind == "numeric"]
     if numeric:  # one scan for every numeric column: sums of flags per time unit
-        per_column.update(_numeric_counts(lf, {n: ref.columns[n].edges for n in numeric}, by_time, unit, units))
+        counter = _dask_numeric_counts if lf.implementation.is_dask() else _numeric_counts
+        per_column.update(counter(lf, {n: ref.columns[n].edges for n in numeric}, by_time, unit, units))
     nw = _frames._narwhals()
     for name in names:
         if name in per_column:
