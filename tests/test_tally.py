@@ -118,7 +118,18 @@ def test_describe_counts_specials_and_finds_the_finite_range(engine, values):
 def test_fitted_bins_count_the_reference_as_a_second_count_does(engine, values, bins):
     edges, counts = fit_open_bins(values, bins)
     assert _numeric_equal(edges, reference_edges(values, bins))
-    assert counts.tolist() == np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1).tolist()
+    expected = np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1).tolist() + [0, 0, 0]
+    assert counts.tolist() == expected
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=hnp.arrays(np.float64, st.integers(1, 400), elements=st.floats() | specials), bins=st.integers(1, 12))
+def test_fitted_bins_count_missing_and_infinite_values_apart(engine, values, bins):
+    finite = values[np.isfinite(values)]
+    edges, counts = fit_open_bins(values, bins)
+    if finite.size:
+        assert _numeric_equal(edges, reference_edges(finite, bins))
+    assert counts.tolist() == _tally.tally(values, edges).tolist()
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -142,44 +142,53 @@ def reference_edges(reference: object, bins: object = 10, *, name: str = "refere
     ...
     divergences._exceptions.InvalidInputError: column 'age' contains 1 NaN of 3 values, which have no bin: count missing and infinite values apart (np.isnan, np.isposinf, np.isneginf) and bin the finite rest
     """
-    return _fit(reference, bins, name, presorted)[1]
+    values, lo, hi = _described(reference, name, one_dimensional=True)
+    return _fit(values, lo, hi, bins, name, presorted)[0]
 
 
-def fit_open_bins(reference: object, bins: object = 10, *, name: str = "reference") -> tuple[np.ndarray, np.ndarray]:
-    """:func:`reference_edges` and the reference's :func:`counts` in those bins, together.
+def fit_open_bins(reference: np.ndarray, bins: object = 10, *, name: str = "reference") -> tuple[np.ndarray, np.ndarray]:
+    """:func:`reference_edges` of the finite values of a 1-D float64 ``reference`` (NaN and
+    infinities allowed), and its counts: those of the bins, then of NaN, +inf and -inf, as
+    :func:`~divergences._tally.tally` gives them.
 
-    Where every quantile edge falls strictly between two consecutive order statistics of the
-    reference (continuous data: no ties at an edge), the count at most the edge is its rank,
-    known from the selection of the edges, and the reference is not counted again.
+    One pass finds the specials and the range; where every quantile edge falls strictly between
+    two consecutive order statistics (continuous data: no ties at an edge), the count at most
+    the edge is its rank, known from the selection of the edges, and the reference is not
+    counted again.
 
     Examples
     --------
-    >>> edges, counts = fit_open_bins(np.arange(1.0, 101.0), bins=4)
-    >>> edges.tolist(), counts.tolist()
-    ([25.75, 50.5, 75.25], [25, 25, 25, 25])
+    >>> edges, counts = fit_open_bins(np.array([*range(1, 101), np.nan]), bins=4)
+    >>> edges.tolist(), counts.tolist()  # four bins, one NaN, no infinity
+    ([25.75, 50.5, 75.25], [25, 25, 25, 25, 1, 0, 0])
     """
-    values, edges, at_most = _fit(reference, bins, name, False)
+    nan, posinf, neginf, lo, hi = describe(reference)
+    values = reference[np.isfinite(reference)] if nan or posinf or neginf else reference
+    if values.size == 0:
+        return np.empty(0), np.array([0, nan, posinf, neginf], dtype=np.int64)
+    edges, at_most = _fit(values, lo, hi, bins, name, False)
     if at_most is None:
-        return edges, tally(values, edges)[: edges.size + 1]
-    return edges, np.diff(np.concatenate([[0], at_most, [values.size]])).astype(np.int64)
+        return edges, tally(reference, edges)
+    inside = np.diff(np.concatenate([[0], at_most, [values.size]]))
+    return edges, np.concatenate([inside, [nan, posinf, neginf]]).astype(np.int64)
 
 
-def _fit(reference: object, bins: object, name: str, presorted: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The checked reference values, the edges of :func:`reference_edges`, and how many values
-    are at most each edge where the selection of the edges tells (else None)."""
-    values, lo, hi = _described(reference, name, one_dimensional=True)
+def _fit(values: np.ndarray, lo: float, hi: float, bins: object, name: str,
+         presorted: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """The edges of :func:`reference_edges` of finite ``values`` (min ``lo``, max ``hi``), and
+    how many values are at most each edge where the selection of the edges tells (else None)."""
     if values.size == 0:
         raise InvalidInputError(f"{name} is empty: there are no values to place bin edges at")
     if bins is None or isinstance(bins, bool):
         raise InvalidInputError(f"bins must be a number of bins, one of {', '.join(map(repr, BIN_RULES))} "
                                 f"or interior bin edges, got {bins!r}")
     if not isinstance(bins, (str, int, np.integer)):
-        return values, _check_open_edges(bins, "bins"), None
+        return _check_open_edges(bins, "bins"), None
     spec = check_bins(bins, 1)
     if spec == 1:
-        return values, np.empty(0), None
+        return np.empty(0), None
     if lo == hi:
-        return values, _finite_unique([_below(lo), lo]), None
+        return _finite_unique([_below(lo), lo]), None
     if isinstance(spec, int):
         count, by_quantile = spec, True
     elif spec == "quantiles":
@@ -188,18 +197,18 @@ def _fit(reference: object, bins: object, name: str, presorted: bool) -> tuple[n
         count, by_quantile = rule_count(values, hi - lo, str(spec), 1), False
     check_cells([count], advice="pass fewer bins")
     if count == 1:
-        return values, np.empty(0), None
+        return np.empty(0), None
     if not by_quantile:  # deduplicated: over a range of a few ulps, equal widths round to equal edges
-        return values, _finite_unique(np.linspace(lo, hi, count + 1)[1:-1]), None
+        return _finite_unique(np.linspace(lo, hi, count + 1)[1:-1]), None
     take = (lambda ranks: values[ranks]) if presorted else (lambda ranks: order_statistics(values, ranks))
     quantiles, ranks, before, after = _linear_quantiles(values.size, np.linspace(0.0, 1.0, count + 1)[1:-1], take)
     if np.all(before <= quantiles) and np.all(quantiles < after) and np.all(np.diff(quantiles) > 0):
         # each edge between the order statistics of ranks k and k + 1, which differ: the values
         # at most it are those of ranks 0..k
-        return values, quantiles, ranks + 1
+        return quantiles, ranks + 1
     distinct, repeats = np.unique(quantiles, return_counts=True)
     atoms = [_below(v) for v in distinct[repeats > 1]]
-    return values, _finite_unique([*distinct, *atoms]), None
+    return _finite_unique([*distinct, *atoms]), None
 
 
 def sorted_quantiles(s: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from .._numpy_engine import parallel
 from .._open_bins import bin_labels, fit_open_bins
-from .._tally import describe, tally
+from .._tally import tally
 from .._validation import check_count
 from . import _frames
 
@@ -295,13 +295,10 @@ def fit_frame(
 
 
 def _fit_numeric(series: Any, name: str, bins: object) -> ColumnProfile:
-    values = _frames.numbers(series, name)
-    nan, posinf, neginf, _, _ = describe(values)
-    if nan or posinf or neginf:
-        values = values[np.isfinite(values)]
-    edges, counts = fit_open_bins(values, bins, name=f"column {name!r}") if values.size else (np.zeros(0), [0])
-    return ColumnProfile(name=name, kind="numeric", counts=tuple(int(c) for c in counts), missing=nan, posinf=posinf,
-                         neginf=neginf, edges=tuple(float(e) for e in edges))
+    edges, counts = fit_open_bins(_frames.numbers(series, name), bins, name=f"column {name!r}")
+    k = edges.size + 1
+    return ColumnProfile(name=name, kind="numeric", counts=tuple(int(c) for c in counts[:k]), missing=int(counts[k]),
+                         posinf=int(counts[k + 1]), neginf=int(counts[k + 2]), edges=tuple(float(e) for e in edges))
 
 
 def _fit_categorical(series: Any, name: str, max_categories: int) -> ColumnProfile:
