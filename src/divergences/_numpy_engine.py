@@ -133,6 +133,18 @@ def parallel(work: Callable[[int, int], None], n: int, elements: int, grain: int
         f.result()
 
 
+def each(work: Callable[[int], None], n: int, elements: int) -> None:
+    """``work(i)`` for each ``i`` in ``range(n)``, one task each taken by whichever core is free
+    (items of unequal cost, such as columns, balance), or in the calling thread when
+    ``elements`` is too small to be worth it."""
+    if n <= 1 or elements < _PARALLEL_ELEMENTS or (os.cpu_count() or 1) == 1:
+        for i in range(n):
+            work(i)
+        return
+    for f in [_pool().submit(work, i) for i in range(n)]:
+        f.result()
+
+
 def row_sums(a: np.ndarray) -> np.ndarray:
     """Sums over the last axis where their order does not matter. ``einsum`` is 2-10x faster
     than ``sum(axis=-1)`` (which pays per row); BLAS serialises calls from threads."""
