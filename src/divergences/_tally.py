@@ -38,7 +38,7 @@ __all__ = ["compiled", "describe", "order_statistics", "tally"]
 _MIN_COMPILED = 1 << 16  # values per column from which the compiled kernels pay for their loading
 _MAX_COMPARED = 32  # edges up to which a pass compares each value with every edge
 _SORTED = 1 << 13  # a piece of at most this many values is sorted
-_FINE = 4096  # fine bins per level of the selection
+_FINE = 4096  # fine bins per level of the selection (at most 2^16: the kernels keep a value's bin in a uint16)
 _SAMPLE = 1 << 14  # values of the sample that brackets the ranks
 _MARGIN = 256  # ranks of the sample either side of the bracket (its rank error is at most sqrt(_SAMPLE) / 2)
 

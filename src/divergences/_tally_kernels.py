@@ -102,30 +102,31 @@ def _fine_bins(values, start, stop, lo, scale, last, out):  # type: ignore[no-un
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
 def histogram(values, lo, scale, n_bins):  # type: ignore[no-untyped-def]
-    """Counts of the fine bins of ``_fine_bins`` (the outer ones take the values beyond); no second output."""
+    """Counts of the fine bins of ``_fine_bins`` (the outer ones take the values beyond), and
+    each value's fine bin (uint16: ``n_bins`` is at most 2^16), which :func:`gather` reads
+    instead of computing it again."""
     hist = np.zeros(n_bins, dtype=np.int64)
+    bins = np.empty(values.size, dtype=np.uint16)
     fine = np.empty(_BLOCK, dtype=np.int32)
     for start in range(0, values.size, _BLOCK):
         stop = min(start + _BLOCK, values.size)
         _fine_bins(values, start, stop, lo, scale, n_bins - 1, fine)
         for i in range(stop - start):
-            hist[fine[i]] += 1
-    return hist, None
+            b = fine[i]
+            hist[b] += 1
+            bins[start + i] = b
+    return hist, bins
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
-def gather(values, token, lo, scale, starts, size):  # type: ignore[no-untyped-def]
-    """The ``size`` values of the chosen fine bins, grouped by bin: bin ``b``'s values from
-    ``starts[b]`` on (``starts[b] < 0``: bin ``b`` is not chosen)."""
+def gather(values, bins, lo, scale, starts, size):  # type: ignore[no-untyped-def]
+    """The ``size`` values of the chosen fine bins (``bins`` each value's, from :func:`histogram`),
+    grouped by bin: bin ``b``'s values from ``starts[b]`` on (``starts[b] < 0``: not chosen)."""
     picked = np.empty(size, dtype=np.float64)
     cursor = starts.copy()
-    fine = np.empty(_BLOCK, dtype=np.int32)
-    for start in range(0, values.size, _BLOCK):
-        stop = min(start + _BLOCK, values.size)
-        _fine_bins(values, start, stop, lo, scale, cursor.size - 1, fine)
-        for i in range(stop - start):
-            b = fine[i]
-            if cursor[b] >= 0:
-                picked[cursor[b]] = values[start + i]
-                cursor[b] += 1
+    for i in range(values.size):
+        b = bins[i]
+        if cursor[b] >= 0:
+            picked[cursor[b]] = values[i]
+            cursor[b] += 1
     return picked
