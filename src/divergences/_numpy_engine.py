@@ -120,28 +120,17 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def parallel(work: Callable[[int, int], None], n: int, elements: int, grain: int = 1) -> None:
+def parallel(work: Callable[[int, int], None], n: int, elements: int, grain: int = 1, balance: bool = False) -> None:
     """``work(start, stop)`` over ``range(n)`` split into one task per core (whole multiples
-    of ``grain``), or in the calling thread when ``elements`` is too small to be worth it."""
+    of ``grain``), or in the calling thread when ``elements`` is too small to be worth it;
+    ``balance``: one task per item, taken by whichever core is free (items of unequal cost)."""
     n_tasks = min(os.cpu_count() or 1, -(-n // grain)) if elements >= _PARALLEL_ELEMENTS else 1
     if n_tasks <= 1:
         work(0, n)
         return
-    per_task = -(-n // n_tasks)
+    per_task = 1 if balance else -(-n // n_tasks)
     futures = [_pool().submit(work, s, min(s + per_task, n)) for s in range(0, n, per_task)]
     for f in futures:
-        f.result()
-
-
-def each(work: Callable[[int], None], n: int, elements: int) -> None:
-    """``work(i)`` for each ``i`` in ``range(n)``, one task each taken by whichever core is free
-    (items of unequal cost, such as columns, balance), or in the calling thread when
-    ``elements`` is too small to be worth it."""
-    if n <= 1 or elements < _PARALLEL_ELEMENTS or (os.cpu_count() or 1) == 1:
-        for i in range(n):
-            work(i)
-        return
-    for f in [_pool().submit(work, i) for i in range(n)]:
         f.result()
 
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .._exceptions import InvalidInputError
-from .._numpy_engine import each
+from .._numpy_engine import parallel
 from .._open_bins import bin_labels, fit_open_bins
 from .._tally import tally
 from .._validation import check_count
@@ -318,10 +318,11 @@ def each_column(names: list[str], work: Callable[[str], T], n_rows: int) -> list
     release the GIL), results in the order of ``names``."""
     results: list[Any] = [None] * len(names)
 
-    def run(i: int) -> None:
-        results[i] = work(names[i])
+    def run(lo: int, hi: int) -> None:
+        for i in range(lo, hi):
+            results[i] = work(names[i])
 
-    each(run, len(names), len(names) * n_rows)
+    parallel(run, len(names), len(names) * n_rows, balance=True)  # columns of unequal cost
     return results
 
 
