@@ -44,6 +44,8 @@ from .._special import (
     where0,
 )
 from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson
+from ._host import host, ratio_fill
+from ._host import log as host_log
 from ._registry import register, register_kl
 
 Array = Any
@@ -66,6 +68,15 @@ def _rel_entr(a: Array, b: Array, d: Array, xp: Any) -> Array:
     built from these terms keeps its relative accuracy when the two distributions nearly agree.
     """
     kind = is_eager(xp)
+    found = host(kind, a, b, d)
+    if kind and found is not None and _all_positive(a, b, kind, xp):  # the same, in place on NumPy views
+        (a, b, d), back = found
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            r = a / b
+            log_r = host_log(r, back)
+            plain = np.multiply(a, log_r, out=r)
+            plain -= d
+        return back(ratio_fill(plain, log_r, _rel_entr_series, _rel_entr_far, (a, b, d)))
     if kind and _all_positive(a, b, kind, xp):
         # a log r - d, r = a / b, cancels only near r = 1, where the series form is taken.
         r = a / b
@@ -94,11 +105,23 @@ def _all_positive(a: Array, b: Array, kind: str, xp: Any) -> bool:
     return bool(xp.min(a) > 0) and bool(xp.min(b) > 0)
 
 
+def _rel_entr_series(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``b (x u + (1 + x) 2 (atanh(u) - u))``, ``x = d / b`` in the series' range."""
+    x = d / b
+    u, tail = atanh_tail(x)
+    return b * (x * u + (1.0 + x) * tail)
+
+
+def _rel_entr_far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``a log(a/b) - d`` with the logarithms apart (``a / b`` out of the normal range)."""
+    return a * (np.log(a) - np.log(b)) - d
+
+
 def _rel_entr_near(a: Array, b: Array, d: Array, xp: Any) -> Array:
     """``a log(a/b) - a + b`` for positive ``a``, ``b`` on the elements ``ratio_form`` hands
     over: ``b (x u + (1 + x) 2 (atanh(u) - u))``, ``x = d / b``, ``u = x / (2 + x)`` (the
-    second term a third-order one) where ``x`` is in the series' range; ``b (x^2 + (1 + x)
-    log1pmx(x))`` beyond (``a / b`` out of the normal range)."""
+    second term a third-order one) where ``x`` is in the series' range; ``a (log a - log b) -
+    d`` beyond (``a / b`` out of the normal range)."""
     x = d / b
     near = (x >= RATIO_SERIES_LOW) & (x <= RATIO_SERIES_HIGH)
     if bool(near.all()):  # eager arrays only (the method: no dispatch)
@@ -106,8 +129,9 @@ def _rel_entr_near(a: Array, b: Array, d: Array, xp: Any) -> Array:
         return b * (x * u + (1.0 + x) * tail)
     xs = where0(near, x, xp)
     u, tail = atanh_tail(xs)
-    xb = substitute(~near, x, 1.0, xp)
-    return b * xp.where(near, xs * u + (1.0 + xs) * tail, xb * xb + (1.0 + xb) * log1pmx(xb, xp))
+    # Beyond, the logarithms apart (d / b overflows where b is subnormal).
+    ab, bb, db = substitute(~near, a, 1.0, xp), substitute(~near, b, 1.0, xp), where0(~near, d, xp)
+    return xp.where(near, b * (xs * u + (1.0 + xs) * tail), ab * (xp.log(ab) - xp.log(bb)) - db)
 
 
 def _xlogx(x: Array, xp: Any) -> Array:

@@ -83,6 +83,8 @@ from ._families import (
     VonMises,
     Weibull,
 )
+from ._host import NUMPY, fill, host, log_range, ratio_fill
+from ._host import log as host_log
 from ._registry import register, register_kl
 
 Array = Any
@@ -240,6 +242,9 @@ def _normal_kl(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
         value = _normal_kl_float(float(m1), float(s1), float(m2), float(s2))
         if value is not None:
             return np.float64(value)
+    fast = _normal_kl_host(m1, s1, m2, s2, kind)
+    if fast is not None:
+        return fast
     if kind:
         # ((m1 - m2)^2 / s2^2 + r^2 - 1) / 2 - log r, r = s1 / s2: torch's count of operations;
         # where that may have cancelled (and out of range) the exact form, on those elements
@@ -256,6 +261,45 @@ def _normal_kl(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
             redo = (size <= _NORMAL_NEAR) | (size >= _NORMAL_FAR)
         return patch(plain, redo, lambda a, b, c: _normal_kl_near(a, b, c, xp), (dm, s1, s2), kind, owned=True)
     return _normal_kl_exact(m1, s1, m2, s2, xp)
+
+
+# The plain form's value below which it may have cancelled: where it is at least 0.08, its
+# terms add up to at most 21 times the value (the _NORMAL_CANCEL test) whatever dm and r.
+_NORMAL_SMALL = 0.08
+
+
+def _normal_kl_host(m1: Array, s1: Array, m2: Array, s2: Array, kind: str | None) -> Array | None:
+    """``_normal_kl`` in place on NumPy views (``_host``), None where that path does not apply.
+    The plain form, then the exact one where the value is below ``_NORMAL_SMALL`` (where it
+    may have cancelled: a sharper test than ``|log r|`` alone, as few elements as the NumPy
+    test) or where ``r`` leaves the normal range."""
+    found = host(kind, m1, s1, m2, s2)
+    if found is None:
+        return None
+    (m1, s1, m2, s2), back = found
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        r = s1 / s2
+        out = np.subtract(m1, m2)
+        out /= s2
+        log_r = host_log(r, back)
+        out *= out
+        r *= r
+        out += r
+        out -= 1.0
+        out *= 0.5
+        out -= log_r
+        redo = out < _NORMAL_SMALL
+        # r out of the normal range puts the value beyond far - 1: otherwise no pass over log r.
+        far = log_range(out.dtype)
+        if not out.max() < far - 1.0:
+            redo |= np.abs(log_r, out=log_r) >= far
+    near = _normal_kl_near_host
+    return back(fill(out, redo, near, (m1, s1, m2, s2)))
+
+
+def _normal_kl_near_host(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", under="ignore"):
+        return _normal_kl_near((m1 - m2) / s2, s1, s2, NUMPY)
 
 
 _TINY = 2.0**-1022
@@ -651,8 +695,8 @@ def _exponential_kl(l1: Array, l2: Array, xp: Any) -> Array:
 def _exponential_kl_near(l1: Array, l2: Array, xp: Any) -> Array:
     """``_exponential_kl`` on the elements ``ratio_form`` hands over: ``x - log1p(x) = x u -
     2 (atanh(u) - u)``, ``u = x / (2 + x)``, two terms of one sign but for a third-order one
-    (no log1p), where ``x`` is in the series' range; ``_exponential_kl`` beyond (``r`` out of
-    the normal range)."""
+    (no log1p), where ``x`` is in the series' range; ``r - 1 - log r`` with the logarithms of
+    the rates apart beyond (``r`` out of the normal range)."""
     x = (l2 - l1) / l1
     near = (x >= RATIO_SERIES_LOW) & (x <= RATIO_SERIES_HIGH)
     if bool(near.all()):  # eager arrays only (the method: no dispatch)
@@ -660,13 +704,36 @@ def _exponential_kl_near(l1: Array, l2: Array, xp: Any) -> Array:
         return x * u - tail
     xs = where0(near, x, xp)
     u, tail = atanh_tail(xs)
-    xb = substitute(~near, x, 1.0, xp)
-    return xp.where(near, xs * u - tail, xb - xp.log1p(xb))
+    # Beyond, log r from the rates apart (r itself is inexact, 1 + x rounds to 0 or overflows).
+    l1b, l2b = substitute(~near, l1, 1.0, xp), substitute(~near, l2, 1.0, xp)
+    return xp.where(near, xs * u - tail, (l2b / l1b - 1.0) - (xp.log(l2b) - xp.log(l1b)))
+
+
+def _exponential_kl_series(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
+    """``x - log1p(x) = x u - 2 (atanh(u) - u)`` (``x = l2 / l1 - 1`` in the series' range)."""
+    x = (l2 - l1) / l1
+    u, tail = atanh_tail(x)
+    return x * u - tail
+
+
+def _exponential_kl_far(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
+    """``r - 1 - log r`` with ``log r`` from the rates apart (``r`` out of the normal range)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return (l2 / l1 - 1.0) - (np.log(l2) - np.log(l1))
 
 
 @register_kl(Exponential, Exponential)
 def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
     kind = is_eager(xp)
+    found = host(kind, p.rate, q.rate)
+    if found is not None:  # the same, in place on NumPy views (_host)
+        (l1, l2), back = found
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            r = l2 / l1
+            log_r = host_log(r, back)
+            r -= 1.0
+            r -= log_r
+        return back(ratio_fill(r, log_r, _exponential_kl_series, _exponential_kl_far, (l1, l2)))
     if kind:
         # r - 1 - log r, r = l2 / l1: torch's form; where it may have cancelled (and out of
         # range) the exact form, on those elements only (one mask, one gather, in place).

@@ -1,0 +1,109 @@
+"""The closed forms' fast path: NumPy arithmetic in place, on the parameters' own memory.
+
+Where a form's inputs are NumPy arrays, or torch tensors on the CPU that nothing
+differentiates, :func:`host` hands back NumPy views of them (no copy) and a function that
+turns a NumPy result back into the caller's library (a zero-copy ``torch.from_numpy``). The
+form then computes its cheap formula with in-place NumPy operations (no fresh full-size
+array per operation: on a batch of 10^5 an allocation costs as much as the arithmetic),
+takes logarithms through :func:`log` (torch's vectorised ``log`` for torch input, twice as
+fast as NumPy's), and :func:`fill` recomputes the exact near form on the few elements that
+need it: one index array, gathered and written back by NumPy, which on small subsets costs a
+fraction of torch's per-operation overhead. Everything else (gradients, GPUs, JAX, Dask,
+``torch.compile``) keeps the array-API path of each form, whose values are the same.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._array_api import NUMPY
+
+__all__ = ["NUMPY", "RATIO_NEAR", "fill", "host", "log", "log_range", "ratio_fill"]
+
+Array = Any
+Back = Callable[[np.ndarray], Array]
+
+
+def _identity(x: np.ndarray) -> np.ndarray:
+    return x
+
+
+def host(kind: str | None, *arrays: Array) -> tuple[list[np.ndarray], Back] | None:
+    """NumPy views of ``arrays`` of one shape and one dtype, and the way back to their library,
+    or None where the fast path does not apply (see the module docstring; ``kind`` from
+    ``is_eager``). Zero-dimensional arrays are left to the caller's own path."""
+    first = arrays[0]
+    shape, dtype = first.shape, first.dtype
+    if not shape or any(a.shape != shape or a.dtype != dtype for a in arrays):
+        return None
+    if kind == "numpy":
+        if all(type(a) is np.ndarray for a in arrays):
+            return list(arrays), _identity
+        return None
+    if kind != "torch":
+        return None
+    if first.device.type != "cpu" or any(a.requires_grad for a in arrays):
+        return None
+    try:
+        views = [a.numpy() for a in arrays]
+    except (RuntimeError, TypeError):  # a conjugate or negative view, a dtype NumPy lacks
+        return None
+    return views, sys.modules["torch"].from_numpy
+
+
+def log(x: np.ndarray, back: Back, out: np.ndarray | None = None) -> np.ndarray:
+    """``log(x)`` into ``out`` (a new array where None); by torch where ``back`` leads to it."""
+    if out is None:
+        out = np.empty_like(x)
+    if back is _identity:
+        with np.errstate(divide="ignore"):
+            return np.log(x, out=out)
+    torch = sys.modules["torch"]
+    torch.log(torch.from_numpy(x), out=torch.from_numpy(out))
+    return out
+
+
+_LOG_RANGE: dict[Any, float] = {}
+
+
+def log_range(dtype: Any) -> float:
+    """``-log`` of the smallest normal number of ``dtype`` (``|log r|`` beyond it puts ``r`` or
+    ``1 / r`` out of the normal range, where its logarithm is inexact)."""
+    value = _LOG_RANGE.get(dtype)
+    if value is None:
+        value = _LOG_RANGE[dtype] = -math.log(float(np.finfo(dtype).smallest_normal))
+    return value
+
+
+def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``out`` with ``fn(*args)`` written where ``mask`` holds, ``fn`` evaluated on those
+    elements only (gathered through one index array); ``args`` have ``out``'s shape."""
+    index = np.flatnonzero(mask)
+    if index.size:
+        flat = out.reshape(-1)  # a view: ``out`` is the form's own contiguous result
+        flat[index] = fn(*(a.reshape(-1).take(index) for a in args))
+    return out
+
+
+# Where |log r| exceeds this, the plain forms r - 1 - log r, r log r - r + 1, ... lose at most
+# some 75 ulps to rounding (``_special.RATIO_NEAR``); nearer 1 the exact near form is taken.
+RATIO_NEAR = 0.25
+
+
+def ratio_fill(out: np.ndarray, log_r: np.ndarray, near: Callable[..., np.ndarray],
+               far: Callable[..., np.ndarray], args: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``out``, a plain form in a ratio ``r`` (``log_r = log r``, overwritten), with
+    ``near(*args)`` where ``|log r| <= RATIO_NEAR`` (where it may have cancelled) and
+    ``far(*args)`` where ``r`` is out of the normal range (its logarithm inexact: ``far``
+    takes the logarithms of the parameters apart); each on those elements only."""
+    size = np.abs(log_r, out=log_r)
+    fill(out, size <= RATIO_NEAR, near, args)
+    limit = log_range(out.dtype)
+    if not size.max() < limit:  # one reduction where, as nearly always, no ratio is that extreme
+        fill(out, size >= limit, far, args)
+    return out
