@@ -347,3 +347,23 @@ def test_property_backends_match_reference(data: tuple[list[list[float]], int], 
             counts = nb.count_within(x, x, got, strict=strict, exclude_self=True, p=p)
             np.testing.assert_array_equal(counts, reference_count(x, x, got, p, strict, True))
             assert np.all(counts < k) if strict else np.all(counts >= k)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=points_and_k, scale=st.sampled_from([1e-140, 1e-40, 1.0, 3e38, 1e140]),
+       offset=st.sampled_from([0.0, 1e6, -2.5e3]), strict=st.booleans())
+def test_property_brute_force_at_any_scale(data: tuple[list[list[float]], int], scale: float, offset: float,
+                                           strict: bool) -> None:
+    """The brute force's float32 products choose candidates on coordinates scaled by a power
+    of two: tiny, huge (beyond float32's range) and offset coordinates give the reference's
+    k-th distances and counts (scales whose squares stay in float64's range, as the
+    reference's own)."""
+    rows, k = data
+    x = (np.asarray(rows, dtype=np.float64) + offset) * scale
+    expected = reference_kth(x, x, [k], 2.0, exclude_self=True)[:, 0]
+    with pytest.MonkeyPatch.context() as mp:
+        force(mp, "brute")
+        got = nb.kth_distances(x, x, k, exclude_self=True, p=2.0)
+        np.testing.assert_allclose(got, expected, rtol=RTOL, atol=0)
+        counts = nb.count_within(x, x, got, strict=strict, exclude_self=True, p=2.0)
+        np.testing.assert_array_equal(counts, reference_count(x, x, got, 2.0, strict, True))
