@@ -256,6 +256,24 @@ def _check_shapes(p: Distribution, q: Distribution) -> None:
                 )
 
 
+def _scalar_twin(d: Distribution) -> Distribution:
+    """``d`` (unbatched, NumPy) with its zero-dimensional parameters as NumPy scalars, whose
+    arithmetic costs a tenth of a 0-d array's: the closed forms of an unbatched pair then
+    cost little more than their Python. Made once per object (it is immutable) and kept on it;
+    a parameter with event dimensions stays as it is."""
+    twin = d.__dict__.get("_scalar_twin")
+    if twin is None:
+        twin = object.__new__(type(d))
+        twin.__dict__.update(d.__dict__)
+        for f in dataclasses.fields(d):
+            value = getattr(d, f.name)
+            if isinstance(value, np.ndarray) and value.ndim == 0:
+                object.__setattr__(twin, f.name, value[()])
+        object.__setattr__(twin, "_scalar_twin", twin)
+        object.__setattr__(d, "_scalar_twin", twin)
+    return twin  # type: ignore[no-any-return]
+
+
 def _arrays_of(d: object) -> list[object]:
     """The parameters of a distribution; the attributes of an instance of one's own class."""
     if isinstance(d, Distribution):
@@ -330,7 +348,10 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
         closed = _cached_closed_form(name, type(p), type(q), params)
         if closed is not None:
             try:
-                value = closed.form(p, q, xp)
+                if p.batch_shape == () == q.batch_shape and is_numpy(xp):
+                    value = closed.form(_scalar_twin(p), _scalar_twin(q), xp)
+                else:
+                    value = closed.form(p, q, xp)
             except NoClosedForm as exc:  # registered for the types, not for these two
                 declined = exc
             else:
