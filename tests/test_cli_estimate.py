@@ -305,3 +305,14 @@ def test_estimate_does_not_shadow_the_metric_commands(capsys):
     assert "estimate" not in dv.DIVERGENCES
     code, out, _ = run(capsys, "entropy", "1,1", "--normalize", "--base", "2")
     assert (code, out.strip()) == (0, "1.000 bits")
+
+
+def test_method_auto_with_an_interval(capsys, files):
+    x, y, _ = files["arrays"]
+    code, out, err = run(capsys, "estimate", "kl", files["x"], files["y"], "--method", "auto", "--ci", "0.9",
+                         "--n-resamples", "20", "--random-state", "3", "--json")
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    expected = dv.estimate.kl(x, y, method="auto", ci=0.9, n_resamples=20, random_state=3)
+    assert (result["value"], result["low"], result["high"]) == tuple(expected)
+    assert result["resampling"] == "subsample"

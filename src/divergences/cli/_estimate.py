@@ -16,6 +16,7 @@ from .. import estimate
 from .._exceptions import InvalidInputError
 from .._io import column_names, read_columns
 from ..estimate import resampling_scheme
+from ..estimate._pipeline import resolve_auto
 from ..estimate._samples import TIES
 from ..estimate._uncertainty import bootstrap, check_ci, check_count, estimator_test
 from ._format import JSON_NOTE, digits, format_value, json_text, unit
@@ -188,6 +189,8 @@ def run(args: argparse.Namespace) -> None:
     paired = args.metric == "mutual_information"
     if level is not None:
         method = options.get("method", inspect.signature(func).parameters["method"].default)
+        if method == "auto":  # the method it stands for on these samples
+            method = resolve_auto(args.metric, samples[0], samples[1] if len(samples) > 1 else None, {})[0]
         scheme = resampling_scheme(args.metric, method)
         long = seconds * n_resamples > ESTIMATE_PROGRESS_SECONDS
         with progress_bar(f"{args.metric} bootstrap", args.progress, long) as progress:

@@ -51,6 +51,9 @@ def entropy(
     - ``"histogram"``: the plug-in entropy of the counts plus the log of the bin widths.
     - ``"spacing"`` (1-D): Ebrahimi's m-spacing estimate from the sorted sample, the most
       accurate here in one dimension (RMSE 2-5x below k = 1 k-NN on bounded and unbounded laws).
+    - ``"auto"``: the method (and k) with the lowest RMSE for the sample size and dimension in
+      the measured table ``docs/estimator-rmse.md``, at or below the best peer's in every cell
+      (``divergences.estimate._methods.auto`` states the rule); symbols: the discrete estimator.
     - ``"plugin"`` (maximum likelihood, biased low by about (K - 1)/(2n)), ``"miller_madow"``
       (that bias added back), ``"chao_shen"`` (coverage-adjusted, for many unseen symbols),
       ``"grassberger"`` (Grassberger 2003, digamma-based), ``"nsb"`` (Nemenman-Shafee-Bialek
@@ -157,6 +160,9 @@ def kl(
     - ``"histogram"``: the plug-in KL of the counts on common bins; an empty bin of y where x
       has counts makes it inf unless ``smoothing`` adds a pseudo-count to every bin.
     - ``"discrete"``: the plug-in KL of discrete samples' frequencies.
+    - ``"auto"``: the method (and k) with the lowest RMSE for the sample size and dimension in
+      the measured table ``docs/estimator-rmse.md``, at or below the best peer's in every cell
+      (``divergences.estimate._methods.auto`` states the rule); symbols: the discrete estimator.
 
     ``y`` a distribution object (``dv.Normal(0, 1)``, ``scipy.stats.norm()``, ...): the
     cross-entropy term is exact in expectation, :math:`-\frac{1}{n} \sum_i \log q(x_i)`, and
@@ -335,6 +341,9 @@ def mutual_information(
       truth of 4.15, LNC -0.16). k defaults to max(5, 2 (dx + dy)) and must exceed dx + dy.
     - ``"mixed"``: Ross (2014) for a continuous x and a discrete y (class labels).
     - ``"discrete"``: the plug-in MI of the contingency table of two discrete samples.
+    - ``"auto"``: the method (and k) with the lowest RMSE for the sample size and dimension in
+      the measured table ``docs/estimator-rmse.md``, at or below the best peer's in every cell
+      (``divergences.estimate._methods.auto`` states the rule); symbols: the discrete estimator.
 
     With ``ties="auto"`` a side of symbols (few values on a coarse grid) switches the k-NN
     methods to "mixed", or to "discrete" when both are; a rounded side is dequantised. Estimates can be negative for independent variables; they are returned as they are

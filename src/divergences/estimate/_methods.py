@@ -20,7 +20,8 @@ from . import _discrete, _histogram, _kde, _knn, _mutual
 from ._samples import rng
 from ._uncertainty import Scheme
 
-__all__ = ["DISCRETE_ENTROPY", "METHODS", "Method", "discrete_fallback", "resampling_scheme", "select"]
+__all__ = ["AUTO_METRICS", "DISCRETE_ENTROPY", "METHODS", "Method", "auto", "discrete_fallback", "resampling_scheme",
+           "select"]
 
 #: The estimator used for discrete data (``ties="discrete"``, or ``"auto"`` on data that look discrete).
 DISCRETE_ENTROPY = "miller_madow"
@@ -155,6 +156,47 @@ def select(metric: str, method: object, options: dict[str, Any], k_default: int)
     if "k" in chosen and chosen["k"] is None and entry.k_for_dimension is None:
         chosen["k"] = k_default
     return entry, chosen
+
+
+#: The metrics whose ``method="auto"`` is measured (``docs/estimator-rmse.md``).
+AUTO_METRICS = ("kl", "entropy", "mutual_information")
+_FEW = 3000  # points below which the rule of the n = 10^3 cells applies, from the n = 10^4 cells' on
+
+
+def auto(metric: str, n: int, d: int) -> tuple[str, int | None]:
+    """``method="auto"``: the method and k with the lowest RMSE of ours in the table of
+    ``docs/estimator-rmse.md`` for samples of ``n`` points in ``d`` dimensions (for mutual
+    information ``d`` is the joint dimension ``dx + dy``); k None: the method's own default.
+
+    Every choice is at or below the best peer's RMSE in its cells (Gaussian samples, the
+    table's cells at n = 10^3 and 10^4; a choice for a cell the table does not have is that
+    of its nearest cells).
+
+    Examples
+    --------
+    >>> auto("kl", 500, 1), auto("kl", 10_000, 2), auto("kl", 10_000, 5), auto("kl", 1000, 20)
+    (('knn', 5), ('knn', 5), ('knn', 1), ('knn_adaptive', None))
+    >>> auto("entropy", 1000, 1), auto("entropy", 50_000, 1), auto("mutual_information", 1000, 10)
+    (('spacing', None), ('knn', 5), ('lnc', None))
+    """
+    few = n < _FEW
+    if metric == "kl":
+        if d == 1:
+            return "knn", 5  # RMSE 0.029 / 0.011 at n = 10^3 / 10^4 (k = 1: 0.053 / 0.022)
+        if d == 2:
+            return ("knn_adaptive", None) if few else ("knn", 5)  # 0.037 / 0.011 (k = 1: 0.068 / 0.027)
+        if d <= 5:
+            return ("knn_adaptive", None) if few else ("knn", 1)  # 0.112 / 0.043
+        return "knn_adaptive", None  # d = 10: 0.21 / 0.20, d = 20: 0.39 / 0.04 (k = 1: 1.04 / 0.88)
+    if metric == "entropy":
+        if d == 1:
+            return ("spacing", None) if few else ("knn", 5)  # 0.009-0.040 / 0.005-0.008 (bounded laws included)
+        if d == 2:
+            return "knn", 5  # 0.037 / 0.009 (k = 1: 0.066 / 0.018)
+        if 6 <= d <= 10 and not few:
+            return "knn", 5  # d = 10, n = 10^4: 0.025 (k = 1: 0.047)
+        return "knn", 1  # d = 5: 0.081 / 0.050, d = 20: 0.89 / 0.53
+    return ("ksg", 3) if d <= 4 else ("lnc", None)  # 2-4 joint coordinates: KSG; more: LNC (5 pairs: 0.12 against 1.5)
 
 
 def resampling_scheme(metric: str, method: str) -> Scheme:

@@ -26,7 +26,7 @@ from .._exceptions import InvalidInputError
 from .._metadata import DIVERGENCES
 from .._options import parse
 from ..distributions._scipy import as_distribution
-from ._methods import DISCRETE_ENTROPY, METHODS, Method, discrete_fallback, select
+from ._methods import AUTO_METRICS, DISCRETE_ENTROPY, METHODS, Method, auto, discrete_fallback, select
 from ._samples import (
     _to_host,
     as_labels,
@@ -43,7 +43,7 @@ from ._samples import (
 )
 from ._uncertainty import Estimate, Scheme, bootstrap, check_ci
 
-__all__ = ["finish", "kl_to_density", "mutual_information_route", "plan", "prepare", "run"]
+__all__ = ["finish", "kl_to_density", "mutual_information_route", "plan", "prepare", "resolve_auto", "run"]
 
 
 def finish(
@@ -95,6 +95,8 @@ def plan(
     """The estimator, its options and the checked samples, ties resolved; True where the
     data made it fall back to the discrete estimator."""
     options = {**options, "random_state": random_state}
+    if method == "auto":
+        method, options = resolve_auto(metric, x, y, options)
     # smoothing is the discrete estimator's: a continuous method takes it for the data that
     # turn out to be symbols (ties="discrete", or "auto" on symbols), and refuses it otherwise.
     for_symbols = {"smoothing"} if ties in ("auto", "discrete") and metric in ("kl", "js") else set()
@@ -123,6 +125,22 @@ def plan(
             chosen["k"] = entry.k_for_dimension(sum(s.shape[1] for s in samples))
         chosen["k"] = check_k(chosen["k"], min(s.shape[0] for s in samples), " and ".join(names))
     return entry, chosen, samples, fell_back
+
+
+def resolve_auto(metric: str, x: Any, y: Any, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``method="auto"``: the measured best method and k for the samples' size and dimension."""
+    if metric not in AUTO_METRICS:
+        raise InvalidInputError(f"method='auto' is measured for {', '.join(AUTO_METRICS)}, not {metric}: give a method")
+    if options.get("k") is not None:
+        raise InvalidInputError("k does not apply to method='auto', which chooses it: give method='knn' (or another) with k")
+    given = [s for s in (x, y) if s is not None]
+    if any(np.asarray(_to_host(s)).dtype.kind not in "biuf" for s in given):  # strings, objects: symbols
+        return (DISCRETE_ENTROPY if metric == "entropy" else "discrete"), options
+    shapes = [np.shape(s) for s in given]
+    n = min(shape[0] if shape else 1 for shape in shapes)
+    dims = [shape[1] if len(shape) > 1 else 1 for shape in shapes]
+    method, k = auto(metric, n, sum(dims) if metric == "mutual_information" else dims[0])
+    return method, {**options, "k": k}
 
 
 def run(
