@@ -68,13 +68,13 @@ def _rel_entr(a: Array, b: Array, d: Array, xp: Any) -> Array:
     built from these terms keeps its relative accuracy when the two distributions nearly agree.
     """
     kind = is_eager(xp)
-    found = host(kind, a, b, d)
+    found = host(kind, a, b, d, scalars=True)
     if kind and found is not None and _all_positive(a, b, kind, xp):  # the same, in place on NumPy views
         (a, b, d), back = found
         with np.errstate(over="ignore", under="ignore", divide="ignore"):
             r = a / b
             log_r = host_log(r, back)
-            plain = np.multiply(a, log_r, out=r)
+            plain = np.multiply(a, log_r, out=r) if isinstance(r, np.ndarray) else a * log_r
             plain -= d
         return back(ratio_fill(plain, log_r, _rel_entr_series, _rel_entr_far, (a, b, d)))
     if kind and _all_positive(a, b, kind, xp):

@@ -725,7 +725,7 @@ def _exponential_kl_far(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
 @register_kl(Exponential, Exponential)
 def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
     kind = is_eager(xp)
-    found = host(kind, p.rate, q.rate)
+    found = host(kind, p.rate, q.rate, scalars=True)
     if found is not None:  # the same, in place on NumPy views (_host)
         (l1, l2), back = found
         with np.errstate(over="ignore", under="ignore", divide="ignore"):

@@ -33,13 +33,20 @@ def _identity(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def host(kind: str | None, *arrays: Array) -> tuple[list[np.ndarray], Back] | None:
+def host(kind: str | None, *arrays: Array, scalars: bool = False) -> tuple[list[Any], Back] | None:
     """NumPy views of ``arrays`` of one shape and one dtype, and the way back to their library,
     or None where the fast path does not apply (see the module docstring; ``kind`` from
-    ``is_eager``). Zero-dimensional arrays are left to the caller's own path."""
+    ``is_eager``). Zero-dimensional arrays are left to the caller's own path, but for float64
+    NumPy scalars (an unbatched pair, see ``_dispatch._scalar_twin``) where the caller takes
+    ``scalars``: Python floats then, and ``np.float64`` the way back (:func:`log`,
+    :func:`fill` and :func:`ratio_fill` take them)."""
     first = arrays[0]
     shape, dtype = first.shape, first.dtype
-    if not shape or any(a.shape != shape or a.dtype != dtype for a in arrays):
+    if not shape:
+        if scalars and kind == "numpy" and all(type(a) is np.float64 for a in arrays):
+            return [float(a) for a in arrays], np.float64
+        return None
+    if any(a.shape != shape or a.dtype != dtype for a in arrays):
         return None
     if kind == "numpy":
         if all(type(a) is np.ndarray for a in arrays):
@@ -56,8 +63,10 @@ def host(kind: str | None, *arrays: Array) -> tuple[list[np.ndarray], Back] | No
     return views, sys.modules["torch"].from_numpy
 
 
-def log(x: np.ndarray, back: Back, out: np.ndarray | None = None) -> np.ndarray:
+def log(x: Any, back: Back, out: np.ndarray | None = None) -> Any:
     """``log(x)`` into ``out`` (a new array where None); by torch where ``back`` leads to it."""
+    if back is np.float64:  # a Python float
+        return math.log(x) if x > 0.0 else -math.inf if x == 0.0 else math.nan
     if out is None:
         out = np.empty_like(x)
     if back is _identity:
@@ -82,7 +91,10 @@ def log_range(dtype: Any) -> float:
 
 def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args: tuple[np.ndarray, ...]) -> np.ndarray:
     """``out`` with ``fn(*args)`` written where ``mask`` holds, ``fn`` evaluated on those
-    elements only (gathered through one index array); ``args`` have ``out``'s shape."""
+    elements only (gathered through one index array); ``args`` have ``out``'s shape. On
+    Python floats (``host``'s scalars), ``fn(*args)`` or ``out``."""
+    if not isinstance(out, np.ndarray):
+        return fn(*args) if mask else out
     index = np.flatnonzero(mask)
     if index.size:
         flat = out.reshape(-1)  # a view: ``out`` is the form's own contiguous result
@@ -101,6 +113,9 @@ def ratio_fill(out: np.ndarray, log_r: np.ndarray, near: Callable[..., np.ndarra
     ``near(*args)`` where ``|log r| <= RATIO_NEAR`` (where it may have cancelled) and
     ``far(*args)`` where ``r`` is out of the normal range (its logarithm inexact: ``far``
     takes the logarithms of the parameters apart); each on those elements only."""
+    if not isinstance(out, np.ndarray):  # Python floats
+        size = abs(log_r)
+        return near(*args) if size <= RATIO_NEAR else far(*args) if size >= log_range(np.float64) else out
     size = np.abs(log_r, out=log_r)
     fill(out, size <= RATIO_NEAR, near, args)
     limit = log_range(out.dtype)
