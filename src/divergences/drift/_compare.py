@@ -6,14 +6,14 @@ by its public function on the counts (``smoothing`` a pseudo-count per bin on bo
 ``normalize=True``): there is no second implementation of a divergence here. Each window
 is compared with the whole reference, on the bins that hold a row on either side (a bin
 empty on both sides carries no information, and leaving it out keeps smoothing from
-inventing mass there); ``_significance`` adds the permutation p-values.
+inventing mass there); ``_significance`` adds the permutation p-values: the tables of a batch
+of columns drawn on all cores, then each metric evaluated once on all of them.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,7 +28,7 @@ from ._fit import profile
 from ._lazy import lazy_counts, lazy_frame
 from ._profile import Profile, column_counts, each_column
 from ._report import ColumnCounts, Report
-from ._significance import CORRECTIONS, adjust, check_level, permutation_pvalues
+from ._significance import CORRECTIONS, adjust, check_level, permutation_summary, permutation_tables
 from ._windows import windows
 
 __all__ = ["DEFAULT_THRESHOLDS", "compare"]
@@ -153,29 +153,9 @@ def compare(
     if progress is not None and not callable(progress):
         raise InvalidInputError(f"progress must be a callable progress(done, total), got {progress!r}")
     # One random stream per column (spawned from random_state: the same seed, the same p-values),
-    # so that the columns' permutation tests run on all cores.
+    # so that the columns' tables are drawn on all cores.
     streams = dict(zip(columns, rng.spawn(len(columns))))
-    finished, lock = [0], threading.Lock()
-
-    def test(name: str) -> list[dict[str, Any]]:
-        counts, out = columns[name], []
-        for w, (start, end) in enumerate(frame_windows.bounds):
-            ref_v, cur_v = counts.pair(w)
-            if cur_v.sum() == 0:
-                continue
-            values, pvalues, baselines = permutation_pvalues(ref_v, cur_v, functions, draws, streams[name])
-            for metric, value, pvalue, baseline in zip(names, values, pvalues, baselines):
-                out.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
-                            "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
-                            "n_reference": int(ref_v.sum()), "n_current": int(cur_v.sum()), "baseline": baseline})
-        if progress is not None:
-            with lock:
-                finished[0] += 1
-                progress(finished[0], len(columns))
-        return out
-
-    work = (draws + 1) * len(frame_windows.bounds) * 64  # about a draw's cost per window, in elements
-    records = [r for found in each_column(list(columns), test, work) for r in found]
+    records = _tested(columns, frame_windows.bounds, names, functions, limits, draws, streams, progress)
     _decide(records, level, correction)
     settings = {"metrics": names, "base": shared.base, "unit": unit(shared.base), "smoothing": float(shared.smoothing or 0.0),
                 "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": draws,
@@ -184,6 +164,66 @@ def compare(
                 "time_column": time_column, "every": every, "chunk_size": chunk_size,
                 "bins": ref.bins, "max_categories": ref.max_categories}
     return Report(records, columns, frame_windows.bounds, settings, dict(ref.skipped))
+
+
+_BATCH = 1 << 21  # table entries evaluated in one call (16 MiB a side): memory stays small with many windows
+
+
+def _tested(columns: dict[str, ColumnCounts], bounds: list[tuple[Any, Any]], names: list[str],
+            functions: list[Callable[[np.ndarray, np.ndarray], np.ndarray]], limits: dict[str, float], draws: int,
+            streams: dict[str, np.random.Generator], progress: Callable[[int, int], None] | None) -> list[dict[str, Any]]:
+    """Every column and window's records: the observed and drawn tables of a batch of columns
+    (drawn on all cores), then each metric once on all the tables of one width (a call per
+    batch, not per column and window: the metrics' per-call cost is paid once)."""
+    names_in_order, records, done = list(columns), [], 0
+    cost = {name: len(bounds) * (draws + 1) * columns[name].table.shape[1] for name in columns}
+    while done < len(names_in_order):
+        batch: list[str] = []
+        size = 0
+        while done + len(batch) < len(names_in_order) and (not batch or size + cost[names_in_order[done + len(batch)]] <= _BATCH):
+            size += cost[names_in_order[done + len(batch)]]
+            batch.append(names_in_order[done + len(batch)])
+
+        def draw(name: str) -> list[tuple[int, np.ndarray, np.ndarray]]:
+            tables = []
+            for w in range(len(bounds)):
+                ref_v, cur_v = columns[name].pair(w)
+                if cur_v.sum():
+                    tables.append((w, *permutation_tables(ref_v, cur_v, draws, streams[name])))
+            return tables
+
+        drawn = dict(zip(batch, each_column(batch, draw, size)))
+        values = _evaluated([t for name in batch for t in drawn[name]], functions)
+        for name in batch:
+            for w, ref_t, cur_t in drawn[name]:
+                start, end = bounds[w]
+                for metric, v in zip(names, values[id(ref_t)]):
+                    value, pvalue, baseline = permutation_summary(v)
+                    records.append({"column": name, "window_start": start, "window_end": end, "metric": metric,
+                                    "value": value, "pvalue": pvalue, "threshold": limits[metric], "drifted": False,
+                                    "n_reference": int(ref_t[0].sum()), "n_current": int(cur_t[0].sum()),
+                                    "baseline": baseline})
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(names_in_order))
+    return records
+
+
+def _evaluated(tables: list[tuple[int, np.ndarray, np.ndarray]],
+               functions: list[Callable[[np.ndarray, np.ndarray], np.ndarray]]) -> dict[int, list[np.ndarray]]:
+    """Each metric's values on each table (by the id of its reference counts), one call per
+    metric on all the tables of one width stacked."""
+    by_width: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for _, ref_t, cur_t in tables:
+        by_width.setdefault(ref_t.shape[1], []).append((ref_t, cur_t))
+    out: dict[int, list[np.ndarray]] = {}
+    for group in by_width.values():
+        cuts = np.cumsum([r.shape[0] for r, _ in group])[:-1]
+        ref_all, cur_all = np.vstack([r for r, _ in group]), np.vstack([c for _, c in group])
+        per_metric = [np.split(np.asarray(f(ref_all, cur_all), dtype=np.float64), cuts) for f in functions]
+        for i, (ref_t, _) in enumerate(group):
+            out[id(ref_t)] = [values[i] for values in per_metric]
+    return out
 
 
 def _metrics(metrics: object) -> list[str]:

@@ -12,6 +12,7 @@ nothing but the counts, so a saved profile suffices.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from .._exceptions import InvalidInputError
 
-__all__ = ["CORRECTIONS", "adjust", "check_level", "permutation_pvalues"]
+__all__ = ["CORRECTIONS", "adjust", "check_level", "permutation_pvalues", "permutation_summary", "permutation_tables"]
 
 CORRECTIONS = ("holm", "bh")
 _TIES = 1e-9  # a drawn value within this relative distance of the observed one counts as a tie (>=)
@@ -32,33 +33,41 @@ def check_level(alpha: object) -> float:
     return float(alpha)
 
 
+def permutation_tables(reference: np.ndarray, current: np.ndarray, n_permutations: int,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The observed counts and ``n_permutations`` tables drawn under "no drift": reference and
+    current counts, shape ``(1 + n_permutations, bins)``, the observed table first."""
+    if n_permutations == 0:
+        return reference[None, :], current[None, :]
+    pooled = reference + current
+    drawn = rng.multivariate_hypergeometric(pooled, int(current.sum()), size=n_permutations)
+    cur = np.vstack([current[None, :], drawn])
+    return pooled[None, :] - cur, cur
+
+
+def permutation_summary(values: np.ndarray) -> tuple[float, float | None, float | None]:
+    """A metric's values on :func:`permutation_tables` (observed first): the observed value, its
+    p-value and its mean over the drawn tables (the value expected with no drift at these
+    sample sizes: divergences of small samples are biased up); None for both without draws."""
+    observed = float(values[0])
+    drawn = values[1:]
+    if drawn.size == 0:
+        return observed, None, None
+    at_least = np.count_nonzero(drawn >= observed - _TIES * abs(observed)) if math.isfinite(observed) else \
+        np.count_nonzero(drawn == observed)
+    return observed, float((1.0 + at_least) / (1.0 + drawn.size)), float(np.mean(drawn))
+
+
 def permutation_pvalues(
     reference: np.ndarray, current: np.ndarray, metrics: Sequence[Callable[[np.ndarray, np.ndarray], np.ndarray]],
     n_permutations: int, rng: np.random.Generator,
 ) -> tuple[list[float], list[float | None], list[float | None]]:
-    """The observed value of each metric on the counts, its permutation p-value and its mean
-    over the drawn tables (the value expected with no drift at these sample sizes: divergences
-    of small samples are biased up); None for both when ``n_permutations`` is 0. ``metrics``
-    take batches of reference and current counts."""
-    if n_permutations == 0:
-        alone = [float(m(reference[None, :], current[None, :])[0]) for m in metrics]
-        return alone, [None] * len(metrics), [None] * len(metrics)
-    pooled = reference + current
-    drawn = rng.multivariate_hypergeometric(pooled, int(current.sum()), size=n_permutations)
-    cur = np.vstack([current[None, :], drawn])
-    ref = pooled[None, :] - cur
-    values: list[float] = []
-    pvalues: list[float | None] = []
-    baselines: list[float | None] = []
-    for metric in metrics:
-        v = np.asarray(metric(ref, cur), dtype=np.float64)
-        observed = v[0]
-        at_least = np.count_nonzero(v[1:] >= observed - _TIES * abs(observed)) if np.isfinite(observed) else \
-            np.count_nonzero(v[1:] == observed)
-        values.append(float(observed))
-        pvalues.append(float((1.0 + at_least) / (1.0 + n_permutations)))
-        baselines.append(float(np.mean(v[1:])))
-    return values, pvalues, baselines
+    """For one table: each metric's observed value, permutation p-value and baseline
+    (:func:`permutation_tables` then :func:`permutation_summary`). ``metrics`` take batches of
+    reference and current counts."""
+    ref, cur = permutation_tables(reference, current, n_permutations, rng)
+    summaries = [permutation_summary(np.asarray(metric(ref, cur), dtype=np.float64)) for metric in metrics]
+    return [s[0] for s in summaries], [s[1] for s in summaries], [s[2] for s in summaries]
 
 
 def adjust(pvalues: Sequence[float], method: str) -> list[float]:
