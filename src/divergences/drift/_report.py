@@ -10,6 +10,7 @@ value is the string ``"inf"``.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -34,7 +35,12 @@ class ColumnCounts:
     def __init__(self, col: ColumnProfile, unseen: Sequence[str], table: np.ndarray) -> None:
         self.col, self.unseen, self.table = col, list(unseen), table
         self.reference = col.vector(self.unseen)
-        self.labels = col.labels(self.unseen)
+
+    @functools.cached_property
+    def labels(self) -> list[str]:
+        """The bins' names (made when a report or histogram asks: formatting every edge costs
+        more than comparing a column)."""
+        return self.col.labels(self.unseen)
 
     def current(self, window: int | None) -> np.ndarray:
         return self.table.sum(axis=0) if window is None else self.table[window]
