@@ -148,14 +148,15 @@ def compare(
         raise InvalidInputError("time_column needs every (the length of a window, such as '1d')")
     ref = reference if isinstance(reference, Profile) else profile(reference)
     rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
-    columns, frame_windows = _count_current(ref, current, time_column, every, chunk_size)
+    counted_names, count, frame_windows = _count_current(ref, current, time_column, every, chunk_size)
     functions = [_on_counts(row, o, own.get(n, {})) for n, row, o in zip(names, rows, opts)]
     if progress is not None and not callable(progress):
         raise InvalidInputError(f"progress must be a callable progress(done, total), got {progress!r}")
     # One random stream per column (spawned from random_state: the same seed, the same p-values),
     # so that the columns' tables are drawn on all cores.
-    streams = dict(zip(columns, rng.spawn(len(columns))))
-    records = _tested(columns, frame_windows.bounds, names, functions, limits, draws, streams, progress)
+    streams = dict(zip(counted_names, rng.spawn(len(counted_names))))
+    records, columns = _tested(ref, counted_names, count, frame_windows.bounds, names, functions, limits, draws, streams,
+                               progress)
     _decide(records, level, correction)
     settings = {"metrics": names, "base": shared.base, "unit": unit(shared.base), "smoothing": float(shared.smoothing or 0.0),
                 "thresholds": limits, "alpha": level, "correction": correction, "n_permutations": draws,
@@ -167,35 +168,41 @@ def compare(
 
 
 _BATCH = 1 << 21  # table entries evaluated in one call (16 MiB a side): memory stays small with many windows
+_EVERY_CORE = 1 << 30  # a column's count and draws are always worth a task of their own
 
 
-def _tested(columns: dict[str, ColumnCounts], bounds: list[tuple[Any, Any]], names: list[str],
-            functions: list[Callable[[np.ndarray, np.ndarray], np.ndarray]], limits: dict[str, float], draws: int,
-            streams: dict[str, np.random.Generator], progress: Callable[[int, int], None] | None) -> list[dict[str, Any]]:
-    """Every column and window's records: the observed and drawn tables of a batch of columns
-    (drawn on all cores), then each metric once on all the tables of one width (a call per
-    batch, not per column and window: the metrics' per-call cost is paid once)."""
-    names_in_order, records, done = list(columns), [], 0
-    cost = {name: len(bounds) * (draws + 1) * columns[name].table.shape[1] for name in columns}
-    while done < len(names_in_order):
+def _tested(ref: Profile, columns: list[str], count: Callable[[str], ColumnCounts], bounds: list[tuple[Any, Any]],
+            names: list[str], functions: list[Callable[[np.ndarray, np.ndarray], np.ndarray]], limits: dict[str, float],
+            draws: int, streams: dict[str, np.random.Generator],
+            progress: Callable[[int, int], None] | None) -> tuple[list[dict[str, Any]], dict[str, ColumnCounts]]:
+    """Every column and window's records, and the columns' counts: a batch of columns counted
+    (``count``) and their observed and drawn tables made on all cores, one task per column,
+    then each metric once on all the tables of one width (a call per batch, not per column
+    and window: the metrics' per-call cost, which holds the GIL, is paid once)."""
+    records: list[dict[str, Any]] = []
+    counted: dict[str, ColumnCounts] = {}
+    cost = {name: len(bounds) * (draws + 1) * (len(ref.columns[name].counts) + 3) for name in columns}
+    done = 0
+    while done < len(columns):
         batch: list[str] = []
         size = 0
-        while done + len(batch) < len(names_in_order) and (not batch or size + cost[names_in_order[done + len(batch)]] <= _BATCH):
-            size += cost[names_in_order[done + len(batch)]]
-            batch.append(names_in_order[done + len(batch)])
+        while done + len(batch) < len(columns) and (not batch or size + cost[columns[done + len(batch)]] <= _BATCH):
+            size += cost[columns[done + len(batch)]]
+            batch.append(columns[done + len(batch)])
 
-        def draw(name: str) -> list[tuple[int, np.ndarray, np.ndarray]]:
-            tables = []
+        def draw(name: str) -> tuple[ColumnCounts, list[tuple[int, np.ndarray, np.ndarray]]]:
+            counts, tables = count(name), []
             for w in range(len(bounds)):
-                ref_v, cur_v = columns[name].pair(w)
+                ref_v, cur_v = counts.pair(w)
                 if cur_v.sum():
                     tables.append((w, *permutation_tables(ref_v, cur_v, draws, streams[name])))
-            return tables
+            return counts, tables
 
-        drawn = dict(zip(batch, each_column(batch, draw, size)))
-        values = _evaluated([t for name in batch for t in drawn[name]], functions)
+        drawn = dict(zip(batch, each_column(batch, draw, _EVERY_CORE)))
+        values = _evaluated([t for name in batch for t in drawn[name][1]], functions)
         for name in batch:
-            for w, ref_t, cur_t in drawn[name]:
+            counted[name] = drawn[name][0]
+            for w, ref_t, cur_t in drawn[name][1]:
                 start, end = bounds[w]
                 for metric, v in zip(names, values[id(ref_t)]):
                     value, pvalue, baseline = permutation_summary(v)
@@ -205,8 +212,8 @@ def _tested(columns: dict[str, ColumnCounts], bounds: list[tuple[Any, Any]], nam
                                     "baseline": baseline})
         done += len(batch)
         if progress is not None:
-            progress(done, len(names_in_order))
-    return records
+            progress(done, len(columns))
+    return records, counted
 
 
 def _evaluated(tables: list[tuple[int, np.ndarray, np.ndarray]],
@@ -277,8 +284,10 @@ def _on_counts(row: Any, opts: Any, own: Mapping[str, Any]) -> Any:
 
 
 def _count_current(ref: Profile, current: object, time_column: object, every: object,
-                   chunk_size: object) -> tuple[dict[str, ColumnCounts], Any]:
-    """Each column's counts per window of the current data, beside the reference's."""
+                   chunk_size: object) -> tuple[list[str], Callable[[str], ColumnCounts], Any]:
+    """The columns to compare, a function giving each one's counts per window of the current
+    data beside the reference's (a data frame's column is counted when asked, on the core
+    that tests it; profiles and lazy engines give all their counts at once), and the windows."""
     if isinstance(current, Profile):
         if time_column is not None or chunk_size is not None:
             raise InvalidInputError("windows need the current rows: pass a data frame, not a profile, with "
@@ -292,10 +301,11 @@ def _count_current(ref: Profile, current: object, time_column: object, every: ob
                 raise InvalidInputError(f"column {name!r}: the current profile has other bins: make it with like=the reference")
             unseen = list(other.unseen)
             out[name] = ColumnCounts(col, unseen, other.vector(unseen)[None, :])
-        return out, windows(0, None, None, None)
+        return list(out), out.__getitem__, windows(0, None, None, None)
     lazy = lazy_frame(current)
     if lazy is not None:
-        return lazy_counts(lazy, ref, time_column, every, chunk_size)
+        engine_counts, engine_windows = lazy_counts(lazy, ref, time_column, every, chunk_size)
+        return list(engine_counts), engine_counts.__getitem__, engine_windows
     df = _frames.frame(current, "current")
     present = set(df.columns)
     if time_column is not None:
@@ -312,7 +322,7 @@ def _count_current(ref: Profile, current: object, time_column: object, every: ob
         table, unseen = column_counts(df[name], ref.columns[name], cuts.index, len(cuts))
         return ColumnCounts(ref.columns[name], unseen, table.reshape(len(cuts), -1))
 
-    return dict(zip(names, each_column(names, count, int(df.shape[0])))), cuts
+    return names, count, cuts
 
 
 def _decide(records: list[dict[str, Any]], alpha: float, correction: object) -> None:
