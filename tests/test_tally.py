@@ -171,3 +171,13 @@ def test_drift_gives_the_same_profile_and_records_with_either_engine(monkeypatch
     numpy_ref, numpy_records = run()
     assert compiled_ref == numpy_ref
     assert compiled_records == numpy_records
+
+
+def test_a_one_shot_process_loads_the_kernels_only_for_long_columns(monkeypatch):
+    monkeypatch.setattr(_tally, "_MIN_COMPILED", 1 << 16)
+    loaded = []
+    monkeypatch.setattr(_tally, "compiled", lambda: loaded.append(True))
+    _tally.one_shot()
+    assert _tally._MIN_COMPILED == _tally._ONE_SHOT
+    _tally.tally(np.zeros(1 << 20), np.array([0.5]))  # 10^6 values: NumPy
+    assert not loaded

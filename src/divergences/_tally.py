@@ -20,9 +20,10 @@ compiled kernels of numba (the ``fast`` extra, ``_tally_kernels``):
   its max (or is constant), so every level splits it and the recursion ends.
 
 Both engines give the same integers and the same order statistics. The compiled one runs from
-``_MIN_COMPILED`` values on: loading it costs about half a second once per process (1.5 s the
-first time on a machine, to compile), which small columns would not win back. NumPy alone:
-``DIVERGENCES_NUMBA=0``.
+``_MIN_COMPILED`` values on: loading it costs about a second once per process (a few seconds
+the first time on a machine, to compile), which small columns would not win back; a process
+that runs one job (the command line, :func:`one_shot`) loads it only for columns of 8 x 10^6
+values and more. NumPy alone: ``DIVERGENCES_NUMBA=0``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compiled", "describe", "order_statistics", "tally"]
+__all__ = ["compiled", "describe", "one_shot", "order_statistics", "tally"]
 
 _MIN_COMPILED = 1 << 16  # values per column from which the compiled kernels pay for their loading
 _MAX_COMPARED = 32  # edges up to which a pass compares each value with every edge
@@ -54,6 +55,17 @@ def compiled() -> Any:
     except ImportError:  # numba is absent
         return None
     return _tally_kernels
+
+
+_ONE_SHOT = 1 << 23  # values per column from which a process that runs once wins back the load (about 1 s)
+
+
+def one_shot() -> None:
+    """This process runs one job (the command line): load the compiled kernels only for
+    columns long enough to win back their loading in that job (8 x 10^6 values and more;
+    at 10^6 values a column gains about 20 ms)."""
+    global _MIN_COMPILED
+    _MIN_COMPILED = max(_MIN_COMPILED, _ONE_SHOT)
 
 
 def _engine(n: int) -> Any:

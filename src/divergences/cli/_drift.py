@@ -17,6 +17,7 @@ from typing import Any
 from .._exceptions import InvalidInputError
 from .._io import column_names
 from .._metadata import DIVERGENCES
+from .._tally import one_shot
 from ..drift import Profile, compare, load, profile
 from ..drift._example import example_paths
 from ._format import JSON_NOTE
@@ -113,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if args.CURRENT is None and args.save_profile is None:
         raise InvalidInputError("give CURRENT to compare with, or --save-profile FILE to fit the reference only")
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    one_shot()  # one job: numba's kernels only where they win back their loading
     ref = _reference(args)
     if args.save_profile:
         ref.save(args.save_profile)
