@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 from divergences import _tally
 from divergences._open_bins import exact_quantiles, fit_open_bins, reference_edges, sorted_quantiles
 
-ENGINES = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(_tally.compiled() is None, reason="numba not installed"))]
+ENGINES = ["numpy", pytest.param("numba", marks=pytest.mark.skipif(_tally.compiled() is None, reason="no compiled kernels (numba not installed, or DIVERGENCES_NUMBA=0)"))]
 
 
 @pytest.fixture(params=ENGINES)
@@ -144,7 +144,7 @@ def test_grouped_tally_is_the_tally_of_each_group(engine, values, edges, n_group
         assert table[g].tolist() == _tally.tally(values[groups == g], grid).tolist()
 
 
-@pytest.mark.skipif(_tally.compiled() is None, reason="numba not installed")
+@pytest.mark.skipif(_tally.compiled() is None, reason="no compiled kernels (numba not installed, or DIVERGENCES_NUMBA=0)")
 def test_drift_gives_the_same_profile_and_records_with_either_engine(monkeypatch):
     """A frame large enough for the compiled kernels (2^16 rows and more): the profile and
     every record equal those NumPy gives, windows, NaN, infinities, atoms and heavy tails included."""
