@@ -79,9 +79,9 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     diff = _mean_diff(p, q, xp)
     diff, _ = xp.broadcast_arrays(diff, lq[..., 0])
     off = _solve_lower(lq, lp - lq, xp)
-    rows = xp.arange(p.dim, device=device(lp))
-    below = rows[:, None] > rows[None, :]
-    off_diagonal = xp.sum(where0(below, off * off, xp), axis=(-2, -1))
+    # off is lower triangular (its upper part solves to exact zeros): the squares below the
+    # diagonal are all squares less the diagonal's, with no mask
+    off_diagonal = xp.sum(off * off, axis=(-2, -1)) - xp.sum(xp.linalg.diagonal(off) ** 2, axis=-1)
     dp, dq = xp.linalg.diagonal(lp), xp.linalg.diagonal(lq)
     diagonal = xp.sum(expm1mx(2.0 * xp.log1p((dp - dq) / dq), xp), axis=-1)
     # Factors computed here from nearly equal covariances differ by their own rounding (1e-5
@@ -133,6 +133,11 @@ def _certainly_far(off: Array, xp: Any) -> bool:
     above 0.55 (0.5 and a margin for rounding) the eigenvalue form is never chosen."""
     if not is_eager(xp) or off.shape[-1] == 0:
         return False
+    # First without a product: a diagonal entry of a symmetric matrix lies between its extreme
+    # eigenvalues, and X_ii = 2 off_ii + sum_j off_ij^2.
+    diagonal = 2.0 * xp.linalg.diagonal(off) + xp.sum(off * off, axis=-1)
+    if bool(xp.all(xp.max(xp.abs(diagonal), axis=-1) > 0.55)):
+        return True
     x = off + xp.matrix_transpose(off) + off @ xp.matrix_transpose(off)
     frobenius_sq = xp.sum(x * x, axis=(-2, -1))
     return bool(xp.all(frobenius_sq > off.shape[-1] * 0.55**2))
