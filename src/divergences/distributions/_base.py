@@ -162,9 +162,12 @@ class Distribution:
             if not np.allclose(values, np.swapaxes(values, -1, -2), rtol=1e-10, atol=0):
                 raise InvalidInputError(f"{label} must be symmetric")
             try:
-                np.linalg.cholesky(values)
+                factor = np.linalg.cholesky(values)
             except np.linalg.LinAlgError:
                 raise InvalidInputError(f"{label} must be positive definite (its Cholesky factorisation failed)") from None
+            given = getattr(self, name)
+            if isinstance(given, np.ndarray) and given.dtype == np.float64:  # the check's factor is the one a form needs
+                object.__setattr__(self, f"_cholesky_{name}", factor)
 
     def _check(self) -> None:
         """Checks that involve several parameters (e.g. ``low < high``); none by default."""

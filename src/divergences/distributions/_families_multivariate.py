@@ -50,7 +50,9 @@ class MultivariateGaussian(Distribution):
     def scale_tril(self) -> Array:
         """The lower Cholesky factor of the covariance, computed once per instance (as torch's)."""
         if "_scale_tril" not in self.__dict__:
-            object.__setattr__(self, "_scale_tril", self.xp.linalg.cholesky(self.covariance()))
+            # a NumPy float64 covariance parameter was factored when it was checked
+            known = self.__dict__.get("_cholesky_cov")
+            object.__setattr__(self, "_scale_tril", known if known is not None else self.xp.linalg.cholesky(self.covariance()))
         return self.__dict__["_scale_tril"]
 
     @property
