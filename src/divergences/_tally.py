@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compiled", "describe", "one_shot", "order_statistics", "tally"]
+__all__ = ["codes", "compiled", "describe", "one_shot", "order_statistics", "tally"]
 
 _MIN_COMPILED = 1 << 16  # values per column from which the compiled kernels pay for their loading
 _MAX_COMPARED = 32  # edges up to which a pass compares each value with every edge
@@ -92,8 +92,8 @@ def tally(values: np.ndarray, edges: np.ndarray, groups: np.ndarray | None = Non
         at_least = np.concatenate([[finite], above - posinf, [0]])
         return np.concatenate([-np.diff(at_least), [nan, posinf, neginf]]).astype(np.int64)
     if groups is not None:
-        codes = _codes(values, edges)
-        return np.bincount(np.asarray(groups, dtype=np.int64) * (k + 4) + codes,
+        entries = codes(values, edges)
+        return np.bincount(np.asarray(groups, dtype=np.int64) * (k + 4) + entries,
                            minlength=n_groups * (k + 4)).reshape(n_groups, k + 4)
     is_finite = np.isfinite(values)
     if is_finite.all():
@@ -112,22 +112,22 @@ def tally(values: np.ndarray, edges: np.ndarray, groups: np.ndarray | None = Non
     return np.concatenate([inside, specials]).astype(np.int64)
 
 
-def _codes(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def codes(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Each value's entry of :func:`tally`'s counts: its bin, or ``k + 1``, ``k + 2``, ``k + 3``
     for NaN, +inf, -inf."""
     k = edges.size
     if k > _MAX_COMPARED:
-        codes = np.searchsorted(edges, values, side="left").astype(np.int64)  # NaN sorts last: k
+        found = np.searchsorted(edges, values, side="left").astype(np.int64)  # NaN sorts last: k
     else:  # the count of edges below the value, one comparison per edge (+inf: k; NaN, -inf: 0)
         below = np.zeros(values.shape, dtype=np.uint8)
         for edge in edges:
             below += values > edge
-        codes = below.astype(np.int64)
+        found = below.astype(np.int64)
     if not np.isfinite(values).all():
-        codes[np.isnan(values)] = k + 1
-        codes[np.isposinf(values)] = k + 2
-        codes[np.isneginf(values)] = k + 3
-    return codes
+        found[np.isnan(values)] = k + 1
+        found[np.isposinf(values)] = k + 2
+        found[np.isneginf(values)] = k + 3
+    return found
 
 
 def describe(values: np.ndarray) -> tuple[int, int, int, float, float]:
