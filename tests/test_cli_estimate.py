@@ -316,3 +316,14 @@ def test_method_auto_with_an_interval(capsys, files):
     expected = dv.estimate.kl(x, y, method="auto", ci=0.9, n_resamples=20, random_state=3)
     assert (result["value"], result["low"], result["high"]) == tuple(expected)
     assert result["resampling"] == "subsample"
+
+
+def test_kde_support(capsys, tmp_path):
+    u = np.random.default_rng(8).random(500)
+    path = tmp_path / "u.csv"
+    np.savetxt(path, u[:, None], delimiter=",", header="u", comments="")
+    code, out, err = run(capsys, "estimate", "entropy", str(path), "--method", "kde", "--support", "0,1", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["value"] == dv.estimate.entropy(u, method="kde", support=(0.0, 1.0))
+    code, out, _ = run(capsys, "estimate", "entropy", str(path), "--method", "kde", "--support", "0,", "--json")
+    assert json.loads(out)["value"] == dv.estimate.entropy(u, method="kde", support=(0.0, None))

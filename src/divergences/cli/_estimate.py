@@ -41,7 +41,7 @@ which columns are the samples:
   mutual_information the variables x and y: --x a,b --y c from one file (rows paired);
                      or X's columns (--x) against Y's (--y), files with the same rows
 
-estimator options: --method, --k, --bins, --bandwidth, --evaluation, --smoothing,
+estimator options: --method, --k, --bins, --bandwidth, --evaluation, --support, --smoothing,
 --alphabet-size and --clip are those of dv.estimate (see its docs); one the chosen metric
 and method do not take is an error, not ignored.
 
@@ -72,6 +72,17 @@ def _number_or_name(text: str) -> float | str:
         return text
 
 
+def _support(text: str) -> tuple[float | None, float | None]:
+    """``LOW,HIGH`` with an end left empty where it is open (``0,`` for [0, inf))."""
+    ends = text.split(",")
+    if len(ends) != 2:
+        raise argparse.ArgumentTypeError(f"support must be LOW,HIGH (an end empty where open), got {text!r}")
+    try:
+        return tuple(float(e) if e.strip() else None for e in ends)  # type: ignore[return-value]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"support must be LOW,HIGH numbers, got {text!r}") from None
+
+
 def add_parser(sub: Any) -> None:
     """The ``estimate`` subcommand and its flags."""
     p = sub.add_parser(
@@ -94,6 +105,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--bins", type=_count_or_name, help='histogram bins: fd, sturges, auto, quantiles or a count')
     p.add_argument("--bandwidth", type=_number_or_name, help="kde bandwidth: scott, silverman or a factor")
     p.add_argument("--evaluation", choices=("resubstitution", "integration"), help="how kde evaluates the integral")
+    p.add_argument("--support", type=_support, metavar="LOW,HIGH",
+                   help="kde in 1-D: the interval the data live on, an end empty where open (e.g. 0,1 or 0,)")
     p.add_argument("--smoothing", type=number, help="pseudo-count added to every bin (histogram, discrete)")
     p.add_argument("--alphabet-size", type=int, metavar="N", help="nsb: the number of possible symbols")
     p.add_argument("--clip", action="store_true", help="report 0 for a negative estimate (and interval bounds)")
@@ -151,7 +164,7 @@ def _estimator_options(func: Any, args: argparse.Namespace) -> dict[str, Any]:
     accepted = inspect.signature(func).parameters
     given = {
         "method": args.method, "k": args.k, "base": args.base, "ties": args.ties, "bins": args.bins,
-        "bandwidth": args.bandwidth, "evaluation": args.evaluation, "smoothing": args.smoothing,
+        "bandwidth": args.bandwidth, "evaluation": args.evaluation, "support": args.support, "smoothing": args.smoothing,
         "alphabet_size": args.alphabet_size, "clip": args.clip or None,
     }
     options = {name: value for name, value in given.items() if value is not None}

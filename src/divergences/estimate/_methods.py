@@ -52,8 +52,8 @@ METHODS: dict[str, dict[str, Method]] = {
     "entropy": {
         "knn": Method(lambda x, **o: _knn.entropy(x, _k(o)), ("k",), "continuous", "subsample"),
         "kde": Method(
-            lambda x, **o: _kde.entropy(x, o["bandwidth"], o["evaluation"]),
-            ("bandwidth", "evaluation"),
+            lambda x, **o: _kde.entropy(x, o["bandwidth"], o["evaluation"], o["support"]),
+            ("bandwidth", "evaluation", "support"),
             "robust",
             "subsample",
         ),
@@ -76,8 +76,8 @@ METHODS: dict[str, dict[str, Method]] = {
             lambda x, y, **o: _knn.kl_adaptive(x, y, _k(o)), ("k",), "continuous", "subsample"
         ),
         "kde": Method(
-            lambda x, y, **o: _kde.kl(x, y, o["bandwidth"], o["evaluation"]),
-            ("bandwidth", "evaluation"),
+            lambda x, y, **o: _kde.kl(x, y, o["bandwidth"], o["evaluation"], o["support"]),
+            ("bandwidth", "evaluation", "support"),
             "robust",
             "subsample",
         ),
@@ -99,8 +99,8 @@ METHODS: dict[str, dict[str, Method]] = {
             "subsample",
         ),
         "kde": Method(
-            lambda x, y, **o: _kde.js(x, y, o["bandwidth"], o["evaluation"]),
-            ("bandwidth", "evaluation"),
+            lambda x, y, **o: _kde.js(x, y, o["bandwidth"], o["evaluation"], o["support"]),
+            ("bandwidth", "evaluation", "support"),
             "robust",
             "subsample",
         ),
