@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._array_api import device, is_eager
+import numpy as np
+
+from .._array_api import device, is_eager, to_numpy
 from .._special import (
     digamma,
     expm1mx,
@@ -89,13 +91,14 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     # of the covariances instead. With X = Lq^-1 (S_p - S_q) Lq^-T and its eigenvalues e_i,
     # tr - d - log det = sum (e_i - log1p(e_i)), each term second order. (DiagonalNormal
     # pairs, whose factors are exact, have a form of their own.)
-    if _certainly_far(off, xp):  # no element takes the eigenvalue form: skip it
-        covariance_part = off_diagonal + diagonal
+    far = off_diagonal + diagonal
+    maybe = _possibly_near(off, xp)
+    if maybe is not None and not maybe.any():  # no element takes the eigenvalue form: skip it
+        covariance_part = far
+    elif maybe is not None and lq.ndim > 2 and maybe.sum() <= maybe.size // 2:  # the eigenvalues of those only
+        covariance_part = _eigen_rows(lq, _covariance_difference(p, q, xp), far, maybe, xp)
     else:
-        eigen = _symmetric_eigenvalues(_whitened(lq, _covariance_difference(p, q, xp), xp), xp)
-        near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
-        by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
-        covariance_part = xp.where(near, by_eigen, off_diagonal + diagonal)
+        covariance_part = _eigen_form(lq, _covariance_difference(p, q, xp), far, xp)
     mahalanobis = xp.sum(_solve_lower(lq, diff[..., None], xp)[..., 0] ** 2, axis=-1)
     return 0.5 * (covariance_part + mahalanobis)
 
@@ -117,7 +120,7 @@ def _kl_factored(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> A
     by_trace = _frobenius_sq(m, xp) - p.dim - 2.0 * (_half_logdet(p, xp) - _half_logdet(q, xp))
     x = _white_difference(q, p, q, xp)
     if is_eager(xp) and bool(xp.all(_frobenius_sq(x, xp) > p.dim * 0.55**2)):
-        covariance_part = by_trace  # no element takes the eigenvalue form (see _certainly_far)
+        covariance_part = by_trace  # no element takes the eigenvalue form (see _possibly_near)
     else:
         eigen = _symmetric_eigenvalues(x, xp)
         near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
@@ -126,21 +129,52 @@ def _kl_factored(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> A
     return 0.5 * (covariance_part + mahalanobis)
 
 
-def _certainly_far(off: Array, xp: Any) -> bool:
-    """True where the values can be read and every pair is far from equal covariances: with
-    ``M = I + off`` (``off = Lq^-1 (Lp - Lq)``), ``X = M M^T - I`` is the whitened difference
-    of the covariances, and its largest eigenvalue in magnitude is at least ``|X|_F / sqrt(d)``;
-    above 0.55 (0.5 and a margin for rounding) the eigenvalue form is never chosen."""
+def _possibly_near(off: Array, xp: Any) -> np.ndarray | None:
+    """Where the values can be read: a NumPy mask of the batch, False where the pair is
+    certainly far from equal covariances, so that the eigenvalue form is never chosen there
+    (None: unknown, every element may be near). With ``M = I + off`` (``off = Lq^-1 (Lp - Lq)``),
+    ``X = M M^T - I`` is the whitened difference of the covariances; its largest eigenvalue
+    in magnitude is at least any ``|X_ii|`` (a diagonal entry of a symmetric matrix lies
+    between its extreme eigenvalues) and at least ``|X|_F / sqrt(d)``; above 0.55 (0.5 and a
+    margin for rounding) the pair is far. The diagonal needs no product; the Frobenius norm
+    is taken for the rows the diagonal does not settle."""
     if not is_eager(xp) or off.shape[-1] == 0:
-        return False
-    # First without a product: a diagonal entry of a symmetric matrix lies between its extreme
-    # eigenvalues, and X_ii = 2 off_ii + sum_j off_ij^2.
+        return None
     diagonal = 2.0 * xp.linalg.diagonal(off) + xp.sum(off * off, axis=-1)
-    if bool(xp.all(xp.max(xp.abs(diagonal), axis=-1) > 0.55)):
-        return True
-    x = off + xp.matrix_transpose(off) + off @ xp.matrix_transpose(off)
-    frobenius_sq = xp.sum(x * x, axis=(-2, -1))
-    return bool(xp.all(frobenius_sq > off.shape[-1] * 0.55**2))
+    maybe = to_numpy(xp.max(xp.abs(diagonal), axis=-1) <= 0.55).astype(bool)
+    if maybe.any():
+        rows = np.flatnonzero(maybe)
+        flat = xp.reshape(off, (-1, off.shape[-2], off.shape[-1]))
+        some = xp.take(flat, xp.asarray(rows, device=device(off)), axis=0) if maybe.ndim else flat
+        x = some + xp.matrix_transpose(some) + some @ xp.matrix_transpose(some)
+        close = to_numpy(xp.sum(x * x, axis=(-2, -1)) <= off.shape[-1] * 0.55**2).astype(bool)
+        maybe.reshape(-1)[rows] = close
+    return maybe
+
+
+def _eigen_form(lq: Array, delta: Array, far: Array, xp: Any) -> Array:
+    """The covariance part from the eigenvalues ``e`` of the whitened difference ``Lq^-1 delta
+    Lq^-T`` where they are small (``-sum log1pmx(e)``, every term second order), ``far`` elsewhere."""
+    eigen = _symmetric_eigenvalues(_whitened(lq, delta, xp), xp)
+    near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
+    by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
+    return xp.where(near, by_eigen, far)
+
+
+def _eigen_rows(lq: Array, delta: Array, far: Array, maybe: np.ndarray, xp: Any) -> Array:
+    """:func:`_eigen_form` computed for the batch elements of ``maybe`` only (gathered, then
+    read back by position: gathers and a ``where``, so gradients flow as through the whole)."""
+    lq, delta = xp.broadcast_arrays(lq, delta)
+    d = lq.shape[-1]
+    rows = np.flatnonzero(maybe)
+    where = xp.asarray(rows, device=device(lq))
+    sub_far = xp.take(xp.reshape(far, (-1,)), where, axis=0)
+    sub = _eigen_form(xp.take(xp.reshape(lq, (-1, d, d)), where, axis=0),
+                      xp.take(xp.reshape(delta, (-1, d, d)), where, axis=0), sub_far, xp)
+    position = xp.asarray(np.maximum(np.cumsum(maybe.reshape(-1)) - 1, 0), device=device(lq))
+    chosen = xp.asarray(maybe.reshape(-1), device=device(lq))
+    out = xp.where(chosen, xp.take(sub, position, axis=0), xp.reshape(far, (-1,)))
+    return xp.reshape(out, far.shape)
 
 
 @register_kl(DiagonalNormal, DiagonalNormal)
