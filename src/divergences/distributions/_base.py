@@ -31,6 +31,15 @@ _CONSTRAINTS: dict[str, tuple[Any, str]] = {
     "open_probability": (lambda v: (v > 0) & (v < 1), "in the open interval (0, 1)"),
     "count": (lambda v: np.isfinite(v) & (v >= 0) & (v == np.round(v)), "a whole number >= 0"),
 }
+# The constraints that two reductions settle (min and max; NaN propagates into them and fails
+# every comparison): a valid parameter is checked without a mask, the mask finds the culprit.
+_RANGES: dict[str, Any] = {
+    "real": lambda lo, hi: -np.inf < lo and hi < np.inf,
+    "positive": lambda lo, hi: lo > 0 and hi < np.inf,
+    "nonnegative": lambda lo, hi: lo >= 0 and hi < np.inf,
+    "probability": lambda lo, hi: lo >= 0 and hi <= 1,
+    "open_probability": lambda lo, hi: lo > 0 and hi < 1,
+}
 
 
 def param(
@@ -142,8 +151,10 @@ class Distribution:
             self._check()
 
     def _check_constraint(self, name: str, constraint: str) -> None:
-        values = to_numpy(getattr(self, name)).astype(np.float64)
+        values = np.asarray(to_numpy(getattr(self, name)), dtype=np.float64)  # no copy of float64 input
         label = f"{type(self).__name__} {name}"
+        if constraint in _RANGES and values.size and _RANGES[constraint](values.min(), values.max()):
+            return
         if constraint in _CONSTRAINTS:
             test, phrase = _CONSTRAINTS[constraint]
             ok = np.asarray(test(values))
