@@ -95,14 +95,7 @@ def tally(values: np.ndarray, edges: np.ndarray, groups: np.ndarray | None = Non
         entries = codes(values, edges)
         return np.bincount(np.asarray(groups, dtype=np.int64) * (k + 4) + entries,
                            minlength=n_groups * (k + 4)).reshape(n_groups, k + 4)
-    is_finite = np.isfinite(values)
-    if is_finite.all():
-        specials = [0, 0, 0]
-        finite_values = values
-    else:
-        finite_values = values[is_finite]
-        nan, posinf = int(np.count_nonzero(np.isnan(values))), int(np.count_nonzero(np.isposinf(values)))
-        specials = [nan, posinf, values.size - finite_values.size - nan - posinf]
+    finite_values, specials = _finite_and_specials(values)
     inside: np.ndarray
     if k > _MAX_COMPARED:
         inside = np.bincount(np.searchsorted(edges, finite_values, side="left"), minlength=k + 1)
@@ -137,16 +130,20 @@ def describe(values: np.ndarray) -> tuple[int, int, int, float, float]:
     if kernels is not None:
         nan, posinf, neginf, lo, hi = kernels.describe(values)
         return int(nan), int(posinf), int(neginf), float(lo), float(hi)
-    finite = np.isfinite(values)
-    if finite.all():
-        nan = posinf = neginf = 0
-        kept = values
-    else:
-        kept = values[finite]
-        nan, posinf = int(np.count_nonzero(np.isnan(values))), int(np.count_nonzero(np.isposinf(values)))
-        neginf = values.size - kept.size - nan - posinf
+    kept, (nan, posinf, neginf) = _finite_and_specials(values)
     lo, hi = (float(kept.min()), float(kept.max())) if kept.size else (np.inf, -np.inf)
     return nan, posinf, neginf, lo, hi
+
+
+def _finite_and_specials(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """NumPy's way: the finite values (``values`` itself when all are) and the counts of NaN,
+    +inf and -inf."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values, [0, 0, 0]
+    kept = values[finite]
+    nan, posinf = int(np.count_nonzero(np.isnan(values))), int(np.count_nonzero(np.isposinf(values)))
+    return kept, [nan, posinf, values.size - kept.size - nan - posinf]
 
 
 def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -184,21 +181,21 @@ def _select(values: np.ndarray, lo: float, hi: float, ranks: np.ndarray, slots: 
             found: np.ndarray, kernels: Any) -> None:
     """``found[slots] = sorted(values)[ranks]``, with fine bins over ``[lo, hi]`` (``lo <= hi``;
     the outer bins take the values beyond)."""
-    if lo == hi and values.size and values.min() == values.max():
+    if lo == hi:  # ``lo < hi`` from a sample's bracket; equal only as a true min and max: constant
         found[slots] = lo
         return
-    scale = _FINE / (hi - lo) if hi > lo else 0.0
+    scale = _FINE / (hi - lo)
     if values.size <= _SORTED or not (np.isfinite(hi - lo) and np.isfinite(scale) and scale > 0.0):
         found[slots] = np.sort(values)[ranks]  # small, or a range that the fine grid cannot cut
         return
-    hist, token = kernels.histogram(values, lo, scale, _FINE)
+    hist, fine = kernels.histogram(values, lo, scale, _FINE)
     cum = np.cumsum(hist)
     bins = np.searchsorted(cum, ranks, side="right")  # the fine bin that holds each rank
     chosen = np.unique(bins)
     sizes = hist[chosen]
     starts = np.full(_FINE, -1, dtype=np.int64)
     starts[chosen] = np.cumsum(sizes) - sizes
-    picked = kernels.gather(values, token, lo, scale, starts, int(sizes.sum()))
+    picked = kernels.gather(values, fine, starts, int(sizes.sum()))
     for b, start, size in zip(chosen, starts[chosen], sizes):
         here = bins == b
         piece = picked[start : start + size]

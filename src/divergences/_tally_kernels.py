@@ -119,7 +119,7 @@ def histogram(values, lo, scale, n_bins):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
-def gather(values, bins, lo, scale, starts, size):  # type: ignore[no-untyped-def]
+def gather(values, bins, starts, size):  # type: ignore[no-untyped-def]
     """The ``size`` values of the chosen fine bins (``bins`` each value's, from :func:`histogram`),
     grouped by bin: bin ``b``'s values from ``starts[b]`` on (``starts[b] < 0``: not chosen)."""
     picked = np.empty(size, dtype=np.float64)

@@ -98,7 +98,7 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     elif maybe is not None and lq.ndim > 2 and maybe.sum() <= maybe.size // 2:  # the eigenvalues of those only
         covariance_part = _eigen_rows(lq, _covariance_difference(p, q, xp), far, maybe, xp)
     else:
-        covariance_part = _eigen_form(lq, _covariance_difference(p, q, xp), far, xp)
+        covariance_part = _eigen_form(_whitened(lq, _covariance_difference(p, q, xp), xp), far, xp)
     mahalanobis = xp.sum(_solve_lower(lq, diff[..., None], xp)[..., 0] ** 2, axis=-1)
     return 0.5 * (covariance_part + mahalanobis)
 
@@ -122,10 +122,7 @@ def _kl_factored(p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> A
     if is_eager(xp) and bool(xp.all(_frobenius_sq(x, xp) > p.dim * 0.55**2)):
         covariance_part = by_trace  # no element takes the eigenvalue form (see _possibly_near)
     else:
-        eigen = _symmetric_eigenvalues(x, xp)
-        near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
-        by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
-        covariance_part = xp.where(near, by_eigen, by_trace)
+        covariance_part = _eigen_form(x, by_trace, xp)
     return 0.5 * (covariance_part + mahalanobis)
 
 
@@ -152,10 +149,10 @@ def _possibly_near(off: Array, xp: Any) -> np.ndarray | None:
     return maybe
 
 
-def _eigen_form(lq: Array, delta: Array, far: Array, xp: Any) -> Array:
-    """The covariance part from the eigenvalues ``e`` of the whitened difference ``Lq^-1 delta
-    Lq^-T`` where they are small (``-sum log1pmx(e)``, every term second order), ``far`` elsewhere."""
-    eigen = _symmetric_eigenvalues(_whitened(lq, delta, xp), xp)
+def _eigen_form(x: Array, far: Array, xp: Any) -> Array:
+    """The covariance part from the eigenvalues ``e`` of a whitened difference of covariances
+    ``x`` where they are small (``-sum log1pmx(e)``, every term second order), ``far`` elsewhere."""
+    eigen = _symmetric_eigenvalues(x, xp)
     near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
     by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)
     return xp.where(near, by_eigen, far)
@@ -169,8 +166,8 @@ def _eigen_rows(lq: Array, delta: Array, far: Array, maybe: np.ndarray, xp: Any)
     rows = np.flatnonzero(maybe)
     where = xp.asarray(rows, device=device(lq))
     sub_far = xp.take(xp.reshape(far, (-1,)), where, axis=0)
-    sub = _eigen_form(xp.take(xp.reshape(lq, (-1, d, d)), where, axis=0),
-                      xp.take(xp.reshape(delta, (-1, d, d)), where, axis=0), sub_far, xp)
+    sub_lq, sub_delta = (xp.take(xp.reshape(a, (-1, d, d)), where, axis=0) for a in (lq, delta))
+    sub = _eigen_form(_whitened(sub_lq, sub_delta, xp), sub_far, xp)
     position = xp.asarray(np.maximum(np.cumsum(maybe.reshape(-1)) - 1, 0), device=device(lq))
     chosen = xp.asarray(maybe.reshape(-1), device=device(lq))
     out = xp.where(chosen, xp.take(sub, position, axis=0), xp.reshape(far, (-1,)))

@@ -156,7 +156,7 @@ def _partition_counts(part: Any, edges: dict[str, tuple[float, ...]], time_colum
             stamps = (np.arange(span, dtype=np.int64) + low) * unit_ns
         else:
             present, groups = np.unique(units, return_inverse=True)
-            stamps, span = present * unit_ns, present.size
+            stamps = present * unit_ns
     n_groups = stamps.size
     tables = {name: tally(_frames.numbers(frame[name], name), np.asarray(cuts, dtype=np.float64), groups,
                           n_groups).reshape(n_groups, -1) for name, cuts in edges.items()}

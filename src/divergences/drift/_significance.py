@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from .._exceptions import InvalidInputError
 
-__all__ = ["CORRECTIONS", "adjust", "check_level", "permutation_pvalues", "permutation_summary", "permutation_tables"]
+__all__ = ["CORRECTIONS", "adjust", "check_level", "permutation_summary", "permutation_tables"]
 
 CORRECTIONS = ("holm", "bh")
 _TIES = 1e-9  # a drawn value within this relative distance of the observed one counts as a tie (>=)
@@ -56,18 +56,6 @@ def permutation_summary(values: np.ndarray) -> tuple[float, float | None, float 
     at_least = np.count_nonzero(drawn >= observed - _TIES * abs(observed)) if math.isfinite(observed) else \
         np.count_nonzero(drawn == observed)
     return observed, float((1.0 + at_least) / (1.0 + drawn.size)), float(np.mean(drawn))
-
-
-def permutation_pvalues(
-    reference: np.ndarray, current: np.ndarray, metrics: Sequence[Callable[[np.ndarray, np.ndarray], np.ndarray]],
-    n_permutations: int, rng: np.random.Generator,
-) -> tuple[list[float], list[float | None], list[float | None]]:
-    """For one table: each metric's observed value, permutation p-value and baseline
-    (:func:`permutation_tables` then :func:`permutation_summary`). ``metrics`` take batches of
-    reference and current counts."""
-    ref, cur = permutation_tables(reference, current, n_permutations, rng)
-    summaries = [permutation_summary(np.asarray(metric(ref, cur), dtype=np.float64)) for metric in metrics]
-    return [s[0] for s in summaries], [s[1] for s in summaries], [s[2] for s in summaries]
 
 
 def adjust(pvalues: Sequence[float], method: str) -> list[float]:

@@ -82,11 +82,7 @@ def entropy(
     evaluation : {"resubstitution", "integration"}, optional
         How "kde" evaluates the entropy integral.
     support : (low, high), optional
-        "kde" in one dimension: the interval the data live on, an end None where it is open,
-        e.g. ``(0, 1)`` or ``(0, None)``. Each kernel's mass beyond an end is reflected back
-        inside (Schuster's boundary correction), which removes the estimate's bias at the
-        edge of a bounded support (entropy of U(0, 1), n = 10^4: +0.044 nats without, +0.0004
-        with). Every value must lie inside.
+        "kde" in one dimension: the interval the data live on, as in :func:`kl`.
     alphabet_size : int, optional
         "nsb": the number of possible symbols, seen or not.
     ties : {"auto", "raise", "dequantise", "discrete"}

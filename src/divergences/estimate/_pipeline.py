@@ -133,12 +133,11 @@ def resolve_auto(metric: str, x: Any, y: Any, options: dict[str, Any]) -> tuple[
         raise InvalidInputError(f"method='auto' is measured for {', '.join(AUTO_METRICS)}, not {metric}: give a method")
     if options.get("k") is not None:
         raise InvalidInputError("k does not apply to method='auto', which chooses it: give method='knn' (or another) with k")
-    given = [s for s in (x, y) if s is not None]
-    if any(np.asarray(_to_host(s)).dtype.kind not in "biuf" for s in given):  # strings, objects: symbols
+    given = [np.asarray(_to_host(s)) for s in (x, y) if s is not None]
+    if any(a.dtype.kind not in "biuf" for a in given):  # strings, objects: symbols
         return (DISCRETE_ENTROPY if metric == "entropy" else "discrete"), options
-    shapes = [np.shape(s) for s in given]
-    n = min(shape[0] if shape else 1 for shape in shapes)
-    dims = [shape[1] if len(shape) > 1 else 1 for shape in shapes]
+    n = min(a.shape[0] if a.ndim else 1 for a in given)
+    dims = [a.shape[1] if a.ndim > 1 else 1 for a in given]
     method, k = auto(metric, n, sum(dims) if metric == "mutual_information" else dims[0])
     return method, {**options, "k": k}
 
