@@ -538,6 +538,8 @@ def _brute_count(points: Any, queries: Any, r_eff: np.ndarray, exclude_self: boo
 
 def _kth_smallest(xp: Any, a: Any, c: int) -> Any:
     """The ``c``-th smallest entry of each row."""
+    if c == 1:  # a reduction: a tenth of a partition's time
+        return xp.min(a, axis=1)
     if is_numpy(xp):
         return np.partition(a, c - 1, axis=1)[:, c - 1]
     return xp.sort(a, axis=1)[:, c - 1]
