@@ -208,6 +208,7 @@ QUANTITIES = [
             Method("knn k=1 (default)", True, lambda x, y, seed: dv.estimate.kl(x, y), default=True),
             Method("knn k=5", True, lambda x, y, seed: dv.estimate.kl(x, y, k=5)),
             Method("knn_adaptive k=3", True, lambda x, y, seed: dv.estimate.kl(x, y, method="knn_adaptive", k=3)),
+            Method("knn_weighted", True, lambda x, y, seed: dv.estimate.kl(x, y, method="knn_weighted")),
             Method("kde", True, lambda x, y, seed: dv.estimate.kl(x, y, method="kde"), kde_kl_skip),
             Method("cKDTree WKV k=1", False, lambda x, y, seed: ckdtree_wkv(x, y)),
             Method("NPEET kldiv k=3", False, lambda x, y, seed: npeet_kldiv(x, y, k=3)),
@@ -223,6 +224,7 @@ QUANTITIES = [
         [
             Method("knn k=1 (default)", True, lambda x, seed: dv.estimate.entropy(x), default=True),
             Method("knn k=5", True, lambda x, seed: dv.estimate.entropy(x, k=5)),
+            Method("knn_weighted", True, lambda x, seed: dv.estimate.entropy(x, method="knn_weighted")),
             Method("spacing", True, lambda x, seed: dv.estimate.entropy(x, method="spacing"), only_1d),
             Method("kde", True, lambda x, seed: dv.estimate.entropy(x, method="kde"), kde_entropy_skip),
             Method("NPEET entropy k=3", False, lambda x, seed: npeet_entropy(x, k=3)),

@@ -9,7 +9,10 @@ result is clipped, converted to the unit of ``base`` and, with ``ci=``, wrapped 
 Methods
 -------
 - ``"knn"``: k-nearest neighbours (Kozachenko-Leonenko entropy, Wang-Kulkarni-Verdu KL,
-  JS from three k-NN entropies); ``"knn_adaptive"``: WKV with adaptive neighbour counts.
+  JS from three k-NN entropies); ``"knn_adaptive"``: WKV with adaptive neighbour counts;
+  ``"knn_weighted"``: entropy and KL as weighted ensembles of the k-NN estimates at
+  k = 1, ..., 32, the weights cancelling the leading bias terms (Berrett, Samworth and Yuan
+  2019; Moon, Sricharan, Greenewald and Hero 2018), for 5 dimensions and more.
 - ``"kde"``: plug-in of Gaussian kernel density estimates.
 - ``"histogram"``: plug-in of counts on common bins.
 - ``"ksg"``, ``"ksg2"``: Kraskov-Stoegbauer-Grassberger mutual information, algorithms 1 and 2;
@@ -23,7 +26,8 @@ Modules
 - ``_pipeline``: the path from samples to a value, an interval or a fallback;
 - ``_methods``: the method table (estimator, options, sample kind, resampling scheme);
 - ``_samples``: sample checks and the tie policy; ``_uncertainty``: bootstrap and permutation tests;
-- ``_knn``, ``_kde``, ``_histogram``, ``_discrete``, ``_mutual``, ``_neighbours``: the estimators.
+- ``_knn``, ``_kde``, ``_histogram``, ``_discrete``, ``_mutual``, ``_neighbours``: the estimators;
+  ``_ensemble``: the bias-cancelling weights of ``"knn_weighted"``.
 """
 
 from ._api import entropy, js, kl, mutual_information, test

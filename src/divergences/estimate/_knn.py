@@ -1,4 +1,5 @@
-"""k-nearest-neighbour estimators: Kozachenko-Leonenko entropy, Wang-Kulkarni-Verdu KL, k-NN JS.
+"""k-nearest-neighbour estimators: Kozachenko-Leonenko entropy, Wang-Kulkarni-Verdu KL, k-NN JS,
+and their bias-cancelling weighted ensembles over k = 1, ..., K (:mod:`._ensemble`).
 
 Each turns neighbour distances into a local density estimate, ``p(x_i) ~ k / (n c_d rho^d)``;
 the digamma terms make the log of that estimate unbiased in the limit. Inputs are validated
@@ -12,9 +13,10 @@ import math
 import numpy as np
 
 from .._exceptions import InvalidInputError
+from ._ensemble import knn_weights
 from ._neighbours import count_within, kth_distances, shared_trees
 
-__all__ = ["entropy", "js", "kl", "kl_adaptive", "spacing_entropy"]
+__all__ = ["entropy", "entropy_weighted", "js", "kl", "kl_adaptive", "kl_weighted", "spacing_entropy"]
 
 
 def _log_unit_ball(d: int) -> float:
@@ -41,11 +43,38 @@ def entropy(x: np.ndarray, k: int) -> float:
     return float(digamma(n) - digamma(k) + _log_unit_ball(d) + d * np.mean(np.log(rho)))
 
 
+def entropy_weighted(x: np.ndarray, k: int) -> float:
+    r"""Berrett, Samworth and Yuan (2019) weighted Kozachenko-Leonenko entropy over 1, ..., k neighbours.
+
+    :math:`\sum_j w_j \hat H_j`, :math:`\hat H_j` the estimate of :func:`entropy` with j
+    neighbours, the weights those of :func:`._ensemble.knn_weights`: they sum to 1 and price
+    the bias terms :math:`\Gamma(j + 2l/d)/\Gamma(j)\, n^{-2l/d}` against the noise (the
+    relaxed form of Berrett et al.'s exact constraints, which blow the weights up in high
+    dimension). One search for the k nearest neighbours gives every j.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(size=(2000, 20))
+    >>> truth = 10 * np.log(2 * np.pi * np.e)  # N(0, I_20): 28.38
+    >>> bool(abs(entropy_weighted(x, 32) - truth) < abs(entropy(x, 1) - truth))
+    True
+    """
+    from scipy.special import digamma
+
+    n, d = x.shape
+    ks = np.arange(1, k + 1)
+    rho = kth_distances(x, x, ks.tolist(), exclude_self=True)  # (n, k): column j - 1 is rho_j
+    each = digamma(n) - digamma(ks) + _log_unit_ball(d) + d * np.mean(np.log(rho), axis=0)
+    return float(each @ knn_weights(k, d, n))
+
+
 def spacing_entropy(x: np.ndarray) -> float:
     r"""Ebrahimi, Pflughoeft and Soofi (1994) m-spacing entropy of a one-dimensional sample.
 
     :math:`rac1n \sum_i \log rac{n}{c_i m}(x_{(i+m)} - x_{(i-m)})` over the sorted sample,
-    ends clamped, :math:`c_i` correcting the clamped windows at the ends, :math:`m = \lfloor\sqrt n + 1/2floor`
+    ends clamped, :math:`c_i` correcting the clamped windows at the ends, :math:`m = \lfloor\sqrt n + 1/2
+floor`
     (``scipy.stats.differential_entropy(x, method="ebrahimi")``). In one dimension the
     spacings see the whole sample's order, not only the nearest point: RMSE measured over
     20 seeds, n = 1000 and 10^4, is 2-5x below k = 1 Kozachenko-Leonenko on U(0, 1), N(0, 1),
@@ -67,6 +96,33 @@ def kl(x: np.ndarray, y: np.ndarray, k: int) -> float:
         rho = kth_distances(x, x, k, exclude_self=True)
         nu = _nonzero(kth_distances(y, x, k, exclude_self=False), "y")
     return float(d * np.mean(np.log(nu / rho)) + math.log(m / (n - 1)))
+
+
+def kl_weighted(x: np.ndarray, y: np.ndarray, k: int) -> float:
+    r"""Weighted ensemble of WKV estimates over 1, ..., k neighbours (Moon, Sricharan, Greenewald and Hero 2018).
+
+    :math:`\sum_j w_j \hat D_j`, :math:`\hat D_j` the estimate of :func:`kl` with j
+    neighbours in both samples. Both of its log-distance terms have the bias expansion of a
+    k-NN entropy, so the weights of :func:`entropy_weighted` (for the smaller sample's size)
+    cancel its leading terms as well. One search per sample for the k nearest neighbours
+    gives every j.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.normal(size=(2000, 10)), rng.normal(0.5, 1.5, size=(2000, 10))
+    >>> truth = 5 * (1 / 2.25 + 0.25 / 2.25 - 1 + np.log(2.25))  # 1.83
+    >>> round(kl_weighted(x, y, 32), 2), round(kl(x, y, 1), 2)
+    (2.0, 2.23)
+    """
+    (n, d), m = x.shape, y.shape[0]
+    ks = list(range(1, k + 1))
+    with shared_trees(x, y):
+        rho = kth_distances(x, x, ks, exclude_self=True)
+        nu = _nonzero(kth_distances(y, x, ks, exclude_self=False), "y")
+    each = d * np.mean(np.log(nu / rho), axis=0) + math.log(m / (n - 1))
+    return float(each @ knn_weights(k, d, min(n, m)))
 
 
 def _kth_each(points: np.ndarray, queries: np.ndarray, ks: np.ndarray, *, offset: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._exceptions import InvalidInputError
-from . import _discrete, _histogram, _kde, _knn, _mutual
+from . import _discrete, _ensemble, _histogram, _kde, _knn, _mutual
 from ._samples import rng
 from ._uncertainty import Scheme
 
@@ -48,9 +48,17 @@ def _k(options: dict[str, Any]) -> int:
     return int(options["k"])
 
 
+def _weighted_k(dimension: int) -> int:
+    """The weighted ensembles' default largest k, whatever the dimension."""
+    return _ensemble.DEFAULT_K
+
+
 METHODS: dict[str, dict[str, Method]] = {
     "entropy": {
         "knn": Method(lambda x, **o: _knn.entropy(x, _k(o)), ("k",), "continuous", "subsample"),
+        "knn_weighted": Method(
+            lambda x, **o: _knn.entropy_weighted(x, _k(o)), ("k",), "continuous", "subsample", _weighted_k
+        ),
         "kde": Method(
             lambda x, **o: _kde.entropy(x, o["bandwidth"], o["evaluation"], o["support"]),
             ("bandwidth", "evaluation", "support"),
@@ -74,6 +82,9 @@ METHODS: dict[str, dict[str, Method]] = {
         "knn": Method(lambda x, y, **o: _knn.kl(x, y, _k(o)), ("k",), "continuous", "subsample"),
         "knn_adaptive": Method(
             lambda x, y, **o: _knn.kl_adaptive(x, y, _k(o)), ("k",), "continuous", "subsample"
+        ),
+        "knn_weighted": Method(
+            lambda x, y, **o: _knn.kl_weighted(x, y, _k(o)), ("k",), "continuous", "subsample", _weighted_k
         ),
         "kde": Method(
             lambda x, y, **o: _kde.kl(x, y, o["bandwidth"], o["evaluation"], o["support"]),
