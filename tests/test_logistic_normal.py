@@ -3,19 +3,20 @@
 References written here: the normal KL / Renyi formulas in mpmath at 50 digits, summed over the
 coordinates; the DiagonalNormal and Normal closed forms of the library on the base normals;
 torch's LogisticNormal (log_prob) and StickBreakingTransform (the map); Monte Carlo averages of
-log p(Y) - log q(Y) and of sum log y_k over samples (within 5 standard errors); the density
-integrated by SciPy's quad for K = 2.
+log p(Y) - log q(Y), -log p(Y) and -log q(Y) over samples (within 5 standard errors); the density
+integrated by SciPy's quad for K = 2; the entropy and cross entropy from mpmath's quadrature of
+E[log sigmoid(t_j)] at 40 digits, summed part by part from the definition of the map.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath as mp
 import numpy as np
 import pytest
 import scipy.integrate as si
-import scipy.stats as st
 
 import divergences as dv
 from conftest import raises_invalid, to_numpy
@@ -147,15 +148,122 @@ def test_monte_carlo_check_of_the_kl_from_samples_and_log_prob():
     assert abs(value - dv.kl(p, q)) < 5 * error
 
 
-def test_entropy_has_no_closed_form_and_is_monte_carlo():
-    p = dv.LogisticNormal(P_LOC, P_SCALE)
-    with pytest.raises(dv.NotRegisteredError, match=r"entropy\(LogisticNormal\)"):
-        dv.entropy(p, method="closed_form")
-    value, error = dv.entropy(p, return_error=True, n_samples=40_000, random_state=3)
-    # H(Y) = H(X) + E[sum_k log y_k], the second term averaged here over draws of its own.
-    log_y = np.log(p.sample(40_000, random_state=4)).sum(axis=-1)
-    expected = sum(st.norm(0, s).entropy() for s in P_SCALE) + log_y.mean()
-    assert abs(value - expected) < 5 * math.hypot(error, log_y.std(ddof=1) / math.sqrt(log_y.size))
+# ------------------------------------------------- entropy and cross entropy by quadrature
+
+
+@mp.workdps(40)
+def _mean_log_sigmoid(mu, s):
+    """E[log sigmoid(mu + s Z)] by mpmath's quadrature of the definition, split where the
+    argument is 0, within a few of its units (1 / s in z) and of the Gaussian's decay beyond
+    that point (1 / (|mu| / s + 1) in z), and in the Gaussian's bulk; mpmath's own error
+    estimate must be negligible."""
+    mu, s = mp.mpf(mu), mp.mpf(s)
+    z0, w = -mu / s, 1 / (abs(mu / s) + 1)
+    cuts = {z0 + k / s for k in (-8, -2, -0.5, 0, 0.5, 2, 8)} | {z0 + k * w for k in (-16, -4, -1, 1, 4, 16)}
+    cuts |= {mp.mpf(k) for k in (-8, -2, 0, 2, 8)}
+    f = lambda z: -mp.log1p(mp.exp(-(mu + s * z))) * mp.npdf(z)  # noqa: E731
+    value, error = mp.quad(f, [-mp.inf, *sorted(cuts), mp.inf], error=True)
+    assert error < 1e-25 * abs(value)
+    return value
+
+
+@functools.cache
+def _mean_log_parts_mp(loc, scale):
+    """sum_k E[log y_k], with log y_i = log sigmoid(t_i) + sum_{j<i} log sigmoid(-t_j) and
+    log y_{K-1} = sum_j log sigmoid(-t_j), t_j = x_j - log(K-1-j), summed part by part (as
+    ``sample`` builds the parts); log sigmoid(-t) = log sigmoid(t) - t."""
+    with mp.workdps(40):
+        k = len(loc) + 1
+        mus = [mp.mpf(m) - mp.log(k - 1 - j) for j, m in enumerate(loc)]
+        taken = [_mean_log_sigmoid(mu, s) for mu, s in zip(mus, scale, strict=True)]
+        left = [t - mu for t, mu in zip(taken, mus, strict=True)]
+        return sum(taken) + sum(sum(left[:i]) for i in range(1, k))
+
+
+def _cross_entropy_mp(p_loc, p_scale, q_loc=None, q_scale=None) -> float:
+    """-E_p[log q(Y)] = H(N_p, N_q) + sum_k E_p[log y_k] (the density is N(x) / prod_k y_k)."""
+    q_loc, q_scale = (p_loc, p_scale) if q_loc is None else (q_loc, q_scale)
+    with mp.workdps(40):
+        total = _mean_log_parts_mp(tuple(p_loc), tuple(p_scale))
+        for m1, s1, m2, s2 in zip(p_loc, p_scale, q_loc, q_scale, strict=True):
+            m1, s1, m2, s2 = (mp.mpf(v) for v in (m1, s1, m2, s2))
+            total += mp.log(s2 * mp.sqrt(2 * mp.pi)) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2)
+        return float(total)
+
+
+# (loc, scale): K = 2..6 parts, scales 1e-3 to 30, |loc| up to 20.
+ENTROPY_CASES = [
+    ((0.3,), (1e-3,)),
+    ((-20.0,), (30.0,)),
+    ((20.0, -20.0), (0.5, 30.0)),
+    ((-1.2, 0.4, 2.0), (30.0, 1e-3, 1.0)),
+    ((20.0, -20.0, 0.0, 5.0), (30.0, 30.0, 1e-3, 3.0)),
+    ((0.1, -0.5, 1.5, -3.0, 0.8), (0.7, 1.3, 0.2, 2.5, 1e-3)),
+]
+
+
+@pytest.mark.parametrize(("loc", "scale"), ENTROPY_CASES)
+def test_entropy_and_cross_entropy_match_mpmath(loc, scale):
+    q_loc, q_scale = tuple(0.5 - 0.3 * v for v in loc), tuple(1.5 + 0.1 * v for v in scale)
+    p, q = dv.LogisticNormal(loc, scale), dv.LogisticNormal(q_loc, q_scale)
+    entropy, cross = float(dv.entropy(p, method="closed_form")), float(dv.cross_entropy(p, q))
+    assert entropy == pytest.approx(_cross_entropy_mp(loc, scale), rel=2e-15)
+    assert cross == pytest.approx(_cross_entropy_mp(loc, scale, q_loc, q_scale), rel=2e-15)
+    # H(p, q) - H(p) = KL(p || q), the normals' closed form.
+    assert abs(cross - entropy - float(dv.kl(p, q))) <= 1e-14 * (abs(entropy) + float(dv.kl(p, q)))
+
+
+def test_entropy_and_cross_entropy_of_a_batch_are_those_of_each_member():
+    loc = np.array([ENTROPY_CASES[3][0], [20.0, 0.0, -20.0], ENTROPY_CASES[3][0]])  # a repeat: integrated once
+    scale = np.array([ENTROPY_CASES[3][1], [0.5, 2.0, 3.0], ENTROPY_CASES[3][1]])
+    p, q = dv.LogisticNormal(loc, scale), dv.LogisticNormal(np.array([0.0, 1.0, -1.0]), np.array([2.0, 0.5, 1.0]))
+    entropy, cross = dv.entropy(p), dv.cross_entropy(p, q)
+    assert entropy.shape == cross.shape == (3,) and entropy[0] == entropy[2]
+    assert entropy[0] == pytest.approx(_cross_entropy_mp(*ENTROPY_CASES[3]), rel=2e-15)
+    for i in range(3):
+        assert entropy[i] == float(dv.entropy(dv.LogisticNormal(loc[i], scale[i])))
+        assert cross[i] == float(dv.cross_entropy(dv.LogisticNormal(loc[i], scale[i]), q))
+    # q's batch against an unbatched p: one quadrature, the normal cross entropies differ.
+    backwards = dv.cross_entropy(q, p)
+    assert backwards.shape == (3,) and backwards[1] - backwards[0] == pytest.approx(
+        float(dv.kl(q, p)[1] - dv.kl(q, p)[0]), rel=1e-13
+    )
+
+
+def test_entropy_and_cross_entropy_agree_with_long_monte_carlo():
+    p, q = _pair()
+    y = p.sample(400_000, random_state=3)
+    for got, minus_log in ((dv.entropy(p), -p.log_prob(y)), (dv.cross_entropy(p, q), -q.log_prob(y))):
+        assert abs(float(got) - minus_log.mean()) < 5 * minus_log.std(ddof=1) / math.sqrt(minus_log.size)
+    # The default route is the quadrature, with no error to report beyond rounding.
+    assert dv.entropy(p, return_error=True)[1] == 0.0
+
+
+@pytest.mark.parametrize("m", [0.0, 1e-8, 2.5, 20.0, 35.0])
+def test_the_one_dimensional_mean_and_its_error_bound_against_mpmath(m):
+    from divergences.distributions._logistic_normal import _softplus_mean
+
+    for s in (1e-3, 0.05, 3.0, 30.0):
+        value, error = _softplus_mean(m, s)
+        expected = float(-_mean_log_sigmoid(m, s))  # G(m, s) = -E[log sigmoid(m + s Z)]
+        assert abs(value - expected) <= 1e-15 * expected, s
+        assert error <= 1e-13 * value, s
+
+
+def test_the_sum_over_parts_is_within_its_error_bound():
+    from divergences.distributions._logistic_normal import _mean_log_parts
+
+    value, error = _mean_log_parts(np.array(ENTROPY_CASES[2][0]), np.array(ENTROPY_CASES[2][1]))
+    assert abs(value - float(_mean_log_parts_mp(*ENTROPY_CASES[2]))) <= error < 1e-12
+
+
+def test_entropy_of_torch_parameters_is_torch():
+    torch = pytest.importorskip("torch")
+    p = dv.LogisticNormal(torch.tensor(P_LOC, dtype=torch.float32), torch.tensor(P_SCALE, dtype=torch.float32))
+    value = dv.entropy(p)
+    assert isinstance(value, torch.Tensor) and value.dtype == torch.float32
+    assert float(value) == pytest.approx(_cross_entropy_mp(*(tuple(float(np.float32(v)) for v in a)
+                                                             for a in (P_LOC, P_SCALE))), rel=1e-7)
 
 
 def test_no_scipy_equivalent():
