@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from divergences._exceptions import InvalidInputError
+from divergences.estimate import _brute
 from divergences.estimate import _neighbours as nb
 
 BACKENDS = ["tree", "brute"]
@@ -129,8 +130,8 @@ def test_brute_force_across_blocks_and_padding(monkeypatch: pytest.MonkeyPatch) 
     """Tiny blocks (many query blocks, self excluded by its index in each), a point count
     that is not a multiple of the filter's groups, exact recomputation in tiny chunks."""
     force(monkeypatch, "brute")
-    monkeypatch.setattr(nb, "_BLOCK_ELEMENTS_CPU", 997)
-    monkeypatch.setattr(nb, "_EXACT_ELEMENTS", 7)
+    monkeypatch.setattr(_brute, "_BLOCK_ELEMENTS_CPU", 997)
+    monkeypatch.setattr(_brute, "_EXACT_ELEMENTS", 7)
     x = sample(331, 5, seed=5, duplicates=17)
     for ks in ([1], [2, 9], [330]):
         np.testing.assert_allclose(nb.kth_distances(x, x, ks, exclude_self=True),
