@@ -400,16 +400,18 @@ def _ill_conditioned(rng: np.random.Generator, big: float) -> tuple[np.ndarray, 
     return rng.normal(size=4), rng.normal(size=(4, 2)) * big, rng.uniform(0.5, 1.5, size=4)
 
 
-# Renyi of a low-rank and a full covariance far apart stays at 1e-8 (B relative to one of them).
-ILL_CASES = [(pair, name, alpha) for pair in ["generic/ill", "ill/ill", "aligned/ill", "ill/mvn", "mvn/ill", "ill/generic", "ill/near"]
-             for name, alpha in GAUSSIAN_MEASURES if name == "kl" or "mvn" not in pair]  # fmt: skip
+ILL_CASES = [(pair, name, alpha) for pair in ["generic/ill", "ill/ill", "aligned/ill", "ill/mvn", "mvn/ill", "ill/diag",
+                                             "diag/ill", "ill/generic", "ill/near"]
+             for name, alpha in GAUSSIAN_MEASURES]  # fmt: skip
 
 
 @pytest.mark.parametrize(("pair", "name", "alpha"), ILL_CASES)
 def test_low_rank_forms_with_an_ill_conditioned_covariance(pair, name, alpha):
     """cond(W W^T + D) ~ 1e9: the dense covariance rounds D away in the directions orthogonal
     to W (KL 5.1e-8 relative, 1.4e-9 here; Renyi and Bhattacharyya 1e-9 to 10%); the factored
-    forms never build it (Renyi: the mixed covariance of two low-rank laws is low rank).
+    forms never build it (Renyi: the mixed covariance of two low-rank laws is low rank; of a
+    low-rank and a full law, a low-rank update of a well-conditioned full matrix, which was
+    1.5e-9 relative off while it went through B, whitened by either law).
     ``ill/near`` moves every parameter by a relative 1e-8."""
     rng = np.random.default_rng(19)
     ill = _ill_conditioned(rng, 2e4)
@@ -423,6 +425,7 @@ def test_low_rank_forms_with_an_ill_conditioned_covariance(pair, name, alpha):
         "generic": dv.LowRankMultivariateNormal(*generic),
         "aligned": dv.LowRankMultivariateNormal(generic[0], ill[1] * 1.1, generic[2]),
         "mvn": dv.MultivariateNormal(generic[0], a @ a.T + np.eye(4)),
+        "diag": dv.DiagonalNormal(generic[0], generic[2]),
         "near": dv.LowRankMultivariateNormal(*(x * (1 + 1e-8 * rng.normal(size=x.shape)) for x in ill)),
     }
     first, second = pair.split("/")

@@ -154,6 +154,29 @@ def _lowrank_factor(q: LowRankMultivariateNormal, xp: Any) -> tuple[Array, Array
     return basis, xp.linalg.cholesky(_eye(q.dim, r, xp) + r @ xp.matrix_transpose(r))
 
 
+def _plus_low_rank(base: Array, columns: Array, x: Array, xp: Any) -> tuple[Array, Array]:
+    """``(|F^-1 x|^2, log det(F F^T) / 2)`` for ``F F^T = M + V V^T``, ``M = base`` positive
+    definite and well conditioned (``d x d``), ``V = columns`` (``d x r``), ``x`` ``(..., d)``.
+
+    ``M + V V^T`` is not formed: where ``V`` is large it is ill-conditioned and rounds ``M``
+    away in the directions orthogonal to ``V``. As in :func:`_lowrank_factor`, with ``L_M``
+    ``M``'s Cholesky factor, ``U = L_M^-1 V``, ``Q`` :func:`_left_basis` of ``U`` and ``L L^T =
+    I + R R^T``, ``R = Q^T U``: ``F = L_M Q L Q^T``, so ``|F^-1 x| = |L^-1 Q^T L_M^-1 x|`` and
+    ``log det(F F^T) = log det M + log det(L L^T)``.
+    """
+    tw = xp.matrix_transpose
+    base, columns = _batch_broadcast(base, columns, xp)
+    outer = xp.linalg.cholesky(base)
+    u = _solve_lower(outer, columns, xp)
+    basis = _left_basis(u, True, xp)
+    r = tw(basis) @ u
+    inner = xp.linalg.cholesky(_eye(base.shape[-1], r, xp) + r @ tw(r))
+    outer, x = _batch_broadcast(outer, x[..., None], xp)
+    inner, y = _batch_broadcast(inner, tw(basis) @ _solve_lower(outer, x, xp), xp)
+    white = _solve_lower(inner, y, xp)[..., 0]
+    return xp.sum(white**2, axis=-1), _half_logdet_tril(outer, xp) + _half_logdet_tril(inner, xp)
+
+
 def _white(q: MultivariateGaussian, x: Array, xp: Any) -> Array:
     """``F^-1 x`` for a factor ``F F^T = cov`` of ``q`` built from its own parameters (the
     scales of a DiagonalNormal, :func:`_lowrank_factor` of a LowRankMultivariateNormal, the
