@@ -211,6 +211,12 @@ def test_entropy_and_cross_entropy_match_mpmath(loc, scale):
     assert cross == pytest.approx(_cross_entropy_mp(loc, scale, q_loc, q_scale), rel=2e-15)
     # H(p, q) - H(p) = KL(p || q), the normals' closed form.
     assert abs(cross - entropy - float(dv.kl(p, q))) <= 1e-14 * (abs(entropy) + float(dv.kl(p, q)))
+    # return_error reports the quadrature's bound, which holds against mpmath (and in bits).
+    for got, truth in ((dv.entropy(p, return_error=True), _cross_entropy_mp(loc, scale)),
+                       (dv.cross_entropy(p, q, return_error=True), _cross_entropy_mp(loc, scale, q_loc, q_scale))):
+        assert abs(float(got[0]) - truth) <= float(got[1]) < 1e-12 * max(1.0, abs(truth))
+    bits = dv.entropy(p, base=2, return_error=True)
+    assert float(bits[1]) == pytest.approx(float(dv.entropy(p, return_error=True)[1]) / math.log(2), rel=1e-15)
 
 
 def test_entropy_and_cross_entropy_of_a_batch_are_those_of_each_member():
@@ -235,8 +241,9 @@ def test_entropy_and_cross_entropy_agree_with_long_monte_carlo():
     y = p.sample(400_000, random_state=3)
     for got, minus_log in ((dv.entropy(p), -p.log_prob(y)), (dv.cross_entropy(p, q), -q.log_prob(y))):
         assert abs(float(got) - minus_log.mean()) < 5 * minus_log.std(ddof=1) / math.sqrt(minus_log.size)
-    # The default route is the quadrature, with no error to report beyond rounding.
-    assert dv.entropy(p, return_error=True)[1] == 0.0
+    # The default route is the quadrature, whose error bound is reported: tiny, not zero.
+    value, error = dv.entropy(p, return_error=True)
+    assert value == float(dv.entropy(p)) and 0.0 < error < 1e-13 * abs(value)
 
 
 @pytest.mark.parametrize("m", [0.0, 1e-8, 2.5, 20.0, 35.0])
@@ -255,6 +262,15 @@ def test_the_sum_over_parts_is_within_its_error_bound():
 
     value, error = _mean_log_parts(np.array(ENTROPY_CASES[2][0]), np.array(ENTROPY_CASES[2][1]))
     assert abs(value - float(_mean_log_parts_mp(*ENTROPY_CASES[2]))) <= error < 1e-12
+
+
+def test_independent_sums_values_and_error_bounds():
+    loc, scale = np.array([ENTROPY_CASES[3][0], [20.0, 0.0, -20.0]]), np.array([ENTROPY_CASES[3][1], [0.5, 2.0, 3.0]])
+    inner = dv.LogisticNormal(loc, scale)
+    value, error = dv.entropy(dv.Independent(inner, 1), return_error=True)
+    parts = dv.entropy(inner, return_error=True)
+    assert float(value) == pytest.approx(float(parts[0].sum()), rel=1e-15)
+    assert float(error) == pytest.approx(float(parts[1].sum()), rel=1e-15) and float(error) > 0
 
 
 def test_entropy_of_torch_parameters_is_torch():

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._dispatch import closed_form
 from ._independent import Independent
-from ._registry import NoClosedForm, register, register_kl
+from ._registry import Estimated, NoClosedForm, register, register_kl
 
 Array = Any
 
@@ -40,7 +40,9 @@ def _summed(name: str, p: Independent, q: Independent, xp: Any, params: dict[str
 
 def _sum_inner(value: Array, p: Independent, q: Independent, xp: Any) -> Array:
     """``value`` (of the bases' batch shape, or broadcastable to it) summed over the last
-    ``reinterpreted_batch_ndims`` axes."""
+    ``reinterpreted_batch_ndims`` axes; an ``Estimated`` one with its error bound summed alike."""
+    if isinstance(value, Estimated):
+        return Estimated(*(_sum_inner(part, p, q, xp) for part in value))
     value = value if hasattr(value, "shape") else xp.asarray(value)
     shape = tuple(np.broadcast_shapes(p.base.batch_shape, q.base.batch_shape))
     value = xp.broadcast_to(value, shape)

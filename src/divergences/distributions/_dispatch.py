@@ -46,7 +46,7 @@ from .._special import full_like, sqrt_with_zero_gradient, substitute
 from . import _numerical
 from ._base import Distribution
 from ._independent import Independent
-from ._registry import FOUND, REGISTRIES, NoClosedForm, is_registered_instance
+from ._registry import FOUND, REGISTRIES, Estimated, NoClosedForm, is_registered_instance
 from ._scipy import as_distribution
 
 __all__ = ["DERIVED", "METHODS", "ClosedForm", "closed_form", "divergence"]
@@ -297,13 +297,15 @@ def _registered_only(opts: Options, p: Any, q: Any) -> Any:
     if closed is None:
         raise NotRegisteredError(f"{call}: no closed form is registered and {why}")
     xp = namespace(*_arrays_of(p), *_arrays_of(q))
-    value = closed.form(p, q, xp)
+    value, error = closed.form(p, q, xp), None
+    if isinstance(value, Estimated):
+        value, error = value
     if not hasattr(value, "shape"):  # a Python number
         value = xp.asarray(value)
     batch = [d.batch_shape for d in (p, q) if isinstance(d, Distribution)]
     if batch:
         value = xp.broadcast_to(value, tuple(np.broadcast_shapes(tuple(value.shape), *batch)))
-    error = xp.zeros_like(value)
+    error = xp.zeros_like(value) if error is None else xp.broadcast_to(xp.asarray(error), value.shape)
     if opts.log_base is not None:
         value, error = value / opts.log_base, error / abs(opts.log_base)
     if is_numpy(xp) and value.ndim == 0:
@@ -355,11 +357,12 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
             except NoClosedForm as exc:  # registered for the types, not for these two
                 declined = exc
             else:
+                value, error = value if isinstance(value, Estimated) else (value, None)
                 batch = _broadcast_shapes(p.batch_shape, q.batch_shape)
                 if tuple(getattr(value, "shape", ())) != batch or not hasattr(value, "shape"):
                     value = xp.broadcast_to(xp.asarray(value), batch)
                 if opts.return_error:
-                    error = xp.zeros_like(value)
+                    error = xp.zeros_like(value) if error is None else xp.broadcast_to(xp.asarray(error), batch)
         if value is None and method == "closed_form":
             raise _not_registered(name, p, q, "method='closed_form' allows no numerical route", declined)
     if value is None:

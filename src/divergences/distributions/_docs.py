@@ -35,7 +35,9 @@ integrated a few decades of mass at a time, so a divergent integral is reported 
 a finite support end and along heavy tails in the log of the distance, so that a density
 unbounded at an end is integrated down to the smallest double), summation for discrete ones,
 Monte Carlo with a standard error otherwise. Add your own with
-`@dv.register_kl(TypeP, TypeQ)` or `@dv.register(metric, TypeP, TypeQ)`.
+`@dv.register_kl(TypeP, TypeQ)` or `@dv.register(metric, TypeP, TypeQ)`. A form whose value
+is itself partly numerical (LogisticNormal's entropy and cross entropy: one-dimensional
+quadratures) reports its own error bound with `return_error=True`; closed forms report 0.
 
 Some forms below answer for part of their pair only, and the rest takes the numerical route:
 `Independent` pairs sum their bases' closed form (registered or derived, any pair of bases)

@@ -21,7 +21,8 @@ sum of ``log sigmoid(+-t_j)``, and ``log sigmoid(t) = min(t, 0) - softplus(-|t|)
 mean of a positive function, integrated by adaptive Gauss-Kronrod quadrature on both sides of
 the point where ``m + s Z = 0`` (no closed form exists). Nothing is subtracted, so ``G`` has
 full relative accuracy; its error estimate is some 1e-14 of it, and mpmath finds it within a
-few ulps.
+few ulps. The forms return it as an ``Estimated`` value, so ``return_error=True`` reports the
+bound (summed over the parts, with the rounding of the sum) instead of the closed forms' 0.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from ._closed_univariate import (
     _normal_renyi,
     _normal_total_variation,
 )
-from ._registry import NoClosedForm, register, register_kl
+from ._registry import Estimated, NoClosedForm, register, register_kl
 
 __all__ = ["LogisticNormal"]
 
@@ -269,8 +270,12 @@ def _ce_logistic_normal(p: LogisticNormal, q: LogisticNormal, *, xp: Any) -> Arr
     # float64 (the quadrature is SciPy's) and handed back in the parameters' library.
     (p_loc, p_scale), (q_loc, q_scale) = p._numpy(), q._numpy()
     normal = _normal_cross_entropy(p_loc, p_scale, q_loc, q_scale, np).sum(axis=-1)
-    value = normal + _mean_log_parts(p_loc, p_scale)[0]
+    mean_log, error = _mean_log_parts(p_loc, p_scale)
+    value = normal + mean_log
+    error = error + 4.0 * np.finfo(np.float64).eps * np.abs(normal)  # the sum's own rounding
     if is_numpy(xp):
-        return value.astype(np.result_type(p.dtype, q.dtype), copy=False)
+        dtype = np.result_type(p.dtype, q.dtype)
+        return Estimated(value.astype(dtype, copy=False), error.astype(dtype, copy=False))
     device = getattr(p.loc, "device", None)
-    return xp.asarray(value, dtype=xp.result_type(p.dtype, q.dtype), **({"device": device} if device else {}))
+    kwargs = {"dtype": xp.result_type(p.dtype, q.dtype)} | ({"device": device} if device else {})
+    return Estimated(xp.asarray(value, **kwargs), xp.asarray(error, **kwargs))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -28,11 +28,20 @@ from .._exceptions import AmbiguousRegistrationError, InvalidInputError, NotRegi
 from ._base import Distribution
 
 __all__ = [
-    "REGISTRIES", "NoClosedForm", "PairRegistry", "is_registered_instance", "register", "register_kl", "registered_pairs",
+    "REGISTRIES", "Estimated", "NoClosedForm", "PairRegistry", "is_registered_instance", "register", "register_kl", "registered_pairs",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Pair = tuple[type, type]
+
+
+class Estimated(NamedTuple):
+    """What a registered form returns where its value is computed numerically (a quadrature,
+    a truncated series) rather than in closed form: the value and a bound on its error, which
+    ``return_error=True`` reports (closed forms report 0)."""
+
+    value: Any
+    error: Any
 
 
 class NoClosedForm(NotRegisteredError):
