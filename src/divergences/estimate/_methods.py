@@ -148,7 +148,7 @@ def select(metric: str, method: object, options: dict[str, Any], k_default: int)
     >>> select("kl", "histogram", {"k": 3}, 1)
     Traceback (most recent call last):
     ...
-    divergences._exceptions.InvalidInputError: k does not apply to method='histogram'; it is an option of method 'knn', 'knn_adaptive'
+    divergences._exceptions.InvalidInputError: k does not apply to method='histogram'; it is an option of method 'knn', 'knn_adaptive', 'knn_weighted'
     """
     table = METHODS[metric]
     if method not in table:
@@ -186,27 +186,33 @@ def auto(metric: str, n: int, d: int) -> tuple[str, int | None]:
     Examples
     --------
     >>> auto("kl", 500, 1), auto("kl", 10_000, 2), auto("kl", 10_000, 5), auto("kl", 1000, 20)
-    (('knn', 5), ('knn', 5), ('knn', 1), ('knn_adaptive', None))
-    >>> auto("entropy", 1000, 1), auto("entropy", 50_000, 1), auto("mutual_information", 1000, 10)
-    (('spacing', None), ('knn', 5), ('lnc', None))
+    (('knn_weighted', None), ('knn', 5), ('knn_weighted', None), ('knn_adaptive', None))
+    >>> auto("entropy", 1000, 1), auto("entropy", 50_000, 2), auto("entropy", 1000, 20)
+    (('spacing', None), ('knn', 5), ('knn_weighted', None))
+    >>> auto("mutual_information", 1000, 10)
+    ('lnc', None)
     """
     few = n < _FEW
     if metric == "kl":
         if d == 1:
-            return "knn", 5  # RMSE 0.029 / 0.011 at n = 10^3 / 10^4 (k = 1: 0.053 / 0.022)
+            return "knn_weighted", None  # RMSE 0.024 / 0.0095 at n = 10^3 / 10^4 (k = 1: 0.053 / 0.022)
         if d == 2:
             return ("knn_adaptive", None) if few else ("knn", 5)  # 0.037 / 0.011 (k = 1: 0.068 / 0.027)
         if d <= 5:
-            return ("knn_adaptive", None) if few else ("knn", 1)  # 0.112 / 0.043
-        return "knn_adaptive", None  # d = 10: 0.21 / 0.20, d = 20: 0.39 / 0.04 (k = 1: 1.04 / 0.88)
+            return "knn_weighted", None  # d = 5: 0.089 / 0.036 (k = 1: 0.13 / 0.043)
+        if d < 15 and not few:
+            return "knn_weighted", None  # d = 10, n = 10^4: 0.12 (knn_adaptive 0.20, k = 1: 0.28)
+        return "knn_adaptive", None  # d = 10, n = 10^3: 0.21; d = 20: 0.39 / 0.04 (k = 1: 1.04 / 0.88)
     if metric == "entropy":
-        if d == 1:
-            return ("spacing", None) if few else ("knn", 5)  # 0.009-0.040 / 0.005-0.008 (bounded laws included)
+        if d == 1:  # 0.009-0.040 / 0.002-0.009 (bounded laws included)
+            return ("spacing", None) if few else ("knn_weighted", None)
         if d == 2:
             return "knn", 5  # 0.037 / 0.009 (k = 1: 0.066 / 0.018)
         if 6 <= d <= 10 and not few:
             return "knn", 5  # d = 10, n = 10^4: 0.025 (k = 1: 0.047)
-        return "knn", 1  # d = 5: 0.081 / 0.050, d = 20: 0.89 / 0.53
+        if d >= 15:
+            return "knn_weighted", None  # d = 20: 0.34 / 0.27 (k = 1: 0.89 / 0.53)
+        return "knn", 1  # d = 5: 0.081 / 0.050, d = 10, n = 10^3: 0.065
     return ("ksg", 3) if d <= 4 else ("lnc", None)  # 2-4 joint coordinates: KSG; more: LNC (5 pairs: 0.12 against 1.5)
 
 
