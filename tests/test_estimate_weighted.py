@@ -164,6 +164,10 @@ def test_errors_name_the_argument():
         dv.estimate.kl(x, x + 1, method="knn_weighted", k=0)
     with pytest.raises(InvalidInputError, match=r"k must be >= 1"):
         knn_weights(0, 3, 100)
+    # a bootstrap subsample (half the points) too small for k is named as such
+    fifty = np.random.default_rng(7).normal(size=(50, 2))
+    with pytest.raises(InvalidInputError, match=r"subsample.*x needs more than k = 32 points, got 25"):
+        dv.estimate.entropy(fifty, method="knn_weighted", ci=0.9, n_resamples=5, random_state=0)
 
 
 def test_bias_basis_is_the_gamma_ratio():

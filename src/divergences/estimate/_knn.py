@@ -15,6 +15,7 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from ._ensemble import knn_weights
 from ._neighbours import count_within, kth_distances, shared_trees
+from ._samples import check_k
 
 __all__ = ["entropy", "entropy_weighted", "js", "kl", "kl_adaptive", "kl_weighted", "spacing_entropy"]
 
@@ -63,7 +64,7 @@ def entropy_weighted(x: np.ndarray, k: int) -> float:
     from scipy.special import digamma
 
     n, d = x.shape
-    ks = np.arange(1, k + 1)
+    ks = np.arange(1, check_k(k, n, "x") + 1)  # here too for the bootstrap's subsamples
     rho = kth_distances(x, x, ks.tolist(), exclude_self=True)  # (n, k): column j - 1 is rho_j
     each = digamma(n) - digamma(ks) + _log_unit_ball(d) + d * np.mean(np.log(rho), axis=0)
     return float(each @ knn_weights(k, d, n))
@@ -117,7 +118,7 @@ def kl_weighted(x: np.ndarray, y: np.ndarray, k: int) -> float:
     (2.0, 2.23)
     """
     (n, d), m = x.shape, y.shape[0]
-    ks = list(range(1, k + 1))
+    ks = list(range(1, check_k(k, min(n, m), "x and y") + 1))  # here too for the bootstrap's subsamples
     with shared_trees(x, y):
         rho = kth_distances(x, x, ks, exclude_self=True)
         nu = _nonzero(kth_distances(y, x, ks, exclude_self=False), "y")
