@@ -222,10 +222,15 @@ def test_every_kl_method_through_the_public_layer(method, options, tolerance):
     )
 
 
-@pytest.mark.parametrize("method", ["kde", "histogram"])
+@pytest.mark.parametrize("method", ["kde", "histogram", "knn_weighted", "spacing"])
 def test_kl_against_a_density_with_other_entropy_estimators(method):
     x = np.random.default_rng(2011).normal(0, 1, 5000)
     assert dv.estimate.kl(x, dv.Normal(1.0, 2.0), method=method) == pytest.approx(0.4431471805599453, abs=0.03)
+
+
+def test_kl_against_a_density_names_the_methods_it_takes():
+    with pytest.raises(dv.InvalidInputError, match="'knn', 'knn_weighted', 'kde', 'histogram', 'spacing'.*got 'ksg'"):
+        dv.estimate.kl(np.zeros(10) + np.arange(10), dv.Normal(0.0, 1.0), method="ksg")
 
 
 def test_mutual_information_routes():

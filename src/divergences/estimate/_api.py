@@ -40,13 +40,17 @@ def entropy(
 ) -> float | Estimate:
     r"""Entropy of the distribution that generated the samples ``x``.
 
-    Continuous samples give the differential entropy (``method`` "knn", "kde", "histogram", "spacing");
+    Continuous samples give the differential entropy (``method`` "knn", "knn_weighted", "kde", "histogram",
+    "spacing");
     discrete samples (symbols: numbers, strings, or rows of a 2-D array) give the Shannon
     entropy (``method`` "plugin", "miller_madow", "chao_shen", "grassberger", "nsb").
 
     - ``"knn"``: Kozachenko-Leonenko, :math:`\psi(n) - \psi(k) + \log c_d + \frac{d}{n}\sum_i \log \rho_k(i)`
       with :math:`\rho_k(i)` the Euclidean distance from :math:`x_i` to its k-th neighbour and
       :math:`c_d` the volume of the unit ball.
+    - ``"knn_weighted"``: a weighted average of the k-NN estimates at k = 1..K (``k``, default
+      32) whose weights cancel the leading bias terms (Berrett, Samworth and Yuan 2019, in a
+      relaxed form that stays stable in high dimension): the lowest RMSE measured at d >= 15.
     - ``"kde"``: minus the mean log of a Gaussian kernel density estimate, leave-one-out at each
       point (``evaluation="resubstitution"``) or integrated (``"integration"``, 1-D).
     - ``"histogram"``: the plug-in entropy of the counts plus the log of the bin widths.
@@ -159,6 +163,9 @@ def kl(
       :math:`\nu_k(i)` to its k-th neighbour in y.
     - ``"knn_adaptive"``: the same with neighbour counts adapted per point so both balls have
       the same radius (WKV section III.B): less bias when P and Q differ in scale.
+    - ``"knn_weighted"``: a weighted ensemble of the estimates at k = 1..K (``k``, default 32)
+      whose weights cancel the leading bias terms (Moon, Sricharan, Greenewald and Hero 2018):
+      the lowest RMSE measured at d = 3-14 with n >= 3000.
     - ``"kde"``: :math:`\frac1n\sum_i \log \hat p(x_i) - \log \hat q(x_i)` with Gaussian kernel
       density estimates, :math:`\hat p` leave-one-out (``evaluation="resubstitution"``), or the
       integral of the two estimates (``"integration"``, 1-D).
@@ -171,7 +178,8 @@ def kl(
 
     ``y`` a distribution object (``dv.Normal(0, 1)``, ``scipy.stats.norm()``, ...): the
     cross-entropy term is exact in expectation, :math:`-\frac{1}{n} \sum_i \log q(x_i)`, and
-    only the entropy of P is estimated (by ``method``: "knn", "kde" or "histogram"), which is
+    only the entropy of P is estimated (by ``method``: "knn", "knn_weighted", "kde", "histogram" or
+    "spacing"), which is
     much less noisy than estimating both sides.
 
     Estimates can be slightly negative when P and Q are close; they are returned as they are

@@ -266,6 +266,10 @@ def mutual_information_route(
     return entry, (joint[:, :dx], joint[:, dx:])
 
 
+#: The entropy estimators that serve KL against a distribution object (continuous samples).
+_TO_DENSITY = ("knn", "knn_weighted", "kde", "histogram", "spacing")
+
+
 def kl_to_density(x: Any, y: Any, *, method: str, options: dict[str, Any], ties: str,
                   **finish_options: Any) -> float | Estimate:  # fmt: skip
     """KL(P || Q) = -H(P) - E_P log q with H(P) estimated from x and the expectation exact per point.
@@ -277,8 +281,10 @@ def kl_to_density(x: Any, y: Any, *, method: str, options: dict[str, Any], ties:
     q = as_distribution(y, "y")
     if q.batch_shape:
         raise InvalidInputError(f"y must be a single distribution, got batch shape {q.batch_shape}")
-    if method not in ("knn", "kde", "histogram"):
-        raise InvalidInputError(f"method must be 'knn', 'kde' or 'histogram' when y is a distribution, got {method!r}")
+    if method not in _TO_DENSITY:
+        raise InvalidInputError(
+            f"method must be one of {', '.join(map(repr, _TO_DENSITY))} when y is a distribution, got {method!r}"
+        )
     # A discrete fallback needs no warning here: -H - E log q is the KL against a pmf either way.
     entry, chosen, (pts,), _ = plan(
         "entropy", x, None, method=method, options=options, k_default=1, ties=check_ties(ties),
