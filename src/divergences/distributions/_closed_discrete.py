@@ -28,25 +28,20 @@ import numpy as np
 from .. import _kernels
 from .._array_api import device, is_eager, is_lazy, to_numpy
 from .._special import (
-    RATIO_SERIES_HIGH,
-    RATIO_SERIES_LOW,
-    atanh_tail,
     exp_cap,
     full_like,
     gammaln,
-    log1pmx,
     log_ratio,
-    ratio_form,
     renyi_gap,
-    scratch,
     sqrt_with_zero_gradient,
     substitute,
     where0,
 )
 from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson
-from ._host import host, ratio_fill
-from ._host import log as host_log
+from ._host import host
 from ._registry import register, register_kl
+from ._rel_entr import bernoulli_kl_host, rel_entr_host
+from ._rel_entr import rel_entr as _rel_entr
 
 Array = Any
 
@@ -58,80 +53,6 @@ Array = Any
 
 def _inf(x: Array, xp: Any) -> Array:
     return full_like(x, math.inf, xp)
-
-
-def _rel_entr(a: Array, b: Array, d: Array, xp: Any) -> Array:
-    """``a log(a/b) - a + b`` (>= 0) for ``a, b >= 0``, given ``d = a - b`` computed exactly.
-
-    ``b`` at ``a = 0``, ``inf`` at ``a > 0 = b``. Near ``a = b`` it is
-    ``b (x^2 + (1 + x) log1pmx(x))`` with ``x = d / b``: no cancellation, so a KL divergence
-    built from these terms keeps its relative accuracy when the two distributions nearly agree.
-    """
-    kind = is_eager(xp)
-    found = host(kind, a, b, d, scalars=True)
-    if kind and found is not None and _all_positive(a, b, kind, xp):  # the same, in place on NumPy views
-        (a, b, d), back = found
-        with np.errstate(over="ignore", under="ignore", divide="ignore"):
-            r = a / b
-            log_r = host_log(r, back)
-            plain = np.multiply(a, log_r, out=r) if isinstance(r, np.ndarray) else a * log_r
-            plain -= d
-        return back(ratio_fill(plain, log_r, _rel_entr_series, _rel_entr_far, (a, b, d)))
-    if kind and _all_positive(a, b, kind, xp):
-        # a log r - d, r = a / b, cancels only near r = 1, where the series form is taken.
-        r = a / b
-        log_r = xp.log(r)
-        if scratch(r, kind):  # r's memory for the plain form (one full-size temporary less)
-            plain = np.multiply(a, log_r, out=r) if kind == "numpy" else sys.modules["torch"].mul(a, log_r, out=r)
-            plain -= d
-        else:
-            plain = a * log_r - d
-        return ratio_form(plain, log_r, lambda u, v, w: _rel_entr_near(u, v, w, xp), (a, b, d), kind, xp)
-    a_pos = a > 0
-    ok = a_pos & (b > 0)
-    a_s, b_s, d_s = substitute(ok, a, 1.0, xp), substitute(ok, b, 1.0, xp), where0(ok, d, xp)
-    x = d_s / b_s
-    near = xp.abs(x) <= 0.5
-    xn = where0(near, x, xp)
-    series = b_s * (xn * xn + (1.0 + xn) * log1pmx(xn, xp))
-    plain = a_s * (xp.log(a_s) - xp.log(b_s)) - d_s
-    inner = xp.where(near, series, plain)
-    return xp.where(ok, inner, xp.where(a_pos, _inf(a, xp), b))
-
-
-def _all_positive(a: Array, b: Array, kind: str, xp: Any) -> bool:
-    if kind == "numpy" and np.ndim(a) == 0 and np.ndim(b) == 0:
-        return bool(a > 0 and b > 0)
-    return bool(xp.min(a) > 0) and bool(xp.min(b) > 0)
-
-
-def _rel_entr_series(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """``b (x u + (1 + x) 2 (atanh(u) - u))``, ``x = d / b`` in the series' range."""
-    x = d / b
-    u, tail = atanh_tail(x)
-    return b * (x * u + (1.0 + x) * tail)
-
-
-def _rel_entr_far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """``a log(a/b) - d`` with the logarithms apart (``a / b`` out of the normal range)."""
-    return a * (np.log(a) - np.log(b)) - d
-
-
-def _rel_entr_near(a: Array, b: Array, d: Array, xp: Any) -> Array:
-    """``a log(a/b) - a + b`` for positive ``a``, ``b`` on the elements ``ratio_form`` hands
-    over: ``b (x u + (1 + x) 2 (atanh(u) - u))``, ``x = d / b``, ``u = x / (2 + x)`` (the
-    second term a third-order one) where ``x`` is in the series' range; ``a (log a - log b) -
-    d`` beyond (``a / b`` out of the normal range)."""
-    x = d / b
-    near = (x >= RATIO_SERIES_LOW) & (x <= RATIO_SERIES_HIGH)
-    if bool(near.all()):  # eager arrays only (the method: no dispatch)
-        u, tail = atanh_tail(x)
-        return b * (x * u + (1.0 + x) * tail)
-    xs = where0(near, x, xp)
-    u, tail = atanh_tail(xs)
-    # Beyond, the logarithms apart (d / b overflows where b is subnormal).
-    ab, bb, db = substitute(~near, a, 1.0, xp), substitute(~near, b, 1.0, xp), where0(~near, d, xp)
-    return xp.where(near, b * (xs * u + (1.0 + xs) * tail), ab * (xp.log(ab) - xp.log(bb)) - db)
 
 
 def _xlogx(x: Array, xp: Any) -> Array:
@@ -249,7 +170,12 @@ def _bernoulli_logs(probs: Array, xp: Any) -> tuple[Array, Array]:
 def _bernoulli_kl(p: Array, q: Array, xp: Any, d: Array | None = None) -> Array:
     """KL of Bernoulli(p) from Bernoulli(q); ``d = p - q`` where the caller has it exactly.
     The linear parts of the two relative-entropy terms cancel exactly: -d - (-d)."""
-    d = p - q if d is None else d
+    if d is None:
+        found = host(is_eager(xp), p, q)
+        if found is not None:  # in place on NumPy views (_host, _rel_entr)
+            (a, b), back = found
+            return back(bernoulli_kl_host(a, b, back))
+        d = p - q
     return _rel_entr(p, q, d, xp) + _rel_entr(1.0 - p, 1.0 - q, -d, xp)
 
 
@@ -464,6 +390,10 @@ def _renyi_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any, alpha: fl
 
 @register_kl(Poisson, Poisson)
 def _kl_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
+    found = host(is_eager(xp), p.rate, q.rate)
+    if found is not None:  # in place on NumPy views (_host, _rel_entr)
+        (a, b), back = found
+        return back(rel_entr_host(a, b, None, back))
     return _rel_entr(p.rate, q.rate, p.rate - q.rate, xp)
 
 
