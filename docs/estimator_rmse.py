@@ -242,6 +242,7 @@ QUANTITIES = [
         draw_mi,
         [
             Method("ksg k=3 (default)", True, lambda x, y, seed: dv.estimate.mutual_information(x, y), default=True),
+            Method("ksg k=5", True, lambda x, y, seed: dv.estimate.mutual_information(x, y, k=5)),
             Method("ksg2 k=3", True, lambda x, y, seed: dv.estimate.mutual_information(x, y, method="ksg2")),
             Method("lnc", True, lambda x, y, seed: dv.estimate.mutual_information(x, y, method="lnc")),
             Method("NPEET mi k=3", False, lambda x, y, seed: npeet_mi(x, y, k=3)),

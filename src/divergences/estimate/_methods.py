@@ -189,8 +189,8 @@ def auto(metric: str, n: int, d: int) -> tuple[str, int | None]:
     (('knn_weighted', None), ('knn', 5), ('knn_weighted', None), ('knn_adaptive', None))
     >>> auto("entropy", 1000, 1), auto("entropy", 50_000, 2), auto("entropy", 1000, 20)
     (('spacing', None), ('knn', 5), ('knn_weighted', None))
-    >>> auto("mutual_information", 1000, 10)
-    ('lnc', None)
+    >>> auto("mutual_information", 1000, 2), auto("mutual_information", 1000, 10)
+    (('ksg', 5), ('lnc', None))
     """
     few = n < _FEW
     if metric == "kl":
@@ -213,7 +213,9 @@ def auto(metric: str, n: int, d: int) -> tuple[str, int | None]:
         if d >= 15:
             return "knn_weighted", None  # d = 20: 0.34 / 0.27 (k = 1: 0.89 / 0.53)
         return "knn", 1  # d = 5: 0.081 / 0.050, d = 10, n = 10^3: 0.065
-    return ("ksg", 3) if d <= 4 else ("lnc", None)  # 2-4 joint coordinates: KSG; more: LNC (5 pairs: 0.12 against 1.5)
+    if d <= 2 or (d <= 4 and not few):
+        return "ksg", 5  # one pair: 0.046 / 0.013 (k = 3: 0.048 / 0.015; NPEET_LNC 0.047 / 0.014)
+    return ("ksg", 3) if d <= 4 else ("lnc", None)  # more than 4 joint coordinates: LNC (5 pairs: 0.12 against 1.5)
 
 
 def resampling_scheme(metric: str, method: str) -> Scheme:
