@@ -42,6 +42,7 @@ from .._special import (
     _ATANH_TERMS,
     RATIO_SERIES_HIGH,
     RATIO_SERIES_LOW,
+    _lgamma_bregman_near,
     atanh_tail,
     betaln,
     digamma,
@@ -83,7 +84,7 @@ from ._families import (
     VonMises,
     Weibull,
 )
-from ._host import NUMPY, fill, host, log_range, ratio_fill
+from ._host import NUMPY, fill, host, log_range, ratio_fill, special
 from ._host import log as host_log
 from ._registry import register, register_kl
 
@@ -666,8 +667,12 @@ _GAMMA_NEAR = 0.125
 
 def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     (a1, b1), (a2, b2) = _gamma_params(p, xp), _gamma_params(q, xp)
-    da, db = a2 - a1, b2 - b1
     kind = is_eager(xp)
+    found = host(kind, a1, b1, a2, b2)
+    if found is not None:  # in place on NumPy views (_host)
+        (a1, b1, a2, b2), back = found
+        return back(_gamma_kl_host(a1, b1, a2, b2, back))
+    da, db = a2 - a1, b2 - b1
     if kind:
         # torch's sum lgamma(a2) - lgamma(a1) - da psi(a1) + a1 t - a2 log1p(t), t = db / b1,
         # where the shapes and the rates are each equal or apart by more than 1/8: its terms
@@ -679,6 +684,70 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
         near = ((xp.abs(da) <= _GAMMA_NEAR * a1) & (da != 0)) | ((xp.abs(t) <= _GAMMA_NEAR) & (t != 0))
         return patch(plain, near, lambda a, b, c, e: _gamma_kl(a, b, c, e, xp), (a1, b1, da, db), kind)
     return _gamma_kl(a1, b1, da, db, xp)
+
+
+def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray, back: Any) -> np.ndarray:
+    """``_gamma_kl_of`` on NumPy views: the Bregman part ``lgamma(a2) - lgamma(a1) - da
+    psi(a1)`` (the near form ``_lgamma_bregman_near`` where ``0 < |da| <= a1/8``, as the
+    array path), plus the rate part ``a1 (r - 1 - log r) - da log r``, ``r = b2 / b1``: its
+    first term the Exponential form, flat in ``r`` (within 14 ulps where ``|log r| > 0.08``),
+    the series of both terms within that band (``_gamma_rate_series``), ``log1p`` of the
+    difference of the rates where the value is below ``|da| / 16`` (``_gamma_kl_careful``),
+    and ``log r`` from the logarithms of the rates where ``r`` leaves the normal range
+    (``_gamma_kl_far``). Each part is patched on its own elements: an element near in shape only sums no series of the rates, and the
+    reverse. The special functions are the caller's library's (``special``)."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        da = np.subtract(a2, a1)
+        out = special("gammaln", a2, back)
+        work = special("gammaln", a1, back)
+        out -= work
+        special("digamma", a1, back, out=work)
+        work *= da
+        out -= work
+        np.divide(da, a1, out=work)
+        np.abs(work, out=work)
+        shape_near = work <= _GAMMA_NEAR
+        shape_near &= da != 0.0  # an equal pair of shapes leaves an exact 0
+        fill(out, shape_near, _lgamma_bregman_near, (a1, da))
+        rate = np.divide(b2, b1)
+        log_r = host_log(rate, back, out=work)
+        rate -= 1.0
+        rate -= log_r
+        rate_near = rate <= _EXPONENTIAL_NEAR_VALUE
+        far = None if rate.max() < log_range(rate.dtype) - 1.0 else ~(np.abs(log_r) < log_range(rate.dtype))
+        rate *= a1
+        log_r *= da
+        rate -= log_r
+        fill(rate, rate_near, _gamma_rate_series, (a1, b1, b2, da))
+        total = np.add(out, rate, out=log_r)
+        # log r carries r's rounding, at most |da| 2^-53 in da log r: where that could exceed
+        # 8 ulps of the value (where B + E and da log r nearly cancel) the rate part again,
+        # from log1p of the difference of the rates (as the array path); on a few elements.
+        careful = total < np.multiply(np.abs(da, out=rate), 1.0 / 16.0, out=rate)
+        fill(total, careful, _gamma_kl_careful, (out, a1, b1, b2, da))
+        if far is not None:  # ratios out of range: log r from the logarithms of the rates
+            fill(total, far, _gamma_kl_far, (out, a1, b1, a2, b2))
+    return total
+
+
+def _gamma_kl_careful(bregman: np.ndarray, a1: np.ndarray, b1: np.ndarray, b2: np.ndarray, da: np.ndarray) -> np.ndarray:
+    """``bregman`` plus the rate part of ``_gamma_kl`` (``t = (b2 - b1) / b1``)."""
+    t = (b2 - b1) / b1
+    return bregman - da * np.log1p(t) - a1 * log1pmx(t, NUMPY)
+
+
+def _gamma_kl_far(bregman: np.ndarray, a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """``bregman`` plus ``a1 (r - 1) - a2 log r`` with ``log r = log b2 - log b1`` (``r``
+    out of the normal range: no cancellation left in the rate part)."""
+    return bregman + (a1 * (b2 / b1 - 1.0) - a2 * (np.log(b2) - np.log(b1)))
+
+
+def _gamma_rate_series(a1: np.ndarray, b1: np.ndarray, b2: np.ndarray, da: np.ndarray) -> np.ndarray:
+    """``a1 (x - log1p(x)) - da log1p(x)``, ``x = (b2 - b1) / b1`` in the series' range:
+    ``log1p(x) = 2 u + tail`` (``atanh_tail``)."""
+    x = (b2 - b1) / b1
+    u, tail = atanh_tail(x)
+    return a1 * (x * u - tail) - da * (2.0 * u + tail)
 
 
 def _gamma_renyi_of(p: _GammaLike, q: _GammaLike, *, xp: Any, alpha: float) -> Array:

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._array_api import NUMPY
 
-__all__ = ["NUMPY", "RATIO_NEAR", "fill", "host", "log", "log_range", "ratio_fill"]
+__all__ = ["NUMPY", "RATIO_NEAR", "fill", "host", "log", "log_range", "ratio_fill", "special"]
 
 Array = Any
 Back = Callable[[np.ndarray], Array]
@@ -74,6 +74,22 @@ def log(x: Any, back: Back, out: np.ndarray | None = None) -> Any:
             return np.log(x, out=out)
     torch = sys.modules["torch"]
     torch.log(torch.from_numpy(x), out=torch.from_numpy(out))
+    return out
+
+
+def special(name: str, x: np.ndarray, back: Back, out: np.ndarray | None = None) -> np.ndarray:
+    """The special function ``name`` (``gammaln``, ``digamma``) of ``x`` into ``out`` (a new
+    array where None), by the caller's library: SciPy for NumPy input, ``torch.special``
+    (written into the NumPy memory) for torch input, the values its own path would give."""
+    if out is None:
+        out = np.empty_like(x)
+    if back is _identity:
+        import scipy.special
+
+        getattr(scipy.special, name)(x, out=out)
+        return out
+    torch = sys.modules["torch"]
+    getattr(torch.special, name)(torch.from_numpy(x), out=torch.from_numpy(out))
     return out
 
 
