@@ -225,3 +225,28 @@ def test_gamma_batch_against_mpmath(library: str) -> None:
     _check(value[kind < 2], expected[kind < 2], 25 * 2.0**-52)
     _check(value[kind == 2], expected[kind == 2], 80 * 2.0**-52)  # the array path's 50 ulps there too
     _check(value[kind == 3], expected[kind == 3], 1e-13)
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+def test_normal_value_band_against_mpmath(library: str) -> None:
+    """Values just above the host form's threshold (0.0064), from the scales or the means or
+    both: within 25 ulps (r^2 - 1 as (r - 1)(r + 1)); below it the exact form, a few ulps."""
+    rng = np.random.default_rng(11)
+    n = 400
+    value = np.exp(rng.uniform(np.log(0.0064), np.log(0.03), n))
+    value[: n // 2] = np.exp(rng.uniform(np.log(1e-6), np.log(0.0063), n // 2))
+    share = np.where(np.arange(n) % 3 == 0, 1.0, rng.uniform(0.0, 1.0, n))  # of the scales' part
+    x = np.sqrt(share * value) * rng.choice([-1.0, 1.0], n)
+    s2 = np.exp(rng.uniform(-5, 5, n))
+    s1, m1 = s2 * (1.0 + x), rng.normal(size=n)
+    m2 = m1 - np.sqrt(2.0 * np.maximum(value - x * x, 0.0)) * s2
+    expected = np.array([_normal(*v) for v in zip(m1, s1, m2, s2)])
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        got = dv.kl(dv.Normal(torch.from_numpy(m1), torch.from_numpy(s1)),
+                    dv.Normal(torch.from_numpy(m2), torch.from_numpy(s2))).numpy()
+    else:
+        got = np.asarray(dv.kl(dv.Normal(m1, s1), dv.Normal(m2, s2)))
+    small = expected < 0.006
+    _check(got[small], expected[small], 4 * 2.0**-52)
+    _check(got[~small], expected[~small], 25 * 2.0**-52)
