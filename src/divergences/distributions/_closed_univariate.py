@@ -84,7 +84,7 @@ from ._families import (
     VonMises,
     Weibull,
 )
-from ._host import NUMPY, fill, host, log_range, ratio_fill, special
+from ._host import NUMPY, bregman, fill, host, log_range, ratio_fill, special
 from ._host import log as host_log
 from ._registry import register, register_kl
 
@@ -903,6 +903,14 @@ def _beta_kl(a: Array, b: Array, da: Array, db: Array, xp: Any) -> Array:
 
 @register_kl(Beta, Beta)
 def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
+    found = host(is_eager(xp), p.a, p.b, q.a, q.b)
+    if found is not None:  # the same three Bregman divergences, in place on NumPy views (_host)
+        (a1, b1, a2, b2), back = found
+        da, db = a2 - a1, b2 - b1
+        out = bregman(a1, da, back)
+        out += bregman(b1, db, back)
+        out -= bregman(a1 + b1, da + db, back)
+        return back(out)
     return _beta_kl(p.a, p.b, q.a - p.a, q.b - p.b, xp)
 
 

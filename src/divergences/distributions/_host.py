@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from .._array_api import NUMPY
+from .._special import _BREGMAN_NEAR, _lgamma_bregman_near
 
-__all__ = ["NUMPY", "RATIO_NEAR", "fill", "host", "log", "log_range", "ratio_fill", "special"]
+__all__ = ["NUMPY", "RATIO_NEAR", "bregman", "fill", "host", "log", "log_range", "ratio_fill", "special"]
 
 Array = Any
 Back = Callable[[np.ndarray], Array]
@@ -91,6 +92,25 @@ def special(name: str, x: np.ndarray, back: Back, out: np.ndarray | None = None)
     torch = sys.modules["torch"]
     getattr(torch.special, name)(torch.from_numpy(x), out=torch.from_numpy(out))
     return out
+
+
+def bregman(x: np.ndarray, d: np.ndarray, back: Back) -> np.ndarray:
+    """``_special.lgamma_bregman(x, d)`` into a new array, in place: the difference
+    ``lgamma(x + d) - lgamma(x) - d psi(x)`` by the caller's library (:func:`special`), the
+    near form on the elements where ``0 < |d| <= x / 8`` only (an exact 0 where ``d = 0``)."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        out = np.add(x, d)
+        special("gammaln", out, back, out=out)
+        work = special("gammaln", x, back)
+        out -= work
+        special("digamma", x, back, out=work)
+        work *= d
+        out -= work
+        np.divide(d, x, out=work)
+        np.abs(work, out=work)
+        near = work <= _BREGMAN_NEAR
+        near &= d != 0.0
+        return fill(out, near, _lgamma_bregman_near, (x, d))
 
 
 _LOG_RANGE: dict[Any, float] = {}
