@@ -44,8 +44,9 @@ _REL_ENTR_NEAR_VALUE = math.exp(0.1) * 0.1 - math.expm1(0.1)
 # The Bernoulli KL q phi(p / q) + (1 - q) phi((1 - p) / (1 - q)): each term errs by some
 # ulps of |p - q| (its logarithm, and the roundings of 1 - p and 1 - q, on which it is not
 # flat), the sum is (p - q)^2 / (2 q (1 - q)), so the sum errs by some 3.5 / max |log r|
-# ulps (against mpmath: at most 32 where the larger |log r| is at least 0.12, 24 beyond
-# 0.12..0.2): the series only where both |log r| <= 0.12, read off both values of phi.
+# ulps (against mpmath, 1500 random pairs a band: at most 29 where the larger |log r| is
+# at least 0.12, 14 beyond 0.2): the series only where both |log r| <= 0.12, read off both
+# values of phi.
 _BERNOULLI_NEAR_VALUE = math.exp(0.12) * 0.12 - math.expm1(0.12)
 
 
