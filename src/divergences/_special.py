@@ -421,6 +421,8 @@ def lgamma_bregman(x: Array, d: Array, xp: Any) -> Array:
 # C_k = B_2k / (2k (2k - 1)); nine terms reach float64 round-off at z >= 12.
 _STIRLING = tuple(b / ((2 * k + 2) * (2 * k + 1)) for k, b in enumerate(_TRIGAMMA_BERNOULLI))
 _STIRLING_SHIFT = 12
+#: The least argument from which Stirling's series (nine terms) reaches float64 round-off.
+STIRLING_MIN = float(_STIRLING_SHIFT)
 
 
 def _lgamma_bregman_near(x: Array, d: Array) -> Array:
@@ -440,6 +442,15 @@ def _lgamma_bregman_near(x: Array, d: Array) -> Array:
     t = d / z
     lt = _log1pmx_series(t)
     value = value + z * (t * t + (1.0 + t) * lt) - 0.5 * lt
+    return value + stirling_bregman(z, t)
+
+
+def stirling_bregman(z: Array, t: Array) -> Array:
+    """The Bregman divergence of the remainder of Stirling's series, ``R(z (1 + t)) - R(z) -
+    z t R'(z)`` with ``R(z) = sum_k C_k z^(1 - 2k)``, for ``z, z (1 + t) >= 12`` (where nine
+    terms reach float64 round-off) and any such ``t``: each ``C_k z^-m``, ``m = 2k - 1``,
+    contributes ``z^-m ((1 + t)^-m - 1 + m t) = z^-m t^2 u sum_{i < m} (m - i) u^i``, ``u = 1 /
+    (1 + t)``, a sum of positive terms (``u / z = 1 / (z (1 + t))`` stays below 1/12)."""
     u = 1.0 / (1.0 + t)
     zinv = 1.0 / z
     zinv2 = zinv * zinv
@@ -455,7 +466,27 @@ def _lgamma_bregman_near(x: Array, d: Array) -> Array:
         if m % 2:
             zpow = zpow * zinv2
             corrections = corrections + _STIRLING[m // 2] * zpow * poly
-    return value + t * t * u * corrections
+    return t * t * u * corrections
+
+
+_SPLIT = 134217729.0  # 2^27 + 1: Veltkamp's splitting of a double into two 26-bit halves
+
+
+def product_difference(a: Array, b: Array, c: Array, e: Array) -> Array:
+    """``a b - c e`` to a few ulps of the result however much the two products cancel
+    (Dekker's exact products, by Veltkamp's splitting: no fused multiply-add is needed), for
+    finite values below 2^995 in magnitude."""
+
+    def exact_product(x: Array, y: Array) -> tuple[Array, Array]:
+        p = x * y
+        sx, sy = _SPLIT * x, _SPLIT * y
+        xh, yh = sx - (sx - x), sy - (sy - y)
+        xl, yl = x - xh, y - yh
+        return p, ((xh * yh - p) + xh * yl + xl * yh) + xl * yl
+
+    p, p_err = exact_product(a, b)
+    q, q_err = exact_product(c, e)
+    return (p - q) + (p_err - q_err)
 
 
 # Taylor coefficients of (e^x - 1 - x) / x^2 = sum_k x^k / (k + 2)!: float64 round-off for |x| <= 1.
