@@ -170,3 +170,32 @@ def test_beta_a_b_testing_posteriors():
     p, q = dv.Beta(30_001.0, 970_001.0), dv.Beta(60_001.0, 1_940_001.0)
     truth = _beta_kl(30_001.0, 970_001.0, 60_001.0, 1_940_001.0)
     assert abs(float(dv.kl(p, q)) - float(truth)) <= 8 * ULP * float(truth)
+
+
+@mp.workdps(60)
+def _dirichlet_kl(a, b) -> mp.mpf:
+    a, b = [mp.mpf(float(x)) for x in a], [mp.mpf(float(x)) for x in b]
+    total_a, total_b = sum(a), sum(b)
+    return (mp.loggamma(total_a) - sum(mp.loggamma(x) for x in a) - mp.loggamma(total_b)
+            + sum(mp.loggamma(x) for x in b) + sum((x - y) * (mp.digamma(x) - mp.digamma(total_a)) for x, y in zip(a, b)))
+
+
+def test_dirichlet_large_concentrations_against_mpmath():
+    rng = np.random.default_rng(33)
+    a = 10 ** rng.uniform(1.6, 9, (24, 4))  # every b at least 12 too
+    b = a * 10 ** rng.uniform(-0.5, 0.5, (24, 1))  # the means kept
+    b[:, 0] *= 1 + 10 ** rng.uniform(-12, -1, 24)  # and moved a little
+    truth = [_dirichlet_kl(a[i], b[i]) for i in range(24)]
+
+    def worst(values) -> float:
+        values = np.asarray(values, dtype=np.float64)
+        return max(abs(float((mp.mpf(float(v)) - t) / t)) / ULP for v, t in zip(values, truth))
+
+    assert worst(dv.kl(dv.Dirichlet(a), dv.Dirichlet(b))) < 64
+    assert worst([float(dv.kl(dv.Dirichlet(a[i]), dv.Dirichlet(b[i]))) for i in range(24)]) < 64
+    torch = pytest.importorskip("torch")
+    alpha = torch.tensor(a, requires_grad=True)
+    value = dv.kl(dv.Dirichlet(alpha), dv.Dirichlet(torch.tensor(b)))
+    assert worst(value.detach().numpy()) < 64
+    value.sum().backward()
+    assert torch.isfinite(alpha.grad).all()
