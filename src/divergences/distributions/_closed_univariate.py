@@ -43,7 +43,6 @@ from .._special import (
     RATIO_SERIES_HIGH,
     RATIO_SERIES_LOW,
     STIRLING_MIN,
-    _lgamma_bregman_near,
     atanh_tail,
     betaln,
     digamma,
@@ -87,7 +86,7 @@ from ._families import (
     VonMises,
     Weibull,
 )
-from ._host import NUMPY, bregman, fill, host, log_range, ratio_fill, special
+from ._host import NUMPY, bregman, fill, host, log_range, ratio_fill
 from ._host import log as host_log
 from ._registry import register, register_kl
 
@@ -731,27 +730,19 @@ def _gamma_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.
 
 def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray, back: Any) -> np.ndarray:
     """``_gamma_kl_of`` on NumPy views: the Bregman part ``lgamma(a2) - lgamma(a1) - da
-    psi(a1)`` (the near form ``_lgamma_bregman_near`` where ``0 < |da| <= a1/8``, as the
-    array path), plus the rate part ``a1 (r - 1 - log r) - da log r``, ``r = b2 / b1``: its
+    psi(a1)`` (``_host.bregman``: its near form where ``0 < |da| <= a1/8``, as the array
+    path), plus the rate part ``a1 (r - 1 - log r) - da log r``, ``r = b2 / b1``: its
     first term the Exponential form, flat in ``r`` (within 14 ulps where ``|log r| > 0.08``),
     the series of both terms within that band (``_gamma_rate_series``), ``log1p`` of the
     difference of the rates where the value is below ``|da| / 16`` (``_gamma_kl_careful``),
     and ``log r`` from the logarithms of the rates where ``r`` leaves the normal range
-    (``_gamma_kl_far``). Each part is patched on its own elements: an element near in shape only sums no series of the rates, and the
-    reverse. The special functions are the caller's library's (``special``)."""
+    (``_gamma_kl_far``). Each part is patched on its own elements: an element near in shape
+    only sums no series of the rates, and the reverse. The special functions are the
+    caller's library's (``_host.special``)."""
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         da = np.subtract(a2, a1)
-        out = special("gammaln", a2, back)
-        work = special("gammaln", a1, back)
-        out -= work
-        special("digamma", a1, back, out=work)
-        work *= da
-        out -= work
-        np.divide(da, a1, out=work)
-        np.abs(work, out=work)
-        shape_near = work <= _GAMMA_NEAR
-        shape_near &= da != 0.0  # an equal pair of shapes leaves an exact 0
-        fill(out, shape_near, _lgamma_bregman_near, (a1, da))
+        out = bregman(a1, da, back)  # the near form where 0 < |da| <= a1 / 8, an exact 0 at da = 0
+        work = np.empty_like(out)
         rate = np.divide(b2, b1)
         log_r = host_log(rate, back, out=work)
         rate -= 1.0
