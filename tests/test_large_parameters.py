@@ -196,3 +196,22 @@ def test_dirichlet_large_concentrations_against_mpmath():
     assert worst(value.detach().numpy()) < 64
     value.sum().backward()
     assert torch.isfinite(alpha.grad).all()
+
+
+def test_gamma_rates_far_apart_on_every_path():
+    """Rates 1e-20 to 1e-200 of each other: 1 + (b2 - b1)/b1 rounds to 0, where log1p gave
+    inf on the gradient and traced paths (the fast path took the logarithms apart)."""
+    a1, b1 = np.array([2.5, 2.5, 30.0, 0.3]), np.array([1.0, 1e300, 1.0, 1e100])
+    a2, b2 = np.array([3.0, 3.0, 40.0, 0.2]), np.array([1e-20, 1e-10, 1e-200, 1e-100])
+    truth = [float(_kl(*v)) for v in zip(a1, b1, a2, b2)]
+    np.testing.assert_allclose(dv.kl(dv.Gamma(a1, b1), dv.Gamma(a2, b2)), truth, rtol=1e-13)
+    torch = pytest.importorskip("torch")
+    shape = torch.tensor(a1, requires_grad=True)
+    value = dv.kl(dv.Gamma(shape, torch.tensor(b1)), dv.Gamma(torch.tensor(a2), torch.tensor(b2)))
+    np.testing.assert_allclose(value.detach().numpy(), truth, rtol=1e-13)
+    value.sum().backward()
+    assert torch.isfinite(shape.grad).all()
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    traced = jax.jit(lambda u, v, w, z: dv.kl(dv.Gamma(u, v), dv.Gamma(w, z)))(*(jax.numpy.asarray(x) for x in (a1, b1, a2, b2)))
+    np.testing.assert_allclose(np.asarray(traced), truth, rtol=1e-13)

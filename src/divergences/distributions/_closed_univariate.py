@@ -621,12 +621,19 @@ def _ce_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
 # --------------------------------------------------------------------------------------
 
 
-def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any) -> Array:
+def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, b2: Array | None = None) -> Array:
     """KL(Gamma(a, b) || Gamma(a + da, b + db)), shapes and rates, from the differences (exact
     for nearby laws): with t = db / b, the Bregman divergence of log Gamma, - da log1p(t)
-    and a (t - log1p(t)), each second order near p = q and kept to relative accuracy."""
+    and a (t - log1p(t)), each second order near p = q and kept to relative accuracy. ``b2``
+    the second rate itself where the caller has it (``b + db`` loses it below ``b 2^-53``)."""
     t = db / b
-    return lgamma_bregman(a, da, xp) - da * xp.log1p(t) - a * log1pmx(t, xp)
+    # Rates apart by more than a factor 2 down: log r from the logarithms of the rates (1 + t
+    # rounds to 0 below r = 2^-53, where log1p gave -inf); no cancellation is left there.
+    apart = t < -0.5
+    ts, b2 = where0(~apart, t, xp), substitute(apart, b + db if b2 is None else b2, 1.0, xp)
+    log_r = xp.where(apart, xp.log(b2) - xp.log(substitute(apart, b, 1.0, xp)), xp.log1p(ts))
+    rate = xp.where(apart, a * t - (a + da) * log_r, -da * log_r - a * log1pmx(ts, xp))
+    return lgamma_bregman(a, da, xp) + rate
 
 
 def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
@@ -689,14 +696,25 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
         # t^2/32 of a1 t); _gamma_kl's second-order forms elsewhere. An equal pair of shapes
         # or of rates leaves an exact 0 in the plain sum. Large shapes: _gamma_kl_large.
         t = db / b1
-        plain = gammaln(a2, xp) - gammaln(a1, xp) - da * digamma(a1, xp) + (a1 * t - a2 * xp.log1p(t))
+        # log r by log1p(t) while 1 + t keeps r's digits, from the logarithms of the rates below
+        apart = t < -0.5
+        log_r = xp.where(apart, xp.log(b2) - xp.log(b1), xp.log1p(where0(~apart, t, xp)))
+        plain = gammaln(a2, xp) - gammaln(a1, xp) - da * digamma(a1, xp) + (a1 * t - a2 * log_r)
         near = ((xp.abs(da) <= _GAMMA_NEAR * a1) & (da != 0)) | ((xp.abs(t) <= _GAMMA_NEAR) & (t != 0))
         value = patch(plain, near, lambda a, b, c, e: _gamma_kl(a, b, c, e, xp), (a1, b1, da, db), kind)
-        large = xp.minimum(a1, a2) >= STIRLING_MIN
+        large = _gamma_large(a1, b1, a2, b2, xp)
         return patch(value, large, lambda a, b, c, e: _gamma_kl_large(a, b, c, e, xp), (a1, b1, a2, b2), kind)
-    large = xp.minimum(a1, a2) >= STIRLING_MIN
+    large = _gamma_large(a1, b1, a2, b2, xp)
     big = [substitute(large, v, STIRLING_MIN, xp) for v in (a1, a2)]
-    return xp.where(large, _gamma_kl_large(big[0], b1, big[1], b2, xp), _gamma_kl(a1, b1, da, db, xp))
+    return xp.where(large, _gamma_kl_large(big[0], b1, big[1], b2, xp), _gamma_kl(a1, b1, da, db, xp, b2))
+
+
+def _gamma_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
+    """Where ``_gamma_kl_large`` applies: both shapes at least ``STIRLING_MIN`` and the rates
+    within 1e100 of each other (beyond, nothing is left to cancel, and its products would
+    leave the range of doubles)."""
+    r = b2 / b1
+    return (xp.minimum(a1, a2) >= STIRLING_MIN) & (r >= 1e-100) & (r <= 1e100)
 
 
 def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
