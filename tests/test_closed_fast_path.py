@@ -266,7 +266,11 @@ def test_beta_fast_path_agrees_with_the_gradient_path() -> None:
     fast = dv.kl(dv.Beta(torch.from_numpy(a1), torch.from_numpy(b1)), dv.Beta(torch.from_numpy(a2), torch.from_numpy(b2)))
     grad = torch.from_numpy(a1.copy()).requires_grad_()
     slow = dv.kl(dv.Beta(grad, torch.from_numpy(b1)), dv.Beta(torch.from_numpy(a2), torch.from_numpy(b2)))
-    np.testing.assert_allclose(fast.numpy(), slow.detach().numpy(), rtol=1e-15, atol=0)
+    # Where a parameter reaches 12 both take dirichlet_kl_stable, whose remainders subtract
+    # two Bregman forms of log Gamma by each library's own lgamma: they agree to 2e-13 there.
+    small = np.maximum(np.maximum(a1, b1), np.maximum(a2, b2)) < 12.0
+    np.testing.assert_allclose(fast.numpy()[small], slow.detach().numpy()[small], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(fast.numpy()[~small], slow.detach().numpy()[~small], rtol=2e-13, atol=0)
     assert np.all(fast.numpy()[:5][np.arange(5) % 2 == 0] == 0.0)
     numpy = np.asarray(dv.kl(dv.Beta(a1, b1), dv.Beta(a2, b2)))
     np.testing.assert_allclose(numpy, fast.numpy(), rtol=1e-11, atol=0)  # SciPy against torch
