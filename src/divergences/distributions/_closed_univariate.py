@@ -630,6 +630,8 @@ def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, b2: Array | Non
     # Rates apart by more than a factor 2 down: log r from the logarithms of the rates (1 + t
     # rounds to 0 below r = 2^-53, where log1p gave -inf); no cancellation is left there.
     apart = t < -0.5
+    if is_eager(xp) and not _any(apart, xp):  # the common case, without the masks
+        return lgamma_bregman(a, da, xp) - da * xp.log1p(t) - a * log1pmx(t, xp)
     ts, b2 = where0(~apart, t, xp), substitute(apart, b + db if b2 is None else b2, 1.0, xp)
     log_r = xp.where(apart, xp.log(b2) - xp.log(substitute(apart, b, 1.0, xp)), xp.log1p(ts))
     rate = xp.where(apart, a * t - (a + da) * log_r, -da * log_r - a * log1pmx(ts, xp))
@@ -698,7 +700,10 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
         t = db / b1
         # log r by log1p(t) while 1 + t keeps r's digits, from the logarithms of the rates below
         apart = t < -0.5
-        log_r = xp.where(apart, xp.log(b2) - xp.log(b1), xp.log1p(where0(~apart, t, xp)))
+        if _any(apart, xp):
+            log_r = xp.where(apart, xp.log(b2) - xp.log(b1), xp.log1p(where0(~apart, t, xp)))
+        else:
+            log_r = xp.log1p(t)
         plain = gammaln(a2, xp) - gammaln(a1, xp) - da * digamma(a1, xp) + (a1 * t - a2 * log_r)
         near = ((xp.abs(da) <= _GAMMA_NEAR * a1) & (da != 0)) | ((xp.abs(t) <= _GAMMA_NEAR) & (t != 0))
         value = patch(plain, near, lambda a, b, c, e: _gamma_kl(a, b, c, e, xp), (a1, b1, da, db), kind)
@@ -709,12 +714,21 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     return xp.where(large, _gamma_kl_large(big[0], b1, big[1], b2, xp), _gamma_kl(a1, b1, da, db, xp, b2))
 
 
+def _any(mask: Array, xp: Any) -> bool:
+    """Whether any of an eager ``mask`` holds (an unbatched pair's, a NumPy scalar, without
+    the reduction's overhead)."""
+    return bool(mask) if getattr(mask, "ndim", 0) == 0 else bool(xp.any(mask))
+
+
 def _gamma_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
     """Where ``_gamma_kl_large`` applies: both shapes at least ``STIRLING_MIN`` and the rates
     within 1e100 of each other (beyond, nothing is left to cancel, and its products would
     leave the range of doubles)."""
+    large = xp.minimum(a1, a2) >= STIRLING_MIN
+    if is_eager(xp) and not _any(large, xp):
+        return large
     r = b2 / b1
-    return (xp.minimum(a1, a2) >= STIRLING_MIN) & (r >= 1e-100) & (r <= 1e100)
+    return large & (r >= 1e-100) & (r <= 1e100)
 
 
 def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
@@ -1017,6 +1031,8 @@ def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     value = _beta_kl(a1, b1, a2 - a1, b2 - b1, xp)
     large = xp.maximum(xp.maximum(a1, b1), xp.maximum(a2, b2)) >= STIRLING_MIN
     if kind:
+        if not _any(large, xp):
+            return value
         return patch(value, large, lambda a, b, c, e: _beta_kl_large(a, b, c, e, xp),
                      tuple(xp.broadcast_arrays(a1, b1, a2, b2)), kind)
     big_a1, big_b1, big_a2, big_b2 = (substitute(large, v, STIRLING_MIN, xp) for v in (a1, b1, a2, b2))
