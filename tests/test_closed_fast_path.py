@@ -79,6 +79,15 @@ def _reference(case: str) -> np.ndarray:
     return np.array([ref(*(float(c[i]) for c in columns)) for i in range(len(columns[0]))])
 
 
+def _kl_on(library: str, family: type, p: tuple[np.ndarray, ...], q: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``dv.kl(family(*p), family(*q))`` with the parameters as NumPy arrays or as torch
+    tensors without gradients (``library``), as a NumPy array."""
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        return dv.kl(family(*map(torch.from_numpy, p)), family(*map(torch.from_numpy, q))).numpy()
+    return np.asarray(dv.kl(family(*p), family(*q)))
+
+
 def _check(values: np.ndarray, expected: np.ndarray, rtol: float = RTOL) -> None:
     finite = np.isfinite(expected)
     assert np.all(values[~finite] == np.inf)
@@ -155,11 +164,7 @@ def test_bernoulli_ends_on_the_fast_path(library: str) -> None:
     p = np.array([0.0, 1.0, 0.3, 0.0, 1.0, 0.3, 0.5, 1e-300, 0.5, 0.3, 1.0 - 2**-53, 0.3, 0.7])
     q = np.array([0.3, 0.3, 0.0, 0.0, 1.0, 1.0, 0.5, 0.5, 1e-300, 0.3 * 1.1275, 0.5, 0.3 * 1.14, 0.7 * 1.12])
     expected = np.array([_bernoulli_with_ends(a, b) for a, b in zip(p, q)])
-    if library == "torch":
-        torch = pytest.importorskip("torch")
-        values = dv.kl(dv.Bernoulli(torch.from_numpy(p)), dv.Bernoulli(torch.from_numpy(q))).numpy()
-    else:
-        values = np.asarray(dv.kl(dv.Bernoulli(p), dv.Bernoulli(q)))
+    values = _kl_on(library, dv.Bernoulli, (p,), (q,))
     assert np.array_equal(np.isinf(values), np.isinf(expected))
     finite = np.isfinite(expected)
     np.testing.assert_allclose(values[finite], expected[finite], rtol=RTOL, atol=1e-300)
@@ -216,12 +221,7 @@ def test_gamma_batch_against_mpmath(library: str) -> None:
     on the array path."""
     shape, rate, shape_q, rate_q, kind = _gamma_case()
     expected = np.array([_gamma(*v) for v in zip(shape, rate, shape_q, rate_q)])
-    if library == "torch":
-        torch = pytest.importorskip("torch")
-        value = dv.kl(dv.Gamma(torch.from_numpy(shape), torch.from_numpy(rate)),
-                      dv.Gamma(torch.from_numpy(shape_q), torch.from_numpy(rate_q))).numpy()
-    else:
-        value = np.asarray(dv.kl(dv.Gamma(shape, rate), dv.Gamma(shape_q, rate_q)))
+    value = _kl_on(library, dv.Gamma, (shape, rate), (shape_q, rate_q))
     _check(value[kind < 2], expected[kind < 2], 25 * 2.0**-52)
     _check(value[kind == 2], expected[kind == 2], 80 * 2.0**-52)  # the array path's 50 ulps there too
     _check(value[kind == 3], expected[kind == 3], 1e-13)
@@ -241,12 +241,7 @@ def test_normal_value_band_against_mpmath(library: str) -> None:
     s1, m1 = s2 * (1.0 + x), rng.normal(size=n)
     m2 = m1 - np.sqrt(2.0 * np.maximum(value - x * x, 0.0)) * s2
     expected = np.array([_normal(*v) for v in zip(m1, s1, m2, s2)])
-    if library == "torch":
-        torch = pytest.importorskip("torch")
-        got = dv.kl(dv.Normal(torch.from_numpy(m1), torch.from_numpy(s1)),
-                    dv.Normal(torch.from_numpy(m2), torch.from_numpy(s2))).numpy()
-    else:
-        got = np.asarray(dv.kl(dv.Normal(m1, s1), dv.Normal(m2, s2)))
+    got = _kl_on(library, dv.Normal, (m1, s1), (m2, s2))
     small = expected < 0.006
     _check(got[small], expected[small], 4 * 2.0**-52)
     _check(got[~small], expected[~small], 25 * 2.0**-52)
