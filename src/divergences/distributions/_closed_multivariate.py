@@ -53,7 +53,7 @@ from ._gaussian_factors import (
     _white_vector,
     _whitened,
 )
-from ._host import bregman, host
+from ._host import bregman, fill_finite, host
 from ._registry import REGISTRIES, register, register_kl
 
 Array = Any
@@ -461,11 +461,7 @@ def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
         out = bregman(a, d, back).sum(axis=-1)
         out -= bregman(a.sum(axis=-1), d.sum(axis=-1), back)
         large = np.maximum(a.max(axis=-1), b.max(axis=-1)) >= STIRLING_MIN
-        if large.any():
-            with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-                exact = dirichlet_kl_stable(a[large], b[large], NUMPY)
-            out[large] = np.where(np.isfinite(exact), exact, out[large])
-        return back(out)
+        return back(fill_finite(out, large, lambda u, v: dirichlet_kl_stable(u, v, NUMPY), (a, b)))
     a, b = xp.broadcast_arrays(p.alpha, q.alpha)
     value = _dirichlet_kl(a, b - a, xp)
     large = xp.max(xp.maximum(a, b), axis=-1) >= STIRLING_MIN

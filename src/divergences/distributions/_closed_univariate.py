@@ -86,7 +86,7 @@ from ._families import (
     VonMises,
     Weibull,
 )
-from ._host import NUMPY, bregman, fill, host, log_range, ratio_fill
+from ._host import NUMPY, bregman, fill, fill_finite, host, log_range, ratio_fill
 from ._host import log as host_log
 from ._registry import register, register_kl
 
@@ -684,12 +684,7 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     if found is not None:  # in place on NumPy views (_host)
         (a1, b1, a2, b2), back = found
         value = _gamma_kl_host(a1, b1, a2, b2, back)
-        if isinstance(value, np.ndarray):
-            with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-                fill(value, np.minimum(a1, a2) >= STIRLING_MIN, _gamma_kl_large_host, (a1, b1, a2, b2, value))
-        elif min(a1, a2) >= STIRLING_MIN:
-            value = _gamma_kl_large_host(a1, b1, a2, b2, value)
-        return back(value)
+        return back(fill_finite(value, np.minimum(a1, a2) >= STIRLING_MIN, _gamma_kl_large_host, (a1, b1, a2, b2)))
     da, db = a2 - a1, b2 - b1
     if kind:
         # torch's sum lgamma(a2) - lgamma(a1) - da psi(a1) + a1 t - a2 log1p(t), t = db / b1,
@@ -754,10 +749,8 @@ def _relative_entropy(u: Array, xp: Any) -> Array:
     return xp.where(small, (1.0 + us) * log1pmx(us, xp) + us * us, (1.0 + ub) * xp.log1p(ub) - ub)
 
 
-def _gamma_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """``_gamma_kl_large`` on NumPy values; the value found before where it overflows."""
-    value = _gamma_kl_large(a1, b1, a2, b2, NUMPY)
-    return np.where(np.isfinite(value), value, old)
+def _gamma_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    return _gamma_kl_large(a1, b1, a2, b2, NUMPY)
 
 
 def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray, back: Any) -> np.ndarray:
@@ -1004,10 +997,8 @@ def _bregman_remainder(x: Array, d: Array, xp: Any) -> Array:
     return xp.where(stirling, by_series, by_difference)
 
 
-def _beta_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """``_beta_kl_large`` on NumPy values; the value found before where it overflows."""
-    value = _beta_kl_large(a1, b1, a2, b2, NUMPY)
-    return np.where(np.isfinite(value), value, old)
+def _beta_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    return _beta_kl_large(a1, b1, a2, b2, NUMPY)
 
 
 @register_kl(Beta, Beta)
@@ -1020,13 +1011,8 @@ def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
         out = bregman(a1, da, back)
         out += bregman(b1, db, back)
         out -= bregman(a1 + b1, da + db, back)
-        if isinstance(out, np.ndarray):
-            with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-                large = np.maximum(np.maximum(a1, b1), np.maximum(a2, b2)) >= STIRLING_MIN
-                fill(out, large, _beta_kl_large_host, (a1, b1, a2, b2, out))
-        elif max(a1, b1, a2, b2) >= STIRLING_MIN:
-            out = _beta_kl_large_host(a1, b1, a2, b2, out)
-        return back(out)
+        large = np.maximum(np.maximum(a1, b1), np.maximum(a2, b2)) >= STIRLING_MIN
+        return back(fill_finite(out, large, _beta_kl_large_host, (a1, b1, a2, b2)))
     a1, b1, a2, b2 = p.a, p.b, q.a, q.b
     value = _beta_kl(a1, b1, a2 - a1, b2 - b1, xp)
     large = xp.maximum(xp.maximum(a1, b1), xp.maximum(a2, b2)) >= STIRLING_MIN

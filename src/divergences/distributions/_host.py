@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from .._array_api import NUMPY
-from .._special import _BREGMAN_NEAR, _lgamma_bregman_near
+from .._special import _BREGMAN_NEAR, RATIO_NEAR, _lgamma_bregman_near
 
-__all__ = ["NUMPY", "RATIO_NEAR", "bregman", "fill", "host", "log", "log_range", "ratio_fill", "special"]
+__all__ = ["NUMPY", "RATIO_NEAR", "bregman", "fill", "fill_finite", "host", "log", "log_range", "ratio_fill", "special"]
 
 Array = Any
 Back = Callable[[np.ndarray], Array]
@@ -138,9 +138,23 @@ def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args:
     return out
 
 
-# Where |log r| exceeds this, the plain forms r - 1 - log r, r log r - r + 1, ... lose at most
-# some 75 ulps to rounding (``_special.RATIO_NEAR``); nearer 1 the exact near form is taken.
-RATIO_NEAR = 0.25
+def fill_finite(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray],
+                args: tuple[np.ndarray, ...]) -> np.ndarray:
+    """:func:`fill`, keeping ``out``'s value where ``fn``'s is not finite (an exact form whose
+    intermediate products leave the range of doubles); ``args`` may carry trailing event
+    axes beyond ``out``'s shape (gathered along the batch)."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        if not isinstance(out, np.ndarray):
+            if not mask:
+                return out
+            value = fn(*args)
+            return value if math.isfinite(value) else out
+        index = np.flatnonzero(mask)
+        if index.size:
+            flat = out.reshape(-1)
+            value = fn(*(a.reshape(-1, *a.shape[out.ndim:]).take(index, axis=0) for a in args))
+            flat[index] = np.where(np.isfinite(value), value, flat[index])
+    return out
 
 
 def ratio_fill(out: np.ndarray, log_r: np.ndarray, near: Callable[..., np.ndarray],
