@@ -33,7 +33,8 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 
 def force(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
     """Brute force from dimension 0 (every Euclidean query) or never."""
-    monkeypatch.setattr(nb, "_CROSSOVER", ((math.inf, 0 if backend == "brute" else 10**9),))
+    dimension = 0 if backend == "brute" else 10**9
+    monkeypatch.setattr(nb, "_CROSSOVER", ((math.inf, dimension, dimension),))
 
 
 def reference_distances(points: np.ndarray, queries: np.ndarray, p: float, exclude_self: bool) -> np.ndarray:
@@ -295,6 +296,21 @@ def test_crossover_picks_each_backend() -> None:
     # the crossover dimension grows with the number of points
     assert nb._backend(np.zeros((1000, 8)), 2.0) == "brute"
     assert nb._backend(np.zeros((100_000, 8)), 2.0) == "tree"
+    # and falls with the number of neighbours asked for (the tree's cost grows with k)
+    assert nb._backend(np.zeros((10_000, 8)), 2.0, 1) == "tree"
+    assert nb._backend(np.zeros((10_000, 8)), 2.0, 3) == "brute"
+    assert nb._backend(np.zeros((100_000, 10)), 2.0, 1) == "tree"
+    assert nb._backend(np.zeros((100_000, 10)), 2.0, 10) == "brute"
+    assert nb._backend(np.zeros((100_000, 10)), math.inf, 10) == "tree"
+
+
+def test_many_neighbours_take_the_brute_force_with_the_same_distances() -> None:
+    x = sample(12_000, 8, seed=40, duplicates=30)
+    y = sample(3_000, 8, seed=41)
+    assert nb._backend(x, 2.0, 5) == "brute" and nb._backend(x, 2.0, 1) == "tree"
+    for points, queries, exclude in ((x, x[:200], False), (y, x[:200], False)):
+        got = nb.kth_distances(points, queries, [1, 5], exclude_self=exclude)
+        np.testing.assert_allclose(got, reference_kth(points, queries, [1, 5], 2.0, exclude), rtol=RTOL, atol=0)
 
 
 def test_torch_tensors_match_numpy(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -77,7 +77,17 @@ _HUGE = float(np.finfo(np.float64).max) / 16  # larger radii count everything: n
 # of two samples of n points, tree / brute time: n = 3000: d = 6 0.65, d = 8 1.34; n = 10^4:
 # d = 6 0.32, d = 8 0.78, d = 10 1.9; n = 3 x 10^4: d = 8 0.45, d = 10 1.19; n = 10^5: d = 10
 # 0.88, d = 12 2.12.
-_CROSSOVER: tuple[tuple[float, int], ...] = ((2_000, 6), (5_000, 8), (60_000, 10), (math.inf, 12))
+# The tree's cost grows with k and the brute force's hardly does (2026-12-06, same VM, quiet:
+# tree / brute force time of the two searches of a KL estimate, two samples of n points):
+#   n        d = 8: k = 1, 3, 10     d = 10: k = 1, 3, 10     d = 12: k = 1, 3, 10
+#   10_000   0.93  1.21  1.65        2.03  2.63  3.26         3.75  4.67  5.44
+#   30_000   0.43  0.65  0.97        1.09  1.63  2.20         2.16  3.01  4.04
+#   100_000  0.36  0.55  0.85        1.04  1.59  2.46         2.59
+# (d = 5 and 6: the tree wins by 1.5-10x at every k.) So from _MANY_NEIGHBOURS neighbours
+# on, the third column's d_min applies.
+_CROSSOVER: tuple[tuple[float, int, int], ...] = (
+    (2_000, 6, 6), (5_000, 8, 8), (15_000, 10, 8), (60_000, 10, 10), (math.inf, 12, 10))
+_MANY_NEIGHBOURS = 3
 _DEVICE_MIN_DIMENSION = 4
 _LOCAL = threading.local()  # the trees of the estimate running in this thread
 
@@ -90,7 +100,8 @@ def shared_trees(*arrays: Any, p: float = 2.0) -> Iterator[None]:
     y; the adaptive estimator and JS, more): one tree per set instead of one per question, and
     the trees are built side by side (``cKDTree`` releases the GIL while it builds), which is
     what puts the public estimators ahead of a plain KD-tree estimator. Arrays that another
-    backend answers (a line, the brute force, a tensor) get no tree.
+    backend answers (a line, the brute force, a tensor) get no tree; one whose searches for
+    many neighbours go to the brute force keeps its tree for the counts and k = 1.
     """
     from scipy.spatial import cKDTree
 
@@ -147,7 +158,7 @@ def kth_distances(
     available = points.shape[0] - 1 if exclude_self else points.shape[0]
     if not ks or min(ks) < 1 or max(ks) > available:
         raise InvalidInputError(f"k must be between 1 and {available} (the points available), got {k!r}")
-    backend = _backend(points, p)
+    backend = _backend(points, p, max(ks))
     if backend == "line":
         dist = _line_kth(_host(points)[:, 0], _host(queries)[:, 0], ks, exclude_self)
     elif backend == "brute":
@@ -229,9 +240,10 @@ def _effective_radius(r: np.ndarray, strict: bool, d: int, p: float) -> np.ndarr
     return eff
 
 
-def _backend(points: Any, p: float) -> str:
+def _backend(points: Any, p: float, k: int = 1) -> str:
     """``"line"`` in one dimension (sorting; any norm); ``"brute"`` for Euclidean queries in
-    high dimension or on a GPU; else ``"tree"``."""
+    high dimension or on a GPU (from a lower dimension for ``k >= _MANY_NEIGHBOURS``
+    neighbours); else ``"tree"``."""
     n, d = points.shape
     if d == 1:
         return "line"
@@ -239,7 +251,8 @@ def _backend(points: Any, p: float) -> str:
         return "tree"
     if not isinstance(points, np.ndarray) and str(points.device) != "cpu":
         return "brute" if d >= _DEVICE_MIN_DIMENSION else "tree"
-    return "brute" if d >= next(dim for limit, dim in _CROSSOVER if n <= limit) else "tree"
+    few, many = next((few, many) for limit, few, many in _CROSSOVER if n <= limit)
+    return "brute" if d >= (many if k >= _MANY_NEIGHBOURS else few) else "tree"
 
 
 def _inputs(points: Any, queries: Any) -> tuple[Any, Any]:
