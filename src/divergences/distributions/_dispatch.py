@@ -168,7 +168,7 @@ def _cached_closed_form(name: str, type_p: type, type_q: type, params: Any) -> C
     """:func:`closed_form`, remembered per measure, pair of types and options until the next
     registration (``_registry.FOUND``, which every registration empties)."""
     try:
-        key = (name, type_p, type_q, tuple(sorted(params.items())))
+        key = (name, type_p, type_q, tuple(sorted(params.items())) if params else ())
         hash(key)
     except TypeError:  # an option that cannot be a key (never for the registered measures)
         return closed_form(name, type_p, type_q, dict(params))
@@ -221,15 +221,16 @@ def _check_shapes(p: Distribution, q: Distribution) -> None:
     """The batch shapes of ``p`` and ``q`` broadcast, their outcomes have one shape, and two of
     one family with scalar outcomes have parameters of one event shape (Categorical's number
     of categories); else ``InvalidInputError`` naming both."""
-    kinds = f"p ({type(p).__name__})", f"q ({type(q).__name__})"
     try:
         _broadcast_shapes(p.batch_shape, q.batch_shape)
     except ValueError:
         raise InvalidInputError(
-            f"the batch shapes of {kinds[0]}, {p.batch_shape}, and of {kinds[1]}, {q.batch_shape}, do not broadcast"
+            f"the batch shapes of p ({type(p).__name__}), {p.batch_shape}, and of q ({type(q).__name__}), "
+            f"{q.batch_shape}, do not broadcast"
         ) from None
     if type(p) is type(q) and not p.event_ndim and not isinstance(p, Independent) and not _event_fields(type(p)):
         return  # scalar outcomes and no parameter with event dimensions: nothing more to compare
+    kinds = f"p ({type(p).__name__})", f"q ({type(q).__name__})"
     ep, eq = p.event_shape, q.event_shape
     # A scalar outcome and a one-dimensional one of length 1 are the same outcome (a Normal
     # against a univariate GaussianMixture): only the number of coordinates must agree.
@@ -330,15 +331,20 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
         if is_numpy(xp) and value.ndim == 0:
             value, error = value[()], error[()]
         return (value, error) if opts.return_error else value
-    p = p if is_registered_instance(p) else as_distribution(p, "p")
-    q = p if name == "entropy" else q if is_registered_instance(q) else as_distribution(q, "q")
+    if not isinstance(p, Distribution):
+        p = p if is_registered_instance(p) else as_distribution(p, "p")
+    if name == "entropy":
+        q = p
+    elif not isinstance(q, Distribution):
+        q = q if is_registered_instance(q) else as_distribution(q, "q")
     if not (isinstance(p, Distribution) and isinstance(q, Distribution)):
         return _registered_only(opts, p, q)
     _check_shapes(p, q)
     # dv.Normal(0.0, 1.0) against torch parameters: the plain-number side follows the arrays.
-    if p.neutral and not q.neutral and q.params():
+    p_neutral, q_neutral = p.neutral, q.neutral
+    if p_neutral and not q_neutral and q.params():
         p = p.like(q)
-    elif q.neutral and not p.neutral and p.params():
+    elif q_neutral and not p_neutral and p.params():
         q = q.like(p)
     method, params = opts.method, opts.params
     # The namespace was found when each was made: one look-up, unless the two differ.
@@ -349,17 +355,18 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
     if method in ("auto", "closed_form"):
         closed = _cached_closed_form(name, type(p), type(q), params)
         if closed is not None:
+            batch = _broadcast_shapes(p.batch_shape, q.batch_shape)
             try:
-                if p.batch_shape == () == q.batch_shape and is_numpy(xp):
+                if not batch and is_numpy(xp):
                     value = closed.form(_scalar_twin(p), _scalar_twin(q), xp)
                 else:
                     value = closed.form(p, q, xp)
             except NoClosedForm as exc:  # registered for the types, not for these two
                 declined = exc
             else:
-                value, error = value if isinstance(value, Estimated) else (value, None)
-                batch = _broadcast_shapes(p.batch_shape, q.batch_shape)
-                if tuple(getattr(value, "shape", ())) != batch or not hasattr(value, "shape"):
+                if type(value) is Estimated:
+                    value, error = value
+                if type(value) is not np.float64 and (not hasattr(value, "shape") or tuple(value.shape) != batch):
                     value = xp.broadcast_to(xp.asarray(value), batch)
                 if opts.return_error:
                     error = xp.zeros_like(value) if error is None else xp.broadcast_to(xp.asarray(error), batch)
