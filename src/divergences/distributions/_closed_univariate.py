@@ -86,7 +86,7 @@ from ._families import (
     VonMises,
     Weibull,
 )
-from ._host import NUMPY, bregman, fill, fill_finite, host, log_range, ratio_fill
+from ._host import NUMPY, bregman, bregman_float, fill, fill_finite, host, log_range, ratio_fill
 from ._host import log as host_log
 from ._registry import register, register_kl
 
@@ -680,7 +680,12 @@ _GAMMA_NEAR = 0.125
 def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     (a1, b1), (a2, b2) = _gamma_params(p, xp), _gamma_params(q, xp)
     kind = is_eager(xp)
-    found = host(kind, a1, b1, a2, b2)
+    found = host(kind, a1, b1, a2, b2, scalars=True)
+    if found is not None and found[1] is np.float64:  # an unbatched pair, as Python floats
+        value = _gamma_kl_float(*found[0])
+        if value is not None:
+            return np.float64(value)
+        found = None
     if found is not None:  # in place on NumPy views (_host)
         (a1, b1, a2, b2), back = found
         value = _gamma_kl_host(a1, b1, a2, b2, back)
@@ -787,6 +792,29 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
         if far is not None:  # ratios out of range: log r from the logarithms of the rates
             fill(total, far, _gamma_kl_far, (out, a1, b1, a2, b2))
     return total
+
+
+def _gamma_kl_float(a1: float, b1: float, a2: float, b2: float) -> float | None:
+    """:func:`_gamma_kl_host` on Python floats (an unbatched pair), the same operations in the
+    same order, where its plain and series forms decide (shapes below ``STIRLING_MIN``, the
+    ratio of the rates in the normal range, nothing to redo carefully); None elsewhere, for
+    the array path."""
+    if min(a1, a2) >= STIRLING_MIN:
+        return None
+    da = a2 - a1
+    r = b2 / b1
+    if not 0.0 < r < math.inf:
+        return None
+    log_r = math.log(r)
+    if abs(log_r) >= log_range(np.float64):
+        return None
+    rate = (r - 1.0) - log_r
+    if rate <= _EXPONENTIAL_NEAR_VALUE:
+        rate = float(_gamma_rate_series(a1, b1, b2, da))
+    else:
+        rate = rate * a1 - log_r * da
+    total = bregman_float(a1, da) + rate
+    return None if total < abs(da) * (1.0 / 16.0) else total
 
 
 def _gamma_kl_careful(bregman: np.ndarray, a1: np.ndarray, b1: np.ndarray, b2: np.ndarray, da: np.ndarray) -> np.ndarray:
@@ -1004,7 +1032,13 @@ def _beta_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.n
 @register_kl(Beta, Beta)
 def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     kind = is_eager(xp)
-    found = host(kind, p.a, p.b, q.a, q.b)
+    found = host(kind, p.a, p.b, q.a, q.b, scalars=True)
+    if found is not None and found[1] is np.float64:  # an unbatched pair, as Python floats
+        a1, b1, a2, b2 = found[0]
+        if max(a1, b1, a2, b2) < STIRLING_MIN:
+            da, db = a2 - a1, b2 - b1
+            return np.float64(bregman_float(a1, da) + bregman_float(b1, db) - bregman_float(a1 + b1, da + db))
+        found = None
     if found is not None:  # the same three Bregman divergences, in place on NumPy views (_host)
         (a1, b1, a2, b2), back = found
         da, db = a2 - a1, b2 - b1

@@ -451,6 +451,7 @@ class Categorical(Distribution):
             if "_log_probs" not in self.__dict__:
                 with np.errstate(divide="ignore"):
                     object.__setattr__(self, "_log_probs", np.log(probs))
+                object.__setattr__(self, "_log_probs_finite", bool(probs.size) and bool(probs.min() > 0))
             return self.__dict__["_log_probs"]
         version = getattr(probs, "_version", None)
         if version is None or getattr(probs, "requires_grad", False):

@@ -113,6 +113,18 @@ def bregman(x: np.ndarray, d: np.ndarray, back: Back) -> np.ndarray:
         return fill(out, near, _lgamma_bregman_near, (x, d))
 
 
+def bregman_float(x: float, d: float) -> float:
+    """:func:`bregman` on Python floats (an unbatched pair): the same forms and operations,
+    SciPy's special functions (those of NumPy input)."""
+    if d == 0.0:
+        return 0.0
+    if abs(d / x) <= _BREGMAN_NEAR:
+        return float(_lgamma_bregman_near(x, d))
+    import scipy.special
+
+    return (float(scipy.special.gammaln(x + d)) - float(scipy.special.gammaln(x))) - float(scipy.special.digamma(x)) * d
+
+
 _LOG_RANGE: dict[Any, float] = {}
 
 

@@ -35,7 +35,7 @@ from .._special import (
 from ._host import NUMPY, Back, fill, host, ratio_fill
 from ._host import log as host_log
 
-__all__ = ["bernoulli_kl_host", "rel_entr", "rel_entr_host"]
+__all__ = ["bernoulli_kl_float", "bernoulli_kl_host", "rel_entr", "rel_entr_host"]
 
 Array = Any
 
@@ -152,6 +152,23 @@ def bernoulli_kl_host(p: np.ndarray, q: np.ndarray, back: Back) -> np.ndarray:
         if not out.max() < math.inf:
             fill(out, ~(out < math.inf), _bernoulli_kl_any, (p, q))
     return out
+
+
+def bernoulli_kl_float(p: float, q: float) -> float | None:
+    """:func:`bernoulli_kl_host` on Python floats (an unbatched pair), the same operations in
+    the same order; None where it cannot say (a probability 0 or 1 or outside, an overflow),
+    for the caller's array path."""
+    if not (0.0 < p < 1.0 and 0.0 < q < 1.0):
+        return None
+    r = p / q
+    phi = math.log(r) * r - (r - 1.0) if r > 0.0 else math.inf
+    s = 1.0 - q
+    r = (1.0 - p) / s
+    other = math.log(r) * r - (r - 1.0) if r > 0.0 else math.inf
+    if phi <= _BERNOULLI_NEAR_VALUE and other <= _BERNOULLI_NEAR_VALUE:
+        return float(_bernoulli_kl_series(p, q))
+    value = phi * q + other * s
+    return value if value < math.inf else None
 
 
 def _bernoulli_kl_series(p: np.ndarray, q: np.ndarray) -> np.ndarray:

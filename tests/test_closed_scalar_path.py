@@ -1,0 +1,114 @@
+"""Unbatched pairs of Python numbers take the closed forms on Python floats (Bernoulli, Gamma,
+Beta; Categorical by one dot product): the same forms as the batched path, so the values agree
+with it and with mpmath, near p = q included; where a float form cannot say (a large shape,
+a rate ratio out of range, a zero probability) the array path answers, as before."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import divergences as dv
+from divergences.distributions import _closed_discrete, _closed_univariate
+
+STEPS = [0.0, 1e-13, 1e-9, 1e-6, 1e-3, 0.05, 0.1, 0.125, 0.13, 0.3, 1.0, 3.0]
+
+
+@mp.workdps(60)
+def _gamma(a1: float, b1: float, a2: float, b2: float) -> mp.mpf:
+    a1, b1, a2, b2 = map(mp.mpf, (a1, b1, a2, b2))
+    return a2 * mp.log(b1 / b2) + mp.loggamma(a2) - mp.loggamma(a1) + (a1 - a2) * mp.digamma(a1) + (b2 - b1) * a1 / b1
+
+
+@mp.workdps(60)
+def _beta(a1: float, b1: float, a2: float, b2: float) -> mp.mpf:
+    a1, b1, a2, b2 = map(mp.mpf, (a1, b1, a2, b2))
+
+    def log_beta(a: mp.mpf, b: mp.mpf) -> mp.mpf:
+        return mp.loggamma(a) + mp.loggamma(b) - mp.loggamma(a + b)
+
+    return (log_beta(a2, b2) - log_beta(a1, b1) + (a1 - a2) * mp.digamma(a1) + (b1 - b2) * mp.digamma(b1)
+            + (a2 - a1 + b2 - b1) * mp.digamma(a1 + b1))
+
+
+@mp.workdps(60)
+def _bernoulli(a: float, b: float) -> mp.mpf:
+    a, b = mp.mpf(a), mp.mpf(b)
+    return a * mp.log(a / b) + (1 - a) * mp.log((1 - a) / (1 - b))
+
+
+def _pairs(n_params: int, seed: int, low: float, high: float) -> list[tuple[float, ...]]:
+    """Parameter pairs log-uniform in [low, high], the second moved by every step of STEPS."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for step in STEPS:
+        for _ in range(6):
+            p = np.exp(rng.uniform(np.log(low), np.log(high), n_params))
+            q = p * np.exp(step * rng.uniform(-1.0, 1.0, n_params) * rng.integers(0, 2, n_params))
+            out.append((*map(float, p), *map(float, q)))
+    return out
+
+
+def _relative(value: float, truth: mp.mpf) -> float:
+    return float(abs(mp.mpf(value) - truth) / truth) if truth else abs(value)
+
+
+def _batched(family: type, p: tuple[float, ...], q: tuple[float, ...]) -> float:
+    return float(dv.kl(family(*(np.array([v, v]) for v in p)), family(*(np.array([v, v]) for v in q)))[0])
+
+
+@pytest.mark.parametrize(("family", "truth", "rtol"), [(dv.Gamma, _gamma, 2e-14), (dv.Beta, _beta, 5e-13)])
+def test_gamma_and_beta_unbatched_against_mpmath_and_the_batch(family: type, truth: object, rtol: float) -> None:
+    # shapes below STIRLING_MIN take the float forms; some pairs cross it (the array path)
+    for pair in _pairs(2, seed=5, low=0.05, high=20.0):
+        p, q = pair[:2], pair[2:]
+        value = dv.kl(family(*p), family(*q))
+        assert type(value) is np.float64
+        exact = truth(*pair)  # type: ignore[operator]
+        assert _relative(float(value), exact) <= rtol, (pair, float(value))
+        batched = _batched(family, p, q)
+        assert abs(float(value) - batched) <= 1e-14 * abs(batched), (pair, float(value), batched)
+
+
+def test_bernoulli_unbatched_against_mpmath_and_the_batch() -> None:
+    for pair in _pairs(1, seed=6, low=1e-9, high=0.999):
+        p, q = pair[:1], (min(pair[1], 1.0 - 1e-12),)
+        value = float(dv.kl(dv.Bernoulli(*p), dv.Bernoulli(*q)))
+        assert _relative(value, _bernoulli(p[0], q[0])) <= 40 * 2.0**-52, (p, q, value)
+        assert value == pytest.approx(_batched(dv.Bernoulli, p, q), rel=4e-16, abs=0)
+    # the ends: the array path, as before
+    assert dv.kl(dv.Bernoulli(0.0), dv.Bernoulli(0.5)) == pytest.approx(np.log(2.0), rel=1e-15)
+    assert dv.kl(dv.Bernoulli(0.5), dv.Bernoulli(1.0)) == np.inf
+
+
+def test_categorical_unbatched_by_one_dot_product() -> None:
+    rng = np.random.default_rng(7)
+    for step in (0.0, 1e-12, 1e-6, 0.1, 1.0):
+        p = rng.dirichlet(np.ones(10))
+        q = p * np.exp(step * rng.normal(size=10))
+        q /= q.sum()
+        value = float(dv.kl(dv.Categorical(p), dv.Categorical(q)))
+        with mp.workdps(60):
+            exact = mp.fsum(mp.mpf(a) * (mp.log(mp.mpf(a)) - mp.log(mp.mpf(b))) for a, b in zip(p, q, strict=True))
+        assert _relative(value, exact) <= 1.2e-13, (step, value)
+        assert value == pytest.approx(float(dv.kl(dv.Categorical(p[None]), dv.Categorical(q[None]))[0]), rel=1.2e-13)
+    with_zero = np.array([0.0, 0.5, 0.5])
+    assert float(dv.kl(dv.Categorical(with_zero), dv.Categorical([0.2, 0.4, 0.4]))) == pytest.approx(np.log(1.25), rel=1e-15)
+    assert dv.kl(dv.Categorical([0.2, 0.4, 0.4]), dv.Categorical(with_zero)) == np.inf
+    assert dv.kl(dv.Categorical(np.float32([0.2, 0.8])), dv.Categorical(np.float32([0.5, 0.5]))).dtype == np.float32
+
+
+def test_the_float_forms_are_taken_for_python_numbers() -> None:
+    with mock.patch.object(_closed_univariate, "bregman_float", wraps=_closed_univariate.bregman_float) as spy:
+        dv.kl(dv.Gamma(2.0, 1.5), dv.Gamma(3.0, 0.7))
+        dv.kl(dv.Beta(2.0, 1.5), dv.Beta(3.0, 0.7))
+        assert spy.call_count == 4  # one for Gamma, three for Beta
+        dv.kl(dv.Gamma(20.0, 1.5), dv.Gamma(30.0, 0.7))  # large shapes: the array path
+        dv.kl(dv.Gamma(np.array([2.0]), 1.5), dv.Gamma(3.0, 0.7))  # a batch: the in-place path
+        assert spy.call_count == 4
+    with mock.patch.object(_closed_discrete, "bernoulli_kl_float", wraps=_closed_discrete.bernoulli_kl_float) as spy:
+        dv.kl(dv.Bernoulli(0.3), dv.Bernoulli(0.4))
+        assert spy.call_count == 1
