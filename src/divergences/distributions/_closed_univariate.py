@@ -682,9 +682,9 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     kind = is_eager(xp)
     found = host(kind, a1, b1, a2, b2, scalars=True)
     if found is not None and found[1] is np.float64:  # an unbatched pair, as Python floats
-        value = _gamma_kl_float(*found[0])
-        if value is not None:
-            return np.float64(value)
+        number = _gamma_kl_float(*found[0])
+        if number is not None:
+            return np.float64(number)
         found = None
     if found is not None:  # in place on NumPy views (_host)
         (a1, b1, a2, b2), back = found
@@ -829,7 +829,7 @@ def _gamma_kl_far(bregman: np.ndarray, a1: np.ndarray, b1: np.ndarray, a2: np.nd
     return bregman + (a1 * (b2 / b1 - 1.0) - a2 * (np.log(b2) - np.log(b1)))
 
 
-def _gamma_rate_series(a1: np.ndarray, b1: np.ndarray, b2: np.ndarray, da: np.ndarray) -> np.ndarray:
+def _gamma_rate_series(a1: Array, b1: Array, b2: Array, da: Array) -> Array:
     """``a1 (x - log1p(x)) - da log1p(x)``, ``x = (b2 - b1) / b1`` in the series' range:
     ``log1p(x) = 2 u + tail`` (``atanh_tail``)."""
     x = (b2 - b1) / b1

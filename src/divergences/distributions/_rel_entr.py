@@ -171,7 +171,7 @@ def bernoulli_kl_float(p: float, q: float) -> float | None:
     return value if value < math.inf else None
 
 
-def _bernoulli_kl_series(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+def _bernoulli_kl_series(p: Array, q: Array) -> Array:
     d = p - q
     return _rel_entr_pair(d, p + q) + _rel_entr_pair(-d, (1.0 - p) + (1.0 - q))
 
