@@ -112,3 +112,17 @@ def test_the_float_forms_are_taken_for_python_numbers() -> None:
     with mock.patch.object(_closed_discrete, "bernoulli_kl_float", wraps=_closed_discrete.bernoulli_kl_float) as spy:
         dv.kl(dv.Bernoulli(0.3), dv.Bernoulli(0.4))
         assert spy.call_count == 1
+
+
+def test_diagonal_normal_unbatched_sums_the_float_forms() -> None:
+    rng = np.random.default_rng(8)
+    for step in (0.0, 1e-12, 1e-6, 0.1, 1.0):
+        mean, scale = rng.normal(size=6), np.exp(rng.normal(size=6))
+        mean_q, scale_q = mean + step * rng.normal(size=6), scale * np.exp(step * rng.normal(size=6))
+        value = dv.kl(dv.DiagonalNormal(mean.tolist(), scale.tolist()), dv.DiagonalNormal(mean_q.tolist(), scale_q.tolist()))
+        assert type(value) is np.float64
+        each = [float(dv.kl(dv.Normal(*a), dv.Normal(*b)))
+                for a, b in zip(zip(mean, scale, strict=True), zip(mean_q, scale_q, strict=True), strict=True)]
+        assert float(value) == pytest.approx(float(np.sum(each)), rel=1e-15, abs=0)
+        batched = dv.kl(dv.DiagonalNormal(mean[None], scale[None]), dv.DiagonalNormal(mean_q[None], scale_q[None]))[0]
+        assert float(value) == pytest.approx(float(batched), rel=4e-15, abs=0)

@@ -93,6 +93,10 @@ def _where(values: np.ndarray, ok: np.ndarray) -> str:
     return f"{value!r}{at}" if not isinstance(value, np.floating) else f"{float(value):.6g}{at}"
 
 
+# The last parameter with event axes, per family (``Distribution.event_shape``).
+_LAST_EVENT_FIELD: dict[type, str | None] = {}
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Distribution:
     """Base class of the distribution objects ``dv.kl`` and friends accept.
@@ -203,10 +207,12 @@ class Distribution:
         a family whose parameters are laid out otherwise overrides it."""
         if self.event_ndim == 0:
             return ()
-        for f in reversed(dataclasses.fields(self)):
-            if f.metadata.get("event_ndim", 0):
-                return (int(getattr(self, f.name).shape[-1]),)
-        return None
+        cls = type(self)
+        name = _LAST_EVENT_FIELD.get(cls, "")
+        if name == "":  # once per family
+            name = _LAST_EVENT_FIELD[cls] = next(
+                (f.name for f in reversed(dataclasses.fields(self)) if f.metadata.get("event_ndim", 0)), None)
+        return None if name is None else (int(getattr(self, name).shape[-1]),)
 
     @property
     def dtype(self) -> Any:
