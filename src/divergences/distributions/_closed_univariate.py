@@ -796,9 +796,9 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
 
 def _gamma_kl_float(a1: float, b1: float, a2: float, b2: float) -> float | None:
     """:func:`_gamma_kl_host` on Python floats (an unbatched pair), the same operations in the
-    same order, where its plain and series forms decide (shapes below ``STIRLING_MIN``, the
-    ratio of the rates in the normal range, nothing to redo carefully); None elsewhere, for
-    the array path."""
+    same order, where its plain, series and careful forms decide (shapes below
+    ``STIRLING_MIN``, the ratio of the rates in the normal range); None elsewhere, for the
+    array path."""
     if min(a1, a2) >= STIRLING_MIN:
         return None
     da = a2 - a1
@@ -813,8 +813,11 @@ def _gamma_kl_float(a1: float, b1: float, a2: float, b2: float) -> float | None:
         rate = float(_gamma_rate_series(a1, b1, b2, da))
     else:
         rate = rate * a1 - log_r * da
-    total = bregman_float(a1, da) + rate
-    return None if total < abs(da) * (1.0 / 16.0) else total
+    shape_part = bregman_float(a1, da)
+    total = shape_part + rate
+    if total < abs(da) * (1.0 / 16.0):
+        return float(_gamma_kl_careful(shape_part, a1, b1, b2, da))  # type: ignore[arg-type]  # floats
+    return total
 
 
 def _gamma_kl_careful(bregman: np.ndarray, a1: np.ndarray, b1: np.ndarray, b2: np.ndarray, da: np.ndarray) -> np.ndarray:
