@@ -486,13 +486,23 @@ def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) ->
     k = max(int(probs.shape[-1]), int(other.shape[-1]))
     tol = (2 * k + 5 + math.log(k)) / _CATEGORICAL_ULPS
     if kind == "numpy":
-        lp, lq = p.log_probs(), q.log_probs()
-        if probs.ndim == 1 == other.ndim and p.__dict__["_log_probs_finite"] and q.__dict__["_log_probs_finite"]:
-            # an unbatched pair without a zero: one dot product (a reduction's overhead is 4x its work)
-            value = np.dot(probs, lp - lq)
-            return value if tol <= value < math.inf else _kernels.kl(probs, other, xp=xp)
-        with np.errstate(invalid="ignore"):
-            value = np.sum(probs * (lp - lq), axis=-1)
+        if probs.ndim == 1 == other.ndim:
+            lp, lq = p.log_probs(), q.log_probs()
+            if p.__dict__["_log_probs_finite"] and q.__dict__["_log_probs_finite"]:
+                # an unbatched pair without a zero: one dot product (a reduction's overhead is 4x its work)
+                value = np.dot(probs, lp - lq)
+                return value if tol <= value < math.inf else _kernels.kl(probs, other, xp=xp)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if "_log_probs" in p.__dict__ or "_log_probs" in q.__dict__:  # a law met before keeps its logarithms
+                value = np.sum(probs * (p.log_probs() - q.log_probs()), axis=-1)
+            else:
+                # Two new laws: one logarithm per event, of the ratio, whose rounding errs by
+                # eps in absolute terms (the difference of two logarithms by eps |log p|):
+                # within the bound above.
+                ratio = np.divide(probs, other)
+                np.log(ratio, out=ratio)
+                ratio *= probs
+                value = np.sum(ratio, axis=-1)
     else:
         value = xp.sum(probs * (p.log_probs() - q.log_probs()), axis=-1)
     # not (value >= tol) also takes NaN; inf is exact only where the kernel says so.
