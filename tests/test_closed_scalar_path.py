@@ -126,3 +126,19 @@ def test_diagonal_normal_unbatched_sums_the_float_forms() -> None:
         assert float(value) == pytest.approx(float(np.sum(each)), rel=1e-15, abs=0)
         batched = dv.kl(dv.DiagonalNormal(mean[None], scale[None]), dv.DiagonalNormal(mean_q[None], scale_q[None]))[0]
         assert float(value) == pytest.approx(float(batched), rel=4e-15, abs=0)
+
+
+@pytest.mark.parametrize(("family", "params"), [
+    (dv.Gamma, (32.23163228763499, 0.3245565041804027, 33.65926436900352, 5061773001535773.0)),
+    (dv.Beta, (4.772650280743576, 0.5601347964027318, 4.772650280743585, 1.5536000112131122e40)),
+    (dv.Gamma, (8.041425510154107e297, 3.81758317804904e301, 8.308634612876538e297, 5.768052804592706e168)),
+])
+def test_unbatched_pairs_at_the_ends_of_the_range_are_finite_as_the_batch(family: type, params: tuple[float, ...]) -> None:
+    # The NumPy-scalar branches gave NaN or inf here where the in-place path of a batch is
+    # finite and right: an unbatched pair that comes out not finite asks a batch of one.
+    value = dv.kl(family(*params[:2]), family(*params[2:]))
+    assert np.isfinite(value)
+    assert float(value) == _batched(family, params[:2], params[2:])
+    if max(params) < 1e100:
+        truth = (_gamma if family is dv.Gamma else _beta)(*params)
+        assert _relative(float(value), truth) <= 1e-12
