@@ -142,3 +142,24 @@ def test_unbatched_pairs_at_the_ends_of_the_range_are_finite_as_the_batch(family
     if max(params) < 1e100:
         truth = (_gamma if family is dv.Gamma else _beta)(*params)
         assert _relative(float(value), truth) <= 1e-12
+
+
+@mp.workdps(60)
+def _dirichlet(a: list[float], b: list[float]) -> mp.mpf:
+    a_, b_ = [mp.mpf(v) for v in a], [mp.mpf(v) for v in b]
+    c1, c2 = mp.fsum(a_), mp.fsum(b_)
+    return (mp.loggamma(c1) - mp.fsum(mp.loggamma(v) for v in a_) - mp.loggamma(c2) + mp.fsum(mp.loggamma(v) for v in b_)
+            + mp.fsum((x - y) * (mp.digamma(x) - mp.digamma(c1)) for x, y in zip(a_, b_, strict=True)))
+
+
+def test_dirichlet_unbatched_on_python_floats_against_mpmath_and_the_batch() -> None:
+    rng = np.random.default_rng(9)
+    for step in (0.0, 1e-12, 1e-6, 0.05, 0.13, 1.0):
+        a = np.exp(rng.uniform(-2.0, 2.0, 6))
+        b = a * np.exp(step * rng.normal(size=6))
+        value = dv.kl(dv.Dirichlet(a.tolist()), dv.Dirichlet(b.tolist()))
+        assert type(value) is np.float64
+        truth = _dirichlet(a.tolist(), b.tolist())
+        assert _relative(float(value), truth) <= 2e-13, (step, float(value))
+        batched = float(dv.kl(dv.Dirichlet(a[None]), dv.Dirichlet(b[None]))[0])
+        assert float(value) == pytest.approx(batched, rel=2e-13, abs=1e-300)

@@ -53,7 +53,7 @@ from ._gaussian_factors import (
     _white_vector,
     _whitened,
 )
-from ._host import bregman, fill_finite, host
+from ._host import bregman, bregman_float, fill_finite, host
 from ._registry import REGISTRIES, register, register_kl
 
 Array = Any
@@ -466,6 +466,13 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
 def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
     kind = is_eager(xp)
     found = host(kind, p.alpha, q.alpha)
+    if found is not None and p.alpha.ndim == 1 and p.alpha.size <= _FLOAT_COORDINATES \
+            and p.alpha.dtype == np.float64 and max(p.alpha.max(), q.alpha.max()) < STIRLING_MIN:
+        # an unbatched pair: the same Bregman divergences on Python floats
+        a, b = p.alpha.tolist(), q.alpha.tolist()
+        d = [y - x for x, y in zip(a, b, strict=True)]
+        parts = [bregman_float(x, e) for x, e in zip(a, d, strict=True)]
+        return np.float64(math.fsum(parts) - bregman_float(math.fsum(a), math.fsum(d)))
     if found is not None and p.alpha.ndim > 1:  # the same Bregman divergences, in place on NumPy views
         (a, b), back = found
         d = b - a
