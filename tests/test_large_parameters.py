@@ -223,3 +223,71 @@ def test_gamma_rates_far_apart_on_every_path():
     jax.config.update("jax_enable_x64", True)
     traced = jax.jit(lambda u, v, w, z: dv.kl(dv.Gamma(u, v), dv.Gamma(w, z)))(*(jax.numpy.asarray(x) for x in (a1, b1, a2, b2)))
     np.testing.assert_allclose(np.asarray(traced), truth, rtol=1e-13)
+
+
+# Parameters more than 2^53 apart: p's parameter plus the difference rounds to 0, and the
+# Bregman parts and their leading terms are of the order of the large parameter (they gave
+# NaN); the remainders from Stirling's series at each end apart (_remainder_apart) are exact.
+FAR_APART = np.array([
+    (0.026695863515393853, 5.313287235099488e21, 0.026695863527103757, 6.379405368898602e-21),
+    (1.9158588487994976, 2.806948655137414e148, 1.9158588487994976, 4.007461206995993e94),
+    (0.2672349871642572, 4.921028102504947e151, 9.371962433122126e-05, 2.1801310503001445e121),
+    (1.4234600134330235e-21, 22.285403836873197, 3.01060721739077e-22, 1.0172920721416256e-54),
+    (0.07328649665735268, 3.822931401296676e18, 0.07328649676000036, 3.8823502444139015e-27),
+    (5.0, 1.0, 1e-20, 1.0),
+    (3e9, 40.0, 5.0, 1e-3),
+]).T
+
+
+@mp.workdps(400)  # log Gamma of 1e151 to 16 digits
+def _beta_kl_wide(a1: float, b1: float, a2: float, b2: float) -> mp.mpf:
+    return _beta_kl.__wrapped__(a1, b1, a2, b2)  # type: ignore[attr-defined]  # the undecorated formula
+
+
+def test_beta_parameters_far_apart_on_every_path():
+    truth = np.array([float(_beta_kl_wide(*c)) for c in FAR_APART.T])
+    for values in (np.asarray(dv.kl(dv.Beta(FAR_APART[0], FAR_APART[1]), dv.Beta(FAR_APART[2], FAR_APART[3]))),
+                   np.array([float(dv.kl(dv.Beta(*c[:2]), dv.Beta(*c[2:]))) for c in FAR_APART.T.tolist()])):
+        np.testing.assert_allclose(values, truth, rtol=1e-14, atol=0)
+    torch = pytest.importorskip("torch")
+    a = torch.tensor(FAR_APART[0], requires_grad=True)
+    value = dv.kl(dv.Beta(a, torch.tensor(FAR_APART[1])), dv.Beta(torch.tensor(FAR_APART[2]), torch.tensor(FAR_APART[3])))
+    np.testing.assert_allclose(value.detach().numpy(), truth, rtol=1e-14, atol=0)
+    value.sum().backward()
+    assert torch.isfinite(a.grad).all()
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    traced = jax.jit(lambda u, v, w, z: dv.kl(dv.Beta(u, v), dv.Beta(w, z)))(*(jax.numpy.asarray(x) for x in FAR_APART))
+    np.testing.assert_allclose(np.asarray(traced), truth, rtol=1e-14, atol=0)
+    # a Dirichlet with such parts takes the same remainders
+    dirichlet = dv.kl(dv.Dirichlet(FAR_APART[:2].T), dv.Dirichlet(FAR_APART[2:].T))
+    np.testing.assert_allclose(np.asarray(dirichlet), truth, rtol=1e-14, atol=0)
+
+
+def test_gamma_shapes_far_apart_on_every_path():
+    """A first shape of at least 12 and a second below half of it take the large form with
+    the remainder from Stirling's series at each end apart: shapes of 1e30 and 1e10 gave NaN,
+    5e21 against 3 NaN; a sweep of shapes 12-1000 against 0.001-0.5 times them was 6.8e-13 off."""
+    cases = np.array([(5e21, 1e21, 3.0, 0.1), (1e30, 1e30, 1e10, 1e10), (5e21, 1.0, 1e-20, 1.0), (30.0, 2.0, 10.0, 0.5),
+                      (1e7, 1.0, 2e6, 0.2), (1e3, 3.0, 1.0, 3e-3)]).T
+    rng = np.random.default_rng(4)
+    a1 = 10 ** rng.uniform(np.log10(12), 3, 60)
+    a2 = a1 * 10 ** rng.uniform(-3, np.log10(0.5), 60)
+    b1 = 10 ** rng.uniform(-1, 1, 60)
+    b2 = b1 * (a2 / a1) * np.exp(rng.choice([0, 1e-6, 0.1, 1], 60) * rng.normal(size=60))
+    cases = np.concatenate([cases, np.stack([a1, b1, a2, b2])], axis=1)
+    with mp.workdps(400):
+        truth = np.array([float(_kl.__wrapped__(*c)) for c in cases.T])  # type: ignore[attr-defined]
+    for values in (np.asarray(dv.kl(dv.Gamma(cases[0], cases[1]), dv.Gamma(cases[2], cases[3]))),
+                   np.array([float(dv.kl(dv.Gamma(*c[:2]), dv.Gamma(*c[2:]))) for c in cases.T.tolist()])):
+        np.testing.assert_allclose(values, truth, rtol=3e-14, atol=0)
+    torch = pytest.importorskip("torch")
+    shape = torch.tensor(cases[0], requires_grad=True)
+    value = dv.kl(dv.Gamma(shape, torch.tensor(cases[1])), dv.Gamma(torch.tensor(cases[2]), torch.tensor(cases[3])))
+    np.testing.assert_allclose(value.detach().numpy(), truth, rtol=3e-14, atol=0)
+    value.sum().backward()
+    assert torch.isfinite(shape.grad).all()
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    traced = jax.jit(lambda u, v, w, z: dv.kl(dv.Gamma(u, v), dv.Gamma(w, z)))(*(jax.numpy.asarray(x) for x in cases))
+    np.testing.assert_allclose(np.asarray(traced), truth, rtol=3e-14, atol=0)

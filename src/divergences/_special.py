@@ -397,29 +397,34 @@ def series_terms(ratio: Array, most: int, xp: Any) -> int:
 _BREGMAN_NEAR = 0.125
 
 
-def lgamma_bregman(x: Array, d: Array, xp: Any) -> Array:
+def lgamma_bregman(x: Array, d: Array, xp: Any, end: Array | None = None) -> Array:
     """``log Gamma(x + d) - log Gamma(x) - d psi(x)`` (>= 0) for ``x, x + d > 0``, to full
     relative accuracy: the Bregman divergence of log Gamma, the part of KL divergences of
     Gamma, Beta and Dirichlet laws that cancels as ``d -> 0`` (pass ``d`` as the difference
     of the parameters, not their rounded sum). Where ``|d| <= x / 8`` it is
     ``_lgamma_bregman_near`` (the recurrence and Stirling's series, written as a sum of
-    terms of one sign); elsewhere it is the difference.
+    terms of one sign); elsewhere it is the difference, at ``end`` (the parameter ``x + d``
+    itself where the caller has it: ``x + d`` rounds to 0 where ``x + d`` is below ``x``'s
+    rounding, and log Gamma(0) is infinite).
     """
     near = xp.abs(d) <= _BREGMAN_NEAR * x
     kind = is_eager(xp)
     if kind:
         # The difference everywhere (finite, with finite gradients, at every x, x + d > 0),
         # the near form (some 150 operations) only where it is needed.
-        direct = gammaln(x + d, xp) - gammaln(x, xp) - d * digamma(x, xp)
+        direct = gammaln(x + d if end is None else end, xp) - gammaln(x, xp) - d * digamma(x, xp)
         return patch(direct, near, _lgamma_bregman_near, (x, d), kind)
     far_x, far_d = substitute(~near, x, 1.0, xp), substitute(~near, d, 1.0, xp)
-    direct = gammaln(far_x + far_d, xp) - gammaln(far_x, xp) - far_d * digamma(far_x, xp)
+    far_end = far_x + far_d if end is None else substitute(~near, end, 2.0, xp)
+    direct = gammaln(far_end, xp) - gammaln(far_x, xp) - far_d * digamma(far_x, xp)
     return xp.where(near, _lgamma_bregman_near(substitute(near, x, 1.0, xp), where0(near, d, xp)), direct)
 
 
 # Stirling's series log Gamma(z) = (z - 1/2) log z - z + log(2 pi) / 2 + sum_k C_k z^(1 - 2k),
 # C_k = B_2k / (2k (2k - 1)); nine terms reach float64 round-off at z >= 12.
 _STIRLING = tuple(b / ((2 * k + 2) * (2 * k + 1)) for k, b in enumerate(_TRIGAMMA_BERNOULLI))
+#: Stirling's coefficients C_1, C_2, ...: log Gamma(z) - ((z - 1/2) log z - z + log(2 pi) / 2) = sum_k C_k z^(1 - 2k).
+STIRLING_COEFFICIENTS = _STIRLING
 _STIRLING_SHIFT = 12
 #: The least argument from which Stirling's series (nine terms) reaches float64 round-off.
 STIRLING_MIN = float(_STIRLING_SHIFT)

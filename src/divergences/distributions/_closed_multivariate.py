@@ -442,12 +442,13 @@ def _log_beta(a: Array, xp: Any) -> Array:
     return xp.sum(gammaln(a, xp), axis=-1) - gammaln(xp.sum(a, axis=-1), xp)
 
 
-def _dirichlet_kl(a: Array, d: Array, xp: Any) -> Array:
+def _dirichlet_kl(a: Array, d: Array, xp: Any, b: Array | None = None) -> Array:
     """KL(Dirichlet(a) || Dirichlet(a + d)) over the last axis: the Bregman divergence of
     log B(a) = sum lgamma(a_i) - lgamma(sum a_i), so a sum of lgamma's own, with nothing
-    left to cancel near p = q (``d`` is the difference of the parameters, exact there)."""
-    total = lgamma_bregman(xp.sum(a, axis=-1), xp.sum(d, axis=-1), xp)
-    return xp.sum(lgamma_bregman(a, d, xp), axis=-1) - total
+    left to cancel near p = q (``d`` is the difference of the parameters, exact there; ``b``
+    the second law's parameters where the caller has them, see ``lgamma_bregman``)."""
+    total = lgamma_bregman(xp.sum(a, axis=-1), xp.sum(d, axis=-1), xp, None if b is None else xp.sum(b, axis=-1))
+    return xp.sum(lgamma_bregman(a, d, xp, b), axis=-1) - total
 
 
 def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
@@ -471,17 +472,17 @@ def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
         # an unbatched pair: the same Bregman divergences on Python floats
         a, b = p.alpha.tolist(), q.alpha.tolist()
         d = [y - x for x, y in zip(a, b, strict=True)]
-        parts = [bregman_float(x, e) for x, e in zip(a, d, strict=True)]
-        return np.float64(math.fsum(parts) - bregman_float(math.fsum(a), math.fsum(d)))
+        parts = [bregman_float(x, e, y) for x, e, y in zip(a, d, b, strict=True)]
+        return np.float64(math.fsum(parts) - bregman_float(math.fsum(a), math.fsum(d), math.fsum(b)))
     if found is not None and p.alpha.ndim > 1:  # the same Bregman divergences, in place on NumPy views
         (a, b), back = found
         d = b - a
-        out = bregman(a, d, back).sum(axis=-1)
-        out -= bregman(a.sum(axis=-1), d.sum(axis=-1), back)
+        out = bregman(a, d, back, b).sum(axis=-1)
+        out -= bregman(a.sum(axis=-1), d.sum(axis=-1), back, b.sum(axis=-1))
         large = np.maximum(a.max(axis=-1), b.max(axis=-1)) >= STIRLING_MIN
         return back(fill_finite(out, large, lambda u, v: dirichlet_kl_stable(u, v, NUMPY), (a, b)))
     a, b = xp.broadcast_arrays(p.alpha, q.alpha)
-    value = _dirichlet_kl(a, b - a, xp)
+    value = _dirichlet_kl(a, b - a, xp, b)
     large = xp.max(xp.maximum(a, b), axis=-1) >= STIRLING_MIN
     if kind and not bool(xp.any(large)):
         return value

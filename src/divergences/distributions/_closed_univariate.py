@@ -42,6 +42,7 @@ from .._special import (
     _ATANH_TERMS,
     RATIO_SERIES_HIGH,
     RATIO_SERIES_LOW,
+    STIRLING_COEFFICIENTS,
     STIRLING_MIN,
     atanh_tail,
     betaln,
@@ -621,21 +622,23 @@ def _ce_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
 # --------------------------------------------------------------------------------------
 
 
-def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, b2: Array | None = None) -> Array:
+def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, b2: Array | None = None,
+              a2: Array | None = None) -> Array:
     """KL(Gamma(a, b) || Gamma(a + da, b + db)), shapes and rates, from the differences (exact
     for nearby laws): with t = db / b, the Bregman divergence of log Gamma, - da log1p(t)
     and a (t - log1p(t)), each second order near p = q and kept to relative accuracy. ``b2``
-    the second rate itself where the caller has it (``b + db`` loses it below ``b 2^-53``)."""
+    and ``a2`` the second rate and shape themselves where the caller has them (``b + db``
+    loses the rate below ``b 2^-53``)."""
     t = db / b
     # Rates apart by more than a factor 2 down: log r from the logarithms of the rates (1 + t
     # rounds to 0 below r = 2^-53, where log1p gave -inf); no cancellation is left there.
     apart = t < -0.5
     if is_eager(xp) and not _any(apart, xp):  # the common case, without the masks
-        return lgamma_bregman(a, da, xp) - da * xp.log1p(t) - a * log1pmx(t, xp)
+        return lgamma_bregman(a, da, xp, a2) - da * xp.log1p(t) - a * log1pmx(t, xp)
     ts, b2 = where0(~apart, t, xp), substitute(apart, b + db if b2 is None else b2, 1.0, xp)
     log_r = xp.where(apart, xp.log(b2) - xp.log(substitute(apart, b, 1.0, xp)), xp.log1p(ts))
     rate = xp.where(apart, a * t - (a + da) * log_r, -da * log_r - a * log1pmx(ts, xp))
-    return lgamma_bregman(a, da, xp) + rate
+    return lgamma_bregman(a, da, xp, a2) + rate
 
 
 def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
@@ -689,7 +692,7 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     if found is not None:  # in place on NumPy views (_host)
         (a1, b1, a2, b2), back = found
         value = _gamma_kl_host(a1, b1, a2, b2, back)
-        return back(fill_finite(value, np.minimum(a1, a2) >= STIRLING_MIN, _gamma_kl_large_host, (a1, b1, a2, b2)))
+        return back(fill_finite(value, _stirling_shapes(a1, a2), _gamma_kl_large_host, (a1, b1, a2, b2)))
     da, db = a2 - a1, b2 - b1
     if kind:
         # torch's sum lgamma(a2) - lgamma(a1) - da psi(a1) + a1 t - a2 log1p(t), t = db / b1,
@@ -706,12 +709,12 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
             log_r = xp.log1p(t)
         plain = gammaln(a2, xp) - gammaln(a1, xp) - da * digamma(a1, xp) + (a1 * t - a2 * log_r)
         near = ((xp.abs(da) <= _GAMMA_NEAR * a1) & (da != 0)) | ((xp.abs(t) <= _GAMMA_NEAR) & (t != 0))
-        value = patch(plain, near, lambda a, b, c, e: _gamma_kl(a, b, c, e, xp), (a1, b1, da, db), kind)
+        value = patch(plain, near, lambda a, b, c, e, f: _gamma_kl(a, b, c, e, xp, a2=f), (a1, b1, da, db, a2), kind)
         large = _gamma_large(a1, b1, a2, b2, xp)
         return patch(value, large, lambda a, b, c, e: _gamma_kl_large(a, b, c, e, xp), (a1, b1, a2, b2), kind)
     large = _gamma_large(a1, b1, a2, b2, xp)
     big = [substitute(large, v, STIRLING_MIN, xp) for v in (a1, a2)]
-    return xp.where(large, _gamma_kl_large(big[0], b1, big[1], b2, xp), _gamma_kl(a1, b1, da, db, xp, b2))
+    return xp.where(large, _gamma_kl_large(big[0], b1, big[1], b2, xp), _gamma_kl(a1, b1, da, db, xp, b2, a2))
 
 
 def _any(mask: Array, xp: Any) -> bool:
@@ -721,37 +724,46 @@ def _any(mask: Array, xp: Any) -> bool:
 
 
 def _gamma_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
-    """Where ``_gamma_kl_large`` applies: both shapes at least ``STIRLING_MIN`` and the rates
+    """Where ``_gamma_kl_large`` applies: shapes as ``_stirling_shapes`` says and the rates
     within 1e100 of each other (beyond, nothing is left to cancel, and its products would
     leave the range of doubles)."""
-    large = xp.minimum(a1, a2) >= STIRLING_MIN
+    large = _stirling_shapes(a1, a2)
     if is_eager(xp) and not _any(large, xp):
         return large
     r = b2 / b1
     return large & (r >= 1e-100) & (r <= 1e100)
 
 
+def _stirling_shapes(a1: Array, a2: Array) -> Array:
+    """Where ``_gamma_kl_large`` takes the Gamma KL: both shapes at least ``STIRLING_MIN``,
+    or the first one and the second below half of it (its remainder from Stirling's series
+    at each end apart, where the plain sum cancels terms of the order of ``a1``)."""
+    return ((a1 >= STIRLING_MIN) & (a2 >= STIRLING_MIN)) | ((a1 >= STIRLING_MIN) & (a2 < 0.5 * a1))
+
+
 def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
-    """KL(Gamma(a1, b1) || Gamma(a2, b2)) for shapes both at least ``STIRLING_MIN``: with
-    Stirling's series for log Gamma and psi the KL is ``a1 r phi(u) - log1pmx(t) / 2 +
-    stirling_bregman(a1, t)``, ``r = b2 / b1``, ``t = (a2 - a1) / a1`` and ``u = (a2 b1 -
-    a1 b2) / (a1 b2)`` the relative difference of the means (its numerator exact:
-    ``product_difference``), ``phi(u) = (1 + u) log1p(u) - u``. Three terms of one sign:
-    exact however large the shapes, where the plain sum and the second-order form cancel
-    terms of order ``a1`` to leave the KL of laws with nearly equal means (at shapes near 1.8e7
-    they were 8.7e-9 relative off)."""
+    """KL(Gamma(a1, b1) || Gamma(a2, b2)) for shapes as ``_stirling_shapes`` says: ``a1 r
+    phi(u) + R``, ``r = b2 / b1``, ``u = (a2 b1 - a1 b2) / (a1 b2)`` the relative difference
+    of the means (its numerator exact: ``product_difference``), ``phi(u) = (1 + u) log1p(u) -
+    u``, and ``R`` the remainder of the Bregman divergence of log Gamma beyond its leading
+    part (``_bregman_remainder``: with both shapes large ``-log1pmx(t) / 2 +
+    stirling_bregman(a1, t)``, ``t = (a2 - a1) / a1``). Terms of one sign: exact however
+    large the shapes, where the plain sum and the second-order form cancel terms of order
+    ``a1`` to leave the KL of laws with nearly equal means (at shapes near 1.8e7 they were
+    8.7e-9 relative off; shapes of 1e30 and 1e10 gave NaN)."""
     r = b2 / b1
-    t = (a2 - a1) / a1
     u = product_difference(a2, b1, a1, b2) / (a1 * b2)
-    return a1 * r * _relative_entropy(u, xp) - 0.5 * log1pmx(t, xp) + stirling_bregman(a1, t)
+    return a1 * r * _relative_entropy(u, xp) + _bregman_remainder(a1, a2 - a1, a2, xp)
 
 
 def _relative_entropy(u: Array, xp: Any) -> Array:
     """``(1 + u) log1p(u) - u`` (>= 0, ``u > -1``): near ``u = 0`` a second-order term plus a
     third-order one, ``(1 + u) log1pmx(u) + u^2``; beyond, the direct form."""
     small = xp.abs(u) <= 0.5
-    us, ub = where0(small, u, xp), substitute(~small, u, 1.0, xp)
-    return xp.where(small, (1.0 + us) * log1pmx(us, xp) + us * us, (1.0 + ub) * xp.log1p(ub) - ub)
+    # u rounded to -1 (a ratio 1 + u of means below u's rounding): (1 + u) log1p(u) is 0 to it
+    edge = u <= -1.0
+    us, ub = where0(small, u, xp), substitute(~small & ~edge, u, 1.0, xp)
+    return xp.where(small, (1.0 + us) * log1pmx(us, xp) + us * us, xp.where(edge, -u, (1.0 + ub) * xp.log1p(ub) - ub))
 
 
 def _gamma_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
@@ -771,7 +783,7 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
     caller's library's (``_host.special``)."""
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         da = np.subtract(a2, a1)
-        out = bregman(a1, da, back)  # the near form where 0 < |da| <= a1 / 8, an exact 0 at da = 0
+        out = bregman(a1, da, back, a2)  # the near form where 0 < |da| <= a1 / 8, an exact 0 at da = 0
         work = np.empty_like(out)
         rate = np.divide(b2, b1)
         log_r = host_log(rate, back, out=work)
@@ -799,7 +811,7 @@ def _gamma_kl_float(a1: float, b1: float, a2: float, b2: float) -> float | None:
     same order, where its plain, series and careful forms decide (shapes below
     ``STIRLING_MIN``, the ratio of the rates in the normal range); None elsewhere, for the
     array path."""
-    if min(a1, a2) >= STIRLING_MIN:
+    if _stirling_shapes(a1, a2):
         return None
     da = a2 - a1
     r = b2 / b1
@@ -813,7 +825,7 @@ def _gamma_kl_float(a1: float, b1: float, a2: float, b2: float) -> float | None:
         rate = float(_gamma_rate_series(a1, b1, b2, da))
     else:
         rate = rate * a1 - log_r * da
-    shape_part = bregman_float(a1, da)
+    shape_part = bregman_float(a1, da, a2)
     total = shape_part + rate
     if total < abs(da) * (1.0 / 16.0):
         return float(_gamma_kl_careful(shape_part, a1, b1, b2, da))  # type: ignore[arg-type]  # floats
@@ -983,11 +995,16 @@ def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
 # --------------------------------------------------------------------------------------
 
 
-def _beta_kl(a: Array, b: Array, da: Array, db: Array, xp: Any) -> Array:
+def _beta_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, ends: tuple[Array, Array] | None = None) -> Array:
     """KL(Beta(a, b) || Beta(a + da, b + db)): the Bregman divergence of the log-normaliser
     log B = lgamma(a) + lgamma(b) - lgamma(a + b), so a sum of lgamma's own, with nothing
-    left to cancel near p = q."""
-    return lgamma_bregman(a, da, xp) + lgamma_bregman(b, db, xp) - lgamma_bregman(a + b, da + db, xp)
+    left to cancel near p = q; ``ends`` the second law's parameters where the caller has them
+    (see ``lgamma_bregman``)."""
+    if ends is None:
+        return lgamma_bregman(a, da, xp) + lgamma_bregman(b, db, xp) - lgamma_bregman(a + b, da + db, xp)
+    a2, b2 = ends
+    return (lgamma_bregman(a, da, xp, a2) + lgamma_bregman(b, db, xp, b2)
+            - lgamma_bregman(a + b, da + db, xp, a2 + b2))
 
 
 def _beta_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
@@ -1014,18 +1031,49 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any) -> Array:
     n = xp.sum(product_difference(b[..., :, None], a[..., None, :], a[..., :, None], b[..., None, :]), axis=-1)
     lead = c2 * xp.sum(a / c1[..., None] * _relative_entropy(n / (a * c2[..., None]), xp), axis=-1)
     d = b - a  # exact near p = q, where c2 - c1 would carry c2's rounding
-    return lead + xp.sum(_bregman_remainder(a, d, xp), axis=-1) - _bregman_remainder(c1, xp.sum(d, axis=-1), xp)
+    return (lead + xp.sum(_bregman_remainder(a, d, b, xp), axis=-1)
+            - _bregman_remainder(c1, xp.sum(d, axis=-1), c2, xp))
 
 
-def _bregman_remainder(x: Array, d: Array, xp: Any) -> Array:
-    """``B(x, d) - x ((1 + t) log1p(t) - t)``, ``t = d / x`` (``dirichlet_kl_stable``)."""
+def _bregman_remainder(x: Array, d: Array, y: Array, xp: Any) -> Array:
+    """``B(x, d) - x ((1 + t) log1p(t) - t)``, ``t = d / x``, ``y = x + d`` the parameter
+    itself (``dirichlet_kl_stable``). Where ``x`` and ``y`` are at least ``STIRLING_MIN``
+    and ``y >= x / 2``, Stirling's series for the Bregman divergence (second order in
+    ``t``). Where ``x`` is and ``y < x / 2`` (``_remainder_apart``), Stirling's series at
+    ``x`` and at ``y`` apart: terms of the order of ``log x``, where ``B`` and the leading
+    part are of the order of ``x`` (parameters of 5e21 and 6e-21 gave NaN). Else the
+    difference (its near form within an eighth, second order in ``t``)."""
     t = d / x
-    stirling = (x >= STIRLING_MIN) & (x + d >= STIRLING_MIN)
-    xs, ts = substitute(stirling, x, STIRLING_MIN, xp), where0(stirling, t, xp)
-    xo, do = substitute(~stirling, x, 1.0, xp), where0(~stirling, d, xp)
+    big_x = x >= STIRLING_MIN
+    apart = big_x & (t < -0.5)
+    close = big_x & ~apart & (y >= STIRLING_MIN)
+    other = ~(close | apart)
+    xs, ts = substitute(close, x, STIRLING_MIN, xp), where0(close, t, xp)
+    xa, ta, ya = substitute(apart, x, STIRLING_MIN, xp), where0(apart, t, xp), substitute(apart, y, 1.0, xp)
+    xo, do, yo = substitute(other, x, 1.0, xp), where0(other, d, xp), substitute(other, y, 1.0, xp)
     by_series = stirling_bregman(xs, ts) - 0.5 * log1pmx(ts, xp)
-    by_difference = lgamma_bregman(xo, do, xp) - xo * _relative_entropy(do / xo, xp)
-    return xp.where(stirling, by_series, by_difference)
+    by_difference = lgamma_bregman(xo, do, xp, yo) - xo * _relative_entropy(do / xo, xp)
+    return xp.where(close, by_series, xp.where(apart, _remainder_apart(xa, ta, ya, xp), by_difference))
+
+
+def _remainder_apart(x: Array, t: Array, y: Array, xp: Any) -> Array:
+    """``_bregman_remainder`` for ``x >= STIRLING_MIN`` and ``y < x / 2``: with ``log Gamma(z) = (z - 1/2) log z - z + log(2 pi) / 2 + S(z)``,
+    ``S(z) = sum_k C_k z^-m`` (``m = 2k - 1``), at ``x``, it is ``Y(y) + log(x) / 2 + t / 2 +
+    sum_k C_k x^-m (m t - 1)`` with ``Y(y) = lgamma(y) - y log y + y - log(2 pi) / 2``, which
+    is ``S(y) - log(y) / 2`` where ``y`` reaches ``STIRLING_MIN`` too (no terms of the order
+    of ``y`` to cancel)."""
+    large_y = y >= STIRLING_MIN
+    yl, ys = substitute(large_y, y, STIRLING_MIN, xp), substitute(~large_y, y, 1.0, xp)
+    x_inverse, y_inverse = 1.0 / x, 1.0 / yl
+    x_power, y_power = x_inverse, y_inverse
+    tail, s_y = STIRLING_COEFFICIENTS[0] * x_power * (t - 1.0), STIRLING_COEFFICIENTS[0] * y_power
+    for k, c in enumerate(STIRLING_COEFFICIENTS[1:], start=1):
+        x_power, y_power = x_power * (x_inverse * x_inverse), y_power * (y_inverse * y_inverse)
+        tail = tail + c * x_power * ((2 * k + 1) * t - 1.0)
+        s_y = s_y + c * y_power
+    small_y = gammaln(ys, xp) - ys * xp.log(ys) + ys - 0.5 * _LOG_2PI
+    y_part = xp.where(large_y, s_y - 0.5 * xp.log(yl), small_y)
+    return y_part + (0.5 * xp.log(x) + 0.5 * t + tail)
 
 
 def _beta_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
@@ -1040,18 +1088,19 @@ def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
         a1, b1, a2, b2 = found[0]
         if max(a1, b1, a2, b2) < STIRLING_MIN:
             da, db = a2 - a1, b2 - b1
-            return np.float64(bregman_float(a1, da) + bregman_float(b1, db) - bregman_float(a1 + b1, da + db))
+            return np.float64(bregman_float(a1, da, a2) + bregman_float(b1, db, b2)
+                              - bregman_float(a1 + b1, da + db, a2 + b2))
         found = None
     if found is not None:  # the same three Bregman divergences, in place on NumPy views (_host)
         (a1, b1, a2, b2), back = found
         da, db = a2 - a1, b2 - b1
-        out = bregman(a1, da, back)
-        out += bregman(b1, db, back)
-        out -= bregman(a1 + b1, da + db, back)
+        out = bregman(a1, da, back, a2)
+        out += bregman(b1, db, back, b2)
+        out -= bregman(a1 + b1, da + db, back, a2 + b2)
         large = np.maximum(np.maximum(a1, b1), np.maximum(a2, b2)) >= STIRLING_MIN
         return back(fill_finite(out, large, _beta_kl_large_host, (a1, b1, a2, b2)))
     a1, b1, a2, b2 = p.a, p.b, q.a, q.b
-    value = _beta_kl(a1, b1, a2 - a1, b2 - b1, xp)
+    value = _beta_kl(a1, b1, a2 - a1, b2 - b1, xp, (a2, b2))
     large = xp.maximum(xp.maximum(a1, b1), xp.maximum(a2, b2)) >= STIRLING_MIN
     if kind:
         if not _any(large, xp):

@@ -94,12 +94,14 @@ def special(name: str, x: np.ndarray, back: Back, out: np.ndarray | None = None)
     return out
 
 
-def bregman(x: np.ndarray, d: np.ndarray, back: Back) -> np.ndarray:
-    """``_special.lgamma_bregman(x, d)`` into a new array, in place: the difference
-    ``lgamma(x + d) - lgamma(x) - d psi(x)`` by the caller's library (:func:`special`), the
-    near form on the elements where ``0 < |d| <= x / 8`` only (an exact 0 where ``d = 0``)."""
+def bregman(x: np.ndarray, d: np.ndarray, back: Back, end: np.ndarray) -> np.ndarray:
+    """``_special.lgamma_bregman(x, d, end=end)`` into a new array, in place: the difference
+    ``lgamma(end) - lgamma(x) - d psi(x)`` (``end`` the parameter ``x + d`` itself, which the
+    rounded sum loses where it is below ``x``'s rounding) by the caller's library
+    (:func:`special`), the near form on the elements where ``0 < |d| <= x / 8`` only (an
+    exact 0 where ``d = 0``)."""
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        out = np.add(x, d)
+        out = np.array(end, dtype=x.dtype)  # a copy, written in place below
         special("gammaln", out, back, out=out)
         work = special("gammaln", x, back)
         out -= work
@@ -113,7 +115,7 @@ def bregman(x: np.ndarray, d: np.ndarray, back: Back) -> np.ndarray:
         return fill(out, near, _lgamma_bregman_near, (x, d))
 
 
-def bregman_float(x: float, d: float) -> float:
+def bregman_float(x: float, d: float, end: float) -> float:
     """:func:`bregman` on Python floats (an unbatched pair): the same forms and operations,
     SciPy's special functions (those of NumPy input)."""
     if d == 0.0:
@@ -122,7 +124,7 @@ def bregman_float(x: float, d: float) -> float:
         return float(_lgamma_bregman_near(x, d))
     import scipy.special
 
-    return (float(scipy.special.gammaln(x + d)) - float(scipy.special.gammaln(x))) - float(scipy.special.digamma(x)) * d
+    return (float(scipy.special.gammaln(end)) - float(scipy.special.gammaln(x))) - float(scipy.special.digamma(x)) * d
 
 
 _LOG_RANGE: dict[Any, float] = {}
