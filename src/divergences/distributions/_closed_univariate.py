@@ -692,6 +692,8 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     if found is not None:  # in place on NumPy views (_host)
         (a1, b1, a2, b2), back = found
         value = _gamma_kl_host(a1, b1, a2, b2, back)
+        if not a1.max() >= STIRLING_MIN:  # one reduction where, as mostly, no shape is large
+            return back(value)
         return back(fill_finite(value, _stirling_shapes(a1, a2), _gamma_kl_large_host, (a1, b1, a2, b2)))
     da, db = a2 - a1, b2 - b1
     if kind:
@@ -727,9 +729,10 @@ def _gamma_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
     """Where ``_gamma_kl_large`` applies: shapes as ``_stirling_shapes`` says and the rates
     within 1e100 of each other (beyond, nothing is left to cancel, and its products would
     leave the range of doubles)."""
+    big = a1 >= STIRLING_MIN
+    if is_eager(xp) and not _any(big, xp):  # as mostly, no first shape is large: nothing to mask
+        return big
     large = _stirling_shapes(a1, a2)
-    if is_eager(xp) and not _any(large, xp):
-        return large
     r = b2 / b1
     return large & (r >= 1e-100) & (r <= 1e100)
 
