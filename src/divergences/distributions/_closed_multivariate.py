@@ -467,8 +467,9 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
 def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
     kind = is_eager(xp)
     found = host(kind, p.alpha, q.alpha)
-    if found is not None and p.alpha.ndim == 1 and p.alpha.size <= _FLOAT_COORDINATES \
-            and p.alpha.dtype == np.float64 and max(p.alpha.max(), q.alpha.max()) < STIRLING_MIN:
+    if found is not None and type(p.alpha) is np.ndarray and type(q.alpha) is np.ndarray and p.alpha.ndim == 1 \
+            and p.alpha.size <= _FLOAT_COORDINATES and p.alpha.dtype == np.float64 \
+            and max(p.alpha.max(), q.alpha.max()) < STIRLING_MIN:
         # an unbatched pair: the same Bregman divergences on Python floats
         a, b = p.alpha.tolist(), q.alpha.tolist()
         d = [y - x for x, y in zip(a, b, strict=True)]
