@@ -392,10 +392,15 @@ def test_categorical_batches_of_new_laws_and_of_laws_met_before_against_mpmath()
     met = dv.Categorical(p)
     met.log_probs()
     kept = np.asarray(dv.kl(met, dv.Categorical(q)))
+    pair = dv.Categorical(p), dv.Categorical(q)
+    first = np.asarray(dv.kl(*pair))  # by the ratio; the laws are marked as met
+    assert "_log_probs" not in pair[0].__dict__
+    again = np.asarray(dv.kl(*pair))  # met before: the logarithms, kept from now on
+    assert "_log_probs" in pair[0].__dict__ and "_log_probs" in pair[1].__dict__
     # Below 1e-10 the value is of the order of the sums' own rounding (sum p - sum q, up to
     # 1e-16: the plain sum of the given numbers may even be negative): checked absolutely there.
     large = np.isfinite(expected) & (expected > 1e-10)
-    for got in (new, kept):
+    for got in (new, kept, first, again):
         assert np.array_equal(np.isfinite(got), np.isfinite(expected))
         rel = np.abs(got[large] - expected[large]) / expected[large]
         assert rel.max() <= 1.2e-13, (rel.max(), int(np.argmax(rel)))

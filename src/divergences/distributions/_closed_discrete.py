@@ -493,12 +493,16 @@ def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) ->
                 value = np.dot(probs, lp - lq)
                 return value if tol <= value < math.inf else _kernels.kl(probs, other, xp=xp)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if "_log_probs" in p.__dict__ or "_log_probs" in q.__dict__:  # a law met before keeps its logarithms
+            if any(key in d.__dict__ for d in (p, q) for key in ("_log_probs", "_met")):
+                # a law met before keeps its logarithms (computed now if not yet): a reference
+                # compared with many laws, or the same pair again, takes no logarithm at all
                 value = np.sum(probs * (p.log_probs() - q.log_probs()), axis=-1)
             else:
                 # Two new laws: one logarithm per event, of the ratio, whose rounding errs by
                 # eps in absolute terms (the difference of two logarithms by eps |log p|):
                 # within the bound above.
+                for d in (p, q):
+                    object.__setattr__(d, "_met", True)
                 ratio = np.divide(probs, other)
                 np.log(ratio, out=ratio)
                 ratio *= probs
