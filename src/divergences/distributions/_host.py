@@ -10,6 +10,10 @@ fast as NumPy's), and :func:`fill` recomputes the exact near form on the few ele
 need it: one index array, gathered and written back by NumPy, which on small subsets costs a
 fraction of torch's per-operation overhead. Everything else (gradients, GPUs, JAX, Dask,
 ``torch.compile``) keeps the array-API path of each form, whose values are the same.
+
+An unbatched pair given as float64 NumPy scalars may take a form's twin on Python floats
+(:func:`host` with ``scalars``, :func:`log`, :func:`fill`, :func:`bregman_float`): the same
+operations in the same order at a tenth of NumPy's per-call cost.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 from .._array_api import NUMPY
 from .._special import _BREGMAN_NEAR, RATIO_NEAR, _lgamma_bregman_near
 
-__all__ = ["NUMPY", "RATIO_NEAR", "bregman", "fill", "fill_finite", "host", "log", "log_range", "ratio_fill", "special"]
+__all__ = ["NUMPY", "RATIO_NEAR", "bregman", "bregman_float", "fill", "fill_finite", "host", "log", "log_range", "ratio_fill", "special"]
 
 Array = Any
 Back = Callable[[np.ndarray], Array]
