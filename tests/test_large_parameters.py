@@ -244,21 +244,28 @@ def _beta_kl_wide(a1: float, b1: float, a2: float, b2: float) -> mp.mpf:
     return _beta_kl.__wrapped__(a1, b1, a2, b2)  # type: ignore[attr-defined]  # the undecorated formula
 
 
-def test_beta_parameters_far_apart_on_every_path():
-    truth = np.array([float(_beta_kl_wide(*c)) for c in FAR_APART.T])
-    for values in (np.asarray(dv.kl(dv.Beta(FAR_APART[0], FAR_APART[1]), dv.Beta(FAR_APART[2], FAR_APART[3]))),
-                   np.array([float(dv.kl(dv.Beta(*c[:2]), dv.Beta(*c[2:]))) for c in FAR_APART.T.tolist()])):
-        np.testing.assert_allclose(values, truth, rtol=1e-14, atol=0)
+def _on_every_path(family: type, cases: np.ndarray, truth: np.ndarray, rtol: float) -> None:
+    """``dv.kl(family(cases[0], cases[1]), family(cases[2], cases[3]))`` within ``rtol`` of
+    ``truth`` as a NumPy batch, as unbatched pairs of Python numbers, on torch with a gradient
+    through the first parameter (finite) and under ``jax.jit``."""
+    for values in (np.asarray(dv.kl(family(cases[0], cases[1]), family(cases[2], cases[3]))),
+                   np.array([float(dv.kl(family(*c[:2]), family(*c[2:]))) for c in cases.T.tolist()])):
+        np.testing.assert_allclose(values, truth, rtol=rtol, atol=0)
     torch = pytest.importorskip("torch")
-    a = torch.tensor(FAR_APART[0], requires_grad=True)
-    value = dv.kl(dv.Beta(a, torch.tensor(FAR_APART[1])), dv.Beta(torch.tensor(FAR_APART[2]), torch.tensor(FAR_APART[3])))
-    np.testing.assert_allclose(value.detach().numpy(), truth, rtol=1e-14, atol=0)
+    first = torch.tensor(cases[0], requires_grad=True)
+    value = dv.kl(family(first, torch.tensor(cases[1])), family(torch.tensor(cases[2]), torch.tensor(cases[3])))
+    np.testing.assert_allclose(value.detach().numpy(), truth, rtol=rtol, atol=0)
     value.sum().backward()
-    assert torch.isfinite(a.grad).all()
+    assert torch.isfinite(first.grad).all()
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
-    traced = jax.jit(lambda u, v, w, z: dv.kl(dv.Beta(u, v), dv.Beta(w, z)))(*(jax.numpy.asarray(x) for x in FAR_APART))
-    np.testing.assert_allclose(np.asarray(traced), truth, rtol=1e-14, atol=0)
+    traced = jax.jit(lambda u, v, w, z: dv.kl(family(u, v), family(w, z)))(*(jax.numpy.asarray(x) for x in cases))
+    np.testing.assert_allclose(np.asarray(traced), truth, rtol=rtol, atol=0)
+
+
+def test_beta_parameters_far_apart_on_every_path():
+    truth = np.array([float(_beta_kl_wide(*c)) for c in FAR_APART.T])
+    _on_every_path(dv.Beta, FAR_APART, truth, 1e-14)
     # a Dirichlet with such parts takes the same remainders
     dirichlet = dv.kl(dv.Dirichlet(FAR_APART[:2].T), dv.Dirichlet(FAR_APART[2:].T))
     np.testing.assert_allclose(np.asarray(dirichlet), truth, rtol=1e-14, atol=0)
@@ -278,16 +285,4 @@ def test_gamma_shapes_far_apart_on_every_path():
     cases = np.concatenate([cases, np.stack([a1, b1, a2, b2])], axis=1)
     with mp.workdps(400):
         truth = np.array([float(_kl.__wrapped__(*c)) for c in cases.T])  # type: ignore[attr-defined]
-    for values in (np.asarray(dv.kl(dv.Gamma(cases[0], cases[1]), dv.Gamma(cases[2], cases[3]))),
-                   np.array([float(dv.kl(dv.Gamma(*c[:2]), dv.Gamma(*c[2:]))) for c in cases.T.tolist()])):
-        np.testing.assert_allclose(values, truth, rtol=3e-14, atol=0)
-    torch = pytest.importorskip("torch")
-    shape = torch.tensor(cases[0], requires_grad=True)
-    value = dv.kl(dv.Gamma(shape, torch.tensor(cases[1])), dv.Gamma(torch.tensor(cases[2]), torch.tensor(cases[3])))
-    np.testing.assert_allclose(value.detach().numpy(), truth, rtol=3e-14, atol=0)
-    value.sum().backward()
-    assert torch.isfinite(shape.grad).all()
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    traced = jax.jit(lambda u, v, w, z: dv.kl(dv.Gamma(u, v), dv.Gamma(w, z)))(*(jax.numpy.asarray(x) for x in cases))
-    np.testing.assert_allclose(np.asarray(traced), truth, rtol=3e-14, atol=0)
+    _on_every_path(dv.Gamma, cases, truth, 3e-14)
