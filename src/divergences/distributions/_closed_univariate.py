@@ -44,6 +44,7 @@ from .._special import (
     RATIO_SERIES_LOW,
     STIRLING_COEFFICIENTS,
     STIRLING_MIN,
+    _horner,
     atanh_tail,
     betaln,
     digamma,
@@ -1183,14 +1184,45 @@ def _convex_bregman(
     return xp.where(near, hs * hs * total, direct(far_y, far_y + far_d))
 
 
+# The asymptotic series in u = 1/t of 1 - A(t) (from u) and of A'(t) (from u^2), A = I1/I0,
+# from those of I0 and I1: 24 terms are within 3e-16 of mpmath from t = 25 on, where the
+# direct forms lose digits (A' = 1 - A/t - A^2 by eps t^2: 7e-13 relative at t = 25, 1e-4 at
+# t = 1e6, and a VonMises KL at concentrations near 5e8 came out negative; 1 - A by eps t).
+_BESSEL_LARGE = 25.0
+_ONE_MINUS_A = (
+    0.5, 0.125, 0.125, 0.1953125, 0.40625, 1.0478515625, 3.21875, 11.466461181640625, 46.478515625,
+    211.27614974975586, 1064.67822265625, 5892.0457146167755, 35528.87744140625, 231884.6359563172,
+    1628749.4532470703, 12251067.63286615, 98252781.81546783, 836956449.7799761, 7546911569.366995,
+    71816112232.68327, 719236632073.3802, 7562132599676.877, 83284339829845.66, 958823685326569.2
+)
+_A_PRIME = (
+    0.5, 0.25, 0.375, 0.78125, 2.03125, 6.287109375, 22.53125, 91.731689453125, 418.306640625,
+    2112.7614974975586, 11711.46044921875, 70704.5485754013, 461875.40673828125, 3246384.9033884406,
+    24431241.798706055, 196017082.1258584, 1670297290.8629532, 15065216096.039572, 143391319817.9729,
+    1436322244653.6655, 15103969273540.986, 166366917192891.28, 1915539816086450.0,
+    2.3011768447837664e+16
+)
+
+
+def _one_minus_bessel_ratio(k: Array, xp: Any) -> Array:
+    """``1 - A(k)``, ``A = I1/I0``: the direct difference below ``_BESSEL_LARGE``, the
+    asymptotic series from it."""
+    large = k >= _BESSEL_LARGE
+    u = 1.0 / substitute(large, k, _BESSEL_LARGE, xp)
+    return xp.where(large, u * _horner(_ONE_MINUS_A, u), 1.0 - _bessel_ratio(substitute(~large, k, 1.0, xp), xp))
+
+
 def _log_i0_curvature(t: Array, xp: Any) -> Array:
-    """``A'(t) = 1 - A/t - A^2`` with ``A = I1/I0``, the second derivative of log I0."""
+    """``A'(t) = 1 - A/t - A^2`` with ``A = I1/I0``, the second derivative of log I0 (its
+    asymptotic series from ``_BESSEL_LARGE`` on)."""
     small = xp.abs(t) < 1e-3  # A(t)/t -> 1/2 - t^2/16 at 0
-    ts = substitute(~small, t, 1.0, xp)
+    large = t >= _BESSEL_LARGE
+    ts = substitute(~small & ~large, t, 1.0, xp)
     a = _bessel_ratio(ts, xp)
     over_t = xp.where(small, 0.5 - t * t / 16.0, a / ts)
     a = xp.where(small, 0.5 * t, a)
-    return 1.0 - over_t - a * a
+    u = 1.0 / substitute(large, t, _BESSEL_LARGE, xp)
+    return xp.where(large, u * u * _horner(_A_PRIME, u), 1.0 - over_t - a * a)
 
 
 def _log_i0_bregman(k: Array, d: Array, xp: Any) -> Array:
@@ -1198,7 +1230,7 @@ def _log_i0_bregman(k: Array, d: Array, xp: Any) -> Array:
     at 2.405 i."""
     return _convex_bregman(
         lambda t: _log_i0_curvature(t, xp), lambda m: xp.sqrt(m * m + 5.78),
-        lambda a, b: (b - a) * (1.0 - _bessel_ratio(a, xp)) + xp.log(i0e(b, xp)) - xp.log(i0e(a, xp)),
+        lambda a, b: (b - a) * _one_minus_bessel_ratio(a, xp) + xp.log(i0e(b, xp)) - xp.log(i0e(a, xp)),
         k, d, xp,
     )
 
