@@ -24,7 +24,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._special import digamma, erfc, full_like, gammaln, log1pmx, substitute, where0
+from .._special import (
+    STIRLING_COEFFICIENTS,
+    STIRLING_MIN,
+    digamma,
+    erfc,
+    full_like,
+    gammaln,
+    log1pmx,
+    substitute,
+    where0,
+)
 from ._closed_univariate import _beta_kl, _gamma_kl_of
 from ._families import (
     Beta,
@@ -76,7 +86,22 @@ def _gamma_params(d: Gamma | Exponential | Chi2, xp: Any) -> tuple[Array, Array]
 
 
 def _gamma_neg_entropy(shape: Array, rate: Array, xp: Any) -> Array:
-    return (shape - 1.0) * digamma(shape, xp) - gammaln(shape, xp) - shape + xp.log(rate)
+    """``-H(Gamma(shape, rate))``: ``(a - 1) psi(a) - lgamma(a) - a + log b``, whose terms of
+    the order of ``a log a`` cancel (a shape of 1e30 gave -4e15 for a KL of 35); from
+    ``STIRLING_MIN`` on, Stirling's series of both: ``log b - log(2 pi a) / 2 - 1/2 + 1/(2a) +
+    sum_k C_k (m a^-(m+1) - (m + 1) a^-m)`` (``m = 2k - 1``), terms of the order of ``log a``."""
+    large = shape >= STIRLING_MIN
+    a = substitute(~large, shape, 1.0, xp)
+    direct = (a - 1.0) * digamma(a, xp) - gammaln(a, xp) - a + xp.log(rate)
+    big = substitute(large, shape, STIRLING_MIN, xp)
+    inverse = 1.0 / big
+    power, tail = inverse, 0.0 * inverse
+    for k, c in enumerate(STIRLING_COEFFICIENTS):
+        m = 2 * k + 1
+        tail = tail + c * power * (m * inverse - (m + 1))
+        power = power * inverse * inverse
+    by_series = xp.log(rate) - (_HALF_LOG_2PI + 0.5 * xp.log(big)) - 0.5 + 0.5 * inverse + tail
+    return xp.where(large, by_series, direct)
 
 
 def _beta_neg_entropy(a: Array, b: Array, xp: Any) -> Array:
