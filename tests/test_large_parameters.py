@@ -330,3 +330,17 @@ def test_gamma_against_normal_with_a_large_shape():
     values = np.asarray(dv.kl(dv.Gamma(cases[0], cases[1]), dv.Normal(cases[2], cases[3])))
     np.testing.assert_allclose(values, truth, rtol=1e-13, atol=0)
     assert float(dv.kl(dv.Gamma(*cases[:2, 0]), dv.Normal(*cases[2:, 0]))) == pytest.approx(truth[0], rel=1e-13)
+
+
+def test_gamma_near_shapes_with_rates_far_apart_on_the_gradient_path():
+    """Shapes within an eighth and rates 3e7 apart: the near form on the array path took the
+    second rate as b1 + (b2 - b1), which loses b2's digits (5.6e-11 off on torch with a
+    gradient and for an unbatched Chi2 against an Exponential)."""
+    a1, b1, a2, b2 = 0.9034792417248585, 0.5, 1.0, 1.6096079176944064e-08
+    truth = float(_kl(a1, b1, a2, b2))
+    assert float(dv.kl(dv.Chi2(2 * a1), dv.Exponential(b2))) == pytest.approx(truth, rel=1e-15)
+    torch = pytest.importorskip("torch")
+    shape = torch.tensor([a1], dtype=torch.float64, requires_grad=True)
+    value = dv.kl(dv.Gamma(shape, torch.tensor([b1], dtype=torch.float64)),
+                  dv.Gamma(torch.tensor([a2], dtype=torch.float64), torch.tensor([b2], dtype=torch.float64)))
+    assert float(value.detach()[0]) == pytest.approx(truth, rel=1e-15)

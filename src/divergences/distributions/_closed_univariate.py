@@ -670,8 +670,14 @@ def _gamma_params(d: Gamma | Exponential | Chi2 | Chi, xp: Any) -> tuple[Array, 
     if isinstance(d, Gamma):
         return d.shape, d.rate
     if isinstance(d, Exponential):
-        return xp.ones_like(d.rate), d.rate
-    return 0.5 * d.df, full_like(d.df, 0.5, xp)
+        return _constant_like(d.rate, 1.0, xp), d.rate
+    return 0.5 * d.df, _constant_like(d.df, 0.5, xp)
+
+
+def _constant_like(x: Array, value: float, xp: Any) -> Array:
+    """``value`` shaped like ``x``; a NumPy scalar for a NumPy scalar (an unbatched pair's,
+    which then takes the forms on Python floats)."""
+    return np.float64(value) if type(x) is np.float64 else full_like(x, value, xp)
 
 
 _GammaLike = Gamma | Exponential | Chi2 | Chi
@@ -712,7 +718,8 @@ def _gamma_kl_of(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
             log_r = xp.log1p(t)
         plain = gammaln(a2, xp) - gammaln(a1, xp) - da * digamma(a1, xp) + (a1 * t - a2 * log_r)
         near = ((xp.abs(da) <= _GAMMA_NEAR * a1) & (da != 0)) | ((xp.abs(t) <= _GAMMA_NEAR) & (t != 0))
-        value = patch(plain, near, lambda a, b, c, e, f: _gamma_kl(a, b, c, e, xp, a2=f), (a1, b1, da, db, a2), kind)
+        value = patch(plain, near, lambda a, b, c, e, f, g: _gamma_kl(a, b, c, e, xp, b2=g, a2=f),
+                      (a1, b1, da, db, a2, b2), kind)
         large = _gamma_large(a1, b1, a2, b2, xp)
         return patch(value, large, lambda a, b, c, e: _gamma_kl_large(a, b, c, e, xp), (a1, b1, a2, b2), kind)
     large = _gamma_large(a1, b1, a2, b2, xp)
