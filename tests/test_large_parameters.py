@@ -344,3 +344,27 @@ def test_gamma_near_shapes_with_rates_far_apart_on_the_gradient_path():
     value = dv.kl(dv.Gamma(shape, torch.tensor([b1], dtype=torch.float64)),
                   dv.Gamma(torch.tensor([a2], dtype=torch.float64), torch.tensor([b2], dtype=torch.float64)))
     assert float(value.detach()[0]) == pytest.approx(truth, rel=1e-15)
+
+
+@mp.workdps(80)
+def _entropies(a: float) -> tuple[float, ...]:
+    """mpmath: the entropies of Gamma(a, 0.7), InverseGamma(a, 0.7), Chi(a) and Beta(a, 3)."""
+    a_, b_, k = mp.mpf(a), mp.mpf(0.7), mp.mpf(a)
+    gamma = a_ - mp.log(b_) + mp.loggamma(a_) + (1 - a_) * mp.digamma(a_)
+    inverse_gamma = a_ + mp.log(b_) + mp.loggamma(a_) - (1 + a_) * mp.digamma(a_)
+    chi = mp.loggamma(k / 2) + (k - mp.log(2) - (k - 1) * mp.digamma(k / 2)) / 2
+    c = a_ + 3
+    beta = (mp.loggamma(a_) + mp.loggamma(3) - mp.loggamma(c) - (a_ - 1) * mp.digamma(a_) - 2 * mp.digamma(3)
+            + (c - 2) * mp.digamma(c))
+    return tuple(float(v) for v in (gamma, inverse_gamma, chi, beta))
+
+
+@pytest.mark.parametrize("a", [0.3, 2.0, 11.9, 12.0, 1e3, 1e10, 1e20])
+def test_entropies_with_large_shapes(a):
+    """The entropies of Gamma, InverseGamma, Chi and Beta without their terms of order a log a
+    (``_entropy_part``): Gamma(1e10, 1) had 7 digits, Gamma(1e20, 1) gave 0; Beta(13, 1e30)
+    against a Chi2 was negative through the same terms."""
+    got = [float(dv.entropy(d)) for d in (dv.Gamma(a, 0.7), dv.InverseGamma(a, 0.7), dv.Chi(a), dv.Beta(a, 3.0))]
+    np.testing.assert_allclose(got, _entropies(a), rtol=1e-14, atol=0)
+    assert float(dv.entropy(dv.Beta(13.260670809023633, 1.0036162961920421e30))) == pytest.approx(-66.39543811812533, rel=1e-15)
+    assert float(dv.kl(dv.Beta(13.260670809023633, 1.0036162961920421e30), dv.Chi2(1.129872254014421e-08))) > 0

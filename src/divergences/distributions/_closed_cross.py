@@ -25,8 +25,6 @@ import math
 from typing import Any
 
 from .._special import (
-    STIRLING_COEFFICIENTS,
-    STIRLING_MIN,
     digamma,
     erfc,
     full_like,
@@ -35,7 +33,7 @@ from .._special import (
     substitute,
     where0,
 )
-from ._closed_univariate import _beta_kl, _gamma_kl_of
+from ._closed_univariate import _beta_kl, _beta_neg_entropy, _entropy_part, _gamma_kl_of, _near_one
 from ._families import (
     Beta,
     Chi2,
@@ -86,42 +84,9 @@ def _gamma_params(d: Gamma | Exponential | Chi2, xp: Any) -> tuple[Array, Array]
 
 
 def _gamma_neg_entropy(shape: Array, rate: Array, xp: Any) -> Array:
-    """``-H(Gamma(shape, rate))``: ``(a - 1) psi(a) - lgamma(a) - a + log b``, whose terms of
-    the order of ``a log a`` cancel (a shape of 1e30 gave -4e15 for a KL of 35); from
-    ``STIRLING_MIN`` on, Stirling's series of both: ``log b - log(2 pi a) / 2 - 1/2 + 1/(2a) +
-    sum_k C_k (m a^-(m+1) - (m + 1) a^-m)`` (``m = 2k - 1``), terms of the order of ``log a``."""
-    large = shape >= STIRLING_MIN
-    a = substitute(~large, shape, 1.0, xp)
-    direct = (a - 1.0) * digamma(a, xp) - gammaln(a, xp) - a + xp.log(rate)
-    big = substitute(large, shape, STIRLING_MIN, xp)
-    inverse = 1.0 / big
-    power, tail = inverse, 0.0 * inverse
-    for k, c in enumerate(STIRLING_COEFFICIENTS):
-        m = 2 * k + 1
-        tail = tail + c * power * (m * inverse - (m + 1))
-        power = power * inverse * inverse
-    by_series = xp.log(rate) - (_HALF_LOG_2PI + 0.5 * xp.log(big)) - 0.5 + 0.5 * inverse + tail
-    return xp.where(large, by_series, direct)
-
-
-def _beta_neg_entropy(a: Array, b: Array, xp: Any) -> Array:
-    """``-H(Beta(a, b))``; near Beta(1, 1) (whose entropy is 0) as KL(Beta(a, b) || Beta(1, 1)),
-    the Bregman form, which keeps relative accuracy where the usual terms cancel."""
-    ab = a + b
-    value = (
-        (a - 1.0) * digamma(a, xp)
-        + (b - 1.0) * digamma(b, xp)
-        - (ab - 2.0) * digamma(ab, xp)
-        - (gammaln(a, xp) + gammaln(b, xp) - gammaln(ab, xp))
-    )
-    near = _near_one(a, b, xp)
-    a1, b1 = substitute(near, a, 1.0, xp), substitute(near, b, 1.0, xp)
-    return xp.where(near, _beta_kl(a1, b1, 1.0 - a1, 1.0 - b1, xp), value)
-
-
-def _near_one(a: Array, b: Array, xp: Any) -> Array:
-    """Whether Beta(a, b) is near Beta(1, 1) = Uniform(0, 1), where the general forms cancel."""
-    return (xp.abs(a - 1.0) <= 0.125) & (xp.abs(b - 1.0) <= 0.125)
+    """``-H(Gamma(shape, rate)) = (a - 1) psi(a) - lgamma(a) - a + log b`` (``_entropy_part``:
+    a shape of 1e30 gave -4e15 for a KL of 35 where the terms were summed directly)."""
+    return _entropy_part(shape, xp) + xp.log(rate)
 
 
 def _xlogx(x: Array, xp: Any) -> Array:

@@ -642,8 +642,27 @@ def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, b2: Array | Non
     return lgamma_bregman(a, da, xp, a2) + rate
 
 
+def _entropy_part(z: Array, xp: Any) -> Array:
+    """``(z - 1) psi(z) - lgamma(z) - z``, the part of the negative entropies of Gamma and Beta
+    laws whose terms of the order of ``z log z`` cancel: directly below ``STIRLING_MIN``, from
+    Stirling's series of both from it, ``-log(2 pi z) / 2 - 1/2 + 1/(2z) + sum_k C_k (m
+    z^-(m+1) - (m + 1) z^-m)`` (``m = 2k - 1``), terms of the order of ``log z``."""
+    large = z >= STIRLING_MIN
+    small = substitute(~large, z, 1.0, xp)
+    direct = (small - 1.0) * digamma(small, xp) - gammaln(small, xp) - small
+    big = substitute(large, z, STIRLING_MIN, xp)
+    inverse = 1.0 / big
+    power, tail = inverse, 0.0 * inverse
+    for k, c in enumerate(STIRLING_COEFFICIENTS):
+        m = 2 * k + 1
+        tail = tail + c * power * (m * inverse - (m + 1))
+        power = power * inverse * inverse
+    return xp.where(large, 0.5 * inverse + tail - 0.5 * (_LOG_2PI + xp.log(big)) - 0.5, direct)
+
+
 def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
-    return a - xp.log(b) + gammaln(a, xp) + (1.0 - a) * digamma(a, xp)
+    # a - log b + lgamma(a) + (1 - a) psi(a), its terms of the order of a log a cancelled
+    return -(_entropy_part(a, xp) + xp.log(b))
 
 
 def _gamma_renyi(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any, alpha: float) -> Array:
@@ -979,14 +998,15 @@ def _renyi_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any, alpha: fl
 def _ce_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any) -> Array:
     # H(InverseGamma(a, b)) = a + log b + lgamma(a) - (1 + a) psi(a).
     a, b = p.shape, p.rate
-    entropy = a + xp.log(b) + gammaln(a, xp) - (1.0 + a) * digamma(a, xp)
+    entropy = xp.log(b) - (_entropy_part(a, xp) + 2.0 * digamma(a, xp))  # (_entropy_part: no terms of order a log a)
     return entropy + _kl_inverse_gamma(p, q, xp=xp)
 
 
 @register("cross_entropy", Chi, Chi)
 def _ce_chi_chi(p: Chi, q: Chi, *, xp: Any) -> Array:
-    k = p.df
-    entropy = gammaln(0.5 * k, xp) + 0.5 * (k - _LOG_2 - (k - 1.0) * digamma(0.5 * k, xp))
+    half = 0.5 * p.df
+    # lgamma(k/2) + (k - log 2 - (k - 1) psi(k/2)) / 2, without its terms of order k log k
+    entropy = -(_entropy_part(half, xp) + 0.5 * (_LOG_2 + digamma(half, xp)))
     return entropy + _gamma_kl_of(p, q, xp=xp)
 
 
@@ -1140,12 +1160,32 @@ def _renyi_beta_beta(p: Beta, q: Beta, *, xp: Any, alpha: float) -> Array:
 
 @register("cross_entropy", Beta, Beta)
 def _ce_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
-    a, b = p.a, p.b
-    entropy = (
-        betaln(a, b, xp) - (a - 1.0) * digamma(a, xp) - (b - 1.0) * digamma(b, xp)
-        + (a + b - 2.0) * digamma(a + b, xp)
+    return -_beta_neg_entropy(p.a, p.b, xp) + _kl_beta_beta(p, q, xp=xp)
+
+
+def _beta_neg_entropy(a: Array, b: Array, xp: Any) -> Array:
+    """``-H(Beta(a, b))``; near Beta(1, 1) (whose entropy is 0) as KL(Beta(a, b) || Beta(1, 1)),
+    the Bregman form, which keeps relative accuracy where the usual terms cancel; where a
+    parameter reaches ``STIRLING_MIN``, ``E(a) + E(b) - E(a + b) + psi(a + b)`` with ``E`` the
+    ``_entropy_part``, whose terms linear in the parameters cancel exactly (Beta(13, 1e30)
+    against a Chi2 came out negative)."""
+    ab = a + b
+    value = (
+        (a - 1.0) * digamma(a, xp)
+        + (b - 1.0) * digamma(b, xp)
+        - (ab - 2.0) * digamma(ab, xp)
+        - (gammaln(a, xp) + gammaln(b, xp) - gammaln(ab, xp))
     )
-    return entropy + _kl_beta_beta(p, q, xp=xp)
+    large = xp.maximum(a, b) >= STIRLING_MIN
+    by_parts = _entropy_part(a, xp) + _entropy_part(b, xp) - _entropy_part(ab, xp) + digamma(ab, xp)
+    near = _near_one(a, b, xp)
+    a1, b1 = substitute(near, a, 1.0, xp), substitute(near, b, 1.0, xp)
+    return xp.where(near, _beta_kl(a1, b1, 1.0 - a1, 1.0 - b1, xp), xp.where(large, by_parts, value))
+
+
+def _near_one(a: Array, b: Array, xp: Any) -> Array:
+    """Whether Beta(a, b) is near Beta(1, 1) = Uniform(0, 1), where the general forms cancel."""
+    return (xp.abs(a - 1.0) <= 0.125) & (xp.abs(b - 1.0) <= 0.125)
 
 
 # --------------------------------------------------------------------------------------
