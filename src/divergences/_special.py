@@ -423,8 +423,6 @@ def lgamma_bregman(x: Array, d: Array, xp: Any, end: Array | None = None) -> Arr
 # Stirling's series log Gamma(z) = (z - 1/2) log z - z + log(2 pi) / 2 + sum_k C_k z^(1 - 2k),
 # C_k = B_2k / (2k (2k - 1)); nine terms reach float64 round-off at z >= 12.
 _STIRLING = tuple(b / ((2 * k + 2) * (2 * k + 1)) for k, b in enumerate(_TRIGAMMA_BERNOULLI))
-#: Stirling's coefficients C_1, C_2, ...: log Gamma(z) - ((z - 1/2) log z - z + log(2 pi) / 2) = sum_k C_k z^(1 - 2k).
-STIRLING_COEFFICIENTS = _STIRLING
 _STIRLING_SHIFT = 12
 #: The least argument from which Stirling's series (nine terms) reaches float64 round-off.
 STIRLING_MIN = float(_STIRLING_SHIFT)
@@ -472,6 +470,19 @@ def stirling_bregman(z: Array, t: Array) -> Array:
             zpow = zpow * zinv2
             corrections = corrections + _STIRLING[m // 2] * zpow * poly
     return t * t * u * corrections
+
+
+def stirling_sums(z: Array) -> tuple[Array, Array]:
+    """``S(z) = sum_k C_k z^-m`` and ``M(z) = sum_k m C_k z^-m`` (``m = 2k - 1``), for ``z >=
+    STIRLING_MIN``: the remainder of Stirling's series for log Gamma and, as ``-M(z) / z``,
+    its derivative (the remainder of the series for psi)."""
+    inverse = 1.0 / z
+    square, power = inverse * inverse, inverse
+    s, m = _STIRLING[0] * power, _STIRLING[0] * power
+    for k, c in enumerate(_STIRLING[1:], start=1):
+        power = power * square
+        s, m = s + c * power, m + (2 * k + 1) * c * power
+    return s, m
 
 
 _SPLIT = 134217729.0  # 2^27 + 1: Veltkamp's splitting of a double into two 26-bit halves

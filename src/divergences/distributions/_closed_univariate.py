@@ -42,7 +42,6 @@ from .._special import (
     _ATANH_TERMS,
     RATIO_SERIES_HIGH,
     RATIO_SERIES_LOW,
-    STIRLING_COEFFICIENTS,
     STIRLING_MIN,
     _horner,
     atanh_tail,
@@ -64,6 +63,7 @@ from .._special import (
     scratch,
     sqrt_with_zero_gradient,
     stirling_bregman,
+    stirling_sums,
     substitute,
     where0,
 )
@@ -645,19 +645,16 @@ def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, b2: Array | Non
 def _entropy_part(z: Array, xp: Any) -> Array:
     """``(z - 1) psi(z) - lgamma(z) - z``, the part of the negative entropies of Gamma and Beta
     laws whose terms of the order of ``z log z`` cancel: directly below ``STIRLING_MIN``, from
-    Stirling's series of both from it, ``-log(2 pi z) / 2 - 1/2 + 1/(2z) + sum_k C_k (m
-    z^-(m+1) - (m + 1) z^-m)`` (``m = 2k - 1``), terms of the order of ``log z``."""
+    Stirling's series of both from it, ``-log(2 pi z) / 2 - 1/2 + 1/(2z) + M(z) / z - M(z) -
+    S(z)`` (``stirling_sums``), terms of the order of ``log z``."""
     large = z >= STIRLING_MIN
     small = substitute(~large, z, 1.0, xp)
     direct = (small - 1.0) * digamma(small, xp) - gammaln(small, xp) - small
     big = substitute(large, z, STIRLING_MIN, xp)
+    s, m = stirling_sums(big)
     inverse = 1.0 / big
-    power, tail = inverse, 0.0 * inverse
-    for k, c in enumerate(STIRLING_COEFFICIENTS):
-        m = 2 * k + 1
-        tail = tail + c * power * (m * inverse - (m + 1))
-        power = power * inverse * inverse
-    return xp.where(large, 0.5 * inverse + tail - 0.5 * (_LOG_2PI + xp.log(big)) - 0.5, direct)
+    tail = (0.5 + m) * inverse - m - s
+    return xp.where(large, tail - 0.5 * (_LOG_2PI + xp.log(big)) - 0.5, direct)
 
 
 def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
@@ -768,7 +765,7 @@ def _stirling_shapes(a1: Array, a2: Array) -> Array:
     """Where ``_gamma_kl_large`` takes the Gamma KL: both shapes at least ``STIRLING_MIN``,
     or the first one and the second below half of it (its remainder from Stirling's series
     at each end apart, where the plain sum cancels terms of the order of ``a1``)."""
-    return ((a1 >= STIRLING_MIN) & (a2 >= STIRLING_MIN)) | ((a1 >= STIRLING_MIN) & (a2 < 0.5 * a1))
+    return (a1 >= STIRLING_MIN) & ((a2 >= STIRLING_MIN) | (a2 < 0.5 * a1))
 
 
 def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
@@ -1088,23 +1085,18 @@ def _bregman_remainder(x: Array, d: Array, y: Array, xp: Any) -> Array:
 
 
 def _remainder_apart(x: Array, t: Array, y: Array, xp: Any) -> Array:
-    """``_bregman_remainder`` for ``x >= STIRLING_MIN`` and ``y < x / 2``: with ``log Gamma(z) = (z - 1/2) log z - z + log(2 pi) / 2 + S(z)``,
-    ``S(z) = sum_k C_k z^-m`` (``m = 2k - 1``), at ``x``, it is ``Y(y) + log(x) / 2 + t / 2 +
-    sum_k C_k x^-m (m t - 1)`` with ``Y(y) = lgamma(y) - y log y + y - log(2 pi) / 2``, which
-    is ``S(y) - log(y) / 2`` where ``y`` reaches ``STIRLING_MIN`` too (no terms of the order
-    of ``y`` to cancel)."""
+    """``_bregman_remainder`` for ``x >= STIRLING_MIN`` and ``y < x / 2``: with ``log Gamma(z) =
+    (z - 1/2) log z - z + log(2 pi) / 2 + S(z)`` at ``x`` (``stirling_sums``: ``S`` and ``M``)
+    it is ``Y(y) + log(x) / 2 + t / 2 + t M(x) - S(x)`` with ``Y(y) = lgamma(y) - y log y + y -
+    log(2 pi) / 2``, which is ``S(y) - log(y) / 2`` where ``y`` reaches ``STIRLING_MIN`` too
+    (no terms of the order of ``y`` to cancel)."""
     large_y = y >= STIRLING_MIN
     yl, ys = substitute(large_y, y, STIRLING_MIN, xp), substitute(~large_y, y, 1.0, xp)
-    x_inverse, y_inverse = 1.0 / x, 1.0 / yl
-    x_power, y_power = x_inverse, y_inverse
-    tail, s_y = STIRLING_COEFFICIENTS[0] * x_power * (t - 1.0), STIRLING_COEFFICIENTS[0] * y_power
-    for k, c in enumerate(STIRLING_COEFFICIENTS[1:], start=1):
-        x_power, y_power = x_power * (x_inverse * x_inverse), y_power * (y_inverse * y_inverse)
-        tail = tail + c * x_power * ((2 * k + 1) * t - 1.0)
-        s_y = s_y + c * y_power
+    s_x, m_x = stirling_sums(x)
+    s_y, _ = stirling_sums(yl)
     small_y = gammaln(ys, xp) - ys * xp.log(ys) + ys - 0.5 * _LOG_2PI
     y_part = xp.where(large_y, s_y - 0.5 * xp.log(yl), small_y)
-    return y_part + (0.5 * xp.log(x) + 0.5 * t + tail)
+    return y_part + (0.5 * xp.log(x) + 0.5 * t + (t * m_x - s_x))
 
 
 def _beta_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
