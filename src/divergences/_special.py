@@ -472,19 +472,6 @@ def stirling_bregman(z: Array, t: Array) -> Array:
     return t * t * u * corrections
 
 
-def stirling_sums(z: Array) -> tuple[Array, Array]:
-    """``S(z) = sum_k C_k z^-m`` and ``M(z) = sum_k m C_k z^-m`` (``m = 2k - 1``), for ``z >=
-    STIRLING_MIN``: the remainder of Stirling's series for log Gamma and, as ``-M(z) / z``,
-    its derivative (the remainder of the series for psi)."""
-    inverse = 1.0 / z
-    square, power = inverse * inverse, inverse
-    s, m = _STIRLING[0] * power, _STIRLING[0] * power
-    for k, c in enumerate(_STIRLING[1:], start=1):
-        power = power * square
-        s, m = s + c * power, m + (2 * k + 1) * c * power
-    return s, m
-
-
 _SPLIT = 134217729.0  # 2^27 + 1: Veltkamp's splitting of a double into two 26-bit halves
 
 
