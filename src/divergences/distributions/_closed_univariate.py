@@ -293,19 +293,20 @@ def _normal_kl_host(m1: Array, s1: Array, m2: Array, s2: Array, kind: str | None
         out += work
         out += work
         work *= work
-        out += work
+        out += work  # twice the scales' part, beyond 2 (far - 1) where r may have left the normal range
+        far = 2.0 * (log_range(out.dtype) - 1.0)
+        wide = None if out.max() < far else ~(out < far)  # NaN where r overflowed
         np.subtract(m1, m2, out=work)
         work /= s2
         work *= work
         out += work
         out *= 0.5
         redo = out < _NORMAL_HOST_SMALL
-        # r out of the normal range puts the value beyond far - 1: otherwise no pass over log r.
-        far = log_range(out.dtype)
-        if not out.max() < far - 1.0:
-            np.divide(s1, s2, out=work)
+        if wide is not None:  # r itself decides, on those elements
+            index = np.flatnonzero(wide)
+            r = s1.take(index) / s2.take(index)
             tiny = float(np.finfo(out.dtype).smallest_normal)
-            redo |= (work <= tiny) | (work >= 1.0 / tiny)
+            redo[index[(r <= tiny) | (r >= 1.0 / tiny)]] = True
     near = _normal_kl_near_host
     return back(fill(out, redo, near, (m1, s1, m2, s2)))
 
