@@ -88,7 +88,8 @@ from ._families import (
     VonMises,
     Weibull,
 )
-from ._host import NUMPY, bregman, bregman_float, fill, fill_finite, host, log_range, ratio_fill
+from ._host import NUMPY, bregman, bregman_float, fill, fill_finite, host, log_range, near_everywhere, ratio_fill
+from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 from ._registry import register, register_kl
 
@@ -283,6 +284,9 @@ def _normal_kl_host(m1: Array, s1: Array, m2: Array, s2: Array, kind: str | None
     if found is None:
         return None
     (m1, s1, m2, s2), back = found
+    x = near_everywhere(s2, s1, -1.0 / 3.0, 0.5)
+    if x is not None:  # scales near each other throughout: the series form alone, exact and cheaper
+        return back(_normal_kl_series_host(x, m1, m2, s2))
     # Two full-size buffers, the result and one scratch array: on a batch of 10^5 every further
     # live temporary costs a fresh allocation that faults its pages in, some 8 passes of arithmetic.
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -312,8 +316,32 @@ def _normal_kl_host(m1: Array, s1: Array, m2: Array, s2: Array, kind: str | None
 
 
 def _normal_kl_near_host(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """:func:`_normal_kl_near` on NumPy arrays: :func:`_normal_kl_series_host` where every
+    ``x`` is in the series' range, the array form elsewhere."""
     with np.errstate(over="ignore", under="ignore"):
+        x = near_everywhere(s2, s1, -1.0 / 3.0, 0.5)
+        if x is not None:
+            return _normal_kl_series_host(x, m1, m2, s2)
         return _normal_kl_near((m1 - m2) / s2, s1, s2, NUMPY)
+
+
+def _normal_kl_series_host(x: np.ndarray, m1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """:func:`_normal_kl_near`'s series form in place, ``x = s1 / s2 - 1`` given (spent) in the
+    series' range: four full-size buffers, no logarithm, the terms the largest ``|u|`` needs
+    (``_host.atanh_tail``); the operations in the order of ``_normal_kl_near``."""
+    with np.errstate(over="ignore", under="ignore"):
+        u, tail = host_atanh_tail(x)
+        inner = np.multiply(x, 0.5)  # 0.5 x^2 + x u - tail
+        inner *= x
+        u *= x
+        inner += u
+        inner -= tail
+        np.subtract(m1, m2, out=x)
+        x /= s2
+        np.multiply(x, 0.5, out=u)
+        u *= x
+        u += inner
+        return u
 
 
 _TINY = 2.0**-1022
@@ -930,9 +958,15 @@ def _exponential_kl_near(l1: Array, l2: Array, xp: Any) -> Array:
 
 def _exponential_kl_series(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
     """``x - log1p(x) = x u - 2 (atanh(u) - u)`` (``x = l2 / l1 - 1`` in the series' range)."""
-    x = (l2 - l1) / l1
-    u, tail = atanh_tail(x)
-    return x * u - tail
+    return _exponential_series_of((l2 - l1) / l1)
+
+
+def _exponential_series_of(x: np.ndarray) -> np.ndarray:
+    """:func:`_exponential_kl_series` of ``x`` itself, in place on NumPy arrays (``_host.atanh_tail``)."""
+    u, tail = host_atanh_tail(x)
+    u *= x
+    u -= tail
+    return u
 
 
 def _exponential_kl_far(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
@@ -951,6 +985,9 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
     found = host(kind, p.rate, q.rate, scalars=True)
     if found is not None:  # the same, in place on NumPy views (_host)
         (l1, l2), back = found
+        x = near_everywhere(l1, l2, RATIO_SERIES_LOW, RATIO_SERIES_HIGH) if isinstance(l1, np.ndarray) else None
+        if x is not None:  # rates near each other throughout: the series alone, exact and cheaper
+            return back(_exponential_series_of(x))
         with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
             r = l2 / l1
             log_r = host_log(r, back)

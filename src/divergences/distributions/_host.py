@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from .._array_api import NUMPY
-from .._special import _BREGMAN_NEAR, RATIO_NEAR, _lgamma_bregman_near
+from .._special import _BREGMAN_NEAR, _RATIO_ATANH, RATIO_NEAR, _lgamma_bregman_near, series_terms
+from .._special import atanh_tail as _atanh_tail_any
 
-__all__ = ["NUMPY", "RATIO_NEAR", "bregman", "bregman_float", "fill", "fill_finite", "host", "log", "log_range", "ratio_fill", "special"]
+__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "near_everywhere", "bregman", "bregman_float", "fill", "fill_finite", "horner", "host", "log",
+           "log_range", "ratio_fill", "special"]
 
 Array = Any
 Back = Callable[[np.ndarray], Array]
@@ -98,6 +100,57 @@ def special(name: str, x: np.ndarray, back: Back, out: np.ndarray | None = None)
     return out
 
 
+# Elements of the head that near_everywhere looks at before it takes a pass over the whole.
+_PROBE = 64
+
+
+def near_everywhere(a: np.ndarray, b: np.ndarray, low: float, high: float, d: np.ndarray | None = None) -> np.ndarray | None:
+    """``x = (b - a) / a`` (``d / a`` where ``d = b - a`` is given) into a new array where every
+    ``x`` lies in ``[low, high]``, else None: laws near each other throughout (a model and its
+    update, a reference and a drifted window), where a form's series holds for every element
+    and needs no logarithm. The first ``_PROBE`` elements decide cheaply where they already
+    leave the band, as for laws apart."""
+    with np.errstate(all="ignore"):
+        head_a = a.reshape(-1)[:_PROBE]
+        head = (d.reshape(-1)[:_PROBE] if d is not None else b.reshape(-1)[:_PROBE] - head_a) / head_a
+        if not (head.size and head.min() >= low and head.max() <= high):  # NaN included
+            return None
+        x = np.divide(d, a) if d is not None else np.subtract(b, a)
+        if d is None:
+            x /= a
+        return x if x.min() >= low and x.max() <= high else None
+
+
+def horner(terms: tuple[float, ...], v: np.ndarray) -> np.ndarray:
+    """``sum_k terms[k] v^k`` into a new array, in place, with the leading terms that the
+    largest ``v`` (``>= 0``, a square) needs to reach the round-off of all of ``terms`` at the
+    edge of their range: laws nearly equal (``v`` about 1e-8) need three or four, not ten or
+    more. The same operations, in the same order, as ``_special``'s Horner loops."""
+    terms = terms[: max(2, series_terms(v, len(terms), NUMPY))]
+    poly = np.multiply(v, terms[-1])
+    poly += terms[-2]
+    for c in reversed(terms[:-2]):
+        poly *= v
+        poly += c
+    return poly
+
+
+def atanh_tail(x: Any) -> tuple[Any, Any]:
+    """``_special.atanh_tail`` (``u = x / (2 + x)`` and ``2 (atanh(u) - u)``) in place on a
+    NumPy array: two new arrays (and one passing), ``x`` kept, the series' terms by
+    :func:`horner`. Anything else: ``_special.atanh_tail``."""
+    if not isinstance(x, np.ndarray):
+        return _atanh_tail_any(x)
+    u = np.add(x, 2.0)
+    np.divide(x, u, out=u)
+    v = np.multiply(u, u)
+    poly = horner(_RATIO_ATANH, v)
+    v *= u  # ((2 u) v) poly as _special's: the doubling is exact
+    v *= 2.0
+    v *= poly
+    return u, v
+
+
 def bregman(x: np.ndarray, d: np.ndarray, back: Back, end: np.ndarray) -> np.ndarray:
     """``_special.lgamma_bregman(x, d, end=end)`` into a new array, in place: the difference
     ``lgamma(end) - lgamma(x) - d psi(x)`` (``end`` the parameter ``x + d`` itself, which the
@@ -150,7 +203,9 @@ def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args:
     if not isinstance(out, np.ndarray):
         return fn(*args) if mask else out
     index = np.flatnonzero(mask)
-    if index.size:
+    if index.size == out.size:  # every element, as between nearly equal laws: no gathers
+        out[...] = fn(*args)
+    elif index.size:
         flat = out.reshape(-1)  # a view: ``out`` is the form's own contiguous result
         flat[index] = fn(*(a.reshape(-1).take(index) for a in args))
     return out

@@ -32,7 +32,8 @@ from .._special import (
     substitute,
     where0,
 )
-from ._host import NUMPY, Back, fill, host, ratio_fill
+from ._host import NUMPY, Back, fill, host, near_everywhere, ratio_fill
+from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 
 __all__ = ["bernoulli_kl_float", "bernoulli_kl_host", "rel_entr", "rel_entr_host"]
@@ -114,6 +115,9 @@ def rel_entr_host(a: np.ndarray, b: np.ndarray, d: np.ndarray | None, back: Back
     the series where ``|log r| <= 0.1`` and the array-API form where ``phi`` is not finite
     (see the module docstring); any ``a, b >= 0``."""
     with np.errstate(all="ignore"):
+        x = near_everywhere(b, a, RATIO_SERIES_LOW, RATIO_SERIES_HIGH, d)
+        if x is not None:  # a and b near each other throughout: the series alone, exact and cheaper
+            return _rel_entr_series_of(x, b)
         out, _ = _phi(a, b, back)
         near = out <= _REL_ENTR_NEAR_VALUE
         far = None if out.max() < math.inf else ~(out < math.inf)  # NaN included
@@ -135,18 +139,24 @@ def bernoulli_kl_host(p: np.ndarray, q: np.ndarray, back: Back) -> np.ndarray:
     0.12`` (``_BERNOULLI_NEAR_VALUE``), the array-API form where the sum is not finite (a
     probability 0 or 1, or outside [0, 1])."""
     with np.errstate(all="ignore"):
-        out, r = _phi(p, q, back)
+        # three full-size buffers (each further one a fresh allocation, whose pages fault in):
+        # the second term first, then the first into the memory of 1 - q
         s = np.subtract(1.0, q)
-        np.subtract(1.0, p, out=r)
+        r = np.subtract(1.0, p)
         r /= s
         other = host_log(r, back)
         other *= r
         r -= 1.0
         other -= r
-        near = out <= _BERNOULLI_NEAR_VALUE
-        near &= other <= _BERNOULLI_NEAR_VALUE
-        out *= q
+        near = other <= _BERNOULLI_NEAR_VALUE
         other *= s
+        np.divide(p, q, out=r)
+        out = host_log(r, back, out=s)
+        out *= r
+        r -= 1.0
+        out -= r
+        near &= out <= _BERNOULLI_NEAR_VALUE
+        out *= q
         out += other
         fill(out, near, _bernoulli_kl_series, (p, q))
         if not out.max() < math.inf:
@@ -206,9 +216,19 @@ def _rel_entr_pair(d: np.ndarray, s: np.ndarray) -> np.ndarray:
 
 def _rel_entr_series(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
     """``b (x u + (1 + x) 2 (atanh(u) - u))``, ``x = d / b`` in the series' range."""
-    x = d / b
-    u, tail = atanh_tail(x)
-    return b * (x * u + (1.0 + x) * tail)
+    return _rel_entr_series_of(d / b, b)
+
+
+def _rel_entr_series_of(x: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_rel_entr_series` of ``x = d / b`` itself (spent), in place on NumPy arrays
+    (``_host.atanh_tail``), the operations in the same order."""
+    u, tail = host_atanh_tail(x)
+    u *= x
+    x += 1.0
+    tail *= x
+    u += tail
+    u *= b
+    return u
 
 
 def _rel_entr_far(a: np.ndarray, b: np.ndarray, d: np.ndarray) -> np.ndarray:
