@@ -283,12 +283,15 @@ def _near_case(case: str, n: int = 300) -> tuple[type, tuple[np.ndarray, ...], t
         loc = rng.normal(size=n)
         shift = np.where(np.arange(n) % 2 == 0, 0.0, rng.normal(size=n) * 10.0 ** -rng.integers(0, 12, n))
         return dv.Normal, (loc, scale), (loc + shift * scale, scale * (1.0 + steps))
+    if case == "bernoulli":  # both terms' |u| within 0.065
+        probs = rng.uniform(0.2, 0.8, n)
+        return dv.Bernoulli, (probs,), (probs * (1.0 + 0.05 * steps),)
     family = dv.Exponential if case == "exponential" else dv.Poisson
     return family, (scale,), (scale * (1.0 + steps),)
 
 
 @pytest.mark.parametrize("library", ["numpy", "torch"])
-@pytest.mark.parametrize("case", ["normal", "exponential", "poisson"])
+@pytest.mark.parametrize("case", ["normal", "exponential", "poisson", "bernoulli"])
 def test_laws_near_each_other_throughout_against_mpmath(case: str, library: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every pair of the batch within the series' range takes the series alone (no logarithm,
     ``_host.near_everywhere``); the same pairs with one pair apart appended take the plain form
@@ -308,13 +311,22 @@ def test_laws_near_each_other_throughout_against_mpmath(case: str, library: str,
 
     for module in (univariate, rel_entr_module):
         monkeypatch.setattr(module, "near_everywhere", spy)
+    if case == "bernoulli":  # its own test of both terms' ranges
+        original_pair = rel_entr_module._bernoulli_near_everywhere
+
+        def spy_pair(*args: object) -> object:
+            x = original_pair(*args)  # type: ignore[arg-type]
+            taken.append(x is not None)
+            return x
+
+        monkeypatch.setattr(rel_entr_module, "_bernoulli_near_everywhere", spy_pair)
     family, p, q = _near_case(case)
-    ref = {"normal": _normal, "exponential": _exponential, "poisson": _poisson}[case]
+    ref = {"normal": _normal, "exponential": _exponential, "poisson": _poisson, "bernoulli": _bernoulli}[case]
     expected = np.array([ref(*(float(c[i]) for c in (*p, *q))) for i in range(p[0].size)])
     near = _kl_on(library, family, p, q)
     assert taken and taken[0]
-    apart_p = tuple(np.append(a, 1.0) for a in p)
-    apart_q = tuple(np.append(a, 5.0) for a in q)
+    apart_p = tuple(np.append(a, 0.5) for a in p)
+    apart_q = tuple(np.append(a, 0.9) for a in q)
     taken.clear()
     mixed = _kl_on(library, family, apart_p, apart_q)[:-1]
     assert taken and not taken[0]  # the whole batch's test (a patch may take it on its elements)

@@ -29,8 +29,8 @@ from .._array_api import NUMPY
 from .._special import _BREGMAN_NEAR, _RATIO_ATANH, RATIO_NEAR, _lgamma_bregman_near, series_terms
 from .._special import atanh_tail as _atanh_tail_any
 
-__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "near_everywhere", "bregman", "bregman_float", "fill", "fill_finite", "horner", "host", "log",
-           "log_range", "ratio_fill", "special"]
+__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "near_everywhere", "bregman", "bregman_float", "fill", "fill_finite", "heads", "horner", "host",
+           "log", "log_range", "ratio_fill", "special", "within"]
 
 Array = Any
 Back = Callable[[np.ndarray], Array]
@@ -108,17 +108,26 @@ def near_everywhere(a: np.ndarray, b: np.ndarray, low: float, high: float, d: np
     """``x = (b - a) / a`` (``d / a`` where ``d = b - a`` is given) into a new array where every
     ``x`` lies in ``[low, high]``, else None: laws near each other throughout (a model and its
     update, a reference and a drifted window), where a form's series holds for every element
-    and needs no logarithm. The first ``_PROBE`` elements decide cheaply where they already
-    leave the band, as for laws apart."""
+    and needs no logarithm. The first ``_PROBE`` elements (:func:`heads`) decide cheaply where
+    they already leave the band, as for laws apart."""
     with np.errstate(all="ignore"):
-        head_a = a.reshape(-1)[:_PROBE]
-        head = (d.reshape(-1)[:_PROBE] if d is not None else b.reshape(-1)[:_PROBE] - head_a) / head_a
-        if not (head.size and head.min() >= low and head.max() <= high):  # NaN included
+        head_a, head_b, head_d = heads(a, b, a if d is None else d)
+        if not within((head_b - head_a if d is None else head_d) / head_a, low, high):
             return None
         x = np.divide(d, a) if d is not None else np.subtract(b, a)
         if d is None:
             x /= a
-        return x if x.min() >= low and x.max() <= high else None
+        return x if within(x, low, high) else None
+
+
+def heads(*arrays: np.ndarray) -> list[np.ndarray]:
+    """The first ``_PROBE`` elements of each array (flat views): a probe of a batch."""
+    return [a.reshape(-1)[:_PROBE] for a in arrays]
+
+
+def within(x: np.ndarray, low: float, high: float) -> bool:
+    """Whether ``x`` is not empty and every element lies in ``[low, high]`` (no NaN)."""
+    return bool(x.size and x.min() >= low and x.max() <= high)
 
 
 def horner(terms: tuple[float, ...], v: np.ndarray) -> np.ndarray:

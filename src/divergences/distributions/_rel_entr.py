@@ -32,7 +32,7 @@ from .._special import (
     substitute,
     where0,
 )
-from ._host import NUMPY, Back, fill, host, near_everywhere, ratio_fill
+from ._host import NUMPY, Back, fill, heads, horner, host, near_everywhere, ratio_fill, within
 from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 
@@ -138,6 +138,9 @@ def bernoulli_kl_host(p: np.ndarray, q: np.ndarray, back: Back) -> np.ndarray:
     ``q phi(p / q) + (1 - q) phi((1 - p) / (1 - q))``, the series where both ``|log r| <=
     0.12`` (``_BERNOULLI_NEAR_VALUE``), the array-API form where the sum is not finite (a
     probability 0 or 1, or outside [0, 1])."""
+    near_value = _bernoulli_near_everywhere(p, q)
+    if near_value is not None:
+        return near_value
     with np.errstate(all="ignore"):
         # three full-size buffers (each further one a fresh allocation, whose pages fault in):
         # the second term first, then the first into the memory of 1 - q
@@ -186,6 +189,34 @@ def _bernoulli_kl_series(p: Array, q: Array) -> Array:
     return _rel_entr_pair(d, p + q) + _rel_entr_pair(-d, (1.0 - p) + (1.0 - q))
 
 
+def _bernoulli_near_everywhere(p: np.ndarray, q: np.ndarray) -> np.ndarray | None:
+    """:func:`_bernoulli_kl_series` where every pair is in its range (``|u| <= 0.065`` for
+    both terms: probabilities near each other throughout, as between a model and its update),
+    in place and with the operations in its order; None elsewhere (:func:`_host.heads` decide
+    cheaply for probabilities apart)."""
+    with np.errstate(all="ignore"):
+        hp, hq = heads(p, q)
+        hd = hp - hq
+        if not (within(hd / (hp + hq), -_PAIR_U, _PAIR_U) and within(hd / ((1.0 - hp) + (1.0 - hq)), -_PAIR_U, _PAIR_U)):
+            return None
+        d = np.subtract(p, q)
+        first = np.add(p, q)
+        np.divide(d, first, out=first)
+        if not within(first, -_PAIR_U, _PAIR_U):
+            return None
+        rest = np.subtract(1.0, p)
+        second = np.subtract(1.0, q)
+        second += rest
+        np.divide(d, second, out=second)
+        if not within(second, -_PAIR_U, _PAIR_U):
+            return None
+        np.negative(second, out=second)  # -d / s, the u of the second term
+        out = _rel_entr_pair_of(first, d)
+        np.negative(d, out=d)
+        out += _rel_entr_pair_of(second, d)
+        return out
+
+
 def _bernoulli_kl_any(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     d = p - q
     return rel_entr(p, q, d, NUMPY) + rel_entr(1.0 - p, 1.0 - q, -d, NUMPY)
@@ -193,19 +224,29 @@ def _bernoulli_kl_any(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 # S(v) = sum_k v^k / (2k + 3): six terms reach round-off for |u| <= 0.065 (|log r| <= 0.13).
 _PAIR_TERMS = tuple(1.0 / (2 * k + 3) for k in range(6))
+_PAIR_U = 0.065
 
 
 def _rel_entr_pair(d: np.ndarray, s: np.ndarray) -> np.ndarray:
     """``a log(a/b) - a + b`` from ``d = a - b`` and ``s = a + b``, for ``|d / s| <= 0.065``:
     with ``u = d / s`` (``a / b = (1 + u) / (1 - u)``) and ``log(a/b) = 2 atanh(u)`` it is
     ``d u (1 + u (1 + u) S(u^2))``, a product of factors each within an ulp or two."""
-    u = d / s
+    return _rel_entr_pair_of(d / s, d)
+
+
+def _rel_entr_pair_of(u: Any, d: Any) -> Any:
+    """:func:`_rel_entr_pair` of ``u = d / s`` itself; in place on NumPy arrays (``u``
+    spent), with the terms of ``S`` the largest ``|u|`` needs (``_host.horner``)."""
     v = u * u
-    poly = v * _PAIR_TERMS[-1] + _PAIR_TERMS[-2]
-    for c in reversed(_PAIR_TERMS[:-2]):
-        poly *= v
-        poly += c
-    w = u + 1.0
+    if isinstance(v, np.ndarray):
+        poly = horner(_PAIR_TERMS, v)
+        w = np.add(u, 1.0, out=v)
+    else:
+        poly = v * _PAIR_TERMS[-1] + _PAIR_TERMS[-2]
+        for c in reversed(_PAIR_TERMS[:-2]):
+            poly *= v
+            poly += c
+        w = u + 1.0
     w *= u
     w *= poly
     w += 1.0
