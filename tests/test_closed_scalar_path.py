@@ -5,6 +5,7 @@ a rate ratio out of range, a zero probability) the array path answers, as before
 
 from __future__ import annotations
 
+from typing import Any
 from unittest import mock
 
 import mpmath as mp
@@ -163,3 +164,59 @@ def test_dirichlet_unbatched_on_python_floats_against_mpmath_and_the_batch() -> 
         assert _relative(float(value), truth) <= 2e-13, (step, float(value))
         batched = float(dv.kl(dv.Dirichlet(a[None]), dv.Dirichlet(b[None]))[0])
         assert float(value) == pytest.approx(batched, rel=2e-13, abs=1e-300)
+
+
+@mp.workdps(60)
+def _gaussian(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> mp.mpf:
+    a, b = mp.matrix(s1.tolist()), mp.matrix(s2.tolist())
+    diff = mp.matrix((m2 - m1).tolist())
+    inverse = b**-1
+    trace = mp.fsum((inverse * a)[i, i] for i in range(a.rows))
+    return (trace + (diff.T * inverse * diff)[0, 0] - a.rows + mp.log(mp.det(b) / mp.det(a))) / 2
+
+
+def _recording(fn: Any) -> Any:
+    """``fn``, keeping what each call returned in the wrapper's ``answers``."""
+
+    def wrapper(*args: Any) -> Any:
+        wrapper.answers.append(fn(*args))  # type: ignore[attr-defined]
+        return wrapper.answers[-1]  # type: ignore[attr-defined]
+
+    wrapper.answers = []  # type: ignore[attr-defined]
+    return wrapper
+
+
+def test_multivariate_normal_unbatched_against_mpmath_and_the_batch() -> None:
+    """One pair of float64 covariances takes ``_gaussian_pair`` (LAPACK's triangular solve and
+    Python floats): covariances apart, nearly equal (the eigenvalue form), equal with a shifted
+    mean, within 1e-13 of mpmath and of a batch of one; a pair whose float forms leave the
+    range of doubles answers by the array path."""
+    from divergences.distributions import _closed_multivariate
+
+    rng = np.random.default_rng(12)
+    d = 5
+    for step in (0.0, 1e-12, 1e-6, 1e-3, 0.1, 1.0):
+        a = rng.normal(size=(d, d))
+        s1 = a @ a.T / d + 0.2 * np.eye(d)
+        e = rng.normal(size=(d, d))
+        s2 = s1 + step * (e @ e.T / d)
+        m1 = rng.normal(size=d)
+        m2 = m1 + (0.0 if step == 0.0 else step) * rng.normal(size=d) + (1e-3 if step == 0.0 else 0.0)
+        with mock.patch.object(_closed_multivariate, "kl_gaussian_pair", _recording(_closed_multivariate.kl_gaussian_pair)) as spy:
+            value = dv.kl(dv.MultivariateNormal(m1.tolist(), s1.tolist()), dv.MultivariateNormal(m2.tolist(), s2.tolist()))
+        assert spy.answers == [value]  # the pair's own path answered
+        assert type(value) is np.float64
+        truth = _gaussian(m1, s1, m2, s2)
+        assert _relative(float(value), truth) <= 1e-13, (step, float(value), float(truth))
+        batched = float(dv.kl(dv.MultivariateNormal(m1[None], s1[None]), dv.MultivariateNormal(m2[None], s2[None]))[0])
+        assert float(value) == pytest.approx(batched, rel=1e-13, abs=0)
+    # variances 1e300 against 1e-300: beyond the range of doubles (was NaN, inf - inf); the
+    # reverse, 0.5 (600 log 10 - 1) (was inf: 1 + x rounded the ratio 1e-600 away); both ways,
+    # unbatched and in a batch
+    with np.errstate(all="ignore"):
+        for wide, expected in ((1e300, np.inf), (1e-300, 0.5 * (600.0 * np.log(10.0) - 1.0))):
+            cov_p, cov_q = [[wide, 0.0], [0.0, 1.0]], [[1.0 / wide, 0.0], [0.0, 1.0]]
+            unbatched = dv.kl(dv.MultivariateNormal([0.0, 0.0], cov_p), dv.MultivariateNormal([0.0, 0.0], cov_q))
+            batch = dv.kl(dv.MultivariateNormal([[0.0, 0.0]], [cov_p]), dv.MultivariateNormal([[0.0, 0.0]], [cov_q]))[0]
+            for value in (unbatched, batch):
+                assert float(value) == pytest.approx(expected, rel=1e-15)

@@ -23,12 +23,20 @@ from .._special import (
     gammaln,
     lgamma_bregman,
     log1pmx,
+    log_ratio,
     renyi_log_mean,
     substitute,
     where0,
 )
 from ._closed_univariate import _normal_kl, _normal_kl_float, _normal_renyi, dirichlet_kl_stable
-from ._families import DiagonalNormal, Dirichlet, LowRankMultivariateNormal, MultivariateGaussian, Wishart
+from ._families import (
+    DiagonalNormal,
+    Dirichlet,
+    LowRankMultivariateNormal,
+    MultivariateGaussian,
+    MultivariateNormal,
+    Wishart,
+)
 from ._gaussian_factors import (
     _batch_broadcast,
     _capacitance_tril,
@@ -53,6 +61,7 @@ from ._gaussian_factors import (
     _white_vector,
     _whitened,
 )
+from ._gaussian_pair import kl_gaussian_pair
 from ._host import bregman, bregman_float, fill_finite, host
 from ._registry import REGISTRIES, register, register_kl
 
@@ -80,16 +89,25 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     # squares keep the gradient finite at p = q.
     if isinstance(p, LowRankMultivariateNormal) or isinstance(q, LowRankMultivariateNormal):
         return _kl_factored(p, q, xp)
+    if xp is NUMPY and type(p) is type(q) is MultivariateNormal:
+        try:
+            value = kl_gaussian_pair(p, q)
+        except (OverflowError, ValueError):  # a float form out of range: the array path says
+            value = None
+        if value is not None:
+            return value
     lp, lq = p.scale_tril(), q.scale_tril()
     lp, lq = xp.broadcast_arrays(lp, lq)
     diff = _mean_diff(p, q, xp)
     diff, _ = xp.broadcast_arrays(diff, lq[..., 0])
     off = _solve_lower(lq, lp - lq, xp)
     # off is lower triangular (its upper part solves to exact zeros): the squares below the
-    # diagonal are all squares less the diagonal's, with no mask
-    off_diagonal = xp.sum(off * off, axis=(-2, -1)) - xp.sum(xp.linalg.diagonal(off) ** 2, axis=-1)
+    # diagonal are all squares less the diagonal's, with no mask (an infinite sum stays
+    # infinite: the value is then beyond the range of doubles whichever square overflowed)
+    squares = xp.sum(off * off, axis=(-2, -1))
+    off_diagonal = xp.where(squares == math.inf, squares, squares - xp.sum(xp.linalg.diagonal(off) ** 2, axis=-1))
     dp, dq = xp.linalg.diagonal(lp), xp.linalg.diagonal(lq)
-    diagonal = xp.sum(expm1mx(2.0 * xp.log1p((dp - dq) / dq), xp), axis=-1)
+    diagonal = xp.sum(expm1mx(2.0 * log_ratio(dp, dq, xp), xp), axis=-1)
     # Factors computed here from nearly equal covariances differ by their own rounding (1e-5
     # relative at a 1e-11 change): there the covariance part comes from the exact difference
     # of the covariances instead. With X = Lq^-1 (S_p - S_q) Lq^-T and its eigenvalues e_i,

@@ -16,17 +16,39 @@ from typing import Any
 
 import numpy as np
 
-from .._array_api import device, library
+from .._array_api import NUMPY, device, library
 from ._families import DiagonalNormal, LowRankMultivariateNormal, MultivariateGaussian
 
 Array = Any
 
 
 def _solve_lower(lower: Array, b: Array, xp: Any) -> Array:
-    """``lower^-1 b`` for a lower-triangular ``lower`` (a triangular solve where the library has one)."""
+    """``lower^-1 b`` for a lower-triangular ``lower`` (a triangular solve where the library has one).
+
+    NumPy has none: one pair of float64 matrices (an unbatched pair) goes to LAPACK's
+    triangular solve (some 4 us, against 20 for ``numpy.linalg.solve``'s LU), a batch to
+    ``numpy.linalg.solve`` itself (the array API wrapper's broadcasting costs as much again)."""
+    if xp is NUMPY and type(lower) is np.ndarray and type(b) is np.ndarray:
+        if lower.ndim == b.ndim == 2 and lower.dtype == b.dtype == np.float64:
+            solved, info = _trtrs()(lower, b, lower=1)
+            if info == 0:
+                return solved
+        return np.linalg.solve(lower, b)
     if hasattr(xp, "linalg") and hasattr(xp.linalg, "solve_triangular"):
         return xp.linalg.solve_triangular(lower, b, upper=False)
     return xp.linalg.solve(lower, b)
+
+
+_TRTRS: list[Any] = []
+
+
+def _trtrs() -> Any:
+    """LAPACK's float64 triangular solve, looked up once."""
+    if not _TRTRS:
+        from scipy.linalg.lapack import dtrtrs
+
+        _TRTRS.append(dtrtrs)
+    return _TRTRS[0]
 
 
 def _half_logdet_tril(lower: Array, xp: Any) -> Array:
