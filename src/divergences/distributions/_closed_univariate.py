@@ -88,7 +88,18 @@ from ._families import (
     VonMises,
     Weibull,
 )
-from ._host import NUMPY, bregman, bregman_float, fill, fill_finite, host, log_range, near_everywhere, ratio_fill
+from ._host import (
+    NUMPY,
+    bregman,
+    bregman_float,
+    bregman_near,
+    fill,
+    fill_finite,
+    host,
+    log_range,
+    near_everywhere,
+    ratio_fill,
+)
 from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 from ._registry import register, register_kl
@@ -859,6 +870,13 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
     caller's library's (``_host.special``)."""
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         da = np.subtract(a2, a1)
+        x = near_everywhere(b1, b2, RATIO_SERIES_LOW, RATIO_SERIES_HIGH)
+        if x is not None and near_everywhere(a1, a2, -_GAMMA_NEAR, _GAMMA_NEAR, da) is not None:
+            # shapes and rates near each other throughout: the near forms alone, from the exact
+            # differences (no logarithm, no special function, nothing for the careful form to redo)
+            total = bregman_near(a1, da)
+            total += _gamma_rate_series_of(x, a1, da)
+            return total
         out = bregman(a1, da, back, a2)  # the near form where 0 < |da| <= a1 / 8, an exact 0 at da = 0
         work = np.empty_like(out)
         rate = np.divide(b2, b1)
@@ -923,9 +941,20 @@ def _gamma_kl_far(bregman: np.ndarray, a1: np.ndarray, b1: np.ndarray, a2: np.nd
 def _gamma_rate_series(a1: Array, b1: Array, b2: Array, da: Array) -> Array:
     """``a1 (x - log1p(x)) - da log1p(x)``, ``x = (b2 - b1) / b1`` in the series' range:
     ``log1p(x) = 2 u + tail`` (``atanh_tail``)."""
-    x = (b2 - b1) / b1
-    u, tail = atanh_tail(x)
-    return a1 * (x * u - tail) - da * (2.0 * u + tail)
+    return _gamma_rate_series_of((b2 - b1) / b1, a1, da)
+
+
+def _gamma_rate_series_of(x: Array, a1: Array, da: Array) -> Array:
+    """:func:`_gamma_rate_series` of ``x`` itself, in place on NumPy arrays (``_host.atanh_tail``)."""
+    u, tail = host_atanh_tail(x)
+    first = x * u
+    first -= tail
+    first *= a1
+    u *= 2.0
+    u += tail
+    u *= da
+    first -= u
+    return first
 
 
 def _gamma_renyi_of(p: _GammaLike, q: _GammaLike, *, xp: Any, alpha: float) -> Array:

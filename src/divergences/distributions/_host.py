@@ -26,10 +26,19 @@ from typing import Any
 import numpy as np
 
 from .._array_api import NUMPY
-from .._special import _BREGMAN_NEAR, _RATIO_ATANH, RATIO_NEAR, _lgamma_bregman_near, series_terms
+from .._special import (
+    _ATANH_NEAR_TERMS,
+    _BREGMAN_NEAR,
+    _RATIO_ATANH,
+    _STIRLING,
+    _STIRLING_SHIFT,
+    RATIO_NEAR,
+    _lgamma_bregman_near,
+    series_terms,
+)
 from .._special import atanh_tail as _atanh_tail_any
 
-__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "near_everywhere", "bregman", "bregman_float", "fill", "fill_finite", "heads", "horner", "host",
+__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "near_everywhere", "bregman", "bregman_near", "bregman_float", "fill", "fill_finite", "heads", "horner", "host",
            "log", "log_range", "ratio_fill", "special", "within"]
 
 Array = Any
@@ -130,12 +139,13 @@ def within(x: np.ndarray, low: float, high: float) -> bool:
     return bool(x.size and x.min() >= low and x.max() <= high)
 
 
-def horner(terms: tuple[float, ...], v: np.ndarray) -> np.ndarray:
+def horner(terms: tuple[float, ...], v: np.ndarray, count: int | None = None) -> np.ndarray:
     """``sum_k terms[k] v^k`` into a new array, in place, with the leading terms that the
     largest ``v`` (``>= 0``, a square) needs to reach the round-off of all of ``terms`` at the
-    edge of their range: laws nearly equal (``v`` about 1e-8) need three or four, not ten or
-    more. The same operations, in the same order, as ``_special``'s Horner loops."""
-    terms = terms[: max(2, series_terms(v, len(terms), NUMPY))]
+    edge of their range (``count`` of them where given): laws nearly equal (``v`` about 1e-8)
+    need three or four, not ten or more. The same operations, in the same order, as
+    ``_special``'s Horner loops."""
+    terms = terms[: max(2, series_terms(v, len(terms), NUMPY) if count is None else count)]
     poly = np.multiply(v, terms[-1])
     poly += terms[-2]
     for c in reversed(terms[:-2]):
@@ -160,12 +170,91 @@ def atanh_tail(x: Any) -> tuple[Any, Any]:
     return u, v
 
 
+def bregman_near(x: Any, d: Any) -> Any:
+    """``_special._lgamma_bregman_near`` (``|d| <= x / 8``) in place on NumPy arrays: the same
+    operations in the same order, a few full-size buffers at a time instead of one per
+    operation, and the terms of the ``log1pmx`` series that the largest ``|d / x|`` needs
+    (:func:`horner`): three or four between nearly equal laws. Anything else: ``_special``'s."""
+    if not isinstance(x, np.ndarray):
+        return _lgamma_bregman_near(x, d)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        t = np.divide(d, x)
+        count: list[int] = []  # the first (largest) ratio's count serves the smaller ones too
+        value = _log1pmx_host(t, count)
+        np.negative(value, out=value)
+        for k in range(1, _STIRLING_SHIFT):
+            np.add(x, float(k), out=t)
+            np.divide(d, t, out=t)
+            value -= _log1pmx_host(t, count)
+        z = np.add(x, float(_STIRLING_SHIFT))
+        np.divide(d, z, out=t)
+        lt = _log1pmx_host(t, count)
+        # value + z (t^2 + (1 + t) lt) - lt / 2
+        lead = np.add(t, 1.0)
+        lead *= lt
+        square = np.multiply(t, t)
+        square += lead
+        square *= z
+        value += square
+        lt *= 0.5
+        value -= lt
+        value += _stirling_bregman_host(z, t)
+        return value
+
+
+def _log1pmx_host(t: np.ndarray, count: list[int]) -> np.ndarray:
+    """``_special._log1pmx_series(t)`` into a new array, in place; ``count`` holds the series'
+    number of terms once the first call has set it."""
+    u = np.add(t, 2.0)
+    np.divide(t, u, out=u)
+    v = np.multiply(u, u)
+    if not count:
+        count.append(max(2, series_terms(v, len(_ATANH_NEAR_TERMS), NUMPY)))
+    poly = horner(_ATANH_NEAR_TERMS, v, count[0])
+    v *= u  # ((2 u) u^2) poly - t u, as _special's: the doubling is exact
+    v *= 2.0
+    v *= poly
+    u *= t
+    v -= u
+    return v
+
+
+def _stirling_bregman_host(z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``_special.stirling_bregman`` in place on NumPy arrays: the same operations in the same order."""
+    u = np.add(t, 1.0)
+    np.divide(1.0, u, out=u)
+    zinv = np.divide(1.0, z)
+    zinv2 = np.multiply(zinv, zinv)
+    zpow = zinv
+    power = np.ones_like(u)  # u^(m - 1)
+    partial = np.ones_like(u)  # sum_{i < m} u^i
+    poly = np.ones_like(u)  # sum_{i < m} (m - i) u^i
+    corrections = np.multiply(zpow, _STIRLING[0])
+    corrections *= poly
+    work = np.empty_like(u)
+    for m in range(2, 2 * len(_STIRLING)):
+        power *= u
+        partial += power
+        poly += partial
+        if m % 2:
+            zpow *= zinv2
+            np.multiply(zpow, _STIRLING[m // 2], out=work)
+            work *= poly
+            corrections += work
+    out = np.multiply(t, t)
+    out *= u
+    out *= corrections
+    return out
+
+
 def bregman(x: np.ndarray, d: np.ndarray, back: Back, end: np.ndarray) -> np.ndarray:
     """``_special.lgamma_bregman(x, d, end=end)`` into a new array, in place: the difference
     ``lgamma(end) - lgamma(x) - d psi(x)`` (``end`` the parameter ``x + d`` itself, which the
     rounded sum loses where it is below ``x``'s rounding) by the caller's library
     (:func:`special`), the near form on the elements where ``0 < |d| <= x / 8`` only (an
-    exact 0 where ``d = 0``)."""
+    exact 0 where ``d = 0``); the near form alone where every element is near."""
+    if near_everywhere(x, x, -_BREGMAN_NEAR, _BREGMAN_NEAR, d) is not None:  # no special function at all
+        return bregman_near(x, d)
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         out = np.array(end, dtype=x.dtype)  # a copy, written in place below
         special("gammaln", out, back, out=out)
@@ -178,7 +267,7 @@ def bregman(x: np.ndarray, d: np.ndarray, back: Back, end: np.ndarray) -> np.nda
         np.abs(work, out=work)
         near = work <= _BREGMAN_NEAR
         near &= d != 0.0
-        return fill(out, near, _lgamma_bregman_near, (x, d))
+        return fill(out, near, bregman_near, (x, d))
 
 
 def bregman_float(x: float, d: float, end: float) -> float:
