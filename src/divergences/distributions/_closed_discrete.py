@@ -35,6 +35,7 @@ from .._special import (
     renyi_gap,
     sqrt_with_zero_gradient,
     substitute,
+    sum_compensated,
     where0,
 )
 from ._families import Bernoulli, Binomial, Categorical, Geometric, Poisson
@@ -492,6 +493,10 @@ def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) ->
                 # an unbatched pair without a zero: one dot product (a reduction's overhead is 4x its work)
                 value = np.dot(probs, lp - lq)
                 return value if tol <= value < math.inf else _kernels.kl(probs, other, xp=xp)
+        shape = np.broadcast_shapes(probs.shape, other.shape)
+        pb, qb = np.broadcast_to(probs, shape), np.broadcast_to(other, shape)
+        if _near_rows(pb, qb, tol):  # the first rows all need the kernel: every row takes it
+            return _kl_rows(pb.reshape(-1, shape[-1]), qb.reshape(-1, shape[-1]), xp).reshape(shape[:-1])
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if any(key in d.__dict__ for d in (p, q) for key in ("_log_probs", "_met")):
                 # a law met before keeps its logarithms (computed now if not yet): a reference
@@ -516,9 +521,7 @@ def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) ->
             return _kernels.kl(probs, other, xp=xp) if redo else value
         if not redo.any():
             return value
-        shape = value.shape + (k,)
-        pb, qb = np.broadcast_to(probs, shape), np.broadcast_to(other, shape)
-        value[redo] = _kernels.kl(pb[redo], qb[redo], xp=xp)
+        value[redo] = _kl_rows(pb[redo], qb[redo], xp)
         return value
     torch = sys.modules["torch"]
     if not bool(torch.any(redo)):
@@ -529,6 +532,58 @@ def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) ->
     shape = tuple(value.shape) + (k,)
     fixed = _kernels.kl(probs.expand(shape)[index], other.expand(shape)[index], xp=xp)
     return value.index_put(index, fixed)
+
+
+def _near_rows(p: np.ndarray, q: np.ndarray, tol: float) -> bool:
+    """Whether the plain sum of the first rows (``_host.heads``'s number) is below ``tol``
+    for every one of them: rows near each other, whose batch then goes to :func:`_kl_rows`
+    at once (the plain pass would be redone on every row)."""
+    if p.ndim < 2 or p.shape[0] <= _HEAD_ROWS:
+        return False
+    head_p, head_q = p[:_HEAD_ROWS], q[:_HEAD_ROWS]
+    with np.errstate(all="ignore"):
+        plain = np.sum(head_p * np.log(head_p / head_q), axis=-1)
+    return bool(np.all(plain < tol))
+
+
+_HEAD_ROWS = 16
+
+
+def _kl_rows(p: np.ndarray, q: np.ndarray, xp: Any) -> np.ndarray:
+    """``_kernels.kl`` of NumPy rows (each row's ``sum [p log(p/q) - p + q]`` plus its exact
+    ``sum (p - q)``) with the terms in place (``_rel_entr.rel_entr_host``): rows near each other
+    throughout, as a model's predictions against the last ones, take the series alone."""
+    found = host("numpy", p, q)
+    if found is None:
+        return _kernels.kl(p, q, xp=xp)
+    (p, q), back = found
+    hi, lo = _sum_columns(p - q) if p.shape[-1] <= _COLUMNS else sum_compensated(p - q, xp)
+    terms = rel_entr_host(p, q, None, back)
+    return np.clip(np.sum(terms, axis=-1) + hi + lo, 0.0, None)
+
+
+# Up to this many events a row's compensated sum runs along the columns (TwoSum at each
+# step, in place: some 6 passes of one column each), beyond by sum_compensated's cascade.
+_COLUMNS = 64
+
+
+def _sum_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sum over the last axis as an unevaluated pair ``hi + lo``, as ``sum_compensated``:
+    error-free TwoSum steps along the columns, the rounding errors collected in ``lo``."""
+    hi = x[..., 0].copy()
+    lo = np.zeros_like(hi)
+    total, back, work = np.empty_like(hi), np.empty_like(hi), np.empty_like(hi)
+    for j in range(1, x.shape[-1]):
+        column = x[..., j]
+        np.add(hi, column, out=total)
+        np.subtract(total, hi, out=back)  # the part of the column the sum took
+        np.subtract(total, back, out=work)
+        np.subtract(hi, work, out=work)  # the error: (hi - (total - back)) + (column - back)
+        lo += work
+        np.subtract(column, back, out=work)
+        lo += work
+        hi, total = total, hi
+    return hi, lo
 
 
 @register_kl(Categorical, Categorical)
