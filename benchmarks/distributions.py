@@ -22,6 +22,10 @@ views of the NumPy arrays (``torch.from_numpy``), on the CPU.
   textbook formula written in NumPy (SciPy's ``gammaln``/``digamma`` where needed) in this
   script; ``numpy build+call`` constructs our objects inside the timed call (the formula
   has nothing to construct);
+* ``nearly equal laws``: ``numpy call`` again, with every parameter of ``q`` moved from
+  ``p``'s by a relative 1e-4 (the data of drift and of training: a model and its update), and
+  the plain formula's largest relative error there (it subtracts terms of order 1 to get a
+  value of order 1e-8; ours keeps every digit);
 * ``scalar``: one unbatched pair given as Python floats (lists for the vector families),
   prebuilt: the per-call time of ``dv.kl``, which is Python overhead (the issue's target is
   under 30 us); ``scalar build`` adds the construction of both objects.
@@ -222,6 +226,34 @@ def _scalar_q(params: Params) -> Params:
     return out
 
 
+NEAR_STEP = 1e-4  # the relative step between the nearly equal laws of the last table
+
+
+def _near(params: Params, rng: np.random.Generator) -> Params:
+    """Laws nearly equal to ``params``' (a model and its update, a reference and a drifted
+    window): every parameter moved by a relative NEAR_STEP (covariances by NEAR_STEP times the
+    identity, probability vectors renormalised)."""
+    out: Params = {}
+    for k, v in params.items():
+        if k == "cov":
+            out[k] = v + NEAR_STEP * np.eye(v.shape[-1])
+        else:
+            moved = v * (1.0 + NEAR_STEP * rng.standard_normal(v.shape))
+            out[k] = moved / moved.sum(-1, keepdims=True) if k == "probs" and v.ndim == 2 else moved
+    return out
+
+
+def run_near(pair: Pair, batch: int, repeat: int, rows: list[tuple[str, float, float, float]]) -> None:
+    """``dv.kl`` against the plain NumPy formula on nearly equal laws, and how far the plain
+    formula's values are from ours (exact within a few ulps there, against mpmath in the tests)."""
+    rng = np.random.default_rng(SEED)
+    p_np = pair.draw(rng, batch)
+    q_np = _near(p_np, rng)
+    ours_p, ours_q = pair.ours(**p_np), pair.ours(**q_np)
+    ours_s, peer_s = race([lambda: dv.kl(ours_p, ours_q), lambda: pair.formula(p_np, q_np)], repeat)
+    rows.append((pair.name, ours_s, peer_s, max_rel_diff(pair.formula(p_np, q_np), _values(dv.kl(ours_p, ours_q)))))
+
+
 def _per_call(fn: Callable[[], Any]) -> tuple[int, float]:
     """How many calls make one sample last ``SAMPLE_S``, and the first sample's per-call time."""
     number = 1
@@ -332,6 +364,17 @@ def main() -> None:
     print_row("{:<19}  {:>10}  {:>12}", ["pair", "call", "build+call"])
     for name, call_s, build_s in scalars:
         print_row("{:<19}  {:>10}  {:>12}", [name, _fmt(call_s), _fmt(build_s)])
+
+    print(f"\nNearly equal laws (every parameter moved by a relative {NEAR_STEP:g}), NumPy: our time over the plain "
+          "formula's, and the plain formula's largest relative error (ours: a few ulps)")
+    print_row("{:<19}  {:>10}  {:>10}  {:>8}  {:>10}", ["pair", "dv", "formula", "dv/formula", "its error"])
+    near_rows: list[tuple[str, float, float, float]] = []
+    for pair in pairs():
+        if args.only is None or pair.name in args.only:
+            run_near(pair, args.mvn_batch if pair.mvn else args.batch, args.repeat, near_rows)
+            name, ours_s, peer_s, error = near_rows[-1]
+            print_row("{:<19}  {:>10}  {:>10}  {:>8}  {:>10}", [name, _fmt(ours_s), _fmt(peer_s), f"{ours_s / peer_s:.2f}x",
+                                                                 f"{error:.0e}"])
 
     print("\nTargets")
     for case in ("torch call", "torch build+call", "numpy call", "numpy build+call"):
