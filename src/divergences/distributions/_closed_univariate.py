@@ -298,30 +298,30 @@ def _normal_kl_host(m1: Array, s1: Array, m2: Array, s2: Array, kind: str | None
     x = near_everywhere(s2, s1, -1.0 / 3.0, 0.5)
     if x is not None:  # scales near each other throughout: the series form alone, exact and cheaper
         return back(_normal_kl_series_host(x, m1, m2, s2))
-    # Two full-size buffers, the result and one scratch array: on a batch of 10^5 every further
-    # live temporary costs a fresh allocation that faults its pages in, some 8 passes of arithmetic.
+    # Three full-size buffers and the operations of the plain formula: on a batch of 10^5 a
+    # further live temporary costs a fresh allocation (where the allocator hands its pages back
+    # to the system, as in a process without torch), a further pass its memory traffic.
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        work = np.divide(s1, s2)
-        out = host_log(work, back)
-        work -= 1.0  # r^2 - 1 as (r - 1)^2 + 2 (r - 1): r^2 rounded would cost u / 2 of 1, not of r - 1
-        out *= -2.0
-        out += work
-        out += work
-        work *= work
-        out += work  # twice the scales' part, beyond 2 (far - 1) where r may have left the normal range
-        far = 2.0 * (log_range(out.dtype) - 1.0)
-        wide = None if out.max() < far else ~(out < far)  # NaN where r overflowed
-        np.subtract(m1, m2, out=work)
-        work /= s2
-        work *= work
-        out += work
+        r = np.divide(s1, s2)
+        log_r = host_log(r, back)
+        r -= 1.0  # r^2 - 1 as (r - 1)(r + 1): r^2 rounded would cost u / 2 of 1, not of r - 1
+        out = np.add(r, 2.0)
+        r *= out
+        np.subtract(m1, m2, out=out)
+        out /= s2
+        out *= out
+        out += r
         out *= 0.5
+        out -= log_r
         redo = out < _NORMAL_HOST_SMALL
-        if wide is not None:  # r itself decides, on those elements
-            index = np.flatnonzero(wide)
-            r = s1.take(index) / s2.take(index)
+        # r out of the normal range puts the value beyond far - 1; r itself decides, on those
+        # elements only (the means' part alone may put them there)
+        far = log_range(out.dtype)
+        if not out.max() < far - 1.0:
+            index = np.flatnonzero(~(out < far - 1.0))  # NaN where r overflowed
+            ratio = s1.take(index) / s2.take(index)
             tiny = float(np.finfo(out.dtype).smallest_normal)
-            redo[index[(r <= tiny) | (r >= 1.0 / tiny)]] = True
+            redo[index[(ratio <= tiny) | (ratio >= 1.0 / tiny)]] = True
     near = _normal_kl_near_host
     return back(fill(out, redo, near, (m1, s1, m2, s2)))
 
