@@ -56,6 +56,7 @@ from ._gaussian_factors import (
     _safe_cholesky,
     _solve_lower,
     _symmetric_eigenvalues,
+    _trace_series,
     _white,
     _white_difference,
     _white_vector,
@@ -173,7 +174,11 @@ def _possibly_near(off: Array, xp: Any) -> np.ndarray | None:
 
 def _eigen_form(x: Array, far: Array, xp: Any) -> Array:
     """The covariance part from the eigenvalues ``e`` of a whitened difference of covariances
-    ``x`` where they are small (``-sum log1pmx(e)``, every term second order), ``far`` elsewhere."""
+    ``x`` where they are small (``-sum log1pmx(e)``, every term second order), ``far`` elsewhere;
+    by the traces of ``x``'s powers where every ``x`` is small (:func:`_trace_series`)."""
+    by_traces = _trace_series(x, xp)
+    if by_traces is not None:
+        return by_traces
     eigen = _symmetric_eigenvalues(x, xp)
     near = xp.max(xp.abs(eigen), axis=-1) <= 0.5
     by_eigen = -xp.sum(log1pmx(substitute(near[..., None], eigen, 0.0, xp), xp), axis=-1)

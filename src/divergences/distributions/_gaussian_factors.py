@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array_api import NUMPY, device, library
+from .._array_api import NUMPY, device, is_eager, library, to_numpy
 from ._families import DiagonalNormal, LowRankMultivariateNormal, MultivariateGaussian
 
 Array = Any
@@ -278,6 +278,34 @@ def _whitened(lower: Array, delta: Array, xp: Any) -> Array:
 def _symmetric_eigenvalues(x: Array, xp: Any) -> Array:
     """The eigenvalues of a matrix symmetric up to rounding (symmetrised first)."""
     return xp.linalg.eigvalsh(0.5 * (x + xp.matrix_transpose(x)))
+
+
+# Where every whitened difference's Frobenius norm is at most this, the covariance part is
+# the series of traces (at most 9 matrix products), which costs less than the eigenvalues.
+_TRACE_SERIES_NORM = 0.01
+
+
+def _trace_series(x: Array, xp: Any) -> Array | None:
+    """``-sum log1pmx(e) = sum_{k >= 2} (-1)^k tr(x^k) / k`` over the eigenvalues ``e`` of the
+    symmetric ``x``, where the values can be read and every ``|x|_F`` (a bound of every
+    ``|e|``) is at most ``_TRACE_SERIES_NORM`` (laws near each other throughout, as between a
+    model and its update); else None. The leading ``tr(x^2) / 2`` is a sum of squares; the
+    terms after it shrink by ``|x|_F`` each, so their number follows the largest norm: five
+    matrix products at 1e-4."""
+    if not is_eager(xp) or x.shape[-1] == 0:
+        return None
+    x = 0.5 * (x + xp.matrix_transpose(x))
+    square = xp.sum(x * x, axis=(-2, -1))  # tr(x^2)
+    largest = float(to_numpy(xp.max(square))) if square.ndim else float(square)
+    if not largest <= _TRACE_SERIES_NORM**2:
+        return None
+    terms = 2 if largest == 0.0 else 1 + math.ceil(56.0 * math.log(2.0) / (-0.5 * math.log(largest)))
+    total = 0.5 * square
+    power = x
+    for k in range(3, terms + 1):
+        power = power @ x  # x^(k - 1)
+        total = total + ((-1.0) ** k / k) * xp.sum(power * x, axis=(-2, -1))  # tr(x^k), x symmetric
+    return total
 
 
 def _white_difference(f: MultivariateGaussian, p: MultivariateGaussian, q: MultivariateGaussian, xp: Any) -> Array:
