@@ -410,13 +410,17 @@ def test_categorical_batches_of_new_laws_and_of_laws_met_before_against_mpmath()
     assert expected[4] == math.inf and new[0] == 0.0
 
 
-def test_categorical_rows_near_each_other_take_the_series_against_mpmath() -> None:
+@pytest.mark.parametrize("block", [None, 16])
+def test_categorical_rows_near_each_other_take_the_series_against_mpmath(block: int | None,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch whose first rows are near each other (a model's predictions against its last
     ones) goes whole to the in-place relative entropies (``_kl_rows``: the series alone where
     every row is near, the plain form and patches elsewhere): near rows, rows apart, zeros,
     all within 1.2e-13 of mpmath (absolutely 4e-16 below 1e-10, the sums' own rounding)."""
-    from divergences.distributions import _closed_discrete
+    from divergences.distributions import _closed_discrete, _host
 
+    if block is not None:  # the relative entropies in blocks (_host.blockwise)
+        monkeypatch.setattr(_host, "_BLOCK", block)
     rng = np.random.default_rng(31)
     p = rng.dirichlet(np.full(12, 0.8), size=80)
     steps = np.concatenate([np.full(40, 1e-4), np.repeat([0.0, 1e-13, 1e-8, 1e-3, 0.05, 0.3, 1.0, 3.0], 5)])[:, None]

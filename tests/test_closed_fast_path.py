@@ -308,16 +308,23 @@ def _near_case(case: str, n: int = 300) -> tuple[type, tuple[np.ndarray, ...], t
     return family, (scale,), (scale * (1.0 + steps),)
 
 
+@pytest.mark.parametrize("block", [None, 16])
 @pytest.mark.parametrize("library", ["numpy", "torch"])
 @pytest.mark.parametrize("case", ["normal", "exponential", "poisson", "bernoulli", "gamma", "beta"])
-def test_laws_near_each_other_throughout_against_mpmath(case: str, library: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_laws_near_each_other_throughout_against_mpmath(case: str, library: str, block: int | None,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Every pair of the batch within the series' range takes the series alone (no logarithm,
     ``_host.near_everywhere``); the same pairs with one pair apart appended take the plain form
     and the patches. The series within 4 ulps of mpmath (2 measured), the mixed batch within
-    the plain forms' 40 (14 measured)."""
+    the plain forms' 40 (14 measured). With ``block``, the forms run in blocks of that many
+    elements (``_host.blockwise``; 2^15 by default, more than these batches), each with its
+    own count of series terms: the same bounds."""
     import divergences.distributions._closed_univariate as univariate
     import divergences.distributions._host as host_module
     import divergences.distributions._rel_entr as rel_entr_module
+
+    if block is not None:
+        monkeypatch.setattr(host_module, "_BLOCK", block)
 
     taken: list[bool] = []
     original = host_module.near_everywhere

@@ -90,6 +90,7 @@ from ._families import (
 )
 from ._host import (
     NUMPY,
+    blockwise,
     bregman,
     bregman_float,
     bregman_near,
@@ -297,7 +298,12 @@ def _normal_kl_host(m1: Array, s1: Array, m2: Array, s2: Array, kind: str | None
     (m1, s1, m2, s2), back = found
     x = near_everywhere(s2, s1, -1.0 / 3.0, 0.5)
     if x is not None:  # scales near each other throughout: the series form alone, exact and cheaper
-        return back(_normal_kl_series_host(x, m1, m2, s2))
+        return back(blockwise(_normal_kl_series_host, x, m1, m2, s2))
+    return back(blockwise(lambda a, b, c, e: _normal_kl_plain(a, b, c, e, back), m1, s1, m2, s2, scale=4))
+
+
+def _normal_kl_plain(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, back: Any) -> np.ndarray:
+    """The plain form of :func:`_normal_kl_host` and its patches, on NumPy arrays (a block)."""
     # Three full-size buffers and the operations of the plain formula: on a batch of 10^5 a
     # further live temporary costs a fresh allocation (where the allocator hands its pages back
     # to the system, as in a process without torch), a further pass its memory traffic.
@@ -322,8 +328,7 @@ def _normal_kl_host(m1: Array, s1: Array, m2: Array, s2: Array, kind: str | None
             ratio = s1.take(index) / s2.take(index)
             tiny = float(np.finfo(out.dtype).smallest_normal)
             redo[index[(ratio <= tiny) | (ratio >= 1.0 / tiny)]] = True
-    near = _normal_kl_near_host
-    return back(fill(out, redo, near, (m1, s1, m2, s2)))
+    return fill(out, redo, _normal_kl_near_host, (m1, s1, m2, s2))
 
 
 def _normal_kl_near_host(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> np.ndarray:
@@ -332,7 +337,7 @@ def _normal_kl_near_host(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.
     with np.errstate(over="ignore", under="ignore"):
         x = near_everywhere(s2, s1, -1.0 / 3.0, 0.5)
         if x is not None:
-            return _normal_kl_series_host(x, m1, m2, s2)
+            return blockwise(_normal_kl_series_host, x, m1, m2, s2)
         return _normal_kl_near((m1 - m2) / s2, s1, s2, NUMPY)
 
 
@@ -875,7 +880,7 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
             # shapes and rates near each other throughout: the near forms alone, from the exact
             # differences (no logarithm, no special function, nothing for the careful form to redo)
             total = bregman_near(a1, da)
-            total += _gamma_rate_series_of(x, a1, da)
+            total += blockwise(_gamma_rate_series_of, x, a1, da)
             return total
         out = bregman(a1, da, back, a2)  # the near form where 0 < |da| <= a1 / 8, an exact 0 at da = 0
         work = np.empty_like(out)
@@ -1016,7 +1021,7 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
         (l1, l2), back = found
         x = near_everywhere(l1, l2, RATIO_SERIES_LOW, RATIO_SERIES_HIGH) if isinstance(l1, np.ndarray) else None
         if x is not None:  # rates near each other throughout: the series alone, exact and cheaper
-            return back(_exponential_series_of(x))
+            return back(blockwise(_exponential_series_of, x))
         with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
             r = l2 / l1
             log_r = host_log(r, back)

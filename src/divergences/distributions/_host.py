@@ -38,7 +38,7 @@ from .._special import (
 )
 from .._special import atanh_tail as _atanh_tail_any
 
-__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "near_everywhere", "bregman", "bregman_near", "bregman_float", "fill", "fill_finite", "heads", "horner", "host",
+__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "blockwise", "near_everywhere", "bregman", "bregman_near", "bregman_float", "fill", "fill_finite", "heads", "horner", "host",
            "log", "log_range", "ratio_fill", "special", "within"]
 
 Array = Any
@@ -170,13 +170,41 @@ def atanh_tail(x: Any) -> tuple[Any, Any]:
     return u, v
 
 
+# Elements of a block (:func:`blockwise`): eight float64 temporaries of this size fit in
+# a core's L2 cache and the L3 it shares (measured: log Gamma's Bregman near form, some 300
+# passes, on 10^6 elements in blocks of 2^15: 147 ms, against 573 in one piece).
+_BLOCK = 1 << 15
+
+
+def blockwise(fn: Callable[..., np.ndarray], *arrays: np.ndarray, scale: int = 1) -> np.ndarray:
+    """``fn(*arrays)`` for an elementwise ``fn`` of NumPy arrays of one shape, computed on
+    blocks of ``scale * _BLOCK`` elements (flat views) where there are more than two of them,
+    so that the many passes of a long form stay in cache. A short form whose patches cost a
+    call per block takes a larger ``scale`` (measured: the plain Normal form, 4 for 10^6)."""
+    first, block = arrays[0], scale * _BLOCK
+    if first.size <= 2 * block:
+        return fn(*arrays)
+    flat = [a.reshape(-1) for a in arrays]
+    head = fn(*(a[:block] for a in flat))
+    out = np.empty(first.size, dtype=head.dtype)
+    out[:block] = head
+    for start in range(block, first.size, block):
+        out[start : start + block] = fn(*(a[start : start + block] for a in flat))
+    return out.reshape(first.shape)
+
+
 def bregman_near(x: Any, d: Any) -> Any:
     """``_special._lgamma_bregman_near`` (``|d| <= x / 8``) in place on NumPy arrays: the same
-    operations in the same order, a few full-size buffers at a time instead of one per
-    operation, and the terms of the ``log1pmx`` series that the largest ``|d / x|`` needs
-    (:func:`horner`): three or four between nearly equal laws. Anything else: ``_special``'s."""
+    operations in the same order, a few buffers at a time instead of one per operation, in
+    cache-sized blocks (:func:`blockwise`), and the terms of the ``log1pmx`` series that the
+    largest ``|d / x|`` of a block needs (:func:`horner`): three or four between nearly equal
+    laws. Anything else: ``_special``'s."""
     if not isinstance(x, np.ndarray):
         return _lgamma_bregman_near(x, d)
+    return blockwise(_bregman_near_block, x, d)
+
+
+def _bregman_near_block(x: np.ndarray, d: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         t = np.divide(d, x)
         count: list[int] = []  # the first (largest) ratio's count serves the smaller ones too

@@ -32,7 +32,7 @@ from .._special import (
     substitute,
     where0,
 )
-from ._host import NUMPY, Back, fill, heads, horner, host, near_everywhere, ratio_fill, within
+from ._host import NUMPY, Back, blockwise, fill, heads, horner, host, near_everywhere, ratio_fill, within
 from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 
@@ -117,7 +117,7 @@ def rel_entr_host(a: np.ndarray, b: np.ndarray, d: np.ndarray | None, back: Back
     with np.errstate(all="ignore"):
         x = near_everywhere(b, a, RATIO_SERIES_LOW, RATIO_SERIES_HIGH, d)
         if x is not None:  # a and b near each other throughout: the series alone, exact and cheaper
-            return _rel_entr_series_of(x, b)
+            return blockwise(_rel_entr_series_of, x, b)
         out, _ = _phi(a, b, back)
         near = out <= _REL_ENTR_NEAR_VALUE
         far = None if out.max() < math.inf else ~(out < math.inf)  # NaN included
