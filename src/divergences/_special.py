@@ -385,9 +385,12 @@ def series_terms(ratio: Array, most: int, xp: Any) -> int:
     for the largest ``ratio`` given (at most ``most``; all of them where the values cannot be
     read, under a JAX trace): polygamma and Bessel terms are costly, and nearly equal
     parameters need few."""
-    if is_lazy(ratio):
+    if type(ratio) is np.ndarray:  # the in-place forms' (no namespace's reduction)
+        largest = float(ratio.max()) if ratio.size else 0.0
+    elif is_lazy(ratio):
         return most
-    largest = float(to_numpy(xp.max(ratio))) if ratio.size else 0.0  # a bound: no gradient
+    else:
+        largest = float(to_numpy(xp.max(ratio))) if ratio.size else 0.0  # a bound: no gradient
     if largest == 0.0:
         return 0
     return min(most, 1 + math.ceil(math.log(1e-17) / math.log(largest)))

@@ -120,9 +120,10 @@ def near_everywhere(a: np.ndarray, b: np.ndarray, low: float, high: float, d: np
     and needs no logarithm. The first ``_PROBE`` elements (:func:`heads`) decide cheaply where
     they already leave the band, as for laws apart."""
     with np.errstate(all="ignore"):
-        head_a, head_b, head_d = heads(a, b, a if d is None else d)
-        if not within((head_b - head_a if d is None else head_d) / head_a, low, high):
-            return None
+        if a.size > _PROBE:  # (a batch no larger than the probe is tested whole, once)
+            head_a, head_b, head_d = heads(a, b, a if d is None else d)
+            if not within((head_b - head_a if d is None else head_d) / head_a, low, high):
+                return None
         x = np.divide(d, a) if d is not None else np.subtract(b, a)
         if d is None:
             x /= a
