@@ -367,6 +367,15 @@ def test_jit_with_different_counts_is_nan_not_wrong() -> None:
     assert eager == pytest.approx(reference("kl", N(7.0, 0.3), N(12.0, 0.6)), rel=1e-12)
 
 
+def _categorical_kl(a: np.ndarray, b: np.ndarray) -> float:
+    """KL of two probability vectors by mpmath at 60 digits (inf where ``b`` misses ``a``'s mass)."""
+    if any(y == 0 < x for x, y in zip(a, b, strict=True)):
+        return math.inf
+    with mpmath.workdps(60):
+        return float(mpmath.fsum(mpmath.mpf(x) * mpmath.log(mpmath.mpf(x) / mpmath.mpf(y))
+                                 for x, y in zip(a, b, strict=True) if x > 0))
+
+
 def test_categorical_batches_of_new_laws_and_of_laws_met_before_against_mpmath() -> None:
     """Two new Categorical laws take one logarithm of the ratio per event; a law whose
     logarithms are kept (met before) their difference: both within 1.2e-13 of mpmath, near
@@ -381,14 +390,7 @@ def test_categorical_batches_of_new_laws_and_of_laws_met_before_against_mpmath()
     q[4] /= q[4].sum()
     p[5], q[5] = [0.5, 0.5] + [0.0] * 6, [1.0 - 1e-300, 1e-300] + [0.0] * 6  # p / q overflows in one event
 
-    def truth(a: np.ndarray, b: np.ndarray) -> float:
-        if any(y == 0 < x for x, y in zip(a, b, strict=True)):
-            return math.inf
-        with mpmath.workdps(60):
-            return float(mpmath.fsum(mpmath.mpf(x) * mpmath.log(mpmath.mpf(x) / mpmath.mpf(y))
-                                     for x, y in zip(a, b, strict=True) if x > 0))
-
-    expected = np.array([truth(a, b) for a, b in zip(p, q, strict=True)])
+    expected = np.array([_categorical_kl(a, b) for a, b in zip(p, q, strict=True)])
     new = np.asarray(dv.kl(dv.Categorical(p), dv.Categorical(q)))
     met = dv.Categorical(p)
     met.log_probs()
@@ -429,13 +431,6 @@ def test_categorical_rows_near_each_other_take_the_series_against_mpmath(block: 
     p[70, :2], q[71, 0] = [0.0, p[70, 0] + p[70, 1]], 0.0  # a zero in p (finite), in q (infinite)
     q[71] /= q[71].sum()
 
-    def truth(a: np.ndarray, b: np.ndarray) -> float:
-        if any(y == 0 < x for x, y in zip(a, b, strict=True)):
-            return math.inf
-        with mpmath.workdps(60):
-            return float(mpmath.fsum(mpmath.mpf(x) * mpmath.log(mpmath.mpf(x) / mpmath.mpf(y))
-                                     for x, y in zip(a, b, strict=True) if x > 0))
-
     calls: list[int] = []
     original = _closed_discrete._kl_rows
 
@@ -447,7 +442,7 @@ def test_categorical_rows_near_each_other_take_the_series_against_mpmath(block: 
         everything = np.asarray(dv.kl(dv.Categorical(p), dv.Categorical(q)))
         near_only = np.asarray(dv.kl(dv.Categorical(p[:40]), dv.Categorical(q[:40])))
     assert calls == [80, 40]  # each batch whole, from the first rows' test
-    expected = np.array([truth(a, b) for a, b in zip(p, q, strict=True)])
+    expected = np.array([_categorical_kl(a, b) for a, b in zip(p, q, strict=True)])
     for got, want in ((everything, expected), (near_only, expected[:40])):
         assert np.array_equal(np.isfinite(got), np.isfinite(want))
         large = np.isfinite(want) & (want > 1e-10)
