@@ -244,22 +244,24 @@ def _beta_kl_wide(a1: float, b1: float, a2: float, b2: float) -> mp.mpf:
     return _beta_kl.__wrapped__(a1, b1, a2, b2)  # type: ignore[attr-defined]  # the undecorated formula
 
 
-def _on_every_path(family: type, cases: np.ndarray, truth: np.ndarray, rtol: float) -> None:
-    """``dv.kl(family(cases[0], cases[1]), family(cases[2], cases[3]))`` within ``rtol`` of
-    ``truth`` as a NumPy batch, as unbatched pairs of Python numbers, on torch with a gradient
-    through the first parameter (finite) and under ``jax.jit``."""
-    for values in (np.asarray(dv.kl(family(cases[0], cases[1]), family(cases[2], cases[3]))),
-                   np.array([float(dv.kl(family(*c[:2]), family(*c[2:]))) for c in cases.T.tolist()])):
+def _on_every_path(family: type, cases: np.ndarray, truth: np.ndarray, rtol: float, other: type | None = None) -> None:
+    """``dv.kl(family(cases[0], cases[1]), other(cases[2], cases[3]))`` (``other`` the same
+    family by default) within ``rtol`` of ``truth`` as a NumPy batch, as unbatched pairs of
+    Python numbers, on torch with a gradient through the first parameter (finite) and under
+    ``jax.jit``."""
+    second = other or family
+    for values in (np.asarray(dv.kl(family(cases[0], cases[1]), second(cases[2], cases[3]))),
+                   np.array([float(dv.kl(family(*c[:2]), second(*c[2:]))) for c in cases.T.tolist()])):
         np.testing.assert_allclose(values, truth, rtol=rtol, atol=0)
     torch = pytest.importorskip("torch")
     first = torch.tensor(cases[0], requires_grad=True)
-    value = dv.kl(family(first, torch.tensor(cases[1])), family(torch.tensor(cases[2]), torch.tensor(cases[3])))
+    value = dv.kl(family(first, torch.tensor(cases[1])), second(torch.tensor(cases[2]), torch.tensor(cases[3])))
     np.testing.assert_allclose(value.detach().numpy(), truth, rtol=rtol, atol=0)
     value.sum().backward()
     assert torch.isfinite(first.grad).all()
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
-    traced = jax.jit(lambda u, v, w, z: dv.kl(family(u, v), family(w, z)))(*(jax.numpy.asarray(x) for x in cases))
+    traced = jax.jit(lambda u, v, w, z: dv.kl(family(u, v), second(w, z)))(*(jax.numpy.asarray(x) for x in cases))
     np.testing.assert_allclose(np.asarray(traced), truth, rtol=rtol, atol=0)
 
 
@@ -320,9 +322,7 @@ def _gamma_normal_kl(a: float, b: float, mu: float, sigma: float) -> mp.mpf:
 
 def test_gamma_against_normal_with_a_large_shape():
     """The Gamma's entropy in the cross-family forms from Stirling's series where the shape
-    reaches 12: its terms of the order of a log a cancelled (a shape of 1e30 gave -4.1e15).
-    (A Normal with the Gamma's own moments at a large shape, where the KL tends to 0, is a
-    difference of the entropy and the cross entropy still: not here.)"""
+    reaches 12: its terms of the order of a log a cancelled (a shape of 1e30 gave -4.1e15)."""
     cases = np.array([(1.0035188540324292e30, 8.21190315104254e29, 3.995234999368321e-31, 2.6521663394271267),
                       (12.0, 1.0, 11.0, 4.0), (15.3, 0.2, 80.0, 20.0), (1e3, 3.0, 300.0, 20.0), (1e8, 1e-3, 1e11, 3e7),
                       (11.99, 1.0, 12.0, 3.0), (3.0, 2.0, 1.0, 1.0)]).T
@@ -330,6 +330,22 @@ def test_gamma_against_normal_with_a_large_shape():
     values = np.asarray(dv.kl(dv.Gamma(cases[0], cases[1]), dv.Normal(cases[2], cases[3])))
     np.testing.assert_allclose(values, truth, rtol=1e-13, atol=0)
     assert float(dv.kl(dv.Gamma(*cases[:2, 0]), dv.Normal(*cases[2:, 0]))) == pytest.approx(truth[0], rel=1e-13)
+
+
+@pytest.mark.parametrize("shape", [0.3, 1.0, 11.99, 12.0, 1e3, 1e8, 1e12, 1e15])
+def test_gamma_against_a_normal_of_nearly_its_own_moments(shape: float) -> None:
+    """KL(Gamma || Normal) as the Gamma's negentropy (1/(3 shape) for a large shape) plus the
+    exact Normal form, the means' difference from an exact product: where the Normal has the
+    Gamma's own moments, or nearly, the KL tends to 0 as the shape grows (it was the
+    difference of the entropy and the cross entropy, 1e-3 off at a shape of 1e15), on every
+    path."""
+    rng = np.random.default_rng(int(shape * 7) % 1000)
+    rate = float(np.exp(rng.uniform(-3, 3)))
+    cases = []
+    for step in (0.0, 1e-12, 1e-6, 1e-2, 1.0):
+        cases.append((shape, rate, shape / rate * (1.0 + step * rng.normal()), np.sqrt(shape) / rate * np.exp(step * rng.normal())))
+    truth = np.array([float(_gamma_normal_kl(*c)) for c in cases])
+    _on_every_path(dv.Gamma, np.array(cases).T, truth, 2e-13, other=dv.Normal)
 
 
 def test_gamma_near_shapes_with_rates_far_apart_on_the_gradient_path():

@@ -30,10 +30,20 @@ from .._special import (
     full_like,
     gammaln,
     log1pmx,
+    product_difference,
     substitute,
     where0,
 )
-from ._closed_univariate import _beta_kl, _beta_neg_entropy, _gamma_entropy, _gamma_kl_of, _gamma_params, _near_one
+from ._closed_univariate import (
+    _beta_kl,
+    _beta_neg_entropy,
+    _gamma_entropy,
+    _gamma_kl_of,
+    _gamma_negentropy,
+    _gamma_params,
+    _near_one,
+    _normal_kl,
+)
 from ._families import (
     Beta,
     Chi2,
@@ -263,9 +273,14 @@ def _kl_gamma_gumbel(p: Gamma | Exponential | Chi2, q: Gumbel, *, xp: Any) -> Ar
 @register_kl(Gamma, Normal)
 @register_kl(Chi2, Normal)
 def _kl_gamma_normal(p: Gamma | Exponential | Chi2, q: Normal, *, xp: Any) -> Array:
+    # KL(P || q) = [h(N(mean, var)) - h(P)] + KL(N(mean, var) || q) for P's mean and variance:
+    # two terms >= 0, the first a function of the shape alone (1/(3 shape) for large shapes,
+    # where the two entropies would cancel to it), the second the exact Normal form, given
+    # the means' difference (shape - loc rate) / rate from an exact product: the rounding of
+    # the mean itself, eps sqrt(shape) of the scale, would be most of a nearby difference.
     shape, rate = _gamma_params(p, xp)
-    mean = shape / rate
-    return -_gamma_entropy(shape, rate, xp) + _normal_cross_entropy(mean, mean / rate, q, xp)
+    difference = product_difference(shape, 1.0, q.loc, rate) / rate
+    return _gamma_negentropy(shape, xp) + _normal_kl(difference, xp.sqrt(shape) / rate, 0.0 * difference, q.scale, xp)
 
 
 # --------------------------------------------------------------------------------------

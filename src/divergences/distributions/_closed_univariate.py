@@ -712,6 +712,22 @@ def _entropy_part(z: Array, xp: Any) -> Array:
     laws whose terms of the order of ``z log z`` cancel: directly below ``STIRLING_MIN``, from
     Stirling's series of both from it, ``-log(2 pi z) / 2 - 1/2 + 1/(2z) + M(z) / z - M(z) -
     S(z)`` (``_stirling_sums``), terms of the order of ``log z``."""
+    large, small, direct, big, tail = _entropy_pieces(z, xp)
+    return xp.where(large, tail - 0.5 * (_LOG_2PI + xp.log(big)) - 0.5, direct)
+
+
+def _gamma_negentropy(z: Array, xp: Any) -> Array:
+    """The entropy of the normal law with a Gamma law's variance less the Gamma's own (the
+    rate cancels: a function of the shape ``z`` alone, >= 0, about ``1 / (3 z)``): the
+    :func:`_entropy_part` with ``log(2 pi e z) / 2`` added, which from ``STIRLING_MIN`` on
+    cancels its logarithm analytically, leaving the terms in ``1/z`` (the tail)."""
+    large, small, direct, _, tail = _entropy_pieces(z, xp)
+    return xp.where(large, tail, direct + 0.5 * (_LOG_2PI + 1.0 + xp.log(small)))
+
+
+def _entropy_pieces(z: Array, xp: Any) -> tuple[Array, Array, Array, Array, Array]:
+    """Where ``z`` takes Stirling's series, the arguments substituted below and from it, the
+    direct form and the series' terms in ``1/z`` (see :func:`_entropy_part`)."""
     large = z >= STIRLING_MIN
     small = substitute(~large, z, 1.0, xp)
     direct = (small - 1.0) * digamma(small, xp) - gammaln(small, xp) - small
@@ -719,7 +735,7 @@ def _entropy_part(z: Array, xp: Any) -> Array:
     s, m = _stirling_sums(big)
     inverse = 1.0 / big
     tail = (0.5 + m) * inverse - m - s
-    return xp.where(large, tail - 0.5 * (_LOG_2PI + xp.log(big)) - 0.5, direct)
+    return large, small, direct, big, tail
 
 
 def _gamma_entropy(a: Array, b: Array, xp: Any) -> Array:
