@@ -37,6 +37,7 @@ from .._special import (
 from ._closed_univariate import (
     _beta_kl,
     _beta_neg_entropy,
+    _beta_negentropy,
     _gamma_entropy,
     _gamma_kl_of,
     _gamma_negentropy,
@@ -191,10 +192,16 @@ def _kl_beta_gamma(p: Beta, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
 
 @register_kl(Beta, Normal)
 def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
-    ab = p.a + p.b
-    mean = p.a / ab
-    var = p.a * p.b / (ab * ab * (ab + 1.0))
-    return _beta_neg_entropy(p.a, p.b, xp) + _normal_cross_entropy(mean, var, q, xp)
+    # As Gamma || Normal: the Beta's negentropy (to 0 as both parameters grow) plus the exact
+    # Normal form, the means' difference (a - loc c) / c from exact products, c = a + b as
+    # an exact sum (its rounding, eps sqrt(c) of the scale, would be most of a nearby difference).
+    a, b = p.a, p.b
+    c = a + b
+    rounding = b - (c - a)  # a + b = c + rounding exactly (a >= b), else the reverse's
+    rounding = xp.where(a >= b, rounding, a - (c - b))
+    difference = (product_difference(a, 1.0, q.loc, c) - q.loc * rounding) / c
+    scale = xp.sqrt(a / c) * xp.sqrt(b / c) / xp.sqrt(c + 1.0)
+    return _beta_negentropy(a, b, xp) + _normal_kl(difference, scale, 0.0 * difference, q.scale, xp)
 
 
 @register_kl(Beta, Uniform)

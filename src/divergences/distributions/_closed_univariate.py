@@ -41,6 +41,7 @@ from .._array_api import is_eager
 from .._special import (
     _ATANH_TERMS,
     _STIRLING,
+    _TRIGAMMA_BERNOULLI,
     RATIO_SERIES_HIGH,
     RATIO_SERIES_LOW,
     STIRLING_MIN,
@@ -723,6 +724,44 @@ def _gamma_negentropy(z: Array, xp: Any) -> Array:
     cancels its logarithm analytically, leaving the terms in ``1/z`` (the tail)."""
     large, small, direct, _, tail = _entropy_pieces(z, xp)
     return xp.where(large, tail, direct + 0.5 * (_LOG_2PI + 1.0 + xp.log(small)))
+
+
+def _negentropy_series(z: Array) -> tuple[Array, Array]:
+    """For ``z >= STIRLING_MIN``: ``_gamma_negentropy(z) - 1/(3 z)`` and ``P(z) = sum_k
+    B_2k / (2k z^2k)`` (``psi(z) = log z - 1/(2z) - P(z)``), each from its series in ``1/z``
+    (no term of order ``1/z``: both about ``1 / (12 z^2)``)."""
+    inverse = 1.0 / z
+    square = inverse * inverse
+    power = square
+    beyond = square / 12.0
+    psi_tail = square / 12.0
+    for k, bernoulli in enumerate(_TRIGAMMA_BERNOULLI[1:], start=2):
+        odd = power * inverse
+        power = power * square
+        beyond = beyond + bernoulli * (power / (2 * k) - odd / (2 * k - 1))
+        psi_tail = psi_tail + bernoulli * power / (2 * k)
+    return beyond, psi_tail
+
+
+def _beta_negentropy(a: Array, b: Array, xp: Any) -> Array:
+    """The entropy of the normal law with a Beta law's variance less the Beta's own (>= 0),
+    for the Beta against a Normal as that plus the Normal form. Where both parameters reach
+    ``STIRLING_MIN`` it tends to 0 (as the square of the skewness), and with ``c = a + b``
+    it is ``(a - b)^2 / (3 a b c)`` (the terms of order ``1/a``, ``1/b`` and ``1/c`` of
+    :func:`_gamma_negentropy` and of ``psi(c) - log(c (c + 1)) / 2``, combined) plus their
+    series beyond (:func:`_negentropy_series`), all of the second order; elsewhere
+    ``log(2 pi e var) / 2 - H(Beta)``."""
+    c = a + b
+    both = (a >= STIRLING_MIN) & (b >= STIRLING_MIN)
+    sa, sb = substitute(both, a, STIRLING_MIN, xp), substitute(both, b, STIRLING_MIN, xp)
+    sc = sa + sb
+    (ga, _), (gb, _), (gc, pc) = _negentropy_series(sa), _negentropy_series(sb), _negentropy_series(sc)
+    d = sa - sb
+    lead = (d / sa) * (d / sb) / (3.0 * sc)
+    series = lead + ga + gb - gc - pc - 0.5 * log1pmx(1.0 / sc, xp)
+    log_var = xp.log(a / c) + xp.log(b / c) - xp.log1p(c)
+    direct = 0.5 * (_LOG_2PI + 1.0 + log_var) + _beta_neg_entropy(a, b, xp)
+    return xp.where(both, series, direct)
 
 
 def _entropy_pieces(z: Array, xp: Any) -> tuple[Array, Array, Array, Array, Array]:
