@@ -706,3 +706,29 @@ def test_f_divergence_option_errors(call, error, words):
 def test_f_divergence_of_arrays_accepts_return_error():
     value, error = dv.f_divergence([0.5, 0.5], [0.25, 0.75], _chi2_f, return_error=True)
     assert value == pytest.approx(1 / 3, rel=1e-14) and error == 0.0
+
+
+def test_float64_parameters_take_the_direct_path_with_the_general_attributes() -> None:
+    """Parameters that are all float64 NumPy arrays or Python floats skip the general path's
+    conversions (``Distribution._take_float64``) and come out as it makes them: 0-d float64
+    arrays for Python floats (neutral laws), the arrays themselves (not copied), the NumPy
+    namespace, the broadcast batch shape, and the same errors."""
+    from divergences._array_api import NUMPY
+
+    loc, scale = np.zeros((2, 3)), np.ones(3)
+    law = dv.Normal(loc, scale)
+    assert law.loc is loc and law.scale is scale and law.xp is NUMPY
+    assert law.batch_shape == (2, 3) and not law.neutral and law._check_dtype == np.float64
+    numbers = dv.Normal(0.5, 2.0)
+    assert type(numbers.loc) is np.ndarray and numbers.loc.dtype == np.float64 and numbers.loc.shape == ()
+    assert numbers.neutral and numbers.batch_shape == ()
+    general = dv.Normal(np.float64(0.5), [2.0])  # NumPy scalars and lists: the general path
+    assert general.batch_shape == (1,) and general.xp is NUMPY
+    with pytest.raises(dv.InvalidInputError, match="Normal scale must be positive and finite"):
+        dv.Normal(0.0, -1.0)
+    with pytest.raises(dv.InvalidInputError, match="do not broadcast"):
+        dv.Normal(np.zeros(2), np.ones(3))
+    with pytest.raises(dv.InvalidInputError, match="needs at least 1 dimension"):
+        dv.MultivariateNormal(0.0, np.eye(2))
+    with pytest.raises(dv.InvalidInputError, match="must be finite"):
+        dv.Normal(float("nan"), 1.0)

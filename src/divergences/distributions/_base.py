@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._array_api import as_float_array, is_lazy, namespace, to_numpy
+from .._array_api import NUMPY, as_float_array, is_lazy, namespace, to_numpy
 from .._exceptions import InvalidInputError
 from .._validation import sum_tolerance
 
@@ -97,6 +97,18 @@ def _where(values: np.ndarray, ok: np.ndarray) -> str:
 _LAST_EVENT_FIELD: dict[type, str | None] = {}
 
 
+_SPECS: dict[type, list[tuple[str, Any]]] = {}
+
+
+def _specs(cls: type) -> list[tuple[str, Any]]:
+    """The parameters of a distribution class: each field's name and metadata, in order
+    (read once per class)."""
+    specs = _SPECS.get(cls)
+    if specs is None:
+        specs = _SPECS[cls] = [(f.name, f.metadata) for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return specs
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Distribution:
     """Base class of the distribution objects ``dv.kl`` and friends accept.
@@ -118,8 +130,11 @@ class Distribution:
     circular: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
-        specs = [(f.name, f.metadata) for f in dataclasses.fields(self)]
+        specs = _specs(type(self))
         given = {name: getattr(self, name) for name, _ in specs}
+        if all(type(v) is float or (type(v) is np.ndarray and v.dtype == np.float64) for v in given.values()):
+            self._take_float64(specs, given)  # the common case, without the general path's conversions
+            return
         xp = namespace(*given.values())
         label = type(self).__name__
         arrays = {name: as_float_array(v, f"{label} {name}", xp) for name, v in given.items()}
@@ -153,6 +168,36 @@ class Distribution:
             for name, meta in specs:
                 self._check_constraint(name, meta["constraint"])
             self._check()
+
+    def _take_float64(self, specs: list[tuple[str, Any]], given: dict[str, Any]) -> None:
+        """``__post_init__`` for parameters that are all float64 NumPy arrays or Python floats
+        (these as 0-d float64 arrays): the same attributes and checks, no conversion."""
+        label = type(self).__name__
+        batch_shapes = []
+        typed = False
+        for name, meta in specs:
+            a = given[name]
+            if type(a) is float:
+                a = np.asarray(a)
+                object.__setattr__(self, name, a)
+            else:
+                typed = True
+            nd = meta["event_ndim"]
+            if a.ndim < nd:
+                raise InvalidInputError(f"{label} {name} needs at least {nd} dimension(s), got shape {tuple(a.shape)}")
+            batch_shapes.append(a.shape[: a.ndim - nd])
+        try:
+            batch = tuple(np.broadcast_shapes(*batch_shapes))
+        except ValueError:
+            shapes = ", ".join(f"{n} {tuple(getattr(self, n).shape)}" for n, _ in specs)
+            raise InvalidInputError(f"{label} parameters do not broadcast: {shapes}") from None
+        object.__setattr__(self, "_check_dtype", np.dtype(np.float64))
+        object.__setattr__(self, "_xp", NUMPY)
+        object.__setattr__(self, "_batch_shape", batch)
+        object.__setattr__(self, "_neutral", not typed)
+        for name, meta in specs:
+            self._check_constraint(name, meta["constraint"])
+        self._check()
 
     def _check_constraint(self, name: str, constraint: str) -> None:
         values = np.asarray(to_numpy(getattr(self, name)), dtype=np.float64)  # no copy of float64 input
