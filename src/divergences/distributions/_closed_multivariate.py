@@ -516,6 +516,8 @@ def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
         d = b - a
         out = bregman(a, d, back, b).sum(axis=-1)
         out -= bregman(a.sum(axis=-1), d.sum(axis=-1), back, b.sum(axis=-1))
+        if max(a.max(), b.max()) < STIRLING_MIN:  # (two whole reductions: a maximum per short row costs 5x)
+            return back(out)
         large = np.maximum(a.max(axis=-1), b.max(axis=-1)) >= STIRLING_MIN
         return back(fill_finite(out, large, lambda u, v: dirichlet_kl_stable(u, v, NUMPY), (a, b)))
     a, b = xp.broadcast_arrays(p.alpha, q.alpha)
