@@ -63,6 +63,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,8 +74,6 @@ from _common import max_rel_diff, print_row, versions
 from scipy.special import betaln, digamma, gammaln
 
 import divergences as dv
-
-import sys
 
 try:
     if "--no-torch" in sys.argv:  # a NumPy user's process: see the module docstring
