@@ -358,3 +358,28 @@ def test_laws_near_each_other_throughout_against_mpmath(case: str, library: str,
     assert taken and not taken[0]  # the whole batch's test (a patch may take it on its elements)
     _check(near, expected, NEAR_ULPS.get(case, 4) * 2.0**-52)
     _check(mixed, expected, NEAR_ULPS.get(case, 40) * 2.0**-52)
+
+
+@pytest.mark.parametrize("few", [0, 8])
+@pytest.mark.parametrize("case", ["normal", "exponential", "poisson", "bernoulli"])
+def test_a_few_patched_elements_on_python_floats(case: str, few: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where at most ``_host._FEW`` elements of a batch need the exact near form, they take
+    its twin on Python floats one by one; with ``_FEW = 0`` the array form: both within the
+    plain forms' bound of mpmath (four pairs a 1e-6 step apart among forty apart)."""
+    import divergences.distributions._host as host_module
+
+    monkeypatch.setattr(host_module, "_FEW", few)
+    rng = np.random.default_rng(37)
+    step = np.where(np.arange(44) < 4, 1.0 + 1e-6, 3.0)
+    if case == "bernoulli":
+        probs = rng.uniform(0.2, 0.3, 44)
+        family, p, q = dv.Bernoulli, (probs,), (probs * step,)
+    elif case == "normal":
+        loc, scale = rng.normal(size=44), np.exp(rng.uniform(-3, 3, 44))
+        family, p, q = dv.Normal, (loc, scale), (loc, scale * step)
+    else:
+        rate = np.exp(rng.uniform(-3, 3, 44))
+        family, p, q = (dv.Exponential if case == "exponential" else dv.Poisson), (rate,), (rate * step,)
+    ref = {"normal": _normal, "exponential": _exponential, "poisson": _poisson, "bernoulli": _bernoulli}[case]
+    expected = np.array([ref(*(float(c[i]) for c in (*p, *q))) for i in range(44)])
+    _check(np.asarray(dv.kl(family(*p), family(*q))), expected, TIGHT.get(case, 25 * 2.0**-52))

@@ -329,7 +329,7 @@ def _normal_kl_plain(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndar
             ratio = s1.take(index) / s2.take(index)
             tiny = float(np.finfo(out.dtype).smallest_normal)
             redo[index[(ratio <= tiny) | (ratio >= 1.0 / tiny)]] = True
-    return fill(out, redo, _normal_kl_near_host, (m1, s1, m2, s2))
+    return fill(out, redo, _normal_kl_near_host, (m1, s1, m2, s2), few=_normal_kl_float)
 
 
 def _normal_kl_near_host(m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray) -> np.ndarray:
@@ -948,7 +948,7 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
         rate *= a1
         log_r *= da
         rate -= log_r
-        fill(rate, rate_near, _gamma_rate_series, (a1, b1, b2, da))
+        fill(rate, rate_near, _gamma_rate_series, (a1, b1, b2, da), few=_gamma_rate_series)
         total = np.add(out, rate, out=log_r)
         # log r carries r's rounding, at most |da| 2^-53 in da log r: where that could exceed
         # 8 ulps of the value (where B + E and da log r nearly cancel) the rate part again,
@@ -1090,7 +1090,7 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
         # shared RATIO_NEAR's. The band is read off the value (one comparison, no |log r|),
         # and r out of the normal range off its largest value (at least log_range - 1 there;
         # NaN where r overflowed).
-        fill(r, r <= _EXPONENTIAL_NEAR_VALUE, _exponential_kl_series, (l1, l2))
+        fill(r, r <= _EXPONENTIAL_NEAR_VALUE, _exponential_kl_series, (l1, l2), few=_exponential_kl_series)
         if not r.max() < log_range(r.dtype) - 1.0:
             fill(r, ~(np.abs(log_r, out=log_r) < log_range(r.dtype)), _exponential_kl_far, (l1, l2))
         return back(r)

@@ -296,7 +296,7 @@ def bregman(x: np.ndarray, d: np.ndarray, back: Back, end: np.ndarray) -> np.nda
         np.abs(work, out=work)
         near = work <= _BREGMAN_NEAR
         near &= d != 0.0
-        return fill(out, near, bregman_near, (x, d))
+        return fill(out, near, bregman_near, (x, d), few=bregman_near)
 
 
 def bregman_float(x: float, d: float, end: float) -> float:
@@ -323,10 +323,19 @@ def log_range(dtype: Any) -> float:
     return value
 
 
-def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args: tuple[np.ndarray, ...]) -> np.ndarray:
+# At most this many elements to patch are evaluated one by one on Python floats where the
+# form has such a twin (a NumPy call costs some 1.5 us whatever its size; a near form makes
+# 20 to 300 of them).
+_FEW = 8
+
+
+def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args: tuple[np.ndarray, ...],
+         few: Callable[..., Any] | None = None) -> np.ndarray:
     """``out`` with ``fn(*args)`` written where ``mask`` holds, ``fn`` evaluated on those
-    elements only (gathered through one index array); ``args`` have ``out``'s shape. On
-    Python floats (``host``'s scalars), ``fn(*args)`` or ``out``."""
+    elements only (gathered through one index array); ``args`` have ``out``'s shape. Up to
+    ``_FEW`` elements go one by one through ``few`` on Python floats where it is given (its
+    values those of ``fn``; a None from it hands them all back to ``fn``). On Python floats
+    (``host``'s scalars), ``fn(*args)`` or ``out``."""
     if not isinstance(out, np.ndarray):
         return fn(*args) if mask else out
     index = np.flatnonzero(mask)
@@ -334,7 +343,13 @@ def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args:
         out[...] = fn(*args)
     elif index.size:
         flat = out.reshape(-1)  # a view: ``out`` is the form's own contiguous result
-        flat[index] = fn(*(a.reshape(-1).take(index) for a in args))
+        columns = [a.reshape(-1).take(index) for a in args]
+        if few is not None and index.size <= _FEW:
+            values = [few(*row) for row in zip(*(c.tolist() for c in columns), strict=True)]
+            if None not in values:
+                flat[index] = values
+                return out
+        flat[index] = fn(*columns)
     return out
 
 

@@ -123,11 +123,11 @@ def rel_entr_host(a: np.ndarray, b: np.ndarray, d: np.ndarray | None, back: Back
         far = None if out.max() < math.inf else ~(out < math.inf)  # NaN included
         out *= b
         if d is None:
-            fill(out, near, lambda u, v: _rel_entr_pair(u - v, u + v), (a, b))
+            fill(out, near, _pair_of, (a, b), few=_pair_of)
             if far is not None:
                 fill(out, far, lambda u, v: _rel_entr_any(u, v, u - v, NUMPY), (a, b))
         else:
-            fill(out, near, lambda u, v, w: _rel_entr_pair(w, u + v), (a, b, d))
+            fill(out, near, _pair_with, (a, b, d), few=_pair_with)
             if far is not None:
                 fill(out, far, lambda u, v, w: _rel_entr_any(u, v, w, NUMPY), (a, b, d))
     return out
@@ -161,7 +161,7 @@ def bernoulli_kl_host(p: np.ndarray, q: np.ndarray, back: Back) -> np.ndarray:
         near &= out <= _BERNOULLI_NEAR_VALUE
         out *= q
         out += other
-        fill(out, near, _bernoulli_kl_series, (p, q))
+        fill(out, near, _bernoulli_kl_series, (p, q), few=_bernoulli_kl_series)
         if not out.max() < math.inf:
             fill(out, ~(out < math.inf), _bernoulli_kl_any, (p, q))
     return out
@@ -232,6 +232,16 @@ def _rel_entr_pair(d: np.ndarray, s: np.ndarray) -> np.ndarray:
     with ``u = d / s`` (``a / b = (1 + u) / (1 - u)``) and ``log(a/b) = 2 atanh(u)`` it is
     ``d u (1 + u (1 + u) S(u^2))``, a product of factors each within an ulp or two."""
     return _rel_entr_pair_of(d / s, d)
+
+
+def _pair_of(a: Any, b: Any) -> Any:
+    """:func:`_rel_entr_pair` of ``a`` and ``b`` (``d`` taken as ``a - b``)."""
+    return _rel_entr_pair(a - b, a + b)
+
+
+def _pair_with(a: Any, b: Any, d: Any) -> Any:
+    """:func:`_rel_entr_pair` of ``a`` and ``b`` with ``d = a - b`` given."""
+    return _rel_entr_pair(d, a + b)
 
 
 def _rel_entr_pair_of(u: Any, d: Any) -> Any:
