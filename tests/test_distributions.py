@@ -710,7 +710,7 @@ def test_f_divergence_of_arrays_accepts_return_error():
 
 def test_float64_parameters_take_the_direct_path_with_the_general_attributes() -> None:
     """Parameters that are all float64 NumPy arrays or Python floats skip the general path's
-    conversions (``Distribution._take_float64``) and come out as it makes them: 0-d float64
+    conversions (``Distribution.__post_init__``) and come out as it makes them: 0-d float64
     arrays for Python floats (neutral laws), the arrays themselves (not copied), the NumPy
     namespace, the broadcast batch shape, and the same errors."""
     from divergences._array_api import NUMPY

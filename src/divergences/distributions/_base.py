@@ -133,28 +133,43 @@ class Distribution:
         specs = _specs(type(self))
         given = {name: getattr(self, name) for name, _ in specs}
         if all(type(v) is float or (type(v) is np.ndarray and v.dtype == np.float64) for v in given.values()):
-            self._take_float64(specs, given)  # the common case, without the general path's conversions
+            # the common case, without the general path's conversions: Python floats as 0-d
+            # float64 arrays, the arrays themselves
+            for name, v in given.items():
+                if type(v) is float:
+                    object.__setattr__(self, name, np.asarray(v))
+            typed = any(type(v) is np.ndarray for v in given.values())
+            self._settle(specs, NUMPY, np.dtype(np.float64), typed, readable=True)
             return
         xp = namespace(*given.values())
         label = type(self).__name__
         arrays = {name: as_float_array(v, f"{label} {name}", xp) for name, v in given.items()}
         # Python numbers take the dtype of the arrays given, so float32 stays float32.
-        typed = [arrays[n] for n, v in given.items() if hasattr(v, "dtype") and not isinstance(v, np.generic)]
-        dtype = xp.result_type(*typed) if typed else next(iter(arrays.values())).dtype
+        typed_arrays = [arrays[n] for n, v in given.items() if hasattr(v, "dtype") and not isinstance(v, np.generic)]
+        dtype = xp.result_type(*typed_arrays) if typed_arrays else next(iter(arrays.values())).dtype
         # Sums are checked at the precision of the least precise parameter given (float32
         # weights with float64 means were only ever accurate to float32).
         loosest = max((a.dtype for a in arrays.values()), key=lambda t: float(xp.finfo(t).eps))
-        object.__setattr__(self, "_check_dtype", loosest)
+        for name, _ in specs:
+            a = arrays[name]
+            object.__setattr__(self, name, a if a.dtype == dtype else xp.astype(a, dtype))
+        readable = not any(is_lazy(getattr(self, n)) for n, _ in specs)
+        self._settle(specs, xp, loosest, bool(typed_arrays), readable)
+
+    def _settle(self, specs: list[tuple[str, Any]], xp: Any, check_dtype: Any, typed: bool, readable: bool) -> None:
+        """With the parameters set as arrays of ``xp``: their event dimensions and batch shape
+        checked, the namespace and facts kept, the constraints checked where the values can be
+        read (``readable``: not under ``jax.jit``). ``typed``: some parameter was given as an
+        array (else the law may adopt the library of the one it meets)."""
+        label = type(self).__name__
+        object.__setattr__(self, "_check_dtype", check_dtype)
         batch_shapes = []
         for name, meta in specs:
-            a = arrays[name]
-            if a.dtype != dtype:
-                a = xp.astype(a, dtype)
+            a = getattr(self, name)
             nd = meta["event_ndim"]
             if a.ndim < nd:
                 raise InvalidInputError(f"{label} {name} needs at least {nd} dimension(s), got shape {tuple(a.shape)}")
             batch_shapes.append(tuple(a.shape[: a.ndim - nd]))
-            object.__setattr__(self, name, a)
         try:
             batch = tuple(np.broadcast_shapes(*batch_shapes))
         except ValueError:
@@ -162,42 +177,11 @@ class Distribution:
             raise InvalidInputError(f"{label} parameters do not broadcast: {shapes}") from None
         object.__setattr__(self, "_xp", xp)
         object.__setattr__(self, "_batch_shape", batch)
-        # Given only Python numbers: may adopt the library of the distribution it meets.
         object.__setattr__(self, "_neutral", not typed)
-        if not any(is_lazy(getattr(self, n)) for n, _ in specs):
+        if readable:
             for name, meta in specs:
                 self._check_constraint(name, meta["constraint"])
             self._check()
-
-    def _take_float64(self, specs: list[tuple[str, Any]], given: dict[str, Any]) -> None:
-        """``__post_init__`` for parameters that are all float64 NumPy arrays or Python floats
-        (these as 0-d float64 arrays): the same attributes and checks, no conversion."""
-        label = type(self).__name__
-        batch_shapes = []
-        typed = False
-        for name, meta in specs:
-            a = given[name]
-            if type(a) is float:
-                a = np.asarray(a)
-                object.__setattr__(self, name, a)
-            else:
-                typed = True
-            nd = meta["event_ndim"]
-            if a.ndim < nd:
-                raise InvalidInputError(f"{label} {name} needs at least {nd} dimension(s), got shape {tuple(a.shape)}")
-            batch_shapes.append(a.shape[: a.ndim - nd])
-        try:
-            batch = tuple(np.broadcast_shapes(*batch_shapes))
-        except ValueError:
-            shapes = ", ".join(f"{n} {tuple(getattr(self, n).shape)}" for n, _ in specs)
-            raise InvalidInputError(f"{label} parameters do not broadcast: {shapes}") from None
-        object.__setattr__(self, "_check_dtype", np.dtype(np.float64))
-        object.__setattr__(self, "_xp", NUMPY)
-        object.__setattr__(self, "_batch_shape", batch)
-        object.__setattr__(self, "_neutral", not typed)
-        for name, meta in specs:
-            self._check_constraint(name, meta["constraint"])
-        self._check()
 
     def _check_constraint(self, name: str, constraint: str) -> None:
         values = np.asarray(to_numpy(getattr(self, name)), dtype=np.float64)  # no copy of float64 input
