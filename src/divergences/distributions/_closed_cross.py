@@ -197,8 +197,8 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
     # an exact sum (its rounding, eps sqrt(c) of the scale, would be most of a nearby difference).
     a, b = p.a, p.b
     c = a + b
-    rounding = b - (c - a)  # a + b = c + rounding exactly (a >= b), else the reverse's
-    rounding = xp.where(a >= b, rounding, a - (c - b))
+    part = c - a
+    rounding = (a - (c - part)) + (b - part)  # a + b = c + rounding exactly (TwoSum)
     difference = (product_difference(a, 1.0, q.loc, c) - q.loc * rounding) / c
     scale = xp.sqrt(a / c) * xp.sqrt(b / c) / xp.sqrt(c + 1.0)
     return _beta_negentropy(a, b, xp) + _normal_kl(difference, scale, 0.0 * difference, q.scale, xp)

@@ -121,8 +121,8 @@ def near_everywhere(a: np.ndarray, b: np.ndarray, low: float, high: float, d: np
     they already leave the band, as for laws apart."""
     with np.errstate(all="ignore"):
         if a.size > _PROBE:  # (a batch no larger than the probe is tested whole, once)
-            head_a, head_b, head_d = heads(a, b, a if d is None else d)
-            if not within((head_b - head_a if d is None else head_d) / head_a, low, high):
+            head_a, head_other = heads(a, b if d is None else d)
+            if not within((head_other - head_a if d is None else head_other) / head_a, low, high):
                 return None
         x = np.divide(d, a) if d is not None else np.subtract(b, a)
         if d is None:
@@ -161,10 +161,19 @@ def atanh_tail(x: Any) -> tuple[Any, Any]:
     :func:`horner`. Anything else: ``_special.atanh_tail``."""
     if not isinstance(x, np.ndarray):
         return _atanh_tail_any(x)
+    return _tail(x, _RATIO_ATANH, [])
+
+
+def _tail(x: np.ndarray, terms: tuple[float, ...], count: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``u = x / (2 + x)`` and ``2 u^3 sum_k terms[k] u^2k``, ``2 (atanh(u) - u)`` to the
+    ``terms`` given, as new arrays in place: the series' length from the largest ``u^2`` where
+    ``count`` is empty (which then keeps it for calls on smaller ``x``), else ``count[0]``."""
     u = np.add(x, 2.0)
     np.divide(x, u, out=u)
     v = np.multiply(u, u)
-    poly = horner(_RATIO_ATANH, v)
+    if not count:
+        count.append(max(2, series_terms(v, len(terms), NUMPY)))
+    poly = horner(terms, v, count[0])
     v *= u  # ((2 u) v) poly as _special's: the doubling is exact
     v *= 2.0
     v *= poly
@@ -234,16 +243,8 @@ def _bregman_near_block(x: np.ndarray, d: np.ndarray) -> np.ndarray:
 def _log1pmx_host(t: np.ndarray, count: list[int]) -> np.ndarray:
     """``_special._log1pmx_series(t)`` into a new array, in place; ``count`` holds the series'
     number of terms once the first call has set it."""
-    u = np.add(t, 2.0)
-    np.divide(t, u, out=u)
-    v = np.multiply(u, u)
-    if not count:
-        count.append(max(2, series_terms(v, len(_ATANH_NEAR_TERMS), NUMPY)))
-    poly = horner(_ATANH_NEAR_TERMS, v, count[0])
-    v *= u  # ((2 u) u^2) poly - t u, as _special's: the doubling is exact
-    v *= 2.0
-    v *= poly
-    u *= t
+    u, v = _tail(t, _ATANH_NEAR_TERMS, count)
+    u *= t  # ((2 u) u^2) poly - t u, as _special's
     v -= u
     return v
 

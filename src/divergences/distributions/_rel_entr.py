@@ -24,6 +24,7 @@ from .._array_api import is_eager
 from .._special import (
     RATIO_SERIES_HIGH,
     RATIO_SERIES_LOW,
+    _horner,
     atanh_tail,
     full_like,
     log1pmx,
@@ -252,10 +253,7 @@ def _rel_entr_pair_of(u: Any, d: Any) -> Any:
         poly = horner(_PAIR_TERMS, v)
         w = np.add(u, 1.0, out=v)
     else:
-        poly = v * _PAIR_TERMS[-1] + _PAIR_TERMS[-2]
-        for c in reversed(_PAIR_TERMS[:-2]):
-            poly *= v
-            poly += c
+        poly = _horner(_PAIR_TERMS, v)
         w = u + 1.0
     w *= u
     w *= poly
