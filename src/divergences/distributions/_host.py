@@ -38,8 +38,10 @@ from .._special import (
 )
 from .._special import atanh_tail as _atanh_tail_any
 
-__all__ = ["NUMPY", "RATIO_NEAR", "atanh_tail", "blockwise", "near_everywhere", "bregman", "bregman_near", "bregman_float", "fill", "fill_finite", "heads", "horner", "host",
-           "log", "log_range", "ratio_fill", "special", "within"]
+__all__ = [
+    "NUMPY", "RATIO_NEAR", "atanh_tail", "blockwise", "bregman", "bregman_float", "bregman_near", "fill", "fill_finite",
+    "heads", "horner", "host", "log", "log_range", "near_everywhere", "ratio_fill", "special", "within",
+]
 
 Array = Any
 Back = Callable[[np.ndarray], Array]
