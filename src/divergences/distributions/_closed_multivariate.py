@@ -223,9 +223,10 @@ _FLOAT_COORDINATES = 32
 def _kl_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any) -> Array:
     # The sum of the univariate forms, each exact as q -> p (log1p log ratio, expm1(x) - x by series).
     params = (p.mean, p.scale, q.mean, q.scale)
-    if all(type(a) is np.ndarray and a.dtype == np.float64 for a in params) \
-            and p.mean.ndim == 1 and all(a.shape == p.mean.shape for a in params) and p.mean.size <= _FLOAT_COORDINATES:
-        terms = [_normal_kl_float(*c) for c in zip(*(a.tolist() for a in params), strict=True)]
+    shape = p.mean.shape
+    if len(shape) == 1 and shape[0] <= _FLOAT_COORDINATES \
+            and all(type(a) is np.ndarray and a.dtype == np.float64 and a.shape == shape for a in params):
+        terms = list(map(_normal_kl_float, *(a.tolist() for a in params)))
         if None not in terms:
             return np.float64(math.fsum(terms))  # type: ignore[arg-type]  # no None left
     return xp.sum(_normal_kl(p.mean, p.scale, q.mean, q.scale, xp), axis=-1)
