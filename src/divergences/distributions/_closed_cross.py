@@ -34,6 +34,7 @@ from .._special import (
     substitute,
     where0,
 )
+from ._beta_gamma import beta_gamma_large
 from ._closed_univariate import (
     _beta_kl,
     _beta_neg_entropy,
@@ -185,9 +186,10 @@ def _kl_beta_continuous_bernoulli(p: Beta, q: ContinuousBernoulli, *, xp: Any) -
 @register_kl(Beta, Chi2)
 def _kl_beta_gamma(p: Beta, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
     shape, rate = _gamma_params(q, xp)
-    mean_log = digamma(p.a, xp) - digamma(p.a + p.b, xp)
-    cross = _gamma_cross_entropy(p.a / (p.a + p.b), mean_log, shape, rate, xp)
-    return _beta_neg_entropy(p.a, p.b, xp) + cross
+    a, b = p.a, p.b
+    mean_log = digamma(a, xp) - digamma(a + b, xp)
+    direct = _beta_neg_entropy(a, b, xp) + _gamma_cross_entropy(a / (a + b), mean_log, shape, rate, xp)
+    return beta_gamma_large(a, b, shape, rate, direct, xp)
 
 
 @register_kl(Beta, Normal)

@@ -897,8 +897,12 @@ def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Arra
     large the shapes, where the plain sum and the second-order form cancel terms of order
     ``a1`` to leave the KL of laws with nearly equal means (at shapes near 1.8e7 they were
     8.7e-9 relative off; shapes of 1e30 and 1e10 gave NaN)."""
-    r = b2 / b1
-    u = product_difference(a2, b1, a1, b2) / (a1 * b2)
+    return _gamma_kl_large_of(a1, a2, b2 / b1, product_difference(a2, b1, a1, b2) / (a1 * b2), xp)
+
+
+def _gamma_kl_large_of(a1: Array, a2: Array, r: Array, u: Array, xp: Any) -> Array:
+    """:func:`_gamma_kl_large` from the ratio ``r`` of the rates and the relative difference
+    ``u`` of the means (for a caller that has them more exactly than the rates)."""
     return a1 * r * _relative_entropy(u, xp) + _bregman_remainder(a1, a2 - a1, a2, xp)
 
 
