@@ -578,15 +578,16 @@ def renyi_gap(p: Array, q: Array, log_ratio_pq: Array, alpha: float, xp: Any) ->
     """
     t = alpha - 1.0
     lr = log_ratio_pq
-    if alpha >= 1.0:
-        return weighted_expm1mx(p, t * lr, xp) + t * weighted_expm1mx(p, -lr, xp)
-    # Either form is E(w, a l) + c E(w, s l) with (w, a, c, s) = (p, t, t, -1) or
-    # (q, alpha, -alpha, 1): chosen per element, each E evaluated once.
-    p_based = alpha * (1.0 - alpha) * lr < 2.0 * alpha - 1.0
-    w = xp.where(p_based, p, q)
-    a_l, s_l = xp.where(p_based, t * lr, alpha * lr), xp.where(p_based, -lr, lr)
-    c = xp.where(p_based, full_like(lr, t, xp), full_like(lr, -alpha, xp))
-    return weighted_expm1mx(w, a_l, xp) + c * weighted_expm1mx(w, s_l, xp)
+    with np.errstate(over="ignore"):  # a value beyond the range of doubles is its own overflow (see above)
+        if alpha >= 1.0:
+            return weighted_expm1mx(p, t * lr, xp) + t * weighted_expm1mx(p, -lr, xp)
+        # Either form is E(w, a l) + c E(w, s l) with (w, a, c, s) = (p, t, t, -1) or
+        # (q, alpha, -alpha, 1): chosen per element, each E evaluated once.
+        p_based = alpha * (1.0 - alpha) * lr < 2.0 * alpha - 1.0
+        w = xp.where(p_based, p, q)
+        a_l, s_l = xp.where(p_based, t * lr, alpha * lr), xp.where(p_based, -lr, lr)
+        c = xp.where(p_based, full_like(lr, t, xp), full_like(lr, -alpha, xp))
+        return weighted_expm1mx(w, a_l, xp) + c * weighted_expm1mx(w, s_l, xp)
 
 
 def renyi_log_mean(log_r: Array, alpha: float, xp: Any) -> Array:
