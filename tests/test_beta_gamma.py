@@ -40,8 +40,8 @@ def _laws(a: float, b: float, base: tuple[float, float]) -> list[tuple[float, fl
 
 
 NORMAL_LIKE = [(12.0, 12.0), (50.0, 70.0), (1e3, 1e3), (1e4, 2e4), (1e6, 1e6), (1e8, 1e8), (1e10, 3e10),
-               (1e5, 3.0), (2.4e11, 0.044), (7e8, 3.3), (1e6, 1e7)]
-LONG = [(0.5, 1e6), (2.0, 1e3), (5.0, 1e8), (11.0, 1e10), (50.0, 3.3e11), (100.0, 1e6), (12.0, 60.0)]
+               (1e5, 3.0), (2.4e11, 0.044), (7e8, 3.3), (1e6, 1e7), (1e6, 1e8), (1e4, 1e6), (1e6, 1e9)]
+LONG = [(0.5, 1e6), (2.0, 1e3), (5.0, 1e8), (11.0, 1e10), (50.0, 3.3e11), (100.0, 1e6), (12.0, 60.0), (1e4, 1e12)]
 
 
 @pytest.mark.parametrize(("a", "b"), NORMAL_LIKE)
@@ -56,21 +56,13 @@ def test_near_the_gamma_law_of_the_beta_moments(a, b):
 
 @pytest.mark.parametrize(("a", "b"), LONG)
 def test_near_the_gamma_law_a_long_beta_tends_to(a, b):
-    # b^2 >= a^3: Beta(a, b) tends to Gamma(a, a + b) as b grows (KL about a (a + 1) / (4 b^2))
+    # Beta(a, b) tends to Gamma(a, a + b) as b grows (KL about a (a + 1) / (4 b^2))
     laws = _laws(a, b, (a, a + b)) + _laws(a, b, _moment_gamma(a, b))
     got = dv.kl(dv.Beta(*(np.array([law[i] for law in laws]) for i in (0, 1))),
                 dv.Gamma(*(np.array([law[i] for law in laws]) for i in (2, 3))))
     for law, value in zip(laws, got, strict=True):
         # (the Gamma || Gamma form's own rounding where shape and rate move together, far apart)
         assert float(value) == pytest.approx(_kl(*law), rel=5e-13, abs=0), law
-
-
-@pytest.mark.parametrize(("a", "b", "bound"), [(1e4, 1e6, 1e-11), (1e6, 1e8, 1e-11), (1e6, 1e9, 3e-9)])
-def test_between_the_two_the_left_cancellation_is_bounded(a, b, bound):
-    # b near a^1.5 against the nearest Gamma law: a cancellation by a factor of about a is
-    # left (documented in _beta_gamma); the direct form was off by 7e-3 and 2e3 relative here
-    for law in _laws(a, b, _moment_gamma(a, b))[:4]:
-        assert float(dv.kl(dv.Beta(*law[:2]), dv.Gamma(*law[2:]))) == pytest.approx(_kl(*law), rel=bound, abs=0)
 
 
 def test_exponential_and_chi2_take_the_same_forms():

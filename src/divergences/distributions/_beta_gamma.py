@@ -4,19 +4,17 @@ The direct form ``-H(Beta) + E[-log q]`` sums terms of the order of ``shape log(
 divergence that may be of the order of ``1/a`` or ``1/b^2``: from ``a = 12`` on it lost
 1e-11 relative at ``a = 50``, 5e-9 at ``1e3`` and everything at ``1e8`` against the nearest
 Gamma law, and from ``b = 1e3`` on near the Gamma law that the Beta tends to as ``b`` grows.
-Both log densities are linear in ``log x`` and ``x``, so through any Gamma law ``G``,
-``KL(P || Q) = [H(G) - H(P)] + KL(G || Q) - (shape - 1) (E_P log X - E_G log X) + rate
-(E_P X - E_G X)``. Two choices of ``G`` leave every term of the order of the result or below,
-their cancelling leading parts taken analytically from exact products:
-
-* the Gamma law of the Beta's mean and variance, where the Beta is nearer a Normal law
-  (:func:`_kl_beta_gamma_normal`);
-* ``Gamma(a, a + b)``, where ``b^2 >= a^3`` and the Beta is nearer that one
-  (:func:`_kl_beta_gamma_long`).
-
-Between the two (both parameters large, ``b`` near ``a^1.5``) what is left cancels by a
-factor of about ``a`` where ``Q`` is the nearest Gamma law: 2e-12 relative at ``a = 1e4``,
-1e-10 at ``1e6``, 4e-8 at ``1e8``.
+Both log densities are linear in ``log x`` and ``x``, so through any Gamma law ``G`` of the
+Beta's mean, ``KL(P || Q) = KL(P || G) + KL(G || Q) - (shape - k_G) (E_P log X - E_G log
+X)``. Two Gamma laws serve: ``G``, that of the Beta's mean and variance, and ``G0 = Gamma(a,
+a + b)``, to which the Beta tends as ``b`` grows. With both parameters from 12 on
+(:func:`_kl_beta_gamma_both`) ``KL(P || G)`` goes through ``G0`` in turn, its leading terms
+combined analytically; with ``a`` alone (:func:`_kl_beta_gamma_normal`) through the
+negentropies; with ``b`` alone through ``G0`` (:func:`_kl_beta_gamma_long`). Every term is
+then of the order of the result or below, the cancelling leading parts taken from exact
+products and exact sums: within 5e-13 of mpmath (``tests/test_beta_gamma.py``). Below 12
+both, the direct form stays: within 2e-11 of mpmath there, its worst where ``a`` is small and
+``Q`` near ``G0``.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from .._special import (
     _horner,
     log1pmx,
     product_difference,
+    stirling_bregman,
     substitute,
     where0,
 )
@@ -54,10 +53,11 @@ def beta_gamma_large(a: Array, b: Array, shape: Array, rate: Array, direct: Arra
     Beta's parameters are small, the decompositions of the module docstring elsewhere."""
     moderate = (a <= _MODERATE) & (b >= 1.0 / _MODERATE) & (b <= _MODERATE) & (rate >= 1.0 / _MODERATE) \
         & (rate <= _MODERATE) & (shape <= _MODERATE)
-    long = (b >= STIRLING_MIN) & (b * b >= a * a * a)  # nearer a Gamma law than a Normal one
+    large_a, large_b = a >= STIRLING_MIN, b >= STIRLING_MIN
     value = direct
-    for form, mask in ((_kl_beta_gamma_normal, moderate & (a >= STIRLING_MIN) & ~long),
-                       (_kl_beta_gamma_long, moderate & long)):
+    for form, mask in ((_kl_beta_gamma_both, moderate & large_a & large_b),
+                       (_kl_beta_gamma_normal, moderate & large_a & ~large_b),
+                       (_kl_beta_gamma_long, moderate & ~large_a & large_b)):
         if not is_eager(xp) or _any(mask, xp):
             args = (substitute(mask, a, 1.0, xp), substitute(mask, b, STIRLING_MIN, xp),
                     substitute(mask, shape, 1.0, xp), substitute(mask, rate, 1.0, xp))
@@ -77,27 +77,24 @@ def _psi_beyond(z: Array) -> Array:
     return inverse2 * inverse2 * _horner(_PSI_BEYOND, inverse2)
 
 
-def _kl_beta_gamma_long(a: Array, b: Array, shape: Array, rate: Array, xp: Any) -> Array:
-    """KL(Beta(a, b) || Gamma(shape, rate)) for ``b >= STIRLING_MIN`` (and ``a`` below it),
-    through ``G = Gamma(a, c)``, ``c = a + b``, to which ``P = Beta(a, b)`` tends as ``b``
-    grows (the means equal): ``KL = K + KL(G || Q) - (shape - a) (log c - psi(c))`` with
-
-        K = KL(P || G) = a - a log c + lgamma(c) - lgamma(b) - (b - 1) (psi(c) - psi(b))
-          = (log1pmx(t) + t^2 / (1 + t)) / 2 + a / (2 b c) + [S(c) - S(b)] + (b - 1) [P(c) - P(b)]
-
-    by Stirling's series at ``b`` and ``c`` (``t = a / b``; ``S`` its remainder for log
-    Gamma, ``P`` that of psi, :func:`_kl_beta_gamma_normal`): terms of the order of ``a / b^2``
-    (``K`` is about ``a (a + 1) / (4 b^2)``), the series' differences taken term by term as
-    ``c^-n - b^-n = -b^-n t u sum_{i < n} u^i``, ``u = b / c``."""
+def _exact_sum(a: Array, b: Array) -> tuple[Array, Array]:
+    """``c`` and ``e`` with ``a + b = c + e`` exactly (TwoSum): where ``c``'s rounding, ``eps
+    c``, would be most of a nearby difference."""
     c = a + b
     part = c - a
-    e = (a - (c - part)) + (b - part)  # a + b = c + e exactly (TwoSum)
-    t = a / b
+    return c, (a - (c - part)) + (b - part)
+
+
+def _series_apart(z: Array, t: Array) -> tuple[Array, Array]:
+    """``S(z (1 + t)) - S(z)`` and ``P(z (1 + t)) - P(z)`` for ``z >= STIRLING_MIN`` (``S`` the
+    remainder of Stirling's series for log Gamma, ``P`` that of psi, ``psi(z) = log z - 1/(2z)
+    - P(z)``), term by term as ``(z (1 + t))^-n - z^-n = -z^-n t u sum_{i < n} u^i``, ``u = 1 /
+    (1 + t)``: of the order of ``t / z^2`` however small ``t``."""
     u = 1.0 / (1.0 + t)
-    inverse = 1.0 / b
+    inverse = 1.0 / z
     power, partial, u_power = 1.0 + 0.0 * u, 0.0 * u, 1.0 + 0.0 * u
     stirling, psi = 0.0 * u, 0.0 * u
-    for n in range(1, 2 * len(_STIRLING) + 1):  # b^-n, sum_{i < n} u^i
+    for n in range(1, 2 * len(_STIRLING) + 1):  # z^-n, sum_{i < n} u^i
         partial = partial + u_power
         u_power = u_power * u
         power = power * inverse
@@ -106,13 +103,20 @@ def _kl_beta_gamma_long(a: Array, b: Array, shape: Array, rate: Array, xp: Any) 
         else:
             psi = psi + _TRIGAMMA_BERNOULLI[n // 2 - 1] / n * power * partial
     scale = -t * u
-    k_part = 0.5 * (log1pmx(t, xp) + t * t * u) + a / (2.0 * b * c) + scale * stirling + (b - 1.0) * scale * psi
-    delta = 1.0 / (2.0 * c) + 1.0 / (12.0 * c * c) + _psi_beyond(c)  # log c - psi(c)
-    # G || Q from the ratio of the rates and the relative difference of the means, (shape c -
-    # rate a) / (rate a), exact products both
-    t_rate = ((rate - c) - e) / c
-    u = (product_difference(shape, c, rate, a) + shape * e) / (rate * a)
-    return k_part + _gamma_kl_given(a, shape, rate / c, t_rate, u, xp) - (shape - a) * delta
+    return scale * stirling, scale * psi
+
+
+def _moment_gamma(a: Array, b: Array, c: Array, e: Array) -> tuple[Array, Array, Array]:
+    """The shape ``k = a (c + 1) / b`` (as rounded) of the Gamma law ``G`` of a Beta's mean and
+    variance (rate ``k c / a`` exactly, the mean's), ``a c - b k`` (about ``-a``, from exact
+    products) and ``delta = E_P[log X] - E_G[log X] = phi(a) - phi(c) - phi(k)``, ``phi(z) =
+    psi(z) - log z = -1/(2z) - 1/(12 z^2) - ...``: its terms in ``1/z`` combined exactly."""
+    k = a * (c + 1.0) / b
+    ac_bk = product_difference(a, c, b, k) + a * e
+    # 1/k^2 - 1/a^2 from k - a: k tends to a as b grows, and 1/c^2 to 0
+    squares = 1.0 / (c * c) - ((k - a) / a) * ((k + a) / k) / (a * k)
+    delta = ac_bk / (2.0 * a * c * k) + squares / 12.0 - (_psi_beyond(a) - _psi_beyond(c)) + _psi_beyond(k)
+    return k, ac_bk, delta
 
 
 def _gamma_kl_given(k: Array, shape: Array, ratio: Array, t: Array, u: Array, xp: Any) -> Array:
@@ -125,32 +129,66 @@ def _gamma_kl_given(k: Array, shape: Array, ratio: Array, t: Array, u: Array, xp
                     _gamma_kl(k, _constant_like(k, 1.0, xp), shape - k, t, xp, b2=ratio, a2=shape))
 
 
+def _moment_gamma_to(a: Array, c: Array, e: Array, k: Array, shape: Array, rate: Array, xp: Any) -> Array:
+    """KL(G || Gamma(shape, rate)) for ``G = Gamma(k, k c / a)``: the ratio of the rates,
+    ``rate a / (k c)``, and the relative difference of the means, ``(shape c - rate a) / (rate
+    a)``, from exact products."""
+    t = (product_difference(rate, a, k, c) - k * e) / (k * c)
+    u = (product_difference(shape, c, rate, a) + shape * e) / (rate * a)
+    return _gamma_kl_given(k, shape, rate * a / (k * c), t, u, xp)
+
+
+def _kl_beta_gamma_long(a: Array, b: Array, shape: Array, rate: Array, xp: Any) -> Array:
+    """KL(Beta(a, b) || Gamma(shape, rate)) for ``a < STIRLING_MIN <= b``, through ``G0 =
+    Gamma(a, c)``, ``c = a + b``, to which ``P = Beta(a, b)`` tends as ``b`` grows (the means
+    equal): ``KL = K + KL(G0 || Q) - (shape - a) (log c - psi(c))`` with
+
+        K = KL(P || G0) = a - a log c + lgamma(c) - lgamma(b) - (b - 1) (psi(c) - psi(b))
+          = (log1pmx(t) + t^2 u) / 2 + a / (2 b c) + [S(c) - S(b)] + (b - 1) [P(c) - P(b)]
+
+    by Stirling's series at ``b`` and ``c`` (``t = a / b``, ``u = b / c``,
+    :func:`_series_apart`): terms of the order of ``a / b^2`` (``K`` is about ``a (a + 1) / (4
+    b^2)``)."""
+    c, e = _exact_sum(a, b)
+    t = a / b
+    u = 1.0 / (1.0 + t)
+    stirling, psi = _series_apart(b, t)
+    k_part = 0.5 * (log1pmx(t, xp) + t * t * u) + a / (2.0 * b * c) + stirling + (b - 1.0) * psi
+    delta = 1.0 / (2.0 * c) + 1.0 / (12.0 * c * c) + _psi_beyond(c)  # log c - psi(c)
+    # G0 is the moment Gamma law of shape a: as _moment_gamma_to, with k = a
+    return k_part + _moment_gamma_to(a, c, e, a, shape, rate, xp) - (shape - a) * delta
+
+
+def _kl_beta_gamma_both(a: Array, b: Array, shape: Array, rate: Array, xp: Any) -> Array:
+    """KL(Beta(a, b) || Gamma(shape, rate)) for ``a, b >= STIRLING_MIN``, through the Gamma law
+    ``G`` of the Beta's mean and variance (:func:`_moment_gamma`): ``KL = KL(P || G) + KL(G ||
+    Q) - (shape - k) delta``. ``KL(P || G)``, of the order of ``1 / a`` (``a / (3 b^2)`` for
+    ``b >> a``), is ``KL(P || G0) + KL(G0 || G) - (k - a) (log c - psi(c))`` through ``G0 =
+    Gamma(a, c)`` (:func:`_kl_beta_gamma_long`), whose leading terms, each of the order of
+    ``t^2``, combine exactly into ``-log1pmx(h u) / 2`` with ``h = (k - a) / a - t`` (``h u``
+    about ``1 / c``); ``KL(G0 || G)`` of equal means is ``-log1pmx(s) / 2 +
+    stirling_bregman(a, s)``, ``s = (k - a) / a``."""
+    c, e = _exact_sum(a, b)
+    t = a / b
+    stirling, psi = _series_apart(b, t)
+    k, ac_bk, delta = _moment_gamma(a, b, c, e)
+    gap = k - a
+    to_g = (-0.5 * log1pmx(-ac_bk / (a * c), xp) + a / (2.0 * b * c) + stirling + (b - 1.0) * psi
+            + stirling_bregman(a, gap / a) - gap * (1.0 / (12.0 * c * c) + _psi_beyond(c)))
+    return to_g + _moment_gamma_to(a, c, e, k, shape, rate, xp) - (shape - k) * delta
+
+
 def _kl_beta_gamma_normal(a: Array, b: Array, shape: Array, rate: Array, xp: Any) -> Array:
-    """KL(Beta(a, b) || Gamma(shape, rate)) for ``a >= STIRLING_MIN``, through the Gamma law
-    ``G`` of the Beta's mean ``a / c`` and variance, shape ``k = a (c + 1) / b`` (``c = a + b``)
-    and rate ``k c / a``:
+    """KL(Beta(a, b) || Gamma(shape, rate)) for ``b < STIRLING_MIN <= a``, through the Gamma
+    law ``G`` of the Beta's mean and variance (:func:`_moment_gamma`):
 
         KL = J(P) - J(G) + log(var_G / var_P) / 2 + KL(G || Q) - (shape - 1) delta,
 
-    ``J`` the negentropies of :func:`_beta_negentropy` and :func:`_gamma_negentropy`,
-    ``delta = E_P[log X] - E_G[log X] = phi(a) - phi(c) - phi(k)`` with ``phi(z) = psi(z) -
-    log z``. Every term is of the order of the result or below, the cancelling leading
-    parts taken analytically from exact products (``c`` as an exact sum): ``k`` is whatever
-    its rounding made it, the variance ratio and the rate ratio of ``G`` and ``Q`` follow it."""
-    c = a + b
-    part = c - a
-    e = (a - (c - part)) + (b - part)  # a + b = c + e exactly (TwoSum)
-    k = a * (c + 1.0) / b
-    ac_bk = product_difference(a, c, b, k) + a * e  # a (a + b) - b k, about -a
-    log_var = xp.log1p((ac_bk + a) / (b * k))  # var_G / var_P = a (a + b + 1) / (b k)
-    # G || Q from the ratio of the rates, rate a / (k c), and the relative difference of the
-    # means, (shape c - rate a) / (rate a), exact products both
-    t = (product_difference(rate, a, k, c) - k * e) / (k * c)
-    u = (product_difference(shape, c, rate, a) + shape * e) / (rate * a)
-    # phi(z) = -1/(2z) - 1/(12 z^2) - _psi_beyond(z): the terms in 1/z combined exactly
-    inverse2 = (b / a) * ((a + c) / c) / (a * c)  # 1/a^2 - 1/(a + b)^2
-    delta = (ac_bk / (2.0 * a * c * k) - inverse2 / 12.0 + 1.0 / (12.0 * k * k)
-             - (_psi_beyond(a) - _psi_beyond(c)) + _psi_beyond(k))
-    gamma_gamma = _gamma_kl_given(k, shape, rate * a / (k * c), t, u, xp)
-    return (_beta_negentropy(a, b, xp) - _gamma_negentropy(k, xp) + 0.5 * log_var + gamma_gamma
-            - (shape - 1.0) * delta)
+    ``J`` the negentropies of :func:`_beta_negentropy` and :func:`_gamma_negentropy` (``var_G /
+    var_P = a (c + 1) / (b k)``, 1 but for ``k``'s rounding). Every term is of the order of
+    the result or below: the Beta is far from any Gamma law (its skewness is negative)."""
+    c, e = _exact_sum(a, b)
+    k, ac_bk, delta = _moment_gamma(a, b, c, e)
+    log_var = xp.log1p((ac_bk + a) / (b * k))
+    return (_beta_negentropy(a, b, xp) - _gamma_negentropy(k, xp) + 0.5 * log_var
+            + _moment_gamma_to(a, c, e, k, shape, rate, xp) - (shape - 1.0) * delta)
