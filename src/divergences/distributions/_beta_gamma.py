@@ -59,14 +59,14 @@ def beta_gamma_large(a: Array, b: Array, shape: Array, rate: Array, direct: Arra
                        (_kl_beta_gamma_normal, moderate & large_a & ~large_b),
                        (_kl_beta_gamma_long, moderate & ~large_a & large_b)):
         if not is_eager(xp) or _any(mask, xp):
-            args = (substitute(mask, a, 1.0, xp), substitute(mask, b, STIRLING_MIN, xp),
+            args = (substitute(mask, a, STIRLING_MIN, xp), substitute(mask, b, STIRLING_MIN, xp),
                     substitute(mask, shape, 1.0, xp), substitute(mask, rate, 1.0, xp))
             value = xp.where(mask, form(*args, xp), value)
     return value
 
 
-# Parameters up to this size (and down to its inverse) keep the exact products of
-# _kl_beta_gamma_normal within the range of doubles.
+# Parameters up to this size (and down to its inverse) keep the exact products of the forms
+# below within the range of doubles.
 _MODERATE = 1e60
 # psi(z) = log z - 1/(2z) - 1/(12 z^2) - z^-4 sum_k _PSI_BEYOND[k] z^-2k, z >= STIRLING_MIN.
 _PSI_BEYOND = tuple(bernoulli / (2 * k) for k, bernoulli in enumerate(_TRIGAMMA_BERNOULLI[1:], start=2))
