@@ -30,6 +30,7 @@ from .._special import (
     full_like,
     gammaln,
     log1pmx,
+    log_ratio,
     product_difference,
     substitute,
     where0,
@@ -93,8 +94,21 @@ def _xlogx(x: Array, xp: Any) -> Array:
     return where0(pos, xs * xp.log(xs), xp)
 
 
-def _mean_log_uniform(low: Array, high: Array, xp: Any) -> Array:
-    """``E[log X]`` for ``X ~ Uniform(low, high)``, ``0 <= low < high``.
+def _log_width(low: Array, high: Array, xp: Any) -> Array:
+    """``log(high - low)`` of the exact width (TwoSum): an interval near ``[0, 1]``, as
+    ``Uniform(1e-11, 1)``, has a log width of the order of its offsets, which the rounding of
+    ``high - low`` (eps) would swamp."""
+    width = high - low
+    part = width - high
+    rounding = (high - (width - part)) - (low + part)  # high - low = width + rounding exactly
+    near_one = (width >= 0.5) & (width <= 2.0)
+    near, wide = substitute(near_one, width, 1.0, xp), substitute(~near_one, width, 1.0, xp)
+    return xp.where(near_one, xp.log1p((near - 1.0) + where0(near_one, rounding, xp)), xp.log(wide) + rounding / wide)
+
+
+def _mean_log_uniform(low: Array, high: Array, xp: Any, log_high: Array | None = None) -> Array:
+    """``E[log X]`` for ``X ~ Uniform(low, high)``, ``0 <= low < high``; ``E[log(X / s)]`` where
+    ``log_high`` is ``log(high / s)``.
 
     With ``r = low / high`` and ``t = 1 - r`` it is ``log high - 1 - r log r / t``; for
     ``t <= 1/2`` the same as ``log high + (t log1p(-t) - log1pmx(-t)) / t``, which has no
@@ -106,7 +120,7 @@ def _mean_log_uniform(low: Array, high: Array, xp: Any) -> Array:
     g_narrow = (tn * xp.log1p(-tn) - log1pmx(-tn, xp)) / tn
     tw = substitute(~narrow, t, 1.0, xp)
     g_wide = -1.0 - _xlogx(1.0 - tw, xp) / tw
-    return xp.log(high) + xp.where(narrow, g_narrow, g_wide)
+    return (xp.log(high) if log_high is None else log_high) + xp.where(narrow, g_narrow, g_wide)
 
 
 def _cb_eta(d: ContinuousBernoulli, xp: Any) -> Array:
@@ -208,7 +222,7 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
 
 @register_kl(Beta, Uniform)
 def _kl_beta_uniform(p: Beta, q: Uniform, *, xp: Any) -> Array:
-    value = _beta_neg_entropy(p.a, p.b, xp) + xp.log(q.high - q.low)  # (exact near Beta(1, 1))
+    value = _beta_neg_entropy(p.a, p.b, xp) + _log_width(q.low, q.high, xp)  # (exact near Beta(1, 1))
     return _inf_where((q.low > 0.0) | (q.high < 1.0), value, xp)
 
 
@@ -239,7 +253,7 @@ def _kl_continuous_bernoulli_normal(p: ContinuousBernoulli, q: Normal, *, xp: An
 @register_kl(ContinuousBernoulli, Uniform)
 def _kl_continuous_bernoulli_uniform(p: ContinuousBernoulli, q: Uniform, *, xp: Any) -> Array:
     neg_h, _, _ = _cb_neg_entropy(p, xp)
-    value = neg_h + xp.log(q.high - q.low)
+    value = neg_h + _log_width(q.low, q.high, xp)
     # The support is [0, 1]: a uniform on exactly [0, 1] covers it (torch says inf there).
     return _inf_where((q.low > 0.0) | (q.high < 1.0), value, xp)
 
@@ -297,17 +311,31 @@ def _kl_gamma_normal(p: Gamma | Exponential | Chi2, q: Normal, *, xp: Any) -> Ar
 # --------------------------------------------------------------------------------------
 
 
+def _via_normal(negentropy: Array, difference: Array, scale: Array, q: Normal, xp: Any) -> Array:
+    """KL(P || q) for ``q`` normal, as Gamma || Normal: ``P``'s negentropy (the entropy of the
+    normal law of its variance less its own, a constant for a location-scale family) plus the
+    exact Normal form between that normal law and ``q``, from the means' difference and
+    ``P``'s standard deviation (a mean of ``loc + c scale`` rounds away a small scale)."""
+    return negentropy + _normal_kl(difference, scale, 0.0 * difference, q.scale, xp)
+
+
+# The negentropies of the Gumbel, Laplace and uniform laws (the Normal's entropy of their
+# variance, pi^2/6 s^2, 2 s^2 and w^2/12, less their own, log s + gamma + 1, log(2 s) + 1
+# and log w).
+_GUMBEL_NEGENTROPY = _HALF_LOG_2PI + 0.5 * math.log(math.pi**2 / 6.0) - _EULER - 0.5
+_LAPLACE_NEGENTROPY = _HALF_LOG_2PI - 0.5 - 0.5 * math.log(2.0)
+_UNIFORM_NEGENTROPY = _HALF_LOG_2PI + 0.5 - 0.5 * math.log(12.0)
+
+
 @register_kl(Gumbel, Normal)
 def _kl_gumbel_normal(p: Gumbel, q: Normal, *, xp: Any) -> Array:
-    mean = p.loc + _EULER * p.scale
-    var = (math.pi**2 / 6.0) * p.scale**2
-    return -(xp.log(p.scale) + _EULER + 1.0) + _normal_cross_entropy(mean, var, q, xp)
+    return _via_normal(_GUMBEL_NEGENTROPY, (p.loc - q.loc) + _EULER * p.scale, (math.pi / math.sqrt(6.0)) * p.scale,
+                       q, xp)
 
 
 @register_kl(Laplace, Normal)
 def _kl_laplace_normal(p: Laplace, q: Normal, *, xp: Any) -> Array:
-    neg_h = -(1.0 + math.log(2.0) + xp.log(p.scale))
-    return neg_h + _normal_cross_entropy(p.loc, 2.0 * p.scale**2, q, xp)
+    return _via_normal(_LAPLACE_NEGENTROPY, p.loc - q.loc, math.sqrt(2.0) * p.scale, q, xp)
 
 
 @register_kl(Normal, Gumbel)
@@ -354,12 +382,16 @@ def _kl_pareto_gamma(p: Pareto, q: Gamma | Exponential | Chi2, *, xp: Any) -> Ar
 @register_kl(Pareto, Normal)
 def _kl_pareto_normal(p: Pareto, q: Normal, *, xp: Any) -> Array:
     # The variance alpha scale^2 / ((alpha - 1)^2 (alpha - 2)) exists only for alpha > 2.
+    # The mean is scale + m, m = scale / (alpha - 1), and the negentropy a function of alpha
+    # alone, 1/(2 alpha) and beyond from 0.5 log(2 pi e) - 1 (the Exponential's) on.
     ok = p.alpha > 2.0
     alpha = substitute(ok, p.alpha, 3.0, xp)
     m = p.scale / (alpha - 1.0)
-    mean = alpha * m
-    var = alpha * m * m / (alpha - 2.0)
-    value = _pareto_neg_entropy(p.scale, alpha, xp) + _normal_cross_entropy(mean, var, q, xp)
+    # log(1 - 2/alpha) from the exact alpha - 2 near 2, where the variance grows without bound
+    near_two = alpha < 4.0
+    log_tail = xp.where(near_two, xp.log((alpha - 2.0) / alpha), xp.log1p(-2.0 / substitute(~near_two, alpha, 4.0, xp)))
+    negentropy = _HALF_LOG_2PI - 0.5 - xp.log1p(-1.0 / alpha) - 0.5 * log_tail - 1.0 / alpha
+    value = _via_normal(negentropy, (p.scale - q.loc) + m, m * xp.sqrt(alpha / (alpha - 2.0)), q, xp)
     return _inf_where(~ok, value, xp)
 
 
@@ -376,7 +408,7 @@ def _kl_uniform_beta(p: Uniform, q: Beta, *, xp: Any) -> Array:
     mean_log = _mean_log_uniform(low, high, xp)
     mean_log1m = _mean_log_uniform(1.0 - high, 1.0 - low, xp)
     log_beta = gammaln(q.a, xp) + gammaln(q.b, xp) - gammaln(q.a + q.b, xp)
-    value = -xp.log(high - low) - (q.a - 1.0) * mean_log - (q.b - 1.0) * mean_log1m + log_beta
+    value = -_log_width(low, high, xp) - (q.a - 1.0) * mean_log - (q.b - 1.0) * mean_log1m + log_beta
     # Uniform(0, 1) is Beta(1, 1): near it, the Beta/Beta form, exact as q -> p.
     unit = (p.low == 0.0) & (p.high == 1.0) & _near_one(q.a, q.b, xp)
     one = xp.ones_like(q.a)
@@ -389,7 +421,7 @@ def _kl_uniform_continuous_bernoulli(p: Uniform, q: ContinuousBernoulli, *, xp: 
     ok = (p.low >= 0.0) & (p.high <= 1.0)
     low = substitute(ok, p.low, 0.25, xp)
     high = substitute(ok, p.high, 0.75, xp)
-    value = -xp.log(high - low) + _cb_cross_entropy(_cb_eta(q, xp), (low - 1.0) + high, xp)
+    value = -_log_width(low, high, xp) + _cb_cross_entropy(_cb_eta(q, xp), (low - 1.0) + high, xp)
     return _inf_where(~ok, value, xp)
 
 
@@ -402,7 +434,7 @@ def _kl_uniform_gamma(p: Uniform, q: Gamma | Exponential | Chi2, *, xp: Any) -> 
     low = substitute(ok, p.low, 1.0, xp)
     high = substitute(ok, p.high, 2.0, xp)
     mean_log = _mean_log_uniform(low, high, xp)
-    value = -xp.log(high - low) + _gamma_cross_entropy(0.5 * (low + high), mean_log, shape, rate, xp)
+    value = -_log_width(low, high, xp) + _gamma_cross_entropy(0.5 * (low + high), mean_log, shape, rate, xp)
     return _inf_where(~ok, value, xp)
 
 
@@ -418,17 +450,20 @@ def _kl_uniform_gumbel(p: Uniform, q: Gumbel, *, xp: Any) -> Array:
 @register_kl(Uniform, Normal)
 def _kl_uniform_normal(p: Uniform, q: Normal, *, xp: Any) -> Array:
     width = p.high - p.low
-    return -xp.log(width) + _normal_cross_entropy(0.5 * (p.low + p.high), width * width / 12.0, q, xp)
+    return _via_normal(_UNIFORM_NEGENTROPY, (p.low - q.loc) + 0.5 * width, width / math.sqrt(12.0), q, xp)
 
 
 @register_kl(Uniform, Pareto)
 def _kl_uniform_pareto(p: Uniform, q: Pareto, *, xp: Any) -> Array:
-    # In units of q's scale: -log(width) - log(alpha) + (alpha + 1) E[log(X / scale)].
+    # -log(width / scale) - log(alpha) + (alpha + 1) E[log(X / scale)], the last from the
+    # exact ratio of the upper end to the scale (the two may be close: an interval just above
+    # the scale against a large alpha)
     ok = p.low >= q.scale
-    low = substitute(ok, p.low / q.scale, 1.0, xp)
-    high = substitute(ok, p.high / q.scale, 2.0, xp)
-    mean_log = _mean_log_uniform(low, high, xp)
-    value = -xp.log(high - low) - xp.log(q.alpha) + (q.alpha + 1.0) * mean_log
+    low = substitute(ok, p.low, 1.0, xp)
+    high = substitute(ok, p.high, 2.0, xp)
+    scale = substitute(ok, q.scale, 1.0, xp)
+    mean_log = _mean_log_uniform(low, high, xp, log_ratio(high, scale, xp))
+    value = -xp.log((high - low) / scale) - xp.log(q.alpha) + (q.alpha + 1.0) * mean_log
     return _inf_where(~ok, value, xp)
 
 
