@@ -49,6 +49,14 @@ def _reference(p, q) -> float:
     if kind in (("Beta", "Uniform"), ("ContinuousBernoulli", "Uniform")):  # Beta(1, 1), CB(1/2) only
         low, high = qq
         return float(mp.log(high - low))
+    if kind[0] == "Weibull":  # against a Gamma, an Exponential or a Chi2
+        (k, lam) = pp
+        shape, rate = {"Gamma": lambda: qq, "Exponential": lambda: (mp.mpf(1), qq[0]),
+                       "Chi2": lambda: (qq[0] / 2, mp.mpf(0.5))}[kind[1]]()
+        entropy = EULER * (1 - 1 / k) + mp.log(lam / k) + 1
+        mean_log_q = (shape * mp.log(rate) - mp.loggamma(shape) + (shape - 1) * (mp.log(lam) - EULER / k)
+                      - rate * lam * mp.gamma(1 + 1 / k))
+        return float(-entropy - mean_log_q)
     raise AssertionError(kind)
 
 
@@ -66,6 +74,13 @@ CASES = [  # (p, q, the relative error before)
     (dv.Bernoulli(1e-6), dv.Poisson(1e-6), 1.5e-9),
     (dv.Bernoulli(1e-12), dv.Poisson(1e-12), 1.7e-3),
     (dv.Bernoulli(0.3), dv.Poisson(0.3 * (1 + 1e-9)), None),
+    (dv.Weibull(1.00001, 1.0), dv.Exponential(1.0), 3.2e-6),
+    (dv.Weibull(1.00000000001, 1.0), dv.Exponential(1.0), 2.4e6),
+    (dv.Weibull(1.0, 2.0), dv.Chi2(2.00001), 3.6e-6),
+    (dv.Weibull(1.0, 3.0), dv.Gamma(1.00000001, 0.3333333333333333), 1.0),
+    (dv.Weibull(1.0, 1e-8), dv.Exponential(100000000.001), 5e7),
+    (dv.Weibull(1.0, 1e8), dv.Gamma(1.0, 9.9999999999e-09), None),
+    (dv.Weibull(1.3, 2.0), dv.Gamma(1.2, 0.6), None),
     (dv.Uniform(1e-11, 1.0), dv.Beta(1.0, 1.0), 8.3e-8),
     (dv.Beta(1.0, 1.0), dv.Uniform(-1e-11, 1.0), 8.3e-8),
     (dv.ContinuousBernoulli(0.5), dv.Uniform(-1e-11, 1.0), 8.3e-8),
