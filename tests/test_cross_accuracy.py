@@ -49,10 +49,22 @@ def _reference(p, q) -> float:
     if kind in (("Beta", "Uniform"), ("ContinuousBernoulli", "Uniform")):  # Beta(1, 1), CB(1/2) only
         low, high = qq
         return float(mp.log(high - low))
-    if kind[0] == "Weibull":  # against a Gamma, an Exponential or a Chi2
-        (k, lam) = pp
+    if kind[1] in ("Gamma", "Exponential", "Chi2"):
         shape, rate = {"Gamma": lambda: qq, "Exponential": lambda: (mp.mpf(1), qq[0]),
                        "Chi2": lambda: (qq[0] / 2, mp.mpf(0.5))}[kind[1]]()
+
+        def cross(mean, mean_log):
+            return -(shape * mp.log(rate) - mp.loggamma(shape) + (shape - 1) * mean_log - rate * mean)
+
+        if kind[0] == "Uniform":
+            low, high = pp
+            mean_log = (high * mp.log(high) - low * mp.log(low)) / (high - low) - 1
+            return float(-mp.log(high - low) + cross((low + high) / 2, mean_log))
+        if kind[0] == "Pareto":
+            xm, alpha = pp
+            return float(mp.log(alpha / xm) - 1 / alpha - 1 + cross(alpha * xm / (alpha - 1), mp.log(xm) + 1 / alpha))
+    if kind[0] == "Weibull":  # against a Gamma, an Exponential or a Chi2
+        (k, lam) = pp
         entropy = EULER * (1 - 1 / k) + mp.log(lam / k) + 1
         mean_log_q = (shape * mp.log(rate) - mp.loggamma(shape) + (shape - 1) * (mp.log(lam) - EULER / k)
                       - rate * lam * mp.gamma(1 + 1 / k))
@@ -81,6 +93,13 @@ CASES = [  # (p, q, the relative error before)
     (dv.Weibull(1.0, 1e-8), dv.Exponential(100000000.001), 5e7),
     (dv.Weibull(1.0, 1e8), dv.Gamma(1.0, 9.9999999999e-09), None),
     (dv.Weibull(1.3, 2.0), dv.Gamma(1.2, 0.6), None),
+    (dv.Uniform(1.0, 1.000001), dv.Gamma(12000012002061.4, 12000006001854.4), 0.59),
+    (dv.Uniform(1.0, 1.000000000001), dv.Gamma(1.1997866670521381e25, 1.1997866670515381e25), 1e12),
+    (dv.Uniform(1e-08, 1.000000000001e-08), dv.Chi2(2.3997054963413186e25), None),
+    (dv.Uniform(1e-08, 2e-08), dv.Gamma(27.000000000188997, 1799999999.982), None),
+    (dv.Pareto(1.0, 1000.0), dv.Gamma(997999.3014, 997002.9970019999), 7.8e-9),
+    (dv.Pareto(1e-8, 1e12), dv.Gamma(9.99999999998e23, 9.99999999997e31), 3.6e10),
+    (dv.Pareto(1e-08, 1.0000001), dv.Chi2(4000.0), 2.6e-11),
     (dv.Uniform(1e-11, 1.0), dv.Beta(1.0, 1.0), 8.3e-8),
     (dv.Beta(1.0, 1.0), dv.Uniform(-1e-11, 1.0), 8.3e-8),
     (dv.ContinuousBernoulli(0.5), dv.Uniform(-1e-11, 1.0), 8.3e-8),

@@ -66,6 +66,7 @@ from ._families import (
     Uniform,
     Weibull,
 )
+from ._gamma_cross import gamma_cross_entropy
 from ._registry import register_kl
 
 Array = Any
@@ -182,11 +183,6 @@ def _normal_cross_entropy(mean: Array, var: Array, q: Normal, xp: Any) -> Array:
     return _HALF_LOG_2PI + xp.log(q.scale) + (var + (mean - q.loc) ** 2) / (2.0 * q.scale**2)
 
 
-def _gamma_cross_entropy(mean: Array, mean_log: Array, shape: Array, rate: Array, xp: Any) -> Array:
-    """``-E[log q(X)]`` for ``q = Gamma(shape, rate)``."""
-    return gammaln(shape, xp) - shape * xp.log(rate) - (shape - 1.0) * mean_log + rate * mean
-
-
 def _inf_where(cond: Array, value: Array, xp: Any) -> Array:
     return xp.where(cond, full_like(value, math.inf, xp), value)
 
@@ -208,7 +204,7 @@ def _kl_beta_gamma(p: Beta, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
     shape, rate = _gamma_params(q, xp)
     a, b = p.a, p.b
     mean_log = digamma(a, xp) - digamma(a + b, xp)
-    direct = _beta_neg_entropy(a, b, xp) + _gamma_cross_entropy(a / (a + b), mean_log, shape, rate, xp)
+    direct = _beta_neg_entropy(a, b, xp) + gamma_cross_entropy(a / (a + b), mean_log, shape, rate, xp)
     return beta_gamma_large(a, b, shape, rate, direct, xp)
 
 
@@ -381,7 +377,16 @@ def _kl_pareto_gamma(p: Pareto, q: Gamma | Exponential | Chi2, *, xp: Any) -> Ar
     alpha = substitute(ok, p.alpha, 2.0, xp)
     mean = p.scale * (1.0 + 1.0 / (alpha - 1.0))
     mean_log = xp.log(p.scale) + 1.0 / alpha
-    value = _pareto_neg_entropy(p.scale, alpha, xp) + _gamma_cross_entropy(mean, mean_log, shape, rate, xp)
+    # the Jensen gap log(alpha / (alpha - 1)) - 1/alpha, and rate mean / shape - 1 from the
+    # exact rate scale - shape, for large shapes (gamma_cross_entropy)
+    steep = alpha < 2.0  # (1 - 1/alpha from the exact alpha - 1 there)
+    gap = xp.where(steep, xp.log(alpha / (alpha - 1.0)) - 1.0 / alpha,
+                   -log1pmx(-1.0 / substitute(~steep, alpha, 2.0, xp), xp))
+    excess = rate * mean / shape - 1.0
+    excess = xp.where(xp.abs(excess) <= 0.5, (alpha * product_difference(rate, p.scale, shape, 1.0 + 0.0 * shape)
+                                              + shape) / (shape * (alpha - 1.0)), excess)
+    cross = gamma_cross_entropy(mean, mean_log, shape, rate, xp, gap, excess)
+    value = _pareto_neg_entropy(p.scale, alpha, xp) + cross
     return _inf_where(~ok, value, xp)
 
 
@@ -431,6 +436,11 @@ def _kl_uniform_continuous_bernoulli(p: Uniform, q: ContinuousBernoulli, *, xp: 
     return _inf_where(~ok, value, xp)
 
 
+# 1 / (2j (2j + 1)), j = 1, 2, ...: the Jensen gap of a uniform law in its relative half-width
+# (below 1/4: round-off in 14 terms).
+_UNIFORM_GAP = tuple(1.0 / (2 * j * (2 * j + 1)) for j in range(1, 15))
+
+
 @register_kl(Uniform, Exponential)
 @register_kl(Uniform, Gamma)
 @register_kl(Uniform, Chi2)
@@ -440,7 +450,23 @@ def _kl_uniform_gamma(p: Uniform, q: Gamma | Exponential | Chi2, *, xp: Any) -> 
     low = substitute(ok, p.low, 1.0, xp)
     high = substitute(ok, p.high, 2.0, xp)
     mean_log = _mean_log_uniform(low, high, xp)
-    value = -_log_width(low, high, xp) + _gamma_cross_entropy(0.5 * (low + high), mean_log, shape, rate, xp)
+    # For large shapes (gamma_cross_entropy): the Jensen gap log(mean) - E log X = sum_j
+    # e^2j / (2j (2j + 1)) in the relative half-width e, and rate mean / shape - 1 from the
+    # exact low + high and an exact product
+    total = low + high
+    part = total - low
+    rounding = (low - (total - part)) + (high - part)
+    e = (high - low) / total
+    narrow = e <= 0.25
+    en = where0(narrow, e, xp)
+    series = en * en * _poly(en * en, _UNIFORM_GAP, xp)
+    ew = substitute(~narrow, e, 0.5, xp)
+    inside = ew < 1.0  # (low = 0: e = 1, and (1 - e) log1p(-e) is 0)
+    lower = where0(inside, (1.0 - ew) * xp.log1p(-substitute(inside, ew, 0.5, xp)), xp)
+    gap = xp.where(narrow, series, 1.0 - ((1.0 + ew) * xp.log1p(ew) - lower) / (2.0 * ew))
+    excess = (product_difference(rate, total, 2.0 * shape, 1.0 + 0.0 * shape) + rate * rounding) / (2.0 * shape)
+    cross = gamma_cross_entropy(0.5 * total, mean_log, shape, rate, xp, gap, excess)
+    value = -_log_width(low, high, xp) + cross
     return _inf_where(~ok, value, xp)
 
 
