@@ -68,6 +68,7 @@ from ._families import (
 )
 from ._gamma_cross import gamma_cross_entropy
 from ._registry import register_kl
+from ._uniform_moments import exact_sum, jensen_gap, log_width, mean_log_uniform
 
 Array = Any
 
@@ -92,42 +93,6 @@ def _poly(y2: Array, coefficients: tuple[float, ...], xp: Any) -> Array:
 # --------------------------------------------------------------------------------------
 # Pieces: entropies, moments, the continuous Bernoulli's log normaliser
 # --------------------------------------------------------------------------------------
-
-
-def _xlogx(x: Array, xp: Any) -> Array:
-    """``x log x`` with the limit 0 at ``x = 0``."""
-    pos = x > 0
-    xs = substitute(pos, x, 1.0, xp)
-    return where0(pos, xs * xp.log(xs), xp)
-
-
-def _log_width(low: Array, high: Array, xp: Any) -> Array:
-    """``log(high - low)`` of the exact width (TwoSum): an interval near ``[0, 1]``, as
-    ``Uniform(1e-11, 1)``, has a log width of the order of its offsets, which the rounding of
-    ``high - low`` (eps) would swamp."""
-    width = high - low
-    part = width - high
-    rounding = (high - (width - part)) - (low + part)  # high - low = width + rounding exactly
-    near_one = (width >= 0.5) & (width <= 2.0)
-    near, wide = substitute(near_one, width, 1.0, xp), substitute(~near_one, width, 1.0, xp)
-    return xp.where(near_one, xp.log1p((near - 1.0) + where0(near_one, rounding, xp)), xp.log(wide) + rounding / wide)
-
-
-def _mean_log_uniform(low: Array, high: Array, xp: Any, log_high: Array | None = None) -> Array:
-    """``E[log X]`` for ``X ~ Uniform(low, high)``, ``0 <= low < high``; ``E[log(X / s)]`` where
-    ``log_high`` is ``log(high / s)``.
-
-    With ``r = low / high`` and ``t = 1 - r`` it is ``log high - 1 - r log r / t``; for
-    ``t <= 1/2`` the same as ``log high + (t log1p(-t) - log1pmx(-t)) / t``, which has no
-    cancellation as the interval narrows.
-    """
-    t = (high - low) / high
-    narrow = t <= 0.5
-    tn = substitute(narrow, t, 0.5, xp)
-    g_narrow = (tn * xp.log1p(-tn) - log1pmx(-tn, xp)) / tn
-    tw = substitute(~narrow, t, 1.0, xp)
-    g_wide = -1.0 - _xlogx(1.0 - tw, xp) / tw
-    return (xp.log(high) if log_high is None else log_high) + xp.where(narrow, g_narrow, g_wide)
 
 
 def _cb_eta(d: ContinuousBernoulli, xp: Any) -> Array:
@@ -224,7 +189,7 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
 
 @register_kl(Beta, Uniform)
 def _kl_beta_uniform(p: Beta, q: Uniform, *, xp: Any) -> Array:
-    value = _beta_neg_entropy(p.a, p.b, xp) + _log_width(q.low, q.high, xp)  # (exact near Beta(1, 1))
+    value = _beta_neg_entropy(p.a, p.b, xp) + log_width(q.low, q.high, xp)  # (exact near Beta(1, 1))
     return _inf_where((q.low > 0.0) | (q.high < 1.0), value, xp)
 
 
@@ -255,7 +220,7 @@ def _kl_continuous_bernoulli_normal(p: ContinuousBernoulli, q: Normal, *, xp: An
 @register_kl(ContinuousBernoulli, Uniform)
 def _kl_continuous_bernoulli_uniform(p: ContinuousBernoulli, q: Uniform, *, xp: Any) -> Array:
     neg_h, _, _ = _cb_neg_entropy(p, xp)
-    value = neg_h + _log_width(q.low, q.high, xp)
+    value = neg_h + log_width(q.low, q.high, xp)
     # The support is [0, 1]: a uniform on exactly [0, 1] covers it (torch says inf there).
     return _inf_where((q.low > 0.0) | (q.high < 1.0), value, xp)
 
@@ -416,10 +381,10 @@ def _kl_uniform_beta(p: Uniform, q: Beta, *, xp: Any) -> Array:
     ok = (p.low >= 0.0) & (p.high <= 1.0)
     low = substitute(ok, p.low, 0.25, xp)
     high = substitute(ok, p.high, 0.75, xp)
-    mean_log = _mean_log_uniform(low, high, xp)
-    mean_log1m = _mean_log_uniform(1.0 - high, 1.0 - low, xp)
+    mean_log = mean_log_uniform(low, high, xp)
+    mean_log1m = mean_log_uniform(1.0 - high, 1.0 - low, xp)
     log_beta = gammaln(q.a, xp) + gammaln(q.b, xp) - gammaln(q.a + q.b, xp)
-    value = -_log_width(low, high, xp) - (q.a - 1.0) * mean_log - (q.b - 1.0) * mean_log1m + log_beta
+    value = -log_width(low, high, xp) - (q.a - 1.0) * mean_log - (q.b - 1.0) * mean_log1m + log_beta
     # Uniform(0, 1) is Beta(1, 1): near it, the Beta/Beta form, exact as q -> p.
     unit = (p.low == 0.0) & (p.high == 1.0) & _near_one(q.a, q.b, xp)
     one = xp.ones_like(q.a)
@@ -432,13 +397,8 @@ def _kl_uniform_continuous_bernoulli(p: Uniform, q: ContinuousBernoulli, *, xp: 
     ok = (p.low >= 0.0) & (p.high <= 1.0)
     low = substitute(ok, p.low, 0.25, xp)
     high = substitute(ok, p.high, 0.75, xp)
-    value = -_log_width(low, high, xp) + _cb_cross_entropy(_cb_eta(q, xp), (low - 1.0) + high, xp)
+    value = -log_width(low, high, xp) + _cb_cross_entropy(_cb_eta(q, xp), (low - 1.0) + high, xp)
     return _inf_where(~ok, value, xp)
-
-
-# 1 / (2j (2j + 1)), j = 1, 2, ...: the Jensen gap of a uniform law in its relative half-width
-# (below 1/4: round-off in 14 terms).
-_UNIFORM_GAP = tuple(1.0 / (2 * j * (2 * j + 1)) for j in range(1, 15))
 
 
 @register_kl(Uniform, Exponential)
@@ -449,24 +409,12 @@ def _kl_uniform_gamma(p: Uniform, q: Gamma | Exponential | Chi2, *, xp: Any) -> 
     ok = p.low >= 0.0
     low = substitute(ok, p.low, 1.0, xp)
     high = substitute(ok, p.high, 2.0, xp)
-    mean_log = _mean_log_uniform(low, high, xp)
-    # For large shapes (gamma_cross_entropy): the Jensen gap log(mean) - E log X = sum_j
-    # e^2j / (2j (2j + 1)) in the relative half-width e, and rate mean / shape - 1 from the
-    # exact low + high and an exact product
-    total = low + high
-    part = total - low
-    rounding = (low - (total - part)) + (high - part)
-    e = (high - low) / total
-    narrow = e <= 0.25
-    en = where0(narrow, e, xp)
-    series = en * en * _poly(en * en, _UNIFORM_GAP, xp)
-    ew = substitute(~narrow, e, 0.5, xp)
-    inside = ew < 1.0  # (low = 0: e = 1, and (1 - e) log1p(-e) is 0)
-    lower = where0(inside, (1.0 - ew) * xp.log1p(-substitute(inside, ew, 0.5, xp)), xp)
-    gap = xp.where(narrow, series, 1.0 - ((1.0 + ew) * xp.log1p(ew) - lower) / (2.0 * ew))
+    mean_log = mean_log_uniform(low, high, xp)
+    # for large shapes (gamma_cross_entropy): rate mean / shape - 1 from the exact low + high
+    total, rounding = exact_sum(low, high)
     excess = (product_difference(rate, total, 2.0 * shape, 1.0 + 0.0 * shape) + rate * rounding) / (2.0 * shape)
-    cross = gamma_cross_entropy(0.5 * total, mean_log, shape, rate, xp, gap, excess)
-    value = -_log_width(low, high, xp) + cross
+    cross = gamma_cross_entropy(0.5 * total, mean_log, shape, rate, xp, jensen_gap(low, high, xp), excess)
+    value = -log_width(low, high, xp) + cross
     return _inf_where(~ok, value, xp)
 
 
@@ -494,7 +442,7 @@ def _kl_uniform_pareto(p: Uniform, q: Pareto, *, xp: Any) -> Array:
     low = substitute(ok, p.low, 1.0, xp)
     high = substitute(ok, p.high, 2.0, xp)
     scale = substitute(ok, q.scale, 1.0, xp)
-    mean_log = _mean_log_uniform(low, high, xp, log_ratio(high, scale, xp))
+    mean_log = mean_log_uniform(low, high, xp, log_ratio(high, scale, xp))
     value = -xp.log((high - low) / scale) - xp.log(q.alpha) + (q.alpha + 1.0) * mean_log
     return _inf_where(~ok, value, xp)
 
