@@ -18,6 +18,10 @@ def _normal_cross(mean, var, loc, scale):
     return mp.log(2 * mp.pi * scale**2) / 2 + (var + (mean - loc) ** 2) / (2 * scale**2)
 
 
+def _xlogx(x):
+    return x * mp.log(x) if x else mp.mpf(0)
+
+
 @mp.workdps(DIGITS)
 def _reference(p, q) -> float:
     pp = [mp.mpf(float(v)) for v in p.params().values()]
@@ -43,9 +47,11 @@ def _reference(p, q) -> float:
     if kind == ("Bernoulli", "Poisson"):
         (a,), (rate,) = pp, qq
         return float(a * mp.log(a) + (1 - a) * mp.log(1 - a) + rate - a * mp.log(rate))
-    if kind == ("Uniform", "Beta"):  # against Beta(1, 1) only
-        low, high = pp
-        return float(-mp.log(high - low))
+    if kind == ("Uniform", "Beta"):
+        (low, high), (a, b) = pp, qq
+        mean_log = (_xlogx(high) - _xlogx(low)) / (high - low) - 1
+        mean_log1m = (_xlogx(1 - low) - _xlogx(1 - high)) / (high - low) - 1
+        return float(-mp.log(high - low) + mp.log(mp.beta(a, b)) - (a - 1) * mean_log - (b - 1) * mean_log1m)
     if kind in (("Beta", "Uniform"), ("ContinuousBernoulli", "Uniform")):  # Beta(1, 1), CB(1/2) only
         low, high = qq
         return float(mp.log(high - low))
@@ -101,6 +107,11 @@ CASES = [  # (p, q, the relative error before)
     (dv.Pareto(1e-8, 1e12), dv.Gamma(9.99999999998e23, 9.99999999997e31), 3.6e10),
     (dv.Pareto(1e-08, 1.0000001), dv.Chi2(4000.0), 2.6e-11),
     (dv.Uniform(1e-11, 1.0), dv.Beta(1.0, 1.0), 8.3e-8),
+    (dv.Uniform(1e-300, 1.0), dv.Beta(1.000000000007, 0.99999999999), 1.3e6),
+    (dv.Uniform(0.999, 1.0), dv.Beta(5992.997804898595, 2.998002998), 4.6e-11),
+    (dv.Uniform(0.3, 0.30000000000009996), dv.Beta(7.563693147394973e25, 1.7648617343917403e26), 2.3e12),
+    (dv.Uniform(0.0, 1e-10), dv.Beta(3.0020999997998596, 59939999993.006996), 8.5e-4),
+    (dv.Uniform(0.2, 0.7), dv.Beta(2.5, 3.5), None),
     (dv.Beta(1.0, 1.0), dv.Uniform(-1e-11, 1.0), 8.3e-8),
     (dv.ContinuousBernoulli(0.5), dv.Uniform(-1e-11, 1.0), 8.3e-8),
 ]

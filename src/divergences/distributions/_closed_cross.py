@@ -66,9 +66,9 @@ from ._families import (
     Uniform,
     Weibull,
 )
-from ._gamma_cross import gamma_cross_entropy
 from ._registry import register_kl
-from ._uniform_moments import exact_sum, jensen_gap, log_width, mean_log_uniform
+from ._stirling_cross import beta_cross_entropy, gamma_cross_entropy
+from ._uniform_moments import _xlogx, exact_sum, jensen_gap, log_width, mean_log_uniform
 
 Array = Any
 
@@ -382,13 +382,27 @@ def _kl_uniform_beta(p: Uniform, q: Beta, *, xp: Any) -> Array:
     low = substitute(ok, p.low, 0.25, xp)
     high = substitute(ok, p.high, 0.75, xp)
     mean_log = mean_log_uniform(low, high, xp)
-    mean_log1m = mean_log_uniform(1.0 - high, 1.0 - low, xp)
-    log_beta = gammaln(q.a, xp) + gammaln(q.b, xp) - gammaln(q.a + q.b, xp)
-    value = -log_width(low, high, xp) - (q.a - 1.0) * mean_log - (q.b - 1.0) * mean_log1m + log_beta
-    # Uniform(0, 1) is Beta(1, 1): near it, the Beta/Beta form, exact as q -> p.
-    unit = (p.low == 0.0) & (p.high == 1.0) & _near_one(q.a, q.b, xp)
-    one = xp.ones_like(q.a)
-    value = xp.where(unit, _beta_kl(one, one, q.a - 1.0, q.b - 1.0, xp), value)
+    mean_log1m = mean_log_uniform(1.0 - high, 1.0 - low, xp, xp.log1p(-low), high - low)  # (1 - x rounds)
+    # for large parameters (beta_cross_entropy): a / c - mean from exact sums and products,
+    # a - mean c = (2a - (low + high)(a + b)) / 2
+    total, total_rounding = exact_sum(low, high)
+    c, c_rounding = exact_sum(q.a, q.b)
+    difference = (product_difference(2.0 * q.a, 1.0 + 0.0 * c, total, c) - total * c_rounding
+                  - total_rounding * c) / (2.0 * c)
+    moments = (0.5 * total, difference, jensen_gap(low, high, xp), jensen_gap(1.0 - high, 1.0 - low, xp, high - low))
+    value = -log_width(low, high, xp) + beta_cross_entropy(q.a, q.b, mean_log, mean_log1m, xp, moments)
+    # Uniform(0, 1) is Beta(1, 1): near both, -log(width) + KL(Beta(1, 1) || q) - (a - 1)
+    # (E log X + 1) - (b - 1) (E log(1 - X) + 1), the Beta/Beta form exact as q -> p and the
+    # last two terms of the order of the interval's offsets from [0, 1]
+    unit = (high - low >= 0.5) & _near_one(q.a, q.b, xp)
+    if not is_eager(xp) or _any(unit, xp):
+        one = xp.ones_like(q.a)
+        lu, hu = substitute(unit, low, 0.0, xp), substitute(unit, high, 1.0, xp)
+        offset = (_xlogx(hu, xp) - _xlogx(lu, xp)) / (hu - lu)  # E log X + 1
+        offset1m = (_xlogx(1.0 - lu, xp) - _xlogx(1.0 - hu, xp)) / (hu - lu)
+        near = (-log_width(lu, hu, xp) + _beta_kl(one, one, q.a - 1.0, q.b - 1.0, xp)
+                - (q.a - 1.0) * offset - (q.b - 1.0) * offset1m)
+        value = xp.where(unit, near, value)
     return _inf_where(~ok, value, xp)
 
 

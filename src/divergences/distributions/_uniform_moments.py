@@ -43,15 +43,17 @@ def log_width(low: Array, high: Array, xp: Any) -> Array:
     return xp.where(near_one, xp.log1p((near - 1.0) + where0(near_one, rounding, xp)), xp.log(wide) + rounding / wide)
 
 
-def mean_log_uniform(low: Array, high: Array, xp: Any, log_high: Array | None = None) -> Array:
+def mean_log_uniform(low: Array, high: Array, xp: Any, log_high: Array | None = None,
+                     width: Array | None = None) -> Array:
     """``E[log X]`` for ``X ~ Uniform(low, high)``, ``0 <= low < high``; ``E[log(X / s)]`` where
-    ``log_high`` is ``log(high / s)``.
+    ``log_high`` is ``log(high / s)``; ``width`` is ``high - low`` where the caller has it more
+    exactly (the ends of ``1 - X`` are rounded).
 
     With ``r = low / high`` and ``t = 1 - r`` it is ``log high - 1 - r log r / t``; for
     ``t <= 1/2`` the same as ``log high + (t log1p(-t) - log1pmx(-t)) / t``, which has no
     cancellation as the interval narrows.
     """
-    t = (high - low) / high
+    t = (high - low if width is None else width) / high
     narrow = t <= 0.5
     tn = substitute(narrow, t, 0.5, xp)
     g_narrow = (tn * xp.log1p(-tn) - log1pmx(-tn, xp)) / tn
@@ -65,12 +67,13 @@ def mean_log_uniform(low: Array, high: Array, xp: Any, log_high: Array | None = 
 _GAP = tuple(1.0 / (2 * j * (2 * j + 1)) for j in range(1, 15))
 
 
-def jensen_gap(low: Array, high: Array, xp: Any) -> Array:
+def jensen_gap(low: Array, high: Array, xp: Any, width: Array | None = None) -> Array:
     """``log E[X] - E[log X]`` (>= 0) for ``X ~ Uniform(low, high)``, ``0 <= low < high``: with
     the relative half-width ``e = (high - low) / (high + low)``, ``sum_j e^2j / (2j (2j + 1))``
     up to ``e = 1/4``, ``1 - ((1 + e) log1p(e) - (1 - e) log1p(-e)) / (2e)`` beyond (no
-    logarithm of the ends, whose rounding would be most of a gap near ``1e-2``)."""
-    e = (high - low) / (high + low)
+    logarithm of the ends, whose rounding would be most of a gap near ``1e-2``); ``width`` as
+    in :func:`mean_log_uniform`."""
+    e = (high - low if width is None else width) / (high + low)
     narrow = e <= 0.25
     en = where0(narrow, e, xp)
     series = en * en * _horner(_GAP, en * en)
