@@ -69,6 +69,11 @@ def _reference(p, q) -> float:
         if kind[0] == "Pareto":
             xm, alpha = pp
             return float(mp.log(alpha / xm) - 1 / alpha - 1 + cross(alpha * xm / (alpha - 1), mp.log(xm) + 1 / alpha))
+    if kind == ("ContinuousBernoulli", "Exponential"):  # by quadrature of the density itself
+        ((probs,), (rate,)) = pp, qq
+        eta = mp.log(probs / (1 - probs))
+        log_c = mp.log(eta / mp.expm1(eta))
+        return float(mp.quad(lambda x: mp.exp(log_c + eta * x) * (log_c + eta * x - mp.log(rate) + rate * x), [0, 1]))
     if kind[0] == "Weibull":  # against a Gamma, an Exponential or a Chi2
         (k, lam) = pp
         entropy = EULER * (1 - 1 / k) + mp.log(lam / k) + 1
@@ -106,6 +111,10 @@ CASES = [  # (p, q, the relative error before)
     (dv.Pareto(1.0, 1000.0), dv.Gamma(997999.3014, 997002.9970019999), 7.8e-9),
     (dv.Pareto(1e-8, 1e12), dv.Gamma(9.99999999998e23, 9.99999999997e31), 3.6e10),
     (dv.Pareto(1e-08, 1.0000001), dv.Chi2(4000.0), 2.6e-11),
+    (dv.ContinuousBernoulli(1e-12), dv.Exponential(27.63102111641471), 3.6e-4),
+    (dv.ContinuousBernoulli(1e-6), dv.Exponential(13.815700429286847), 2.5e-10),
+    (dv.ContinuousBernoulli(1e-6), dv.Exponential(1e-8), 2.3e-9),
+    (dv.ContinuousBernoulli(0.1), dv.Exponential(2.0), None),
     (dv.Uniform(1e-11, 1.0), dv.Beta(1.0, 1.0), 8.3e-8),
     (dv.Uniform(1e-300, 1.0), dv.Beta(1.000000000007, 0.99999999999), 1.3e6),
     (dv.Uniform(0.999, 1.0), dv.Beta(5992.997804898595, 2.998002998), 4.6e-11),
