@@ -69,6 +69,12 @@ def _reference(p, q) -> float:
         if kind[0] == "Pareto":
             xm, alpha = pp
             return float(mp.log(alpha / xm) - 1 / alpha - 1 + cross(alpha * xm / (alpha - 1), mp.log(xm) + 1 / alpha))
+    if kind[1] == "Gumbel" and kind[0] in ("Gamma", "Chi2"):
+        shape, rate = pp if kind[0] == "Gamma" else (pp[0] / 2, mp.mpf(0.5))
+        loc, scale = qq
+        entropy = shape - mp.log(rate) + mp.loggamma(shape) + (1 - shape) * mp.digamma(shape)
+        laplace = mp.exp(loc / scale - shape * mp.log1p(1 / (rate * scale)))
+        return float(-entropy + mp.log(scale) + (shape / rate - loc) / scale + laplace)
     if kind == ("ContinuousBernoulli", "Exponential"):  # by quadrature of the density itself
         ((probs,), (rate,)) = pp, qq
         eta = mp.log(probs / (1 - probs))
@@ -115,6 +121,10 @@ CASES = [  # (p, q, the relative error before)
     (dv.ContinuousBernoulli(1e-6), dv.Exponential(13.815700429286847), 2.5e-10),
     (dv.ContinuousBernoulli(1e-6), dv.Exponential(1e-8), 2.3e-9),
     (dv.ContinuousBernoulli(0.1), dv.Exponential(2.0), None),
+    (dv.Gamma(1e12, 1e-8), dv.Gumbel(9.999995499467925e19, 77969680124147.31), 1.7e-9),
+    (dv.Gamma(1e6, 1.0), dv.Gumbel(999549.1670956531, 778.9171044324424), 2.5e-12),
+    (dv.Chi2(1e12), dv.Gumbel(999999363528.6501, 1433455.1280966594), 1.3e-9),
+    (dv.Gamma(2.5, 1.5), dv.Gumbel(1.0, 0.8), None),
     (dv.Uniform(1e-11, 1.0), dv.Beta(1.0, 1.0), 8.3e-8),
     (dv.Uniform(1e-300, 1.0), dv.Beta(1.000000000007, 0.99999999999), 1.3e6),
     (dv.Uniform(0.999, 1.0), dv.Beta(5992.997804898595, 2.998002998), 4.6e-11),
