@@ -36,6 +36,15 @@ def _reference(p, q) -> float:
     if kind == ("Uniform", "Normal"):
         low, high = pp
         return float(-mp.log(high - low) + _normal_cross((low + high) / 2, (high - low) ** 2 / 12, *qq))
+    if kind in (("Gamma", "Normal"), ("Chi2", "Normal")):
+        shape, rate = pp if kind[0] == "Gamma" else (pp[0] / 2, mp.mpf(0.5))
+        entropy = shape - mp.log(rate) + mp.loggamma(shape) + (1 - shape) * mp.digamma(shape)
+        return float(-entropy + _normal_cross(shape / rate, shape / rate**2, *qq))
+    if kind == ("Beta", "Normal"):
+        a, b = pp
+        c = a + b
+        entropy = mp.log(mp.beta(a, b)) - (a - 1) * mp.digamma(a) - (b - 1) * mp.digamma(b) + (c - 2) * mp.digamma(c)
+        return float(-entropy + _normal_cross(a / c, a * b / (c**2 * (c + 1)), *qq))
     if kind == ("Pareto", "Normal"):
         xm, alpha = pp
         mean, var = alpha * xm / (alpha - 1), alpha * xm**2 / ((alpha - 1) ** 2 * (alpha - 2))
@@ -125,6 +134,12 @@ CASES = [  # (p, q, the relative error before)
     (dv.Gamma(1e6, 1.0), dv.Gumbel(999549.1670956531, 778.9171044324424), 2.5e-12),
     (dv.Chi2(1e12), dv.Gumbel(999999363528.6501, 1433455.1280966594), 1.3e-9),
     (dv.Gamma(2.5, 1.5), dv.Gumbel(1.0, 0.8), None),
+    (dv.Beta(1e12, 1e12), dv.Normal(0.5, 3.5355339058964986e-07), 3.3e-5),
+    (dv.Beta(1e6, 1e6), dv.Normal(0.5, 0.00035355365575826143), 4.2e-10),
+    (dv.Beta(2.5, 1e12), dv.Normal(2.4984188611636727e-12, 1.5795576912473924e-12), None),
+    (dv.Gamma(1e12, 1e-8), dv.Normal(1e20, 100000099999999.98), 3.1e-11),
+    (dv.Chi2(1e12), dv.Normal(1e12, 1414212.1481595326), 7.6e-11),
+    (dv.Gamma(1e12, 1.0), dv.Normal(1e12, 999999.0), 7.8e-11),
     (dv.Uniform(1e-11, 1.0), dv.Beta(1.0, 1.0), 8.3e-8),
     (dv.Uniform(1e-300, 1.0), dv.Beta(1.000000000007, 0.99999999999), 1.3e6),
     (dv.Uniform(0.999, 1.0), dv.Beta(5992.997804898595, 2.998002998), 4.6e-11),

@@ -42,6 +42,7 @@ from ._closed_univariate import (
     _gamma_negentropy,
     _stirling_shapes,
 )
+from ._double_double import below_max, two_sum
 
 __all__ = ["beta_gamma_large"]
 
@@ -51,8 +52,8 @@ Array = Any
 def beta_gamma_large(a: Array, b: Array, shape: Array, rate: Array, direct: Array, xp: Any) -> Array:
     """KL(Beta(a, b) || Gamma(shape, rate)): ``direct`` (the direct form's value) where the
     Beta's parameters are small, the decompositions of the module docstring elsewhere."""
-    moderate = (a <= _MODERATE) & (b >= 1.0 / _MODERATE) & (b <= _MODERATE) & (rate >= 1.0 / _MODERATE) \
-        & (rate <= _MODERATE) & (shape <= _MODERATE)
+    big = below_max(a, _MODERATE, xp)
+    moderate = (a <= big) & (b >= 1.0 / big) & (b <= big) & (rate >= 1.0 / big) & (rate <= big) & (shape <= big)
     large_a, large_b = a >= STIRLING_MIN, b >= STIRLING_MIN
     value = direct
     for form, mask in ((_kl_beta_gamma_both, moderate & large_a & large_b),
@@ -75,14 +76,6 @@ _PSI_BEYOND = tuple(bernoulli / (2 * k) for k, bernoulli in enumerate(_TRIGAMMA_
 def _psi_beyond(z: Array) -> Array:
     inverse2 = 1.0 / (z * z)
     return inverse2 * inverse2 * _horner(_PSI_BEYOND, inverse2)
-
-
-def _exact_sum(a: Array, b: Array) -> tuple[Array, Array]:
-    """``c`` and ``e`` with ``a + b = c + e`` exactly (TwoSum): where ``c``'s rounding, ``eps
-    c``, would be most of a nearby difference."""
-    c = a + b
-    part = c - a
-    return c, (a - (c - part)) + (b - part)
 
 
 def _series_apart(z: Array, t: Array) -> tuple[Array, Array]:
@@ -149,7 +142,7 @@ def _kl_beta_gamma_long(a: Array, b: Array, shape: Array, rate: Array, xp: Any) 
     by Stirling's series at ``b`` and ``c`` (``t = a / b``, ``u = b / c``,
     :func:`_series_apart`): terms of the order of ``a / b^2`` (``K`` is about ``a (a + 1) / (4
     b^2)``)."""
-    c, e = _exact_sum(a, b)
+    c, e = two_sum(a, b)
     t = a / b
     u = 1.0 / (1.0 + t)
     stirling, psi = _series_apart(b, t)
@@ -168,7 +161,7 @@ def _kl_beta_gamma_both(a: Array, b: Array, shape: Array, rate: Array, xp: Any) 
     ``t^2``, combine exactly into ``-log1pmx(h u) / 2`` with ``h = (k - a) / a - t`` (``h u``
     about ``1 / c``); ``KL(G0 || G)`` of equal means is ``-log1pmx(s) / 2 +
     stirling_bregman(a, s)``, ``s = (k - a) / a``."""
-    c, e = _exact_sum(a, b)
+    c, e = two_sum(a, b)
     t = a / b
     stirling, psi = _series_apart(b, t)
     k, ac_bk, delta = _moment_gamma(a, b, c, e)
@@ -187,7 +180,7 @@ def _kl_beta_gamma_normal(a: Array, b: Array, shape: Array, rate: Array, xp: Any
     ``J`` the negentropies of :func:`_beta_negentropy` and :func:`_gamma_negentropy` (``var_G /
     var_P = a (c + 1) / (b k)``, 1 but for ``k``'s rounding). Every term is of the order of
     the result or below: the Beta is far from any Gamma law (its skewness is negative)."""
-    c, e = _exact_sum(a, b)
+    c, e = two_sum(a, b)
     k, ac_bk, delta = _moment_gamma(a, b, c, e)
     log_var = xp.log1p((ac_bk + a) / (b * k))
     return (_beta_negentropy(a, b, xp) - _gamma_negentropy(k, xp) + 0.5 * log_var

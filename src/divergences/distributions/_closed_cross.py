@@ -54,6 +54,7 @@ from ._closed_univariate import (
     _normal_kl,
     _scale_family_kl,
 )
+from ._double_double import below_max, product, product_pair, two_sum
 from ._families import (
     Beta,
     Chi2,
@@ -69,7 +70,7 @@ from ._families import (
 )
 from ._registry import register_kl
 from ._stirling_cross import beta_cross_entropy, gamma_cross_entropy
-from ._uniform_moments import _xlogx, exact_sum, jensen_gap, log_width, mean_log_uniform
+from ._uniform_moments import _xlogx, jensen_gap, log_width, mean_log_uniform
 
 Array = Any
 
@@ -179,13 +180,25 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
     # As Gamma || Normal: the Beta's negentropy (to 0 as both parameters grow) plus the exact
     # Normal form, the means' difference (a - loc c) / c from exact products, c = a + b as
     # an exact sum (its rounding, eps sqrt(c) of the scale, would be most of a nearby difference).
+    # The variance part as Gamma || Normal's, var_p / s^2 - 1 = (a b - (c s)^2 (c + 1)) / ((c
+    # s)^2 (c + 1)) in pairs of doubles (the rounded scale was 3e-5 relative off a KL at a =
+    # b = 1e12 where s matched it to 1e-11).
     a, b = p.a, p.b
-    c = a + b
-    part = c - a
-    rounding = (a - (c - part)) + (b - part)  # a + b = c + rounding exactly (TwoSum)
+    c, rounding = two_sum(a, b)  # a + b = c + rounding exactly
     difference = (product_difference(a, 1.0, q.loc, c) - q.loc * rounding) / c
     scale = xp.sqrt(a / c) * xp.sqrt(b / c) / xp.sqrt(c + 1.0)
-    return _beta_negentropy(a, b, xp) + _normal_kl(difference, scale, 0.0 * difference, q.scale, xp)
+    plain = _normal_kl(difference, scale, 0.0 * difference, q.scale, xp)
+    big = below_max(c, 1e60, xp)  # (the range of the exact products)
+    ok = (c <= big) & (q.scale >= 1.0 / big) & (q.scale <= big) & (a * b >= 1e-200)
+    a_, b_, c_, e_, s_ = (substitute(ok, v, 1.0, xp) for v in (a, b, c, rounding, q.scale))
+    cs = product_pair((c_, where0(ok, e_, xp)), (s_, 0.0 * s_))
+    c1 = two_sum(c_, 1.0 + 0.0 * c_)
+    denominator = product_pair(product_pair(cs, cs), (c1[0], c1[1] + where0(ok, e_, xp)))
+    numerator = product(a_, b_)
+    y = ((numerator[0] - denominator[0]) + (numerator[1] - denominator[1])) / denominator[0]
+    log_ratio = xp.log(a_) + xp.log(b_) - xp.log(denominator[0])
+    exact = 0.5 * (difference / q.scale) ** 2 + _variance_part(y, log_ratio, xp)
+    return _beta_negentropy(a, b, xp) + xp.where(ok, exact, plain)
 
 
 @register_kl(Beta, Uniform)
@@ -282,9 +295,27 @@ def _kl_gamma_normal(p: Gamma | Exponential | Chi2, q: Normal, *, xp: Any) -> Ar
     # where the two entropies would cancel to it), the second the exact Normal form, given
     # the means' difference (shape - loc rate) / rate from an exact product: the rounding of
     # the mean itself, eps sqrt(shape) of the scale, would be most of a nearby difference.
+    # The Normal form's variance part from the exact ratio of the variances: var_p / s^2 - 1 =
+    # (shape - (rate s)^2) / (rate s)^2 by exact products (the rounded scale sqrt(shape) / rate,
+    # an ulp or two, was 3e-11 relative of a KL where s matched it to 1e-11).
     shape, rate = _gamma_params(p, xp)
     difference = product_difference(shape, 1.0, q.loc, rate) / rate
-    return _gamma_negentropy(shape, xp) + _normal_kl(difference, xp.sqrt(shape) / rate, 0.0 * difference, q.scale, xp)
+    plain = _normal_kl(difference, xp.sqrt(shape) / rate, 0.0 * difference, q.scale, xp)
+    spread = rate * q.scale
+    ok = (spread >= 1e-140) & (spread <= below_max(spread, 1e140, xp)) & (shape <= below_max(shape, 1e280, xp))
+    ks, rs, ss = (substitute(ok, v, 1.0, xp) for v in (shape, rate, q.scale))
+    spread = product_pair(product(rs, ss), product(rs, ss))  # (rate s)^2
+    y = ((ks - spread[0]) - spread[1]) / spread[0]
+    exact = 0.5 * (difference / q.scale) ** 2 + _variance_part(y, xp.log(ks) - xp.log(spread[0]), xp)
+    return _gamma_negentropy(shape, xp) + xp.where(ok, exact, plain)
+
+
+def _variance_part(y: Array, log_ratio: Array, xp: Any) -> Array:
+    """``(r - 1 - log r) / 2`` for a ratio of variances ``r = 1 + y`` (``y`` from exact
+    products, ``log_ratio`` its logarithm from logarithms): ``-log1pmx(y) / 2``, no
+    cancellation, but for a ratio below 1/2 (where ``1 + y`` loses its digits)."""
+    below = y < -0.5
+    return xp.where(below, 0.5 * (y - log_ratio), -0.5 * log1pmx(substitute(~below, y, 0.0, xp), xp))
 
 
 # --------------------------------------------------------------------------------------
@@ -399,8 +430,8 @@ def _kl_uniform_beta(p: Uniform, q: Beta, *, xp: Any) -> Array:
     mean_log1m = mean_log_uniform(1.0 - high, 1.0 - low, xp, xp.log1p(-low), high - low)  # (1 - x rounds)
     # for large parameters (beta_cross_entropy): a / c - mean from exact sums and products,
     # a - mean c = (2a - (low + high)(a + b)) / 2
-    total, total_rounding = exact_sum(low, high)
-    c, c_rounding = exact_sum(q.a, q.b)
+    total, total_rounding = two_sum(low, high)
+    c, c_rounding = two_sum(q.a, q.b)
     difference = (product_difference(2.0 * q.a, 1.0 + 0.0 * c, total, c) - total * c_rounding
                   - total_rounding * c) / (2.0 * c)
     moments = (0.5 * total, difference, jensen_gap(low, high, xp), jensen_gap(1.0 - high, 1.0 - low, xp, high - low))
@@ -439,7 +470,7 @@ def _kl_uniform_gamma(p: Uniform, q: Gamma | Exponential | Chi2, *, xp: Any) -> 
     high = substitute(ok, p.high, 2.0, xp)
     mean_log = mean_log_uniform(low, high, xp)
     # for large shapes (gamma_cross_entropy): rate mean / shape - 1 from the exact low + high
-    total, rounding = exact_sum(low, high)
+    total, rounding = two_sum(low, high)
     excess = (product_difference(rate, total, 2.0 * shape, 1.0 + 0.0 * shape) + rate * rounding) / (2.0 * shape)
     cross = gamma_cross_entropy(0.5 * total, mean_log, shape, rate, xp, jensen_gap(low, high, xp), excess)
     value = -log_width(low, high, xp) + cross

@@ -11,17 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from .._special import _horner, log1pmx, substitute, where0
+from ._double_double import two_sum
 
-__all__ = ["exact_sum", "jensen_gap", "log_width", "mean_log_uniform"]
+__all__ = ["jensen_gap", "log_width", "mean_log_uniform"]
 
 Array = Any
-
-
-def exact_sum(a: Array, b: Array) -> tuple[Array, Array]:
-    """``s`` and ``e`` with ``a + b = s + e`` exactly (TwoSum)."""
-    total = a + b
-    part = total - a
-    return total, (a - (total - part)) + (b - part)
 
 
 def _xlogx(x: Array, xp: Any) -> Array:
@@ -35,9 +29,7 @@ def log_width(low: Array, high: Array, xp: Any) -> Array:
     """``log(high - low)`` of the exact width (TwoSum): an interval near ``[0, 1]``, as
     ``Uniform(1e-11, 1)``, has a log width of the order of its offsets, which the rounding of
     ``high - low`` (eps) would swamp."""
-    width = high - low
-    part = width - high
-    rounding = (high - (width - part)) - (low + part)  # high - low = width + rounding exactly
+    width, rounding = two_sum(high, -low)  # high - low = width + rounding exactly
     near_one = (width >= 0.5) & (width <= 2.0)
     near, wide = substitute(near_one, width, 1.0, xp), substitute(~near_one, width, 1.0, xp)
     return xp.where(near_one, xp.log1p((near - 1.0) + where0(near_one, rounding, xp)), xp.log(wide) + rounding / wide)
