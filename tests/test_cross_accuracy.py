@@ -119,6 +119,8 @@ CASES = [  # (p, q, the relative error before)
     (dv.Weibull(1.0, 1e-8), dv.Exponential(100000000.001), 5e7),
     (dv.Weibull(1.0, 1e8), dv.Gamma(1.0, 9.9999999999e-09), None),
     (dv.Weibull(1.3, 2.0), dv.Gamma(1.2, 0.6), None),
+    (dv.Weibull(1e6, 1e8), dv.Gamma(607927990354.6534, 6079.2834125373465), 5.7e-2),
+    (dv.Weibull(10.0, 1e8), dv.Gamma(69.08673391136459, 7.26197460990777e-07), None),
     (dv.Uniform(1.0, 1.000001), dv.Gamma(12000012002061.4, 12000006001854.4), 0.59),
     (dv.Uniform(1.0, 1.000000000001), dv.Gamma(1.1997866670521381e25, 1.1997866670515381e25), 1e12),
     (dv.Uniform(1e-08, 1.000000000001e-08), dv.Chi2(2.3997054963413186e25), None),

@@ -26,19 +26,21 @@ from .._special import STIRLING_MIN, digamma, gammaln, lgamma_bregman, log1pmx, 
 from ._closed_discrete import _bernoulli_kl
 from ._closed_univariate import _stirling_sums
 
-__all__ = ["beta_cross_entropy", "gamma_cross_entropy"]
+__all__ = ["beta_cross_entropy", "gamma_cross_entropy_less_log"]
 
 Array = Any
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def gamma_cross_entropy(mean: Array, mean_log: Array, shape: Array, rate: Array, xp: Any,
-                        gap: Array | None = None, excess: Array | None = None) -> Array:
-    """``-E[log q(X)]`` for ``q = Gamma(shape, rate)`` and ``E[X] = mean``, ``E[log X] =
-    mean_log``; from ``shape = 12`` on Stirling's form (the module docstring) where the caller
-    gives ``gap = log(mean) - mean_log`` and ``excess = rate mean / shape - 1``."""
-    direct = gammaln(shape, xp) - shape * xp.log(rate) - (shape - 1.0) * mean_log + rate * mean
+def gamma_cross_entropy_less_log(mean: Array, mean_log: Array, shape: Array, rate: Array, xp: Any,
+                                 gap: Array | None = None, excess: Array | None = None) -> Array:
+    """``-E[log q(X)] - E[log X]`` for ``q = Gamma(shape, rate)`` and ``E[X] = mean``, ``E[log
+    X] = mean_log`` (the caller adds ``E[log X]`` to ``p``'s negative entropy, where their
+    logarithms of the scale cancel analytically); from ``shape = 12`` on Stirling's form (the
+    module docstring) where the caller gives ``gap = log(mean) - mean_log`` and ``excess =
+    rate mean / shape - 1``."""
+    direct = gammaln(shape, xp) - shape * xp.log(rate) - shape * mean_log + rate * mean
     if gap is None or excess is None:
         return direct
     large = shape >= STIRLING_MIN
@@ -50,7 +52,7 @@ def gamma_cross_entropy(mean: Array, mean_log: Array, shape: Array, rate: Array,
     log_ratio = xp.log(substitute(far, rate, 1.0, xp)) + xp.log(substitute(far, mean, 1.0, xp)) - xp.log(k)
     log1pmx_w = xp.where(far, log_ratio - w, log1pmx(substitute(~far, w, 0.0, xp), xp))
     remainder, _ = _stirling_sums(k)
-    stirling = k * gap - k * log1pmx_w + mean_log + (_HALF_LOG_2PI - 0.5 * xp.log(k)) + remainder
+    stirling = k * gap - k * log1pmx_w + (_HALF_LOG_2PI - 0.5 * xp.log(k)) + remainder
     return xp.where(large, stirling, direct)
 
 
