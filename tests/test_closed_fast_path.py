@@ -383,3 +383,19 @@ def test_a_few_patched_elements_on_python_floats(case: str, few: int, monkeypatc
     ref = {"normal": _normal, "exponential": _exponential, "poisson": _poisson, "bernoulli": _bernoulli}[case]
     expected = np.array([ref(*(float(c[i]) for c in (*p, *q))) for i in range(44)])
     _check(np.asarray(dv.kl(family(*p), family(*q))), expected, TIGHT.get(case, 25 * 2.0**-52))
+
+
+def test_blocks_of_the_plain_pass_against_mpmath() -> None:
+    """A batch of several blocks (``_host.blockwise_into``): near elements, far ones and ratios
+    out of the normal range in every block, each within the bounds of the unblocked form."""
+    from divergences.distributions._host import _BLOCK
+
+    rng = np.random.default_rng(41)
+    n = 3 * _BLOCK + 17
+    l1 = np.exp(rng.uniform(-5.0, 5.0, n))
+    l2 = _moved(l1, rng)
+    l2[:: _BLOCK // 3] *= 1e-310 / l2[:: _BLOCK // 3]  # ratios below the normal range, in every block
+    values = np.asarray(dv.kl(dv.Exponential(l1), dv.Exponential(l2)))
+    sample = np.concatenate([np.arange(0, n, _BLOCK // 3), rng.integers(0, n, 200), [_BLOCK - 1, _BLOCK, n - 1]])
+    expected = np.array([_exponential(float(l1[i]), float(l2[i])) for i in sample])
+    _check(values[sample], expected, TIGHT["exponential"])

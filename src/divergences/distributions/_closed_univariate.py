@@ -92,6 +92,7 @@ from ._families import (
 from ._host import (
     NUMPY,
     blockwise,
+    blockwise_into,
     bregman,
     bregman_float,
     bregman_near,
@@ -1067,6 +1068,15 @@ def _exponential_kl_far(l1: np.ndarray, l2: np.ndarray) -> np.ndarray:
         return (l2 / l1 - 1.0) - (np.log(l2) - np.log(l1))
 
 
+def _exponential_plain(out: np.ndarray, work: np.ndarray, l1: np.ndarray, l2: np.ndarray, back: Any) -> None:
+    """``r - 1 - log r``, ``r = l2 / l1``, into ``out`` (a block of :func:`_host.blockwise_into`)."""
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        np.divide(l2, l1, out=out)
+        host_log(out, back, out=work)
+        out -= 1.0
+        out -= work
+
+
 # r - 1 - log r at log r = 0.08, the larger of its values at +-0.08: at or below it, the series.
 _EXPONENTIAL_NEAR_VALUE = math.expm1(0.08) - 0.08
 
@@ -1080,13 +1090,13 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
         x = near_everywhere(l1, l2, RATIO_SERIES_LOW, RATIO_SERIES_HIGH) if isinstance(l1, np.ndarray) else None
         if x is not None:  # rates near each other throughout: the series alone, exact and cheaper
             return back(blockwise(_exponential_series_of, x))
-        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-            r = l2 / l1
-            log_r = host_log(r, back)
-            r -= 1.0
-            r -= log_r
-        if not isinstance(r, np.ndarray):
+        if not isinstance(l1, np.ndarray):
+            with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+                r = l2 / l1
+                log_r = host_log(r, back)
+                r = (r - 1.0) - log_r
             return back(ratio_fill(r, log_r, _exponential_kl_series, _exponential_kl_far, (l1, l2)))
+        r = blockwise_into(lambda out, work, a, b: _exponential_plain(out, work, a, b, back), l1, l2)
         # r - 1 - log r is flat at r = 1, so the rounding of r cancels to first order: it errs
         # by about 2 / |log r| ulps (measured against mpmath: 14 at |log r| = 0.08, against
         # 140 for a log r - (a - b)), and the series is needed in a band a third of the
@@ -1095,7 +1105,9 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
         # NaN where r overflowed).
         fill(r, r <= _EXPONENTIAL_NEAR_VALUE, _exponential_kl_series, (l1, l2), few=_exponential_kl_series)
         if not r.max() < log_range(r.dtype) - 1.0:
-            fill(r, ~(np.abs(log_r, out=log_r) < log_range(r.dtype)), _exponential_kl_far, (l1, l2))
+            with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+                far = ~(np.abs(np.log(l2 / l1)) < log_range(r.dtype))
+            fill(r, far, _exponential_kl_far, (l1, l2))
         return back(r)
     if kind:
         # r - 1 - log r, r = l2 / l1: torch's form; where it may have cancelled (and out of
