@@ -33,7 +33,19 @@ from .._special import (
     substitute,
     where0,
 )
-from ._host import NUMPY, Back, blockwise, fill, heads, horner, host, near_everywhere, ratio_fill, within
+from ._host import (
+    NUMPY,
+    Back,
+    blockwise,
+    blockwise_into,
+    fill,
+    heads,
+    horner,
+    host,
+    near_everywhere,
+    ratio_fill,
+    within,
+)
 from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 
@@ -100,14 +112,13 @@ def _all_positive(a: Array, b: Array, kind: str, xp: Any) -> bool:
     return bool(xp.min(a) > 0) and bool(xp.min(b) > 0)
 
 
-def _phi(a: np.ndarray, b: np.ndarray, back: Back) -> tuple[np.ndarray, np.ndarray]:
-    """``phi(a / b) = r log r - (r - 1)`` into a new array, and a spent one of that size."""
-    r = np.divide(a, b)
-    out = host_log(r, back)
-    out *= r
-    r -= 1.0
-    out -= r
-    return out, r
+def _phi_into(out: np.ndarray, work: np.ndarray, a: np.ndarray, b: np.ndarray, back: Back) -> None:
+    """:func:`_phi` into ``out`` with the scratch ``work`` (a block of ``_host.blockwise_into``)."""
+    np.divide(a, b, out=work)
+    host_log(work, back, out=out)
+    out *= work
+    work -= 1.0
+    out -= work
 
 
 def rel_entr_host(a: np.ndarray, b: np.ndarray, d: np.ndarray | None, back: Back) -> np.ndarray:
@@ -119,7 +130,7 @@ def rel_entr_host(a: np.ndarray, b: np.ndarray, d: np.ndarray | None, back: Back
         x = near_everywhere(b, a, RATIO_SERIES_LOW, RATIO_SERIES_HIGH, d)
         if x is not None:  # a and b near each other throughout: the series alone, exact and cheaper
             return blockwise(_rel_entr_series_of, x, b)
-        out, _ = _phi(a, b, back)
+        out = blockwise_into(lambda o, w, u, v: _phi_into(o, w, u, v, back), a, b)
         near = out <= _REL_ENTR_NEAR_VALUE
         far = None if out.max() < math.inf else ~(out < math.inf)  # NaN included
         out *= b
