@@ -1,0 +1,46 @@
+"""Renyi, Bhattacharyya and chi-square of Gamma-type laws far apart, against mpmath: the
+mixture route's KL forms take each second law as given (the mixture plus a rounded offset
+lost a parameter far below the mixture's, up to inf where the value is finite)."""
+
+from __future__ import annotations
+
+import mpmath as mp
+import pytest
+
+import divergences as dv
+
+DIGITS = 60
+
+
+@mp.workdps(DIGITS)
+def _gamma_log_affinity(k1, r1, k2, r2, alpha) -> mp.mpf:
+    """log of the integral of p^alpha q^(1 - alpha) for Gamma laws (shape, rate)."""
+    k1, r1, k2, r2, alpha = (mp.mpf(v) for v in (k1, r1, k2, r2, alpha))
+
+    def a(k, r):
+        return mp.loggamma(k) - k * mp.log(r)
+
+    return a(alpha * k1 + (1 - alpha) * k2, alpha * r1 + (1 - alpha) * r2) - alpha * a(k1, r1) - (1 - alpha) * a(k2, r2)
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ((1.0, 1e12), (1.0, 1e-3), 2.0),
+    ((1.0, 1e12), (1.0, 1e-3), 0.5),
+    ((0.37, 1e12), (0.37, 1e-6), 0.5),
+    ((2.5, 1e-9), (2.5, 1e9), 0.3),
+    ((3.0, 2.0), (3.5, 2.5), 0.7),
+])
+def test_gamma_renyi_far_apart(p, q, alpha):
+    with mp.workdps(DIGITS):
+        exact = float(_gamma_log_affinity(*p, *q, alpha) / (mp.mpf(alpha) - 1))
+    assert float(dv.renyi(dv.Gamma(*p), dv.Gamma(*q), alpha)) == pytest.approx(exact, rel=1e-13)
+
+
+def test_exponential_chi2_and_bhattacharyya_far_apart():
+    l1, l2 = 1e12, 1e-3
+    with mp.workdps(DIGITS):
+        a, b = mp.mpf(l1), mp.mpf(l2)
+        chi2 = float(a * a / (b * (2 * a - b)) - 1)
+        bhattacharyya = float(-mp.log(mp.sqrt(a * b) / ((a + b) / 2)))
+    assert float(dv.chi2(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(chi2, rel=1e-13)
+    assert float(dv.bhattacharyya(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(bhattacharyya, rel=1e-13)
