@@ -44,3 +44,29 @@ def test_exponential_chi2_and_bhattacharyya_far_apart():
         bhattacharyya = float(-mp.log(mp.sqrt(a * b) / ((a + b) / 2)))
     assert float(dv.chi2(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(chi2, rel=1e-13)
     assert float(dv.bhattacharyya(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(bhattacharyya, rel=1e-13)
+
+
+@mp.workdps(DIGITS)
+def _uniform_log_affinity(p, q, alpha):
+    (l1, h1), (l2, h2) = ([mp.mpf(v) for v in x] for x in (p, q))
+    overlap = min(h1, h2) - max(l1, l2)
+    return mp.log(overlap) - alpha * mp.log(h1 - l1) - (1 - alpha) * mp.log(h2 - l2)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((-3.7, -0.40000000000000036), (-3.7, -0.40000000003300035)),  # was 1e-5 relative off
+    ((0.0, 1e6), (1e-8, 1000000.00000001)),  # 1e-3
+    ((0.0, 1e6), (1e-8, 1.0099999999999999e-06)),  # 8e-7: q's length far below p's
+    ((1e-08, 3.3000000099999998), (0.0, 3.3)),
+    ((0.2, 0.7), (0.1, 0.6)),
+])
+def test_uniform_measures_from_the_end_points(p, q):
+    up, uq = dv.Uniform(*p), dv.Uniform(*q)
+    with mp.workdps(DIGITS):
+        (l1, h1), (l2, h2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        tv = float(1 - (min(h1, h2) - max(l1, l2)) / max(h1 - l1, h2 - l2))
+        renyi = float(_uniform_log_affinity(p, q, mp.mpf(0.5)) / (mp.mpf(0.5) - 1))
+        bhattacharyya = float(-_uniform_log_affinity(p, q, mp.mpf(0.5)))
+    assert float(dv.total_variation(up, uq)) == pytest.approx(tv, rel=1e-13)
+    assert float(dv.renyi(up, uq, 0.5)) == pytest.approx(renyi, rel=1e-13)
+    assert float(dv.bhattacharyya(up, uq)) == pytest.approx(bhattacharyya, rel=1e-13)

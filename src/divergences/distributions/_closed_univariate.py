@@ -1596,6 +1596,15 @@ def _uniform_parts(p: Uniform, q: Uniform, xp: Any) -> tuple[Array, Array, Array
     return len1, len2, overlap, inside
 
 
+def _uniform_lone(p: Uniform, q: Uniform, xp: Any) -> tuple[Array, Array]:
+    """The lengths of the parts of each interval outside the other (``L1 - o`` and ``L2 - o``
+    where they meet), from the differences of the end points: exact where the intervals
+    nearly agree, where ``1 - o / L`` from the rounded lengths kept none of their digits."""
+    zero = xp.zeros_like(p.low + q.low)
+    dh, dl = p.high - q.high, p.low - q.low
+    return xp.maximum(dh, zero) + xp.maximum(-dl, zero), xp.maximum(-dh, zero) + xp.maximum(dl, zero)
+
+
 @register_kl(Uniform, Uniform)
 def _kl_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
     len1, _, _, inside = _uniform_parts(p, q, xp)
@@ -1618,26 +1627,39 @@ def _renyi_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any, alpha: float) -> 
     # two terms >= 0, nothing to cancel as alpha -> 1; +inf when the supports do not meet.
     len1, len2, overlap, _ = _uniform_parts(p, q, xp)
     meet = overlap > 0
-    lost = log_ratio(substitute(meet, overlap, 1.0, xp), substitute(meet, len1, 1.0, xp), xp)
+    lone1, _ = _uniform_lone(p, q, xp)
+    shared = lone1 <= 0.5 * len1  # log(o / L1) as log1p(-lone / L1) there, exact
+    lost = xp.where(shared, xp.log1p(-where0(shared, lone1, xp) / len1),
+                    log_ratio(substitute(meet, overlap, 1.0, xp), substitute(meet, len1, 1.0, xp), xp))
     grow = (q.high - p.high) - (q.low - p.low)
-    value = lost / (alpha - 1.0) + xp.log1p(grow / len1)
+    shrunk = grow < -0.5 * len1  # log(L2 / L1) from the lengths there (1 + grow / L1 loses L2)
+    growth = xp.where(shrunk, xp.log(substitute(shrunk, len2, 1.0, xp)) - xp.log(len1),
+                      xp.log1p(where0(~shrunk, grow, xp) / len1))
+    value = lost / (alpha - 1.0) + growth
     return _inf_where(~meet, value, xp)
 
 
 @register("total_variation", Uniform, Uniform)
 def _tv_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
     len1, len2, overlap, _ = _uniform_parts(p, q, xp)
-    return 1.0 - overlap / xp.maximum(len1, len2)
+    lone1, lone2 = _uniform_lone(p, q, xp)
+    # 1 - o / max(L1, L2): the larger of the lone parts over their lengths, where they meet
+    lone = xp.maximum(lone1 / len1, lone2 / len2)
+    return xp.where(overlap > 0, lone, xp.ones_like(lone))
 
 
 @register("js", Uniform, Uniform)
 def _js_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
     # The mixture is (1/L1 + 1/L2)/2 on the overlap and 1/(2 L) on each lone part.
+    # The lone parts and the lengths' difference from the end points (exact as q -> p).
     len1, len2, overlap, _ = _uniform_parts(p, q, xp)
-    f1, f2 = overlap / len1, overlap / len2
+    lone1, lone2 = _uniform_lone(p, q, xp)
+    meet = overlap > 0
+    g1, g2 = xp.where(meet, lone1 / len1, xp.ones_like(len1)), xp.where(meet, lone2 / len2, xp.ones_like(len2))
     total = len1 + len2
-    kl_pm = f1 * xp.log(2.0 * len2 / total) + (1.0 - f1) * _LOG_2
-    kl_qm = f2 * xp.log(2.0 * len1 / total) + (1.0 - f2) * _LOG_2
+    growth = (lone2 - lone1) / total  # (L2 - L1) / (L1 + L2)
+    kl_pm = (1.0 - g1) * xp.log1p(growth) + g1 * _LOG_2
+    kl_qm = (1.0 - g2) * xp.log1p(-growth) + g2 * _LOG_2
     return 0.5 * (kl_pm + kl_qm)
 
 
