@@ -29,6 +29,9 @@ def _gamma_log_affinity(k1, r1, k2, r2, alpha) -> mp.mpf:
     ((0.37, 1e12), (0.37, 1e-6), 0.5),
     ((2.5, 1e-9), (2.5, 1e9), 0.3),
     ((3.0, 2.0), (3.5, 2.5), 0.7),
+    ((1e12, 1e12), (2.5, 2.5), 10.0),  # large shapes through the mixture: 2.5e-3 relative off
+    ((1e12, 1e12), (1e-6, 17.0), 0.5),
+    ((1e6, 2.5), (999999.99999, 2.499999999975), 0.5),  # nearly equal, large shapes
 ])
 def test_gamma_renyi_far_apart(p, q, alpha):
     with mp.workdps(DIGITS):
