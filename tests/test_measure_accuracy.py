@@ -73,3 +73,22 @@ def test_uniform_measures_from_the_end_points(p, q):
     assert float(dv.total_variation(up, uq)) == pytest.approx(tv, rel=1e-13)
     assert float(dv.renyi(up, uq, 0.5)) == pytest.approx(renyi, rel=1e-13)
     assert float(dv.bhattacharyya(up, uq)) == pytest.approx(bhattacharyya, rel=1e-13)
+
+
+@mp.workdps(DIGITS)
+def _beta_log_affinity(p, q, alpha):
+    (a1, b1), (a2, b2) = ([mp.mpf(v) for v in x] for x in (p, q))
+    alpha = mp.mpf(alpha)
+    am, bm = alpha * a1 + (1 - alpha) * a2, alpha * b1 + (1 - alpha) * b2
+    return mp.log(mp.beta(am, bm)) - alpha * mp.log(mp.beta(a1, b1)) - (1 - alpha) * mp.log(mp.beta(a2, b2))
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ((0.001, 1e6), (0.001, 1e12), 0.5),  # 2^-9 for 0.0124
+    ((1e-6, 2.5), (1e12, 0.37), 0.5),  # inf
+    ((2.0, 3.0), (2.5, 1.5), 2.0),
+])
+def test_beta_renyi_far_apart(p, q, alpha):
+    with mp.workdps(DIGITS):
+        exact = float(_beta_log_affinity(p, q, alpha) / (mp.mpf(alpha) - 1))
+    assert float(dv.renyi(dv.Beta(*p), dv.Beta(*q), alpha)) == pytest.approx(exact, rel=1e-13)
