@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._array_api import _library_of, device, is_eager, is_lazy, is_numpy, library, to_numpy
+from ._double_double import product
 
 Array = Any
 
@@ -475,23 +476,14 @@ def stirling_bregman(z: Array, t: Array) -> Array:
     return t * t * u * corrections
 
 
-_SPLIT = 134217729.0  # 2^27 + 1: Veltkamp's splitting of a double into two 26-bit halves
 
 
 def product_difference(a: Array, b: Array, c: Array, e: Array) -> Array:
     """``a b - c e`` to a few ulps of the result however much the two products cancel
     (Dekker's exact products, by Veltkamp's splitting: no fused multiply-add is needed), for
     finite values below 2^995 in magnitude."""
-
-    def exact_product(x: Array, y: Array) -> tuple[Array, Array]:
-        p = x * y
-        sx, sy = _SPLIT * x, _SPLIT * y
-        xh, yh = sx - (sx - x), sy - (sy - y)
-        xl, yl = x - xh, y - yh
-        return p, ((xh * yh - p) + xh * yl + xl * yh) + xl * yl
-
-    p, p_err = exact_product(a, b)
-    q, q_err = exact_product(c, e)
+    p, p_err = product(a, b)
+    q, q_err = product(c, e)
     return (p - q) + (p_err - q_err)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._array_api import is_eager
+from .._double_double import below_max, two_sum
 from .._special import (
     _STIRLING,
     _TRIGAMMA_BERNOULLI,
@@ -42,7 +43,6 @@ from ._closed_univariate import (
     _gamma_negentropy,
     _stirling_shapes,
 )
-from ._double_double import below_max, two_sum
 
 __all__ = ["beta_gamma_large"]
 

@@ -25,6 +25,7 @@ import math
 from typing import Any
 
 from .._array_api import is_eager
+from .._double_double import below_max, product, product_pair, two_sum
 from .._special import (
     digamma,
     erfc,
@@ -53,7 +54,6 @@ from ._closed_univariate import (
     _normal_kl,
     _scale_family_kl,
 )
-from ._double_double import below_max, product, product_pair, two_sum
 from ._families import (
     Beta,
     Chi2,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._double_double import two_sum
 from .._special import _horner, log1pmx, substitute, where0
-from ._double_double import two_sum
 
 __all__ = ["jensen_gap", "log_width", "mean_log_uniform"]
 
