@@ -92,3 +92,21 @@ def test_beta_renyi_far_apart(p, q, alpha):
     with mp.workdps(DIGITS):
         exact = float(_beta_log_affinity(p, q, alpha) / (mp.mpf(alpha) - 1))
     assert float(dv.renyi(dv.Beta(*p), dv.Beta(*q), alpha)) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize(("p", "q"), [((0.0, 1e-6), (0.0, 1e12)), ((1.0, 2.0), (1.5, 2.5)), ((3.0, 1e-9), (0.0, 1e9))])
+def test_gumbel_cross_entropy_with_scales_far_apart(p, q):
+    # scales 1e18 apart put beta1 / beta2 - 1 at -1 in rounding: NaN before
+    with mp.workdps(DIGITS):
+        (m1, b1), (m2, b2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        exact = float(mp.log(b2) + (m1 + mp.euler * b1 - m2) / b2 + mp.exp((m2 - m1) / b2) * mp.gamma(1 + b1 / b2))
+    assert float(dv.cross_entropy(dv.Gumbel(*p), dv.Gumbel(*q))) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize(("p", "q"), [((1e12, 1e-3), (1e-6, 1.0)), ((1.5, 2.0), (2.5, 1.0))])
+def test_weibull_cross_entropy_with_shapes_far_apart(p, q):
+    with mp.workdps(DIGITS):
+        (k1, l1), (k2, l2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        exact = float(-mp.log(k2 / l2) - (k2 - 1) * (mp.log(l1) - mp.euler / k1 - mp.log(l2))
+                      + (l1 / l2) ** k2 * mp.gamma(1 + k2 / k1))
+    assert float(dv.cross_entropy(dv.Weibull(*p), dv.Weibull(*q))) == pytest.approx(exact, rel=1e-13)
