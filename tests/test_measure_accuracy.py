@@ -110,3 +110,10 @@ def test_weibull_cross_entropy_with_shapes_far_apart(p, q):
         exact = float(-mp.log(k2 / l2) - (k2 - 1) * (mp.log(l1) - mp.euler / k1 - mp.log(l2))
                       + (l1 / l2) ** k2 * mp.gamma(1 + k2 / k1))
     assert float(dv.cross_entropy(dv.Weibull(*p), dv.Weibull(*q))) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize(("l1", "l2"), [(1e12, 1.0), (1e6, 1.0), (2.0, 3.0), (1e-3, 1e3)])
+def test_exponential_cross_entropy(l1, l2):
+    with mp.workdps(DIGITS):
+        exact = float(mp.mpf(l2) / mp.mpf(l1) - mp.log(mp.mpf(l2)))
+    assert float(dv.cross_entropy(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(exact, rel=1e-14)

@@ -1163,10 +1163,16 @@ for _family in (Gamma, Exponential, Chi2, Chi):
 
 
 @register("cross_entropy", Gamma, Gamma)
-@register("cross_entropy", Exponential, Exponential)
 @register("cross_entropy", Chi2, Chi2)
 def _ce_gamma_gamma(p: Gamma | Exponential | Chi2, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
     return _gamma_entropy(*_gamma_params(p, xp), xp) + _gamma_kl_of(p, q, xp=xp)
+
+
+@register("cross_entropy", Exponential, Exponential)
+def _ce_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
+    # -log l2 + l2 / l1 directly: H(p) + KL cancelled log l1 (1.7e-3 relative off at rates
+    # 1e12 against 1, where the value is 1e-12)
+    return q.rate / p.rate - xp.log(q.rate)
 
 
 # InverseGamma(a, b) is 1/Gamma(a, b): every f-divergence is the Gammas' (a bijection apart).
