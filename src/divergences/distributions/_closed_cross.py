@@ -185,8 +185,6 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
     a, b = p.a, p.b
     c, rounding = two_sum(a, b)  # a + b = c + rounding exactly
     difference = (product_difference(a, 1.0, q.loc, c) - q.loc * rounding) / c
-    scale = xp.sqrt(a / c) * xp.sqrt(b / c) / xp.sqrt(c + 1.0)
-    plain = _normal_kl(difference, scale, 0.0 * difference, q.scale, xp)
     big = below_max(c, 1e60, xp)  # (the range of the exact products)
     ok = (c <= big) & (q.scale >= 1.0 / big) & (q.scale <= big) & (a * b >= 1e-200)
     a_, b_, c_, e_, s_ = (substitute(ok, v, 1.0, xp) for v in (a, b, c, rounding, q.scale))
@@ -197,7 +195,8 @@ def _kl_beta_normal(p: Beta, q: Normal, *, xp: Any) -> Array:
     y = ((numerator[0] - denominator[0]) + (numerator[1] - denominator[1])) / denominator[0]
     log_ratio = xp.log(a_) + xp.log(b_) - xp.log(denominator[0])
     exact = 0.5 * (difference / q.scale) ** 2 + _variance_part(y, log_ratio, xp)
-    return _beta_negentropy(a, b, xp) + xp.where(ok, exact, plain)
+    scale = xp.sqrt(a / c) * xp.sqrt(b / c) / xp.sqrt(c + 1.0)
+    return _beta_negentropy(a, b, xp) + _or_plain(ok, exact, difference, scale, q, xp)
 
 
 @register_kl(Beta, Uniform)
@@ -299,14 +298,21 @@ def _kl_gamma_normal(p: Gamma | Exponential | Chi2, q: Normal, *, xp: Any) -> Ar
     # an ulp or two, was 3e-11 relative of a KL where s matched it to 1e-11).
     shape, rate = _gamma_params(p, xp)
     difference = product_difference(shape, 1.0, q.loc, rate) / rate
-    plain = _normal_kl(difference, xp.sqrt(shape) / rate, 0.0 * difference, q.scale, xp)
     spread = rate * q.scale
     ok = (spread >= 1e-140) & (spread <= below_max(spread, 1e140, xp)) & (shape <= below_max(shape, 1e280, xp))
     ks, rs, ss = (substitute(ok, v, 1.0, xp) for v in (shape, rate, q.scale))
-    spread = product_pair(product(rs, ss), product(rs, ss))  # (rate s)^2
-    y = ((ks - spread[0]) - spread[1]) / spread[0]
-    exact = 0.5 * (difference / q.scale) ** 2 + _variance_part(y, xp.log(ks) - xp.log(spread[0]), xp)
-    return _gamma_negentropy(shape, xp) + xp.where(ok, exact, plain)
+    square = product_pair(product(rs, ss), product(rs, ss))  # (rate s)^2 in a pair of doubles
+    y = ((ks - square[0]) - square[1]) / square[0]
+    exact = 0.5 * (difference / q.scale) ** 2 + _variance_part(y, xp.log(ks) - xp.log(square[0]), xp)
+    return _gamma_negentropy(shape, xp) + _or_plain(ok, exact, difference, xp.sqrt(shape) / rate, q, xp)
+
+
+def _or_plain(ok: Array, exact: Array, difference: Array, scale: Array, q: Normal, xp: Any) -> Array:
+    """``exact`` where ``ok`` (the range of its exact products), the Normal form from the
+    rounded scale elsewhere; that form only where some element needs it (eager arrays)."""
+    if is_eager(xp) and not _any(~ok, xp):
+        return exact
+    return xp.where(ok, exact, _normal_kl(difference, scale, 0.0 * difference, q.scale, xp))
 
 
 def _variance_part(y: Array, log_ratio: Array, xp: Any) -> Array:

@@ -813,18 +813,18 @@ def _gamma_renyi(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any, alpha: flo
 
 def _gamma_kl_to(a: Array, b: Array, da: Array, db: Array, xp: Any, ends: tuple[Array, Array]) -> Array:
     """KL(Gamma(a, b) || Gamma(ends)), the differences ``da``, ``db`` given: ``_gamma_kl``, or
-    ``_gamma_kl_large`` where the shapes take it (the mixture of laws with large shapes: the
-    second-order form cancelled terms of the order of the shape there, 3.6e-3 relative off
+    the large-shape form where the shapes take it (the mixture of laws with large shapes: the
+    second-order form cancelled terms of the order of the shape there, 2.5e-3 relative off
     at shape 1e12)."""
     a2, b2 = ends
     large = _gamma_large(a, b, a2, b2, xp)
     near = _gamma_kl(a, b, da, db, xp, b2=b2, a2=a2)
     if is_eager(xp) and not _any(large, xp):
         return near
-    # the ratio of the rates and the relative difference of the means from the offsets (the
-    # mixture's own parameters are rounded: its ends would lose a nearby law's offsets)
-    # where the laws are near each other; from the ends elsewhere (where the offsets, rounded
-    # differences, lose the far law's digits)
+    # The ratio of the rates and the relative difference of the means: from the offsets where
+    # the laws are near each other (the mixture's own parameters are rounded, and its ends
+    # would lose a nearby law's offsets), from the ends elsewhere (where the offsets, rounded
+    # differences, lose a far law's digits).
     ab, a2b = substitute(large, a, STIRLING_MIN, xp), substitute(large, a2, STIRLING_MIN, xp)
     t, s = where0(large, db, xp) / b, where0(large, da, xp) / ab
     close = (xp.abs(t) <= 0.125) & (xp.abs(s) <= 0.125)
