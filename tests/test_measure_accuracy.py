@@ -117,3 +117,42 @@ def test_exponential_cross_entropy(l1, l2):
     with mp.workdps(DIGITS):
         exact = float(mp.mpf(l2) / mp.mpf(l1) - mp.log(mp.mpf(l2)))
     assert float(dv.cross_entropy(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(exact, rel=1e-14)
+
+
+@mp.workdps(DIGITS)
+def _normal_total_variation(m1, s1, m2, s2) -> float:
+    """P(I) - Q(I) summed over the pieces between the crossings of the two densities."""
+    m1, s1, m2, s2 = (mp.mpf(v) for v in (m1, s1, m2, s2))
+    a = 1 / (2 * s2 * s2) - 1 / (2 * s1 * s1)  # log p - log q = a x^2 + b x + c
+    b = m1 / (s1 * s1) - m2 / (s2 * s2)
+    c = m2 * m2 / (2 * s2 * s2) - m1 * m1 / (2 * s1 * s1) - mp.log(s1 / s2)
+    if a == 0:
+        cuts = [-c / b]
+    else:
+        root = mp.sqrt(b * b - 4 * a * c)
+        cuts = sorted([(-b - root) / (2 * a), (-b + root) / (2 * a)])
+    cuts = [-mp.inf, *cuts, mp.inf]
+    return float(sum(abs((mp.ncdf(hi, m1, s1) - mp.ncdf(lo, m1, s1)) - (mp.ncdf(hi, m2, s2) - mp.ncdf(lo, m2, s2)))
+                     for lo, hi in zip(cuts[:-1], cuts[1:], strict=False)) / 2)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((0.0, 1e12), (1e-6, 1e12)),  # 2 Phi(d / 2s) - 1 gave 0 for 4e-19
+    ((1e6, 1e12), (1e6 + 1e-5, 1e12)),
+    ((0.0, 1.0), (0.0, 1.00000000001)),  # scales 1e-11 apart: 1.3e-5 relative off
+    ((1e6, 0.37), (1e6, 0.3700000000037)),
+    ((-3.7, 1e6), (-3.699999999963, 999999.99999)),
+    ((1e6, 2.5), (1e6 + 1e-5, 2.499999999975)),
+    ((1e6, 1e6), (1e6 + 1e-5, 1e6 + 1e-5)),
+    ((0.0, 1.0), (0.3, 1.2)),
+    ((0.0, 1.0), (40.0, 1.0)),
+    ((0.0, 1.0), (1.0, 30.0)),
+])
+def test_normal_total_variation_between_nearly_equal_laws(p, q):
+    exact = _normal_total_variation(*p, *q)
+    for family in (dv.Normal, dv.LogNormal):
+        assert float(dv.total_variation(family(*p), family(*q))) == pytest.approx(exact, rel=1e-14)
+    batch = dv.total_variation(dv.Normal(*zip(p, p, strict=True)), dv.Normal(*zip(q, q, strict=True)))
+    assert batch.tolist() == pytest.approx([exact, exact], rel=1e-14)
+    if p[0] == q[0] == 0.0:
+        assert float(dv.total_variation(dv.HalfNormal(p[1]), dv.HalfNormal(q[1]))) == pytest.approx(exact, rel=1e-14)

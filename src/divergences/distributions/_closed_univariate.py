@@ -57,7 +57,6 @@ from .._special import (
     lgamma_bregman,
     log1pmx,
     log_ratio,
-    ndtr,
     patch,
     product_difference,
     ratio_form,
@@ -105,6 +104,7 @@ from ._host import (
 )
 from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
+from ._normal_interval import normal_interval
 from ._registry import register, register_kl
 
 Array = Any
@@ -187,12 +187,6 @@ def _xlogx(x: Array, xp: Any) -> Array:
     pos = x > 0
     xs = substitute(pos, x, 1.0, xp)
     return where0(pos, xs * xp.log(xs), xp)
-
-
-def _phi_difference(z: Array, w: Array, xp: Any) -> Array:
-    """``Phi(z) - Phi(w)``, taken in the tail where both arguments lie."""
-    upper = (z + w) > 0
-    return xp.where(upper, ndtr(-w, xp) - ndtr(-z, xp), ndtr(z, xp) - ndtr(w, xp))
 
 
 def _renyi_via_mixture(
@@ -484,9 +478,13 @@ def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any)
     equal = gap == 0
     z_far = den_s / substitute(~equal, gap, 1.0, xp)
     w_far = (sa * z_far + d) / sb
-    far = xp.where(equal, xp.zeros_like(d), _phi_difference(z_far, w_far, xp))
-    near = _phi_difference(z_near, w_near, xp)
-    return where0(~same, sign * (far - near), xp)
+    widen = sb - sa  # z - w = ((sb - sa) z - d) / sb, from the parameters' differences
+
+    def interval(z: Array, w: Array) -> Array:
+        return normal_interval(z, w, (widen * z - d) / sb, xp)
+
+    far = xp.where(equal, xp.zeros_like(d), interval(z_far, w_far))
+    return where0(~same, sign * (far - interval(z_near, w_near)), xp)
 
 
 def _normal_cross_entropy(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
