@@ -156,3 +156,21 @@ def test_normal_total_variation_between_nearly_equal_laws(p, q):
     assert batch.tolist() == pytest.approx([exact, exact], rel=1e-14)
     if p[0] == q[0] == 0.0:
         assert float(dv.total_variation(dv.HalfNormal(p[1]), dv.HalfNormal(q[1]))) == pytest.approx(exact, rel=1e-14)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((-3.7, 1e-6), (1e6, 1e12)),  # inf: 1 + (r - 1) lost r = 1e-18
+    ((1e-8, 1e-3), (1e6, 1e12)),  # 2.7e-5 relative off
+    ((-3.7, 1e-6), (0.0, 1e6)),
+    ((0.0, 1.0), (0.1, 1.2)),
+    ((0.0, 1.0), (0.0, 1.00000000001)),
+])
+def test_moyal_kl_and_cross_entropy_with_scales_far_apart(p, q):
+    with mp.workdps(DIGITS):
+        (m1, s1), (m2, s2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        r = s1 / s2
+        kl = 0.5 * (mp.exp(r * mp.log(2) + (m2 - m1) / s2 + mp.loggamma(0.5 + r) - mp.log(mp.pi) / 2)
+                    + (m1 - m2) / s2 - 1 + (r - 1) * (mp.euler + mp.log(2)) - 2 * mp.log(r))
+        entropy = 0.5 * (1 + mp.euler + mp.log(4 * mp.pi)) + mp.log(s1)
+    assert float(dv.kl(dv.Moyal(*p), dv.Moyal(*q))) == pytest.approx(float(kl), rel=1e-14)
+    assert float(dv.cross_entropy(dv.Moyal(*p), dv.Moyal(*q))) == pytest.approx(float(entropy + kl), rel=1e-14)
