@@ -174,3 +174,20 @@ def test_moyal_kl_and_cross_entropy_with_scales_far_apart(p, q):
         entropy = 0.5 * (1 + mp.euler + mp.log(4 * mp.pi)) + mp.log(s1)
     assert float(dv.kl(dv.Moyal(*p), dv.Moyal(*q))) == pytest.approx(float(kl), rel=1e-14)
     assert float(dv.cross_entropy(dv.Moyal(*p), dv.Moyal(*q))) == pytest.approx(float(entropy + kl), rel=1e-14)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((2.5, 1e-6), (1e-6, 1e12)),  # inf: InverseGamma took the Gamma form without the second rate itself
+    ((1e12, 1e-3), (1e-6, 1e6)),
+    ((1e6, 2.5), (999999.99999, 2.499999999975)),
+    ((3.0, 2.0), (3.5, 2.5)),
+])
+def test_inverse_gamma_measures_are_the_gammas(p, q):
+    with mp.workdps(DIGITS):
+        (a1, b1), (a2, b2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        cross = -a2 * mp.log(b2) + mp.loggamma(a2) + (a2 + 1) * (mp.log(b1) - mp.digamma(a1)) + b2 * a1 / b1
+        renyi = float(_gamma_log_affinity(*p, *q, 0.5) / (mp.mpf(0.5) - 1))
+    ip, iq = dv.InverseGamma(*p), dv.InverseGamma(*q)
+    assert float(dv.cross_entropy(ip, iq)) == pytest.approx(float(cross), rel=1e-13)
+    assert float(dv.renyi(ip, iq, 0.5)) == pytest.approx(renyi, rel=1e-13)
+    assert float(dv.kl(ip, iq)) == float(dv.kl(dv.Gamma(*p), dv.Gamma(*q)))

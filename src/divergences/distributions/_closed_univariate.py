@@ -832,13 +832,14 @@ def _gamma_kl_to(a: Array, b: Array, da: Array, db: Array, xp: Any, ends: tuple[
     t, s = where0(large, db, xp) / b, where0(large, da, xp) / ab
     close = (xp.abs(t) <= 0.125) & (xp.abs(s) <= 0.125)
     ratio = xp.where(close, 1.0 + t, b2 / b)
-    u = xp.where(close, (s - t) / (1.0 + t), product_difference(a2b, b, ab, b2) / (ab * b2))
+    u = xp.where(close, (s - t) / (1.0 + where0(close, t, xp)), product_difference(a2b, b, ab, b2) / (ab * b2))
     return xp.where(large, _gamma_kl_large_of(ab, a2b, ratio, u, xp), near)
 
 
-def _gamma_params(d: Gamma | Exponential | Chi2 | Chi, xp: Any) -> tuple[Array, Array]:
-    """Shape and rate of the Gamma law (of the square, for Chi)."""
-    if isinstance(d, Gamma):
+def _gamma_params(d: Gamma | Exponential | Chi2 | Chi | InverseGamma, xp: Any) -> tuple[Array, Array]:
+    """Shape and rate of the Gamma law (of the square, for Chi; of the reciprocal, for
+    InverseGamma)."""
+    if isinstance(d, Gamma | InverseGamma):
         return d.shape, d.rate
     if isinstance(d, Exponential):
         return _constant_like(d.rate, 1.0, xp), d.rate
@@ -851,7 +852,7 @@ def _constant_like(x: Array, value: float, xp: Any) -> Array:
     return np.float64(value) if type(x) is np.float64 else full_like(x, value, xp)
 
 
-_GammaLike = Gamma | Exponential | Chi2 | Chi
+_GammaLike = Gamma | Exponential | Chi2 | Chi | InverseGamma
 
 
 # Shapes or rates nearer than this (relatively) take _gamma_kl's form; the plain sum elsewhere.
@@ -1159,7 +1160,8 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
     return _exponential_kl(p.rate, q.rate, xp)
 
 
-for _family in (Gamma, Exponential, Chi2, Chi):
+# InverseGamma(a, b) is 1/Gamma(a, b): every f-divergence is the Gammas' (a bijection apart).
+for _family in (Gamma, Exponential, Chi2, Chi, InverseGamma):
     if _family is not Exponential:
         register_kl(_family, _family)(_gamma_kl_of)
     register("renyi", _family, _family)(_gamma_renyi_of)
@@ -1178,28 +1180,12 @@ def _ce_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
     return q.rate / p.rate - xp.log(q.rate)
 
 
-# InverseGamma(a, b) is 1/Gamma(a, b): every f-divergence is the Gammas' (a bijection apart).
-def _inverse_gamma_params(d: InverseGamma, xp: Any) -> tuple[Array, Array]:
-    return d.shape, d.rate
-
-
-@register_kl(InverseGamma, InverseGamma)
-def _kl_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any) -> Array:
-    (a1, b1), (a2, b2) = _inverse_gamma_params(p, xp), _inverse_gamma_params(q, xp)
-    return _gamma_kl(a1, b1, a2 - a1, b2 - b1, xp)
-
-
-@register("renyi", InverseGamma, InverseGamma)
-def _renyi_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any, alpha: float) -> Array:
-    return _gamma_renyi(*_inverse_gamma_params(p, xp), *_inverse_gamma_params(q, xp), xp, alpha)
-
-
 @register("cross_entropy", InverseGamma, InverseGamma)
 def _ce_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any) -> Array:
     # H(InverseGamma(a, b)) = a + log b + lgamma(a) - (1 + a) psi(a).
     a, b = p.shape, p.rate
     entropy = xp.log(b) - (_entropy_part(a, xp) + 2.0 * digamma(a, xp))  # (_entropy_part: no terms of order a log a)
-    return entropy + _kl_inverse_gamma(p, q, xp=xp)
+    return entropy + _gamma_kl_of(p, q, xp=xp)
 
 
 @register("cross_entropy", Chi, Chi)

@@ -296,7 +296,7 @@ def _trace_series(x: Array, xp: Any) -> Array | None:
         return None
     x = 0.5 * (x + xp.matrix_transpose(x))
     square = xp.sum(x * x, axis=(-2, -1))  # tr(x^2)
-    largest = float(to_numpy(xp.max(square))) if square.ndim else float(square)
+    largest = float(to_numpy(xp.max(square) if square.ndim else square))
     if not largest <= _TRACE_SERIES_NORM**2:
         return None
     terms = 2 if largest == 0.0 else 1 + math.ceil(56.0 * math.log(2.0) / (-0.5 * math.log(largest)))
