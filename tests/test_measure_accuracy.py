@@ -191,3 +191,18 @@ def test_inverse_gamma_measures_are_the_gammas(p, q):
     assert float(dv.cross_entropy(ip, iq)) == pytest.approx(float(cross), rel=1e-13)
     assert float(dv.renyi(ip, iq, 0.5)) == pytest.approx(renyi, rel=1e-13)
     assert float(dv.kl(ip, iq)) == float(dv.kl(dv.Gamma(*p), dv.Gamma(*q)))
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    (0.999999999999, 0.3),  # 1 + (b - a) / (1 - b) lost (1 - a) / (1 - b): 9e-5 relative off
+    (1e-12, 0.3),  # 3.8e-5
+    (0.3, 1e-12),
+    (0.999999, 0.999999000001),
+    (0.2, 0.7),
+])
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.999999, 2.0, 10.0])
+def test_bernoulli_renyi_at_the_ends(a, b, alpha):
+    with mp.workdps(DIGITS):
+        x, y, t = mp.mpf(a), mp.mpf(b), mp.mpf(alpha)
+        exact = float(mp.log(x**t * y ** (1 - t) + (1 - x) ** t * (1 - y) ** (1 - t)) / (t - 1))
+    assert float(dv.renyi(dv.Bernoulli(a), dv.Bernoulli(b), alpha)) == pytest.approx(exact, rel=1e-13)

@@ -201,11 +201,20 @@ def _bernoulli_renyi(p: Array, q: Array, alpha: float, xp: Any) -> Array:
     a, b = xp.broadcast_arrays(p, q)
     inside = (a > 0) & (a < 1) & (b > 0) & (b < 1)
     a, b = substitute(inside, a, 0.5, xp), substitute(inside, b, 0.5, xp)
-    l1, l0 = xp.log1p((a - b) / b), xp.log1p((b - a) / (1.0 - b))
+    l1 = _log_quotient((a - b) / b, xp.log(a) - xp.log(b), xp)
+    l0 = _log_quotient((b - a) / (1.0 - b), xp.log1p(-a) - xp.log1p(-b), xp)
     s_minus_1 = renyi_gap(a, b, l1, alpha, xp) + renyi_gap(1.0 - a, 1.0 - b, l0, alpha, xp)
     # log S from log-masses where a term could overflow or S is far below 1.
     near = inside & (alpha * xp.maximum(l1, l0) < exp_cap(l1.dtype, xp)) & (s_minus_1 > -0.5)
     return xp.where(near, xp.log1p(substitute(near, s_minus_1, 0.0, xp)) / (alpha - 1.0), value)
+
+
+def _log_quotient(x: Array, apart: Array, xp: Any) -> Array:
+    """``log(1 + x)`` where ``x``, a relative difference, is within 1/2 of 0 (there an exact
+    difference over the second term); ``apart``, the logarithms' difference, elsewhere (``1 +
+    x`` loses a quotient far below 1: 9e-5 relative off for probs 1 - 1e-12 against 0.3)."""
+    near = xp.abs(x) <= 0.5
+    return xp.where(near, xp.log1p(where0(near, x, xp)), apart)
 
 
 def _bernoulli_bhattacharyya(p: Array, q: Array, xp: Any) -> Array:
