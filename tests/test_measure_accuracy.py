@@ -206,3 +206,12 @@ def test_bernoulli_renyi_at_the_ends(a, b, alpha):
         x, y, t = mp.mpf(a), mp.mpf(b), mp.mpf(alpha)
         exact = float(mp.log(x**t * y ** (1 - t) + (1 - x) ** t * (1 - y) ** (1 - t)) / (t - 1))
     assert float(dv.renyi(dv.Bernoulli(a), dv.Bernoulli(b), alpha)) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize(("l1", "l2"), [(1e12, 1e-6), (1e-6, 1e12), (1e-300, 1e300), (2.5, 2.5000000000250004), (1.0, 3.0)])
+def test_exponential_total_variation_far_apart(l1, l2):
+    with mp.workdps(DIGITS):
+        a, b = mp.mpf(l1), mp.mpf(l2)
+        x = mp.log(a / b) / (a - b)  # where the densities cross
+        exact = float(abs(mp.exp(-b * x) - mp.exp(-a * x)))
+    assert float(dv.total_variation(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(exact, rel=1e-14)
