@@ -215,3 +215,21 @@ def test_exponential_total_variation_far_apart(l1, l2):
         x = mp.log(a / b) / (a - b)  # where the densities cross
         exact = float(abs(mp.exp(-b * x) - mp.exp(-a * x)))
     assert float(dv.total_variation(dv.Exponential(l1), dv.Exponential(l2))) == pytest.approx(exact, rel=1e-14)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((1e6, 1e-6), (-3.7, 1e6)),  # |d| / b1 = 1e12 cancelled in the second-order form: 2.8e-6 relative off
+    ((1e6, 1e-3), (-3.7, 1e6)),
+    ((0.0, 1.0), (0.0, 1.00000000001)),
+    ((0.0, 1.0), (1e-11, 1.0)),
+    ((0.0, 1.0), (0.5, 2.0)),
+    ((0.0, 1.0), (3.0, 0.4)),
+])
+def test_laplace_kl_and_cross_entropy(p, q):
+    with mp.workdps(DIGITS):
+        (m1, b1), (m2, b2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        d = abs(m1 - m2)
+        cross = mp.log(2 * b2) + (d + b1 * mp.exp(-d / b1)) / b2
+        kl = cross - (1 + mp.log(2 * b1))
+    assert float(dv.kl(dv.Laplace(*p), dv.Laplace(*q))) == pytest.approx(float(kl), rel=1e-14)
+    assert float(dv.cross_entropy(dv.Laplace(*p), dv.Laplace(*q))) == pytest.approx(float(cross), rel=1e-14)
