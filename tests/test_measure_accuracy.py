@@ -4,6 +4,8 @@ lost a parameter far below the mixture's, up to inf where the value is finite)."
 
 from __future__ import annotations
 
+import math
+
 import mpmath as mp
 import pytest
 
@@ -233,3 +235,18 @@ def test_laplace_kl_and_cross_entropy(p, q):
         kl = cross - (1 + mp.log(2 * b1))
     assert float(dv.kl(dv.Laplace(*p), dv.Laplace(*q))) == pytest.approx(float(kl), rel=1e-14)
     assert float(dv.cross_entropy(dv.Laplace(*p), dv.Laplace(*q))) == pytest.approx(float(cross), rel=1e-14)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((0.37, 1e12), (0.37, 0.37)),  # H(p) + KL cancelled log m1 - log a1: 1.6e-3 relative off
+    ((1000.0, 1e12), (1000.0, 1000.0)),
+    ((17.0, 2.5), (1.0, 1e-3)),
+    ((1e12, 1e-3), (1e-3, 1e6)),
+])
+def test_pareto_cross_entropy(p, q):
+    with mp.workdps(DIGITS):
+        (m1, a1), (m2, a2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        exact = float(-mp.log(a2) - a2 * mp.log(m2) + (a2 + 1) * (mp.log(m1) + 1 / a1))
+        reverse = float(-mp.log(a1) - a1 * mp.log(m1) + (a1 + 1) * (mp.log(m2) + 1 / a2)) if m2 >= m1 else math.inf
+    assert float(dv.cross_entropy(dv.Pareto(*p), dv.Pareto(*q))) == pytest.approx(exact, rel=1e-14)
+    assert float(dv.cross_entropy(dv.Pareto(*q), dv.Pareto(*p))) == pytest.approx(reverse, rel=1e-14)
