@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import mpmath as mp
+import numpy as np
 import pytest
 
 import divergences as dv
@@ -250,3 +251,34 @@ def test_pareto_cross_entropy(p, q):
         reverse = float(-mp.log(a1) - a1 * mp.log(m1) + (a1 + 1) * (mp.log(m2) + 1 / a2)) if m2 >= m1 else math.inf
     assert float(dv.cross_entropy(dv.Pareto(*p), dv.Pareto(*q))) == pytest.approx(exact, rel=1e-14)
     assert float(dv.cross_entropy(dv.Pareto(*q), dv.Pareto(*p))) == pytest.approx(reverse, rel=1e-14)
+
+
+def _bernoulli_js(a, b):
+    x, y = mp.mpf(a), mp.mpf(b)
+    m = (x + y) / 2
+
+    def rel(u, v):
+        return u * mp.log(u / v) if u > 0 else mp.mpf(0)
+
+    return (rel(x, m) + rel(1 - x, 1 - m) + rel(y, m) + rel(1 - y, 1 - m)) / 2
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    (0.999999999999, 0.999999999999001),  # 1 - m lost 1e-4 of itself: 5.5e-5 relative off
+    (0.999999, 0.999998999),
+    (1e-12, 0.999999999999),  # Bhattacharyya from 1 - BC at BC = 2e-6: 1e-11
+    (0.3, 0.7),
+])
+def test_bernoulli_and_geometric_near_the_ends(a, b):
+    with mp.workdps(DIGITS):
+        x, y = mp.mpf(a), mp.mpf(b)
+        js = float(_bernoulli_js(a, b))
+        bhattacharyya = float(-mp.log(mp.sqrt(x * y) + mp.sqrt((1 - x) * (1 - y))))
+        geometric = float(-mp.log(mp.sqrt(x * y) / (1 - mp.sqrt((1 - x) * (1 - y)))))
+        # Geometric Renyi of order 1/2: -2 log sum_k sqrt(P_k Q_k) = the Bhattacharyya twice
+    pair = (np.array([a, 0.5]), np.array([b, 0.25]))
+    for p, q, index in ((a, b, ()), (*pair, 0)):
+        assert float(dv.js(dv.Bernoulli(p), dv.Bernoulli(q))[index]) == pytest.approx(js, rel=1e-13)
+        assert float(dv.bhattacharyya(dv.Bernoulli(p), dv.Bernoulli(q))[index]) == pytest.approx(bhattacharyya, rel=1e-14)
+        assert float(dv.bhattacharyya(dv.Geometric(p), dv.Geometric(q))[index]) == pytest.approx(geometric, rel=1e-14)
+        assert float(dv.renyi(dv.Geometric(p), dv.Geometric(q), 0.5)[index]) == pytest.approx(2 * geometric, rel=1e-13)

@@ -251,6 +251,14 @@ def log_ratio(p: Array, q: Array, xp: Any) -> Array:
     return xp.where(near, log_near, xp.where(plain, log_plain, log_split))
 
 
+def log_quotient(x: Array, apart: Array, xp: Any) -> Array:
+    """``log(1 + x)`` where ``x``, a relative difference (an exact difference over the
+    denominator), is within 1/2 of 0; ``apart``, the logarithms' difference, elsewhere (there
+    ``1 + x`` loses a quotient far below 1: 1 - 1e-12 against 0.3 lost 1e-4 of it)."""
+    near = xp.abs(x) <= 0.5
+    return xp.where(near, xp.log1p(where0(near, x, xp)), apart)
+
+
 def sum_compensated(x: Array, xp: Any) -> tuple[Array, Array]:
     """Sum over the last axis as an unevaluated pair ``hi + lo`` (about twice float precision).
 

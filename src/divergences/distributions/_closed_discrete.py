@@ -32,6 +32,7 @@ from .._special import (
     full_like,
     gammaln,
     log1pmx,
+    log_quotient,
     log_ratio,
     renyi_gap,
     sqrt_with_zero_gradient,
@@ -201,24 +202,26 @@ def _bernoulli_renyi(p: Array, q: Array, alpha: float, xp: Any) -> Array:
     a, b = xp.broadcast_arrays(p, q)
     inside = (a > 0) & (a < 1) & (b > 0) & (b < 1)
     a, b = substitute(inside, a, 0.5, xp), substitute(inside, b, 0.5, xp)
-    l1 = _log_quotient((a - b) / b, xp.log(a) - xp.log(b), xp)
-    l0 = _log_quotient((b - a) / (1.0 - b), xp.log1p(-a) - xp.log1p(-b), xp)
+    l1 = log_quotient((a - b) / b, xp.log(a) - xp.log(b), xp)
+    l0 = log_quotient((b - a) / (1.0 - b), xp.log1p(-a) - xp.log1p(-b), xp)
     s_minus_1 = renyi_gap(a, b, l1, alpha, xp) + renyi_gap(1.0 - a, 1.0 - b, l0, alpha, xp)
     # log S from log-masses where a term could overflow or S is far below 1.
     near = inside & (alpha * xp.maximum(l1, l0) < exp_cap(l1.dtype, xp)) & (s_minus_1 > -0.5)
     return xp.where(near, xp.log1p(substitute(near, s_minus_1, 0.0, xp)) / (alpha - 1.0), value)
 
 
-def _log_quotient(x: Array, apart: Array, xp: Any) -> Array:
-    """``log(1 + x)`` where ``x``, a relative difference, is within 1/2 of 0 (there an exact
-    difference over the second term); ``apart``, the logarithms' difference, elsewhere (``1 +
-    x`` loses a quotient far below 1: 9e-5 relative off for probs 1 - 1e-12 against 0.3)."""
-    near = xp.abs(x) <= 0.5
-    return xp.where(near, xp.log1p(where0(near, x, xp)), apart)
+def _neg_log_affinity(h2: Array, bc: Array, xp: Any) -> Array:
+    """``-log BC`` given ``h2 = 1 - BC`` exact near p = q and ``BC`` formed directly, which keeps
+    its digits where it is small (1 - h2 lost them: 1e-11 relative off at BC = 2e-6)."""
+    far = (h2 > 0.5) & (bc > 0)
+    return xp.where(far, -xp.log(substitute(far, bc, 1.0, xp)), _neg_log1m(where0(~far, h2, xp), xp))
 
 
 def _bernoulli_bhattacharyya(p: Array, q: Array, xp: Any) -> Array:
-    return _neg_log1m(_hellinger_sq(p, q, xp), xp)
+    def root(x: Array) -> Array:
+        return sqrt_with_zero_gradient(x, xp)
+
+    return _neg_log_affinity(_hellinger_sq(p, q, xp), root(p) * root(q) + root(1.0 - p) * root(1.0 - q), xp)
 
 
 @register_kl(Bernoulli, Bernoulli)
@@ -235,9 +238,10 @@ def _cross_entropy_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -
 def _js_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli, *, xp: Any) -> Array:
     a, b = p.probs, q.probs
     m, h = 0.5 * (a + b), 0.5 * (a - b)
+    m0 = 0.5 * ((1.0 - a) + (1.0 - b))  # 1 - m from the exact 1 - a, 1 - b near 1 (1 - m lost 1e-4 of it)
     return 0.5 * (
-        _rel_entr(a, m, h, xp) + _rel_entr(1.0 - a, 1.0 - m, -h, xp)
-        + _rel_entr(b, m, -h, xp) + _rel_entr(1.0 - b, 1.0 - m, h, xp)
+        _rel_entr(a, m, h, xp) + _rel_entr(1.0 - a, m0, -h, xp)
+        + _rel_entr(b, m, -h, xp) + _rel_entr(1.0 - b, m0, h, xp)
     )
 
 
@@ -358,7 +362,9 @@ def _bhattacharyya_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -
     # Bernoulli 1 - (sqrt(pq) + s), and 1 - s = (p + q - pq) / (1 + s): no cancellation.
     a, b = p.probs, q.probs
     s = sqrt_with_zero_gradient((1.0 - a) * (1.0 - b), xp)
-    return _neg_log1m(_hellinger_sq(a, b, xp) * (1.0 + s) / (a + b - a * b), xp)
+    one_minus_s = (a + b - a * b) / (1.0 + s)
+    bc = sqrt_with_zero_gradient(a, xp) * sqrt_with_zero_gradient(b, xp) / one_minus_s
+    return _neg_log_affinity(_hellinger_sq(a, b, xp) / one_minus_s, bc, xp)
 
 
 @register("renyi", Geometric, Geometric)
@@ -389,11 +395,20 @@ def _renyi_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any, alpha: fl
     # every exponential family, (1 - alpha) D = alpha KL(m || p) + (1 - alpha) KL(m || q) with
     # m the law of 1 - m = r; its offsets m - p = -(1-p) expm1((1-alpha) v) and m - q =
     # -(1-q) expm1(-alpha v), v = log((1-q)/(1-p)), come from the exact p - q.
+    # Near 1 the complements 1 - m = r and 1 - p take their place (the Bernoulli KL is the
+    # same; 1 - m from m lost 1e-4 of it at p = 1 - 1e-12).
     a_s, b_s = substitute(converges, a, 0.5, xp), substitute(converges, b, 0.5, xp)
-    v = xp.log1p((a_s - b_s) / (1.0 - a_s))
+    v = log_quotient((a_s - b_s) / (1.0 - a_s), where0(converges, log_1mq - log_1mp, xp), xp)
     m = -xp.expm1(log_r)
-    to_p = _bernoulli_kl(m, a_s, xp, -(1.0 - a_s) * xp.expm1((1.0 - alpha) * v)) / m
-    to_q = _bernoulli_kl(m, b_s, xp, -(1.0 - b_s) * xp.expm1(-alpha * v)) / m
+    r = xp.exp(log_r)
+
+    def kl_from_m(c: Array, offset: Array) -> Array:  # KL(Bernoulli(m) || Bernoulli(c)), m - c = offset
+        high = (m > 0.5) & (c > 0.5)
+        return _bernoulli_kl(xp.where(high, r, m), xp.where(high, 1.0 - c, c), xp,
+                             xp.where(high, -offset, offset)) / m
+
+    to_p = kl_from_m(a_s, -(1.0 - a_s) * xp.expm1((1.0 - alpha) * v))
+    to_q = kl_from_m(b_s, -(1.0 - b_s) * xp.expm1(-alpha * v))
     value = xp.where(converges, (alpha * to_p + (1.0 - alpha) * to_q) / (1.0 - alpha), value)
     return xp.where(diverges, _inf(a, xp), value)
 

@@ -56,6 +56,7 @@ from .._special import (
     i1e,
     lgamma_bregman,
     log1pmx,
+    log_quotient,
     log_ratio,
     patch,
     product_difference,
@@ -1564,7 +1565,9 @@ def _logsinhc_curvature(y: Array, xp: Any) -> Array:
 def _cb_step(p: ContinuousBernoulli, q: ContinuousBernoulli, xp: Any) -> Array:
     """The difference of the half-logits, from the exact difference of the probabilities."""
     a, b = p.probs, q.probs
-    return 0.5 * (xp.log1p((b - a) / a) - xp.log1p((a - b) / (1.0 - a)))
+    step_1 = log_quotient((b - a) / a, xp.log(b) - xp.log(a), xp)
+    step_0 = log_quotient((a - b) / (1.0 - a), xp.log1p(-b) - xp.log1p(-a), xp)
+    return 0.5 * (step_1 - step_0)
 
 
 def _logsinhc_bregman(y: Array, d: Array, xp: Any) -> Array:
