@@ -282,3 +282,28 @@ def test_bernoulli_and_geometric_near_the_ends(a, b):
         assert float(dv.bhattacharyya(dv.Bernoulli(p), dv.Bernoulli(q))[index]) == pytest.approx(bhattacharyya, rel=1e-14)
         assert float(dv.bhattacharyya(dv.Geometric(p), dv.Geometric(q))[index]) == pytest.approx(geometric, rel=1e-14)
         assert float(dv.renyi(dv.Geometric(p), dv.Geometric(q), 0.5)[index]) == pytest.approx(2 * geometric, rel=1e-13)
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ((17.0, 0.001), (17.00000000017, 0.00100000000001), 0.999999),  # the large-shape form took q's shape: 1e-6 off
+    ((17.0, 0.001), (17.00000000017, 0.00100000000001), 0.5),
+    ((1e12, 1e3), (1000000000010.0, 1000.00000001), 0.5),
+    ((2.5, 1.5), (2.5000000001, 1.5), 1.000001),
+])
+def test_gamma_renyi_between_nearly_equal_laws(p, q, alpha):
+    with mp.workdps(DIGITS):
+        exact = float(_gamma_log_affinity(*p, *q, alpha) / (mp.mpf(alpha) - 1))
+    assert float(dv.renyi(dv.Gamma(*p), dv.Gamma(*q), alpha)) == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ((1e-6, 1e12), (1e-6, 999999999990.0), 0.5),  # the mixture's rounded b lost the offsets: 0
+    ((1e-6, 1e12), (1e-6, 999999000000.0), 2.0),
+    ((0.001, 1e12), (0.001, 1000000999999.9999), 10.0),  # 2.5 relative off
+    ((1.0, 1e12), (1.0, 1000999999999.9999), 0.5),
+    ((17.0, 1e12), (16.999983, 999999000000.0), 2.0),
+])
+def test_beta_renyi_between_nearly_equal_laws_with_a_large_parameter(p, q, alpha):
+    with mp.workdps(DIGITS):
+        exact = float(_beta_log_affinity(p, q, alpha) / (mp.mpf(alpha) - 1))
+    assert float(dv.renyi(dv.Beta(*p), dv.Beta(*q), alpha)) == pytest.approx(exact, rel=1e-12)

@@ -841,7 +841,8 @@ def _gamma_kl_to(a: Array, b: Array, da: Array, db: Array, xp: Any, ends: tuple[
     close = (xp.abs(t) <= 0.125) & (xp.abs(s) <= 0.125)
     ratio = xp.where(close, 1.0 + t, b2 / b)
     u = xp.where(close, (s - t) / (1.0 + where0(close, t, xp)), product_difference(a2b, b, ab, b2) / (ab * b2))
-    return xp.where(large, _gamma_kl_large_of(ab, a2b, ratio, u, xp), near)
+    d = xp.where(close, where0(large, da, xp), a2b - ab)  # (a2 - a, where a is a rounded mixture, lost da)
+    return xp.where(large, _gamma_kl_large_of(ab, a2b, ratio, u, xp, d), near)
 
 
 def _gamma_params(d: Gamma | Exponential | Chi2 | Chi | InverseGamma, xp: Any) -> tuple[Array, Array]:
@@ -945,10 +946,11 @@ def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Arra
     return _gamma_kl_large_of(a1, a2, b2 / b1, product_difference(a2, b1, a1, b2) / (a1 * b2), xp)
 
 
-def _gamma_kl_large_of(a1: Array, a2: Array, r: Array, u: Array, xp: Any) -> Array:
+def _gamma_kl_large_of(a1: Array, a2: Array, r: Array, u: Array, xp: Any, d: Array | None = None) -> Array:
     """:func:`_gamma_kl_large` from the ratio ``r`` of the rates and the relative difference
-    ``u`` of the means (for a caller that has them more exactly than the rates)."""
-    return a1 * r * _relative_entropy(u, xp) + _bregman_remainder(a1, a2 - a1, a2, xp)
+    ``u`` of the means (for a caller that has them more exactly than the rates), and ``d``,
+    the shapes' difference, where the caller has it more exactly than ``a2 - a1``."""
+    return a1 * r * _relative_entropy(u, xp) + _bregman_remainder(a1, a2 - a1 if d is None else d, a2, xp)
 
 
 def _relative_entropy(u: Array, xp: Any) -> Array:
@@ -1240,7 +1242,7 @@ def _beta_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array
     return dirichlet_kl_stable(xp.stack([a1, b1], axis=-1), xp.stack([a2, b2], axis=-1), xp)
 
 
-def dirichlet_kl_stable(a: Array, b: Array, xp: Any) -> Array:
+def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None) -> Array:
     """KL(Dirichlet(a) || Dirichlet(b)) over the last axis without terms of the order of the
     concentration left to cancel, for parameters of any size (Beta: two parts).
 
@@ -1253,11 +1255,15 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any) -> Array:
     c2 = sum_j (b_i a_j - a_i b_j)`` each term an exact product difference (no rounded sum
     in it). Where the means nearly agree and the concentration is large, the difference form
     cancelled terms of the order of the concentration (Beta at 1e6-1e9: up to 4e-4 relative
-    off; Dirichlet 4e-5); this form is within a few tens of ulps."""
+    off; Dirichlet 4e-5); this form is within a few tens of ulps. ``d`` the offsets ``b - a``
+    where the caller has them more exactly than ``b`` (the mixture of a Renyi divergence)."""
     c1, c2 = xp.sum(a, axis=-1), xp.sum(b, axis=-1)
-    n = xp.sum(product_difference(b[..., :, None], a[..., None, :], a[..., :, None], b[..., None, :]), axis=-1)
+    if d is None:
+        n = xp.sum(product_difference(b[..., :, None], a[..., None, :], a[..., :, None], b[..., None, :]), axis=-1)
+        d = b - a  # exact near p = q, where c2 - c1 would carry c2's rounding
+    else:  # n_i = d_i c1 - a_i sum(d), from the offsets (b, a rounded mixture plus them, lost them)
+        n = xp.sum(product_difference(d[..., :, None], a[..., None, :], a[..., :, None], d[..., None, :]), axis=-1)
     lead = c2 * xp.sum(a / c1[..., None] * _relative_entropy(n / (a * c2[..., None]), xp), axis=-1)
-    d = b - a  # exact near p = q, where c2 - c1 would carry c2's rounding
     return (lead + xp.sum(_bregman_remainder(a, d, b, xp), axis=-1)
             - _bregman_remainder(c1, xp.sum(d, axis=-1), c2, xp))
 
@@ -1354,15 +1360,18 @@ def _beta_kl_to(a: Array, b: Array, da: Array, db: Array, xp: Any, ends: tuple[A
     from the ends where a parameter reaches 12 and the laws are apart (the mixture of laws
     far apart with a large parameter: the Bregman parts of the order of the parameters
     cancelled, Beta(0.001, 1e6) against Beta(0.001, 1e12) gave 2^-9 for 0.0124 at order
-    1/2); near each other, the offsets (the mixture's rounded parameters would lose them)."""
+    1/2); near each other, the same form from the offsets (the mixture's rounded parameters
+    would lose them: laws 1e-11 apart at a parameter of 1e12 gave 0, 0.3 relative off)."""
     a2, b2 = ends
     near = _beta_kl(a, b, da, db, xp, ends)
-    large = (xp.maximum(xp.maximum(a, b), xp.maximum(a2, b2)) >= STIRLING_MIN) \
-        & ((xp.abs(da) > 0.125 * a) | (xp.abs(db) > 0.125 * b))
+    large = xp.maximum(xp.maximum(a, b), xp.maximum(a2, b2)) >= STIRLING_MIN
     if is_eager(xp) and not _any(large, xp):
         return near
+    apart = (xp.abs(da) > 0.125 * a) | (xp.abs(db) > 0.125 * b)
     big = [substitute(large, v, STIRLING_MIN, xp) for v in (a, b, a2, b2)]
-    return xp.where(large, _beta_kl_large(big[0], big[1], big[2], big[3], xp), near)
+    offsets = xp.stack([where0(large & ~apart, da, xp), where0(large & ~apart, db, xp)], axis=-1)
+    from_offsets = dirichlet_kl_stable(xp.stack(big[:2], axis=-1), xp.stack(big[:2], axis=-1) + offsets, xp, offsets)
+    return xp.where(large, xp.where(apart, _beta_kl_large(*big, xp), from_offsets), near)
 
 
 @register("cross_entropy", Beta, Beta)
