@@ -307,3 +307,21 @@ def test_beta_renyi_between_nearly_equal_laws_with_a_large_parameter(p, q, alpha
     with mp.workdps(DIGITS):
         exact = float(_beta_log_affinity(p, q, alpha) / (mp.mpf(alpha) - 1))
     assert float(dv.renyi(dv.Beta(*p), dv.Beta(*q), alpha)) == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ([2.5, 1e6], [2.4999975, 999999.0], 10.0),  # the difference form at 1e6: 3e-9 relative off
+    ([0.001, 1e6], [0.001000001, 1000000.9999999999], 10.0),
+    ([2.5, 1e6, 0.37, 2.5], [1e-6, 0.001, 1.0, 0.37], 0.5),
+    ([1.5, 2.0, 3.0], [1.6, 2.1, 2.9], 2.0),
+])
+def test_dirichlet_renyi_with_large_parameters(p, q, alpha):
+    with mp.workdps(DIGITS):
+        a, b, t = [mp.mpf(v) for v in p], [mp.mpf(v) for v in q], mp.mpf(alpha)
+
+        def log_b(x):
+            return sum(mp.loggamma(v) for v in x) - mp.loggamma(sum(x))
+
+        m = [t * u + (1 - t) * v for u, v in zip(a, b, strict=True)]
+        exact = float((log_b(m) - t * log_b(a) - (1 - t) * log_b(b)) / (t - 1))
+    assert float(dv.renyi(dv.Dirichlet(p), dv.Dirichlet(q), alpha)) == pytest.approx(exact, rel=1e-12)

@@ -26,7 +26,7 @@ from .._special import (
     substitute,
     where0,
 )
-from ._closed_univariate import _normal_kl, _normal_kl_float, _normal_renyi, dirichlet_kl_stable
+from ._closed_univariate import _normal_kl, _normal_kl_float, _normal_renyi, dirichlet_kl_stable, dirichlet_kl_to
 from ._families import (
     DiagonalNormal,
     Dirichlet,
@@ -496,7 +496,12 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
     c = a + (1.0 - alpha) * d
     ok = xp.all(c > 0, axis=-1)
     cs, ds = substitute(ok[..., None], c, 1.0, xp), where0(ok[..., None], d, xp)
-    value = (alpha * _dirichlet_kl(cs, -(1.0 - alpha) * ds, xp) + (1.0 - alpha) * _dirichlet_kl(cs, alpha * ds, xp))
+
+    def kl_to(offset: Array, end: Array) -> Array:  # KL(m || end), a harmless law where m does not exist
+        end = xp.where(ok[..., None], end, cs)
+        return dirichlet_kl_to(_dirichlet_kl(cs, offset, xp, end), cs, offset, end, xp)
+
+    value = alpha * kl_to(-(1.0 - alpha) * ds, a) + (1.0 - alpha) * kl_to(alpha * ds, b)
     return xp.where(ok, value / (1.0 - alpha), _inf_like(value, xp))
 
 

@@ -1356,22 +1356,27 @@ def _renyi_beta_beta(p: Beta, q: Beta, *, xp: Any, alpha: float) -> Array:
 
 
 def _beta_kl_to(a: Array, b: Array, da: Array, db: Array, xp: Any, ends: tuple[Array, Array]) -> Array:
-    """KL(Beta(a, b) || Beta(ends)), the differences given: ``_beta_kl``, or ``_beta_kl_large``
-    from the ends where a parameter reaches 12 and the laws are apart (the mixture of laws
-    far apart with a large parameter: the Bregman parts of the order of the parameters
-    cancelled, Beta(0.001, 1e6) against Beta(0.001, 1e12) gave 2^-9 for 0.0124 at order
-    1/2); near each other, the same form from the offsets (the mixture's rounded parameters
-    would lose them: laws 1e-11 apart at a parameter of 1e12 gave 0, 0.3 relative off)."""
-    a2, b2 = ends
+    """KL(Beta(a, b) || Beta(ends)), the differences given: ``_beta_kl``, or
+    :func:`dirichlet_kl_to`'s forms where a parameter reaches 12."""
     near = _beta_kl(a, b, da, db, xp, ends)
-    large = xp.maximum(xp.maximum(a, b), xp.maximum(a2, b2)) >= STIRLING_MIN
+    return dirichlet_kl_to(near, xp.stack([a, b], axis=-1), xp.stack([da, db], axis=-1), xp.stack(ends, axis=-1), xp)
+
+
+def dirichlet_kl_to(near: Array, c: Array, d: Array, ends: Array, xp: Any) -> Array:
+    """KL(Dirichlet(c) || Dirichlet(ends)) over the last axis, ``c`` a rounded mixture and ``d``
+    the offsets to ``ends``, formed more exactly than ``ends - c`` (Renyi's mixture route):
+    ``near``, the difference form, unless a parameter reaches 12; there
+    :func:`dirichlet_kl_stable`, from the offsets where the laws are near each other (the
+    difference form's Bregman parts cancelled: laws 1e-11 apart at a parameter of 1e12 gave
+    0), from the ends where apart (the offsets' rounding: 2^-9 off for 0.0124)."""
+    large = xp.max(xp.maximum(c, ends), axis=-1) >= STIRLING_MIN
     if is_eager(xp) and not _any(large, xp):
         return near
-    apart = (xp.abs(da) > 0.125 * a) | (xp.abs(db) > 0.125 * b)
-    big = [substitute(large, v, STIRLING_MIN, xp) for v in (a, b, a2, b2)]
-    offsets = xp.stack([where0(large & ~apart, da, xp), where0(large & ~apart, db, xp)], axis=-1)
-    from_offsets = dirichlet_kl_stable(xp.stack(big[:2], axis=-1), xp.stack(big[:2], axis=-1) + offsets, xp, offsets)
-    return xp.where(large, xp.where(apart, _beta_kl_large(*big, xp), from_offsets), near)
+    apart = xp.any(xp.abs(d) > 0.125 * c, axis=-1)
+    cs, es = substitute(large[..., None], c, STIRLING_MIN, xp), substitute(large[..., None], ends, STIRLING_MIN, xp)
+    ds = where0((large & ~apart)[..., None], d, xp)
+    from_offsets = dirichlet_kl_stable(cs, cs + ds, xp, ds)
+    return xp.where(large, xp.where(apart, dirichlet_kl_stable(cs, es, xp), from_offsets), near)
 
 
 @register("cross_entropy", Beta, Beta)
