@@ -325,3 +325,12 @@ def test_dirichlet_renyi_with_large_parameters(p, q, alpha):
         m = [t * u + (1 - t) * v for u, v in zip(a, b, strict=True)]
         exact = float((log_b(m) - t * log_b(a) - (1 - t) * log_b(b)) / (t - 1))
     assert float(dv.renyi(dv.Dirichlet(p), dv.Dirichlet(q), alpha)) == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize(("p", "q"), [((0.0, 1e8), (0.0, 1e8)), ((0.0, 1e8), (-1e-11, 100000000.001)), ((1.3, 2.0), (0.0, 0.5)),
+                                      ((0.3, 1e4), (0.2, 3.0))])
+def test_vonmises_cross_entropy_at_large_concentration(p, q):
+    with mp.workdps(DIGITS):
+        (m1, k1), (m2, k2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        exact = float(mp.log(2 * mp.pi * mp.besseli(0, k2)) - k2 * mp.besseli(1, k1) / mp.besseli(0, k1) * mp.cos(m1 - m2))
+    assert float(dv.cross_entropy(dv.VonMises(*p), dv.VonMises(*q))) == pytest.approx(exact, rel=1e-13)
