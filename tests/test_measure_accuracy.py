@@ -334,3 +334,11 @@ def test_vonmises_cross_entropy_at_large_concentration(p, q):
         (m1, k1), (m2, k2) = ([mp.mpf(v) for v in x] for x in (p, q))
         exact = float(mp.log(2 * mp.pi * mp.besseli(0, k2)) - k2 * mp.besseli(1, k1) / mp.besseli(0, k1) * mp.cos(m1 - m2))
     assert float(dv.cross_entropy(dv.VonMises(*p), dv.VonMises(*q))) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize(("low", "high"), [(1e-8, 1.00000001), (0.0, 1.0), (0.2, 0.5), (-1e6, 1e6)])
+def test_uniform_entropy_of_the_exact_width(low, high):
+    with mp.workdps(DIGITS):
+        exact = float(mp.log(mp.mpf(high) - mp.mpf(low)))
+    value = float(dv.entropy(dv.Uniform(low, high)))
+    assert value == pytest.approx(exact, rel=1e-15) if exact else value == 0.0

@@ -107,6 +107,7 @@ from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 from ._normal_interval import normal_interval
 from ._registry import register, register_kl
+from ._uniform_moments import log_width
 
 Array = Any
 
@@ -1681,8 +1682,8 @@ def _kl_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
 
 @register("cross_entropy", Uniform, Uniform)
 def _ce_uniform_uniform(p: Uniform, q: Uniform, *, xp: Any) -> Array:
-    _, len2, _, inside = _uniform_parts(p, q, xp)
-    return _inf_where(~inside, xp.log(len2), xp)
+    _, _, _, inside = _uniform_parts(p, q, xp)
+    return _inf_where(~inside, log_width(q.low, q.high, xp), xp)  # (of the exact width: near 1, its rounding counts)
 
 
 @register("renyi", Uniform, Uniform)
