@@ -419,7 +419,7 @@ def test_categorical_rows_near_each_other_take_the_series_against_mpmath(block: 
     ones) goes whole to the in-place relative entropies (``_kl_rows``: the series alone where
     every row is near, the plain form and patches elsewhere): near rows, rows apart, zeros,
     all within 1.2e-13 of mpmath (absolutely 4e-16 below 1e-10, the sums' own rounding)."""
-    from divergences.distributions import _closed_discrete, _host
+    from divergences.distributions import _closed_categorical, _host
 
     if block is not None:  # the relative entropies in blocks (_host.blockwise)
         monkeypatch.setattr(_host, "_BLOCK", block)
@@ -432,13 +432,13 @@ def test_categorical_rows_near_each_other_take_the_series_against_mpmath(block: 
     q[71] /= q[71].sum()
 
     calls: list[int] = []
-    original = _closed_discrete._kl_rows
+    original = _closed_categorical._kl_rows
 
     def spy(a: np.ndarray, b: np.ndarray, xp: object) -> np.ndarray:
         calls.append(a.shape[0])
         return original(a, b, xp)
 
-    with mock.patch.object(_closed_discrete, "_kl_rows", spy):
+    with mock.patch.object(_closed_categorical, "_kl_rows", spy):
         everything = np.asarray(dv.kl(dv.Categorical(p), dv.Categorical(q)))
         near_only = np.asarray(dv.kl(dv.Categorical(p[:40]), dv.Categorical(q[:40])))
     assert calls == [80, 40]  # each batch whole, from the first rows' test

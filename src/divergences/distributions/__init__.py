@@ -23,7 +23,14 @@ Examples
 (1.718281828, True)
 """
 
-from . import _closed_cross, _closed_discrete, _closed_independent, _closed_multivariate, _closed_univariate  # noqa: F401 - register closed forms
+from . import (  # noqa: F401 - register closed forms
+    _closed_categorical,
+    _closed_cross,
+    _closed_discrete,
+    _closed_independent,
+    _closed_multivariate,
+    _closed_univariate,
+)
 from ._base import Distribution, param
 from ._exponential_family import ExponentialFamily
 from ._families import *  # noqa: F403 - the families are the public names of this package
