@@ -342,3 +342,17 @@ def test_uniform_entropy_of_the_exact_width(low, high):
         exact = float(mp.log(mp.mpf(high) - mp.mpf(low)))
     value = float(dv.entropy(dv.Uniform(low, high)))
     assert value == pytest.approx(exact, rel=1e-15) if exact else value == 0.0
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((0.001, 1000.0), (1.0, 1.0)),  # H(p) + KL cancelled: 2.5e-9 relative off
+    ((1e-6, 2.5), (1.0, 0.001)),
+    ((0.37, 1e-6), (1e6, 17.0)),
+    ((2.5, 1.5), (2.5000000001, 1.5)),
+    ((1e12, 1e12), (1e12, 1e12 + 1.0)),
+])
+def test_gamma_cross_entropy(p, q):
+    with mp.workdps(DIGITS):
+        (a1, b1), (a2, b2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        exact = float(mp.loggamma(a2) - a2 * mp.log(b2) - (a2 - 1) * (mp.digamma(a1) - mp.log(b1)) + b2 * a1 / b1)
+    assert float(dv.cross_entropy(dv.Gamma(*p), dv.Gamma(*q))) == pytest.approx(exact, rel=1e-13)

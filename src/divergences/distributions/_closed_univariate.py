@@ -1181,7 +1181,16 @@ for _family in (Gamma, Exponential, Chi2, Chi, InverseGamma):
 @register("cross_entropy", Gamma, Gamma)
 @register("cross_entropy", Chi2, Chi2)
 def _ce_gamma_gamma(p: Gamma | Exponential | Chi2, q: Gamma | Exponential | Chi2, *, xp: Any) -> Array:
-    return _gamma_entropy(*_gamma_params(p, xp), xp) + _gamma_kl_of(p, q, xp=xp)
+    # H(p) + KL, or the direct lgamma(a2) - a2 log b2 - (a2 - 1) E log X + b2 E X where its
+    # terms are smaller than those two (H(p) and KL cancelled for Gamma(0.001, 1000) against
+    # Exponential(1): 2.5e-9 relative off, where the direct terms are 0, 0, 0 and a1 / b1).
+    (a1, b1), (a2, b2) = _gamma_params(p, xp), _gamma_params(q, xp)
+    entropy, kl = _gamma_entropy(a1, b1, xp), _gamma_kl_of(p, q, xp=xp)
+    psi, log_b1, log_b2, lgamma_a2 = digamma(a1, xp), xp.log(b1), xp.log(b2), gammaln(a2, xp)
+    terms = (lgamma_a2, -a2 * log_b2, -(a2 - 1.0) * (psi - log_b1), b2 * (a1 / b1))
+    direct = (terms[0] + terms[1]) + (terms[2] + terms[3])
+    size = xp.abs(lgamma_a2) + xp.abs(a2 * log_b2) + xp.abs(a2 - 1.0) * (xp.abs(psi) + xp.abs(log_b1)) + terms[3]
+    return xp.where(size < xp.abs(entropy) + xp.abs(kl), direct, entropy + kl)
 
 
 @register("cross_entropy", Exponential, Exponential)
