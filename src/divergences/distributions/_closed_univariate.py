@@ -1650,12 +1650,23 @@ def _cb_cdf(t: Array, x: Array, xp: Any) -> Array:
 @register("total_variation", ContinuousBernoulli, ContinuousBernoulli)
 def _tv_cb_cb(p: ContinuousBernoulli, q: ContinuousBernoulli, *, xp: Any) -> Array:
     # log p/q is linear in x, so the densities cross once, at x* = (A1 - A2)/(t1 - t2), and
-    # TV = |F1(x*) - F2(x*)|.
-    y1, y2 = _cb_half_logit(p, xp), _cb_half_logit(q, xp)
-    differ = y1 != y2
-    dy = substitute(differ, y1 - y2, 1.0, xp)
-    cross = 0.5 + (_logsinhc(y1, xp) - _logsinhc(y2, xp)) / (2.0 * dy)
-    gap = _cb_cdf(2.0 * y1, cross, xp) - _cb_cdf(2.0 * y2, cross, xp)
+    # TV = |F1(x*) - F2(x*)|. In the half-logits y (t = 2y, A(2y) = y + S(y), S = log(sinh(y)
+    # / y)) and h = y1 - y2 (exact): x* = (1 + S'(y2) + B(y2, h) / h) / 2 with B the Bregman
+    # divergence of S, and F1(x*) = F2(x*) exp(D), D = h ((x* - 1) + x* S'(y2 x*) - S'(y2))
+    # + B(y2 x*, h x*) - B(y2, h): near each other, F2(x*) expm1(D) keeps the digits that
+    # the difference of the two CDFs lost (2.5e-4 relative off for laws 1e-11 apart).
+    y2 = _cb_half_logit(q, xp)
+    h = -_cb_step(p, q, xp)
+    differ = h != 0
+    hs = substitute(differ, h, 1.0, xp)
+    slope, bregman = _cothminv(y2, xp), _logsinhc_bregman(y2, hs, xp)
+    cross = 0.5 * (1.0 + slope + bregman / hs)
+    inner = y2 * cross
+    exponent = hs * ((cross - 1.0) + cross * _cothminv(inner, xp) - slope) + _logsinhc_bregman(inner, hs * cross, xp)
+    near = xp.abs(h) <= 0.5
+    f2 = _cb_cdf(2.0 * y2, cross, xp)
+    gap = xp.where(near, f2 * xp.expm1(where0(near, exponent - bregman, xp)),
+                   _cb_cdf(2.0 * _cb_half_logit(p, xp), cross, xp) - f2)
     return where0(differ, xp.abs(gap), xp)
 
 
