@@ -1219,9 +1219,14 @@ def _ce_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
 @register("cross_entropy", InverseGamma, InverseGamma)
 def _ce_inverse_gamma(p: InverseGamma, q: InverseGamma, *, xp: Any) -> Array:
     # H(InverseGamma(a, b)) = a + log b + lgamma(a) - (1 + a) psi(a).
-    a, b = p.shape, p.rate
-    entropy = xp.log(b) - (_entropy_part(a, xp) + 2.0 * digamma(a, xp))  # (_entropy_part: no terms of order a log a)
-    return entropy + _gamma_kl_of(p, q, xp=xp)
+    a, b, a2, b2 = p.shape, p.rate, q.shape, q.rate
+    psi, log_b, log_b2, lgamma_a2 = digamma(a, xp), xp.log(b), xp.log(b2), gammaln(a2, xp)
+    entropy = log_b - (_entropy_part(a, xp) + 2.0 * psi)  # (_entropy_part: no terms of order a log a)
+    # -E log q(X) = lgamma(a2) - a2 log b2 + (a2 + 1) E log X + b2 E[1/X], E log X = log b - psi(a)
+    mean_part = b2 * (a / b)
+    direct = (lgamma_a2 - a2 * log_b2) + (mean_part + (a2 + 1.0) * (log_b - psi))
+    size = xp.abs(lgamma_a2) + xp.abs(a2 * log_b2) + (a2 + 1.0) * (xp.abs(log_b) + xp.abs(psi)) + mean_part
+    return _cross_entropy_of(entropy, _gamma_kl_of(p, q, xp=xp), direct, size, xp)
 
 
 @register("cross_entropy", Chi, Chi)
