@@ -40,6 +40,8 @@ def kl_gaussian_pair(p: MultivariateNormal, q: MultivariateNormal) -> np.float64
         total = squares.sum()
         if total == math.inf:  # a square overflowed, and the value with it
             return np.float64(math.inf)
+        if total == 0.0:  # one covariance (its factor) for both: only the means' part
+            return np.float64(0.5 * (z * z).sum())
         x = (dp - dq) / dq
         # log1p of the difference, but for a ratio below 1/2 (where 1 + x loses the ratio's digits)
         log_r = np.log1p(x) if x.min() >= -0.5 and x.max() < math.inf else log_ratio(dp, dq, NUMPY)
