@@ -400,3 +400,16 @@ def test_chi_cross_entropy(k1, k2):
         a, b = mp.mpf(k1), mp.mpf(k2)
         exact = float((b / 2 - 1) * mp.log(2) + mp.loggamma(b / 2) - (b - 1) * (mp.digamma(a / 2) + mp.log(2)) / 2 + a / 2)
     assert float(dv.cross_entropy(dv.Chi(k1), dv.Chi(k2))) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.999999])
+def test_binomial_renyi_where_p_underflows_on_q_support(alpha):
+    # p's masses on q's support (k = 0, 1) underflow to 0: the AM-GM gaps there lost q's part
+    # (order 0.1 came out 0.117 for 3067)
+    with mp.workdps(DIGITS):
+        t, x, y = mp.mpf(alpha), mp.mpf(0.999999999999), mp.mpf(0.3)
+        pmf_p = [(1 - x) ** 1000, 1000 * x * (1 - x) ** 999]
+        total = pmf_p[0] ** t * (1 - y) ** (1 - t) + pmf_p[1] ** t * y ** (1 - t)
+        exact = float(mp.log(total) / (t - 1))
+    value = float(dv.renyi(dv.Binomial(1000, 0.999999999999), dv.Binomial(1, 0.3), alpha))
+    assert value == pytest.approx(exact, rel=1e-12)
