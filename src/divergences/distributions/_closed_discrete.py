@@ -199,7 +199,7 @@ def _bernoulli_renyi(p: Array, q: Array, alpha: float, xp: Any) -> Array:
     a, b = xp.broadcast_arrays(p, q)
     inside = (a > 0) & (a < 1) & (b > 0) & (b < 1)
     a, b = substitute(inside, a, 0.5, xp), substitute(inside, b, 0.5, xp)
-    l1 = log_quotient((a - b) / b, xp.log(a) - xp.log(b), xp)
+    l1 = log_ratio(a, b, xp)
     l0 = log_quotient((b - a) / (1.0 - b), xp.log1p(-a) - xp.log1p(-b), xp)
     s_minus_1 = renyi_gap(a, b, l1, alpha, xp) + renyi_gap(1.0 - a, 1.0 - b, l0, alpha, xp)
     # log S from log-masses where a term could overflow or S is far below 1.

@@ -1618,7 +1618,7 @@ def _logsinhc_curvature(y: Array, xp: Any) -> Array:
 def _cb_step(p: ContinuousBernoulli, q: ContinuousBernoulli, xp: Any) -> Array:
     """The difference of the half-logits, from the exact difference of the probabilities."""
     a, b = p.probs, q.probs
-    step_1 = log_quotient((b - a) / a, xp.log(b) - xp.log(a), xp)
+    step_1 = log_ratio(b, a, xp)
     step_0 = log_quotient((a - b) / (1.0 - a), xp.log1p(-b) - xp.log1p(-a), xp)
     return 0.5 * (step_1 - step_0)
 
