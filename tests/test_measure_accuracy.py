@@ -413,3 +413,33 @@ def test_binomial_renyi_where_p_underflows_on_q_support(alpha):
         exact = float(mp.log(total) / (t - 1))
     value = float(dv.renyi(dv.Binomial(1000, 0.999999999999), dv.Binomial(1, 0.3), alpha))
     assert value == pytest.approx(exact, rel=1e-12)
+
+
+@mp.workdps(DIGITS)
+def _normal_renyi(m1, s1, m2, s2, alpha):
+    m1, s1, m2, s2, alpha = (mp.mpf(v) for v in (m1, s1, m2, s2, alpha))
+    var = alpha * s2**2 + (1 - alpha) * s1**2
+    if var <= 0:
+        return math.inf
+    return float(alpha * (m1 - m2) ** 2 / (2 * var) - mp.log(var / (s1 ** (2 * (1 - alpha)) * s2 ** (2 * alpha))) / (2 * (alpha - 1)))
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ((1e6, 0.001), (1e-8, 1e-6), 1.000001),  # the mixed variance 1e-6 of its terms: 6.6e-6 off
+    ((1e6, 1000.0), (0.0, 1.0), 1.000001),  # 6.6e-6
+    ((1e-8, 1.0), (-3.7, 0.001), 1.000001),  # 6.6e-6
+    ((0.3, 1.41421356237), (0.0, 1.0), 2.0),  # var_alpha = 2 - 1.99999999998...
+    ((0.0, 1.4142135), (0.0, 1.0), 2.0),
+    ((0.0, 3.0), (1.0, 1.0), 1.125),  # var_alpha exactly 0: infinite
+    ((0.0, 1.0), (0.0, 0.5), 1.3),
+    ((1.0, 2.0), (0.0, 1.0), 0.5),
+])
+def test_normal_renyi_at_the_edge_of_the_finite_domain(p, q, alpha):
+    exact = _normal_renyi(*p, *q, alpha)
+    value = float(dv.renyi(dv.Normal(*p), dv.Normal(*q), alpha))
+    batch = dv.renyi(dv.Normal(np.full(3, p[0]), np.full(3, p[1])), dv.Normal(np.full(3, q[0]), np.full(3, q[1])), alpha)
+    diagonal = dv.renyi(dv.DiagonalNormal([p[0], 0.0], [p[1], 1.0]), dv.DiagonalNormal([q[0], 0.0], [q[1], 1.0]), alpha)
+    assert value == pytest.approx(exact, rel=1e-14)
+    assert np.all(batch == value)
+    assert float(diagonal) == pytest.approx(exact, rel=1e-14)
+    assert float(dv.renyi(dv.LogNormal(*p), dv.LogNormal(*q), alpha)) == value

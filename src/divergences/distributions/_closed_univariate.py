@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from .._array_api import is_eager
+from .._double_double import product
 from .._special import (
     _ATANH_TERMS,
     _STIRLING,
@@ -453,7 +454,37 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
     ok = x > -1.0
     var_alpha = s1**2 * (1.0 + substitute(ok, x, 0.0, xp))
     value = 0.5 * alpha * d2 / var_alpha - 0.5 * renyi_log_mean(log_r, alpha, xp)
-    return _inf_where(~ok, value, xp)
+    # Below half of var1 the two terms of var_alpha cancel (alpha > 1, q the narrower: the
+    # edge of the finite domain), and 1 + x lost its digits with x's rounding (6.6e-6 relative
+    # off at alpha = 1 + 1e-6, var_alpha 1e-6 of alpha var2): there from exact products
+    # (float64's: the splitting of _double_double).
+    if x.dtype != xp.float64:
+        return _inf_where(~ok, value, xp)
+    edge = (x < -0.5) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH)
+    if is_eager(xp) and not _any(edge, xp):
+        return _inf_where(~ok, value, xp)
+    e1, e2 = substitute(edge, s1, 1.0, xp), substitute(edge, s2, 1.0, xp)
+    exact = _mixed_variance(e1, e2, alpha)
+    inside = exact > 0
+    es = substitute(inside, exact, 1.0, xp)
+    log_v = xp.log(es / (e1 * e1))  # log(var_alpha / var1), far from 0 here
+    at_edge = 0.5 * alpha * d2 / es - 0.5 * (log_v - alpha * log_r) / (alpha - 1.0)
+    return _inf_where(~xp.where(edge, inside, ok), xp.where(edge, at_edge, value), xp)
+
+
+# Scales whose squares, and the rounding errors of these, are normal doubles below 2^995.
+_SQUARE_LOW, _SQUARE_HIGH = 2.0**-480, 2.0**480
+
+
+def _mixed_variance(s1: Array, s2: Array, alpha: float) -> Array:
+    """``alpha s2^2 + (1 - alpha) s1^2`` to a few ulps however much its terms cancel: the
+    squares and their products with ``alpha`` and ``alpha - 1`` exact (``_double_double``),
+    the high parts' difference exact where they cancel (Sterbenz)."""
+    a, a_err = product(s2, s2)
+    b, b_err = product(s1, s1)
+    high, high_err = product(a, alpha)
+    low, low_err = product(b, alpha - 1.0)
+    return (high - low) + ((high_err - low_err) + (alpha * a_err - (alpha - 1.0) * b_err))
 
 
 def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
