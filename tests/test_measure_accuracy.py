@@ -443,3 +443,40 @@ def test_normal_renyi_at_the_edge_of_the_finite_domain(p, q, alpha):
     assert np.all(batch == value)
     assert float(diagonal) == pytest.approx(exact, rel=1e-14)
     assert float(dv.renyi(dv.LogNormal(*p), dv.LogNormal(*q), alpha)) == value
+
+
+@mp.workdps(DIGITS)
+def _dirichlet_cross_entropy(a, b) -> float:
+    a, b = [mp.mpf(x) for x in a], [mp.mpf(x) for x in b]
+    a0 = sum(a)
+    log_beta = sum(mp.loggamma(y) for y in b) - mp.loggamma(sum(b))
+    return float(log_beta - sum((y - 1) * (mp.digamma(x) - mp.digamma(a0)) for x, y in zip(a, b, strict=True)))
+
+
+@pytest.mark.parametrize("a", [
+    [1e6, 1e6, 0.37],  # 1.6e-10 relative off by the usual sum, whose terms of 1e7 cancel
+    [1.0, 1.0, 1e6],  # 3.8e-11
+    [1.0, 1.0, 1e3, 1e6],  # 2.1e-11
+    [1e12, 1e12],
+    [1.0, 1.0],  # entropy 0
+    [1.5] * 10,
+    [1e-6, 1e-6, 1e-6],
+    [0.37, 2.5, 17.0],
+])
+def test_dirichlet_entropy(a):
+    exact = _dirichlet_cross_entropy(a, a)
+    value = float(dv.entropy(dv.Dirichlet(a)))
+    assert value == pytest.approx(exact, rel=1e-14, abs=1e-300)
+    assert dv.entropy(dv.Dirichlet(np.array([a, a])))[1] == pytest.approx(exact, rel=1e-14, abs=1e-300)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ([11609.398292231912, 5049131.7893622685], [0.028201832286064824, 785570.1867461539]),  # log B(b) cancels
+    ([0.012767044802030305, 1.1721053864766837], [0.0004610339578523011, 1719696.027464664]),
+    ([1.5, 2.5, 3.0], [1.5000000001, 2.4999999999, 3.0]),
+    ([1e-6, 1.0, 1e3], [17.0, 0.37, 1e12]),
+    ([2.0, 3.0], [2.0, 3.0]),
+])
+def test_dirichlet_cross_entropy(a, b):
+    exact = _dirichlet_cross_entropy(a, b)
+    assert float(dv.cross_entropy(dv.Dirichlet(a), dv.Dirichlet(b))) == pytest.approx(exact, rel=5e-13)

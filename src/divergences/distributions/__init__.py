@@ -26,6 +26,7 @@ Examples
 from . import (  # noqa: F401 - register closed forms
     _closed_categorical,
     _closed_cross,
+    _closed_dirichlet,
     _closed_discrete,
     _closed_independent,
     _closed_multivariate,

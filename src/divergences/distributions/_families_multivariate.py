@@ -14,7 +14,6 @@ import numpy as np
 
 from .._array_api import to_numpy
 from .._exceptions import InvalidInputError
-from .._special import digamma, gammaln
 from ._base import Distribution, param
 
 __all__ = [
@@ -192,14 +191,6 @@ class Dirichlet(Distribution):
 
     def _scipy(self, alpha: Any) -> Any:
         return _stats().dirichlet(alpha)
-
-    def _entropy(self, xp: Any) -> Array:
-        # log B(alpha) + (alpha0 - K) psi(alpha0) - sum_j (alpha_j - 1) psi(alpha_j)
-        a = self.alpha
-        a0 = xp.sum(a, axis=-1)
-        log_beta = xp.sum(gammaln(a, xp), axis=-1) - gammaln(a0, xp)
-        k = a.shape[-1]
-        return log_beta + (a0 - k) * digamma(a0, xp) - xp.sum((a - 1.0) * digamma(a, xp), axis=-1)
 
     def sample(self, n: int, random_state: Any = None) -> np.ndarray:
         return np.asarray(self.to_scipy().rvs(size=n, random_state=random_state))
