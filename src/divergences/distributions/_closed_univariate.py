@@ -1497,12 +1497,14 @@ _GL_WEIGHTS = (0.06667134430868814, 0.1494513491505804, 0.219086362515982, 0.269
 
 def _convex_bregman(
     curvature: Callable[[Array], Array], radius: Callable[[Array], Array],
-    direct: Callable[[Array, Array], Array], y: Array, d: Array, xp: Any,
+    direct: Callable[[Array, Array], Array], y: Array, d: Array, xp: Any, end: Array | None = None,
 ) -> Array:
     """``F(y + d) - F(y) - d F'(y)`` (>= 0) for a convex ``F``, to relative accuracy. Where
     ``|d|/2`` is within a quarter of the analytic radius ``radius(mid)`` of ``F''`` around the
     midpoint it is ``h^2 int_{-1}^{1} (1 - x) F''(mid + h x) dx`` (``h = d/2``) by 10-point
-    Gauss-Legendre: one sign throughout, no cancellation. Elsewhere ``direct(y, y + d)``."""
+    Gauss-Legendre: one sign throughout, no cancellation. Elsewhere ``direct(y, end)``, ``end``
+    the point ``y + d`` itself where the caller has it (the rounded sum loses a point far
+    below ``y``: a VonMises Renyi of concentrations 1e8 and 0.5 lost 2e-7 of the 0.5)."""
     h = 0.5 * d
     mid = y + h
     near = xp.abs(h) <= 0.25 * radius(mid)
@@ -1510,8 +1512,9 @@ def _convex_bregman(
     total = xp.zeros_like(hs)
     for x, w in zip(_GL_NODES, _GL_WEIGHTS, strict=True):
         total = total + w * (1.0 - x) * curvature(ms + hs * x)
-    far_y, far_d = substitute(~near, y, 1.0, xp), substitute(~near, d, 1.0, xp)
-    return xp.where(near, hs * hs * total, direct(far_y, far_y + far_d))
+    far_y = substitute(~near, y, 1.0, xp)
+    far_end = far_y + substitute(~near, d, 1.0, xp) if end is None else substitute(~near, end, 2.0, xp)
+    return xp.where(near, hs * hs * total, direct(far_y, far_end))
 
 
 # The asymptotic series in u = 1/t of 1 - A(t) (from u) and of A'(t) (from u^2), A = I1/I0,
@@ -1555,19 +1558,19 @@ def _log_i0_curvature(t: Array, xp: Any) -> Array:
     return xp.where(large, u * u * _horner(_A_PRIME, u), 1.0 - over_t - a * a)
 
 
-def _log_i0_bregman(k: Array, d: Array, xp: Any) -> Array:
-    """``log I0(k + d) - log I0(k) - d A(k)``; ``A'`` is analytic out to the first zero of I0,
-    at 2.405 i."""
+def _log_i0_bregman(k: Array, d: Array, xp: Any, end: Array | None = None) -> Array:
+    """``log I0(k + d) - log I0(k) - d A(k)`` (``end`` the point ``k + d`` where the caller has
+    it); ``A'`` is analytic out to the first zero of I0, at 2.405 i."""
     return _convex_bregman(
         lambda t: _log_i0_curvature(t, xp), lambda m: xp.sqrt(m * m + 5.78),
         lambda a, b: (b - a) * _one_minus_bessel_ratio(a, xp) + xp.log(i0e(b, xp)) - xp.log(i0e(a, xp)),
-        k, d, xp,
+        k, d, xp, end,
     )
 
 
 def _vonmises_kl(k1: Array, dk: Array, k2: Array, shift: Array, xp: Any) -> Array:
     """KL(VonMises(mu, k1) || VonMises(mu + shift, k2)) with ``dk = k2 - k1`` exact."""
-    return _log_i0_bregman(k1, dk, xp) + 2.0 * k2 * xp.sin(0.5 * shift) ** 2 * _bessel_ratio(k1, xp)
+    return _log_i0_bregman(k1, dk, xp, k2) + 2.0 * k2 * xp.sin(0.5 * shift) ** 2 * _bessel_ratio(k1, xp)
 
 
 @register_kl(VonMises, VonMises)
