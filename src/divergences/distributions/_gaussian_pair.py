@@ -42,12 +42,9 @@ def kl_gaussian_pair(p: MultivariateNormal, q: MultivariateNormal) -> np.float64
             return np.float64(math.inf)
         if total == 0.0:  # one covariance (its factor) for both: only the means' part
             return np.float64(0.5 * (z * z).sum())
-        x = (dp - dq) / dq
-        # log1p of the difference, but for a ratio below 1/2 (where 1 + x loses the ratio's digits)
-        log_r = np.log1p(x) if x.min() >= -0.5 and x.max() < math.inf else log_ratio(dp, dq, NUMPY)
-        far = (total - (diagonal_off * diagonal_off).sum()) + _small(expm1mx, 2.0 * log_r)
-        covariance_part = far
-        # _possibly_near's tests, then _eigen_form's (in _closed_multivariate), on the one pair
+        means_part = (z * z).sum()
+        # _possibly_near's tests, then _eigen_form's (in _closed_multivariate), on the one pair;
+        # the factors' form where they fail
         if np.abs(2.0 * diagonal_off + squares.sum(axis=-1)).max() <= 0.55:
             x = off + off.T + off @ off.T
             if (x * x).sum() <= lp.shape[0] * 0.55**2:
@@ -55,8 +52,12 @@ def kl_gaussian_pair(p: MultivariateNormal, q: MultivariateNormal) -> np.float64
                 white, _ = solve(lq, half.T, lower=1)
                 eigen = np.linalg.eigvalsh(0.5 * (white + white.T))
                 if np.abs(eigen).max() <= 0.5:
-                    covariance_part = -_small(log1pmx, eigen)
-        return np.float64(0.5 * (covariance_part + (z * z).sum()))
+                    return np.float64(0.5 * (-_small(log1pmx, eigen) + means_part))
+        x = (dp - dq) / dq
+        # log1p of the difference, but for a ratio below 1/2 (where 1 + x loses the ratio's digits)
+        log_r = np.log1p(x) if x.min() >= -0.5 and x.max() < math.inf else log_ratio(dp, dq, NUMPY)
+        far = (total - (diagonal_off * diagonal_off).sum()) + _small(expm1mx, 2.0 * log_r)
+        return np.float64(0.5 * (far + means_part))
 
 
 def _small(form: Any, x: np.ndarray) -> float:
