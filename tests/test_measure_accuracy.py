@@ -433,6 +433,9 @@ def _normal_renyi(m1, s1, m2, s2, alpha):
     ((0.0, 3.0), (1.0, 1.0), 1.125),  # var_alpha exactly 0: infinite
     ((0.0, 1.0), (0.0, 0.5), 1.3),
     ((1.0, 2.0), (0.0, 1.0), 0.5),
+    ((0.0, 1.0), (0.0, 0.37), 0.999999),  # the log part's near form stands (4.3e-11 by the far one)
+    ((0.0, 1.0), (0.0, 0.37), 1.000001),
+    ((0.0, 1.0), (0.0, 0.9), 2.0),
 ])
 def test_normal_renyi_at_the_edge_of_the_finite_domain(p, q, alpha):
     exact = _normal_renyi(*p, *q, alpha)

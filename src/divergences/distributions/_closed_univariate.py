@@ -453,23 +453,24 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
     x = alpha * xp.expm1(log_r)
     ok = x > -1.0
     var_alpha = s1**2 * (1.0 + substitute(ok, x, 0.0, xp))
-    value = 0.5 * alpha * d2 / var_alpha - 0.5 * renyi_log_mean(log_r, alpha, xp)
-    # Below half of var1 the two terms of var_alpha cancel (alpha > 1, q the narrower: the
-    # edge of the finite domain), and 1 + x lost its digits with x's rounding (6.6e-6 relative
-    # off at alpha = 1 + 1e-6, var_alpha 1e-6 of alpha var2): there from exact products
-    # (float64's: the splitting of _double_double).
-    if x.dtype != xp.float64:
-        return _inf_where(~ok, value, xp)
-    edge = (x < -0.5) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH)
-    if is_eager(xp) and not _any(edge, xp):
-        return _inf_where(~ok, value, xp)
-    e1, e2 = substitute(edge, s1, 1.0, xp), substitute(edge, s2, 1.0, xp)
-    exact = _mixed_variance(e1, e2, alpha)
-    inside = exact > 0
-    es = substitute(inside, exact, 1.0, xp)
-    log_v = xp.log(es / (e1 * e1))  # log(var_alpha / var1), far from 0 here
-    at_edge = 0.5 * alpha * d2 / es - 0.5 * (log_v - alpha * log_r) / (alpha - 1.0)
-    return _inf_where(~xp.where(edge, inside, ok), xp.where(edge, at_edge, value), xp)
+    log_part = renyi_log_mean(log_r, alpha, xp)
+    # Where var_alpha is below half of its term alpha var2 (alpha > 1, q the narrower: toward
+    # the edge of the finite domain) the terms cancel and 1 + x lost its digits with x's
+    # rounding (6.6e-6 relative off at alpha = 1 + 1e-6, var_alpha 1e-6 of alpha var2): there
+    # var_alpha from exact products (float64's: the splitting of _double_double), and the log
+    # part's far form, log(AM / GM) / (alpha - 1) with AM / GM below 1/2, from it (its near
+    # form, exact, stands).
+    edge = (x < alpha - 2.0) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH)
+    if x.dtype == xp.float64 and not (is_eager(xp) and not _any(edge, xp)):
+        e1, e2 = substitute(edge, s1, 1.0, xp), substitute(edge, s2, 1.0, xp)
+        exact = _mixed_variance(e1, e2, alpha)
+        inside = exact > 0
+        ok = xp.where(edge, inside, ok)
+        edge = edge & inside
+        var_alpha = xp.where(edge, exact, var_alpha)
+        log_gap = xp.log(substitute(edge, exact, 1.0, xp) / (e1 * e1)) - alpha * log_r  # log(AM / GM)
+        log_part = xp.where(edge & (log_gap < -_LOG_2), log_gap / (alpha - 1.0), log_part)
+    return _inf_where(~ok, 0.5 * alpha * d2 / var_alpha - 0.5 * log_part, xp)
 
 
 # Scales whose squares, and the rounding errors of these, are normal doubles below 2^995.
