@@ -507,3 +507,73 @@ def test_vonmises_renyi_with_concentrations_far_apart(p, q, alpha):
     if alpha == 2.0:
         chi2 = math.expm1(_vonmises_renyi(p, q, alpha))
         assert float(dv.chi2(dv.VonMises(*p), dv.VonMises(*q))) == pytest.approx(chi2, rel=1e-13)
+
+
+@mp.workdps(DIGITS)
+def _dirichlet_kl(a, b) -> float:
+    a, b = [mp.mpf(x) for x in a], [mp.mpf(x) for x in b]
+
+    def log_beta(v):
+        return sum(mp.loggamma(x) for x in v) - mp.loggamma(sum(v))
+
+    a0 = sum(a)
+    return float(log_beta(b) - log_beta(a) + sum((x - y) * (mp.digamma(x) - mp.digamma(a0)) for x, y in zip(a, b, strict=True)))
+
+
+# One parameter holding nearly all of the concentration: its Bregman part of log Gamma and the
+# sum's nearly cancel (the error before in brackets).
+LOPSIDED = [
+    ([2.5, 1e-6], [2.499999999975, 1e-6]),  # [2.9e-10]
+    ([1.0, 1e-6], [1.000001, 1e-6]),  # [1.3e-10]
+    ([1e-6, 1e6], [1e-6, 999999.99999]),  # [3.6e-11]
+    ([1e12, 1e-6], [1e12 * (1 + 1e-9), 1e-6]),  # [4.4e-11]
+    ([1.0, 1e-6], [1000.0, 1e-6]),  # [1.2e-9]: far, the integral in pieces
+    ([2.5, 1e-6], [5.0, 1e-6]),  # [1.2e-9]
+    ([1e6, 1e-6], [1e12, 1e-6]),  # [2.2e-11]
+    ([1e6, 1e12], [999999.0, 999999000000.0]),  # moved in proportion: the stable form stands
+    ([1e3, 2.0], [1e3 * (1 - 1e-6), 2.0 * (1 - 1e-6)]),
+    ([3759207.3245694605, 6.486842854419383e-07, 36.80083950940508],
+     [3758480.996133593, 6.486827043574091e-07, 36.77944694763161]),
+    ([103372951.69650741, 0.002786129269353323, 6527.707603747603],
+     [10171231.59140403, 0.002786129269353323, 6527.707603747603]),  # [1.2e-7]
+    ([5.0, 0.2], [8.0, 0.25]),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), LOPSIDED)
+def test_lopsided_beta_and_dirichlet_kl(a, b):
+    exact = _dirichlet_kl(a, b)
+    dirichlet = float(dv.kl(dv.Dirichlet(a), dv.Dirichlet(b)))
+    batch = dv.kl(dv.Dirichlet(np.array([a, a[::-1]])), dv.Dirichlet(np.array([b, b[::-1]])))
+    assert dirichlet == pytest.approx(exact, rel=5e-14)
+    assert batch == pytest.approx([exact, exact], rel=5e-14)
+    if len(a) == 2:
+        beta = float(dv.kl(dv.Beta(*a), dv.Beta(*b)))
+        beta_batch = dv.kl(dv.Beta(np.array(a), np.array(a[::-1])), dv.Beta(np.array(b), np.array(b[::-1])))
+        assert beta == pytest.approx(exact, rel=5e-14)
+        assert beta_batch == pytest.approx([exact, exact], rel=5e-14)
+
+
+@pytest.mark.parametrize(("a", "b"), LOPSIDED[:4])
+def test_lopsided_beta_renyi_and_torch_gradients(a, b):
+    torch = pytest.importorskip("torch")
+    exact = _dirichlet_kl(a, b)
+    ta = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    value = dv.kl(dv.Beta(ta[0], ta[1]), dv.Beta(*b))
+    assert float(value.detach()) == pytest.approx(exact, rel=5e-14)  # the array path, under autograd
+    value.backward()
+    assert torch.isfinite(ta.grad).all()
+    renyi = float(dv.renyi(dv.Beta(*a), dv.Beta(*b), 0.5))
+    assert renyi == pytest.approx(_beta_renyi_reference(a, b, 0.5), rel=1e-12)
+
+
+@mp.workdps(DIGITS)
+def _beta_renyi_reference(a, b, alpha) -> float:
+    (a1, b1), (a2, b2) = ([mp.mpf(v) for v in x] for x in (a, b))
+    alpha = mp.mpf(alpha)
+
+    def log_beta(x, y):
+        return mp.loggamma(x) + mp.loggamma(y) - mp.loggamma(x + y)
+
+    c1, c2 = alpha * a1 + (1 - alpha) * a2, alpha * b1 + (1 - alpha) * b2
+    return float((log_beta(c1, c2) - alpha * log_beta(a1, b1) - (1 - alpha) * log_beta(a2, b2)) / (alpha - 1))

@@ -19,6 +19,7 @@ from ._closed_multivariate import _FLOAT_COORDINATES, _inf_like
 from ._closed_univariate import _cross_entropy_of, _entropy_part, dirichlet_kl_stable, dirichlet_kl_to
 from ._families import Dirichlet
 from ._host import bregman, bregman_float, fill_finite, host
+from ._lopsided import LOST, lopsided
 from ._registry import register, register_kl
 
 Array = Any
@@ -57,6 +58,8 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
 
 @register_kl(Dirichlet, Dirichlet)
 def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
+    # Where one parameter holds nearly all of the concentration, its Bregman part and the
+    # sum's nearly cancel near p = q: _lopsided's form on those rows.
     kind = is_eager(xp)
     found = host(kind, p.alpha, q.alpha)
     if found is not None and type(p.alpha) is np.ndarray and type(q.alpha) is np.ndarray and p.alpha.ndim == 1 \
@@ -66,24 +69,30 @@ def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
         a, b = p.alpha.tolist(), q.alpha.tolist()
         d = [y - x for x, y in zip(a, b, strict=True)]
         parts = [bregman_float(x, e, y) for x, e, y in zip(a, d, b, strict=True)]
-        return np.float64(math.fsum(parts) - bregman_float(math.fsum(a), math.fsum(d), math.fsum(b)))
+        of_sum = bregman_float(math.fsum(a), math.fsum(d), math.fsum(b))
+        value = math.fsum(parts) - of_sum
+        if not value < LOST * (math.fsum(parts) + of_sum):
+            return np.float64(value)
+        return lopsided(np.float64(value), p.alpha, q.alpha - p.alpha, q.alpha, xp)
     if found is not None and p.alpha.ndim > 1:  # the same Bregman divergences, in place on NumPy views
         (a, b), back = found
         d = b - a
         out = bregman(a, d, back, b).sum(axis=-1)
-        out -= bregman(a.sum(axis=-1), d.sum(axis=-1), back, b.sum(axis=-1))
-        if max(a.max(), b.max()) < STIRLING_MIN:  # (two whole reductions: a maximum per short row costs 5x)
-            return back(out)
-        large = np.maximum(a.max(axis=-1), b.max(axis=-1)) >= STIRLING_MIN
-        return back(fill_finite(out, large, lambda u, v: dirichlet_kl_stable(u, v, NUMPY), (a, b)))
+        whole = bregman(a.sum(axis=-1), d.sum(axis=-1), back, b.sum(axis=-1))
+        sizes = out + whole  # the parts' sum (each >= 0): out cancelled it where far below
+        out -= whole
+        if not max(a.max(), b.max()) < STIRLING_MIN:  # (two whole reductions: a maximum per short row costs 5x)
+            large = np.maximum(a.max(axis=-1), b.max(axis=-1)) >= STIRLING_MIN
+            out = fill_finite(out, large, lambda u, v: dirichlet_kl_stable(u, v, NUMPY), (a, b))
+        return back(lopsided(out, a, d, b, NUMPY, out < LOST * sizes))
     a, b = xp.broadcast_arrays(p.alpha, q.alpha)
     value = _dirichlet_kl(a, b - a, xp, b)
     large = xp.max(xp.maximum(a, b), axis=-1) >= STIRLING_MIN
-    if kind and not bool(xp.any(large)):
-        return value
-    # (a where, not a patch: the parameters have an event axis the value has not)
-    big_a, big_b = (substitute(large[..., None], v, STIRLING_MIN, xp) for v in (a, b))
-    return xp.where(large, dirichlet_kl_stable(big_a, big_b, xp), value)
+    if not (kind and not bool(xp.any(large))):
+        # (a where, not a patch: the parameters have an event axis the value has not)
+        big_a, big_b = (substitute(large[..., None], v, STIRLING_MIN, xp) for v in (a, b))
+        value = xp.where(large, dirichlet_kl_stable(big_a, big_b, xp), value)
+    return lopsided(value, a, b - a, b, xp)
 
 
 @register("bhattacharyya", Dirichlet, Dirichlet)

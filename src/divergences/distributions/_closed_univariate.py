@@ -90,6 +90,7 @@ from ._families import (
     VonMises,
     Weibull,
 )
+from ._gauss_legendre import GL_NODES, GL_WEIGHTS
 from ._host import (
     NUMPY,
     blockwise,
@@ -106,6 +107,7 @@ from ._host import (
 )
 from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
+from ._lopsided import LOST, SHARE, lopsided
 from ._normal_interval import normal_interval
 from ._registry import register, register_kl
 from ._uniform_moments import log_width
@@ -460,8 +462,9 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
     # var_alpha from exact products (float64's: the splitting of _double_double), and the log
     # part's far form, log(AM / GM) / (alpha - 1) with AM / GM below 1/2, from it (its near
     # form, exact, stands).
-    edge = (x < alpha - 2.0) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH)
-    if x.dtype == xp.float64 and not (is_eager(xp) and not _any(edge, xp)):
+    edge = (x < alpha - 2.0) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH) \
+        if x.dtype == xp.float64 else None
+    if edge is not None and not (is_eager(xp) and not _any(edge, xp)):
         e1, e2 = substitute(edge, s1, 1.0, xp), substitute(edge, s2, 1.0, xp)
         exact = _mixed_variance(e1, e2, alpha)
         inside = exact > 0
@@ -1377,7 +1380,7 @@ def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     found = host(kind, p.a, p.b, q.a, q.b, scalars=True)
     if found is not None and found[1] is np.float64:  # an unbatched pair, as Python floats
         a1, b1, a2, b2 = found[0]
-        if max(a1, b1, a2, b2) < STIRLING_MIN:
+        if max(a1, b1, a2, b2) < STIRLING_MIN and min(a1, b1) > SHARE * max(a1, b1):
             da, db = a2 - a1, b2 - b1
             return np.float64(bregman_float(a1, da, a2) + bregman_float(b1, db, b2)
                               - bregman_float(a1 + b1, da + db, a2 + b2))
@@ -1387,10 +1390,27 @@ def _kl_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
         da, db = a2 - a1, b2 - b1
         out = bregman(a1, da, back, a2)
         out += bregman(b1, db, back, b2)
-        out -= bregman(a1 + b1, da + db, back, a2 + b2)
+        whole = bregman(a1 + b1, da + db, back, a2 + b2)
+        sizes = out + whole  # the parts' sum (each >= 0): out cancelled it where far below
+        out -= whole
         large = np.maximum(np.maximum(a1, b1), np.maximum(a2, b2)) >= STIRLING_MIN
-        return back(fill_finite(out, large, _beta_kl_large_host, (a1, b1, a2, b2)))
-    a1, b1, a2, b2 = p.a, p.b, q.a, q.b
+        out = fill_finite(out, large, _beta_kl_large_host, (a1, b1, a2, b2))
+        # where one parameter leaves the other less than a 16th of it, the Bregman parts of the
+        # larger and of the sum nearly cancel near p = q (_lopsided)
+        index = np.flatnonzero((out < LOST * sizes) & (np.minimum(a1, b1) <= SHARE * np.maximum(a1, b1)))
+        if index.size:  # (those rows' parameters gathered, as pairs)
+            a, d, b = (np.stack([u.reshape(-1).take(index), v.reshape(-1).take(index)], axis=-1)
+                       for u, v in ((a1, b1), (da, db), (a2, b2)))
+            flat = out.reshape(-1)
+            flat[index] = lopsided(flat.take(index), a, d, b, NUMPY, np.ones(index.size, dtype=bool))
+        return back(out)
+    a1, b1, a2, b2 = xp.broadcast_arrays(p.a, p.b, q.a, q.b)
+    value = _kl_beta_beta_array(a1, b1, a2, b2, kind, xp)
+    return lopsided(value, xp.stack([a1, b1], axis=-1), xp.stack([a2 - a1, b2 - b1], axis=-1),
+                    xp.stack([a2, b2], axis=-1), xp)
+
+
+def _kl_beta_beta_array(a1: Array, b1: Array, a2: Array, b2: Array, kind: str | None, xp: Any) -> Array:
     value = _beta_kl(a1, b1, a2 - a1, b2 - b1, xp, (a2, b2))
     large = xp.maximum(xp.maximum(a1, b1), xp.maximum(a2, b2)) >= STIRLING_MIN
     if kind:
@@ -1434,12 +1454,13 @@ def dirichlet_kl_to(near: Array, c: Array, d: Array, ends: Array, xp: Any) -> Ar
     0), from the ends where apart (the offsets' rounding: 2^-9 off for 0.0124)."""
     large = xp.max(xp.maximum(c, ends), axis=-1) >= STIRLING_MIN
     if is_eager(xp) and not _any(large, xp):
-        return near
+        return lopsided(near, c, d, ends, xp)
     apart = xp.any(xp.abs(d) > 0.125 * c, axis=-1)
     cs, es = substitute(large[..., None], c, STIRLING_MIN, xp), substitute(large[..., None], ends, STIRLING_MIN, xp)
     ds = where0((large & ~apart)[..., None], d, xp)
     from_offsets = dirichlet_kl_stable(cs, cs + ds, xp, ds)
-    return xp.where(large, xp.where(apart, dirichlet_kl_stable(cs, es, xp), from_offsets), near)
+    value = xp.where(large, xp.where(apart, dirichlet_kl_stable(cs, es, xp), from_offsets), near)
+    return lopsided(value, c, d, ends, xp)
 
 
 @register("cross_entropy", Beta, Beta)
@@ -1486,16 +1507,6 @@ def _bessel_ratio(k: Array, xp: Any) -> Array:
     return i1e(k, xp) / i0e(k, xp)
 
 
-# Gauss-Legendre nodes and weights on [-1, 1]: 10 points integrate the smooth curvature of
-# log I0 over a segment a quarter of its analytic radius wide to about 4^-20.
-_GL_NODES = (-0.9739065285171717, -0.8650633666889845, -0.6794095682990244, -0.4333953941292472,
-             -0.14887433898163122, 0.14887433898163122, 0.4333953941292472,
-             0.6794095682990244, 0.8650633666889845, 0.9739065285171717)
-_GL_WEIGHTS = (0.06667134430868814, 0.1494513491505804, 0.219086362515982, 0.2692667193099965,
-             0.2955242247147528, 0.2955242247147528, 0.2692667193099965,
-             0.219086362515982, 0.1494513491505804, 0.06667134430868814)
-
-
 def _convex_bregman(
     curvature: Callable[[Array], Array], radius: Callable[[Array], Array],
     direct: Callable[[Array, Array], Array], y: Array, d: Array, xp: Any, end: Array | None = None,
@@ -1511,7 +1522,7 @@ def _convex_bregman(
     near = xp.abs(h) <= 0.25 * radius(mid)
     hs, ms = where0(near, h, xp), substitute(near, mid, 1.0, xp)
     total = xp.zeros_like(hs)
-    for x, w in zip(_GL_NODES, _GL_WEIGHTS, strict=True):
+    for x, w in zip(GL_NODES, GL_WEIGHTS, strict=True):
         total = total + w * (1.0 - x) * curvature(ms + hs * x)
     far_y = substitute(~near, y, 1.0, xp)
     far_end = far_y + substitute(~near, d, 1.0, xp) if end is None else substitute(~near, end, 2.0, xp)

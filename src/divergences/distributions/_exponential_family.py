@@ -50,7 +50,7 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from .._special import full_like
 from ._base import Distribution
-from ._closed_univariate import _GL_NODES, _GL_WEIGHTS
+from ._gauss_legendre import GL_UNIT
 from ._registry import NoClosedForm, register, register_kl
 
 __all__ = ["ExponentialFamily"]
@@ -58,8 +58,7 @@ __all__ = ["ExponentialFamily"]
 Array = Any
 Natural = tuple[Array, ...]
 
-# The 10-point Gauss-Legendre rule of the univariate Bregman forms, moved to [0, 1].
-_GL = tuple(((x + 1.0) / 2.0, w / 2.0) for x, w in zip(_GL_NODES, _GL_WEIGHTS, strict=True))
+_GL = GL_UNIT  # the 10-point Gauss-Legendre rule of the univariate Bregman forms, on [0, 1]
 _FORMULA_ULPS = 16.0  # the plain formula's error: this many eps times its largest term
 
 
