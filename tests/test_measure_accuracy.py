@@ -35,6 +35,11 @@ def _gamma_log_affinity(k1, r1, k2, r2, alpha) -> mp.mpf:
     ((1e12, 1e12), (2.5, 2.5), 10.0),  # large shapes through the mixture: 2.5e-3 relative off
     ((1e12, 1e12), (1e-6, 17.0), 0.5),
     ((1e6, 2.5), (999999.99999, 2.499999999975), 0.5),  # nearly equal, large shapes
+    # nearly equal means at shape 1e12: the relative difference of the means from the
+    # differences before their roundings (3.9e-10, 3.3e-10, 5.1e-11 off)
+    ((1e12, 1e6), (1000000000010.0, 1000000.00001), 3.7),
+    ((1e12, 0.37), (1000000000010.0, 0.3700000000037), 10.0),
+    ((1e12, 17.0), (1000000000010.0, 17.00000000017), 0.5),
 ])
 def test_gamma_renyi_far_apart(p, q, alpha):
     with mp.workdps(DIGITS):
@@ -577,3 +582,21 @@ def _beta_renyi_reference(a, b, alpha) -> float:
 
     c1, c2 = alpha * a1 + (1 - alpha) * a2, alpha * b1 + (1 - alpha) * b2
     return float((log_beta(c1, c2) - alpha * log_beta(a1, b1) - (1 - alpha) * log_beta(a2, b2)) / (alpha - 1))
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((1e-6, 0.001), (1.0, 0.37)),  # H(p) + KL cancelled: 2.3e-10 relative off
+    ((1e-6, 0.001), (1.0, 2.5)),  # 1.9e-10
+    ((1e-6, 1.0), (1.0, 1e6)),  # 4.9e-11
+    ((0.001, 17.0), (1.0, 1.0)),  # an exact 0 (was 1.1e-13)
+    ((2.5, 3.5), (0.5, 0.7)),
+    ((1e12, 1e12), (2.0, 3.0)),
+])
+def test_beta_cross_entropy(p, q):
+    with mp.workdps(DIGITS):
+        (a1, b1), (a2, b2) = ([mp.mpf(v) for v in x] for x in (p, q))
+        log_beta = mp.loggamma(a2) + mp.loggamma(b2) - mp.loggamma(a2 + b2)
+        total = mp.digamma(a1 + b1)
+        exact = float(log_beta - (a2 - 1) * (mp.digamma(a1) - total) - (b2 - 1) * (mp.digamma(b1) - total))
+    value = float(dv.cross_entropy(dv.Beta(*p), dv.Beta(*q)))
+    assert value == pytest.approx(exact, rel=1e-13, abs=0.0 if exact else 1e-300)

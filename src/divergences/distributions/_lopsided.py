@@ -31,7 +31,7 @@ from .._array_api import device, is_eager
 from .._special import _TRIGAMMA_BERNOULLI, _trigamma, lgamma_bregman, substitute, where0
 from ._gauss_legendre import GL_UNIT
 
-__all__ = ["LOST", "SHARE", "lopsided", "trigamma_difference"]
+__all__ = ["LOST", "SHARE", "digamma_difference", "lopsided", "trigamma_difference"]
 
 Array = Any
 
@@ -65,6 +65,27 @@ def trigamma_difference(y: Array, h: Array, xp: Any) -> Array:
     square = 1.0 / (z * z)
     for k, b in enumerate(_TRIGAMMA_BERNOULLI):
         total = total - b * power * xp.expm1(-(2 * k + 3) * log_ratio)
+        power = power * square
+    return total
+
+
+def digamma_difference(x: Array, h: Array, xp: Any) -> Array:
+    """``psi(x + h) - psi(x)`` (``x``, ``h > 0``) to relative accuracy however small ``h``:
+    ``sum_k h / ((x + k)(x + k + h))`` for ten steps, then the asymptotic series' differences at
+    ``z = x + 10``, ``log1p(h / z) + h / (2 z (z + h))`` and ``-B_2k / (2k) z^-2k expm1(-2k
+    log1p(h / z))`` (a Beta law's ``E log X = -digamma_difference(a, b)``, which the difference
+    of digammas cancelled where ``b`` is far below ``a``)."""
+    total = xp.zeros_like(x + h)
+    for k in range(_SHIFT):
+        z = x + float(k)
+        total = total + h / (z * (z + h))
+    z = x + float(_SHIFT)
+    log_ratio = xp.log1p(h / z)
+    total = total + log_ratio + 0.5 * h / (z * (z + h))
+    power = 1.0 / (z * z)
+    square = power
+    for k, b in enumerate(_TRIGAMMA_BERNOULLI):
+        total = total - (b / (2 * k + 2)) * power * xp.expm1(-(2 * k + 2) * log_ratio)
         power = power * square
     return total
 
