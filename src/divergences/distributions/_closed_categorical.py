@@ -133,21 +133,35 @@ _COLUMNS = 64
 
 def _sum_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sum over the last axis as an unevaluated pair ``hi + lo``, as ``sum_compensated``:
-    error-free TwoSum steps along the columns, the rounding errors collected in ``lo``."""
-    hi = x[..., 0].copy()
-    lo = np.zeros_like(hi)
-    total, back, work = np.empty_like(hi), np.empty_like(hi), np.empty_like(hi)
-    for j in range(1, x.shape[-1]):
-        column = x[..., j]
-        np.add(hi, column, out=total)
-        np.subtract(total, hi, out=back)  # the part of the column the sum took
+    error-free TwoSum steps along the columns, the rounding errors collected in ``lo``; on
+    blocks of ``_ROWS`` rows, each transposed so that its columns are contiguous and in cache
+    (a strided column costs a cache line per element: 6.2 against 3.2 ms for 10^5 rows of 10)."""
+    rows = x.reshape(-1, x.shape[-1])
+    hi, lo = np.empty(rows.shape[0], dtype=x.dtype), np.empty(rows.shape[0], dtype=x.dtype)
+    for start in range(0, rows.shape[0], _ROWS):
+        _sum_block(np.ascontiguousarray(rows[start : start + _ROWS].T), hi[start : start + _ROWS],
+                   lo[start : start + _ROWS])
+    return hi.reshape(x.shape[:-1]), lo.reshape(x.shape[:-1])
+
+
+_ROWS = 1 << 14
+
+
+def _sum_block(columns: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> None:
+    """:func:`_sum_columns` of one block, given as its (contiguous) columns, into ``hi`` and
+    ``lo``."""
+    lo[...] = 0.0
+    partial, total, back, work = columns[0].copy(), np.empty_like(hi), np.empty_like(hi), np.empty_like(hi)
+    for column in columns[1:]:
+        np.add(partial, column, out=total)
+        np.subtract(total, partial, out=back)  # the part of the column the sum took
         np.subtract(total, back, out=work)
-        np.subtract(hi, work, out=work)  # the error: (hi - (total - back)) + (column - back)
+        np.subtract(partial, work, out=work)  # the error: (partial - (total - back)) + (column - back)
         lo += work
         np.subtract(column, back, out=work)
         lo += work
-        hi, total = total, hi
-    return hi, lo
+        partial, total = total, partial
+    hi[...] = partial
 
 
 @register_kl(Categorical, Categorical)

@@ -307,8 +307,7 @@ def bregman(x: np.ndarray, d: np.ndarray, back: Back, end: np.ndarray) -> np.nda
     if near_everywhere(x, x, -_BREGMAN_NEAR, _BREGMAN_NEAR, d) is not None:  # no special function at all
         return bregman_near(x, d)
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        out = np.array(end, dtype=x.dtype)  # a copy, written in place below
-        special("gammaln", out, back, out=out)
+        out = special("gammaln", end, back)  # (a new array, written in place below)
         work = special("gammaln", x, back)
         out -= work
         special("digamma", x, back, out=work)
