@@ -26,17 +26,40 @@ def _solve_lower(lower: Array, b: Array, xp: Any) -> Array:
     """``lower^-1 b`` for a lower-triangular ``lower`` (a triangular solve where the library has one).
 
     NumPy has none: one pair of float64 matrices (an unbatched pair) goes to LAPACK's
-    triangular solve (some 4 us, against 20 for ``numpy.linalg.solve``'s LU), a batch to
-    ``numpy.linalg.solve`` itself (the array API wrapper's broadcasting costs as much again)."""
+    triangular solve (some 4 us, against 20 for ``numpy.linalg.solve``'s LU), a batch of
+    small ones to forward substitution over the batch (:func:`_forward_substitution`), larger
+    ones to ``numpy.linalg.solve`` itself (the array API wrapper's broadcasting costs as much
+    again)."""
     if xp is NUMPY and type(lower) is np.ndarray and type(b) is np.ndarray:
         if lower.ndim == b.ndim == 2 and lower.dtype == b.dtype == np.float64:
             solved, info = _trtrs()(lower, b, lower=1)
             if info == 0:
                 return solved
+        if lower.shape[-1] <= _SUBSTITUTION_DIM and max(lower.ndim, b.ndim) > 2:
+            return _forward_substitution(lower, b)
         return np.linalg.solve(lower, b)
     if hasattr(xp, "linalg") and hasattr(xp.linalg, "solve_triangular"):
         return xp.linalg.solve_triangular(lower, b, upper=False)
     return xp.linalg.solve(lower, b)
+
+
+# Up to this dimension a batch of triangular systems is solved a row at a time over the
+# whole batch (d = 10, 1000 systems: 0.8 ms with a matrix right-hand side, against 2.4 for
+# numpy.linalg.solve's batched LU; 0.22 against 1.15 with a vector).
+_SUBSTITUTION_DIM = 32
+
+
+def _forward_substitution(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``lower^-1 b`` for batches of lower-triangular ``lower`` (NumPy), row by row: as
+    LAPACK's triangular solve, backward stable."""
+    dtype = np.result_type(lower, b)
+    out = np.empty(np.broadcast_shapes(lower.shape[:-2], b.shape[:-2]) + b.shape[-2:], dtype=dtype)
+    for i in range(lower.shape[-1]):
+        row = b[..., i, :]
+        if i:
+            row = row - np.einsum("...k,...kj->...j", lower[..., i, :i], out[..., :i, :])
+        out[..., i, :] = row / lower[..., i, i, None]
+    return out
 
 
 _TRTRS: list[Any] = []
