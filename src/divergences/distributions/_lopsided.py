@@ -140,7 +140,7 @@ def lopsided(value: Array, a: Array, d: Array, b: Array, xp: Any, rows: Array | 
         return _exact(value, a, d, b, _needed(value, a, d, xp, 1.0)[0], xp, 1)
     if rows is None:
         rows = xp.any(a >= (1.0 - SHARE) * xp.sum(a, axis=-1, keepdims=True), axis=-1)
-    if not bool(xp.any(rows)):  # (no parameter holds 15/16 of its law's concentration, as mostly)
+    if not bool(xp.any(rows)):  # (no row may need it, as mostly)
         return value
     return _on_rows(value, rows, lambda v, a_, d_, b_: _on_needed(v, a_, d_, b_, xp, kind), (a, d, b), kind)
 
