@@ -600,3 +600,18 @@ def test_beta_cross_entropy(p, q):
         exact = float(log_beta - (a2 - 1) * (mp.digamma(a1) - total) - (b2 - 1) * (mp.digamma(b1) - total))
     value = float(dv.cross_entropy(dv.Beta(*p), dv.Beta(*q)))
     assert value == pytest.approx(exact, rel=1e-13, abs=0.0 if exact else 1e-300)
+
+
+@pytest.mark.parametrize("x", [1e-6, 0.37, 1.0, 2.5, 17.0, 1e3, 1e12])
+@pytest.mark.parametrize("ratio", [1e-15, 1e-6, 0.01, 0.5, 3.0, 1e6])
+def test_polygamma_differences_from_their_terms(x, ratio):
+    from divergences._array_api import NUMPY
+    from divergences.distributions._lopsided import digamma_difference, trigamma_difference
+
+    h = x * ratio
+    with mp.workdps(DIGITS):
+        xm, hm = mp.mpf(x), mp.mpf(h)
+        digamma = float(mp.digamma(xm + hm) - mp.digamma(xm))
+        trigamma = float(mp.psi(1, xm) - mp.psi(1, xm + hm))
+    assert float(digamma_difference(np.array(x), np.array(h), NUMPY)) == pytest.approx(digamma, rel=2e-15)
+    assert float(trigamma_difference(np.array(x), np.array(h), NUMPY)) == pytest.approx(trigamma, rel=2e-15)
