@@ -1,7 +1,9 @@
 """Closed forms between Dirichlet laws: KL, Renyi, Bhattacharyya, cross-entropy and entropy.
 
 Every form is built on ``log B(a) = sum lgamma(a_i) - lgamma(sum a_i)``: the KL is its
-Bregman divergence (a sum of log Gamma's own, exact near p = q), the Renyi divergences go
+Bregman divergence (a sum of log Gamma's own, exact near p = q; where one parameter holds
+nearly all of the concentration, :mod:`._lopsided`'s form of the two parts that cancel
+there), the Renyi divergences go
 through the mixed law (``_dirichlet_via_mixture``), and the entropy is written with the
 ``_entropy_part`` of each parameter, whose terms of the order of ``a log a`` cancel
 analytically where a parameter is large."""
