@@ -14,12 +14,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ._renyi import renyi_gap
 from ._special import (
     exp_cap,
     full_like,
     log1pmx,
     log_ratio,
-    renyi_gap,
     sqrt_with_zero_gradient,
     substitute,
     sum_compensated,

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._array_api import device, is_eager, is_lazy, to_numpy
+from .._renyi import renyi_gap
 from .._special import (
     exp_cap,
     full_like,
@@ -32,7 +33,6 @@ from .._special import (
     log1pmx,
     log_quotient,
     log_ratio,
-    renyi_gap,
     sqrt_with_zero_gradient,
     substitute,
     where0,

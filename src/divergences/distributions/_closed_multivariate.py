@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from .._array_api import NUMPY, device, is_eager, to_numpy
+from .._renyi import renyi_log_mean
 from .._special import (
     digamma,
     gammaln,
     lgamma_bregman,
     log1pmx,
-    renyi_log_mean,
     substitute,
     where0,
 )

@@ -39,6 +39,7 @@ import numpy as np
 
 from .._array_api import is_eager
 from .._double_double import product
+from .._renyi import renyi_log_mean
 from .._special import (
     _ATANH_TERMS,
     _STIRLING,
@@ -62,7 +63,6 @@ from .._special import (
     patch,
     product_difference,
     ratio_form,
-    renyi_log_mean,
     scratch,
     sqrt_with_zero_gradient,
     stirling_bregman,

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from .._array_api import Array
-from .._special import _apply, ndtr, substitute
+from .._special import erf, ndtr, substitute
 
 __all__ = ["normal_interval"]
 
@@ -37,8 +37,8 @@ def normal_interval(z: Array, w: Array, diff: Array, xp: Any) -> Array:
     central = ((z <= 0) != (w <= 0)) | (xp.maximum(xp.abs(z), xp.abs(w)) < 1.0)
     upper = m > 0
     tails = xp.where(upper, ndtr(-w, xp) - ndtr(-z, xp), ndtr(z, xp) - ndtr(w, xp))
-    erf = _apply("erf", z * _SQRT_HALF, xp) - _apply("erf", w * _SQRT_HALF, xp)
-    plain = xp.where(central, 0.5 * erf, tails)
+    central_mass = erf(z * _SQRT_HALF, xp) - erf(w * _SQRT_HALF, xp)
+    plain = xp.where(central, 0.5 * central_mass, tails)
     ms, hs = substitute(close, m, 0.0, xp), substitute(close, h, 0.0, xp)
     return xp.where(close, _midpoint_series(ms, hs, xp) * diff, plain)
 
