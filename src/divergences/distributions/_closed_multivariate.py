@@ -106,7 +106,7 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     off_diagonal = xp.where(squares == math.inf, squares, squares - xp.sum(xp.linalg.diagonal(off) ** 2, axis=-1))
     dp, dq = xp.linalg.diagonal(lp), xp.linalg.diagonal(lq)
     r = dp / dq
-    diagonal = xp.sum((r - 1.0) * (r + 1.0) - 2.0 * _log_quotient(dp, dq, r, xp), axis=-1)
+    diagonal = xp.sum((r - 1.0) * (r + 1.0) - 2.0 * _log_of_ratio(dp, dq, r, xp), axis=-1)
     # Factors computed here from nearly equal covariances differ by their own rounding (1e-5
     # relative at a 1e-11 change): there the covariance part comes from the exact difference
     # of the covariances instead. With X = Lq^-1 (S_p - S_q) Lq^-T and its eigenvalues e_i,
@@ -126,7 +126,7 @@ def _kl_gaussian_gaussian(p: MultivariateGaussian, q: MultivariateGaussian, *, x
     return 0.5 * (covariance_part + mahalanobis)
 
 
-def _log_quotient(dp: Array, dq: Array, r: Array, xp: Any) -> Array:
+def _log_of_ratio(dp: Array, dq: Array, r: Array, xp: Any) -> Array:
     """``log r`` for ``r = dp / dq`` given, from the logarithms of ``dp`` and ``dq`` where ``r``
     leaves the normal range (where its own logarithm is inexact or infinite)."""
     tiny = float(xp.finfo(r.dtype).smallest_normal)
