@@ -1453,6 +1453,10 @@ def _beta_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: t
     ``_beta_kl``, or :func:`dirichlet_kl_to`'s forms where a parameter reaches 12."""
     da, db = scale * raw_a, scale * raw_b
     near = _beta_kl(a, b, da, db, xp, ends)
+    if is_eager(xp):  # the forms below only where a parameter is large or holds 15/16 of the sum
+        largest = xp.maximum(xp.maximum(a, b), xp.maximum(*ends))
+        if not _any((largest >= STIRLING_MIN) | (xp.minimum(a, b) <= SHARE / (1.0 - SHARE) * xp.maximum(a, b)), xp):
+            return near
     return dirichlet_kl_to(near, xp.stack([a, b], axis=-1), xp.stack([da, db], axis=-1), xp.stack(ends, axis=-1), xp)
 
 
