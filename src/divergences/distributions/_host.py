@@ -304,6 +304,8 @@ def bregman(x: np.ndarray, d: np.ndarray, back: Back, end: np.ndarray) -> np.nda
     rounded sum loses where it is below ``x``'s rounding) by the caller's library
     (:func:`special`), the near form on the elements where ``0 < |d| <= x / 8`` only (an
     exact 0 where ``d = 0``); the near form alone where every element is near."""
+    if not d.any():  # equal parameters throughout (Gamma laws of one shape): exact zeros
+        return np.zeros_like(x)
     if near_everywhere(x, x, -_BREGMAN_NEAR, _BREGMAN_NEAR, d) is not None:  # no special function at all
         return bregman_near(x, d)
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
