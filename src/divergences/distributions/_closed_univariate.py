@@ -1035,10 +1035,15 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         da = np.subtract(a2, a1)
         x = near_everywhere(b1, b2, RATIO_SERIES_LOW, RATIO_SERIES_HIGH)
-        if x is not None and near_everywhere(a1, a2, -_GAMMA_NEAR, _GAMMA_NEAR, da) is not None:
-            # shapes and rates near each other throughout: the near forms alone, from the exact
-            # differences (no logarithm, no special function, nothing for the careful form to redo)
-            total = bregman_near(a1, da)
+        if x is not None:
+            # rates near each other throughout (equal, as often): the rate part by its series
+            # alone, from the exact difference (no logarithm, nothing for the careful form to
+            # redo: 1.5x the plain formula where every element took the band's series as a
+            # patch); the Bregman part by its near form alone where the shapes are near too
+            if near_everywhere(a1, a2, -_GAMMA_NEAR, _GAMMA_NEAR, da) is not None:
+                total = bregman_near(a1, da)
+            else:
+                total = bregman(a1, da, back, a2)
             total += blockwise(_gamma_rate_series_of, x, a1, da)
             return total
         out = bregman(a1, da, back, a2)  # the near form where 0 < |da| <= a1 / 8, an exact 0 at da = 0
