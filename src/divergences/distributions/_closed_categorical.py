@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 
 from .. import _kernels
-from .._array_api import is_eager
+from .._array_api import NUMPY, is_eager
 from .._special import sum_compensated
 from ._families import Categorical
-from ._host import host
+from ._host import host, last_axis_sum
 from ._registry import register, register_kl
 from ._rel_entr import rel_entr_host
 
@@ -67,7 +67,7 @@ def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) ->
             if any(key in d.__dict__ for d in (p, q) for key in ("_log_probs", "_met")):
                 # a law met before keeps its logarithms (computed now if not yet): a reference
                 # compared with many laws, or the same pair again, takes no logarithm at all
-                value = np.sum(probs * (p.log_probs() - q.log_probs()), axis=-1)
+                value = last_axis_sum(probs * (p.log_probs() - q.log_probs()), NUMPY)
             else:
                 # Two new laws: one logarithm per event, of the ratio, whose rounding errs by
                 # eps in absolute terms (the difference of two logarithms by eps |log p|):
@@ -77,7 +77,7 @@ def _kl_categorical_eager(p: Categorical, q: Categorical, kind: str, xp: Any) ->
                 ratio = np.divide(probs, other)
                 np.log(ratio, out=ratio)
                 ratio *= probs
-                value = np.sum(ratio, axis=-1)
+                value = last_axis_sum(ratio, NUMPY)
     else:
         value = xp.sum(probs * (p.log_probs() - q.log_probs()), axis=-1)
     # not (value >= tol) also takes NaN; inf is exact only where the kernel says so.
@@ -125,7 +125,7 @@ def _kl_rows(p: np.ndarray, q: np.ndarray, xp: Any) -> np.ndarray:
     (p, q), back = found
     hi, lo = _sum_columns(p - q) if p.shape[-1] <= _COLUMNS else sum_compensated(p - q, xp)
     terms = rel_entr_host(p, q, None, back)
-    return np.clip(np.sum(terms, axis=-1) + hi + lo, 0.0, None)
+    return np.clip(last_axis_sum(terms, NUMPY) + hi + lo, 0.0, None)
 
 
 # Up to this many events a row's compensated sum runs along the columns (TwoSum at each

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._array_api import NUMPY, is_eager
+from .._numpy_engine import row_sums
 from .._special import STIRLING_MIN, digamma, gammaln, lgamma_bregman, substitute, where0
 from ._closed_multivariate import _FLOAT_COORDINATES, _inf_like
 from ._closed_univariate import _cross_entropy_of, _entropy_part, dirichlet_kl_stable, dirichlet_kl_to
@@ -79,8 +80,8 @@ def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet, *, xp: Any) -> Array:
     if found is not None and p.alpha.ndim > 1:  # the same Bregman divergences, in place on NumPy views
         (a, b), back = found
         d = b - a
-        out = bregman(a, d, back, b).sum(axis=-1)
-        whole = bregman(a.sum(axis=-1), d.sum(axis=-1), back, b.sum(axis=-1))
+        out = row_sums(bregman(a, d, back, b))  # (einsum: 4x a short row's sum)
+        whole = bregman(row_sums(a), row_sums(d), back, row_sums(b))
         sizes = out + whole  # the parts' sum (each >= 0): out cancelled it where far below
         out -= whole
         if not max(a.max(), b.max()) < STIRLING_MIN:  # (two whole reductions: a maximum per short row costs 5x)

@@ -59,6 +59,7 @@ from ._gaussian_factors import (
     _whitened,
 )
 from ._gaussian_pair import kl_gaussian_pair
+from ._host import last_axis_sum
 from ._registry import REGISTRIES, register, register_kl
 
 Array = Any
@@ -226,7 +227,7 @@ def _kl_diagonal_diagonal(p: DiagonalNormal, q: DiagonalNormal, *, xp: Any) -> A
         terms = list(map(_normal_kl_float, *(a.tolist() for a in params)))
         if None not in terms:
             return np.float64(math.fsum(terms))  # type: ignore[arg-type]  # no None left
-    return xp.sum(_normal_kl(p.mean, p.scale, q.mean, q.scale, xp), axis=-1)
+    return last_axis_sum(_normal_kl(p.mean, p.scale, q.mean, q.scale, xp), xp)
 
 
 # Up to this many dimensions a low-rank Gaussian's KL takes the factored form of
