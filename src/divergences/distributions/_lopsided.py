@@ -41,7 +41,7 @@ SHARE = 1.0 / 16.0
 # The cancellation the form repairs: the caller's value below this fraction of the parts it
 # cancelled (seven bits lost, a few 1e-14 relative; below that the form costs more than it
 # gains: of 10^5 random pairs of Beta laws with parameters over two decades, 3 lose seven bits,
-# 109 six, 2252 four, and their patch cost 0.5, 2 and 13 ms on a form of 25).
+# 109 six, 2252 four, and their patch cost some 1, 2 and 13 ms on a form of 25).
 LOST = 1.0 / 128.0
 _SHIFT = 10  # the recurrence's steps before the asymptotic series (as _special._trigamma)
 
