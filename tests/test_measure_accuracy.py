@@ -615,3 +615,17 @@ def test_polygamma_differences_from_their_terms(x, ratio):
         trigamma = float(mp.psi(1, xm) - mp.psi(1, xm + hm))
     assert float(digamma_difference(np.array(x), np.array(h), NUMPY)) == pytest.approx(digamma, rel=2e-15)
     assert float(trigamma_difference(np.array(x), np.array(h), NUMPY)) == pytest.approx(trigamma, rel=2e-15)
+
+
+def test_an_unbatched_pair_out_of_the_forms_range_takes_the_batch_path():
+    # The scalar path's array-API form gave NaN (its value a 0-d array, which the retry on a
+    # batch of one did not catch); the batch path's guards give the finite value.
+    import warnings
+
+    a, b = (2.51264484e220, 1.80219897e-223), (3.48446116e219, 1.80219897e-223)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scalar = float(dv.cross_entropy(dv.Beta(*a), dv.Beta(*b)))
+        batch = dv.cross_entropy(dv.Beta(np.array([a[0]]), np.array([a[1]])), dv.Beta(np.array([b[0]]), np.array([b[1]])))
+    assert math.isfinite(scalar)
+    assert scalar == batch[0]

@@ -359,7 +359,8 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
             try:
                 if not batch and is_numpy(xp):
                     value = closed.form(_scalar_twin(p), _scalar_twin(q), xp)
-                    if isinstance(value, np.floating) and not math.isfinite(value):
+                    if isinstance(value, np.floating | np.ndarray) and np.ndim(value) == 0 \
+                            and not math.isfinite(value):
                         # NumPy scalars take the forms' array-API branches, without the guards
                         # of the in-place path for parameters at the ends of the range (NaN,
                         # or inf for a finite value): a batch of one takes that path

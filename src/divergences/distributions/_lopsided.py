@@ -51,18 +51,16 @@ def trigamma_difference(y: Array, h: Array, xp: Any) -> Array:
     ``h``: ten steps of the recurrence, ``1/z^2 - 1/w^2 = h (z + w) / (z w)^2``, then the
     differences of the asymptotic series' terms at ``z = y + 10``, each ``z^-n - w^-n = -z^-n
     expm1(-n log1p(h / z))``."""
+    # (from the reciprocals: products of the arguments overflow from 1e154 on)
     total = xp.zeros_like(y + h)
     for k in range(_SHIFT):
-        z = y + float(k)
-        w = z + h
-        total = total + h * (z + w) / ((z * w) * (z * w))
-    z = y + float(_SHIFT)
-    w = z + h
-    inverse = 1.0 / (z * w)
-    total = total + h * inverse + 0.5 * h * (z + w) * inverse * inverse  # 1/z - 1/w, (1/z^2 - 1/w^2) / 2
-    log_ratio = xp.log1p(h / z)
-    power = 1.0 / (z * z * z)
-    square = 1.0 / (z * z)
+        iz, iw = 1.0 / (y + float(k)), 1.0 / (y + float(k) + h)
+        total = total + h * (iz + iw) * iz * iw
+    iz, iw = 1.0 / (y + float(_SHIFT)), 1.0 / (y + float(_SHIFT) + h)
+    total = total + h * iz * iw + 0.5 * h * (iz + iw) * iz * iw  # 1/z - 1/w, (1/z^2 - 1/w^2) / 2
+    log_ratio = xp.log1p(h * iz)
+    square = iz * iz
+    power = square * iz
     for k, b in enumerate(_TRIGAMMA_BERNOULLI):
         total = total - b * power * xp.expm1(-(2 * k + 3) * log_ratio)
         power = power * square
@@ -77,12 +75,11 @@ def digamma_difference(x: Array, h: Array, xp: Any) -> Array:
     of digammas cancelled where ``b`` is far below ``a``)."""
     total = xp.zeros_like(x + h)
     for k in range(_SHIFT):
-        z = x + float(k)
-        total = total + h / (z * (z + h))
-    z = x + float(_SHIFT)
-    log_ratio = xp.log1p(h / z)
-    total = total + log_ratio + 0.5 * h / (z * (z + h))
-    power = 1.0 / (z * z)
+        total = total + h / (x + float(k)) / (x + float(k) + h)
+    iz, iw = 1.0 / (x + float(_SHIFT)), 1.0 / (x + float(_SHIFT) + h)
+    log_ratio = xp.log1p(h * iz)
+    total = total + log_ratio + 0.5 * h * iz * iw
+    power = iz * iz
     square = power
     for k, b in enumerate(_TRIGAMMA_BERNOULLI):
         total = total - (b / (2 * k + 2)) * power * xp.expm1(-(2 * k + 2) * log_ratio)
@@ -117,7 +114,7 @@ def _bregman_difference(x: Array, d: Array, end: Array, s: Array, e: Array, xp: 
     du = xp.where(near, xp.full_like(u, 1.0 / pieces), xp.reshape(span + 0.0 * nodes, shape) / ds)
     y = xp.where(near, x + even * d, placed)
     h = s + u * e
-    part = d * d * trigamma_difference(y, h, xp) - e * (2.0 * d + e) * _trigamma(y + h, xp)
+    part = d * (d * trigamma_difference(y, h, xp)) - e * ((2.0 * d + e) * _trigamma(y + h, xp))
     return xp.sum(xp.reshape(weights + 0.0 * span, shape) * du * rest * part, axis=-1)
 
 
@@ -125,6 +122,7 @@ def _bregman_difference(x: Array, d: Array, end: Array, s: Array, e: Array, xp: 
 # (a ratio of e^60 between the laws' largest parameters: beyond, the value stands).
 _PIECE = math.log(1.5)
 _MOST_PIECES = 150
+_RANGE = 2.0**480
 
 
 def lopsided(value: Array, a: Array, d: Array, b: Array, xp: Any, rows: Array | None = None) -> Array:
@@ -187,7 +185,9 @@ def _needed(value: Array, a: Array, d: Array, xp: Any, most: float) -> tuple[Arr
     ``LOST`` of the largest parameter's Bregman divergence, which it cancelled against the
     sum's), within ``most`` pieces; and the pieces each needs."""
     _, single, x, s, dj, e = _parts(a, d, xp)
-    use = single & (s <= SHARE * x) & (s + e <= 2.0 * SHARE * (x + dj))
+    # (the integrand's reciprocal powers of y stay normal doubles for y within 2^+-480)
+    within = (x > 1.0 / _RANGE) & (x < _RANGE) & (x + dj > 1.0 / _RANGE) & (x + dj < _RANGE)
+    use = single & within & (s <= SHARE * x) & (s + e <= 2.0 * SHARE * (x + dj))
     xs, ds = substitute(use, x, 1.0, xp), where0(use, dj, xp)
     steps = xp.abs(xp.log1p(ds / xs)) / _PIECE
     return use & (steps <= most) & (value < LOST * lgamma_bregman(xs, ds, xp, xs + ds)), steps
@@ -208,6 +208,8 @@ def _exact(value: Array, a: Array, d: Array, b: Array, use: Array | None, xp: An
     difference = _bregman_difference(xs, ds, end, where0(use, s, xp), where0(use, e, xp), xp, pieces)
     exact = others + difference
     # Where the others' part and the difference cancel in turn (the parameters moved in
-    # proportion: the means agree, and the caller's form, from them, is the exact one) the
-    # value stands.
-    return xp.where(use & (4.0 * xp.abs(exact) >= xp.abs(others) + xp.abs(difference)), exact, value)
+    # proportion: the means agree, and the caller's form, from them, is the exact one), or
+    # where a term left the range of doubles (psi' of a parameter below 1e-154), the value
+    # stands.
+    keep = (4.0 * xp.abs(exact) >= xp.abs(others) + xp.abs(difference)) & (xp.abs(exact) < math.inf)
+    return xp.where(use & keep, exact, value)
