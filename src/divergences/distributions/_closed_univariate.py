@@ -97,7 +97,6 @@ from ._host import (
     blockwise_into,
     bregman,
     bregman_float,
-    bregman_near,
     fill,
     fill_finite,
     host,
@@ -466,7 +465,7 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
     # form, exact, stands).
     edge = (x < alpha - 2.0) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH) \
         if x.dtype == xp.float64 else None
-    if edge is not None and not (is_eager(xp) and not _any(edge, xp)):
+    if edge is not None and (not is_eager(xp) or _any(edge, xp)):
         e1, e2 = substitute(edge, s1, 1.0, xp), substitute(edge, s2, 1.0, xp)
         exact = _mixed_variance(e1, e2, alpha)
         inside = exact > 0
@@ -1039,11 +1038,8 @@ def _gamma_kl_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarra
             # rates near each other throughout (equal, as often): the rate part by its series
             # alone, from the exact difference (no logarithm, nothing for the careful form to
             # redo: 1.5x the plain formula where every element took the band's series as a
-            # patch); the Bregman part by its near form alone where the shapes are near too
-            if near_everywhere(a1, a2, -_GAMMA_NEAR, _GAMMA_NEAR, da) is not None:
-                total = bregman_near(a1, da)
-            else:
-                total = bregman(a1, da, back, a2)
+            # patch); the Bregman part by bregman, its near form alone where the shapes are near too
+            total = bregman(a1, da, back, a2)
             total += blockwise(_gamma_rate_series_of, x, a1, da)
             return total
         out = bregman(a1, da, back, a2)  # the near form where 0 < |da| <= a1 / 8, an exact 0 at da = 0

@@ -40,9 +40,9 @@ def kl_gaussian_pair(p: MultivariateNormal, q: MultivariateNormal) -> np.float64
         total = squares.sum()
         if total == math.inf:  # a square overflowed, and the value with it
             return np.float64(math.inf)
-        if total == 0.0:  # one covariance (its factor) for both: only the means' part
-            return np.float64(0.5 * (z * z).sum())
         means_part = (z * z).sum()
+        if total == 0.0:  # one covariance (its factor) for both: only the means' part
+            return np.float64(0.5 * means_part)
         # _possibly_near's tests, then _eigen_form's (in _closed_multivariate), on the one pair;
         # the factors' form where they fail
         if np.abs(2.0 * diagonal_off + squares.sum(axis=-1)).max() <= 0.55:
