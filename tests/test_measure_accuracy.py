@@ -629,3 +629,53 @@ def test_an_unbatched_pair_out_of_the_forms_range_takes_the_batch_path():
         batch = dv.cross_entropy(dv.Beta(np.array([a[0]]), np.array([a[1]])), dv.Beta(np.array([b[0]]), np.array([b[1]])))
     assert math.isfinite(scalar)
     assert scalar == batch[0]
+
+
+# Parameters at the ends of the range of doubles (the value before in brackets): the exact
+# products of the stable form passed 2^995, and the lopsided form's reciprocal powers left the
+# range; mpmath needs some 700 digits for lgamma's terms of 1e283 to cancel to the value.
+EXTREME = [
+    ([3.8e280, 2.0, 1e-5], [5.1e271, 3.0, 7.0]),  # [0 for 7.0e5; Bhattacharyya, Renyi NaN]
+    ([1e300, 1e300], [1e299, 3e299]),  # [5e-13]
+    ([3.8e280, 1e200], [5.1e271, 1e290]),
+    ([2.51264484e220, 1.80219897e-223], [3.48446116e219, 1.80219897e-223]),  # [0 for 2.0e-223]
+    ([1.1038221494782322e-39, 1.6509243961487859e223], [1.1038221495019001e-39, 3.6165630042011095e233]),  # [0]
+    ([2.9507246051331393e-156, 9.982940442408813e-267, 6.759496319291764e-292],
+     [1.0192099145953979e-156, 9.982940442408813e-267, 6.754926979232422e-292]),  # [5.6e-11]
+]
+
+
+def _log_beta(v):
+    return sum(mp.loggamma(x) for x in v) - mp.loggamma(sum(v))
+
+
+@pytest.mark.parametrize(("a", "b"), EXTREME)
+def test_beta_and_dirichlet_at_the_ends_of_the_range(a, b):
+    import warnings
+
+    with mp.workdps(800):
+        am, bm = [mp.mpf(x) for x in a], [mp.mpf(x) for x in b]
+        kl = _log_beta(bm) - _log_beta(am) + sum((x - y) * (mp.digamma(x) - mp.digamma(sum(am)))
+                                                  for x, y in zip(am, bm, strict=True))
+        half = [(x + y) / 2 for x, y in zip(am, bm, strict=True)]
+        bhattacharyya = (_log_beta(am) + _log_beta(bm)) / 2 - _log_beta(half)
+    pairs = [(dv.Dirichlet(a), dv.Dirichlet(b)), (dv.Dirichlet(np.array([a, a])), dv.Dirichlet(np.array([b, b])))]
+    if len(a) == 2:
+        pairs.append((dv.Beta(*a), dv.Beta(*b)))
+        pairs.append((dv.Beta(np.array([a[0]] * 2), np.array([a[1]] * 2)), dv.Beta(np.array([b[0]] * 2), np.array([b[1]] * 2))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        for p, q in pairs:
+            assert np.asarray(dv.kl(p, q)) == pytest.approx(float(kl), rel=1e-13)
+            assert np.asarray(dv.bhattacharyya(p, q)) == pytest.approx(float(bhattacharyya), rel=1e-13)
+
+
+def test_scaled_trigamma_difference_beyond_the_range_of_its_powers():
+    from divergences._array_api import NUMPY
+    from divergences.distributions._lopsided import trigamma_difference
+
+    for y, h, scale in [(1e250, 1e-200, 3e249), (1e-250, 3e-251, 2e-250), (2.5, 1e-6, 7.0)]:
+        with mp.workdps(800):
+            exact = float(mp.mpf(scale) ** 2 * (mp.psi(1, mp.mpf(y)) - mp.psi(1, mp.mpf(y) + mp.mpf(h))))
+        value = float(trigamma_difference(np.array(y), np.array(h), NUMPY, np.array(scale)))
+        assert value == pytest.approx(exact, rel=2e-15)

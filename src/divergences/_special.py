@@ -389,7 +389,8 @@ def _trigamma(x: Array, xp: Any) -> Array:
         tail = (tail + b) * inv2
     value = inv + 0.5 * inv2 + tail * inv  # 1/z + 1/(2 z^2) + sum B_2k z^-(2k+1)
     for k in range(_TRIGAMMA_SHIFT - 1, -1, -1):
-        value = value + 1.0 / ((x + float(k)) * (x + float(k)))
+        inv_k = 1.0 / (x + float(k))  # (the square of x + k overflows from 1e154 on)
+        value = value + inv_k * inv_k
     return value
 
 

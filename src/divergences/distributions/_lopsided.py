@@ -46,21 +46,24 @@ LOST = 1.0 / 128.0
 _SHIFT = 10  # the recurrence's steps before the asymptotic series (as _special._trigamma)
 
 
-def trigamma_difference(y: Array, h: Array, xp: Any) -> Array:
-    """``psi'(y) - psi'(y + h)`` (``y``, ``y + h > 0``) to relative accuracy however small
-    ``h``: ten steps of the recurrence, ``1/z^2 - 1/w^2 = h (z + w) / (z w)^2``, then the
+def trigamma_difference(y: Array, h: Array, xp: Any, scale: Array | float = 1.0) -> Array:
+    """``scale^2 (psi'(y) - psi'(y + h))`` (``y``, ``y + h > 0``) to relative accuracy however
+    small ``h``: ten steps of the recurrence, ``1/z^2 - 1/w^2 = h (z + w) / (z w)^2``, then the
     differences of the asymptotic series' terms at ``z = y + 10``, each ``z^-n - w^-n = -z^-n
-    expm1(-n log1p(h / z))``."""
+    expm1(-n log1p(h / z))``. ``scale`` enters each term as ``scale / z``: the difference
+    alone leaves the range of doubles for ``y`` beyond 2^+-480, where ``scale``, an offset of
+    the order of ``y``, brings it back."""
     # (from the reciprocals: products of the arguments overflow from 1e154 on)
     total = xp.zeros_like(y + h)
     for k in range(_SHIFT):
         iz, iw = 1.0 / (y + float(k)), 1.0 / (y + float(k) + h)
-        total = total + h * (iz + iw) * iz * iw
+        total = total + h * (iz + iw) * ((scale * iz) * (scale * iw))
     iz, iw = 1.0 / (y + float(_SHIFT)), 1.0 / (y + float(_SHIFT) + h)
-    total = total + h * iz * iw + 0.5 * h * (iz + iw) * iz * iw  # 1/z - 1/w, (1/z^2 - 1/w^2) / 2
+    scaled = (scale * iz) * (scale * iw)
+    total = total + h * scaled + 0.5 * h * (iz + iw) * scaled  # 1/z - 1/w, (1/z^2 - 1/w^2) / 2
     log_ratio = xp.log1p(h * iz)
     square = iz * iz
-    power = square * iz
+    power = (scale * iz) * (scale * iz) * iz
     for k, b in enumerate(_TRIGAMMA_BERNOULLI):
         total = total - b * power * xp.expm1(-(2 * k + 3) * log_ratio)
         power = power * square
@@ -75,7 +78,7 @@ def digamma_difference(x: Array, h: Array, xp: Any) -> Array:
     of digammas cancelled where ``b`` is far below ``a``)."""
     total = xp.zeros_like(x + h)
     for k in range(_SHIFT):
-        total = total + h / (x + float(k)) / (x + float(k) + h)
+        total = total + h / (x + float(k) + h) / (x + float(k))  # (h / x first overflowed)
     iz, iw = 1.0 / (x + float(_SHIFT)), 1.0 / (x + float(_SHIFT) + h)
     log_ratio = xp.log1p(h * iz)
     total = total + log_ratio + 0.5 * h * iz * iw
@@ -114,7 +117,11 @@ def _bregman_difference(x: Array, d: Array, end: Array, s: Array, e: Array, xp: 
     du = xp.where(near, xp.full_like(u, 1.0 / pieces), xp.reshape(span + 0.0 * nodes, shape) / ds)
     y = xp.where(near, x + even * d, placed)
     h = s + u * e
-    part = d * (d * trigamma_difference(y, h, xp)) - e * ((2.0 * d + e) * _trigamma(y + h, xp))
+    # e (2 d + e) psi'(z), z = y + h, as (e / z)((2 d + e) / z) + e psi'(z + 1) (2 d + e): each
+    # factor of the order of 1 for parameters of any size
+    z = y + h
+    part = (trigamma_difference(y, h, xp, d)
+            - ((e / z) * ((2.0 * d + e) / z) + (e * _trigamma(z + 1.0, xp)) * (2.0 * d + e)))
     return xp.sum(xp.reshape(weights + 0.0 * span, shape) * du * rest * part, axis=-1)
 
 
@@ -122,7 +129,6 @@ def _bregman_difference(x: Array, d: Array, end: Array, s: Array, e: Array, xp: 
 # (a ratio of e^60 between the laws' largest parameters: beyond, the value stands).
 _PIECE = math.log(1.5)
 _MOST_PIECES = 150
-_RANGE = 2.0**480
 
 
 def lopsided(value: Array, a: Array, d: Array, b: Array, xp: Any, rows: Array | None = None) -> Array:
@@ -185,9 +191,7 @@ def _needed(value: Array, a: Array, d: Array, xp: Any, most: float) -> tuple[Arr
     ``LOST`` of the largest parameter's Bregman divergence, which it cancelled against the
     sum's), within ``most`` pieces; and the pieces each needs."""
     _, single, x, s, dj, e = _parts(a, d, xp)
-    # (the integrand's reciprocal powers of y stay normal doubles for y within 2^+-480)
-    within = (x > 1.0 / _RANGE) & (x < _RANGE) & (x + dj > 1.0 / _RANGE) & (x + dj < _RANGE)
-    use = single & within & (s <= SHARE * x) & (s + e <= 2.0 * SHARE * (x + dj))
+    use = single & (s <= SHARE * x) & (s + e <= 2.0 * SHARE * (x + dj))
     xs, ds = substitute(use, x, 1.0, xp), where0(use, dj, xp)
     steps = xp.abs(xp.log1p(ds / xs)) / _PIECE
     return use & (steps <= most) & (value < LOST * lgamma_bregman(xs, ds, xp, xs + ds)), steps
