@@ -40,6 +40,18 @@ def _gamma_log_affinity(k1, r1, k2, r2, alpha) -> mp.mpf:
     ((1e12, 1e6), (1000000000010.0, 1000000.00001), 3.7),
     ((1e12, 0.37), (1000000000010.0, 0.3700000000037), 10.0),
     ((1e12, 17.0), (1000000000010.0, 17.00000000017), 0.5),
+    # orders near 1 between laws far apart: the mixture's two KLs cancel (1.95e-10, 1.05e-10,
+    # 3.75e-11 off); the difference of log-normalisers there
+    ((17.0, 0.001), (17.0, 1000.0), 1.000001),
+    ((17.0, 0.001), (1e6, 1000.0), 1.000001),
+    ((1e12, 1e-6), (0.37, 1.0), 1.000001),
+    ((17.0, 1000.0), (17.0, 0.001), 0.999999),
+    ((1e-6, 1.0), (1e-6, 1e6), 1.000001),  # equal shapes: A's lgamma terms cancel exactly (5.8e-12)
+    ((1e-6, 0.001), (1e-6, 1000.0), 1.000001),
+    # nearly equal laws at order 10 cancel too, but m's roundings are not far below its
+    # offsets: the mixture route stands (the gap's second-order terms: 1.3e-10)
+    ((1e-6, 2.5), (1.00000000001e-6, 2.5), 10.0),
+    ((17.0, 17.0), (16.99999999983, 17.0), 10.0),
 ])
 def test_gamma_renyi_far_apart(p, q, alpha):
     with mp.workdps(DIGITS):
@@ -441,6 +453,11 @@ def _normal_renyi(m1, s1, m2, s2, alpha):
     ((0.0, 1.0), (0.0, 0.37), 0.999999),  # the log part's near form stands (4.3e-11 by the far one)
     ((0.0, 1.0), (0.0, 0.37), 1.000001),
     ((0.0, 1.0), (0.0, 0.9), 2.0),
+    # q the narrower at alpha < 1: the mixed variance var1 (1 + x) with x near -1 (3.8e-11,
+    # 2.9e-11, 2.5e-11 off)
+    ((1e6, 2.5), (1e-8, 0.001), 0.999999),
+    ((0.0, 17.0), (1e6, 0.001), 0.999999),
+    ((0.0, 1.0), (1e6, 0.001), 0.999999),
 ])
 def test_normal_renyi_at_the_edge_of_the_finite_domain(p, q, alpha):
     exact = _normal_renyi(*p, *q, alpha)
@@ -679,3 +696,53 @@ def test_scaled_trigamma_difference_beyond_the_range_of_its_powers():
             exact = float(mp.mpf(scale) ** 2 * (mp.psi(1, mp.mpf(y)) - mp.psi(1, mp.mpf(y) + mp.mpf(h))))
         value = float(trigamma_difference(np.array(y), np.array(h), NUMPY, np.array(scale)))
         assert value == pytest.approx(exact, rel=2e-15)
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ((1.0, 1e6), (1e6, 1e12), 1.000001),  # the mixture's KLs cancelled: 2.3e-10 off
+    ((1e12, 1e-6), (17.0, 1.0), 1.000001),  # 1.3e-11
+    ((2.5, 1e-6), (0.37, 1.0), 1.000001),  # 1.4e-11
+    ((2.5, 1.0), (1e-6, 1e6), 0.999999),
+    ((2.0, 3.0), (2.0000001, 3.0), 1.000001),  # near: the mixture route stands
+])
+def test_beta_renyi_at_orders_near_one_far_apart(p, q, alpha):
+    exact = _beta_renyi_reference(p, q, alpha)
+    assert float(dv.renyi(dv.Beta(*p), dv.Beta(*q), alpha)) == pytest.approx(exact, rel=1e-13)
+    batch = dv.renyi(dv.Beta(np.full(2, p[0]), np.full(2, p[1])), dv.Beta(np.full(2, q[0]), np.full(2, q[1])), alpha)
+    assert batch == pytest.approx([exact, exact], rel=1e-13)
+
+
+@pytest.mark.parametrize(("p", "q", "alpha"), [
+    ((1e12, 0.001), (1e12, 1000.0), 1.000001),  # the mixed index cancelled: 1.85e-11 off
+    ((1e6, 0.001), (2.5, 1000.0), 1.000001),
+    ((2.0, 3.0), (1.0, 4.0), 0.5),
+    ((2.0, 3.0), (1.0, 1.4), 2.0),
+    # nearly equal laws: renyi_log_mean's near form stands (AM / GM near 1)
+    ((0.001, 1000.0), (0.001, 1000.00000001), 2.0),
+    ((1.0, 1e-6), (1.0, 1.00000000001e-6), 3.7),
+    ((1.0, 1.0), (1.0, 1.05), 10.0),
+])
+def test_pareto_renyi_where_the_mixed_index_cancels(p, q, alpha):
+    with mp.workdps(DIGITS):
+        (m1, a1), (m2, a2), t = ([mp.mpf(v) for v in x] for x in (p, q, (alpha,)))
+        t, m = t[0], max(m1, m2)
+        am = t * a1 + (1 - t) * a2
+        exact = float((mp.log(a1**t * a2 ** (1 - t) / am) + t * a1 * mp.log(m1) + (1 - t) * a2 * mp.log(m2)
+                       - am * mp.log(m)) / (t - 1))
+    assert float(dv.renyi(dv.Pareto(*p), dv.Pareto(*q), alpha)) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize(("a", "b", "alpha"), [
+    ([0.001, 17.0], [1000.0, 2.5], 1.000001),  # the mixture's KLs cancelled: 1.2e-11 off
+    ([1e6, 1e-6, 17.0], [17.0, 1.0, 1.0], 1.000001),  # 7.9e-12 (log B's lgamma(1e6) cancels)
+    ([5.0, 5.0, 1e-3], [5.0, 5.0, 1e3], 1.000001),  # the largest parameter twice
+    ([2.0, 3.0, 4.0], [1.5, 3.0, 4.0], 2.0),
+])
+def test_dirichlet_renyi_at_orders_near_one_far_apart(a, b, alpha):
+    with mp.workdps(DIGITS):
+        am, bm, t = [mp.mpf(x) for x in a], [mp.mpf(x) for x in b], mp.mpf(alpha)
+        mixed = [t * x + (1 - t) * y for x, y in zip(am, bm, strict=True)]
+        exact = float((_log_beta(mixed) - t * _log_beta(am) - (1 - t) * _log_beta(bm)) / (t - 1))
+    assert float(dv.renyi(dv.Dirichlet(a), dv.Dirichlet(b), alpha)) == pytest.approx(exact, rel=1e-13)
+    batch = dv.renyi(dv.Dirichlet(np.array([a, a])), dv.Dirichlet(np.array([b, b])), alpha)
+    assert batch == pytest.approx([exact, exact], rel=1e-13)

@@ -19,7 +19,15 @@ from .._array_api import NUMPY, is_eager
 from .._numpy_engine import row_sums
 from .._special import STIRLING_MIN, digamma, gammaln, lgamma_bregman, substitute, where0
 from ._closed_multivariate import _FLOAT_COORDINATES, _inf_like
-from ._closed_univariate import _cross_entropy_of, _entropy_part, dirichlet_kl_stable, dirichlet_kl_to
+from ._closed_univariate import (
+    _SQUARE_HIGH,
+    _cross_entropy_of,
+    _entropy_part,
+    _first_order,
+    _mixed,
+    dirichlet_kl_stable,
+    dirichlet_kl_to,
+)
 from ._families import Dirichlet
 from ._host import bregman, bregman_float, fill_finite, host
 from ._lopsided import LOST, lopsided
@@ -55,8 +63,42 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
         end = xp.where(ok[..., None], end, cs)
         return dirichlet_kl_to(_dirichlet_kl(cs, offset, xp, end), cs, offset, end, xp)
 
-    value = alpha * kl_to(-(1.0 - alpha) * ds, a) + (1.0 - alpha) * kl_to(alpha * ds, b)
-    return xp.where(ok, value / (1.0 - alpha), _inf_like(value, xp))
+    to_p, to_q = alpha * kl_to(-(1.0 - alpha) * ds, a), (1.0 - alpha) * kl_to(alpha * ds, b)
+    value = (to_p + to_q) / (1.0 - alpha)
+    # Between laws far apart at orders near 1 the two KLs are large and cancel (order 1 +
+    # 1e-6: 1.2e-11 relative off): there the log-normalisers' difference, where its terms
+    # are the smaller (as _renyi_via_mixture's gap).
+    size = xp.abs(to_p) + xp.abs(to_q)
+    cancelled = ok & (size > 8.0 * xp.abs(to_p + to_q)) & xp.all(xp.maximum(a, b) < _SQUARE_HIGH, axis=-1)
+    if not is_eager(xp) or bool(xp.any(cancelled)):
+        wide = cancelled[..., None]
+        a, b = substitute(wide, a, 1.0, xp), substitute(wide, b, 1.0, xp)
+        cm, err = _mixed(a, b, alpha)
+        inside = xp.all(cm > 0, axis=-1)
+        cm = substitute(inside[..., None], cm, 1.0, xp)
+        (log_m, size_m), (log_p, size_p), (log_q, size_q) = (_log_beta_sized(x, xp) for x in (cm, a, b))
+        rounding = xp.sum(err * (digamma(cm, xp) - digamma(xp.sum(cm, axis=-1, keepdims=True), xp)), axis=-1)
+        direct = ((log_m - alpha * log_p - (1.0 - alpha) * log_q) + rounding) / (alpha - 1.0)
+        direct_size = size_m + abs(alpha) * size_p + abs(1.0 - alpha) * size_q + 1.0
+        first_order = xp.all(_first_order(err, cm - a, xp), axis=-1)
+        value = xp.where(cancelled & inside & first_order & (direct_size < size), direct, value)
+    return xp.where(ok, value, _inf_like(value, xp))
+
+
+def _log_beta_sized(a: Array, xp: Any) -> tuple[Array, Array]:
+    """``log B(a)`` over the last axis as ``sum_others lgamma(a_i) - s psi(l) - B(l, s)``, ``l``
+    the largest parameter, ``s`` the others' sum and ``B`` log Gamma's Bregman divergence
+    (lgamma(l) and lgamma(l + s), of the order of l log l, cancel analytically), and the sum
+    of its terms' magnitudes."""
+    top = xp.max(a, axis=-1, keepdims=True)
+    is_top = a == top
+    ties = xp.sum(xp.astype(is_top, a.dtype), axis=-1) - 1.0  # the largest's equals among the others
+    top, parts = top[..., 0], gammaln(a, xp)
+    others = xp.sum(where0(~is_top, parts, xp), axis=-1) + ties * gammaln(top, xp)
+    rest = xp.sum(where0(~is_top, a, xp), axis=-1) + ties * top
+    linear, bregman = rest * digamma(top, xp), lgamma_bregman(top, rest, xp)
+    size = xp.sum(xp.abs(where0(~is_top, parts, xp)), axis=-1) + ties * xp.abs(gammaln(top, xp))
+    return (others - linear) - bregman, size + xp.abs(linear) + bregman
 
 
 @register_kl(Dirichlet, Dirichlet)

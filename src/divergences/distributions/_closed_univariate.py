@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .._array_api import is_eager
-from .._double_double import product
+from .._double_double import product, two_sum
 from .._renyi import renyi_log_mean
 from .._special import (
     _ATANH_TERMS,
@@ -195,7 +195,7 @@ def _xlogx(x: Array, xp: Any) -> Array:
 
 def _renyi_via_mixture(
     kl: Callable[..., Array], a1: Array, b1: Array, a2: Array, b2: Array,
-    alpha: float, xp: Any,
+    alpha: float, xp: Any, gap: Callable[..., tuple[Array, Array]] | None = None,
 ) -> Array:
     """Renyi divergence of order ``alpha`` (finite, not 1) in a two-parameter exponential
     family whose ``kl(a, b, da, db, xp, ends, scale)`` is accurate: with m the law at the mixed
@@ -204,7 +204,14 @@ def _renyi_via_mixture(
     keeps the KL form's relative accuracy near p = q, and the offsets from m are ``scale``
     times ``a2 - a1`` and ``b2 - b1``, never formed from the rounded mixed parameters (the
     scale apart: a form that combines the two offsets, as the Gamma's relative difference of
-    the means, takes them before their roundings)."""
+    the means, takes them before their roundings).
+
+    Between laws far apart at orders near 1 the two KLs are large and cancel (Gamma laws of
+    rates 1e-3 and 1e3 at order 1 + 1e-6: 2e-10 relative off). There, where the family gives
+    the ``gap`` of its log-normaliser, ``A(m) - alpha A(p) - (1 - alpha) A(q)`` and the sum of
+    its terms' magnitudes, from ``(a1, b1, a2, b2, (am, ea), (bm, eb), alpha, xp)`` with m's
+    parameters as exact sums ``am + ea`` (:func:`_mixed`), that is taken instead wherever its
+    terms are the smaller."""
     da, db = a2 - a1, b2 - b1
     am, bm = a1 + (1.0 - alpha) * da, b1 + (1.0 - alpha) * db
     ok = (am > 0) & (bm > 0)
@@ -214,9 +221,40 @@ def _renyi_via_mixture(
     # rates 1e12 and 1e-3 gave 2.4e-2 relative off)
     ends_p = (xp.where(ok, a1, ams), xp.where(ok, b1, bms))
     ends_q = (xp.where(ok, a2, ams), xp.where(ok, b2, bms))
-    to_p = kl(ams, bms, da, db, xp, ends_p, alpha - 1.0)
-    to_q = kl(ams, bms, da, db, xp, ends_q, alpha)
-    return _inf_where(~ok, (alpha * to_p + (1.0 - alpha) * to_q) / (1.0 - alpha), xp)
+    to_p = alpha * kl(ams, bms, da, db, xp, ends_p, alpha - 1.0)
+    to_q = (1.0 - alpha) * kl(ams, bms, da, db, xp, ends_q, alpha)
+    value = (to_p + to_q) / (1.0 - alpha)
+    if gap is not None:
+        size = xp.abs(to_p) + xp.abs(to_q)
+        cancelled = ok & (size > 8.0 * xp.abs(to_p + to_q))
+        # (the exact products of _mixed hold below 2^995)
+        cancelled = cancelled & (xp.maximum(xp.maximum(a1, b1), xp.maximum(a2, b2)) < _SQUARE_HIGH)
+        if not is_eager(xp) or _any(cancelled, xp):
+            a1, b1, a2, b2 = (substitute(cancelled, v, 1.0, xp) for v in (a1, b1, a2, b2))
+            (am, ea), (bm, eb) = _mixed(a1, a2, alpha), _mixed(b1, b2, alpha)
+            inside = (am > 0) & (bm > 0)
+            am, bm = substitute(inside, am, 1.0, xp), substitute(inside, bm, 1.0, xp)
+            direct, direct_size = gap(a1, b1, a2, b2, (am, ea), (bm, eb), alpha, xp)
+            better = cancelled & inside & (direct_size < size) & _first_order(ea, am - a1, xp) \
+                & _first_order(eb, bm - b1, xp)
+            value = xp.where(better, direct / (alpha - 1.0), value)
+    return _inf_where(~ok, value, xp)
+
+
+def _first_order(rounding: Array, offset: Array, xp: Any) -> Array:
+    """Whether a mixed parameter's ``rounding`` is far enough below its ``offset`` from p's for
+    the gap's first-order terms in it (the second-order ones, ``(rounding / offset)^2`` of the
+    value, 1e-10 between laws 1e-11 apart at order 10)."""
+    return xp.abs(rounding) * 2.0**27 <= xp.abs(offset)
+
+
+def _mixed(x1: Array, x2: Array, alpha: float) -> tuple[Array, Array]:
+    """``alpha x1 + (1 - alpha) x2`` as a double and its rounding error (exact products and
+    sum: ``1 - alpha`` is exact for the orders near 1 where the forms cancel)."""
+    h1, l1 = product(x1, alpha)
+    h2, l2 = product(x2, 1.0 - alpha)
+    high, low = two_sum(h1, h2)
+    return high, low + (l1 + l2)
 
 
 def _lgamma1p_linear(x: Array, xp: Any) -> Array:
@@ -456,6 +494,12 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
     x = alpha * xp.expm1(log_r)
     ok = x > -1.0
     var_alpha = s1**2 * (1.0 + substitute(ok, x, 0.0, xp))
+    # Where x is near -1, 1 + x lost its digits to x's rounding (q the narrower: 3.8e-11
+    # relative off at alpha = 1 - 1e-6): there the sum itself, whose terms cancel at most by
+    # half (beyond, for alpha > 1, the edge below).
+    lost = ok & (x < -0.5)
+    if not is_eager(xp) or _any(lost, xp):
+        var_alpha = xp.where(lost, alpha * s2**2 + (1.0 - alpha) * s1**2, var_alpha)
     log_part = renyi_log_mean(log_r, alpha, xp)
     # Where var_alpha is below half of its term alpha var2 (alpha > 1, q the narrower: toward
     # the edge of the finite domain) the terms cancel and 1 + x lost its digits with x's
@@ -865,7 +909,24 @@ def _gamma_renyi(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any, alpha: flo
     # space), (1 - alpha) D_alpha = alpha KL(m || p) + (1 - alpha) KL(m || q): the linear terms
     # of the log-normaliser cancel exactly, so the value keeps the KL form's relative accuracy
     # near p = q instead of being a difference of log-normalisers.
-    return _renyi_via_mixture(_gamma_kl_to, a1, b1, a2, b2, alpha, xp)
+    return _renyi_via_mixture(_gamma_kl_to, a1, b1, a2, b2, alpha, xp, _gamma_gap)
+
+
+def _gamma_gap(a1: Array, b1: Array, a2: Array, b2: Array, mixed_a: tuple[Array, Array],
+               mixed_b: tuple[Array, Array], alpha: float, xp: Any) -> tuple[Array, Array]:
+    """``A(m) - alpha A(p) - t A(q)``, ``t = 1 - alpha``, of ``A(a, b) = lgamma(a) - a log b``
+    (``_renyi_via_mixture``'s ``gap``), written about p so that nothing of the order of A
+    itself is left to cancel (equal shapes or rates cancel exactly): with ``am + ea = alpha a1
+    + t a2`` (and ``bm + eb``), ``B(a1, am - a1) - t B(a1, a2 - a1) - (am + ea) log(bm / b1)
+    + t a2 log(b2 / b1)``, B log Gamma's Bregman divergence, plus the first-order terms in the
+    roundings ``ea`` and ``eb`` of m's parameters."""
+    (am, ea), (bm, eb) = mixed_a, mixed_b
+    t = 1.0 - alpha
+    near = lgamma_bregman(a1, am - a1, xp, am)
+    whole = t * lgamma_bregman(a1, a2 - a1, xp, a2)
+    to_m, to_q = (am + ea) * log_ratio(bm, b1, xp), (t * a2) * log_ratio(b2, b1, xp)
+    rounding = ea * (digamma(am, xp) - digamma(a1, xp)) - eb * (am / bm)
+    return (near - whole) - (to_m - to_q) + rounding, xp.abs(near) + xp.abs(whole) + xp.abs(to_m) + xp.abs(to_q)
 
 
 def _gamma_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: tuple[Array, Array],
@@ -1460,7 +1521,28 @@ def _renyi_beta_beta(p: Beta, q: Beta, *, xp: Any, alpha: float) -> Array:
         cs, es = where0(finite, c, xp), where0(finite, e, xp)
         peak = _xlogx(cs, xp) + _xlogx(es, xp) - _xlogx(cs + es, xp)
         return _inf_where(~finite, peak - betaln(a1, b1, xp) + betaln(a2, b2, xp), xp)
-    return _renyi_via_mixture(_beta_kl_to, a1, b1, a2, b2, alpha, xp)
+    return _renyi_via_mixture(_beta_kl_to, a1, b1, a2, b2, alpha, xp, _beta_gap)
+
+
+def _beta_gap(a1: Array, b1: Array, a2: Array, b2: Array, mixed_a: tuple[Array, Array],
+              mixed_b: tuple[Array, Array], alpha: float, xp: Any) -> tuple[Array, Array]:
+    """``log B(m) - alpha log B(p) - (1 - alpha) log B(q)`` (``_renyi_via_mixture``'s ``gap``),
+    log B at m to first order in the roundings ``ea``, ``eb`` of its parameters."""
+    (am, ea), (bm, eb) = mixed_a, mixed_b
+    (log_m, size_m), (log_p, size_p), (log_q, size_q) = (_log_beta(x, y, xp) for x, y in ((am, bm), (a1, b1), (a2, b2)))
+    psi_ab = digamma(am + bm, xp)
+    rounding = ea * (digamma(am, xp) - psi_ab) + eb * (digamma(bm, xp) - psi_ab)
+    value = (log_m - alpha * log_p - (1.0 - alpha) * log_q) + rounding
+    return value, (size_m + abs(alpha) * size_p + abs(1.0 - alpha) * size_q) + 1.0
+
+
+def _log_beta(a: Array, b: Array, xp: Any) -> tuple[Array, Array]:
+    """``log B(a, b) = lgamma(s) - s psi(l) - B(l, s)``, ``s`` and ``l`` the smaller and the
+    larger parameter and ``B`` log Gamma's Bregman divergence (lgamma(l) and lgamma(l + s), of
+    the order of l log l, cancel analytically), and the sum of its terms' magnitudes."""
+    small, large = xp.minimum(a, b), xp.maximum(a, b)
+    lgamma_s, linear, bregman = gammaln(small, xp), small * digamma(large, xp), lgamma_bregman(large, small, xp, a + b)
+    return (lgamma_s - linear) - bregman, xp.abs(lgamma_s) + xp.abs(linear) + bregman
 
 
 def _beta_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: tuple[Array, Array],
@@ -1502,14 +1584,10 @@ def _ce_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     # 0.001) against Beta(1, 0.37): 2.3e-10 relative off; 1e-13 for an exact 0 against Beta(1, 1))
     a1, b1, a2, b2 = p.a, p.b, q.a, q.b
     log_x, log_1mx = -digamma_difference(a1, b1, xp), -digamma_difference(b1, a1, xp)
-    # log B(a2, b2) = lgamma(s) - s psi(l) - B(l, s), s and l the smaller and the larger
-    # parameter and B log Gamma's Bregman divergence: lgamma(l) and lgamma(l + s), of the
-    # order of l log l, cancel analytically (Beta(1e-6, 1) against Beta(1, 1e6): 4.9e-11 off)
-    small, large = xp.minimum(a2, b2), xp.maximum(a2, b2)
-    parts = (gammaln(small, xp), small * digamma(large, xp), lgamma_bregman(large, small, xp, a2 + b2))
-    direct = (parts[0] - parts[1] - parts[2]) - ((a2 - 1.0) * log_x + (b2 - 1.0) * log_1mx)
-    size = (xp.abs(parts[0]) + xp.abs(parts[1]) + parts[2]
-            + xp.abs(a2 - 1.0) * xp.abs(log_x) + xp.abs(b2 - 1.0) * xp.abs(log_1mx))
+    # (Beta(1e-6, 1) against Beta(1, 1e6): log B's usual terms 4.9e-11 off)
+    log_beta, log_beta_size = _log_beta(a2, b2, xp)
+    direct = log_beta - ((a2 - 1.0) * log_x + (b2 - 1.0) * log_1mx)
+    size = log_beta_size + xp.abs(a2 - 1.0) * xp.abs(log_x) + xp.abs(b2 - 1.0) * xp.abs(log_1mx)
     return _cross_entropy_of(-_beta_neg_entropy(a1, b1, xp), _kl_beta_beta(p, q, xp=xp), direct, size, xp)
 
 
@@ -1907,8 +1985,17 @@ def _renyi_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any, alpha: float) -> Arra
     a1s = substitute(ok, a1, 1.0, xp)
     a2s = substitute(ok, a2, 1.0, xp)
     m = xp.maximum(m1, m2)
-    value = (
-        -renyi_log_mean(log_ratio(a1s, a2s, xp), alpha, xp)
-        + alpha * a1 * log_ratio(m1, m, xp) / (alpha - 1.0) - a2 * log_ratio(m2, m, xp)
-    )
+    log_ratio_a = log_ratio(a1s, a2s, xp)
+    log_mean = -renyi_log_mean(log_ratio_a, alpha, xp)
+    # Where the mixed index cancels (alpha > 1: below 1/16 of alpha a1), renyi_log_mean's far
+    # form, from alpha r + 1 - alpha, lost its digits with r's rounding (1.85e-11 relative off
+    # at order 1 + 1e-6, indices 1e-3 and 1e3): there log(AM / GM) = log(am / a2) - alpha
+    # log r with am an exact sum, where AM / GM is outside [1/2, 2] (its near form stands).
+    lost = ok & (am < 0.0625 * alpha * a1) & (a1 < _SQUARE_HIGH) & (a2 < _SQUARE_HIGH)
+    if alpha > 1.0 and (not is_eager(xp) or _any(lost, xp)):
+        hi, err = _mixed(substitute(lost, a1, 1.0, xp), substitute(lost, a2, 1.0, xp), alpha)
+        his = substitute(lost & (hi > 0), hi, 1.0, xp)
+        log_gap = (log_ratio(his, substitute(lost, a2, 1.0, xp), xp) + xp.log1p(err / his)) - alpha * log_ratio_a
+        log_mean = xp.where(lost & (xp.abs(log_gap) > _LOG_2), log_gap / (1.0 - alpha), log_mean)
+    value = log_mean + alpha * a1 * log_ratio(m1, m, xp) / (alpha - 1.0) - a2 * log_ratio(m2, m, xp)
     return _inf_where(~ok, value, xp)
