@@ -73,6 +73,9 @@ class Measure:
     that rounding or sampling noise puts below 0 is reported as 0, its size added to the error.
     ``minus_p_plus_q``: the integrand carries ``- p + q``, which integrates to 0 over both
     supports: integrated over p's, the value adds the mass of q outside it.
+    ``per_log_scale``: how the value moves when both laws are stretched by ``s`` (``x -> s x``):
+    by ``per_log_scale log s``; 0 for the f-divergences, which do not move, 1 for the
+    cross-entropy (the numerical route integrates location-scale pairs in p's standard units).
     ``near``: a second quadrature, ``near(integrate, p, q) -> (value, error)``, for nearly
     equal laws, where the first one's integral is a difference of nearly equal parts.
     ``integrate(measure, p, q) -> (value, error)`` is the quadrature the caller uses (this
@@ -91,6 +94,7 @@ class Measure:
     nonnegative: bool = True
     minus_p_plus_q: bool = False
     near: Callable[[Integrate, Distribution, Distribution], tuple[float, float]] | None = None
+    per_log_scale: float = 0.0
 
 
 # The quadrature a near form is given: ``integrate(measure, p, q) -> (value, error)``.
@@ -234,6 +238,7 @@ _CROSS_ENTROPY = Measure(
     lambda lp, lq, *_: _mean_se(-lq),
     infinite_if_q_misses_p=True,
     nonnegative=False,
+    per_log_scale=1.0,
 )
 _JS = Measure(_js_pointwise, _identity, _js_mc, union=True, needs_q_samples=True, rounding=_difference_rounding)
 _HELLINGER = Measure(

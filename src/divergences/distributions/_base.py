@@ -128,6 +128,9 @@ class Distribution:
     _scipy: ClassVar[Callable[..., Any]]
     #: True for distributions of an angle (periodic densities, integrated over one period).
     circular: ClassVar[bool] = False
+    #: True for location-scale families, parameters ``loc`` and ``scale`` (density
+    #: ``f((x - loc) / scale) / scale``): their numerical routes integrate in standard units.
+    location_scale: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         specs = _specs(type(self))

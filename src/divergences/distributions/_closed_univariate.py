@@ -471,35 +471,39 @@ def _normal_kl_exact(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Arr
 
 
 def _normal_bhattacharyya(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
-    var_sum = s1**2 + s2**2
-    # log((s1^2 + s2^2) / (2 s1 s2)) = log1p((s1 - s2)^2 / (2 s1 s2)): no cancellation.
-    return 0.25 * (m1 - m2) ** 2 / var_sum + 0.5 * xp.log1p((s1 - s2) ** 2 / (2.0 * s1 * s2))
+    # d^2 / (4 (s1^2 + s2^2)) and log((s1^2 + s2^2) / (2 s1 s2)) = log1p((s1 - s2)^2 / (2 s1
+    # s2)) (no cancellation), in units of the larger scale: the squares of scales beyond
+    # 1e+-154 left the range of doubles (NaN).
+    top = xp.maximum(s1, s2)
+    z, ratio, step = (m1 - m2) / top, xp.minimum(s1, s2) / top, (s1 - s2) / top
+    return 0.25 * z * z / (1.0 + ratio * ratio) + 0.5 * xp.log1p(step * step / (2.0 * ratio))
 
 
 def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: float) -> Array:
     if alpha == 1.0:
         return _normal_kl(m1, s1, m2, s2, xp)
-    d2 = (m1 - m2) ** 2
+    # (in units of the scales: their squares leave the range of doubles beyond 1e+-154)
     if math.isinf(alpha):
         # log sup p/q: finite only when q is wider (or equal with equal means).
         wider = s2 > s1
-        gap = (s2 - s1) * (s2 + s1)
-        value = log_ratio(s2, s1, xp) + 0.5 * d2 / substitute(wider, gap, 1.0, xp)
-        equal = (s2 == s1) & (d2 == 0)
+        z, gap = (m1 - m2) / s2, ((s2 - s1) / s2) * (1.0 + s1 / s2)
+        value = log_ratio(s2, s1, xp) + 0.5 * z * z / substitute(wider, gap, 1.0, xp)
+        equal = (s2 == s1) & (m1 == m2)
         return _inf_where(~(wider | equal), xp.where(equal, xp.zeros_like(value), value), xp)
-    # var_alpha = alpha var2 + (1 - alpha) var1 = var1 (1 + x), x = alpha expm1(2 log(s2/s1));
+    # var_alpha = alpha var2 + (1 - alpha) var1 = var1 v, v = 1 + x, x = alpha expm1(2 log(s2/s1));
     # [log(var_alpha / var1) - alpha log(var2 / var1)] / (alpha - 1) is renyi_log_mean of the
     # variance ratio: exact as alpha -> 1 (the KL's 1/r - 1 + log r in the limit) and as s2 -> s1.
     log_r = 2.0 * log_ratio(s2, s1, xp)
     x = alpha * xp.expm1(log_r)
     ok = x > -1.0
-    var_alpha = s1**2 * (1.0 + substitute(ok, x, 0.0, xp))
+    v = 1.0 + substitute(ok, x, 0.0, xp)
     # Where x is near -1, 1 + x lost its digits to x's rounding (q the narrower: 3.8e-11
     # relative off at alpha = 1 - 1e-6): there the sum itself, whose terms cancel at most by
     # half (beyond, for alpha > 1, the edge below).
     lost = ok & (x < -0.5)
     if not is_eager(xp) or _any(lost, xp):
-        var_alpha = xp.where(lost, alpha * s2**2 + (1.0 - alpha) * s1**2, var_alpha)
+        ratio = s2 / s1
+        v = xp.where(lost, alpha * (ratio * ratio) + (1.0 - alpha), v)
     log_part = renyi_log_mean(log_r, alpha, xp)
     # Where var_alpha is below half of its term alpha var2 (alpha > 1, q the narrower: toward
     # the edge of the finite domain) the terms cancel and 1 + x lost its digits with x's
@@ -515,10 +519,11 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
         inside = exact > 0
         ok = xp.where(edge, inside, ok)
         edge = edge & inside
-        var_alpha = xp.where(edge, exact, var_alpha)
-        log_gap = xp.log(substitute(edge, exact, 1.0, xp) / (e1 * e1)) - alpha * log_r  # log(AM / GM)
+        v = xp.where(edge, substitute(edge, exact, 1.0, xp) / (e1 * e1), v)
+        log_gap = xp.log(v) - alpha * log_r  # log(AM / GM)
         log_part = xp.where(edge & (log_gap < -_LOG_2), log_gap / (alpha - 1.0), log_part)
-    return _inf_where(~ok, 0.5 * alpha * d2 / var_alpha - 0.5 * log_part, xp)
+    z = (m1 - m2) / s1
+    return _inf_where(~ok, 0.5 * alpha * (z * z) / v - 0.5 * log_part, xp)
 
 
 # Scales whose squares, and the rounding errors of these, are normal doubles below 2^995.
@@ -570,7 +575,9 @@ def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any)
 
 
 def _normal_cross_entropy(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
-    return 0.5 * _LOG_2PI + xp.log(s2) + 0.5 * (s1**2 + (m1 - m2) ** 2) / s2**2
+    # (in units of s2: the squares of scales beyond 1e+-154 left the range of doubles)
+    ratio, z = s1 / s2, (m1 - m2) / s2
+    return 0.5 * _LOG_2PI + xp.log(s2) + 0.5 * (ratio * ratio + z * z)
 
 
 _LocScale = Normal | LogNormal
@@ -678,23 +685,42 @@ def _ce_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
 # family is closed under the real Moebius maps that act transitively on pairs with the same
 # chi2). HalfCauchy(s) shares every f-divergence of Cauchy(0, s) (symmetric densities, folded
 # alike); its entropy is the Cauchy's less log 2.
-def _cauchy_chi2(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy) -> Array:
-    shift = (p.loc - q.loc) ** 2 if isinstance(p, Cauchy) and isinstance(q, Cauchy) else 0.0
-    return ((p.scale - q.scale) ** 2 + shift) / (2.0 * p.scale * q.scale)
+def _cauchy_chi2(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, xp: Any) -> Array:
+    # (in units of the larger scale: squares beyond 1e+-154 leave the range of doubles)
+    top = xp.maximum(p.scale, q.scale)
+    step, ratio = (p.scale - q.scale) / top, xp.minimum(p.scale, q.scale) / top
+    shift = (p.loc - q.loc) / top if isinstance(p, Cauchy) and isinstance(q, Cauchy) else 0.0
+    return (step * step + shift * shift) / (2.0 * ratio)
 
 
 @register_kl(Cauchy, Cauchy)
 @register_kl(HalfCauchy, HalfCauchy)
 def _kl_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any) -> Array:
-    # Chyzak & Nielsen (2019): log(((g1 + g2)^2 + d^2) / (4 g1 g2)) = log1p(chi2 / 2).
-    return xp.log1p(0.5 * _cauchy_chi2(p, q))
+    # Chyzak & Nielsen (2019): log(((g1 + g2)^2 + d^2) / (4 g1 g2)) = log1p(chi2 / 2); from
+    # logarithms where chi2 is beyond 2^500 (it overflowed to inf at scales 1e-300 and 1e300,
+    # where the KL is 1380): log((1 + r)^2 + z^2) - log 4 - log r in units of the larger scale.
+    chi2 = _cauchy_chi2(p, q, xp)
+    far = ~(chi2 < 2.0**500)
+    near = xp.log1p(0.5 * where0(~far, chi2, xp))
+    if is_eager(xp) and not _any(far, xp):
+        return near
+    g1, g2 = substitute(far, p.scale, 1.0, xp), substitute(far, q.scale, 1.0, xp)
+    log_top, log_low = xp.log(xp.maximum(g1, g2)), xp.log(xp.minimum(g1, g2))
+    log_a = xp.log1p(xp.exp(log_low - log_top))  # log(1 + r)
+    if isinstance(p, Cauchy) and isinstance(q, Cauchy):
+        log_z = xp.log(xp.abs(substitute(far, p.loc - q.loc, 0.0, xp))) - log_top  # -inf for equal locations
+        high, low = xp.maximum(log_a, log_z), xp.minimum(log_a, log_z)
+        log_sum = 2.0 * high + xp.log1p(xp.exp(2.0 * (low - high)))  # log(a^2 + z^2)
+    else:
+        log_sum = 2.0 * log_a
+    return xp.where(far, log_sum - math.log(4.0) + (log_top - log_low), near)
 
 
 @register("chi2", Cauchy, Cauchy)
 @register("chi2", HalfCauchy, HalfCauchy)
 def _chi2_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any) -> Array:
     # Nielsen & Okamura (2021): symmetric, ((g1 - g2)^2 + d^2) / (2 g1 g2).
-    return _cauchy_chi2(p, q)
+    return _cauchy_chi2(p, q, xp)
 
 
 @register("total_variation", Cauchy, Cauchy)
@@ -702,7 +728,7 @@ def _chi2_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: A
 def _tv_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any) -> Array:
     # For C(0, 1), C(m, 1) the densities cross at m/2 only, so TV = (2/pi) atan(m/2) with
     # chi2 = m^2/2: TV = (2/pi) atan(sqrt(chi2/2)).
-    return (2.0 / math.pi) * xp.atan(sqrt_with_zero_gradient(0.5 * _cauchy_chi2(p, q), xp))
+    return (2.0 / math.pi) * xp.atan(sqrt_with_zero_gradient(0.5 * _cauchy_chi2(p, q, xp), xp))
 
 
 @register("cross_entropy", Cauchy, Cauchy)

@@ -30,6 +30,7 @@ entropy of ``p`` with itself. ``f_divergence`` has numerical routes only, with t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from collections.abc import Callable
@@ -314,6 +315,19 @@ def _registered_only(opts: Options, p: Any, q: Any) -> Any:
     return (value, error) if opts.return_error else value
 
 
+def _closed_value(closed: ClosedForm, p: Distribution, q: Distribution, batch: tuple[int, ...], xp: Any) -> Any:
+    """``closed``'s value for ``p`` and ``q``: an unbatched NumPy pair on its scalar twins."""
+    if batch or not is_numpy(xp):
+        return closed.form(p, q, xp)
+    value = closed.form(_scalar_twin(p), _scalar_twin(q), xp)
+    if isinstance(value, np.floating | np.ndarray) and np.ndim(value) == 0 and not math.isfinite(value):
+        # NumPy scalars take the forms' array-API branches, without the guards of the in-place
+        # path for parameters at the ends of the range (NaN, or inf for a finite value): a
+        # batch of one takes that path
+        value = closed.form(p.broadcast_to((1,)), q.broadcast_to((1,)), xp)[0]
+    return value
+
+
 def divergence(opts: Options, p: object, q: object = None) -> Any:
     """The measure of ``opts`` (checked options, from ``_options.parse``) between two
     distribution objects (see the module docstring); ``entropy`` takes ``p`` alone.
@@ -356,17 +370,12 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
         closed = _cached_closed_form(name, type(p), type(q), params)
         if closed is not None:
             batch = _broadcast_shapes(p.batch_shape, q.batch_shape)
+            # A form computes the branches it does not take too (``where``), and overflows there
+            # by design: NumPy's warnings of them would only mislead.
+            quiet = np.errstate(all="ignore") if is_numpy(xp) else contextlib.nullcontext()
             try:
-                if not batch and is_numpy(xp):
-                    value = closed.form(_scalar_twin(p), _scalar_twin(q), xp)
-                    if isinstance(value, np.floating | np.ndarray) and np.ndim(value) == 0 \
-                            and not math.isfinite(value):
-                        # NumPy scalars take the forms' array-API branches, without the guards
-                        # of the in-place path for parameters at the ends of the range (NaN,
-                        # or inf for a finite value): a batch of one takes that path
-                        value = closed.form(p.broadcast_to((1,)), q.broadcast_to((1,)), xp)[0]
-                else:
-                    value = closed.form(p, q, xp)
+                with quiet:
+                    value = _closed_value(closed, p, q, batch, xp)
             except NoClosedForm as exc:  # registered for the types, not for these two
                 declined = exc
             else:

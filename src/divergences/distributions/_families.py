@@ -86,6 +86,7 @@ class Normal(Distribution):
     0.5
     """
 
+    location_scale = True
     loc: Array = param("real", default=0.0)
     scale: Array = param("positive", default=1.0)
 
@@ -135,6 +136,7 @@ class LogNormal(Distribution):
 class Laplace(Distribution):
     """Laplace distribution: density ``exp(-|x - loc| / scale) / (2 scale)``."""
 
+    location_scale = True
     loc: Array = param("real", default=0.0)
     scale: Array = param("positive", default=1.0)
 
@@ -146,6 +148,7 @@ class Laplace(Distribution):
 class Cauchy(Distribution):
     """Cauchy distribution with median ``loc`` and half width at half maximum ``scale``."""
 
+    location_scale = True
     loc: Array = param("real", default=0.0)
     scale: Array = param("positive", default=1.0)
 
@@ -157,6 +160,7 @@ class Cauchy(Distribution):
 class Gumbel(Distribution):
     """Gumbel (maximum) distribution: distribution function ``exp(-exp(-(x - loc) / scale))``."""
 
+    location_scale = True
     loc: Array = param("real", default=0.0)
     scale: Array = param("positive", default=1.0)
 
@@ -168,6 +172,7 @@ class Gumbel(Distribution):
 class Logistic(Distribution):
     """Logistic distribution: distribution function ``1 / (1 + exp(-(x - loc) / scale))``."""
 
+    location_scale = True
     loc: Array = param("real", default=0.0)
     scale: Array = param("positive", default=1.0)
 
@@ -182,6 +187,7 @@ class Logistic(Distribution):
 class StudentT(Distribution):
     """Student's t distribution with ``df`` degrees of freedom, shifted and scaled."""
 
+    location_scale = True
     df: Array = param("positive")
     loc: Array = param("real", default=0.0)
     scale: Array = param("positive", default=1.0)
@@ -208,6 +214,7 @@ class StudentT(Distribution):
 class Moyal(Distribution):
     """Moyal distribution: density ``exp(-(z + exp(-z)) / 2) / (scale sqrt(2 pi))``, ``z = (x - loc) / scale``."""
 
+    location_scale = True
     loc: Array = param("real", default=0.0)
     scale: Array = param("positive", default=1.0)
 

@@ -1,0 +1,90 @@
+"""Parameters at the ends of the range of doubles: scales whose squares leave it, ratios of
+scales beyond it, locations far beyond the scale. Each value against mpmath (or against the
+same pair in standard units, which every f-divergence of a location-scale pair is)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import divergences as dv
+
+DIGITS = 60
+
+
+@mp.workdps(DIGITS)
+def _normal_log_affinity(m1, s1, m2, s2, alpha):
+    """log of the integral of p^alpha q^(1 - alpha) for two normal laws."""
+    m1, s1, m2, s2, alpha = (mp.mpf(v) for v in (m1, s1, m2, s2, alpha))
+    var = alpha * s2**2 + (1 - alpha) * s1**2
+    return -alpha * (1 - alpha) * (m1 - m2) ** 2 / (2 * var) - mp.log(var / (s1 ** (2 * (1 - alpha)) * s2 ** (2 * alpha))) / 2
+
+
+NORMAL_PAIRS = [
+    ((2.34e-16, 5.386e225), (2.34e-16, 5.391e225)),  # squares overflow: entropy NaN
+    ((0.0, 5.585e-179), (0.0, 5.5853e-179)),  # squares underflow: NaN
+    ((6.3375e-110, 4.2677e-233), (6.3312e-110, 4.2634e-233)),
+    ((1e200, 1e-200), (1e200, 2e-200)),
+    ((0.0, 1.0), (1.0, 2.0)),
+]
+
+
+@pytest.mark.parametrize(("p", "q"), NORMAL_PAIRS)
+def test_normal_forms_at_scales_whose_squares_leave_the_range(p, q):
+    with mp.workdps(DIGITS):
+        m1, s1, m2, s2 = (mp.mpf(v) for v in (*p, *q))
+        cross_entropy = float(mp.log(2 * mp.pi) / 2 + mp.log(s2) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2))
+        entropy = float(mp.log(2 * mp.pi * mp.e) / 2 + mp.log(s1))
+    bhattacharyya = float(-_normal_log_affinity(*p, *q, 0.5))
+    renyi = float(_normal_log_affinity(*p, *q, 0.3) / (0.3 - 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        P, Q = dv.Normal(*p), dv.Normal(*q)
+        assert float(dv.entropy(P)) == pytest.approx(entropy, rel=1e-14)
+        assert float(dv.cross_entropy(P, Q)) == pytest.approx(cross_entropy, rel=1e-14)
+        assert float(dv.bhattacharyya(P, Q)) == pytest.approx(bhattacharyya, rel=1e-12)
+        assert float(dv.renyi(P, Q, 0.3)) == pytest.approx(renyi, rel=1e-12)
+        batch = dv.bhattacharyya(dv.Normal(np.full(2, p[0]), np.full(2, p[1])), dv.Normal(np.full(2, q[0]), np.full(2, q[1])))
+        assert batch == pytest.approx([bhattacharyya] * 2, rel=1e-12)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((0.0, 1e-300), (1.0, 1e300)),  # chi2 overflows, the KL is 1380: inf before
+    ((0.0, 1.0), (1e300, 1e-300)),
+    ((1e200, 1e-200), (1e200, 2e-200)),
+    ((0.0, 1.0), (0.0, 1e200)),
+    ((1.0, 1.0), (2.0, 3.0)),
+])
+def test_cauchy_kl_where_chi2_leaves_the_range(p, q):
+    with mp.workdps(DIGITS):
+        m1, g1, m2, g2 = (mp.mpf(v) for v in (*p, *q))
+        exact = float(mp.log(((g1 + g2) ** 2 + (m1 - m2) ** 2) / (4 * g1 * g2)))
+    assert float(dv.kl(dv.Cauchy(*p), dv.Cauchy(*q))) == pytest.approx(exact, rel=1e-14)
+    batch = dv.kl(dv.Cauchy(np.full(2, p[0]), np.full(2, p[1])), dv.Cauchy(np.full(2, q[0]), np.full(2, q[1])))
+    assert batch == pytest.approx([exact] * 2, rel=1e-14)
+    entropy = math.log(4 * math.pi) + math.log(p[1])
+    assert float(dv.cross_entropy(dv.Cauchy(*p), dv.Cauchy(*q))) == pytest.approx(entropy + exact, rel=1e-14)
+
+
+@pytest.mark.parametrize("measure", ["hellinger", "bhattacharyya", "js"])
+@pytest.mark.parametrize(("p", "q"), [
+    (dv.Cauchy(1e200, 1e-200), dv.Cauchy(1e200, 2e-200)),  # Hellinger 0, Bhattacharyya inf before
+    (dv.Normal(-1e150, 1e-150), dv.Laplace(-1e150, 3e-150)),
+    (dv.Logistic(1e-250, 1e-250), dv.Gumbel(2e-250, 1e-250)),
+])
+def test_the_numerical_route_integrates_location_scale_pairs_in_standard_units(measure, p, q):
+    unit, origin = float(p.scale), float(p.loc)
+    standard = (type(p)(0.0, 1.0), type(q)((float(q.loc) - origin) / unit, float(q.scale) / unit))
+    value = float(getattr(dv, measure)(p, q))
+    assert value > 0
+    assert value == pytest.approx(float(getattr(dv, measure)(*standard)), rel=1e-12)
+
+
+def test_the_numerical_cross_entropy_moves_by_the_log_of_the_scale():
+    p, q = dv.Logistic(1e200, 1e-200), dv.Moyal(1e200, 3e-200)
+    standard = dv.cross_entropy(dv.Logistic(0.0, 1.0), dv.Moyal(0.0, 3.0))
+    assert float(dv.cross_entropy(p, q)) == pytest.approx(float(standard) + math.log(1e-200), rel=1e-12)
