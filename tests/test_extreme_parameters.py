@@ -29,6 +29,8 @@ NORMAL_PAIRS = [
     ((0.0, 5.585e-179), (0.0, 5.5853e-179)),  # squares underflow: NaN
     ((6.3375e-110, 4.2677e-233), (6.3312e-110, 4.2634e-233)),
     ((1e200, 1e-200), (1e200, 2e-200)),
+    ((2.8e15, 5.5e-141), (-7.9e14, 6.2e23)),  # the variance ratio overflows: Renyi NaN
+    ((0.0, 1e300), (1.0, 1e-300)),
     ((0.0, 1.0), (1.0, 2.0)),
 ]
 
@@ -88,3 +90,13 @@ def test_the_numerical_cross_entropy_moves_by_the_log_of_the_scale():
     p, q = dv.Logistic(1e200, 1e-200), dv.Moyal(1e200, 3e-200)
     standard = dv.cross_entropy(dv.Logistic(0.0, 1.0), dv.Moyal(0.0, 3.0))
     assert float(dv.cross_entropy(p, q)) == pytest.approx(float(standard) + math.log(1e-200), rel=1e-12)
+
+
+@pytest.mark.parametrize("unit", [1e-200, 1e-150, 1.0, 1e150, 1e200])
+def test_normal_total_variation_in_units_of_the_wider_scale(unit):
+    # total variation is the same in any units (NaN where the squares of the scales left the range)
+    standard = float(dv.total_variation(dv.Normal(0.0, 1.0), dv.Normal(1.0, 3.0)))
+    value = dv.total_variation(dv.Normal(0.0, unit), dv.Normal(unit, 3.0 * unit))
+    assert float(value) == pytest.approx(standard, rel=1e-14)
+    assert float(dv.total_variation(dv.HalfNormal(unit), dv.HalfNormal(3.0 * unit))) == pytest.approx(
+        float(dv.total_variation(dv.HalfNormal(1.0), dv.HalfNormal(3.0))), rel=1e-14)

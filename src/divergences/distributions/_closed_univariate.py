@@ -474,9 +474,15 @@ def _normal_bhattacharyya(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -
     # d^2 / (4 (s1^2 + s2^2)) and log((s1^2 + s2^2) / (2 s1 s2)) = log1p((s1 - s2)^2 / (2 s1
     # s2)) (no cancellation), in units of the larger scale: the squares of scales beyond
     # 1e+-154 left the range of doubles (NaN).
-    top = xp.maximum(s1, s2)
-    z, ratio, step = (m1 - m2) / top, xp.minimum(s1, s2) / top, (s1 - s2) / top
-    return 0.25 * z * z / (1.0 + ratio * ratio) + 0.5 * xp.log1p(step * step / (2.0 * ratio))
+    top, low = xp.maximum(s1, s2), xp.minimum(s1, s2)
+    z, ratio, step = (m1 - m2) / top, low / top, (s1 - s2) / top
+    # (where the ratio of the scales leaves the range, log((1 + r^2) / (2 r)) from logarithms)
+    far = ratio < 2.0**-400
+    log_part = xp.log1p(step * step / (2.0 * substitute(~far, ratio, 1.0, xp)))
+    if not is_eager(xp) or _any(far, xp):
+        log_part = xp.where(far, (xp.log(substitute(far, top, 1.0, xp)) - xp.log(substitute(far, low, 1.0, xp))) - _LOG_2,
+                            log_part)
+    return 0.25 * z * z / (1.0 + ratio * ratio) + 0.5 * log_part
 
 
 def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: float) -> Array:
@@ -490,20 +496,25 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
         value = log_ratio(s2, s1, xp) + 0.5 * z * z / substitute(wider, gap, 1.0, xp)
         equal = (s2 == s1) & (m1 == m2)
         return _inf_where(~(wider | equal), xp.where(equal, xp.zeros_like(value), value), xp)
-    # var_alpha = alpha var2 + (1 - alpha) var1 = var1 v, v = 1 + x, x = alpha expm1(2 log(s2/s1));
-    # [log(var_alpha / var1) - alpha log(var2 / var1)] / (alpha - 1) is renyi_log_mean of the
-    # variance ratio: exact as alpha -> 1 (the KL's 1/r - 1 + log r in the limit) and as s2 -> s1.
+    # var_alpha = alpha var2 + (1 - alpha) var1 = top^2 v, top the larger scale: v = 1 + x, x =
+    # alpha expm1(log r), where q is the narrower (r = var2 / var1), v = 1 + y, y = (1 - alpha)
+    # expm1(-log r), where q is the wider (neither overflows: scales 1e-141 and 1e23 gave NaN).
+    # [log(var_alpha / var1) - alpha log r] / (alpha - 1) is renyi_log_mean of r: exact as alpha
+    # -> 1 (the KL's 1/r - 1 + log r in the limit) and as s2 -> s1.
     log_r = 2.0 * log_ratio(s2, s1, xp)
-    x = alpha * xp.expm1(log_r)
+    wider = log_r > 0.0
+    x = alpha * xp.expm1(where0(~wider, log_r, xp))
+    y = (1.0 - alpha) * xp.expm1(-where0(wider, log_r, xp))
     ok = x > -1.0
-    v = 1.0 + substitute(ok, x, 0.0, xp)
-    # Where x is near -1, 1 + x lost its digits to x's rounding (q the narrower: 3.8e-11
-    # relative off at alpha = 1 - 1e-6): there the sum itself, whose terms cancel at most by
-    # half (beyond, for alpha > 1, the edge below).
-    lost = ok & (x < -0.5)
+    v = 1.0 + xp.where(wider, y, substitute(ok, x, 0.0, xp))
+    # Where x or y is near -1, 1 + x lost its digits to x's rounding (q the narrower: 3.8e-11
+    # relative off at alpha = 1 - 1e-6): there the sum itself, in the smaller scale's ratio to
+    # the larger, whose terms cancel at most by half (beyond, for alpha > 1, the edge below).
+    lost = ok & (xp.where(wider, y, x) < -0.5)
     if not is_eager(xp) or _any(lost, xp):
-        ratio = s2 / s1
-        v = xp.where(lost, alpha * (ratio * ratio) + (1.0 - alpha), v)
+        small = xp.minimum(s1, s2) / xp.maximum(s1, s2)
+        small = small * small
+        v = xp.where(lost, xp.where(wider, alpha + (1.0 - alpha) * small, alpha * small + (1.0 - alpha)), v)
     log_part = renyi_log_mean(log_r, alpha, xp)
     # Where var_alpha is below half of its term alpha var2 (alpha > 1, q the narrower: toward
     # the edge of the finite domain) the terms cancel and 1 + x lost its digits with x's
@@ -522,7 +533,7 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
         v = xp.where(edge, substitute(edge, exact, 1.0, xp) / (e1 * e1), v)
         log_gap = xp.log(v) - alpha * log_r  # log(AM / GM)
         log_part = xp.where(edge & (log_gap < -_LOG_2), log_gap / (alpha - 1.0), log_part)
-    z = (m1 - m2) / s1
+    z = (m1 - m2) / xp.maximum(s1, s2)
     return _inf_where(~ok, 0.5 * alpha * (z * z) / v - 0.5 * log_part, xp)
 
 
@@ -552,23 +563,25 @@ def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any)
     """
     swap = s1 > s2
     sa, sb = xp.where(swap, s2, s1), xp.where(swap, s1, s2)
-    d = xp.where(swap, m2 - m1, m1 - m2)
-    gap = (sb - sa) * (sb + sa)
     log_sb_sa = log_ratio(sb, sa, xp)
-    root = sqrt_with_zero_gradient(d**2 + 2.0 * gap * log_sb_sa, xp)
+    # in units of the wider scale sb (squares of scales beyond 1e+-154 left the range: NaN)
+    widen = (sb - sa) / sb  # z - w = ((sb - sa) z - d) / sb, from the parameters' differences
+    d = xp.where(swap, m2 - m1, m1 - m2) / sb
+    sa = sa / sb
+    gap = widen * (1.0 + sa)
+    root = sqrt_with_zero_gradient(d * d + 2.0 * gap * log_sb_sa, xp)
     sign = xp.where(d >= 0, xp.ones_like(d), -xp.ones_like(d))
-    den = sa * d + sign * sb * root
+    den = sa * d + sign * root
     same = den == 0  # only when p = q
     den_s = substitute(~same, den, 1.0, xp)
-    z_near = -(d**2 + 2.0 * sb**2 * log_sb_sa) / den_s
-    w_near = (sa * z_near + d) / sb
+    z_near = -(d * d + 2.0 * log_sb_sa) / den_s
+    w_near = sa * z_near + d
     equal = gap == 0
     z_far = den_s / substitute(~equal, gap, 1.0, xp)
-    w_far = (sa * z_far + d) / sb
-    widen = sb - sa  # z - w = ((sb - sa) z - d) / sb, from the parameters' differences
+    w_far = sa * z_far + d
 
     def interval(z: Array, w: Array) -> Array:
-        return normal_interval(z, w, (widen * z - d) / sb, xp)
+        return normal_interval(z, w, widen * z - d, xp)
 
     far = xp.where(equal, xp.zeros_like(d), interval(z_far, w_far))
     return where0(~same, sign * (far - interval(z_near, w_near)), xp)
