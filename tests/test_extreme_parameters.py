@@ -100,3 +100,24 @@ def test_normal_total_variation_in_units_of_the_wider_scale(unit):
     assert float(value) == pytest.approx(standard, rel=1e-14)
     assert float(dv.total_variation(dv.HalfNormal(unit), dv.HalfNormal(3.0 * unit))) == pytest.approx(
         float(dv.total_variation(dv.HalfNormal(1.0), dv.HalfNormal(3.0))), rel=1e-14)
+
+
+@mp.workdps(400)
+def _gamma_kl(k1, r1, k2, r2) -> float:
+    k1, r1, k2, r2 = (mp.mpf(v) for v in (k1, r1, k2, r2))
+    return float((k1 - k2) * mp.digamma(k1) - mp.loggamma(k1) + mp.loggamma(k2) + k2 * mp.log(r1 / r2) + k1 * (r2 - r1) / r1)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((1.4585039036889156e260, 1.7178919588838174e245), (2.747009983296088e29, 35357116690519.79)),  # [-2.6e246]
+    ((1.2753935217824259e124, 15641376189902.28), (5.330488820604837e-13, 6.60589556372929e-289)),  # [2.2e110]
+    ((1e12, 1e-200), (1e12 * (1 + 1e-9), 1e-200)),
+])
+def test_gamma_kl_with_large_shapes_at_rates_far_apart(p, q):
+    # rates far apart still cancel terms of the order of the shape: the large-shape form, its
+    # products in units of the shape and the rate
+    exact = _gamma_kl(*p, *q)
+    assert float(dv.kl(dv.Gamma(*p), dv.Gamma(*q))) == pytest.approx(exact, rel=1e-13)
+    batch = dv.kl(dv.Gamma(np.full(2, p[0]), np.full(2, p[1])), dv.Gamma(np.full(2, q[0]), np.full(2, q[1])))
+    assert batch == pytest.approx([exact] * 2, rel=1e-13)
+    assert float(dv.kl(dv.InverseGamma(*p), dv.InverseGamma(*q))) == pytest.approx(exact, rel=1e-13)

@@ -522,7 +522,7 @@ def _normal_renyi(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any, alpha: fl
     # var_alpha from exact products (float64's: the splitting of _double_double), and the log
     # part's far form, log(AM / GM) / (alpha - 1) with AM / GM below 1/2, from it (its near
     # form, exact, stands).
-    edge = (x < alpha - 2.0) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH) \
+    edge = ~wider & (x < alpha - 2.0) & (s1 > _SQUARE_LOW) & (s1 < _SQUARE_HIGH) & (s2 > _SQUARE_LOW) & (s2 < _SQUARE_HIGH) \
         if x.dtype == xp.float64 else None
     if edge is not None and (not is_eager(xp) or _any(edge, xp)):
         e1, e2 = substitute(edge, s1, 1.0, xp), substitute(edge, s2, 1.0, xp)
@@ -991,9 +991,11 @@ def _gamma_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: 
     # u's numerator a2 b - a b2 is scale (raw_a b2 - a2 raw_b) for m anywhere on the line: from
     # the differences before their roundings and the end itself, not the rounded m (laws of
     # nearly equal means at shape 1e12 kept 6e-10 of those roundings in u: Renyi 3.9e-10 off)
+    # (each product as _gamma_kl_large's)
     b2c = substitute(large, b2, 1.0, xp)
-    near_u = scale * product_difference(where0(large, raw_a, xp), b2c, a2b, where0(large, raw_b, xp))
-    u = xp.where(close, near_u, product_difference(a2b, b, ab, b2)) / (ab * b2c)
+    sa, sb = _products_in_range(ab, substitute(large, b, 1.0, xp), a2b, b2c, xp)[1]
+    near_u = scale * product_difference(where0(large, raw_a, xp) * sa, b2c * sb, a2b * sa, where0(large, raw_b, xp) * sb)
+    u = xp.where(close, near_u, product_difference(a2b * sa, b * sb, ab * sa, b2c * sb)) / ((ab * sa) * (b2c * sb))
     d = xp.where(close, where0(large, da, xp), a2b - ab)  # (a2 - a, where a is a rounded mixture, lost da)
     return xp.where(large, _gamma_kl_large_of(ab, a2b, ratio, u, xp, d), near)
 
@@ -1068,15 +1070,28 @@ def _any(mask: Array, xp: Any) -> bool:
 
 
 def _gamma_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
-    """Where ``_gamma_kl_large`` applies: shapes as ``_stirling_shapes`` says and the rates
-    within 1e100 of each other (beyond, nothing is left to cancel, and its products would
-    leave the range of doubles)."""
+    """Where ``_gamma_kl_large`` applies: shapes as ``_stirling_shapes`` says, and the ratios
+    ``a2 / a1``, ``b1 / b2`` and their product within 2^960, which its exact products take
+    (rates far apart still cancel terms of the order of ``a1``: shapes 1.5e260 and 2.7e29 at
+    rates 1.7e245 and 3.5e13 gave -2.6e246 for 3.6e29)."""
     big = a1 >= STIRLING_MIN
     if is_eager(xp) and not _any(big, xp):  # as mostly, no first shape is large: nothing to mask
         return big
-    large = _stirling_shapes(a1, a2)
-    r = b2 / b1
-    return large & (r >= 1e-100) & (r <= 1e100)
+    raw, _ = _products_in_range(a1, b1, a2, b2, xp)
+    shapes, rates = a2 / a1, b1 / b2
+    return _stirling_shapes(a1, a2) & (raw | ((shapes < 2.0**959) & (rates < 2.0**959) & (shapes * rates < 2.0**959)))
+
+
+def _products_in_range(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tuple[Array, tuple[Array, Array]]:
+    """Where the products ``a2 b1`` and ``a1 b2`` of the Gamma forms' ``u`` and their factors
+    are within 2^+-960 as they are (Dekker's exact products), and the powers of two that take
+    ``a1`` and ``b2`` near 1 elsewhere (1 there): those keep the products in range wherever
+    the ratios of the shapes and of the rates do."""
+    raw = (a2 * b1 > 2.0**-960) & (a2 * b1 < 2.0**960) & (a1 * b2 > 2.0**-960) & (a1 * b2 < 2.0**960)
+    for factor in (a1, b1, a2, b2):
+        raw = raw & (factor < 2.0**960)
+    one = xp.ones_like(a1 * b2)
+    return raw, (xp.where(raw, one, _unit_scale(a1, xp)), xp.where(raw, one, _unit_scale(b2, xp)))
 
 
 def _stirling_shapes(a1: Array, a2: Array) -> Array:
@@ -1096,7 +1111,10 @@ def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Arra
     large the shapes, where the plain sum and the second-order form cancel terms of order
     ``a1`` to leave the KL of laws with nearly equal means (at shapes near 1.8e7 they were
     8.7e-9 relative off; shapes of 1e30 and 1e10 gave NaN)."""
-    return _gamma_kl_large_of(a1, a2, b2 / b1, product_difference(a2, b1, a1, b2) / (a1 * b2), xp)
+    # u's products as they are, or in units that take a1 and b2 near 1 (powers of two: exact)
+    sa, sb = _products_in_range(a1, b1, a2, b2, xp)[1]
+    a1s, b2s = a1 * sa, b2 * sb
+    return _gamma_kl_large_of(a1, a2, b2 / b1, product_difference(a2 * sa, b1 * sb, a1s, b2s) / (a1s * b2s), xp)
 
 
 def _gamma_kl_large_of(a1: Array, a2: Array, r: Array, u: Array, xp: Any, d: Array | None = None) -> Array:
