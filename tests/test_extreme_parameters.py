@@ -121,3 +121,23 @@ def test_gamma_kl_with_large_shapes_at_rates_far_apart(p, q):
     batch = dv.kl(dv.Gamma(np.full(2, p[0]), np.full(2, p[1])), dv.Gamma(np.full(2, q[0]), np.full(2, q[1])))
     assert batch == pytest.approx([exact] * 2, rel=1e-13)
     assert float(dv.kl(dv.InverseGamma(*p), dv.InverseGamma(*q))) == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize("unit", [1e-183, 1.0, 1e183])
+def test_laplace_kl_in_any_units(unit):
+    # the product of the scales underflowed at 1e-183: NaN
+    standard = float(dv.kl(dv.Laplace(0.0, 3.5734522538802693), dv.Laplace(0.2, 3.569878801626389)))
+    value = float(dv.kl(dv.Laplace(0.0, 3.5734522538802693 * unit), dv.Laplace(0.2 * unit, 3.569878801626389 * unit)))
+    assert value == pytest.approx(standard, rel=1e-13)
+
+
+def test_gumbel_kl_beyond_the_range_is_infinite():
+    # exp of a location shift beyond the range: inf (inf - inf gave NaN)
+    value = dv.kl(dv.Gumbel(-1.3e299, 1.05e-26), dv.Gumbel(-1.27e-19, 1.1e-206))
+    assert value == math.inf
+
+
+def test_a_poisson_too_wide_to_sum_says_so():
+    # SciPy's median of Poisson(3.4e12) is NaN: it surfaced as NumPy's ValueError of arange
+    with pytest.raises(dv.NotRegisteredError, match="too large to sum"):
+        dv.entropy(dv.Poisson(3430648884777.418))

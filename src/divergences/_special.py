@@ -133,14 +133,15 @@ def expm1mx(x: Array, xp: Any) -> Array:
     kind = is_eager(xp)
     if kind:  # the difference, relative error below 20 ulps for |x| > 1/8, the series within
         out = xp.expm1(x) - x
-        return patch(out, xp.abs(x) <= _EAGER_NEAR, _expm1mx_series, (x,), kind)
+        out = patch(out, xp.abs(x) <= _EAGER_NEAR, _expm1mx_series, (x,), kind)
+        return xp.where(x == math.inf, x, out)  # (inf - inf)
     small = xp.abs(x) <= 0.5
     xs = where0(small, x, xp)
     series = full_like(xs, _EXPM1MX_TERMS[-1], xp)
     for c in reversed(_EXPM1MX_TERMS[:-1]):
         series = series * xs + c
     xb = substitute(~small, x, 1.0, xp)
-    return xp.where(small, xs * xs * series, xp.expm1(xb) - xb)
+    return xp.where(small, xs * xs * series, xp.where(x == math.inf, x, xp.expm1(xb) - xb))
 
 
 # Where |log r| exceeds this, the plain forms r - 1 - log r and (r^2 - 1)/2 - log r lose at most

@@ -682,7 +682,7 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
     d = xp.abs(p.loc - q.loc)
     log_r = log_ratio(b1, b2, xp)
     x = log_r - d / b1
-    near = expm1mx(x, xp) + d * (b1 - b2) / (b1 * b2)
+    near = expm1mx(x, xp) + (d / b1) * ((b1 - b2) / b2)  # (b1 b2 underflowed at scales of 1e-183: NaN)
     return xp.where(d > b1, (d / b2 - log_r) + xp.expm1(x), near)
 
 
@@ -1070,28 +1070,31 @@ def _any(mask: Array, xp: Any) -> bool:
 
 
 def _gamma_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
-    """Where ``_gamma_kl_large`` applies: shapes as ``_stirling_shapes`` says, and the ratios
-    ``a2 / a1``, ``b1 / b2`` and their product within 2^960, which its exact products take
-    (rates far apart still cancel terms of the order of ``a1``: shapes 1.5e260 and 2.7e29 at
-    rates 1.7e245 and 3.5e13 gave -2.6e246 for 3.6e29)."""
+    """Where ``_gamma_kl_large`` applies: shapes as ``_stirling_shapes`` says, where its exact
+    products can be formed (``_products_in_range``; rates far apart still cancel terms of the
+    order of ``a1``: shapes 1.5e260 and 2.7e29 at rates 1.7e245 and 3.5e13 gave -2.6e246 for
+    3.6e29, where a window of the rates within 1e+-100 had left the plain sum)."""
     big = a1 >= STIRLING_MIN
     if is_eager(xp) and not _any(big, xp):  # as mostly, no first shape is large: nothing to mask
         return big
-    raw, _ = _products_in_range(a1, b1, a2, b2, xp)
-    shapes, rates = a2 / a1, b1 / b2
-    return _stirling_shapes(a1, a2) & (raw | ((shapes < 2.0**959) & (rates < 2.0**959) & (shapes * rates < 2.0**959)))
+    usable, _ = _products_in_range(a1, b1, a2, b2, xp)
+    return _stirling_shapes(a1, a2) & usable
 
 
 def _products_in_range(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tuple[Array, tuple[Array, Array]]:
-    """Where the products ``a2 b1`` and ``a1 b2`` of the Gamma forms' ``u`` and their factors
-    are within 2^+-960 as they are (Dekker's exact products), and the powers of two that take
-    ``a1`` and ``b2`` near 1 elsewhere (1 there): those keep the products in range wherever
-    the ratios of the shapes and of the rates do."""
+    """Where the exact products ``a2 b1`` and ``a1 b2`` of the Gamma forms' ``u`` can be
+    formed (Dekker's products hold within 2^+-960), and the powers of two to scale ``a`` and
+    ``b`` by for them: those that take ``a1`` and ``b2`` near 1 where the ratios of the shapes,
+    of the rates and their product are within 2^959 (the product ``a1 b2`` near 1 also keeps
+    the gradient of ``u``, whose square it takes, in range); 1 where only the products as they
+    are hold."""
+    shapes, rates = a2 / a1, b1 / b2
+    scaled = (shapes < 2.0**959) & (rates < 2.0**959) & (shapes * rates < 2.0**959)
     raw = (a2 * b1 > 2.0**-960) & (a2 * b1 < 2.0**960) & (a1 * b2 > 2.0**-960) & (a1 * b2 < 2.0**960)
     for factor in (a1, b1, a2, b2):
         raw = raw & (factor < 2.0**960)
-    one = xp.ones_like(a1 * b2)
-    return raw, (xp.where(raw, one, _unit_scale(a1, xp)), xp.where(raw, one, _unit_scale(b2, xp)))
+    one = xp.ones_like(shapes)
+    return scaled | raw, (xp.where(scaled, _unit_scale(a1, xp), one), xp.where(scaled, _unit_scale(b2, xp), one))
 
 
 def _stirling_shapes(a1: Array, a2: Array) -> Array:

@@ -37,6 +37,8 @@ def _discrete_range(frozen: Any) -> tuple[float, float]:
     """Where all but ``_TAIL`` of the mass lies (``ppf``/``isf`` are unreliable that far out)."""
     lo, hi = (float(v) for v in frozen.support())
     middle = float(frozen.ppf(0.5))
+    if not math.isfinite(middle):  # (SciPy's Poisson ppf is NaN at rates of 1e12)
+        middle = math.floor(float(frozen.mean()))
     step = max(1.0, math.ceil(float(frozen.std())) if math.isfinite(float(frozen.std())) else 1.0)
     if not math.isfinite(hi):
         hi, grow = middle, step
