@@ -152,3 +152,10 @@ def test_a_summed_entropy_reports_the_error_of_scipys_log_pmf(rate):
         exact = mp.log(2 * mp.pi * mp.e * lam) / 2 - 1 / (12 * lam) - 1 / (24 * lam**2) - mp.mpf(19) / (360 * lam**3)
     value, error = dv.entropy(dv.Poisson(rate), return_error=True)
     assert abs(float(value) - float(exact)) <= error < 1e-6
+
+
+@pytest.mark.parametrize(("p", "q"), [((0.0, 1.0), (1e300, 1e-300)), ((-1e-26, 4.9e5), (-1.7e220, 1.1e13))])
+def test_normal_total_variation_of_laws_beyond_the_range_apart_is_one(p, q):
+    # the means' distance squared overflowed: NaN
+    assert float(dv.total_variation(dv.Normal(*p), dv.Normal(*q))) == 1.0
+    assert float(dv.total_variation(dv.LogNormal(*p), dv.LogNormal(*q))) == 1.0

@@ -567,6 +567,8 @@ def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any)
     # in units of the wider scale sb (squares of scales beyond 1e+-154 left the range: NaN)
     widen = (sb - sa) / sb  # z - w = ((sb - sa) z - d) / sb, from the parameters' differences
     d = xp.where(swap, m2 - m1, m1 - m2) / sb
+    apart = xp.abs(d) > 2.0**500  # (d^2 overflows; the total variation is 1 to the last digit)
+    d = where0(~apart, d, xp)
     sa = sa / sb
     gap = widen * (1.0 + sa)
     root = sqrt_with_zero_gradient(d * d + 2.0 * gap * log_sb_sa, xp)
@@ -584,7 +586,8 @@ def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any)
         return normal_interval(z, w, widen * z - d, xp)
 
     far = xp.where(equal, xp.zeros_like(d), interval(z_far, w_far))
-    return where0(~same, sign * (far - interval(z_near, w_near)), xp)
+    value = where0(~same, sign * (far - interval(z_near, w_near)), xp)
+    return xp.where(apart, xp.ones_like(value), value)
 
 
 def _normal_cross_entropy(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -> Array:
