@@ -159,3 +159,17 @@ def test_normal_total_variation_of_laws_beyond_the_range_apart_is_one(p, q):
     # the means' distance squared overflowed: NaN
     assert float(dv.total_variation(dv.Normal(*p), dv.Normal(*q))) == 1.0
     assert float(dv.total_variation(dv.LogNormal(*p), dv.LogNormal(*q))) == 1.0
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0, 10.0])
+def test_vonmises_renyi_with_locations_far_beyond_the_period(alpha):
+    # d - phi lost phi where d = 1.7e257: order 2 came out -2.7e-4 for 2.8e-4
+    m1, k1, m2, k2 = -2.7583700708713086e-77, 0.0003105610183620298, 1.745805325851098e257, 0.023870537311460903
+    with mp.workdps(DIGITS):
+        big = [mp.mpf(v) for v in (m1, k1, m2, k2, alpha)]
+        t = big[4]
+        x = t * big[1] * mp.cos(big[0]) + (1 - t) * big[3] * mp.cos(big[2])
+        y = t * big[1] * mp.sin(big[0]) + (1 - t) * big[3] * mp.sin(big[2])
+        log_i0 = lambda k: mp.log(mp.besseli(0, k))  # noqa: E731
+        exact = float((log_i0(mp.sqrt(x * x + y * y)) - t * log_i0(big[1]) - (1 - t) * log_i0(big[3])) / (t - 1))
+    assert float(dv.renyi(dv.VonMises(m1, k1), dv.VonMises(m2, k2), alpha)) == pytest.approx(exact, rel=1e-12)

@@ -1795,6 +1795,9 @@ def _renyi_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any, alpha: float)
     # (1 - alpha) KL(m || q), each an accurate VonMises KL whose concentration offsets
     # k - km = ((k - lin)(k + lin) + cross) / (k + km) come from the exact k2 - k1.
     d = q.loc - p.loc
+    # d - phi below lost phi where d is far beyond the period (locations of 1e257 gave a
+    # negative value): the angle in (-pi, pi], by libm's exactly reduced sine and cosine
+    d = xp.where(xp.abs(d) > math.pi, xp.atan2(xp.sin(d), xp.cos(d)), d)
     dk = k2 - k1
     lin = k1 + (1.0 - alpha) * dk
     cross = 4.0 * alpha * (1.0 - alpha) * k1 * k2 * s2
