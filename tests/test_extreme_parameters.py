@@ -173,3 +173,20 @@ def test_vonmises_renyi_with_locations_far_beyond_the_period(alpha):
         log_i0 = lambda k: mp.log(mp.besseli(0, k))  # noqa: E731
         exact = float((log_i0(mp.sqrt(x * x + y * y)) - t * log_i0(big[1]) - (1 - t) * log_i0(big[3])) / (t - 1))
     assert float(dv.renyi(dv.VonMises(m1, k1), dv.VonMises(m2, k2), alpha)) == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize("measure", ["kl", "bhattacharyya", "hellinger"])
+def test_vonmises_beyond_concentrations_of_1e154(measure):
+    # Laws of concentration k and 0.7 k at one location are the same for every large k (log I0
+    # is t - log(2 pi t) / 2 + O(1/t)): d^2 and products of concentrations overflowed (NaN)
+    values = [float(getattr(dv, measure)(dv.VonMises(0.0, k), dv.VonMises(0.0, 0.7 * k))) for k in (2.8e100, 2.8e200, 2.8e300)]
+    exact = -0.5 * (math.log(0.7) + 0.3) if measure == "kl" else None
+    assert values == pytest.approx([values[0]] * 3, rel=1e-13)
+    if exact is not None:
+        assert values[0] == pytest.approx(exact, rel=1e-13)
+
+
+def test_vonmises_renyi_beyond_concentrations_of_1e154():
+    # apart in location, the divergence grows as k: the same multiple of it at every large k
+    ratios = [float(dv.renyi(dv.VonMises(0.0, k), dv.VonMises(-0.3, 0.7 * k), 0.5)) / k for k in (2.8e100, 2.8e277)]
+    assert ratios[1] == pytest.approx(ratios[0], rel=1e-13)

@@ -1758,12 +1758,25 @@ def _log_i0_curvature(t: Array, xp: Any) -> Array:
 
 def _log_i0_bregman(k: Array, d: Array, xp: Any, end: Array | None = None) -> Array:
     """``log I0(k + d) - log I0(k) - d A(k)`` (``end`` the point ``k + d`` where the caller has
-    it); ``A'`` is analytic out to the first zero of I0, at 2.405 i."""
-    return _convex_bregman(
-        lambda t: _log_i0_curvature(t, xp), lambda m: xp.sqrt(m * m + 5.78),
+    it); ``A'`` is analytic out to the first zero of I0, at 2.405 i. Where both points pass
+    2^500, ``-log1pmx(d / k) / 2`` from ``log I0(t) = t - log(2 pi t) / 2 + O(1 / t)`` (the
+    next term is 2^-500 of it; the integral's d^2 and A' left the range of doubles: NaN)."""
+    end = k + d if end is None else end
+    huge = (k > 2.0**500) & (end > 2.0**500)
+    ks, ds, ends = substitute(~huge, k, 1.0, xp), where0(~huge, d, xp), substitute(~huge, end, 1.0, xp)
+
+    def radius(m: Array) -> Array:  # the distance to the pole at 2.405 i (m^2 overflowed)
+        wide = xp.abs(m) > 2.0**500
+        return xp.where(wide, xp.abs(m), xp.sqrt(substitute(~wide, m, 1.0, xp) ** 2 + 5.78))
+
+    value = _convex_bregman(
+        lambda t: _log_i0_curvature(t, xp), radius,
         lambda a, b: (b - a) * _one_minus_bessel_ratio(a, xp) + xp.log(i0e(b, xp)) - xp.log(i0e(a, xp)),
-        k, d, xp, end,
+        ks, ds, xp, ends,
     )
+    if not is_eager(xp) or _any(huge, xp):
+        value = xp.where(huge, -0.5 * log1pmx(where0(huge, d, xp) / substitute(huge, k, 1.0, xp), xp), value)
+    return value
 
 
 def _vonmises_kl(k1: Array, dk: Array, k2: Array, shift: Array, xp: Any) -> Array:
@@ -1800,14 +1813,17 @@ def _renyi_vonmises_vonmises(p: VonMises, q: VonMises, *, xp: Any, alpha: float)
     d = xp.where(xp.abs(d) > math.pi, xp.atan2(xp.sin(d), xp.cos(d)), d)
     dk = k2 - k1
     lin = k1 + (1.0 - alpha) * dk
-    cross = 4.0 * alpha * (1.0 - alpha) * k1 * k2 * s2
-    km = sqrt_with_zero_gradient(xp.maximum(lin**2 - cross, xp.zeros_like(lin)), xp)
+    # (squares and products in units of the larger concentration: beyond 1e154 they overflowed)
+    unit = xp.maximum(k1, k2)
+    cross = 4.0 * alpha * (1.0 - alpha) * (k1 / unit) * (k2 / unit) * s2  # in units of unit^2
+    lin_u = lin / unit
+    km = unit * sqrt_with_zero_gradient(xp.maximum(lin_u * lin_u - cross, xp.zeros_like(lin)), xp)
     phi = xp.atan2((1.0 - alpha) * k2 * xp.sin(d), alpha * k1 + (1.0 - alpha) * k2 * xp.cos(d))
 
     def offset(k: Array, k_minus_lin: Array) -> Array:
-        den = k + km
+        den = (k + km) / unit
         pos = den > 0
-        return where0(pos, (k_minus_lin * (k + lin) + cross) / substitute(pos, den, 1.0, xp), xp)
+        return where0(pos, ((k_minus_lin / unit) * ((k + lin) / unit) + cross) / substitute(pos, den, 1.0, xp), xp) * unit
 
     to_p = _vonmises_kl(km, offset(k1, -(1.0 - alpha) * dk), k1, -phi, xp)
     to_q = _vonmises_kl(km, offset(k2, alpha * dk), k2, d - phi, xp)
