@@ -190,3 +190,26 @@ def test_vonmises_renyi_beyond_concentrations_of_1e154():
     # apart in location, the divergence grows as k: the same multiple of it at every large k
     ratios = [float(dv.renyi(dv.VonMises(0.0, k), dv.VonMises(-0.3, 0.7 * k), 0.5)) / k for k in (2.8e100, 2.8e277)]
     assert ratios[1] == pytest.approx(ratios[0], rel=1e-13)
+
+
+@mp.workdps(400)  # the terms of order k1 log(l1) of 1e197 cancel
+def _weibull_kl(k1, l1, k2, l2) -> float:
+    k1, l1, k2, l2 = (mp.mpf(v) for v in (k1, l1, k2, l2))
+    return float(mp.log(k1 / l1**k1) - mp.log(k2 / l2**k2) + (k1 - k2) * (mp.log(l1) - mp.euler / k1)
+                 + (l1 / l2) ** k2 * mp.gamma(k2 / k1 + 1) - 1)
+
+
+@pytest.mark.parametrize(("p", "q"), [
+    ((8.781261630572866e197, 1.3941028033878426), (2.505643454680052e-205, 55402004941129.484)),  # NaN: r underflowed
+    ((1e200, 2.0), (1e-200, 3.0)),
+    ((1e20, 1.0), (1e-20, 1.0)),
+])
+def test_weibull_kl_at_shape_ratios_beyond_the_range(p, q):
+    exact = _weibull_kl(*p, *q)
+    assert float(dv.kl(dv.Weibull(*p), dv.Weibull(*q))) == pytest.approx(exact, rel=1e-13)
+
+
+def test_gumbel_kl_at_a_ratio_of_scales_beyond_the_range_is_infinite():
+    # Gamma(1 + r) at r = 1e600: the KL is beyond the range of doubles (inf - inf gave NaN)
+    assert dv.kl(dv.Gumbel(0.0, 1e300), dv.Gumbel(0.0, 1e-300)) == math.inf
+    assert math.isfinite(dv.kl(dv.Gumbel(0.0, 1e-300), dv.Gumbel(0.0, 1e300)))

@@ -266,7 +266,7 @@ def _lgamma1p_linear(x: Array, xp: Any) -> Array:
     return xp.where(small, series, gammaln(1.0 + xb, xp) + _EULER * xb)
 
 
-def _scale_family_kl(x: Array, z: Array, xp: Any, ratio: Array | None = None) -> Array:
+def _scale_family_kl(x: Array, z: Array, xp: Any, log_ratio_: Array | None = None) -> Array:
     """KL between Gumbel laws in the standard form ``x = beta1/beta2 - 1``, ``z = (mu2 - mu1)/beta2``.
 
     ``log(1/r) + gamma (r - 1) + exp(z) Gamma(1 + r) - 1 - z`` (``r = 1 + x``) rewritten as
@@ -274,15 +274,20 @@ def _scale_family_kl(x: Array, z: Array, xp: Any, ratio: Array | None = None) ->
     first-order terms cancel analytically; ``lgamma(1 + x) + gamma x`` by its Taylor series
     near 0. Weibull is the same law on the log scale.
     """
-    if ratio is None:
+    if log_ratio_ is None:
         g, log_r = _lgamma1p_linear(x, xp), xp.log1p(x)
-    else:  # r = 1 + x itself where x rounds toward -1 (scales 1e18 apart gave NaN)
+    else:  # log r itself where x rounds toward -1 (scales 1e18 apart gave NaN)
         small = x < -0.5
-        rs, xs = substitute(small, ratio, 1.0, xp), substitute(~small, x, 0.0, xp)
-        g = xp.where(small, gammaln(rs, xp) + _EULER * x, _lgamma1p_linear(xs, xp))
-        log_r = xp.where(small, xp.log(rs), xp.log1p(xs))
+        log_rs, xs = where0(small, log_ratio_, xp), substitute(~small, x, 0.0, xp)
+        # lgamma(r) = -log r to the last digit below r = 2^-60; r underflowed at shapes 1e403
+        # apart (lgamma(0) - log(0): NaN)
+        tiny = log_rs < -60.0 * _LOG_2
+        lgamma_r = xp.where(tiny, -log_rs, gammaln(xp.exp(where0(~tiny, log_rs, xp)), xp))
+        g = xp.where(small, lgamma_r + _EULER * x, _lgamma1p_linear(xs, xp))
+        log_r = xp.where(small, log_rs, xp.log1p(xs))
     w = z + g - _EULER * x + log_r  # lgamma(2 + x) = lgamma(1 + x) + log1p(x)
-    return expm1mx(w, xp) + g
+    # (a ratio of scales beyond the range: Gamma(1 + r) and the KL are infinite; inf - inf gave NaN)
+    return xp.where(x == math.inf, x, expm1mx(w, xp) + g)
 
 
 # --------------------------------------------------------------------------------------
@@ -760,7 +765,7 @@ def _ce_halfcauchy_halfcauchy(p: HalfCauchy, q: HalfCauchy, *, xp: Any) -> Array
 @register_kl(Gumbel, Gumbel)
 def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
     # TFP's form (Gil's printed formula lacks the (mu1 - mu2)/beta2 term), see _scale_family_kl.
-    return _scale_family_kl((p.scale - q.scale) / q.scale, (q.loc - p.loc) / q.scale, xp, p.scale / q.scale)
+    return _scale_family_kl((p.scale - q.scale) / q.scale, (q.loc - p.loc) / q.scale, xp, log_ratio(p.scale, q.scale, xp))
 
 
 @register("cross_entropy", Gumbel, Gumbel)
@@ -805,7 +810,7 @@ def _ce_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
 def _kl_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
     # Bauckhage (2013); -log X is Gumbel(-log scale, 1/shape), hence the Gumbel form.
     k1, k2 = p.shape, q.shape
-    return _scale_family_kl((k2 - k1) / k1, k2 * log_ratio(p.scale, q.scale, xp), xp, k2 / k1)
+    return _scale_family_kl((k2 - k1) / k1, k2 * log_ratio(p.scale, q.scale, xp), xp, log_ratio(k2, k1, xp))
 
 
 @register("cross_entropy", Weibull, Weibull)
