@@ -154,7 +154,8 @@ def test_a_summed_entropy_reports_the_error_of_scipys_log_pmf(rate):
     assert abs(float(value) - float(exact)) <= error < 1e-6
 
 
-@pytest.mark.parametrize(("p", "q"), [((0.0, 1.0), (1e300, 1e-300)), ((-1e-26, 4.9e5), (-1.7e220, 1.1e13))])
+@pytest.mark.parametrize(("p", "q"), [((0.0, 1.0), (1e300, 1e-300)), ((-1e-26, 4.9e5), (-1.7e220, 1.1e13)),
+                                      ((1.47e23, 6.1e-19), (-1.2e142, 5.2e6))])
 def test_normal_total_variation_of_laws_beyond_the_range_apart_is_one(p, q):
     # the means' distance squared overflowed: NaN
     assert float(dv.total_variation(dv.Normal(*p), dv.Normal(*q))) == 1.0

@@ -572,7 +572,9 @@ def _normal_total_variation(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any)
     # in units of the wider scale sb (squares of scales beyond 1e+-154 left the range: NaN)
     widen = (sb - sa) / sb  # z - w = ((sb - sa) z - d) / sb, from the parameters' differences
     d = xp.where(swap, m2 - m1, m1 - m2) / sb
-    apart = xp.abs(d) > 2.0**500  # (d^2 overflows; the total variation is 1 to the last digit)
+    # means 80 of the wider scale apart: the laws overlap by less than e^-800 (and d^2
+    # overflowed, or their tails' difference lost everything: NaN), the total variation is 1
+    apart = xp.abs(d) > 80.0
     d = where0(~apart, d, xp)
     sa = sa / sb
     gap = widen * (1.0 + sa)
