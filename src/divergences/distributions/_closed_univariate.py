@@ -1101,6 +1101,7 @@ def _products_in_range(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> t
     shapes, rates = a2 / a1, b1 / b2
     scaled = (shapes < 2.0**959) & (rates < 2.0**959) & (shapes * rates < 2.0**959)
     raw = (a2 * b1 > 2.0**-960) & (a2 * b1 < 2.0**960) & (a1 * b2 > 2.0**-960) & (a1 * b2 < 2.0**960)
+    raw = raw & ((a2 * b1) / (a1 * b2) < 2.0**959)  # (u itself in range)
     for factor in (a1, b1, a2, b2):
         raw = raw & (factor < 2.0**960)
     one = xp.ones_like(shapes)
