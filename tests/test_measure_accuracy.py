@@ -41,15 +41,15 @@ def _gamma_log_affinity(k1, r1, k2, r2, alpha) -> mp.mpf:
     ((1e12, 0.37), (1000000000010.0, 0.3700000000037), 10.0),
     ((1e12, 17.0), (1000000000010.0, 17.00000000017), 0.5),
     # orders near 1 between laws far apart: the mixture's two KLs cancel (1.95e-10, 1.05e-10,
-    # 3.75e-11 off); the difference of log-normalisers there
+    # 3.75e-11 off); KL(p || q) + KL(p || m) / (alpha - 1) there
     ((17.0, 0.001), (17.0, 1000.0), 1.000001),
     ((17.0, 0.001), (1e6, 1000.0), 1.000001),
     ((1e12, 1e-6), (0.37, 1.0), 1.000001),
     ((17.0, 1000.0), (17.0, 0.001), 0.999999),
-    ((1e-6, 1.0), (1e-6, 1e6), 1.000001),  # equal shapes: A's lgamma terms cancel exactly (5.8e-12)
+    ((1e-6, 1.0), (1e-6, 1e6), 1.000001),  # equal shapes (5.8e-12)
     ((1e-6, 0.001), (1e-6, 1000.0), 1.000001),
     # nearly equal laws at order 10 cancel too, but m's roundings are not far below its
-    # offsets: the mixture route stands (the gap's second-order terms: 1.3e-10)
+    # offsets: the mixture route stands (the second-order terms in them: 1.3e-10)
     ((1e-6, 2.5), (1.00000000001e-6, 2.5), 10.0),
     ((17.0, 17.0), (16.99999999983, 17.0), 10.0),
 ])
@@ -704,6 +704,11 @@ def test_scaled_trigamma_difference_beyond_the_range_of_its_powers():
     ((2.5, 1e-6), (0.37, 1.0), 1.000001),  # 1.4e-11
     ((2.5, 1.0), (1e-6, 1e6), 0.999999),
     ((2.0, 3.0), (2.0000001, 3.0), 1.000001),  # near: the mixture route stands
+    ((1e6, 1e6), (1e12, 1e12), 1.000001),  # m = Beta(1, 1): 3.1e-9 (log B at 1e12 cancelled too)
+    # near, one parameter 1e15 of the other: m's rounding moved by a gradient whose digammas
+    # of 27.6 each cancel to 1e-15 (6.8e-8 off with the difference of digammas)
+    ((1e12, 0.001), (1000000999999.9999, 0.001000001), 10.0),
+    ((2.5, 1e12), (2.4999975, 1000000999999.9999), 10.0),
 ])
 def test_beta_renyi_at_orders_near_one_far_apart(p, q, alpha):
     exact = _beta_renyi_reference(p, q, alpha)

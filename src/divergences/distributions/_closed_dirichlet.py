@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array_api import NUMPY, is_eager
+from .._array_api import NUMPY, device, is_eager
 from .._numpy_engine import row_sums
 from .._special import STIRLING_MIN, digamma, gammaln, lgamma_bregman, substitute, where0
 from ._closed_multivariate import _FLOAT_COORDINATES, _inf_like
@@ -30,7 +30,7 @@ from ._closed_univariate import (
 )
 from ._families import Dirichlet
 from ._host import bregman, bregman_float, fill_finite, host
-from ._lopsided import LOST, lopsided
+from ._lopsided import LOST, digamma_difference, lopsided
 from ._registry import register, register_kl
 
 Array = Any
@@ -65,40 +65,33 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
 
     to_p, to_q = alpha * kl_to(-(1.0 - alpha) * ds, a), (1.0 - alpha) * kl_to(alpha * ds, b)
     value = (to_p + to_q) / (1.0 - alpha)
-    # Between laws far apart at orders near 1 the two KLs are large and cancel (order 1 +
-    # 1e-6: 1.2e-11 relative off): there the log-normalisers' difference, where its terms
-    # are the smaller (as _renyi_via_mixture's gap).
-    size = xp.abs(to_p) + xp.abs(to_q)
-    cancelled = ok & (size > 8.0 * xp.abs(to_p + to_q)) & xp.all(xp.maximum(a, b) < _SQUARE_HIGH, axis=-1)
-    if not is_eager(xp) or bool(xp.any(cancelled)):
+    # Beyond order 1 the two KLs cancel between laws far apart (order 1 + 1e-6: 1.2e-11
+    # relative off): there KL(p || q) + KL(p || m) / (alpha - 1), two positive terms, as
+    # _renyi_via_mixture's _renyi_from_p.
+    cancelled = ok & (xp.abs(to_p) + xp.abs(to_q) > 1024.0 * xp.abs(to_p + to_q)) \
+        & xp.all(xp.maximum(a, b) < _SQUARE_HIGH, axis=-1)
+    if alpha > 1.0 and (not is_eager(xp) or bool(xp.any(cancelled))):
         wide = cancelled[..., None]
         a, b = substitute(wide, a, 1.0, xp), substitute(wide, b, 1.0, xp)
         cm, err = _mixed(a, b, alpha)
         inside = xp.all(cm > 0, axis=-1)
         cm = substitute(inside[..., None], cm, 1.0, xp)
-        (log_m, size_m), (log_p, size_p), (log_q, size_q) = (_log_beta_sized(x, xp) for x in (cm, a, b))
-        rounding = xp.sum(err * (digamma(cm, xp) - digamma(xp.sum(cm, axis=-1, keepdims=True), xp)), axis=-1)
-        direct = ((log_m - alpha * log_p - (1.0 - alpha) * log_q) + rounding) / (alpha - 1.0)
-        direct_size = size_m + abs(alpha) * size_p + abs(1.0 - alpha) * size_q + 1.0
-        first_order = xp.all(_first_order(err, cm - a, xp), axis=-1)
-        value = xp.where(cancelled & inside & first_order & (direct_size < size), direct, value)
+        to_m, whole = (dirichlet_kl_to(_dirichlet_kl(a, x - a, xp, x), a, x - a, x, xp) for x in (cm, b))
+        # psi(c_i) - psi(c0) from its terms, with the others' sum itself (the difference of
+        # digammas cancelled where one parameter holds nearly all of the concentration)
+        gradient = [-digamma_difference(x, _others(x, xp), xp) for x in (cm, a)]
+        rounding = xp.sum(err * (gradient[0] - gradient[1]), axis=-1)
+        use = cancelled & inside & xp.all(_first_order(err, cm - a, xp, cm), axis=-1)
+        value = xp.where(use, whole + (to_m + rounding) / (alpha - 1.0), value)
     return xp.where(ok, value, _inf_like(value, xp))
 
 
-def _log_beta_sized(a: Array, xp: Any) -> tuple[Array, Array]:
-    """``log B(a)`` over the last axis as ``sum_others lgamma(a_i) - s psi(l) - B(l, s)``, ``l``
-    the largest parameter, ``s`` the others' sum and ``B`` log Gamma's Bregman divergence
-    (lgamma(l) and lgamma(l + s), of the order of l log l, cancel analytically), and the sum
-    of its terms' magnitudes."""
-    top = xp.max(a, axis=-1, keepdims=True)
-    is_top = a == top
-    ties = xp.sum(xp.astype(is_top, a.dtype), axis=-1) - 1.0  # the largest's equals among the others
-    top, parts = top[..., 0], gammaln(a, xp)
-    others = xp.sum(where0(~is_top, parts, xp), axis=-1) + ties * gammaln(top, xp)
-    rest = xp.sum(where0(~is_top, a, xp), axis=-1) + ties * top
-    linear, bregman = rest * digamma(top, xp), lgamma_bregman(top, rest, xp)
-    size = xp.sum(xp.abs(where0(~is_top, parts, xp)), axis=-1) + ties * xp.abs(gammaln(top, xp))
-    return (others - linear) - bregman, size + xp.abs(linear) + bregman
+def _others(a: Array, xp: Any) -> Array:
+    """Each parameter's others' sum over the last axis, as a sum of them (not the whole less
+    it, which loses a small sum beside a large parameter)."""
+    size = a.shape[-1]
+    apart = xp.asarray([[float(i != j) for j in range(size)] for i in range(size)], dtype=a.dtype, device=device(a))
+    return xp.sum(a[..., None, :] * apart, axis=-1)
 
 
 @register_kl(Dirichlet, Dirichlet)
