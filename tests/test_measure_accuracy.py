@@ -559,6 +559,11 @@ LOPSIDED = [
     ([103372951.69650741, 0.002786129269353323, 6527.707603747603],
      [10171231.59140403, 0.002786129269353323, 6527.707603747603]),  # [1.2e-7]
     ([5.0, 0.2], [8.0, 0.25]),
+    # an end below the largest parameter's rounding: the pieces from 1 + d / x spanned 2 where
+    # 1.5 was meant (4e-9 off at 1e13), x + d rounded to 0 (3e-12 at 1e14)
+    ([1e-6, 1e13], [1e-6, 1e-3]),
+    ([1e-6, 1e14], [1e-6, 1e-3]),
+    ([1e-6, 1e16], [1e-6, 1e-3]),
 ]
 
 
@@ -708,6 +713,7 @@ def test_scaled_trigamma_difference_beyond_the_range_of_its_powers():
     # near, one parameter 1e15 of the other: m's rounding moved by a gradient whose digammas
     # of 27.6 each cancel to 1e-15 (6.8e-8 off with the difference of digammas)
     ((1e12, 0.001), (1000000999999.9999, 0.001000001), 10.0),
+    ((1e-6, 1e12), (1e-6, 1e-3), 10.0),  # m = Beta(1e-6, 1e13), whose KL to q lost 4e-9 (stop 28)
     ((2.5, 1e12), (2.4999975, 1000000999999.9999), 10.0),
 ])
 def test_beta_renyi_at_orders_near_one_far_apart(p, q, alpha):

@@ -29,6 +29,7 @@ import numpy as np
 
 from .._array_api import device, is_eager
 from .._special import _TRIGAMMA_BERNOULLI, _trigamma, lgamma_bregman, substitute, where0
+from .._special import log_ratio as _log_ratio
 from ._gauss_legendre import GL_UNIT
 
 __all__ = ["LOST", "SHARE", "digamma_difference", "lopsided", "trigamma_difference"]
@@ -99,7 +100,9 @@ def _bregman_difference(x: Array, d: Array, end: Array, s: Array, e: Array, xp: 
     ``u`` (``y = x + u d``, exact for a ``d`` far below ``x``); elsewhere placed in ``y`` itself
     (``u = (y - x) / d``, ``1 - u = (end - y) / d``): ``x + u d`` would lose a far end below
     ``x``'s rounding."""
-    log_ratio = xp.log1p(d / x)[..., None]
+    # log(end / x) from the end itself: 1 + d / x loses an end below x's rounding (x = 1e13 to
+    # an end of 1e-3: the pieces spanned 2 where 1.5 was meant, 4e-9 relative off)
+    log_ratio = _log_ratio(end, x, xp)[..., None]
     near = xp.abs(log_ratio) <= _PIECE
     shares = xp.asarray([k / pieces for k in range(pieces + 1)], dtype=x.dtype, device=device(x))
     bounds = x[..., None] * xp.exp(shares * log_ratio)
@@ -141,7 +144,7 @@ def lopsided(value: Array, a: Array, d: Array, b: Array, xp: Any, rows: Array | 
     ``rows``, where the caller knows them, the rows that may need it (eager libraries)."""
     kind = is_eager(xp)
     if not kind:
-        return _exact(value, a, d, b, _needed(value, a, d, xp, 1.0)[0], xp, 1)
+        return _exact(value, a, d, b, _needed(value, a, d, b, xp, 1.0)[0], xp, 1)
     if rows is None:
         rows = xp.any(a >= (1.0 - SHARE) * xp.sum(a, axis=-1, keepdims=True), axis=-1)
     if not bool(xp.any(rows)):  # (no row may need it, as mostly)
@@ -151,7 +154,7 @@ def lopsided(value: Array, a: Array, d: Array, b: Array, xp: Any, rows: Array | 
 
 def _on_needed(value: Array, a: Array, d: Array, b: Array, xp: Any, kind: str) -> Array:
     """:func:`lopsided` on gathered rows: the form on the rows that need it, gathered again."""
-    use, steps = _needed(value, a, d, xp, _MOST_PIECES)
+    use, steps = _needed(value, a, d, b, xp, _MOST_PIECES)
     if not bool(xp.any(use)):
         return value
     most_steps = xp.max(where0(use, steps, xp))
@@ -186,15 +189,16 @@ def _parts(a: Array, d: Array, xp: Any) -> tuple[Array, Array, Array, Array, Arr
     return is_top, single, x, s, dj, e
 
 
-def _needed(value: Array, a: Array, d: Array, xp: Any, most: float) -> tuple[Array, Array]:
+def _needed(value: Array, a: Array, d: Array, b: Array, xp: Any, most: float) -> tuple[Array, Array]:
     """Where the form applies and the caller's value lost seven bits or more (it is below
     ``LOST`` of the largest parameter's Bregman divergence, which it cancelled against the
-    sum's), within ``most`` pieces; and the pieces each needs."""
-    _, single, x, s, dj, e = _parts(a, d, xp)
-    use = single & (s <= SHARE * x) & (s + e <= 2.0 * SHARE * (x + dj))
-    xs, ds = substitute(use, x, 1.0, xp), where0(use, dj, xp)
-    steps = xp.abs(xp.log1p(ds / xs)) / _PIECE
-    return use & (steps <= most) & (value < LOST * lgamma_bregman(xs, ds, xp, xs + ds)), steps
+    sum's), within ``most`` pieces; and the pieces each needs (from q's parameter itself)."""
+    is_top, single, x, s, dj, e = _parts(a, d, xp)
+    end = xp.sum(where0(is_top, b, xp), axis=-1)  # (x + dj rounds to 0 where the end is below x's rounding)
+    use = single & (s <= SHARE * x) & (s + e <= 2.0 * SHARE * end)
+    xs, ds, end = substitute(use, x, 1.0, xp), where0(use, dj, xp), substitute(use, end, 1.0, xp)
+    steps = xp.abs(_log_ratio(end, xs, xp)) / _PIECE
+    return use & (steps <= most) & (value < LOST * lgamma_bregman(xs, ds, xp, end)), steps
 
 
 def _exact(value: Array, a: Array, d: Array, b: Array, use: Array | None, xp: Any, pieces: int) -> Array:
