@@ -173,6 +173,12 @@ def test_the_poisson_entropy_from_its_asymptotic_series():
         series = [float(mp.log(2 * mp.pi * mp.e * lam) / 2 - 1 / (12 * lam) - 1 / (24 * lam**2))
                   for lam in (mp.mpf(1e9), mp.mpf(1e15))]
     assert dv.entropy(dv.Poisson(np.array([1e9, 1e15]))) == pytest.approx(series, rel=1e-15)
+    # and the cross-entropy, H(p) + KL(p || q)
+    with mp.workdps(40):
+        lam, other = mp.mpf(1e6), mp.mpf(1.1e6)
+        entropy = mp.log(2 * mp.pi * mp.e * lam) / 2 - 1 / (12 * lam) - 1 / (24 * lam**2) - mp.mpf(19) / (360 * lam**3)
+        cross = float(entropy + lam * mp.log(lam / other) + other - lam)
+    assert float(dv.cross_entropy(dv.Poisson(1e6), dv.Poisson(1.1e6))) == pytest.approx(cross, rel=1e-15)
     # below, a batch takes the numerical route whole
     small = dv.entropy(dv.Poisson(np.array([3.5, 1e5])))
     assert float(small[0]) == pytest.approx(_poisson_entropy(3.5), rel=1e-13)

@@ -424,6 +424,13 @@ def _kl_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
     return _rel_entr(p.rate, q.rate, p.rate - q.rate, xp)
 
 
+@register("cross_entropy", Poisson, Poisson)
+def _ce_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
+    # H(p) + KL(p || q), two terms of one sign: from p's rate 1e4 on, where its entropy has its
+    # series (Poisson._entropy); below, NoClosedForm hands the pair to the numerical route.
+    return p._entropy(xp) + _kl_poisson_poisson(p, q, xp=xp)
+
+
 @register("bhattacharyya", Poisson, Poisson)
 def _bhattacharyya_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
     # (sqrt l1 - sqrt l2)^2 / 2 with the difference of roots written without cancellation.
