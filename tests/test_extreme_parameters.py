@@ -146,7 +146,7 @@ def test_a_poisson_too_wide_to_sum_says_so():
 @pytest.mark.parametrize("rate", [1e5, 1e6])
 def test_a_summed_entropy_reports_the_error_of_scipys_log_pmf(rate):
     # log k! and k log(rate) of SciPy's log-pmf err by ulps of k log k: Poisson(1e6)'s entropy
-    # was 3.8e-9 off with an error of 7e-15 reported; the reported error now covers it.
+    # was 3.8e-9 off (4.6e-10 relative) with an error of 7e-15 reported; the reported error now covers it.
     with mp.workdps(DIGITS):
         lam = mp.mpf(rate)  # the asymptotic series: its next term is below 1e-20 here
         exact = mp.log(2 * mp.pi * mp.e * lam) / 2 - 1 / (12 * lam) - 1 / (24 * lam**2) - mp.mpf(19) / (360 * lam**3)
@@ -167,7 +167,7 @@ def _poisson_entropy(rate: float) -> float:
 
 def test_the_poisson_entropy_from_its_asymptotic_series():
     # from rate 1e4 a closed form: Poisson(1e9) had none (too large to sum), Poisson(1e6)'s sum
-    # was 3.8e-9 off
+    # was 3.8e-9 off (4.6e-10 relative)
     assert float(dv.entropy(dv.Poisson(1e4))) == pytest.approx(_poisson_entropy(1e4), rel=1e-15)
     with mp.workdps(40):
         series = [float(mp.log(2 * mp.pi * mp.e * lam) / 2 - 1 / (12 * lam) - 1 / (24 * lam**2))

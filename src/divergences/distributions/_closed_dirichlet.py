@@ -21,6 +21,7 @@ from .._special import STIRLING_MIN, digamma, gammaln, lgamma_bregman, substitut
 from ._closed_multivariate import _FLOAT_COORDINATES, _inf_like
 from ._closed_univariate import (
     _SQUARE_HIGH,
+    MIXTURE_LOST,
     _cross_entropy_of,
     _entropy_part,
     _first_order,
@@ -68,7 +69,7 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
     # Beyond order 1 the two KLs cancel between laws far apart (order 1 + 1e-6: 1.2e-11
     # relative off): there KL(p || q) + KL(p || m) / (alpha - 1), two positive terms, as
     # _renyi_via_mixture's _renyi_from_p.
-    cancelled = ok & (xp.abs(to_p) + xp.abs(to_q) > 1024.0 * xp.abs(to_p + to_q)) \
+    cancelled = ok & (xp.abs(to_p) + xp.abs(to_q) > MIXTURE_LOST * xp.abs(to_p + to_q)) \
         & xp.all(xp.maximum(a, b) < _SQUARE_HIGH, axis=-1)
     if alpha > 1.0 and (not is_eager(xp) or bool(xp.any(cancelled))):
         wide = cancelled[..., None]

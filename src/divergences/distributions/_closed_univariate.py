@@ -225,8 +225,7 @@ def _renyi_via_mixture(
     to_q = (1.0 - alpha) * kl(ams, bms, da, db, xp, ends_q, alpha)
     value = (to_p + to_q) / (1.0 - alpha)
     if gradient is not None and alpha > 1.0:
-        # (ten bits lost or more: nearer, m's roundings can weigh more here than they cost there)
-        cancelled = ok & (xp.abs(to_p) + xp.abs(to_q) > 1024.0 * xp.abs(to_p + to_q))
+        cancelled = ok & (xp.abs(to_p) + xp.abs(to_q) > MIXTURE_LOST * xp.abs(to_p + to_q))
         # (the exact products of _mixed hold below 2^995)
         cancelled = cancelled & (xp.maximum(xp.maximum(a1, b1), xp.maximum(a2, b2)) < _SQUARE_HIGH)
         if not is_eager(xp) or _any(cancelled, xp):
@@ -234,6 +233,12 @@ def _renyi_via_mixture(
             from_p, use = _renyi_from_p(kl, gradient, c1, d1, c2, d2, alpha, xp)
             value = xp.where(cancelled & use, from_p, value)
     return _inf_where(~ok, value, xp)
+
+
+# Where the mixture route's KLs cancelled this much (ten bits), the Renyi divergences above
+# order 1 come from p (_renyi_from_p); nearer, m's roundings weigh more there than the
+# cancellation costs here.
+MIXTURE_LOST = 1024.0
 
 
 def _renyi_from_p(kl: Callable[..., Array], gradient: Callable[..., tuple[Array, Array]], a1: Array, b1: Array,
@@ -502,8 +507,7 @@ def _normal_bhattacharyya(m1: Array, s1: Array, m2: Array, s2: Array, xp: Any) -
     far = ratio < 2.0**-400
     log_part = xp.log1p(step * step / (2.0 * substitute(~far, ratio, 1.0, xp)))
     if not is_eager(xp) or _any(far, xp):
-        log_part = xp.where(far, (xp.log(substitute(far, top, 1.0, xp)) - xp.log(substitute(far, low, 1.0, xp))) - _LOG_2,
-                            log_part)
+        log_part = xp.where(far, log_ratio(top, low, xp) - _LOG_2, log_part)
     return 0.25 * z * z / (1.0 + ratio * ratio) + 0.5 * log_part
 
 

@@ -178,23 +178,24 @@ def _on_rows(value: Array, rows: Array, fn: Any, arrays: tuple[Array, ...], kind
     return value.index_put(index, fn(value[index], *(x[index] for x in arrays)))
 
 
-def _parts(a: Array, d: Array, xp: Any) -> tuple[Array, Array, Array, Array, Array, Array]:
+def _parts(a: Array, d: Array, b: Array, xp: Any) -> tuple[Array, ...]:
     """The largest parameter ``x`` (where it is the only one), the others' sum ``s``, their
-    offsets ``dj`` and ``e``, and where ``x`` is the only largest."""
+    offsets ``dj`` and ``e``, q's parameter ``end`` at ``x``'s place (itself: ``x + dj``
+    rounds to 0 where it is below ``x``'s rounding), and where ``x`` is the only largest."""
     top = xp.max(a, axis=-1, keepdims=True)
     is_top = a == top
     single = xp.sum(xp.astype(is_top, a.dtype), axis=-1) == 1.0
     x, s = top[..., 0], xp.sum(where0(~is_top, a, xp), axis=-1)
     dj, e = xp.sum(where0(is_top, d, xp), axis=-1), xp.sum(where0(~is_top, d, xp), axis=-1)
-    return is_top, single, x, s, dj, e
+    end = xp.sum(where0(is_top, b, xp), axis=-1)
+    return is_top, single, x, s, dj, e, end
 
 
 def _needed(value: Array, a: Array, d: Array, b: Array, xp: Any, most: float) -> tuple[Array, Array]:
     """Where the form applies and the caller's value lost seven bits or more (it is below
     ``LOST`` of the largest parameter's Bregman divergence, which it cancelled against the
     sum's), within ``most`` pieces; and the pieces each needs (from q's parameter itself)."""
-    is_top, single, x, s, dj, e = _parts(a, d, xp)
-    end = xp.sum(where0(is_top, b, xp), axis=-1)  # (x + dj rounds to 0 where the end is below x's rounding)
+    _, single, x, s, dj, e, end = _parts(a, d, b, xp)
     use = single & (s <= SHARE * x) & (s + e <= 2.0 * SHARE * end)
     xs, ds, end = substitute(use, x, 1.0, xp), where0(use, dj, xp), substitute(use, end, 1.0, xp)
     steps = xp.abs(_log_ratio(end, xs, xp)) / _PIECE
@@ -204,7 +205,7 @@ def _needed(value: Array, a: Array, d: Array, b: Array, xp: Any, most: float) ->
 def _exact(value: Array, a: Array, d: Array, b: Array, use: Array | None, xp: Any, pieces: int) -> Array:
     """The form of the module docstring where ``use`` holds (None: everywhere), ``value``
     elsewhere."""
-    is_top, single, x, s, dj, e = _parts(a, d, xp)
+    is_top, single, x, s, dj, e, end = _parts(a, d, b, xp)
     if use is None:
         use = single
     wide = use[..., None]
@@ -212,7 +213,7 @@ def _exact(value: Array, a: Array, d: Array, b: Array, use: Array | None, xp: An
                             substitute(wide, b, 1.0, xp))
     others = xp.sum(where0(~is_top, others, xp), axis=-1)
     xs, ds = substitute(use, x, 1.0, xp), where0(use, dj, xp)
-    end = substitute(use, xp.sum(where0(is_top, b, xp), axis=-1), 1.0, xp)  # q's own, not x + dj rounded
+    end = substitute(use, end, 1.0, xp)
     difference = _bregman_difference(xs, ds, end, where0(use, s, xp), where0(use, e, xp), xp, pieces)
     exact = others + difference
     # Where the others' part and the difference cancel in turn (the parameters moved in
