@@ -360,6 +360,19 @@ def erfc(x: Array, xp: Any) -> Array:
     return _apply("erfc", x, xp)
 
 
+def has_special(name: str, xp: Any) -> bool:
+    """Whether the special-function module of ``xp``'s library has ``name`` (torch has no
+    incomplete beta function, JAX no complement of it)."""
+    return hasattr(_special_module(xp), name)
+
+
+def incomplete(name: str, x: Array, xp: Any, *shapes: Array) -> Array:
+    """A regularised incomplete gamma or beta function of ``x`` with the ``shapes`` before it
+    (``gammainc(a, x)``, ``gammaincc(a, x)``, ``betainc(a, b, x)``, ``betaincc(a, b, x)``), in
+    ``x``'s own library (see :func:`has_special`)."""
+    return _apply(name, x, xp, *shapes)
+
+
 def betaln(a: Array, b: Array, xp: Any) -> Array:
     """``log B(a, b)``."""
     return gammaln(a, xp) + gammaln(b, xp) - gammaln(a + b, xp)

@@ -31,6 +31,7 @@ from . import (  # noqa: F401 - register closed forms
     _closed_independent,
     _closed_multivariate,
     _closed_univariate,
+    _crossing,
 )
 from ._base import Distribution, param
 from ._exponential_family import ExponentialFamily

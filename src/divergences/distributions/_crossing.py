@@ -1,0 +1,235 @@
+"""Total variation of Poisson, Binomial and Geometric laws: their mass functions cross once.
+
+Within each of these families the ratio of two mass functions is monotone in ``k`` (a
+monotone likelihood ratio), so ``p_k - q_k`` changes sign once, after some ``k*``, and the
+total variation is the difference of the two distribution functions there:
+``TV = |F_p(k*) - F_q(k*)|``. The crossing solves ``log(p_k / q_k) = 0``, linear in ``k``:
+
+    Poisson(lo), Poisson(hi):          k* = floor((hi - lo) / log(hi / lo))
+    Binomial(n, lo), Binomial(n, hi):  k* = floor(n L2 / (L1 + L2)), L1 = log(hi / lo),
+                                       L2 = log((1 - lo) / (1 - hi))
+    Geometric(lo), Geometric(hi):      k* = floor(L1 / L2)
+
+(``lo < hi`` the smaller and the larger parameter; at an integer ``k*`` the two masses there
+are equal and either side gives the same value).
+
+Where the laws are apart, ``F`` and its complement come from the regularised incomplete gamma
+and beta functions (whichever pair is the smaller, so that the difference loses nothing it
+need not). Where they are near, the difference of ``F``'s cancels (drift: 1e-8 of values of
+order 1/2), so it is taken as the integral of its derivative in the parameter,
+
+    F_lo(k) - F_hi(k) = int_lo^hi pois(k; t) dt   (Poisson),  int_lo^hi n binom(k; n - 1, t) dt  (Binomial),
+
+by ten-point Gauss-Legendre on ``[lo, hi]`` while that interval is at most two standard
+deviations of the integrand wide (it is a Gamma or a Beta density in ``t``, analytic; the
+distribution functions' difference is then at most about 0.7, so the incomplete functions
+take over where they no longer cancel). The mass functions there are Loader's forms,
+``-rel_entr(k, t) - log(2 pi k) / 2 - R(k)`` with ``R`` the remainder of Stirling's series,
+whose terms do not cancel (``k log t - t - lgamma(k + 1)`` loses ``k log k``'s rounding:
+1e-9 relative at ``k`` = 1e6). The Geometric's functions are powers: ``TV = (1 - lo)^(k* + 1)
+- (1 - hi)^(k* + 1) = (1 - lo)^(k* + 1) (-expm1(-(k* + 1) L2))``, exact as it stands.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._array_api import is_eager
+from .._double_double import product
+from .._special import STIRLING_MIN, gammaln, has_special, incomplete, log1pmx, log_ratio, substitute, where0
+from ._closed_univariate import _stirling_sums
+from ._families import Binomial, Geometric, Poisson
+from ._gauss_legendre import GL_UNIT
+from ._registry import NoClosedForm, register
+from ._rel_entr import rel_entr
+
+__all__: list[str] = []
+
+Array = Any
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+# The integral's interval at most this many standard deviations of its integrand wide.
+_NEAR_WIDTH = 2.0
+
+
+def _ordered(a: Array, b: Array, xp: Any) -> tuple[Array, Array, Array, Array]:
+    """The smaller and the larger parameter, their gap, and where it is not 0."""
+    lo, hi = xp.minimum(a, b), xp.maximum(a, b)
+    gap = hi - lo
+    return lo, hi, gap, gap > 0
+
+
+def _stirling_remainder(k: Array, xp: Any) -> Array:
+    """``R(k) = log k! - (k + 1/2) log k + k - log(2 pi) / 2`` for ``k >= 1``: Stirling's
+    series from ``STIRLING_MIN`` on, below it directly (terms of at most 30, absolute error
+    some 1e-15: a relative error of the mass function)."""
+    large = k >= STIRLING_MIN
+    series, _ = _stirling_sums(substitute(large, k, STIRLING_MIN, xp))
+    small = substitute(~large, k, 1.0, xp)
+    direct = gammaln(small + 1.0, xp) - (small + 0.5) * xp.log(small) + small - _HALF_LOG_2PI
+    return xp.where(large, series, direct)
+
+
+def _integral(lo: Array, gap: Array, log_density: Any, xp: Any) -> Array:
+    """``int_lo^(lo + gap) exp(log_density(t, s)) dt`` by ten-point Gauss-Legendre, ``s = t -
+    lo`` given apart: a node's ``t`` rounds to an ulp of ``lo``, a large share of a narrow
+    interval (the density's slope there cost 6e-13 of the integral at rate 1e12), so the
+    density takes its offset from the crossing from ``s``."""
+    total = 0.0
+    for node, weight in GL_UNIT:
+        s = gap * node
+        total = total + weight * xp.exp(log_density(lo + s, s))
+    return gap * total
+
+
+def _constant(k: Array) -> Array:
+    """``k`` without a gradient (a crossing is piecewise constant in the parameters; torch
+    has no derivative of the incomplete functions in their shapes, even where it is unused)."""
+    detach = getattr(k, "detach", None)
+    return detach() if detach is not None else k
+
+
+# --------------------------------------------------------------------------------------
+# Poisson
+# --------------------------------------------------------------------------------------
+
+
+def _poisson_log_pmf(k: Array, t: Array, xp: Any, d: Array | None = None) -> Array:
+    """``log(e^-t t^k / k!)`` for an integer ``k >= 0`` and ``t > 0`` (Loader's form; ``d = k -
+    t`` where the caller has it more exactly than their difference)."""
+    positive = k > 0
+    ks = substitute(positive, k, 1.0, xp)
+    loader = -rel_entr(ks, t, ks - t if d is None else where0(positive, d, xp), xp) - (0.5 * xp.log(ks) + _HALF_LOG_2PI) - _stirling_remainder(ks, xp)
+    return xp.where(positive, loader, -t)
+
+
+@register("total_variation", Poisson, Poisson)
+def _tv_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
+    lo, hi, gap, apart = _ordered(p.rate, q.rate, xp)
+    crossing = xp.floor(gap / substitute(apart, log_ratio(hi, substitute(apart, lo, 1.0, xp), xp), 1.0, xp))
+    k = _constant(where0(apart, crossing, xp))
+    near = gap <= _NEAR_WIDTH * xp.sqrt(k + 1.0)
+    start = k - lo  # (exact: k is within the interval)
+    value = _integral(lo, where0(near, gap, xp), lambda t, s: _poisson_log_pmf(k, t, xp, start - s), xp)
+    if not (is_eager(xp) and bool(xp.all(near))):
+        value = xp.where(near, value, _poisson_apart(k, lo, hi, xp))
+    return where0(apart, value, xp)
+
+
+def _poisson_apart(k: Array, lo: Array, hi: Array, xp: Any) -> Array:
+    """``F_lo(k) - F_hi(k)`` from the incomplete gamma functions of shape ``k + 1``, the lower
+    tail at ``lo`` our own where it lies beyond ``_TAIL_SD`` standard deviations below the
+    shape (SciPy's, and torch's port of it, there: 3% off at shape 1e7 and 5 sd)."""
+    a = k + 1.0
+    s_lo, f_lo = _tails("gammainc", lo, (a,), xp)
+    s_hi, f_hi = _tails("gammainc", hi, (a,), xp)
+    tail = (a >= _TAIL_FROM) & (lo <= a - _TAIL_SD * xp.sqrt(a))
+    if not is_eager(xp) or bool(xp.any(tail)):
+        s_lo = xp.where(tail, _gamma_lower_tail(substitute(tail, k, _TAIL_FROM, xp), substitute(tail, lo, 1.0, xp), xp), s_lo)
+        f_lo = xp.where(tail, 1.0 - s_lo, f_lo)
+    return _difference(s_lo, f_lo, s_hi, f_hi, xp)
+
+
+def _tails(name: str, x: Array, shapes: tuple[Array, ...], xp: Any) -> tuple[Array, Array]:
+    """The regularised incomplete function ``name`` and its complement at ``x``, the larger
+    as 1 less the smaller (each is accurate where it is small: SciPy's ``betainc`` near 1
+    erred by 3e-13 absolute where 1 less its complement is exact)."""
+    lower, upper = incomplete(name, x, xp, *shapes), incomplete(name + "c", x, xp, *shapes)
+    small = lower <= upper
+    return xp.where(small, lower, 1.0 - upper), xp.where(small, 1.0 - lower, upper)
+
+
+def _difference(s_lo: Array, f_lo: Array, s_hi: Array, f_hi: Array, xp: Any) -> Array:
+    """``F_lo(k) - F_hi(k) = S_hi(k) - S_lo(k)``, whichever pair is the smaller."""
+    return xp.where(f_lo <= s_hi, f_lo - f_hi, s_hi - s_lo)
+
+
+# Gauss-Laguerre nodes and weights: int_0^inf e^-v f(v) dv for the smooth f of a tail.
+_LAGUERRE = tuple(zip(*(column.tolist() for column in np.polynomial.laguerre.laggauss(16)), strict=True))
+_TAIL_SD, _TAIL_FROM = 4.5, 100.0
+
+
+def _gamma_lower_tail(k: Array, x: Array, xp: Any) -> Array:
+    """``P(k + 1, x)``, the regularised lower incomplete gamma function, for ``x`` at least
+    ``_TAIL_SD`` standard deviations below ``k + 1 >= _TAIL_FROM``: with ``t = x - v / c``,
+    ``c = (k - x) / x`` the log-density's slope at ``x``, it is ``g(x) / c int_0^inf e^-v
+    exp(k log1pmx(-v / (k - x))) dv``, ``g`` the Poisson mass of ``k`` at ``x``; the factor
+    after ``e^-v`` is a Gaussian in ``v`` at least 4.5 wide, which sixteen Laguerre nodes
+    integrate to round-off (against mpmath: within 1e-14 to shape 1e9). ``k - x`` is exact,
+    from the two themselves (``k / x - 1`` lost 2e-11 of it at shape 1e12)."""
+    offset = k - x
+    total = 0.0
+    for node, weight in _LAGUERRE:
+        z = node / offset
+        inside = z < 1.0  # (nodes beyond t = 0 weigh less than e^-40)
+        total = total + weight * where0(inside, xp.exp(k * log1pmx(-where0(inside, z, xp), xp)), xp)
+    return xp.exp(_poisson_log_pmf(k, x, xp)) * (x / offset) * total
+
+
+# --------------------------------------------------------------------------------------
+# Binomial (equal counts)
+# --------------------------------------------------------------------------------------
+
+
+def _binomial_log_pmf(k: Array, m: Array, t: Array, d: Array, xp: Any) -> Array:
+    """``log(binom(m, k) t^k (1 - t)^(m - k))`` for integers ``0 <= k <= m`` (``d = k - m t``
+    from the caller, more exactly than their difference), by Loader's form: ``-rel_entr(k, m t) - rel_entr(m - k,
+    m s) + R(m) - R(k) - R(m - k) + log(m / (2 pi k (m - k))) / 2`` inside, powers at the ends."""
+    inner = (k > 0) & (k < m)
+    ks, ms = substitute(inner, k, 1.0, xp), substitute(inner, m, 2.0, xp)
+    rest = ms - ks
+    d = where0(inner, d, xp)  # k - m t, and m (1 - t) - (m - k) its negative: the linear parts cancel exactly
+    loader = (-rel_entr(ks, ks - d, d, xp) - rel_entr(rest, rest + d, -d, xp)
+              + (_stirling_remainder(ms, xp) - _stirling_remainder(ks, xp) - _stirling_remainder(rest, xp))
+              + 0.5 * (xp.log(ms) - xp.log(ks) - xp.log(rest)) - _HALF_LOG_2PI)
+    ends = xp.where(k == 0, m * xp.log1p(-t), m * xp.log(t))
+    return xp.where(inner, loader, where0(m > 0, ends, xp))
+
+
+@register("total_variation", Binomial, Binomial)
+def _tv_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
+    n, other = xp.broadcast_arrays(p.total_count, q.total_count)
+    if is_eager(xp) and bool(xp.any(n != other)):
+        raise NoClosedForm("total_variation(Binomial): the closed form needs equal total counts")
+    lo, hi, gap, apart = _ordered(p.probs, q.probs, xp)
+    lo_s, hi_s = substitute(apart, lo, 0.25, xp), substitute(apart, hi, 0.5, xp)
+    up, down = lo_s > 0, hi_s < 1  # (a parameter 0 or 1: the crossing is at the end)
+    l1 = log_ratio(hi_s, substitute(up, lo_s, 0.25, xp), xp)
+    l2 = xp.log1p(gap / substitute(down, 1.0 - hi_s, 1.0, xp))
+    crossing = xp.floor(n * l2 / (l1 + l2))
+    k = xp.where(up, xp.where(down, xp.clip(crossing, 0.0, xp.maximum(n - 1.0, 0.0)), n - 1.0), 0.0)
+    k = _constant(where0(apart & (n > 0), k, xp))
+    mean = (k + 1.0) / (n + 1.0)
+    near = gap <= _NEAR_WIDTH * xp.sqrt(mean * (1.0 - mean) / (n + 1.0))
+    m = n - 1.0
+    at_lo, error = product(m, lo)
+    start = (k - at_lo) - error  # k - m lo, to an ulp of itself
+    value = n * _integral(lo, where0(near, gap, xp), lambda t, s: _binomial_log_pmf(k, m, t, start - m * s, xp), xp)
+    if not (is_eager(xp) and bool(xp.all(near))):
+        if not (has_special("betainc", xp) and has_special("betaincc", xp)):
+            raise NoClosedForm("total_variation(Binomial): this array library has no regularised incomplete beta function")
+        # F_p(k) = 1 - I_p(k + 1, n - k), betaincc; S_p(k) = I_p(k + 1, n - k), betainc
+        shapes = (k + 1.0, xp.maximum(n - k, 1.0))
+        value = xp.where(near, value, _difference(*_tails("betainc", lo, shapes, xp), *_tails("betainc", hi, shapes, xp), xp))
+    value = where0(apart & (n > 0), value, xp)
+    return value if is_eager(xp) else xp.where(n == other, value, xp.nan)
+
+
+# --------------------------------------------------------------------------------------
+# Geometric
+# --------------------------------------------------------------------------------------
+
+
+@register("total_variation", Geometric, Geometric)
+def _tv_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -> Array:
+    lo, hi, gap, apart = _ordered(p.probs, q.probs, xp)
+    lo_s = substitute(apart, lo, 0.25, xp)
+    down = hi < 1
+    l1 = log_ratio(substitute(apart, hi, 0.5, xp), lo_s, xp)
+    l2 = xp.log1p(gap / substitute(down, 1.0 - hi, 1.0, xp))  # inf at hi = 1: k* = 0
+    steps = xp.floor(l1 / substitute(apart, l2, 1.0, xp)) + 1.0
+    value = xp.exp(steps * xp.log1p(-lo_s)) * -xp.expm1(-steps * substitute(down, l2, 1.0, xp))
+    return where0(apart, xp.where(down, value, 1.0 - lo_s), xp)
