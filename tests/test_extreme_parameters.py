@@ -72,6 +72,47 @@ def test_cauchy_kl_where_chi2_leaves_the_range(p, q):
     assert float(dv.cross_entropy(dv.Cauchy(*p), dv.Cauchy(*q))) == pytest.approx(entropy + exact, rel=1e-14)
 
 
+CAUCHY_RENYI_PAIRS = [
+    ((0.0, 1e-300), (0.0, 1e300)),  # chi2 overflows: order 2 was log1p(chi2) = inf for 1381
+    ((0.0, 1e300), (0.0, 1e-300)),
+    ((0.0, 1.0), (0.0, 1e200)),
+    ((0.0, 1.0), (1e150, 1.0)),  # the shift's square overflows
+    ((1e200, 1e-200), (1e200, 2e-200)),
+    ((0.3, 1.2), (-0.5, 0.7)),
+    ((0.0, 1.0), (1e-8, 1.0)),  # nearly equal: log1p of the sum of positive terms
+    ((0.0, 1.0), (0.0, 1.0 + 1e-9)),
+]
+
+
+@pytest.mark.parametrize("alpha", [2, 3, 5, 10, 64])
+@pytest.mark.parametrize(("p", "q"), CAUCHY_RENYI_PAIRS)
+def test_cauchy_renyi_at_integer_orders(p, q, alpha):
+    # int p^alpha q^(1 - alpha) is the Legendre function P_(alpha - 1)(1 + chi2): mpmath's
+    # legenp (the identity itself is checked against quadrature below)
+    with mp.workdps(DIGITS):
+        m1, g1, m2, g2 = (mp.mpf(v) for v in (*p, *q))
+        chi2 = ((g1 - g2) ** 2 + (m1 - m2) ** 2) / (2 * g1 * g2)
+        exact = float(mp.log(mp.legenp(alpha - 1, 0, 1 + chi2, type=3)) / (alpha - 1))
+    assert float(dv.renyi(dv.Cauchy(*p), dv.Cauchy(*q), alpha=alpha)) == pytest.approx(exact, rel=1e-14)
+    if p[0] == q[0] == 0.0:
+        assert float(dv.renyi(dv.HalfCauchy(p[1]), dv.HalfCauchy(q[1]), alpha=alpha)) == pytest.approx(exact, rel=1e-14)
+
+
+@pytest.mark.parametrize("alpha", [2, 3, 4])
+def test_cauchy_renyi_legendre_identity_against_quadrature(alpha):
+    with mp.workdps(30):
+        def density(x, m, g):
+            return g / (mp.pi * ((x - m) ** 2 + g**2))
+
+        affinity = mp.quad(lambda x: density(x, 0.3, 1.2) ** alpha * density(x, -0.5, 0.7) ** (1 - alpha),
+                           [-mp.inf, -0.5, 0.3, mp.inf])
+        exact = float(mp.log(affinity) / (alpha - 1))
+    assert float(dv.renyi(dv.Cauchy(0.3, 1.2), dv.Cauchy(-0.5, 0.7), alpha=alpha)) == pytest.approx(exact, rel=1e-14)
+    # other orders: no closed form, the numerical route
+    with pytest.raises(dv.NotRegisteredError):
+        dv.renyi(dv.Cauchy(0.0, 1.0), dv.Cauchy(0.0, 2.0), alpha=2.5, method="closed_form")
+
+
 @pytest.mark.parametrize("measure", ["hellinger", "bhattacharyya", "js"])
 @pytest.mark.parametrize(("p", "q"), [
     (dv.Cauchy(1e200, 1e-200), dv.Cauchy(1e200, 2e-200)),  # Hellinger 0, Bhattacharyya inf before
