@@ -34,21 +34,21 @@ _MAX_TERMS = 10_000_000
 _NEAR = 1e-6  # a quadrature whose error exceeds this fraction of its value tries its near form
 
 def _discrete_range(frozen: Any) -> tuple[float, float]:
-    """Where all but ``_TAIL`` of the mass lies (``ppf``/``isf`` are unreliable that far out)."""
-    lo, hi = (float(v) for v in frozen.support())
+    """Where all but ``_TAIL`` of the mass lies, within the support (``ppf``/``isf`` are
+    unreliable that far out): a finite support too is cut to it (Binomial(1e8, 0.3) has
+    1e8 points, all but 1e5 of them below 1e-20)."""
+    low, high = (float(v) for v in frozen.support())
     middle = float(frozen.ppf(0.5))
     if not math.isfinite(middle):  # (SciPy's Poisson ppf is NaN at rates of 1e12)
         middle = math.floor(float(frozen.mean()))
     step = max(1.0, math.ceil(float(frozen.std())) if math.isfinite(float(frozen.std())) else 1.0)
-    if not math.isfinite(hi):
-        hi, grow = middle, step
-        while float(frozen.sf(hi)) > _TAIL:
-            hi, grow = hi + grow, grow * 2
-    if not math.isfinite(lo):
-        lo, grow = middle, step
-        while float(frozen.cdf(lo - 1)) > _TAIL:
-            lo, grow = lo - grow, grow * 2
-    return lo, hi
+    hi, grow = middle, step
+    while hi < high and float(frozen.sf(hi)) > _TAIL:
+        hi, grow = hi + grow, grow * 2
+    lo, grow = middle, step
+    while lo > low and float(frozen.cdf(lo - 1)) > _TAIL:
+        lo, grow = lo - grow, grow * 2
+    return max(lo, low), min(hi, high)
 
 
 def _summation(measure: Measure, p: Any, q: Any) -> tuple[float, float]:
