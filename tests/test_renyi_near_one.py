@@ -274,7 +274,7 @@ def _cauchy(m1: float, g1: float, m2: float, g2: float, alpha: float) -> mp.mpf:
 
 
 def _integer_orders(alpha: float) -> bool:
-    return alpha == int(alpha) and 2 <= alpha <= 64
+    return alpha == 0.5 or (alpha == int(alpha) and 2 <= alpha <= 64)
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,11 @@ def _discrete_range(frozen: Any) -> tuple[float, float]:
     unreliable that far out): a finite support too is cut to it (Binomial(1e8, 0.3) has
     1e8 points, all but 1e5 of them below 1e-20)."""
     low, high = (float(v) for v in frozen.support())
-    middle = float(frozen.ppf(0.5))
-    if not math.isfinite(middle):  # (SciPy's Poisson ppf is NaN at rates of 1e12)
-        middle = math.floor(float(frozen.mean()))
-    step = max(1.0, math.ceil(float(frozen.std())) if math.isfinite(float(frozen.std())) else 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # (a Geometric(1e-277)'s variance overflows)
+        middle, spread = float(frozen.ppf(0.5)), float(frozen.std())
+        if not math.isfinite(middle):  # (SciPy's Poisson ppf is NaN at rates of 1e12)
+            middle = math.floor(float(frozen.mean()))
+    step = max(1.0, math.ceil(spread) if math.isfinite(spread) else 1.0)
     hi, grow = middle, step
     while hi < high and float(frozen.sf(hi)) > _TAIL:
         hi, grow = hi + grow, grow * 2
