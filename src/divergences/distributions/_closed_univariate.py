@@ -1105,11 +1105,14 @@ def _gamma_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: 
     # nearly equal means at shape 1e12 kept 6e-10 of those roundings in u: Renyi 3.9e-10 off)
     # (each product as _gamma_kl_large's)
     b2c = substitute(large, b2, 1.0, xp)
-    sa, sb = _products_in_range(ab, substitute(large, b, 1.0, xp), a2b, b2c, xp)[1]
+    usable, (sa, sb) = _products_in_range(ab, substitute(large, b, 1.0, xp), a2b, b2c, xp)
     near_u = scale * product_difference(where0(large, raw_a, xp) * sa, b2c * sb, a2b * sa, where0(large, raw_b, xp) * sb)
     u = xp.where(close, near_u, product_difference(a2b * sa, b * sb, ab * sa, b2c * sb)) / ((ab * sa) * (b2c * sb))
     d = xp.where(close, where0(large, da, xp), a2b - ab)  # (a2 - a, where a is a rounded mixture, lost da)
-    return xp.where(large, _gamma_kl_large_of(ab, a2b, ratio, u, xp, d), near)
+    value = _gamma_kl_large_of(ab, a2b, ratio, u, xp, d)
+    if not is_eager(xp) or _any(large & ~usable, xp):
+        value = xp.where(usable, value, _gamma_kl_far_means(ab, substitute(large, b, 1.0, xp), a2b, b2c, d, xp))
+    return xp.where(large, value, near)
 
 
 def _gamma_params(d: Gamma | Exponential | Chi2 | Chi | InverseGamma, xp: Any) -> tuple[Array, Array]:
@@ -1190,7 +1193,16 @@ def _gamma_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array:
     if is_eager(xp) and not _any(big, xp):  # as mostly, no first shape is large: nothing to mask
         return big
     usable, _ = _products_in_range(a1, b1, a2, b2, xp)
-    return _stirling_shapes(a1, a2) & usable
+    return _stirling_shapes(a1, a2) & (usable | _means_far_apart(a1, b1, a2, b2, xp)[0])
+
+
+def _means_far_apart(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tuple[Array, Array, Array]:
+    """Where the log-ratio of the means ``L = log((a2 / b2) / (a1 / b1))``, from logarithms, is
+    beyond 8 in size; ``L`` and ``log(a1 r)``, ``r = b2 / b1``: for laws whose exact products
+    leave the range (``_gamma_kl_large``)."""
+    log_a1r = (xp.log(a1) + xp.log(b2)) - xp.log(b1)
+    log_mean_ratio = xp.log(a2) - log_a1r
+    return xp.abs(log_mean_ratio) >= 8.0, log_mean_ratio, log_a1r
 
 
 def _products_in_range(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tuple[Array, tuple[Array, Array]]:
@@ -1228,9 +1240,22 @@ def _gamma_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Arra
     ``a1`` to leave the KL of laws with nearly equal means (at shapes near 1.8e7 they were
     8.7e-9 relative off; shapes of 1e30 and 1e10 gave NaN)."""
     # u's products as they are, or in units that take a1 and b2 near 1 (powers of two: exact)
-    sa, sb = _products_in_range(a1, b1, a2, b2, xp)[1]
+    usable, (sa, sb) = _products_in_range(a1, b1, a2, b2, xp)
     a1s, b2s = a1 * sa, b2 * sb
-    return _gamma_kl_large_of(a1, a2, b2 / b1, product_difference(a2 * sa, b1 * sb, a1s, b2s) / (a1s * b2s), xp)
+    value = _gamma_kl_large_of(a1, a2, b2 / b1, product_difference(a2 * sa, b1 * sb, a1s, b2s) / (a1s * b2s), xp)
+    if is_eager(xp) and not _any(~usable, xp):
+        return value
+    # Beyond the products' range, means far apart: a1 r phi(u) = a2 (L - 1) + a1 r with L =
+    # log(1 + u) from logarithms (Gamma(1.1e228, 6.1e230) against Gamma(5.7e24, 1.6e-266)
+    # gave -3.8e214 for 3.9e27), no cancellation where |L| >= 8
+    return xp.where(usable, value, _gamma_kl_far_means(a1, b1, a2, b2, a2 - a1, xp))
+
+
+def _gamma_kl_far_means(a1: Array, b1: Array, a2: Array, b2: Array, d: Array, xp: Any) -> Array:
+    """``_gamma_kl_large`` where its products leave the range and the means are far apart
+    (``_means_far_apart``), ``d`` the shapes' difference."""
+    _, log_mean_ratio, log_a1r = _means_far_apart(a1, b1, a2, b2, xp)
+    return a2 * (log_mean_ratio - 1.0) + xp.exp(log_a1r) + _bregman_remainder(a1, d, a2, xp)
 
 
 def _gamma_kl_large_of(a1: Array, a2: Array, r: Array, u: Array, xp: Any, d: Array | None = None) -> Array:
