@@ -164,3 +164,65 @@ def test_torch_values_and_gradient() -> None:
     g = dv.total_variation(dv.Geometric(torch.tensor([0.3], dtype=torch.float64)),
                            dv.Geometric(torch.tensor([0.31], dtype=torch.float64)))
     assert float(g[0]) == pytest.approx(_geometric_reference(0.3, 0.31), rel=1e-15)
+
+
+# --------------------------------------------------------------------------------------
+# Weibull laws of one shape, Gumbel, Laplace and Logistic laws of one scale: one crossing
+# --------------------------------------------------------------------------------------
+
+def _log_density_and_cdf(name: str, loc: mp.mpf, scale: mp.mpf):
+    z = lambda x: (x - loc) / scale  # noqa: E731
+    if name == "Gumbel":
+        return (lambda x: -(z(x) + mp.exp(-z(x))) - mp.log(scale)), (lambda x: mp.exp(-mp.exp(-z(x))))
+    if name == "Laplace":
+        return ((lambda x: -abs(z(x)) - mp.log(2 * scale)),
+                (lambda x: mp.exp(z(x)) / 2 if x < loc else 1 - mp.exp(-z(x)) / 2))
+    return ((lambda x: -z(x) - mp.log(scale) - 2 * mp.log1p(mp.exp(-z(x)))), (lambda x: 1 / (1 + mp.exp(-z(x)))))
+
+
+LOCATION_PAIRS = [(0.0, 1.0, 1.0), (0.0, 1e-8, 1.0), (3.0, -2.0, 0.5), (1e10, 1e10 + 1e-3, 2.0), (-4.0, -3.5, 1e-3)]
+
+
+@pytest.mark.parametrize("name", ["Gumbel", "Laplace", "Logistic"])
+@pytest.mark.parametrize(("m1", "m2", "scale"), LOCATION_PAIRS)
+def test_location_families_of_one_scale(name: str, m1: float, m2: float, scale: float) -> None:
+    # |F1 - F2| at the densities' one crossing, found by mpmath's bisection
+    (l1, f1), (l2, f2) = (_log_density_and_cdf(name, mp.mpf(m), mp.mpf(scale)) for m in (m1, m2))
+    lo, hi = sorted((mp.mpf(m1), mp.mpf(m2)))
+    crossing = mp.findroot(lambda x: l1(x) - l2(x), (lo, hi), solver="bisect")
+    exact = float(abs(f1(crossing) - f2(crossing)))
+    family = getattr(dv, name)
+    assert float(dv.total_variation(family(m1, scale), family(m2, scale))) == pytest.approx(exact, rel=1e-15)
+
+
+@pytest.mark.parametrize(("shape", "s1", "s2"), [(2.0, 1.0, 1.5), (0.5, 1.0, 3.0), (1.7, 2.0, 1.0), (1.0, 0.3, 5.0)])
+def test_weibull_of_one_shape_against_quadrature(shape: float, s1: float, s2: float) -> None:
+    k, a, b = mp.mpf(shape), mp.mpf(s1), mp.mpf(s2)
+
+    def density(x: mp.mpf, scale: mp.mpf) -> mp.mpf:
+        return (k / scale) * (x / scale) ** (k - 1) * mp.exp(-((x / scale) ** k)) if x > 0 else mp.mpf(0)
+
+    size = k * abs(mp.log(b / a))
+    crossings = sorted(s * (size / mp.expm1(size)) ** (1 / k) for s in (a, b))  # (t of each law there)
+    exact = float(mp.quad(lambda x: abs(density(x, a) - density(x, b)), [0, *crossings, mp.inf]) / 2)
+    assert float(dv.total_variation(dv.Weibull(shape, s1), dv.Weibull(shape, s2))) == pytest.approx(exact, rel=1e-14)
+    # Exponential is Weibull of shape 1
+    if shape == 1.0:
+        assert float(dv.total_variation(dv.Exponential(1 / s1), dv.Exponential(1 / s2))) == pytest.approx(exact, rel=1e-14)
+
+
+def test_one_crossing_forms_nearly_equal_and_far() -> None:
+    # first order in the step: Weibull(k, s) against Weibull(k, s (1 + h)): k h / e
+    assert float(dv.total_variation(dv.Weibull(3.0, 1.0), dv.Weibull(3.0, 1.0 + 1e-12))) == pytest.approx(3e-12 / math.e, rel=1e-11)
+    assert float(dv.total_variation(dv.Weibull(1e300, 1.0), dv.Weibull(1e300, 2.0))) == 1.0
+    assert float(dv.total_variation(dv.Gumbel(0.0, 1e-300), dv.Gumbel(1.0, 1e-300))) == 1.0
+    assert float(dv.total_variation(dv.Laplace(2.0, 1.0), dv.Laplace(2.0, 1.0))) == 0.0
+
+
+def test_two_scales_take_the_numerical_route() -> None:
+    # the densities may cross twice: no closed form, the numerical route answers
+    for p, q in ((dv.Laplace(0.0, 1.0), dv.Laplace(0.5, 2.0)), (dv.Weibull(1.5, 1.0), dv.Weibull(2.5, 1.0))):
+        with pytest.raises(dv.NotRegisteredError):
+            dv.total_variation(p, q, method="closed_form")
+        value, error = dv.total_variation(p, q, return_error=True)
+        assert 0 < float(value) < 1 and float(error) < 1e-8

@@ -1541,19 +1541,6 @@ def _ce_chi_chi(p: Chi, q: Chi, *, xp: Any) -> Array:
     return _cross_entropy_of(entropy, _gamma_kl_of(p, q, xp=xp), direct, size, xp)
 
 
-@register("total_variation", Exponential, Exponential)
-def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
-    # The densities cross once, at x* = log(l1/l2)/(l1 - l2), so TV = |exp(-l2 x*) - exp(-l1 x*)|
-    # = (1 - lo/hi) exp(-log(hi/lo) lo / (hi - lo)) with lo, hi the smaller and the larger rate:
-    # every factor from the rates themselves, at most 1 (1 + t with t = l2/l1 - 1 lost a
-    # ratio of 1e-18: NaN).
-    lo, hi = xp.minimum(p.rate, q.rate), xp.maximum(p.rate, q.rate)
-    gap = hi - lo
-    apart = gap > 0
-    exponent = log_ratio(hi, lo, xp) * (lo / substitute(apart, gap, 1.0, xp))
-    return where0(apart, (gap / hi) * xp.exp(-exponent), xp)
-
-
 # --------------------------------------------------------------------------------------
 # Beta: an exponential family in (a - 1, b - 1) with log-normaliser log B(a, b)
 # --------------------------------------------------------------------------------------
