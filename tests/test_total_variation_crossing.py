@@ -226,3 +226,28 @@ def test_two_scales_take_the_numerical_route() -> None:
             dv.total_variation(p, q, method="closed_form")
         value, error = dv.total_variation(p, q, return_error=True)
         assert 0 < float(value) < 1 and float(error) < 1e-8
+
+
+def _gamma_reference(shape: float, r1: float, r2: float) -> float:
+    """The Gamma(shape) law's mass between the rate-1 variables at the one crossing, by
+    mpmath's incomplete gamma for small shapes, its quadrature (breakpoints a standard
+    deviation apart) for large ones."""
+    a, lo, hi = mp.mpf(shape), mp.mpf(min(r1, r2)), mp.mpf(max(r1, r2))
+    if lo == hi:
+        return 0.0
+    crossing = a * mp.log(hi / lo) / (hi - lo)
+    y_lo, y_hi = lo * crossing, hi * crossing
+    if shape < 50:
+        return float(mp.gammainc(a, y_lo, y_hi, regularized=True))
+    sd = mp.sqrt(a)
+    points = [max(y_lo, a - 60 * sd), *(a + j * sd for j in range(-59, 60) if y_lo < a + j * sd < y_hi), min(y_hi, a + 60 * sd)]
+    return float(mp.quad(lambda t: mp.exp((a - 1) * mp.log(t) - t - mp.loggamma(a)), points))
+
+
+@pytest.mark.parametrize("shape", [0.3, 1.0, 2.5, 17.0, 1e3, 1e6, 1e9])
+@pytest.mark.parametrize(("r1", "r2"), [(1.0, 2.0), (1.0, 1.0 + 1e-10), (2.0, 1.0 + 1e-4), (1e-3, 1e3), (5.0, 5.5)])
+def test_gamma_of_one_shape(shape: float, r1: float, r2: float) -> None:
+    exact = _gamma_reference(shape, r1, r2)
+    assert float(dv.total_variation(dv.Gamma(shape, r1), dv.Gamma(shape, r2))) == pytest.approx(exact, rel=1e-13, abs=1e-300)
+    assert float(dv.total_variation(dv.InverseGamma(shape, r1), dv.InverseGamma(shape, r2))) == pytest.approx(
+        exact, rel=1e-13, abs=1e-300)
