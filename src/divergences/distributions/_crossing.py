@@ -76,6 +76,22 @@ def _ordered(a: Array, b: Array, xp: Any) -> tuple[Array, Array, Array, Array]:
     return lo, hi, gap, gap > 0
 
 
+def _one_parameter(p_value: Array, q_value: Array, name: str, xp: Any) -> Array | None:
+    """None where the two laws share the parameter ``name`` (``p_value``, ``q_value``), as the
+    forms that take it need; an eager pair that does not raises ``NoClosedForm`` (the numerical
+    route takes it: the densities may cross twice), and under a trace the mask of the elements
+    that do (:func:`_where_shared` makes the others NaN there)."""
+    if is_eager(xp):
+        if bool(xp.any(p_value != q_value)):
+            raise NoClosedForm(f"the total variation's closed form needs one {name} for both laws")
+        return None
+    return p_value == q_value
+
+
+def _where_shared(value: Array, same: Array | None, xp: Any) -> Array:
+    return value if same is None else xp.where(same, value, xp.nan)
+
+
 def _stirling_remainder(k: Array, xp: Any) -> Array:
     """``R(k) = log k! - (k + 1/2) log k + k - log(2 pi) / 2`` for ``k >= 1``: Stirling's
     series from ``STIRLING_MIN`` on, below it directly (terms of at most 30, absolute error
@@ -100,8 +116,10 @@ def _integral(lo: Array, gap: Array, log_density: Any, xp: Any) -> Array:
 
 
 def _constant(k: Array) -> Array:
-    """``k`` without a gradient (a crossing is piecewise constant in the parameters; torch
-    has no derivative of the incomplete functions in their shapes, even where it is unused)."""
+    """``k`` without a gradient: a crossing is piecewise constant in the parameters, and torch
+    has no derivative of its incomplete gamma functions in their shape, which it would ask
+    for even where that derivative is 0. (So the Gamma form of one shape, whose shape is a
+    parameter, has no torch gradient in it where the laws are apart.)"""
     detach = getattr(k, "detach", None)
     return detach() if detach is not None else k
 
@@ -117,7 +135,8 @@ def _poisson_log_pmf(k: Array, t: Array, xp: Any, d: Array | None = None) -> Arr
     t`` where the caller has it more exactly than their difference)."""
     positive = k > 0
     ks = substitute(positive, k, 1.0, xp)
-    loader = -rel_entr(ks, t, ks - t if d is None else where0(positive, d, xp), xp) - (0.5 * xp.log(ks) + _HALF_LOG_2PI) - _stirling_remainder(ks, xp)
+    offset = ks - t if d is None else where0(positive, d, xp)
+    loader = -rel_entr(ks, t, offset, xp) - (0.5 * xp.log(ks) + _HALF_LOG_2PI) - _stirling_remainder(ks, xp)
     below = where0(~positive, k, xp)  # (shapes below 1: terms of order 1, nothing to cancel)
     return xp.where(positive, loader, below * xp.log(t) - t - gammaln(below + 1.0, xp))
 
@@ -199,8 +218,9 @@ def _gamma_lower_tail(k: Array, x: Array, xp: Any) -> Array:
 
 def _binomial_log_pmf(k: Array, m: Array, t: Array, d: Array, xp: Any) -> Array:
     """``log(binom(m, k) t^k (1 - t)^(m - k))`` for integers ``0 <= k <= m`` (``d = k - m t``
-    from the caller, more exactly than their difference), by Loader's form: ``-rel_entr(k, m t) - rel_entr(m - k,
-    m s) + R(m) - R(k) - R(m - k) + log(m / (2 pi k (m - k))) / 2`` inside, powers at the ends."""
+    from the caller, more exactly than their difference), by Loader's form: ``-rel_entr(k, m t)
+    - rel_entr(m - k, m (1 - t)) + R(m) - R(k) - R(m - k) + log(m / (2 pi k (m - k))) / 2``
+    inside, powers at the ends."""
     inner = (k > 0) & (k < m)
     ks, ms = substitute(inner, k, 1.0, xp), substitute(inner, m, 2.0, xp)
     rest = ms - ks
@@ -214,9 +234,8 @@ def _binomial_log_pmf(k: Array, m: Array, t: Array, d: Array, xp: Any) -> Array:
 
 @register("total_variation", Binomial, Binomial)
 def _tv_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
-    n, other = xp.broadcast_arrays(p.total_count, q.total_count)
-    if is_eager(xp) and bool(xp.any(n != other)):
-        raise NoClosedForm("total_variation(Binomial): the closed form needs equal total counts")
+    same = _one_parameter(p.total_count, q.total_count, "total count", xp)
+    n = p.total_count
     lo, hi, gap, apart = _ordered(p.probs, q.probs, xp)
     lo_s, hi_s = substitute(apart, lo, 0.25, xp), substitute(apart, hi, 0.5, xp)
     up, down = lo_s > 0, hi_s < 1  # (a parameter 0 or 1: the crossing is at the end)
@@ -237,8 +256,7 @@ def _tv_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
         # F_p(k) = 1 - I_p(k + 1, n - k), betaincc; S_p(k) = I_p(k + 1, n - k), betainc
         shapes = (k + 1.0, xp.maximum(n - k, 1.0))
         value = xp.where(near, value, _difference(*_tails("betainc", lo, shapes, xp), *_tails("betainc", hi, shapes, xp), xp))
-    value = where0(apart & (n > 0), value, xp)
-    return value if is_eager(xp) else xp.where(n == other, value, xp.nan)
+    return _where_shared(where0(apart & (n > 0), value, xp), same, xp)
 
 
 # --------------------------------------------------------------------------------------
@@ -259,24 +277,8 @@ def _tv_geometric_geometric(p: Geometric, q: Geometric, *, xp: Any) -> Array:
 
 
 # --------------------------------------------------------------------------------------
-# Weibull (one shape), Gumbel, Laplace, Logistic (one scale)
+# One shape or one scale: Weibull, Exponential, Gamma, Gumbel, Laplace, Logistic
 # --------------------------------------------------------------------------------------
-
-
-def _one_scale(p_value: Array, q_value: Array, name: str, xp: Any) -> Array | None:
-    """None where the two laws share the parameter ``name`` (``p_value``, ``q_value``), for
-    the forms below; an eager pair that does not raises ``NoClosedForm`` (the numerical route
-    takes it: the densities may cross twice), and under a trace the mask of the elements that
-    do (the others are NaN there)."""
-    if is_eager(xp):
-        if bool(xp.any(p_value != q_value)):
-            raise NoClosedForm(f"the total variation's closed form needs one {name} for both laws")
-        return None
-    return p_value == q_value
-
-
-def _shared(value: Array, same: Array | None, xp: Any) -> Array:
-    return value if same is None else xp.where(same, value, xp.nan)
 
 
 def _weibull_like(size: Array, xp: Any) -> Array:
@@ -293,8 +295,8 @@ def _weibull_like(size: Array, xp: Any) -> Array:
 
 @register("total_variation", Weibull, Weibull)
 def _tv_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
-    same = _one_scale(p.shape, q.shape, "shape", xp)
-    return _shared(_weibull_like(p.shape * xp.abs(log_ratio(q.scale, p.scale, xp)), xp), same, xp)
+    same = _one_parameter(p.shape, q.shape, "shape", xp)
+    return _where_shared(_weibull_like(p.shape * xp.abs(log_ratio(q.scale, p.scale, xp)), xp), same, xp)
 
 
 @register("total_variation", Exponential, Exponential)
@@ -309,7 +311,7 @@ def _tv_gamma_gamma(p: Gamma | InverseGamma, q: Gamma | InverseGamma, *, xp: Any
     # One shape a: the densities cross once, at x* = a L / (b_hi - b_lo), L = log(b_hi / b_lo),
     # where the rate-1 variables are y = a L / expm1(L) and y e^L, a L apart: the Gamma(a)
     # law's mass between them (_gamma_interval). InverseGamma: the same laws of 1 / X.
-    same = _one_scale(p.shape, q.shape, "shape", xp)
+    same = _one_parameter(p.shape, q.shape, "shape", xp)
     a = p.shape
     size = xp.abs(log_ratio(q.rate, p.rate, xp))
     apart = size > 0
@@ -317,24 +319,24 @@ def _tv_gamma_gamma(p: Gamma | InverseGamma, q: Gamma | InverseGamma, *, xp: Any
     lo, gap = a * (step / xp.expm1(step)), a * step
     k = a - 1.0
     value = _gamma_interval(k, lo, gap, a * (step / -xp.expm1(-step)), k - lo, xp)
-    return _shared(where0(apart, value, xp), same, xp)
+    return _where_shared(where0(apart, value, xp), same, xp)
 
 
 @register("total_variation", Gumbel, Gumbel)
 def _tv_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
-    same = _one_scale(p.scale, q.scale, "scale", xp)
-    return _shared(_weibull_like(xp.abs(q.loc - p.loc) / p.scale, xp), same, xp)
+    same = _one_parameter(p.scale, q.scale, "scale", xp)
+    return _where_shared(_weibull_like(xp.abs(q.loc - p.loc) / p.scale, xp), same, xp)
 
 
 @register("total_variation", Laplace, Laplace)
 def _tv_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
     # one crossing, midway: F1 - F2 there is 1 - e^(-d / 2b)
-    same = _one_scale(p.scale, q.scale, "scale", xp)
-    return _shared(-xp.expm1(-xp.abs(q.loc - p.loc) / (2.0 * p.scale)), same, xp)
+    same = _one_parameter(p.scale, q.scale, "scale", xp)
+    return _where_shared(-xp.expm1(-xp.abs(q.loc - p.loc) / (2.0 * p.scale)), same, xp)
 
 
 @register("total_variation", Logistic, Logistic)
 def _tv_logistic_logistic(p: Logistic, q: Logistic, *, xp: Any) -> Array:
     # one crossing, midway: sigmoid(d / 2s) - sigmoid(-d / 2s) = tanh(d / 4s)
-    same = _one_scale(p.scale, q.scale, "scale", xp)
-    return _shared(xp.tanh(xp.abs(q.loc - p.loc) / (4.0 * p.scale)), same, xp)
+    same = _one_parameter(p.scale, q.scale, "scale", xp)
+    return _where_shared(xp.tanh(xp.abs(q.loc - p.loc) / (4.0 * p.scale)), same, xp)
