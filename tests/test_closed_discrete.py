@@ -450,3 +450,19 @@ def test_categorical_rows_near_each_other_take_the_series_against_mpmath(block: 
         assert rel.max() <= 1.2e-13, (rel.max(), int(np.argmax(rel)))
         small = np.isfinite(want) & ~large
         assert np.all(np.abs(got[small] - want[small]) <= 4e-16)
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.9])
+def test_binomial_counts_differ_q_beyond_the_grid(alpha: float) -> None:
+    # q's mass beyond p's count enters the Renyi sum as its total: taken as 1 less q's masses
+    # up to there, its rounding (1e-16) was 1e-11 of the divergence (Binomial(1, 1e-6)
+    # against Binomial(7, 1e-6): 2.3e-11 relative off at order 1/2); now its incomplete beta
+    with mpmath.workdps(50):
+        a, b, s = mpmath.mpf(1e-6), mpmath.mpf(1e-6), mpmath.mpf(alpha)
+
+        def mass(n: int, x: mpmath.mpf, k: int) -> mpmath.mpf:
+            return mpmath.binomial(n, k) * x**k * (1 - x) ** (n - k)
+
+        affinity = mpmath.fsum(mass(1, a, k) ** s * mass(7, b, k) ** (1 - s) for k in range(2))
+        exact = float(mpmath.log(affinity) / (s - 1))
+    assert float(dv.renyi(N(1.0, 1e-6), N(7.0, 1e-6), alpha)) == pytest.approx(exact, rel=1e-14)
