@@ -210,6 +210,12 @@ def test_laplace_kl_in_any_units(unit):
     assert value == pytest.approx(standard, rel=1e-13)
 
 
+def test_laplace_kl_beyond_the_range_is_infinite():
+    # the ratio of the scales overflows (1e358): inf; 0 * inf had given NaN at equal locations
+    assert dv.kl(dv.Laplace(0.0, 4.886168306949291e276), dv.Laplace(0.0, 4.9665398217466256e-82)) == math.inf
+    assert dv.kl(dv.Laplace(0.0, 4.886168306949291e276), dv.Laplace(1.0, 4.9665398217466256e-82)) == math.inf
+
+
 def test_gumbel_kl_beyond_the_range_is_infinite():
     # exp of a location shift beyond the range: inf (inf - inf gave NaN)
     value = dv.kl(dv.Gumbel(-1.3e299, 1.05e-26), dv.Gumbel(-1.27e-19, 1.1e-206))

@@ -713,7 +713,9 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
     d = xp.abs(p.loc - q.loc)
     log_r = log_ratio(b1, b2, xp)
     x = log_r - d / b1
-    near = expm1mx(x, xp) + (d / b1) * ((b1 - b2) / b2)  # (b1 b2 underflowed at scales of 1e-183: NaN)
+    # (b1 b2 underflowed at scales of 1e-183: NaN; at d = 0 the second term is 0, also where
+    # the ratio of the scales overflows: 0 * inf had given NaN for inf at 4.9e276 and 5e-82)
+    near = expm1mx(x, xp) + where0(d > 0, (d / b1) * ((b1 - b2) / b2), xp)
     return xp.where(d > b1, (d / b2 - log_r) + xp.expm1(x), near)
 
 
