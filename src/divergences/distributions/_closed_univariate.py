@@ -745,12 +745,19 @@ def _kl_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any
     # Chyzak & Nielsen (2019): log(((g1 + g2)^2 + d^2) / (4 g1 g2)) = log1p(chi2 / 2); from
     # logarithms where chi2 is beyond 2^500 (it overflowed to inf at scales 1e-300 and 1e300,
     # where the KL is 1380): there log1p(chi2 / 2) is log(chi2 / 2) to the last bit.
+    return _cauchy_by_chi2(p, q, xp, lambda c: xp.log1p(0.5 * c), lambda log_s: log_s)
+
+
+def _cauchy_by_chi2(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, xp: Any, near: Callable[[Array], Array],
+                    far: Callable[[Array], Array], limit: float = 2.0**500) -> Array:
+    """A measure of two Cauchy laws, a function of their chi2: ``near(chi2)`` where chi2 is
+    below ``limit``, ``far(log(chi2 / 2))`` beyond, from logarithms (where chi2 may overflow)."""
     chi2 = _cauchy_chi2(p, q, xp)
-    far = ~(chi2 < 2.0**500)
-    near = xp.log1p(0.5 * where0(~far, chi2, xp))
-    if is_eager(xp) and not _any(far, xp):
-        return near
-    return xp.where(far, _cauchy_log_half_chi2(p, q, far, xp), near)
+    beyond = ~(chi2 < limit)
+    value = near(where0(~beyond, chi2, xp))
+    if is_eager(xp) and not _any(beyond, xp):
+        return value
+    return xp.where(beyond, far(_cauchy_log_half_chi2(p, q, beyond, xp)), value)
 
 
 def _cauchy_log_half_chi2(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, far: Array, xp: Any) -> Array:
@@ -816,13 +823,8 @@ def _cauchy_log_sup_ratio(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, xp: An
     that carry any pair to Cauchy(0, 1), Cauchy(0, g) with the same chi2, whose ratio peaks at
     ``max(g, 1 / g)``; ``log1p(chi2 + sqrt(chi2 (chi2 + 2)))``, ``log 4 + log(chi2 / 2)`` where
     chi2 is beyond 2^500 (and may overflow)."""
-    chi2 = _cauchy_chi2(p, q, xp)
-    far = ~(chi2 < 2.0**500)
-    c = where0(~far, chi2, xp)
-    near = xp.log1p(c + sqrt_with_zero_gradient(c * (c + 2.0), xp))
-    if is_eager(xp) and not _any(far, xp):
-        return near
-    return xp.where(far, math.log(4.0) + _cauchy_log_half_chi2(p, q, far, xp), near)
+    return _cauchy_by_chi2(p, q, xp, lambda c: xp.log1p(c + sqrt_with_zero_gradient(c * (c + 2.0), xp)),
+                           lambda log_s: math.log(4.0) + log_s)
 
 
 @register("bhattacharyya", Cauchy, Cauchy)
@@ -834,19 +836,20 @@ def _bhattacharyya_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy,
     # from 1 (u, v of a = 1 + u, b = 1 + v: every term positive, so laws nearly equal keep
     # their digits), 12 steps from ratios up to 2^250 (ten reach round-off); beyond, the
     # asymptotic log(pi a / (2 log(4 a))), whose next term is below a^-2.
-    s = 0.5 * _cauchy_chi2(p, q, xp)
-    far = ~(s < 2.0**500)
-    near_s = where0(~far, s, xp)
-    u = near_s / (xp.sqrt(1.0 + near_s) + 1.0)
-    v = 0.0 * u
-    for _ in range(12):
-        w = u + v + u * v  # (1 + u)(1 + v) - 1
-        u, v = 0.5 * (u + v), w / (xp.sqrt(1.0 + w) + 1.0)
-    near = xp.log1p(u)
-    if is_eager(xp) and not _any(far, xp):
-        return near
-    log_a = 0.5 * _cauchy_log_half_chi2(p, q, far, xp)
-    return xp.where(far, log_a + math.log(0.5 * math.pi) - xp.log(math.log(4.0) + log_a), near)
+    def by_mean(chi2: Array) -> Array:
+        s = 0.5 * chi2
+        u = s / (xp.sqrt(1.0 + s) + 1.0)
+        v = 0.0 * u
+        for _ in range(12):
+            w = u + v + u * v  # (1 + u)(1 + v) - 1
+            u, v = 0.5 * (u + v), w / (xp.sqrt(1.0 + w) + 1.0)
+        return xp.log1p(u)
+
+    def asymptotic(log_s: Array) -> Array:
+        log_a = 0.5 * log_s
+        return log_a + math.log(0.5 * math.pi) - xp.log(math.log(4.0) + log_a)
+
+    return _cauchy_by_chi2(p, q, xp, by_mean, asymptotic, limit=2.0**501)  # (s = chi2 / 2 below 2^500)
 
 
 @register("chi2", Cauchy, Cauchy)
