@@ -19,6 +19,13 @@ import divergences as dv
 mp.mp.dps = 40
 
 
+def _peak_points(lo: mp.mpf, hi: mp.mpf, centre: mp.mpf, sd: mp.mpf) -> list:
+    """Quadrature breakpoints on ``[lo, hi]``, a standard deviation apart within 60 of them
+    from an integrand's peak at ``centre`` (beyond: below 1e-26 of it)."""
+    inside = (centre + j * sd for j in range(-59, 60) if lo < centre + j * sd < hi)
+    return [max(lo, centre - 60 * sd), *inside, min(hi, centre + 60 * sd)]
+
+
 def _poisson_reference(a: float, b: float) -> float:
     lo, hi = mp.mpf(min(a, b)), mp.mpf(max(a, b))
     if lo == hi:
@@ -29,8 +36,8 @@ def _poisson_reference(a: float, b: float) -> float:
                  for j in range(top))
         return float(mp.fsum(terms) / 2)
     k = int(mp.floor((hi - lo) / mp.log(hi / lo)))
-    sd = mp.sqrt(k + 1)  # (beyond 60 sd of the integrand's peak: below 1e-26 of it)
-    points = [max(lo, k - 60 * sd), *(k + j * sd for j in range(-59, 60) if lo < k + j * sd < hi), min(hi, k + 60 * sd)]
+    sd = mp.sqrt(k + 1)
+    points = _peak_points(lo, hi, k, sd)
     return float(mp.quad(lambda t: mp.exp(-t + k * mp.log(t) - mp.loggamma(k + 1)), points))
 
 
@@ -44,8 +51,7 @@ def _binomial_reference(n: int, a: float, b: float) -> float:
     k = int(mp.floor(n * mp.log((1 - lo) / (1 - hi)) / (mp.log(hi / lo) + mp.log((1 - lo) / (1 - hi)))))
     mean = mp.mpf(k + 1) / (n + 1)
     sd = mp.sqrt(mean * (1 - mean) / (n + 1))
-    points = [max(lo, mean - 60 * sd), *(mean + j * sd for j in range(-59, 60) if lo < mean + j * sd < hi),
-              min(hi, mean + 60 * sd)]
+    points = _peak_points(lo, hi, mean, sd)
     log_c = mp.loggamma(n + 1) - mp.loggamma(k + 1) - mp.loggamma(n - k)
     return float(mp.quad(lambda t: mp.exp(log_c + k * mp.log(t) + (n - 1 - k) * mp.log(1 - t)), points))
 
@@ -240,7 +246,7 @@ def _gamma_reference(shape: float, r1: float, r2: float) -> float:
     if shape < 50:
         return float(mp.gammainc(a, y_lo, y_hi, regularized=True))
     sd = mp.sqrt(a)
-    points = [max(y_lo, a - 60 * sd), *(a + j * sd for j in range(-59, 60) if y_lo < a + j * sd < y_hi), min(y_hi, a + 60 * sd)]
+    points = _peak_points(y_lo, y_hi, a, sd)
     return float(mp.quad(lambda t: mp.exp((a - 1) * mp.log(t) - t - mp.loggamma(a)), points))
 
 
