@@ -17,7 +17,7 @@ import scipy.stats as st
 
 import divergences as dv
 from conftest import to_numpy
-from divergences.distributions import REGISTRIES
+from divergences.distributions import REGISTRIES, _closed_discrete
 
 TAIL = 4000  # Poisson rates <= 40 and Geometric probs >= 0.1 are negligible long before this
 MEASURES = ["kl", "cross_entropy", "js", "bhattacharyya", "hellinger", "total_variation", "chi2"]
@@ -466,3 +466,32 @@ def test_binomial_counts_differ_q_beyond_the_grid(alpha: float) -> None:
         affinity = mpmath.fsum(mass(1, a, k) ** s * mass(7, b, k) ** (1 - s) for k in range(2))
         exact = float(mpmath.log(affinity) / (s - 1))
     assert float(dv.renyi(N(1.0, 1e-6), N(7.0, 1e-6), alpha)) == pytest.approx(exact, rel=1e-14)
+
+
+@pytest.mark.parametrize(("n", "x"), [(7, 1e-6), (1000, 1e-6), (1000, 0.3), (10**6, 0.5), (10**6, 1e-9),
+                                      (50, 1 - 1e-9), (12, 0.07)])
+def test_binomial_log_mass_is_exact(n: int, x: float) -> None:
+    # The sums over Binomials with different counts take each log-mass by Loader's form: log
+    # Gamma's binomial coefficient lost k log k's rounding (1.0e-12 of a Renyi divergence of
+    # Binomial(1000, 1e-6) against Binomial(1, 1e-6)), and a mean k - (k - n x) lost 1e-11
+    # of itself at k = 1 where n x = 7e-6.
+    k = np.unique(np.clip(np.round(n * x + np.array([-40, -3, -1, 0, 1, 2, 5, 30]) * math.sqrt(n * x * (1 - x) + 1)),
+                          0, n))
+    k = np.union1d(k, [0.0, 1.0, 2.0, float(n)])
+    got, positive = _closed_discrete._binomial_log_pmf(np.array([[float(n)]]), np.array([[x]]), k, np)
+    assert positive.all()
+    with mpmath.workdps(60):
+        for value, kk in zip(got[0], k.astype(int), strict=True):
+            exact = mpmath.log(mpmath.binomial(n, kk)) + kk * mpmath.log(x) + (n - kk) * mpmath.log1p(-mpmath.mpf(x))
+            # (below 12, Stirling's remainder is a difference of terms up to 25: 1e-15 absolute)
+            assert abs(value - exact) <= 2e-15 * max(1.0, abs(float(exact))), (kk, value, float(exact))
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.9])
+def test_binomial_counts_differ_large_count(alpha: float) -> None:
+    with mpmath.workdps(50):
+        x, s = mpmath.mpf(1e-6), mpmath.mpf(alpha)
+        affinity = mpmath.fsum((mpmath.binomial(1000, k) * x**k * (1 - x) ** (1000 - k)) ** s
+                               * (x**k * (1 - x) ** (1 - k)) ** (1 - s) for k in range(2))
+        exact = float(mpmath.log(affinity) / (s - 1))
+    assert float(dv.renyi(N(1000.0, 1e-6), N(1.0, 1e-6), alpha)) == pytest.approx(exact, rel=2e-15)

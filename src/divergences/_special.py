@@ -455,8 +455,33 @@ def lgamma_bregman(x: Array, d: Array, xp: Any, end: Array | None = None) -> Arr
 # C_k = B_2k / (2k (2k - 1)); nine terms reach float64 round-off at z >= 12.
 _STIRLING = tuple(b / ((2 * k + 2) * (2 * k + 1)) for k, b in enumerate(_TRIGAMMA_BERNOULLI))
 _STIRLING_SHIFT = 12
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 #: The least argument from which Stirling's series (nine terms) reaches float64 round-off.
 STIRLING_MIN = float(_STIRLING_SHIFT)
+
+
+def stirling_sums(z: Array) -> tuple[Array, Array]:
+    """``S(z) = sum_k C_k z^-m`` and ``M(z) = sum_k m C_k z^-m`` (``m = 2k - 1``), for ``z >=
+    STIRLING_MIN``: the remainder of Stirling's series for log Gamma and, as ``-M(z) / z``,
+    its derivative (the remainder of the series for psi)."""
+    inverse = 1.0 / z
+    square, power = inverse * inverse, inverse
+    s, m = _STIRLING[0] * power, _STIRLING[0] * power
+    for k, c in enumerate(_STIRLING[1:], start=1):
+        power = power * square
+        s, m = s + c * power, m + (2 * k + 1) * c * power
+    return s, m
+
+
+def stirling_remainder(z: Array, xp: Any) -> Array:
+    """``S(z) = log Gamma(z) - (z - 1/2) log z + z - log(2 pi) / 2`` for ``z > 0``: Stirling's
+    series from ``STIRLING_MIN`` on, below it directly (terms of at most some 700, which
+    nothing cancels in its callers: they hold ``S`` beside terms of that order)."""
+    large = z >= STIRLING_MIN
+    series, _ = stirling_sums(substitute(large, z, STIRLING_MIN, xp))
+    small = substitute(~large, z, 1.0, xp)
+    direct = gammaln(small, xp) - (small - 0.5) * xp.log(small) + small - _HALF_LOG_2PI
+    return xp.where(large, series, direct)
 
 
 def _lgamma_bregman_near(x: Array, d: Array) -> Array:

@@ -42,7 +42,6 @@ from .._double_double import product, two_sum
 from .._renyi import renyi_log_mean
 from .._special import (
     _ATANH_TERMS,
-    _STIRLING,
     _TRIGAMMA_BERNOULLI,
     RATIO_SERIES_HIGH,
     RATIO_SERIES_LOW,
@@ -66,6 +65,8 @@ from .._special import (
     scratch,
     sqrt_with_zero_gradient,
     stirling_bregman,
+    stirling_remainder,
+    stirling_sums,
     substitute,
     where0,
 )
@@ -968,24 +969,11 @@ def _gamma_kl(a: Array, b: Array, da: Array, db: Array, xp: Any, b2: Array | Non
     return lgamma_bregman(a, da, xp, a2) + rate
 
 
-def _stirling_sums(z: Array) -> tuple[Array, Array]:
-    """``S(z) = sum_k C_k z^-m`` and ``M(z) = sum_k m C_k z^-m`` (``m = 2k - 1``), for ``z >=
-    STIRLING_MIN``: the remainder of Stirling's series for log Gamma and, as ``-M(z) / z``,
-    its derivative (the remainder of the series for psi)."""
-    inverse = 1.0 / z
-    square, power = inverse * inverse, inverse
-    s, m = _STIRLING[0] * power, _STIRLING[0] * power
-    for k, c in enumerate(_STIRLING[1:], start=1):
-        power = power * square
-        s, m = s + c * power, m + (2 * k + 1) * c * power
-    return s, m
-
-
 def _entropy_part(z: Array, xp: Any) -> Array:
     """``(z - 1) psi(z) - lgamma(z) - z``, the part of the negative entropies of Gamma and Beta
     laws whose terms of the order of ``z log z`` cancel: directly below ``STIRLING_MIN``, from
     Stirling's series of both from it, ``-log(2 pi z) / 2 - 1/2 + 1/(2z) + M(z) / z - M(z) -
-    S(z)`` (``_stirling_sums``), terms of the order of ``log z``."""
+    S(z)`` (``stirling_sums``), terms of the order of ``log z``."""
     large, small, direct, big, tail = _entropy_pieces(z, xp)
     return xp.where(large, tail - 0.5 * (_LOG_2PI + xp.log(big)) - 0.5, direct)
 
@@ -1044,7 +1032,7 @@ def _entropy_pieces(z: Array, xp: Any) -> tuple[Array, Array, Array, Array, Arra
     small = substitute(~large, z, 1.0, xp)
     direct = (small - 1.0) * digamma(small, xp) - gammaln(small, xp) - small
     big = substitute(large, z, STIRLING_MIN, xp)
-    s, m = _stirling_sums(big)
+    s, m = stirling_sums(big)
     inverse = 1.0 / big
     tail = (0.5 + m) * inverse - m - s
     return large, small, direct, big, tail
@@ -1633,17 +1621,12 @@ def _bregman_remainder(x: Array, d: Array, y: Array, xp: Any) -> Array:
 
 def _remainder_apart(x: Array, t: Array, y: Array, xp: Any) -> Array:
     """``_bregman_remainder`` for ``x >= STIRLING_MIN`` and ``y < x / 2``: with ``log Gamma(z) =
-    (z - 1/2) log z - z + log(2 pi) / 2 + S(z)`` at ``x`` (``_stirling_sums``: ``S`` and ``M``)
+    (z - 1/2) log z - z + log(2 pi) / 2 + S(z)`` at ``x`` (``stirling_sums``: ``S`` and ``M``)
     it is ``Y(y) + log(x) / 2 + t / 2 + t M(x) - S(x)`` with ``Y(y) = lgamma(y) - y log y + y -
     log(2 pi) / 2``, which is ``S(y) - log(y) / 2`` where ``y`` reaches ``STIRLING_MIN`` too
     (no terms of the order of ``y`` to cancel)."""
-    large_y = y >= STIRLING_MIN
-    yl, ys = substitute(large_y, y, STIRLING_MIN, xp), substitute(~large_y, y, 1.0, xp)
-    s_x, m_x = _stirling_sums(x)
-    s_y, _ = _stirling_sums(yl)
-    small_y = gammaln(ys, xp) - ys * xp.log(ys) + ys - 0.5 * _LOG_2PI
-    y_part = xp.where(large_y, s_y - 0.5 * xp.log(yl), small_y)
-    return y_part + (0.5 * xp.log(x) + 0.5 * t + (t * m_x - s_x))
+    s_x, m_x = stirling_sums(x)
+    return (stirling_remainder(y, xp) - 0.5 * xp.log(y)) + (0.5 * xp.log(x) + 0.5 * t + (t * m_x - s_x))
 
 
 def _beta_kl_large_host(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:

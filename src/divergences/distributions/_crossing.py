@@ -27,7 +27,7 @@ by ten-point Gauss-Legendre on ``[lo, hi]`` while that interval is at most two s
 deviations of the integrand wide (it is a Gamma or a Beta density in ``t``, analytic; the
 distribution functions' difference is then at most about 0.7, so the incomplete functions
 take over where they no longer cancel). The mass functions there are Loader's forms,
-``-rel_entr(k, t) - log(2 pi k) / 2 - R(k)`` with ``R`` the remainder of Stirling's series,
+``-rel_entr(k, t) - log(2 pi k) / 2 - S(k)`` with ``S`` the remainder of Stirling's series (``_loader``),
 whose terms do not cancel (``k log t - t - lgamma(k + 1)`` loses ``k log k``'s rounding:
 1e-9 relative at ``k`` = 1e6). The Geometric's functions are powers: ``TV = (1 - lo)^(k* + 1)
 - (1 - hi)^(k* + 1) = (1 - lo)^(k* + 1) (-expm1(-(k* + 1) L2))``, exact as it stands.
@@ -35,15 +35,20 @@ whose terms do not cancel (``k log t - t - lgamma(k + 1)`` loses ``k log k``'s r
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from .._array_api import is_eager
 from .._double_double import product
-from .._special import STIRLING_MIN, gammaln, has_special, incomplete, log1pmx, log_ratio, substitute, where0
-from ._closed_univariate import _stirling_sums
+from .._special import (
+    has_special,
+    incomplete,
+    log1pmx,
+    log_ratio,
+    substitute,
+    where0,
+)
 from ._families import (
     Binomial,
     Exponential,
@@ -57,14 +62,13 @@ from ._families import (
     Weibull,
 )
 from ._gauss_legendre import GL_UNIT
+from ._loader import binomial_log_pmf, poisson_log_pmf
 from ._registry import NoClosedForm, register
-from ._rel_entr import rel_entr
 
 __all__: list[str] = []
 
 Array = Any
 
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 # The integral's interval at most this many standard deviations of its integrand wide.
 _NEAR_WIDTH = 2.0
 
@@ -90,17 +94,6 @@ def _one_parameter(p_value: Array, q_value: Array, name: str, xp: Any) -> Array 
 
 def _where_shared(value: Array, same: Array | None, xp: Any) -> Array:
     return value if same is None else xp.where(same, value, xp.nan)
-
-
-def _stirling_remainder(k: Array, xp: Any) -> Array:
-    """``R(k) = log k! - (k + 1/2) log k + k - log(2 pi) / 2`` for ``k >= 1``: Stirling's
-    series from ``STIRLING_MIN`` on, below it directly (terms of at most 30, absolute error
-    some 1e-15: a relative error of the mass function)."""
-    large = k >= STIRLING_MIN
-    series, _ = _stirling_sums(substitute(large, k, STIRLING_MIN, xp))
-    small = substitute(~large, k, 1.0, xp)
-    direct = gammaln(small + 1.0, xp) - (small + 0.5) * xp.log(small) + small - _HALF_LOG_2PI
-    return xp.where(large, series, direct)
 
 
 def _integral(lo: Array, gap: Array, log_density: Any, xp: Any) -> Array:
@@ -129,25 +122,13 @@ def _constant(k: Array) -> Array:
 # --------------------------------------------------------------------------------------
 
 
-def _poisson_log_pmf(k: Array, t: Array, xp: Any, d: Array | None = None) -> Array:
-    """``log(e^-t t^k / Gamma(k + 1))`` for ``k > -1`` and ``t > 0``: the Poisson mass of an
-    integer ``k``, the Gamma(k + 1) density at ``t`` (Loader's form for ``k > 0``; ``d = k -
-    t`` where the caller has it more exactly than their difference)."""
-    positive = k > 0
-    ks = substitute(positive, k, 1.0, xp)
-    offset = ks - t if d is None else where0(positive, d, xp)
-    loader = -rel_entr(ks, t, offset, xp) - (0.5 * xp.log(ks) + _HALF_LOG_2PI) - _stirling_remainder(ks, xp)
-    below = where0(~positive, k, xp)  # (shapes below 1: terms of order 1, nothing to cancel)
-    return xp.where(positive, loader, below * xp.log(t) - t - gammaln(below + 1.0, xp))
-
-
 def _gamma_interval(k: Array, lo: Array, gap: Array, hi: Array, start: Array, xp: Any) -> Array:
     """``P(k + 1, hi) - P(k + 1, lo)``, the Gamma(k + 1) law's mass between ``lo`` and ``hi =
     lo + gap`` (``start = k - lo``, as exactly as the caller has it): the integral of the
     density where the interval is at most ``_NEAR_WIDTH`` standard deviations wide, else the
     incomplete gamma functions (``_gamma_apart``)."""
     near = gap <= _NEAR_WIDTH * xp.sqrt(k + 1.0)
-    value = _integral(lo, where0(near, gap, xp), lambda t, s: _poisson_log_pmf(k, t, xp, start - s), xp)
+    value = _integral(lo, where0(near, gap, xp), lambda t, s: poisson_log_pmf(k, t, xp, start - s), xp)
     if not (is_eager(xp) and bool(xp.all(near))):
         value = xp.where(near, value, _gamma_apart(k, lo, hi, xp))
     return value
@@ -208,28 +189,12 @@ def _gamma_lower_tail(k: Array, x: Array, xp: Any) -> Array:
         z = node / offset
         inside = z < 1.0  # (nodes beyond t = 0 weigh less than e^-40)
         total = total + weight * where0(inside, xp.exp(k * log1pmx(-where0(inside, z, xp), xp)), xp)
-    return xp.exp(_poisson_log_pmf(k, x, xp)) * (x / offset) * total
+    return xp.exp(poisson_log_pmf(k, x, xp)) * (x / offset) * total
 
 
 # --------------------------------------------------------------------------------------
 # Binomial (equal counts)
 # --------------------------------------------------------------------------------------
-
-
-def _binomial_log_pmf(k: Array, m: Array, t: Array, d: Array, xp: Any) -> Array:
-    """``log(binom(m, k) t^k (1 - t)^(m - k))`` for integers ``0 <= k <= m`` (``d = k - m t``
-    from the caller, more exactly than their difference), by Loader's form: ``-rel_entr(k, m t)
-    - rel_entr(m - k, m (1 - t)) + R(m) - R(k) - R(m - k) + log(m / (2 pi k (m - k))) / 2``
-    inside, powers at the ends."""
-    inner = (k > 0) & (k < m)
-    ks, ms = substitute(inner, k, 1.0, xp), substitute(inner, m, 2.0, xp)
-    rest = ms - ks
-    d = where0(inner, d, xp)  # k - m t, and m (1 - t) - (m - k) its negative: the linear parts cancel exactly
-    loader = (-rel_entr(ks, ks - d, d, xp) - rel_entr(rest, rest + d, -d, xp)
-              + (_stirling_remainder(ms, xp) - _stirling_remainder(ks, xp) - _stirling_remainder(rest, xp))
-              + 0.5 * (xp.log(ms) - xp.log(ks) - xp.log(rest)) - _HALF_LOG_2PI)
-    ends = xp.where(k == 0, m * xp.log1p(-t), m * xp.log(t))
-    return xp.where(inner, loader, where0(m > 0, ends, xp))
 
 
 @register("total_variation", Binomial, Binomial)
@@ -249,7 +214,7 @@ def _tv_binomial_binomial(p: Binomial, q: Binomial, *, xp: Any) -> Array:
     m = n - 1.0
     at_lo, error = product(m, lo)
     start = (k - at_lo) - error  # k - m lo, to an ulp of itself
-    value = n * _integral(lo, where0(near, gap, xp), lambda t, s: _binomial_log_pmf(k, m, t, start - m * s, xp), xp)
+    value = n * _integral(lo, where0(near, gap, xp), lambda t, s: binomial_log_pmf(k, m, t, start - m * s, xp), xp)
     if not (is_eager(xp) and bool(xp.all(near))):
         if not (has_special("betainc", xp) and has_special("betaincc", xp)):
             raise NoClosedForm("total_variation(Binomial): this array library has no regularised incomplete beta function")
