@@ -343,3 +343,53 @@ def test_gumbel_kl_at_a_ratio_of_scales_beyond_the_range_is_infinite():
     # Gamma(1 + r) at r = 1e600: the KL is beyond the range of doubles (inf - inf gave NaN)
     assert dv.kl(dv.Gumbel(0.0, 1e300), dv.Gumbel(0.0, 1e-300)) == math.inf
     assert math.isfinite(dv.kl(dv.Gumbel(0.0, 1e-300), dv.Gumbel(0.0, 1e300)))
+
+
+def _beta_kl(a1, b1, a2, b2) -> mp.mpf:
+    a1, b1, a2, b2 = (mp.mpf(v) for v in (a1, b1, a2, b2))
+
+    def log_beta(a, b):
+        return mp.loggamma(a) + mp.loggamma(b) - mp.loggamma(a + b)
+
+    return (log_beta(a2, b2) - log_beta(a1, b1) + (a1 - a2) * mp.digamma(a1) + (b1 - b2) * mp.digamma(b1)
+            + (a2 - a1 + b2 - b1) * mp.digamma(a1 + b1))
+
+
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize(("p", "q"), [
+    ((2.3e-244, 2.3e277), (1e-293, 3.6e-266)), ((1e-200, 5e-150), (3e-180, 1e200)), ((4e150, 1e-250), (1e-120, 3.0)),
+    ((1e-300, 0.5), (1e-300, 1e300)), ((1e-5, 3.0), (2e-5, 1e250)), ((1e-3, 1e-3), (1e-3, 1e300)),
+    ((0.3, 2.0), (0.7, 1e100)), ((2.0, 3.0), (4e6, 5e6)),
+])
+def test_beta_kl_of_parameters_beyond_the_range_apart(p, q, batched):
+    # Within one law the parameters are more than 2^1022 apart, so the exact products of the
+    # means' form underflow: the leading parts' sum comes from logarithms (the first pair
+    # gave 0 for 112.7, and NaN batched). Where q's parameters exceed p's by far more, the
+    # remainders' parts d / x are taken apart (the fourth gave 0 for 4.93, the fifth was
+    # 2.6e-8 off, the second NaN)
+    with mp.workdps(1500):
+        exact = _beta_kl(*p, *q)
+    size = (2,) if batched else ()
+    got = dv.kl(dv.Beta(*(np.full(size, v) for v in p)), dv.Beta(*(np.full(size, v) for v in q)))
+    want = float(exact) if abs(exact) < mp.mpf(1e308) else math.inf
+    assert np.all(got == pytest.approx(want, rel=1e-13)), (got, mp.nstr(exact, 17))
+
+
+@pytest.mark.parametrize(("p", "q"), [((1e-293, 3.6e-266), (2.3e-244, 2.3e277)), ((1e-200, 1e-100), (1e150, 1e-100))])
+def test_beta_kl_beyond_the_range_of_doubles_is_infinite(p, q):
+    # q's parameter exceeds p's by 2^1024: the remainders' parts d / x overflow, and their
+    # difference, the value (1.8e515 and 1e350), does too: inf, where it was NaN
+    with mp.workdps(1500):
+        assert _beta_kl(*p, *q) > 1e308
+    assert dv.kl(dv.Beta(*p), dv.Beta(*q)) == math.inf
+    assert np.all(dv.kl(dv.Beta(*(np.full(3, v) for v in p)), dv.Beta(*(np.full(3, v) for v in q))) == math.inf)
+
+
+def test_dirichlet_kl_with_the_remainders_parts_apart():
+    a, b = [1e-300, 0.5, 2.0], [1e-300, 1e300, 3.0]
+    with mp.workdps(1500):
+        x, y = [mp.mpf(v) for v in a], [mp.mpf(v) for v in b]
+        cx, cy = mp.fsum(x), mp.fsum(y)
+        exact = (mp.loggamma(cx) - mp.fsum(mp.loggamma(v) for v in x) - mp.loggamma(cy) + mp.fsum(mp.loggamma(v) for v in y)
+                 + mp.fsum((u - v) * (mp.digamma(u) - mp.digamma(cx)) for u, v in zip(x, y, strict=True)))
+    assert float(dv.kl(dv.Dirichlet(a), dv.Dirichlet(b))) == pytest.approx(float(exact), rel=1e-13)

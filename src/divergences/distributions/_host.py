@@ -433,8 +433,8 @@ def fill(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray], args:
 def fill_finite(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray],
                 args: tuple[np.ndarray, ...]) -> np.ndarray:
     """:func:`fill`, keeping ``out``'s value where ``fn``'s is not finite (an exact form whose
-    intermediate products leave the range of doubles); ``args`` may carry trailing event
-    axes beyond ``out``'s shape (gathered along the batch)."""
+    intermediate products leave the range of doubles) and ``out``'s is not NaN; ``args`` may
+    carry trailing event axes beyond ``out``'s shape (gathered along the batch)."""
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         if not isinstance(out, np.ndarray):
             if not mask:
@@ -445,7 +445,8 @@ def fill_finite(out: np.ndarray, mask: np.ndarray, fn: Callable[..., np.ndarray]
         if index.size:
             flat = out.reshape(-1)
             value = fn(*(a.reshape(-1, *a.shape[out.ndim:]).take(index, axis=0) for a in args))
-            flat[index] = np.where(np.isfinite(value), value, flat[index])
+            kept = flat[index]
+            flat[index] = np.where(np.isfinite(value) | np.isnan(kept), value, kept)
     return out
 
 
