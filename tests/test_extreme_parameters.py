@@ -182,12 +182,12 @@ def test_gamma_kl_with_large_shapes_at_rates_far_apart(p, q):
     assert float(dv.kl(dv.InverseGamma(*p), dv.InverseGamma(*q))) == pytest.approx(exact, rel=1e-13)
 
 
-@pytest.mark.parametrize("alpha", [0.5, 2.0])
+@pytest.mark.parametrize("alpha", [0.3, 0.5, 2.0, 3.7, 10.0])
 def test_gamma_renyi_of_laws_whose_products_leave_the_range(alpha):
     # point masses 1e293 means apart: every order near the KL, 3.9e27 (Bhattacharyya 117, Renyi
     # of order 2 234, chi-square 3e101 before: the mixture's KLs through the same products).
-    # (Orders whose mixture rounds, as 10, are still off at such shapes: m's rounding weighs
-    # the shape times 2^-104 in the mixture's KLs; see the closing note of stop 30.)
+    # Orders whose mixture rounds (0.3, 3.7, 10) take the means' offset from the two laws, not
+    # from the rounded m, whose rounding the shape weighs.
     p, q = (1.0927842624159993e228, 6.1440969888030424e230), (5.736632048725513e24, 1.6445463411772e-266)
     with mp.workdps(700):
         a1, b1, a2, b2, a = (mp.mpf(v) for v in (*p, *q, alpha))
@@ -393,3 +393,49 @@ def test_dirichlet_kl_with_the_remainders_parts_apart():
         exact = (mp.loggamma(cx) - mp.fsum(mp.loggamma(v) for v in x) - mp.loggamma(cy) + mp.fsum(mp.loggamma(v) for v in y)
                  + mp.fsum((u - v) * (mp.digamma(u) - mp.digamma(cx)) for u, v in zip(x, y, strict=True)))
     assert float(dv.kl(dv.Dirichlet(a), dv.Dirichlet(b))) == pytest.approx(float(exact), rel=1e-13)
+
+
+def _log_normaliser_renyi(log_normaliser, p, q, alpha):
+    with mp.workdps(1500):
+        a1, b1, a2, b2, a = (mp.mpf(v) for v in (*p, *q, alpha))
+        am, bm = a * a1 + (1 - a) * a2, a * b1 + (1 - a) * b2
+        return float((log_normaliser(am, bm) - a * log_normaliser(a1, b1) - (1 - a) * log_normaliser(a2, b2)) / (a - 1))
+
+
+@pytest.mark.parametrize("alpha", [0.3, 0.5, 2.0, 3.7, 10.0])
+@pytest.mark.parametrize(("family", "p", "q"), [
+    ("Gamma", (9.5e106, 26.9), (6.2e-164, 2.3e-138)),  # [6.6e73 for 497 at order 0.3]
+    ("Gamma", (3e40, 2e30), (1e10, 5.0)),
+    ("Beta", (4.783324140780849e234, 1.1461247861113298e214), (1.212851449375317e29, 3.09711036211232e-86)),  # [-1.4e181]
+    ("Beta", (3e40, 2e30), (1e10, 5.0)),  # [2e-4 relative off at order 0.3]
+])
+def test_renyi_where_the_mixture_rounds_at_large_parameters(family, p, q, alpha):
+    # The mixture m = alpha p + (1 - alpha) q rounds at non-dyadic orders; its mean's offset
+    # from p or q, weighed by the concentration in the mixture's KLs, now comes from p and q
+    # themselves: scale (a_q b_p - a_p b_q) for m anywhere on the line.
+    def gamma(k, r):
+        return mp.loggamma(k) - k * mp.log(r)
+
+    def beta(a, b):
+        return mp.loggamma(a) + mp.loggamma(b) - mp.loggamma(a + b)
+
+    exact = _log_normaliser_renyi(gamma if family == "Gamma" else beta, p, q, alpha)
+    law = getattr(dv, family)
+    assert float(dv.renyi(law(*p), law(*q), alpha=alpha)) == pytest.approx(exact, rel=1e-14)
+    batch = dv.renyi(law(*(np.full(2, v) for v in p)), law(*(np.full(2, v) for v in q)), alpha=alpha)
+    assert batch == pytest.approx([exact] * 2, rel=1e-14)
+
+
+@pytest.mark.parametrize("alpha", [0.3, 2.0, 10.0])
+@pytest.mark.parametrize(("p", "q"), [([4.8e234, 1.1e214, 3e220], [1.2e29, 3e-86, 5e30]),
+                                      ([3e40, 2e30, 7e35], [1e10, 5.0, 2.0])])
+def test_dirichlet_renyi_where_the_mixture_rounds_at_large_parameters(p, q, alpha):
+    with mp.workdps(1500):
+        x, y, a = [mp.mpf(v) for v in p], [mp.mpf(v) for v in q], mp.mpf(alpha)
+
+        def log_beta(z):
+            return mp.fsum(mp.loggamma(v) for v in z) - mp.loggamma(mp.fsum(z))
+
+        m = [a * u + (1 - a) * v for u, v in zip(x, y, strict=True)]
+        exact = float((log_beta(m) - a * log_beta(x) - (1 - a) * log_beta(y)) / (a - 1))
+    assert float(dv.renyi(dv.Dirichlet(p), dv.Dirichlet(q), alpha=alpha)) == pytest.approx(exact, rel=1e-14)

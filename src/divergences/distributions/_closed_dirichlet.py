@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array_api import NUMPY, device, is_eager
+from .._array_api import NUMPY, is_eager
 from .._numpy_engine import row_sums
 from .._special import STIRLING_MIN, digamma, gammaln, lgamma_bregman, substitute, where0
 from ._closed_multivariate import _FLOAT_COORDINATES, _inf_like
@@ -28,6 +28,7 @@ from ._closed_univariate import (
     _mixed,
     dirichlet_kl_stable,
     dirichlet_kl_to,
+    others_sum,
 )
 from ._families import Dirichlet
 from ._host import bregman, bregman_float, fill_finite, host
@@ -60,11 +61,11 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
     ok = xp.all(c > 0, axis=-1)
     cs, ds = substitute(ok[..., None], c, 1.0, xp), where0(ok[..., None], d, xp)
 
-    def kl_to(offset: Array, end: Array) -> Array:  # KL(m || end), a harmless law where m does not exist
+    def kl_to(offset: Array, end: Array, scale: float) -> Array:  # KL(m || end), a harmless law where m does not exist
         end = xp.where(ok[..., None], end, cs)
-        return dirichlet_kl_to(_dirichlet_kl(cs, offset, xp, end), cs, offset, end, xp)
+        return dirichlet_kl_to(_dirichlet_kl(cs, offset, xp, end), cs, offset, end, xp, (a, b, scale))
 
-    to_p, to_q = alpha * kl_to(-(1.0 - alpha) * ds, a), (1.0 - alpha) * kl_to(alpha * ds, b)
+    to_p, to_q = alpha * kl_to(-(1.0 - alpha) * ds, a, alpha - 1.0), (1.0 - alpha) * kl_to(alpha * ds, b, alpha)
     value = (to_p + to_q) / (1.0 - alpha)
     # Beyond order 1 the two KLs cancel between laws far apart (order 1 + 1e-6: 1.2e-11
     # relative off): there KL(p || q) + KL(p || m) / (alpha - 1), two positive terms, as
@@ -80,19 +81,11 @@ def _dirichlet_via_mixture(a: Array, b: Array, alpha: float, xp: Any) -> Array:
         to_m, whole = (dirichlet_kl_to(_dirichlet_kl(a, x - a, xp, x), a, x - a, x, xp) for x in (cm, b))
         # psi(c_i) - psi(c0) from its terms, with the others' sum itself (the difference of
         # digammas cancelled where one parameter holds nearly all of the concentration)
-        gradient = [-digamma_difference(x, _others(x, xp), xp) for x in (cm, a)]
+        gradient = [-digamma_difference(x, others_sum(x, xp), xp) for x in (cm, a)]
         rounding = xp.sum(err * (gradient[0] - gradient[1]), axis=-1)
         use = cancelled & inside & xp.all(_first_order(err, cm - a, xp, cm), axis=-1)
         value = xp.where(use, whole + (to_m + rounding) / (alpha - 1.0), value)
     return xp.where(ok, value, _inf_like(value, xp))
-
-
-def _others(a: Array, xp: Any) -> Array:
-    """Each parameter's others' sum over the last axis, as a sum of them (not the whole less
-    it, which loses a small sum beside a large parameter)."""
-    size = a.shape[-1]
-    apart = xp.asarray([[float(i != j) for j in range(size)] for i in range(size)], dtype=a.dtype, device=device(a))
-    return xp.sum(a[..., None, :] * apart, axis=-1)
 
 
 @register_kl(Dirichlet, Dirichlet)

@@ -222,8 +222,9 @@ def _renyi_via_mixture(
     # rates 1e12 and 1e-3 gave 2.4e-2 relative off)
     ends_p = (xp.where(ok, a1, ams), xp.where(ok, b1, bms))
     ends_q = (xp.where(ok, a2, ams), xp.where(ok, b2, bms))
-    to_p = alpha * kl(ams, bms, da, db, xp, ends_p, alpha - 1.0)
-    to_q = (1.0 - alpha) * kl(ams, bms, da, db, xp, ends_q, alpha)
+    pair = (a1, b1, a2, b2)
+    to_p = alpha * kl(ams, bms, da, db, xp, ends_p, alpha - 1.0, pair)
+    to_q = (1.0 - alpha) * kl(ams, bms, da, db, xp, ends_q, alpha, pair)
     value = (to_p + to_q) / (1.0 - alpha)
     if gradient is not None and alpha > 1.0:
         cancelled = ok & (xp.abs(to_p) + xp.abs(to_q) > MIXTURE_LOST * xp.abs(to_p + to_q))
@@ -1074,7 +1075,7 @@ def _gamma_gradient(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tupl
 
 
 def _gamma_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: tuple[Array, Array],
-                 scale: float) -> Array:
+                 scale: float, pair: tuple[Array, Array, Array, Array] | None = None) -> Array:
     """KL(Gamma(a, b) || Gamma(ends)), the differences ``scale`` times ``raw_a`` and ``raw_b``:
     ``_gamma_kl``, or the large-shape form where the shapes take it (the mixture of laws with
     large shapes: the second-order form cancelled terms of the order of the shape there,
@@ -1100,7 +1101,15 @@ def _gamma_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: 
     b2c = substitute(large, b2, 1.0, xp)
     usable, (sa, sb) = _products_in_range(ab, substitute(large, b, 1.0, xp), a2b, b2c, xp)
     near_u = scale * product_difference(where0(large, raw_a, xp) * sa, b2c * sb, a2b * sa, where0(large, raw_b, xp) * sb)
-    u = xp.where(close, near_u, product_difference(a2b * sa, b * sb, ab * sa, b2c * sb)) / ((ab * sa) * (b2c * sb))
+    far_u = product_difference(a2b * sa, substitute(large, b, 1.0, xp) * sb, ab * sa, b2c * sb)
+    if pair is not None:
+        # apart too, from the mixture's two laws where given: scale (a_q b_p - a_p b_q), not the
+        # rounded m, whose mean's rounding the shape weighs (Gamma(9.5e106, 26.9) against
+        # Gamma(6.2e-164, 2.3e-138) at order 0.3 gave 6.6e73 for 497)
+        a_p, b_p, a_q, b_q = (substitute(large, v, 1.0, xp) for v in pair)
+        exact = scale * product_difference(a_q * sa, b_p * sb, a_p * sa, b_q * sb)
+        far_u = xp.where(xp.isfinite(exact), exact, far_u)
+    u = xp.where(close, near_u, far_u) / ((ab * sa) * (b2c * sb))
     d = xp.where(close, where0(large, da, xp), a2b - ab)  # (a2 - a, where a is a rounded mixture, lost da)
     value = _gamma_kl_large_of(ab, a2b, ratio, u, xp, d)
     if not is_eager(xp) or _any(large & ~usable, xp):
@@ -1557,7 +1566,8 @@ def _beta_kl_large(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> Array
     return dirichlet_kl_stable(xp.stack([a1, b1], axis=-1), xp.stack([a2, b2], axis=-1), xp)
 
 
-def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None) -> Array:
+def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None,
+                        cross: tuple[Array, Array, float] | None = None) -> Array:
     """KL(Dirichlet(a) || Dirichlet(b)) over the last axis without terms of the order of the
     concentration left to cancel, for parameters of any size (Beta: two parts).
 
@@ -1571,7 +1581,12 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None) -> 
     in it). Where the means nearly agree and the concentration is large, the difference form
     cancelled terms of the order of the concentration (Beta at 1e6-1e9: up to 4e-4 relative
     off; Dirichlet 4e-5); this form is within a few tens of ulps. ``d`` the offsets ``b - a``
-    where the caller has them more exactly than ``b`` (the mixture of a Renyi divergence)."""
+    where the caller has them more exactly than ``b`` (the mixture of a Renyi divergence).
+    ``cross = (x, y, s)`` where ``a`` is the rounded mixture ``alpha x + (1 - alpha) y`` and
+    ``b`` is ``x`` (``s = alpha - 1``) or ``y`` (``s = alpha``): then ``n_i = s (y_i c_x - x_i
+    c_y)`` exactly, whatever ``a``'s rounding (which the means' offsets weigh by the
+    concentration: Beta(4.8e234, 1.1e214) against Beta(1.2e29, 3e-86) at order 0.3 gave 5.9e180
+    for 2.9e8)."""
     c1, c2 = xp.sum(a, axis=-1), xp.sum(b, axis=-1)
     # n_i = b_i c1 - a_i c2, or from the offsets d_i c1 - a_i sum(d) where given (b, a rounded
     # mixture plus them, lost them); else d = b - a is exact near p = q, where c2 - c1 carries
@@ -1583,9 +1598,14 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None) -> 
     # of 3.8e280 and 5.1e271 gave 0 for 1.3e222). No scale underflows a factor that counts.
     own = _unit_scale(xp.maximum(xp.abs(a), xp.abs(other)), xp)
     row = _unit_scale(xp.max(xp.maximum(xp.abs(a), xp.abs(other)), axis=-1), xp)[..., None]
-    a_i, o_i, a_j, o_j = a * own, other * own, a * row, other * row
-    n = xp.sum(product_difference(o_i[..., :, None], a_j[..., None, :], a_i[..., :, None], o_j[..., None, :]), axis=-1)
-    u = n / (a_i * (c2[..., None] * row))
+    if cross is None:
+        n = _cross_products(other, a, own, row, xp)
+        u = n / ((a * own) * (c2[..., None] * row))
+    else:
+        x, y, scale = cross
+        own_x = _unit_scale(xp.maximum(xp.abs(x), xp.abs(y)), xp)
+        row_x = _unit_scale(xp.max(xp.maximum(xp.abs(x), xp.abs(y)), axis=-1), xp)[..., None]
+        u = scale * _cross_products(y, x, own_x, row_x, xp) / ((a * own_x) * (c2[..., None] * row_x))
     lead = c2 * xp.sum(a / c1[..., None] * _relative_entropy(u, xp), axis=-1)
     # Parameters of one row more than 2^1022 apart leave the range at the row's scale: there
     # the leading parts' sum from logarithms, sum_i b_i (log(b_i / c2) - log(a_i / c1)), each
@@ -1595,7 +1615,7 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None) -> 
     kind = is_eager(xp)
     if not kind or bool(xp.any(lost)):
         a_on, b_on = substitute(lost[..., None], a, 1.0, xp), substitute(lost[..., None], b, 1.0, xp)
-        logs = b_on * (_log_share(a_on, _others(a_on, xp), xp) - _log_share(b_on, _others(b_on, xp), xp))
+        logs = b_on * (_log_share(a_on, others_sum(a_on, xp), xp) - _log_share(b_on, others_sum(b_on, xp), xp))
         lead = xp.where(lost, xp.sum(logs, axis=-1), lead)
     dc = xp.sum(d, axis=-1)
     parts, whole = _bregman_remainder(a, d, b, xp), _bregman_remainder(c1, dc, c2, xp)
@@ -1614,13 +1634,21 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None) -> 
     return xp.where(better, apart, value)
 
 
+def _cross_products(y: Array, x: Array, own: Array, row: Array, xp: Any) -> Array:
+    """``sum_j (y_i x_j - x_i y_j) = y_i c_x - x_i c_y`` in units of ``own_i row``, each term
+    an exact product difference."""
+    y_i, x_i, x_j, y_j = y * own, x * own, x * row, y * row
+    return xp.sum(product_difference(y_i[..., :, None], x_j[..., None, :], x_i[..., :, None], y_j[..., None, :]), axis=-1)
+
+
 _TINIEST = 2.0**-1022
 _FAR = 2.0**20  # q's parameter this many times p's: the remainders' parts d / x dominate
 _EPS = 2.0**-52
 
 
-def _others(x: Array, xp: Any) -> Array:
-    """For each part, the sum of the other parts (``c - x_i`` without ``c``'s rounding)."""
+def others_sum(x: Array, xp: Any) -> Array:
+    """Each part's others' sum over the last axis, as a sum of them (not the whole less it,
+    which loses a small sum beside a large part)."""
     eye = xp.eye(x.shape[-1], dtype=xp.bool, device=device(x))
     return xp.sum(xp.where(eye, xp.zeros_like(x[..., None, :]), x[..., None, :]), axis=-1)
 
@@ -1644,7 +1672,7 @@ def _kl_apart(lead: Array, a: Array, d: Array, b: Array, c1: Array, dc: Array, c
     of the others in both: no term of the order of ``d / x`` or ``d f`` is left to cancel
     (Beta(1e-300, 0.5) against Beta(1e-300, 1e300) gave 0 for 4.93, and NaN where ``d / x``
     overflowed)."""
-    others = _others(a, xp)
+    others = others_sum(a, xp)
     inverse = xp.sum(d * (others / c1[..., None]) / a, axis=-1)
 
     def f(x: Array) -> Array:
@@ -1786,25 +1814,30 @@ def _log_beta(a: Array, b: Array, xp: Any) -> tuple[Array, Array]:
 
 
 def _beta_kl_to(a: Array, b: Array, raw_a: Array, raw_b: Array, xp: Any, ends: tuple[Array, Array],
-                scale: float) -> Array:
+                scale: float, pair: tuple[Array, Array, Array, Array] | None = None) -> Array:
     """KL(Beta(a, b) || Beta(ends)), the differences ``scale`` times ``raw_a`` and ``raw_b``:
-    ``_beta_kl``, or :func:`dirichlet_kl_to`'s forms where a parameter reaches 12."""
+    ``_beta_kl``, or :func:`dirichlet_kl_to`'s forms where a parameter reaches 12 (with the
+    mixture's two laws ``pair``, ``(a1, b1, a2, b2)``, where given)."""
     da, db = scale * raw_a, scale * raw_b
     near = _beta_kl(a, b, da, db, xp, ends)
     if is_eager(xp):  # the forms below only where a parameter is large or holds 15/16 of the sum
         largest = xp.maximum(xp.maximum(a, b), xp.maximum(*ends))
         if not _any((largest >= STIRLING_MIN) | (xp.minimum(a, b) <= SHARE / (1.0 - SHARE) * xp.maximum(a, b)), xp):
             return near
-    return dirichlet_kl_to(near, xp.stack([a, b], axis=-1), xp.stack([da, db], axis=-1), xp.stack(ends, axis=-1), xp)
+    cross = None if pair is None else (xp.stack(pair[:2], axis=-1), xp.stack(pair[2:], axis=-1), scale)
+    return dirichlet_kl_to(near, xp.stack([a, b], axis=-1), xp.stack([da, db], axis=-1), xp.stack(ends, axis=-1), xp,
+                           cross)
 
 
-def dirichlet_kl_to(near: Array, c: Array, d: Array, ends: Array, xp: Any) -> Array:
+def dirichlet_kl_to(near: Array, c: Array, d: Array, ends: Array, xp: Any,
+                    cross: tuple[Array, Array, float] | None = None) -> Array:
     """KL(Dirichlet(c) || Dirichlet(ends)) over the last axis, ``c`` a rounded mixture and ``d``
     the offsets to ``ends``, formed more exactly than ``ends - c`` (Renyi's mixture route):
     ``near``, the difference form, unless a parameter reaches 12; there
     :func:`dirichlet_kl_stable`, from the offsets where the laws are near each other (the
     difference form's Bregman parts cancelled: laws 1e-11 apart at a parameter of 1e12 gave
-    0), from the ends where apart (the offsets' rounding: 2^-9 off for 0.0124)."""
+    0), from the ends where apart (the offsets' rounding: 2^-9 off for 0.0124), with the two
+    laws of the mixture ``cross`` where given (:func:`dirichlet_kl_stable`)."""
     large = xp.max(xp.maximum(c, ends), axis=-1) >= STIRLING_MIN
     if is_eager(xp) and not _any(large, xp):
         return lopsided(near, c, d, ends, xp)
@@ -1812,7 +1845,10 @@ def dirichlet_kl_to(near: Array, c: Array, d: Array, ends: Array, xp: Any) -> Ar
     cs, es = substitute(large[..., None], c, STIRLING_MIN, xp), substitute(large[..., None], ends, STIRLING_MIN, xp)
     ds = where0((large & ~apart)[..., None], d, xp)
     from_offsets = dirichlet_kl_stable(cs, cs + ds, xp, ds)
-    value = xp.where(large, xp.where(apart, dirichlet_kl_stable(cs, es, xp), from_offsets), near)
+    if cross is not None:
+        wide = large[..., None]
+        cross = (substitute(wide, cross[0], STIRLING_MIN, xp), substitute(wide, cross[1], STIRLING_MIN, xp), cross[2])
+    value = xp.where(large, xp.where(apart, dirichlet_kl_stable(cs, es, xp, cross=cross), from_offsets), near)
     return lopsided(value, c, d, ends, xp)
 
 
