@@ -13,6 +13,7 @@ factor 10) and both must be small.
 from __future__ import annotations
 
 import math
+import warnings
 
 import mpmath as mp
 import numpy as np
@@ -240,3 +241,62 @@ def test_f_measure_is_the_f_divergence_route():
     value, error = _numerical.numerical(measure, p, q)
     assert (value, error) == dv.f_divergence(p, q, lambda t: t * np.log(t), return_error=True)
     _assert_honest_and_small(value, error, dv.kl(p, q))
+
+
+# --------------------------------------------------------------------------------------
+# Mass beyond what doubles resolve: the bounded measures from the laws' masses there
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [1e-100, 1e-10, 1e-3])
+def test_total_variation_and_js_of_laws_whose_mass_lies_beyond_the_doubles(shape):
+    # Beta(s, 1) holds 1e-300^s of its mass below 1e-300, all of it where s is tiny: the
+    # quadrature cannot read it, and the integrand decays (or not at all) only as x^s. The
+    # pieces' ends take the integral beyond them from the two laws' masses there (between the
+    # measure of the two masses and its bound by them): TV was inf at 1e-100, 7e-8 +- 1 at
+    # 1e-10. Beta(s, 1) and Beta(1, s) cross at 1/2 by symmetry: TV = 2^(1 - s) - 1.
+    p, q = dv.Beta(shape, 1.0), dv.Beta(1.0, shape)
+    tv, tv_error = dv.total_variation(p, q, return_error=True)
+    assert tv == pytest.approx(1.0 + 2.0 * math.expm1(-shape * math.log(2.0)), rel=1e-12)
+    assert tv_error < 1e-12
+    js, js_error = dv.js(p, q, return_error=True)
+    assert js <= math.log(2.0) and js_error < 1e-10
+    with mp.workdps(40):
+        s, tail = mp.mpf(shape), mp.mpf(10) ** -300
+
+        def integrand(u):  # JS's integrand at x = e^u, times x (both halves alike)
+            x = mp.exp(u)
+            a, b = s * x ** (s - 1), s * (1 - x) ** (s - 1)
+            m = (a + b) / 2
+            return x * (a * mp.log(a / m) + b * mp.log(b / m)) / 2
+
+        # below 1e-300 the integrand is p log 2 less terms of order q: the mass of p there
+        body = mp.quad(integrand, mp.linspace(mp.log(tail), mp.log(mp.mpf(1) / 2), 40))
+        exact = 2 * body + tail**s * mp.log(2)
+    assert js == pytest.approx(float(exact), rel=1e-10)
+
+
+def test_a_bounded_measure_is_never_beyond_its_bound():
+    # a summed JS of Poisson laws far apart rounded to log 2 + 1.6e-11
+    value = dv.js(dv.Poisson(0.22190658320383091), dv.Poisson(125456.85921970158))
+    assert value <= math.log(2.0)
+    assert value == pytest.approx(math.log(2.0), rel=1e-12)
+
+
+def test_an_unresolved_numerical_value_warns_unless_its_error_is_asked_for():
+    # both laws hold their mass below 1e-308 at scales doubles cannot tell apart: the bounds
+    # by the masses are all the quadrature has, 0.5 +- 0.5
+    p, q = dv.Beta(2.3e-244, 2.3e277), dv.Beta(1e-293, 3.6e-266)
+    with pytest.warns(UserWarning, match=r"total_variation = 0\.5 by the numerical route, whose error estimate is 0\.5"):
+        value = dv.total_variation(p, q)
+    assert 0.0 <= value <= 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, error = dv.total_variation(p, q, return_error=True)
+        assert value - error <= 1e-12 and value + error >= 1.0 - 1e-12
+        dv.total_variation(dv.Beta(0.5, 0.5), dv.Beta(2.0, 3.0))  # resolved: no warning
+        # a sample's standard error is not a failure to resolve: Monte Carlo does not warn
+        dv.kl(dv.MultivariateNormal(np.zeros(2), np.eye(2)), dv.MultivariateNormal(np.ones(2), 2 * np.eye(2)),
+              method="monte_carlo", n_samples=20, random_state=0)
+    with pytest.warns(UserWarning, match=r"^js = "):
+        dv.js_distance(p, q)

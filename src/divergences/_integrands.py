@@ -82,6 +82,11 @@ class Measure:
     module does not import it), which the near form applies to its own integrands. The
     numerical route tries it when the first quadrature's error exceeds ``_NEAR`` (in
     ``_numerical``) of its value, and keeps the smaller error.
+    ``beyond(P, Q) -> (value, error)``: the integral over a region where the laws have masses
+    ``P`` and ``Q`` that the quadrature cannot resolve, the midpoint of its bounds (the
+    measure of the two masses, by data processing, and the integrand's bound by them) and
+    half their distance; None where the integral has no such bound.
+    ``upper``: the measure's largest value (1 for the total variation, ``log 2`` for JS).
     """
 
     pointwise: Callable[..., np.ndarray]
@@ -95,6 +100,8 @@ class Measure:
     minus_p_plus_q: bool = False
     near: Callable[[Integrate, Distribution, Distribution], tuple[float, float]] | None = None
     per_log_scale: float = 0.0
+    beyond: Callable[[float, float], tuple[float, float]] | None = None
+    upper: float = math.inf
 
 
 # The quadrature a near form is given: ``integrate(measure, p, q) -> (value, error)``.
@@ -240,13 +247,26 @@ _CROSS_ENTROPY = Measure(
     nonnegative=False,
     per_log_scale=1.0,
 )
-_JS = Measure(_js_pointwise, _identity, _js_mc, union=True, needs_q_samples=True, rounding=_difference_rounding)
+def _between(low: float, high: float) -> tuple[float, float]:
+    return 0.5 * (low + high), 0.5 * (high - low)
+
+
+def _js_of_masses(p: float, q: float) -> float:
+    """The JS integrand's integral over a region of masses ``p`` and ``q`` is at least this."""
+    total = p + q
+    return 0.5 * sum(x * math.log(2.0 * x / total) for x in (p, q) if x > 0)
+
+
+_JS = Measure(_js_pointwise, _identity, _js_mc, union=True, needs_q_samples=True, rounding=_difference_rounding,
+              beyond=lambda p, q: _between(_js_of_masses(p, q), 0.5 * (p + q) * math.log(2.0)), upper=math.log(2.0))
 _HELLINGER = Measure(
     lambda lp, lq: 0.5 * (np.exp(0.5 * lp) - np.exp(0.5 * lq)) ** 2,
     _sqrt_finish,
     lambda lp, lq, *_: _sqrt_finish(*_mean_se(1.0 - np.sqrt(_ratio(lp, lq)))),
     union=True,
     rounding=_hellinger_rounding,
+    beyond=lambda p, q: _between(0.5 * (math.sqrt(p) - math.sqrt(q)) ** 2, 0.5 * (p + q)),
+    upper=1.0,
 )
 _BHATTACHARYYA = Measure(
     lambda lp, lq: np.exp(0.5 * (lp + lq)),
@@ -254,12 +274,15 @@ _BHATTACHARYYA = Measure(
     lambda lp, lq, *_: _log_finish()(*_bc_mc(lp, lq)),
     near=_bhattacharyya_near,
     rounding=lambda lp, lq: 4 * EPS * np.exp(0.5 * (lp + lq)) * (np.abs(lp) + np.abs(lq) + 1),
+    beyond=lambda p, q: _between(0.0, math.sqrt(p * q)),  # (Cauchy-Schwarz)
 )
 _TOTAL_VARIATION = Measure(
     lambda lp, lq: 0.5 * np.abs(np.exp(lp) - np.exp(lq)),
     _identity,
     lambda lp, lq, *_: _mean_se(np.maximum(0.0, 1.0 - _ratio(lp, lq))),
     union=True,
+    beyond=lambda p, q: _between(0.5 * abs(p - q), 0.5 * (p + q)),
+    upper=1.0,
 )
 _CHI2 = Measure(
     lambda lp, lq: np.where(np.exp(lp) > 0, np.exp(lp) * np.expm1(lp - lq), 0.0),

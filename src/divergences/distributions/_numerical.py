@@ -181,5 +181,7 @@ def numerical(
             v, e = _summation(measure, pi.to_scipy(), qi.to_scipy())
         if measure.nonnegative and v <= 0:  # -0.0 too
             v, e = 0.0, max(e, -v)
+        if v > measure.upper:  # (rounding: a JS of Poisson laws far apart summed to log 2 + 1.6e-11)
+            v = measure.upper
         values[i], errors[i] = v, e
     return values.reshape(batch), errors.reshape(batch)

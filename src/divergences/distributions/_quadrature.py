@@ -122,15 +122,18 @@ def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[flo
 
 def _piece_integral(
     pointwise: Callable[..., np.ndarray], p: Any, q: Any, piece: _Piece, bounds: tuple[float, float],
-    *, epsrel: float = 1e-12, limit: int = 200,
+    *, epsrel: float = 1e-12, limit: int = 200, beyond: Callable[[float, float], tuple[float, float]] | None = None,
 ) -> tuple[float, float]:
     """The integral of ``pointwise(log p, log q)`` over a piece, with quad's error estimate.
 
     A log piece that reaches its end (``start = 0``) is integrated down to where ``y`` can still
     be read (the smallest normal double, or a few ulps of the end where a density is read
     through ``x``), one that reaches infinity up to :data:`_HUGE`. What lies beyond is
-    extrapolated from the integrand's decay there and counted in the error; an integrand that
-    does not decay there diverges (``inf``).
+    extrapolated from the integrand's decay there and counted in the error, and an integrand
+    that does not decay there diverges (``inf``); or, where the measure bounds it by the two
+    laws' masses there (``beyond``, :class:`~divergences._integrands.Measure`), it is taken
+    from those: a law whose mass lies beyond what doubles resolve (Beta(1e-100, 1), all but
+    1e-97 of it below 1e-308) gave a total variation of inf.
     """
     from scipy import integrate
 
@@ -161,7 +164,13 @@ def _piece_integral(
     b = math.log(piece.stop) if piece.stop < math.inf else math.log(_HUGE)
     value, err = quad(in_log, a, b) if a < b else (0.0, 0.0)
     # Beyond the last point read, in_log(u) ~ g exp(-k |u - edge|) integrates to g / k.
+    # Or, where the measure bounds it by the laws' masses there, from those (a decay as slow as
+    # Beta(1e-10, 1)'s, all of whose mass lies below 1e-308, extrapolated to an error of 1).
     for edge, inward, open_ in ((a, 2.0, piece.start == 0), (b, -2.0, piece.stop == math.inf)):
+        if open_ and beyond is not None:
+            rest, rest_err = beyond(*(_mass_beyond(f, piece, math.exp(edge), inward > 0) for f in (p, q)))
+            value, err = value + rest, err + rest_err
+            continue
         g = abs(in_log(edge)) if open_ else 0.0
         if g > 0:
             nearer = abs(in_log(edge + inward))
@@ -169,6 +178,21 @@ def _piece_integral(
                 return math.inf, 0.0
             err += g * abs(inward) / math.log(nearer / g)
     return value, err
+
+
+def _mass_beyond(frozen: Any, piece: _Piece, y: float, toward_anchor: bool) -> float:
+    """A law's mass at ``anchor + side * t`` for ``t`` below ``y`` (``toward_anchor``) or above
+    (in ``t`` itself where the law is read from its end there, as :func:`_log_density`)."""
+    view = None
+    if piece.anchor != 0 and _touches(frozen, piece.anchor, piece.side):
+        view = _seen_from_end(frozen, piece.anchor, upper=piece.side < 0)
+    if view is not None:
+        return float(view.cdf(y) if toward_anchor else view.sf(y))
+    x = piece.anchor + piece.side * y
+    if toward_anchor:
+        inner = float(frozen.cdf(x)) - float(frozen.cdf(piece.anchor))
+        return max(0.0, inner if piece.side > 0 else -inner)
+    return float(frozen.sf(x)) if piece.side > 0 else float(frozen.cdf(x))
 
 
 def _breakpoints(frozens: list[Any], ends: set[float], lo: float, hi: float) -> list[float]:
@@ -330,11 +354,11 @@ def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> 
     error = 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # quad's IntegrationWarning is folded into the error estimate
-        results += [_piece_integral(measure.pointwise, p, q, piece, (lo, hi)) for piece in body]
+        results += [_piece_integral(measure.pointwise, p, q, piece, (lo, hi), beyond=measure.beyond) for piece in body]
         for pieces in tails:
             tail: list[tuple[float, float]] = []
             for piece in pieces:
-                tail.append(_piece_integral(measure.pointwise, p, q, piece, (lo, hi)))
+                tail.append(_piece_integral(measure.pointwise, p, q, piece, (lo, hi), beyond=measure.beyond))
                 last = [abs(v) for v, _ in tail[-3:]]
                 # Three pieces in a row negligible and shrinking: the rest is smaller still.
                 if len(last) == 3 and last[0] >= last[1] >= last[2] and last[0] <= 1e-17 * max(
