@@ -35,6 +35,7 @@ import dataclasses
 import math
 import os
 import sys
+import types
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -362,7 +363,8 @@ def _outside_package() -> int:
     """The stack level of the first caller outside this package (for ``warnings.warn``,
     called from the function that calls this)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(1), 1
+    frame: types.FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
         frame, level = frame.f_back, level + 1
     return level
