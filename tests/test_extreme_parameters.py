@@ -439,3 +439,29 @@ def test_dirichlet_renyi_where_the_mixture_rounds_at_large_parameters(p, q, alph
         m = [a * u + (1 - a) * v for u, v in zip(x, y, strict=True)]
         exact = float((log_beta(m) - a * log_beta(x) - (1 - a) * log_beta(y)) / (a - 1))
     assert float(dv.renyi(dv.Dirichlet(p), dv.Dirichlet(q), alpha=alpha)) == pytest.approx(exact, rel=1e-14)
+
+
+@pytest.mark.parametrize("alpha", [0.3, 0.5, 1.0, 2.0, 3.7, 10.0])
+@pytest.mark.parametrize("swap", [False, True])
+def test_vonmises_at_concentrations_far_apart_beyond_2_500(alpha, swap):
+    # log I0's Bregman divergence between two concentrations beyond 2^500 is -log1pmx(d / k) / 2;
+    # d / k rounds to -1 where the end is 1e-21 of k: log1p from the ends' logarithms (KL
+    # was inf, and the Renyi orders through it inf or -inf, for values of 5.5e207 and 5.6e185)
+    p, q = (9.88740961414785e-239, 1.3232622938660497e186), (-7641.31129380774, 2.765468015323764e207)
+    if swap:
+        p, q = q, p
+    with mp.workdps(60):
+        (m1, k1), (m2, k2) = ((mp.mpf(v) for v in law) for law in (p, q))
+        shift = m2 - m1
+
+        def log_i0(k):  # beyond 1e150 the next term is below 1e-300 of these
+            return k - mp.log(2 * mp.pi * k) / 2 + mp.log1p(1 / (8 * k))
+
+        if alpha == 1.0:
+            exact = log_i0(k2) - log_i0(k1) + (1 - 1 / (2 * k1)) * (k1 - k2 * mp.cos(shift))
+        else:
+            a = mp.mpf(alpha)
+            radius = mp.sqrt((a * k1) ** 2 + ((1 - a) * k2) ** 2 + 2 * a * (1 - a) * k1 * k2 * mp.cos(shift))
+            exact = (log_i0(radius) - a * log_i0(k1) - (1 - a) * log_i0(k2)) / (a - 1)
+    got = dv.renyi(dv.VonMises(*p), dv.VonMises(*q), alpha=alpha)
+    assert float(got) == pytest.approx(float(exact), rel=1e-13)

@@ -1988,7 +1988,12 @@ def _log_i0_bregman(k: Array, d: Array, xp: Any, end: Array | None = None) -> Ar
         ks, ds, xp, ends,
     )
     if not is_eager(xp) or _any(huge, xp):
-        value = xp.where(huge, -0.5 * log1pmx(where0(huge, d, xp) / substitute(huge, k, 1.0, xp), xp), value)
+        kh, endh = substitute(huge, k, 1.0, xp), substitute(huge, end, 1.0, xp)
+        t = where0(huge, d, xp) / kh
+        # (log1p(t) from the ends' logarithms where t rounds toward -1: 1e186 against 2.8e207 gave inf)
+        down = t < -0.5
+        by_logs = (xp.log(substitute(down, endh, 1.0, xp)) - xp.log(substitute(down, kh, 1.0, xp))) - t
+        value = xp.where(huge, -0.5 * xp.where(down, by_logs, log1pmx(substitute(~down, t, 0.0, xp), xp)), value)
     return value
 
 
