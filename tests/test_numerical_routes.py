@@ -300,3 +300,21 @@ def test_an_unresolved_numerical_value_warns_unless_its_error_is_asked_for():
               method="monte_carlo", n_samples=20, random_state=0)
     with pytest.warns(UserWarning, match=r"^js = "):
         dv.js_distance(p, q)
+
+
+def test_laws_whose_quantiles_all_round_to_the_support_end():
+    # Gamma(2.6e-172, .) holds all its mass below 1e-308: every quantile is 0, and the pieces
+    # at that end had no width (a math domain error), or were counted twice (TV 1 +- 1)
+    p, q = dv.Gamma(2.6180352512676157e-172, 6192107409.822831), dv.Gamma(2.618035253885651e-172, 24768429639.291325)
+    for measure, bound in (("total_variation", 1.0), ("js", math.log(2.0))):
+        value, error = getattr(dv, measure)(p, q, return_error=True)
+        assert 0.0 <= value - error and value + error <= bound * (1 + 1e-12)
+
+
+def test_the_js_error_estimate_of_laws_far_apart():
+    # each half of JS's integrand moves by a |log(a / b)| per unit of error in the log ratio,
+    # 0 where a underflows; |a - b| counted b times a log ratio of 1e164: an error of 9e148
+    value, error = dv.js(dv.Gamma(6.806313294617987, 1.1091571066536638e119),
+                         dv.Gamma(1.5732747365811355, 1.6643196468359227e-45), return_error=True)
+    assert value == pytest.approx(math.log(2.0), rel=1e-14)
+    assert error < 1e-12

@@ -183,5 +183,6 @@ def numerical(
             v, e = 0.0, max(e, -v)
         if v > measure.upper:  # (rounding: a JS of Poisson laws far apart summed to log 2 + 1.6e-11)
             v = measure.upper
+        e = min(e, measure.upper)  # (an error beyond the bound says no more than the bound)
         values[i], errors[i] = v, e
     return values.reshape(batch), errors.reshape(batch)

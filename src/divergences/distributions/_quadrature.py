@@ -161,7 +161,8 @@ def _piece_integral(
 
     floor = math.log(_TINY if exact_p and exact_q else 4 * math.ulp(piece.anchor))
     a = math.log(piece.start) if piece.start > 0 else floor
-    b = math.log(piece.stop) if piece.stop < math.inf else math.log(_HUGE)
+    # (a piece of no width at an end, where every quantile rounds to it: nothing to integrate)
+    b = math.log(piece.stop) if 0 < piece.stop < math.inf else math.log(_HUGE) if piece.stop == math.inf else a
     value, err = quad(in_log, a, b) if a < b else (0.0, 0.0)
     # Beyond the last point read, in_log(u) ~ g exp(-k |u - edge|) integrates to g / k.
     # Or, where the measure bounds it by the laws' masses there, from those (a decay as slow as
@@ -287,6 +288,8 @@ def _pieces(frozens: list[Any], points: list[float], ends: set[float]) -> tuple[
     body: list[_Piece] = []
     tails: list[list[_Piece]] = []
     for a, b in zip(points[:-1], points[1:]):
+        if a == b:  # (quantiles that all round to a support end: a second piece there would count its end twice)
+            continue
         if math.isinf(a) or math.isinf(b):
             upper = math.isinf(b)
             cuts = _tail_points(frozens, a if upper else b, b if upper else a, upper)
@@ -345,10 +348,12 @@ def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> 
         frozens, ends = [], set()  # a finite period: no quantile cuts, no ends
     # q's quantiles cut p's pieces too: its median is where a density like Laplace's has its
     # kink, which quad, between two points, may step over with a confident error estimate.
-    points = _breakpoints(frozens if measure.union or p_dist.circular else [p, q], ends, lo, hi)
-    if len(points) == 2:
-        points.insert(1, 0.5 * (lo + hi) if math.isfinite(lo + hi) else 0.0)
-    body, tails = _pieces(frozens, points, ends)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (SciPy's quantiles warn where Boost's root finding gives up: a cut less)
+        points = _breakpoints(frozens if measure.union or p_dist.circular else [p, q], ends, lo, hi)
+        if len(points) == 2:
+            points.insert(1, 0.5 * (lo + hi) if math.isfinite(lo + hi) else 0.0)
+        body, tails = _pieces(frozens, points, ends)
 
     results: list[tuple[float, float]] = []
     error = 0.0
