@@ -465,3 +465,43 @@ def test_vonmises_at_concentrations_far_apart_beyond_2_500(alpha, swap):
             exact = (log_i0(radius) - a * log_i0(k1) - (1 - a) * log_i0(k2)) / (a - 1)
     got = dv.renyi(dv.VonMises(*p), dv.VonMises(*q), alpha=alpha)
     assert float(got) == pytest.approx(float(exact), rel=1e-13)
+
+
+def _dirichlet_kl_exact(a, b) -> float:
+    with mp.workdps(1500):
+        x, y = [mp.mpf(v) for v in a], [mp.mpf(v) for v in b]
+        cx, cy = mp.fsum(x), mp.fsum(y)
+        return float(mp.loggamma(cx) - mp.fsum(mp.loggamma(v) for v in x) - mp.loggamma(cy)
+                     + mp.fsum(mp.loggamma(v) for v in y) + mp.fsum((u - v) * (mp.digamma(u) - mp.digamma(cx))
+                                                               for u, v in zip(x, y, strict=True)))
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # the means' term of a part at 6e36 (a log ratio of 1e-348) from logarithms took their
+    # rounding: -6.9e23 for 3.5e-311 (NaN before the logarithms)
+    ([2.412458660e222, 7.00660193e-126, 6.09258003e36, 3.10958679e-61],
+     [4.824917325550586e222, 1.6773595622541767e-135, 1.2185160066603388e37, 6.219173578995951e-61]),
+    # a part's Stirling remainder at t = d / x = 7e264 squared t (inf), and a_i / c1 underflowed
+    # in a means' term of 1.5e123: KL 0 for 3.0e277
+    ([2.476939494674418e-91, 7.904784853029472e296, 6440254279.917422, 1.2052928131012218e-49],
+     [2.746576775606596e120, 1.197115150738696e-150, 4.4713834869281174e274, 2.0441172595376178e152]),
+])
+def test_dirichlet_kl_with_parts_beyond_the_range_apart(a, b):
+    exact = _dirichlet_kl_exact(a, b)
+    assert float(dv.kl(dv.Dirichlet(a), dv.Dirichlet(b))) == pytest.approx(exact, rel=1e-13)
+    batch = dv.kl(dv.Dirichlet(np.stack([a, a])), dv.Dirichlet(np.stack([b, b])))
+    assert batch == pytest.approx([exact] * 2, rel=1e-13)
+
+
+def test_dirichlet_bhattacharyya_with_parts_beyond_the_range_apart():
+    a = [9.441136092722717e-126, 1.401320385007407e-125, 3.0188305215459634e-126, 3.837269330927581e-125]
+    b = [4.824917325550586e222, 1.6773595622541767e-135, 1.2185160066603388e37, 6.219173578995951e-61]
+    with mp.workdps(1500):
+        x, y = [mp.mpf(v) for v in a], [mp.mpf(v) for v in b]
+
+        def log_beta(z):
+            return mp.fsum(mp.loggamma(v) for v in z) - mp.loggamma(mp.fsum(z))
+
+        m = [(u + v) / 2 for u, v in zip(x, y, strict=True)]
+        exact = float(log_beta(x) / 2 + log_beta(y) / 2 - log_beta(m))  # [NaN, then -3.5e23]
+    assert float(dv.bhattacharyya(dv.Dirichlet(a), dv.Dirichlet(b))) == pytest.approx(exact, rel=1e-13)

@@ -525,7 +525,7 @@ def stirling_bregman(z: Array, t: Array) -> Array:
         if m % 2:
             zpow = zpow * zinv2
             corrections = corrections + _STIRLING[m // 2] * zpow * poly
-    return t * t * u * corrections
+    return t * (t * u) * corrections  # (t u near 1 where t is large: t^2 overflowed beyond 1e154)
 
 
 def product_difference(a: Array, b: Array, c: Array, e: Array) -> Array:

@@ -1606,17 +1606,24 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None,
         own_x = _unit_scale(xp.maximum(xp.abs(x), xp.abs(y)), xp)
         row_x = _unit_scale(xp.max(xp.maximum(xp.abs(x), xp.abs(y)), axis=-1), xp)[..., None]
         u = scale * _cross_products(y, x, own_x, row_x, xp) / ((a * own_x) * (c2[..., None] * row_x))
-    lead = c2 * xp.sum(a / c1[..., None] * _relative_entropy(u, xp), axis=-1)
-    # Parameters of one row more than 2^1022 apart leave the range at the row's scale: there
-    # the leading parts' sum from logarithms, sum_i b_i (log(b_i / c2) - log(a_i / c1)), each
-    # from the sum of the others (Beta(2.3e-244, 2.3e277) against Beta(1e-293, 3.6e-266) gave
-    # NaN, and 0 for 112.7 from the difference form)
-    lost = xp.any(((a * row < _TINIEST) & (a > 0)) | ((b * row < _TINIEST) & (b > 0)), axis=-1)
+    terms = (c2[..., None] * (a / c1[..., None])) * _relative_entropy(u, xp)  # c2 m1_i phi(u_i)
+    # Parameters of one row more than 2^1022 apart leave the range at the row's scale, and u
+    # with them: there each such term from logarithms, b_i (log(b_i / c2) - log(a_i / c1)) -
+    # (b_i - a_i c2 / c1), each from the sums of the others (Beta(2.3e-244, 2.3e277)
+    # against Beta(1e-293, 3.6e-266) gave NaN, and 0 for 112.7 from the difference form);
+    # the terms that are finite keep their form (from logarithms, a Dirichlet's term of
+    # 1e37 times a log ratio of 1e-348 took the logarithms' rounding: -6.9e23 for 3.5e-311)
+    # (u, or phi(u) beyond the range where u is huge; or a_i / c1 below it, where b_i is not)
+    lost = ~xp.isfinite(terms) | (a < _TINIEST * c1[..., None])
     kind = is_eager(xp)
     if not kind or bool(xp.any(lost)):
-        a_on, b_on = substitute(lost[..., None], a, 1.0, xp), substitute(lost[..., None], b, 1.0, xp)
-        logs = b_on * (_log_share(a_on, others_sum(a_on, xp), xp) - _log_share(b_on, others_sum(b_on, xp), xp))
-        lead = xp.where(lost, xp.sum(logs, axis=-1), lead)
+        a_on, b_on = substitute(lost, a, 1.0, xp), substitute(lost, b, 1.0, xp)
+        a_others, b_others = others_sum(a, xp), others_sum(b, xp)
+        logs = b_on * (_log_share(a_on, a_others, xp) - _log_share(b_on, b_others, xp))
+        # b_i - a_i c2 / c1 = (b_i a_others - a_i b_others) / c1, whose products stay in range
+        linear = b_on * (a_others / c1[..., None]) - (a_on / c1[..., None]) * b_others
+        terms = xp.where(lost, logs - linear, terms)
+    lead = xp.sum(terms, axis=-1)
     dc = xp.sum(d, axis=-1)
     parts, whole = _bregman_remainder(a, d, b, xp), _bregman_remainder(c1, dc, c2, xp)
     value = lead + xp.sum(parts, axis=-1) - whole

@@ -301,8 +301,8 @@ def _stirling_bregman_host(z: np.ndarray, t: np.ndarray) -> np.ndarray:
             np.multiply(zpow, _STIRLING[m // 2], out=work)
             work *= poly
             corrections += work
-    out = np.multiply(t, t)
-    out *= u
+    out = np.multiply(t, u)
+    out *= t
     out *= corrections
     return out
 
