@@ -25,6 +25,7 @@ import numpy as np
 from .._exceptions import InvalidInputError, NotRegisteredError
 from .._integrands import EPS, Measure
 from ._base import Distribution
+from ._families import LogNormal, Normal
 from ._quadrature import quadrature
 
 __all__ = ["Measure", "numerical", "route"]
@@ -110,6 +111,16 @@ def route(p: Distribution, q: Distribution) -> str:
     return "monte_carlo"
 
 
+def _log_images(measure: Measure, p: Distribution, q: Distribution) -> tuple[Distribution, Distribution]:
+    """Two LogNormal laws as the Normal laws of their logarithms, for a measure that one
+    bijection of both does not move (``per_log_scale`` 0: every f-divergence): ``x`` itself
+    spans ``exp(+-40 scale)``, beyond the doubles at scales of some 18 (LogNormal(0, 1.5e161)
+    against LogNormal(-649, 7.2e40): JS 0.17 +- 0.17)."""
+    if measure.per_log_scale == 0 and isinstance(p, LogNormal) and isinstance(q, LogNormal):
+        return Normal(p.loc, p.scale), Normal(q.loc, q.scale)
+    return p, q
+
+
 def _standardised(p: Distribution, q: Distribution) -> tuple[Distribution, Distribution, float]:
     """``p`` and ``q`` in ``p``'s standard units (``x -> (x - loc) / scale``, one map for both)
     where both are location-scale families, and ``log(scale)``; else themselves and 0. The
@@ -170,6 +181,7 @@ def numerical(
         if way == "monte_carlo":
             v, e = _monte_carlo(measure, pi, qi, n_samples, random_state)
         elif way == "quadrature":
+            pi, qi = _log_images(measure, pi, qi)
             pi, qi, log_scale = _standardised(pi, qi)
             v, e = quadrature(measure, pi, qi)
             if measure.near is not None and math.isfinite(v) and e > _NEAR * abs(v):
