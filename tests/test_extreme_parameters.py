@@ -114,6 +114,37 @@ def test_cauchy_bhattacharyya_by_the_arithmetic_geometric_mean(p, q):
         assert float(dv.bhattacharyya(dv.HalfCauchy(p[1]), dv.HalfCauchy(q[1]))) == pytest.approx(exact, rel=1e-15)
 
 
+@pytest.mark.parametrize(("p", "q"), [*CAUCHY_RENYI_PAIRS, ((0.0, 1.0), (1e-6, 1.0)), ((0.0, 1.0), (0.0, 1.0 + 1e-9)),
+                                      ((0.0, 1.0), (3.0, 0.5)), ((5.0, 1e-3), (-2.0, 40.0))])
+def test_cauchy_js_as_a_function_of_chi2(p, q):
+    # Nielsen & Okamura (2021): JS = log(2 r / (1 + r)), r = sqrt(1 + chi2 / 2): here against
+    # mpmath's chi2, and (below) the formula itself against quadrature (numerical route before)
+    with mp.workdps(DIGITS):
+        m1, g1, m2, g2 = (mp.mpf(v) for v in (*p, *q))
+        r = mp.sqrt(1 + ((g1 - g2) ** 2 + (m1 - m2) ** 2) / (4 * g1 * g2))
+        exact = float(mp.log(2 * r / (1 + r)))
+    assert float(dv.js(dv.Cauchy(*p), dv.Cauchy(*q))) == pytest.approx(exact, rel=2e-15)
+    if p[0] == q[0] == 0.0:
+        assert float(dv.js(dv.HalfCauchy(p[1]), dv.HalfCauchy(q[1]))) == pytest.approx(exact, rel=2e-15)
+
+
+@pytest.mark.parametrize(("p", "q"), [((0.0, 1.0), (1.0, 1.0)), ((0.0, 1.0), (3.0, 0.5)), ((5.0, 1e-3), (-2.0, 40.0))])
+def test_cauchy_js_formula_against_quadrature(p, q):
+    with mp.workdps(30):
+        (l1, s1), (l2, s2) = ((mp.mpf(v) for v in law) for law in (p, q))
+
+        def density(x, loc, scale):
+            return scale / (mp.pi * ((x - loc) ** 2 + scale**2))
+
+        def integrand(x):
+            a, b = density(x, l1, s1), density(x, l2, s2)
+            return (a * mp.log(2 * a / (a + b)) + b * mp.log(2 * b / (a + b))) / 2
+
+        cuts = sorted({l1, l2, l1 - s1, l1 + s1, l2 - s2, l2 + s2})
+        exact = float(mp.quad(integrand, [-mp.inf, *cuts, mp.inf]))
+    assert float(dv.js(dv.Cauchy(*p), dv.Cauchy(*q))) == pytest.approx(exact, rel=1e-14)
+
+
 @pytest.mark.parametrize("alpha", [0.5, 2, 3, 4])
 def test_cauchy_renyi_legendre_identity_against_quadrature(alpha):
     with mp.workdps(30):
