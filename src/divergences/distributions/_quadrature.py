@@ -102,13 +102,45 @@ def _touches(frozen: Any, end: float, side: float) -> bool:
     return end == (lo if side > 0 else hi)
 
 
+def _fast_logpdf(frozen: Any) -> Callable[[float], Any]:
+    """``frozen.logpdf`` for one point, by SciPy's own steps without their checks where the
+    point is inside the support (``rv_continuous.logpdf`` spends some 120 us a call on them,
+    nine tenths of a quadrature's time); ``frozen.logpdf`` itself elsewhere, and wherever the
+    two differ at the law's quartiles (a distribution that is not a plain ``rv_continuous``)."""
+    try:
+        dist = frozen.dist
+        shapes, loc, scale = dist._parse_args(*frozen.args, **frozen.kwds)
+        shapes = tuple(np.asarray(v, dtype=np.float64) for v in shapes)
+        loc, scale = np.asarray(loc, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+        if not (scale > 0 and bool(np.all(dist._argcheck(*shapes)))):
+            return frozen.logpdf  # type: ignore[no-any-return]
+        log_scale = np.log(scale)
+
+        def logpdf(x: float) -> Any:
+            z = np.asarray((x - loc) / scale, dtype=np.float64)
+            if not bool(dist._support_mask(z, *shapes)):  # (NaN too)
+                return frozen.logpdf(x)
+            return dist._logpdf(z, *shapes) - log_scale
+
+        with np.errstate(all="ignore"):
+            points = [float(v) for v in frozen.ppf([0.1, 0.25, 0.5, 0.75, 0.9])]
+        for x in points:
+            want, got = float(frozen.logpdf(x)), float(logpdf(x))
+            if not (want == got or (math.isnan(want) and math.isnan(got))):
+                return frozen.logpdf  # type: ignore[no-any-return]
+        return logpdf
+    except Exception:  # noqa: BLE001 (not a SciPy frozen distribution of the usual make)
+        return frozen.logpdf  # type: ignore[no-any-return]
+
+
 def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[float], Any], bool]:
     """``y -> log density at anchor + side * y``, and whether it is exact for ``y`` below an ulp
     of ``anchor`` (it is not for a distribution read through ``x`` from its own end)."""
     lo, hi = _support(frozen)
+    fast = _fast_logpdf(frozen)
 
     def through_x(y: float) -> Any:
-        return frozen.logpdf(anchor + side * y)
+        return fast(anchor + side * y)
 
     if anchor == 0:
         return through_x, True
@@ -116,7 +148,7 @@ def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[flo
         return (lambda y: -math.inf), True
     if _touches(frozen, anchor, side):
         view = _seen_from_end(frozen, anchor, upper=side < 0)
-        return (through_x, False) if view is None else (view.logpdf, True)
+        return (through_x, False) if view is None else (_fast_logpdf(view), True)
     return through_x, True  # inside the support: the density is smooth at the anchor
 
 
