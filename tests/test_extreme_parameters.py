@@ -536,3 +536,38 @@ def test_dirichlet_bhattacharyya_with_parts_beyond_the_range_apart():
         m = [(u + v) / 2 for u, v in zip(x, y, strict=True)]
         exact = float(log_beta(x) / 2 + log_beta(y) / 2 - log_beta(m))  # [NaN, then -3.5e23]
     assert float(dv.bhattacharyya(dv.Dirichlet(a), dv.Dirichlet(b))) == pytest.approx(exact, rel=1e-13)
+
+
+
+# q's covariance some 1e-12 of p's in every direction (a tight posterior against a wide prior)
+_TIGHT_P_MEAN = [0.050336838224244014, 0.018495264947807583, -0.02597535424961721, 0.004954334778247911]
+_TIGHT_P_COV = [[3718.777917783876, -810.107798970045, -217.95911462448925, 92.86092554976022], [-810.107798970045, 5233.315909264835, 587.5284344093434, 119.30818240800764], [-217.95911462448925, 587.5284344093434, 4245.101634724252, -53.49979066057819], [92.86092554976022, 119.30818240800764, -53.49979066057819, 6126.074126917171]]
+_TIGHT_Q_MEAN = [-13330.628505546729, -760.3892208837876, -300.872104838744, -5351.571230977988]
+_TIGHT_Q_COV = [[3.052258893382496e-09, -5.522504831902616e-10, -6.403109482381938e-10, -2.447964327893043e-10], [-5.522504831902616e-10, 2.543890618580511e-09, -6.835566657086377e-11, 1.1265891669492172e-10], [-6.403109482381938e-10, -6.835566657086377e-11, 2.1469316312275825e-09, -4.145166794307641e-11], [-2.447964327893043e-10, 1.1265891669492172e-10, -4.145166794307641e-11, 3.038898652530538e-09]]
+
+
+@pytest.mark.parametrize("alpha", [0.3, 0.5, 0.999999, 1.000001, 2.0])
+@pytest.mark.parametrize("swap", [False, True])
+def test_gaussian_renyi_where_one_covariance_is_far_below_the_other(alpha, swap):
+    # B = F^-1 (S_q - S_p) F^-T is -I plus 1e-12: I + B and I + a B lost q's covariance to
+    # the rounding of 1 - 1 (Bhattacharyya 2e-8 relative off, order 1 - 1e-6 1.5e-11); both
+    # now from F^-1 S_q F^-T formed apart
+    p = (np.array(_TIGHT_P_MEAN), np.array(_TIGHT_P_COV))
+    q = (np.array(_TIGHT_Q_MEAN), np.array(_TIGHT_Q_COV))
+    if swap:
+        p, q = q, p
+    with mp.workdps(60):
+        (m1, c1), (m2, c2) = ((mp.matrix(v.tolist()) for v in law) for law in (p, q))
+        a = mp.mpf(alpha)
+        mixed = (1 - a) * c1 + a * c2
+        if min(mp.eig(mixed)[0], key=lambda z: mp.re(z)).real <= 0:
+            exact = math.inf
+        else:
+            diff = m1 - m2
+            exact = float(a / 2 * (diff.T * mp.inverse(mixed) * diff)[0]
+                          - mp.log(mp.det(mixed) / (mp.det(c1) ** (1 - a) * mp.det(c2) ** a)) / (2 * (a - 1)))
+    got = dv.renyi(dv.MultivariateNormal(*p), dv.MultivariateNormal(*q), alpha=alpha)
+    assert float(got) == pytest.approx(exact, rel=1e-13)
+    batch = dv.renyi(dv.MultivariateNormal(*(np.stack([v, v]) for v in p)),
+                     dv.MultivariateNormal(*(np.stack([v, v]) for v in q)), alpha=alpha)
+    assert batch == pytest.approx([exact] * 2, rel=1e-13)
