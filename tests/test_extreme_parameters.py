@@ -571,3 +571,30 @@ def test_gaussian_renyi_where_one_covariance_is_far_below_the_other(alpha, swap)
     batch = dv.renyi(dv.MultivariateNormal(*(np.stack([v, v]) for v in p)),
                      dv.MultivariateNormal(*(np.stack([v, v]) for v in q)), alpha=alpha)
     assert batch == pytest.approx([exact] * 2, rel=1e-13)
+
+
+@pytest.mark.parametrize(("n1", "n2", "ratio"), [(15911.5, 1.0003, 1e-9), (5258076.9, 1.0114, 1e-124), (3.5, 7.0, 1e-3),
+                                                  (2.5, 2.5, 1e-300)])
+def test_wishart_kl_where_one_scale_is_far_below_the_other(n1, n2, ratio):
+    # X = L2^-1 (V1 - V2) L2^-T has eigenvalues near -1 where V1 is far below V2: log1p of
+    # them lost V1 (NaN at 1e-124); from L2^-1 V1 L2^-T itself now. (Where n1 is large and far
+    # from n2, the dfs' Bregman part and n1 (tr X) / 2 still cancel terms of the order of n1:
+    # 3e-10 relative at n1 = 5e6, a Stirling form of their sum would keep it.)
+    tolerance = 1e-13 if n1 < 100 else 1e-9
+    v2 = np.array([[9.2, 1.3], [1.3, 4.1]])
+    v1 = ratio * np.array([[2.0, -0.7], [-0.7, 1.5]])
+    with mp.workdps(80):
+        m1, m2 = mp.matrix(v1.tolist()), mp.matrix(v2.tolist())
+        a1, a2 = mp.mpf(n1) / 2, mp.mpf(n2) / 2
+        product = mp.inverse(m2) * m1
+
+        def log_gamma_d(a):
+            return mp.log(mp.pi) / 2 + mp.loggamma(a) + mp.loggamma(a - mp.mpf(1) / 2)
+
+        psi_d = mp.digamma(a1) + mp.digamma(a1 - mp.mpf(1) / 2)
+        exact = float(-a2 * mp.log(mp.det(product)) + a1 * (product[0, 0] + product[1, 1] - 2)
+                      + log_gamma_d(a2) - log_gamma_d(a1) + (a1 - a2) * psi_d)
+    got = dv.kl(dv.Wishart(n1, v1), dv.Wishart(n2, v2))
+    assert float(got) == pytest.approx(exact, rel=tolerance)
+    batch = dv.kl(dv.Wishart(np.array([n1, n1]), np.stack([v1, v1])), dv.Wishart(np.array([n2, n2]), np.stack([v2, v2])))
+    assert batch == pytest.approx([exact] * 2, rel=tolerance)
