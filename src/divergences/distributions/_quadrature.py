@@ -351,6 +351,29 @@ def _grows(tail: list[tuple[float, float]]) -> bool:
     )
 
 
+# The spike's masses settle a bounded measure where their bounds are this close.
+_SETTLED = 1e-15
+
+
+def _spike_masses(measure: Measure, p: Any, q: Any) -> tuple[float, float] | None:
+    """A bounded measure's integral from the laws' masses on a spike's cell and off it, where
+    one law's quartiles are one double (narrower than doubles resolve: Gamma(4e85, 2e82)
+    within 3e-40 of 2188) and the bounds by the masses settle it (against a law far from it,
+    TV 1 to the last bit); None elsewhere. (The quadrature took 84 s for 1 +- 1 there.)"""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for law in (p, q):
+            low, high = (float(v) for v in law.ppf([0.25, 0.75]))
+            if low == high and math.isfinite(low):
+                cell = (math.nextafter(low, -math.inf), math.nextafter(high, math.inf))
+                inside = [max(0.0, float(f.cdf(cell[1])) - float(f.cdf(cell[0]))) for f in (p, q)]
+                outside = [max(0.0, float(f.cdf(cell[0])) + float(f.sf(cell[1]))) for f in (p, q)]
+                (v1, e1), (v2, e2) = measure.beyond(*inside), measure.beyond(*outside)  # type: ignore[misc]
+                if e1 + e2 <= _SETTLED:
+                    return v1 + v2, e1 + e2 + 4 * EPS * (v1 + v2)
+    return None
+
+
 def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> tuple[float, float]:
     """``measure`` of one pair of one-dimensional continuous distributions, with its error.
 
@@ -373,6 +396,10 @@ def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> 
         (plo, phi), (qlo, qhi) = _support(p), _support(q)
     if measure.infinite_if_q_misses_p and (plo < qlo or phi > qhi):
         return math.inf, 0.0
+    if measure.beyond is not None and measure.union and not p_dist.circular:
+        spike = _spike_masses(measure, p, q)
+        if spike is not None:
+            return measure.finish(*spike)
     lo, hi = (min(plo, qlo), max(phi, qhi)) if measure.union else (plo, phi)
     frozens = [p, q] if measure.union else [p]
     ends = {x for x in (plo, phi, qlo, qhi) if math.isfinite(x) and lo <= x <= hi}
