@@ -128,6 +128,12 @@ def test_cauchy_js_as_a_function_of_chi2(p, q):
         assert float(dv.js(dv.HalfCauchy(p[1]), dv.HalfCauchy(q[1]))) == pytest.approx(exact, rel=2e-15)
 
 
+def test_cauchy_js_never_beyond_log_2():
+    # (log1p(s / (1 + r)^2) rounded one ulp beyond log 2 where s is large)
+    p, q = dv.Cauchy(0.06511468353683884, 2.515787464545121e-66), dv.Cauchy(0.06517979822037567, 2.5157874670609085e-66)
+    assert float(dv.js(p, q)) == math.log(2.0)
+
+
 @pytest.mark.parametrize(("p", "q"), [((0.0, 1.0), (1.0, 1.0)), ((0.0, 1.0), (3.0, 0.5)), ((5.0, 1e-3), (-2.0, 40.0))])
 def test_cauchy_js_formula_against_quadrature(p, q):
     with mp.workdps(30):

@@ -875,10 +875,10 @@ def _js_cauchy_cauchy(p: Cauchy | HalfCauchy, q: Cauchy | HalfCauchy, *, xp: Any
     # Nielsen & Okamura (2021): JS = log(2 r / (1 + r)), r = sqrt(1 + chi2 / 2) (checked against
     # quadrature): log1p(s / (1 + r)^2), s = chi2 / 2, no cancellation near p = q; beyond 2^500
     # log 2 - log1p(1 / r), 1 / r = exp(-log(s) / 2) to the last bit (chi2 may overflow there).
-    def near(chi2: Array) -> Array:
+    def near(chi2: Array) -> Array:  # (r - 1) / (r + 1), exact near 0 and never above 1 (log 2)
         half = 0.5 * chi2
         r = xp.sqrt(1.0 + half)
-        return xp.log1p(half / ((1.0 + r) * (1.0 + r)))
+        return xp.log1p(xp.where(half < 1.0, half / ((1.0 + r) * (1.0 + r)), (r - 1.0) / (r + 1.0)))
 
     return _cauchy_by_chi2(p, q, xp, near, lambda log_s: math.log(2.0) - xp.log1p(xp.exp(-0.5 * log_s)))
 
