@@ -380,18 +380,16 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
     assert info is not None
     name = info.name
     if name == "js_distance":  # the square root of js in the requested base
-        if not opts.return_error:  # (js's own warning says where its error is large)
-            js = divergence(opts._replace(measure=DIVERGENCES["js"]), p, q)
-            xp = namespace(js)
-            value = sqrt_with_zero_gradient(xp.asarray(js), xp)
-            return value[()] if is_numpy(xp) and value.ndim == 0 else value
-        js, js_error = divergence(opts._replace(measure=DIVERGENCES["js"]), p, q)
+        # (without return_error, js's own warning says where its error is large)
+        found = divergence(opts._replace(measure=DIVERGENCES["js"]), p, q)
+        js, js_error = found if opts.return_error else (found, None)
         xp = namespace(js)
         value = sqrt_with_zero_gradient(xp.asarray(js), xp)
+        scalar = is_numpy(xp) and value.ndim == 0
+        if js_error is None:
+            return value[()] if scalar else value
         error = xp.where(value > 0, js_error / (2 * value + (value == 0)), xp.sqrt(xp.asarray(js_error)))
-        if is_numpy(xp) and value.ndim == 0:
-            value, error = value[()], error[()]
-        return value, error
+        return (value[()], error[()]) if scalar else (value, error)
     if not isinstance(p, Distribution):
         p = p if is_registered_instance(p) else as_distribution(p, "p")
     if name == "entropy":
