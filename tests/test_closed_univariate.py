@@ -392,12 +392,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "Laplace": ("kl", "cross_entropy"),
     "Cauchy": (*FIVE, "total_variation", "js"),
     "HalfCauchy": (*FIVE, "total_variation", "js"),
-    "InverseGamma": FIVE,
+    "InverseGamma": (*FIVE, "total_variation"),
     "Gumbel": ("kl", "cross_entropy"),
     "Moyal": ("kl", "cross_entropy"),
     "Weibull": ("kl", "cross_entropy"),
     "Exponential": (*FIVE, "total_variation"),
-    "Gamma": FIVE,
+    "Gamma": (*FIVE, "total_variation"),
     "Chi2": FIVE,
     "Chi": FIVE,
     "Beta": FIVE,
@@ -744,6 +744,11 @@ def test_torch_gradients_are_finite(family):
     pa, qa = PAIRS[family][0]
     cases = [(m, a, pv, qv) for m, a in _registered_calls(family) for pv, qv in ((pa, qa), (pa, pa))]
     for measure, alpha, p_values, q_values in cases:  # a generic pair, then p = q
+        if measure == "total_variation" and family in ("Gamma", "InverseGamma") and p_values is not q_values:
+            # torch's incomplete gamma functions have no derivative in their shape (its own
+            # NotImplementedError); the shapes of a generic pair differ, so the crossings' masses
+            # take them (the rates' gradients: test_total_variation_crossing)
+            continue
         tp, tq = torch_params(torch, p_values), torch_params(torch, q_values)
         value = _call(measure, make(*tp), make(*tq), alpha)
         assert isinstance(value, torch.Tensor)

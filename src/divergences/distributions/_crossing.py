@@ -42,6 +42,7 @@ import numpy as np
 from .._array_api import is_eager
 from .._double_double import product
 from .._special import (
+    gammaln,
     has_special,
     incomplete,
     log1pmx,
@@ -143,17 +144,21 @@ def _tv_poisson_poisson(p: Poisson, q: Poisson, *, xp: Any) -> Array:
 
 
 def _gamma_apart(k: Array, lo: Array, hi: Array, xp: Any) -> Array:
-    """``F_lo(k) - F_hi(k)`` from the incomplete gamma functions of shape ``k + 1``, the lower
-    tail at ``lo`` our own where it lies beyond ``_TAIL_SD`` standard deviations below the
-    shape (SciPy's, and torch's port of it, there: 3% off at shape 1e7 and 5 sd)."""
-    a = k + 1.0
-    s_lo, f_lo = _tails("gammainc", lo, (a,), xp)
-    s_hi, f_hi = _tails("gammainc", hi, (a,), xp)
-    tail = (a >= _TAIL_FROM) & (lo <= a - _TAIL_SD * xp.sqrt(a))
+    """``F_lo(k) - F_hi(k)`` from the incomplete gamma functions of shape ``k + 1``."""
+    return _difference(*_gamma_tails(k + 1.0, lo, xp), *_gamma_tails(k + 1.0, hi, xp), xp)
+
+
+def _gamma_tails(a: Array, x: Array, xp: Any) -> tuple[Array, Array]:
+    """``P(a, x)`` and ``Q(a, x)`` as :func:`_tails`, the lower tail our own where it lies
+    beyond ``_TAIL_SD`` standard deviations below the shape (SciPy's, and torch's port of it,
+    there: 3% off at shape 1e7 and 5 sd)."""
+    lower, upper = _tails("gammainc", x, (a,), xp)
+    tail = (a >= _TAIL_FROM) & (x <= a - _TAIL_SD * xp.sqrt(a))
     if not is_eager(xp) or bool(xp.any(tail)):
-        s_lo = xp.where(tail, _gamma_lower_tail(substitute(tail, k, _TAIL_FROM, xp), substitute(tail, lo, 1.0, xp), xp), s_lo)
-        f_lo = xp.where(tail, 1.0 - s_lo, f_lo)
-    return _difference(s_lo, f_lo, s_hi, f_hi, xp)
+        lower = xp.where(tail, _gamma_lower_tail(substitute(tail, a - 1.0, _TAIL_FROM, xp), substitute(tail, x, 1.0, xp), xp),
+                         lower)
+        upper = xp.where(tail, 1.0 - lower, upper)
+    return lower, upper
 
 
 def _tails(name: str, x: Array, shapes: tuple[Array, ...], xp: Any) -> tuple[Array, Array]:
@@ -275,16 +280,29 @@ def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
 def _tv_gamma_gamma(p: Gamma | InverseGamma, q: Gamma | InverseGamma, *, xp: Any) -> Array:
     # One shape a: the densities cross once, at x* = a L / (b_hi - b_lo), L = log(b_hi / b_lo),
     # where the rate-1 variables are y = a L / expm1(L) and y e^L, a L apart: the Gamma(a)
-    # law's mass between them (_gamma_interval). InverseGamma: the same laws of 1 / X.
-    same = _one_parameter(p.shape, q.shape, "shape", xp)
-    a = p.shape
-    size = xp.abs(log_ratio(q.rate, p.rate, xp))
+    # law's mass between them (_gamma_interval). Two shapes: _gamma_two_shapes. InverseGamma:
+    # the same laws of 1 / X.
+    a1, b1, a2, b2 = xp.broadcast_arrays(p.shape, p.rate, q.shape, q.rate)
+    shared = a1 == a2
+    every = is_eager(xp) and bool(xp.all(shared))
+    a, rate = substitute(shared, a1, 1.0, xp), substitute(shared, b2, 1.0, xp)
+    size = xp.abs(log_ratio(rate, substitute(shared, b1, 1.0, xp), xp))
     apart = size > 0
     step = substitute(apart, size, 1.0, xp)
     lo, gap = a * (step / xp.expm1(step)), a * step
     k = a - 1.0
-    value = _gamma_interval(k, lo, gap, a * (step / -xp.expm1(-step)), k - lo, xp)
-    return _where_shared(where0(apart, value, xp), same, xp)
+    value = where0(apart, _gamma_interval(k, lo, gap, a * (step / -xp.expm1(-step)), k - lo, xp), xp)
+    if every:
+        return value
+    other = ~shared
+    # (where the shapes are one, a harmless pair of two)
+    two, unsettled = _gamma_two_shapes(substitute(other, a1, 1.0, xp), substitute(other, b1, 1.0, xp),
+                                       substitute(other, a2, 2.0, xp), substitute(other, b2, 1.0, xp), xp)
+    unsettled = unsettled & other
+    if is_eager(xp) and bool(xp.any(unsettled)):
+        raise NoClosedForm("total_variation(Gamma): two shapes whose crossings lie beyond the doubles or whose masses "
+                           "cancel (the numerical route keeps the digits)")
+    return xp.where(shared, value, xp.where(unsettled, xp.nan, two))
 
 
 @register("total_variation", Gumbel, Gumbel)
@@ -305,3 +323,59 @@ def _tv_logistic_logistic(p: Logistic, q: Logistic, *, xp: Any) -> Array:
     # one crossing, midway: sigmoid(d / 2s) - sigmoid(-d / 2s) = tanh(d / 4s)
     same = _one_parameter(p.scale, q.scale, "scale", xp)
     return _where_shared(xp.tanh(xp.abs(q.loc - p.loc) / (4.0 * p.scale)), same, xp)
+
+
+# The bisections' bracket in s = log x, the doubles' range, and their steps (a crossing to
+# 2^-60 of it: the value is stationary in the crossings, p = q there).
+_S_RANGE, _BISECTIONS = (-744.0, 709.0), 64
+# Where the two laws' masses between the crossings cancel beyond this share, the numerical
+# route answers (their rounding would be this many ulps of the value).
+_CANCELLED = 2.0**-10
+
+
+def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tuple[Array, Array]:
+    """Total variation of Gamma laws of different shapes, and where it is not settled. In ``s
+    = log x`` the log-ratio ``h(s) = (a1 - a2) s - (b1 - b2) e^s + K`` is concave or convex,
+    with its extremum at ``s0 = log((a1 - a2) / (b1 - b2))`` where that ratio is positive (two
+    crossings, by bisection on each side; TV is the difference of the laws' masses between
+    them) and monotone elsewhere (one crossing, the difference of the distribution functions
+    there). The value is stationary in the crossings (p = q there), so their rounding and K's
+    weigh nothing to first order. Not settled: a crossing beyond the doubles, or masses that
+    cancel beyond ``_CANCELLED`` (nearly equal laws: the numerical route keeps the digits)."""
+    da, db = a1 - a2, b1 - b2
+    constant = a1 * xp.log(b1) - a2 * xp.log(b2) - gammaln(a1, xp) + gammaln(a2, xp)
+
+    def h(s: Array) -> Array:
+        return da * s - db * xp.exp(s) + constant
+
+    two = (da * db > 0) & (da != 0)
+    s0 = xp.clip(xp.log(xp.where(two, da / xp.where(db != 0, db, 1.0), 1.0)), *_S_RANGE)
+    low, high = xp.full_like(a1, _S_RANGE[0]), xp.full_like(a1, _S_RANGE[1])
+
+    def root(lo: Array, hi: Array) -> tuple[Array, Array]:  # a sign change of h in [lo, hi], and whether there is one
+        h_lo = h(lo)
+        bracketed = (h_lo > 0) != (h(hi) > 0)
+        for _ in range(_BISECTIONS):
+            mid = 0.5 * (lo + hi)
+            same = (h(mid) > 0) == (h_lo > 0)
+            lo, hi = xp.where(same, mid, lo), xp.where(same, hi, mid)
+        return _constant(0.5 * (lo + hi)), bracketed
+
+    def tails(s: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+        x = xp.exp(s)
+        return _gamma_tails(a1, b1 * x, xp), _gamma_tails(a2, b2 * x, xp)
+
+    first, found_first = root(low, xp.where(two, s0, high))
+    second, found_second = root(xp.where(two, s0, low), high)
+    (p1, q1), (p2, q2) = tails(first), tails(second)
+
+    def mass(one: tuple[Array, Array], other: tuple[Array, Array]) -> Array:  # between the crossings
+        (f1, s1), (f2, s2) = one, other
+        return xp.where(f2 <= 0.5, f2 - f1, xp.where(s1 <= 0.5, s1 - s2, (1.0 - f1) - s2))
+
+    in_p, in_q = mass(p1, p2), mass(q1, q2)
+    (fp, sp), (fq, sq) = p1, q1
+    value = xp.where(two, xp.abs(in_p - in_q), xp.abs(xp.where(fp <= sp, fp - fq, sq - sp)))
+    size = xp.where(two, xp.maximum(in_p, in_q), xp.maximum(xp.minimum(fp, sp), xp.minimum(fq, sq)))
+    found = found_first & (found_second | ~two)
+    return value, ~found | (value < _CANCELLED * size)
