@@ -1,4 +1,6 @@
-"""Total variation of laws whose densities or mass functions cross once.
+"""Total variation of laws whose densities or mass functions cross once (or twice: Gamma laws
+of two shapes, whose log-ratio is concave or convex in log x, by bisection for the crossings;
+``_gamma_two_shapes``).
 
 Weibull laws of one shape (Exponential laws among them), Gumbel, Laplace and Logistic laws of
 one scale (the last section) have elementary forms. Poisson, Binomial and Geometric laws:
