@@ -1610,16 +1610,11 @@ def dirichlet_kl_stable(a: Array, b: Array, xp: Any, d: Array | None = None,
     # The exact products hold below 2^995 only: each n_i is formed at its own power of two, the
     # i-th factors near 1 and the j-th ones at the row's largest near 1 (Dirichlet parameters
     # of 3.8e280 and 5.1e271 gave 0 for 1.3e222). No scale underflows a factor that counts.
-    own = _unit_scale(xp.maximum(xp.abs(a), xp.abs(other)), xp)
-    row = _unit_scale(xp.max(xp.maximum(xp.abs(a), xp.abs(other)), axis=-1), xp)[..., None]
-    if cross is None:
-        n = _cross_products(other, a, own, row, xp)
-        u = n / ((a * own) * (c2[..., None] * row))
-    else:
-        x, y, scale = cross
-        own_x = _unit_scale(xp.maximum(xp.abs(x), xp.abs(y)), xp)
-        row_x = _unit_scale(xp.max(xp.maximum(xp.abs(x), xp.abs(y)), axis=-1), xp)[..., None]
-        u = scale * _cross_products(y, x, own_x, row_x, xp) / ((a * own_x) * (c2[..., None] * row_x))
+    # (n_i = s (y_i c_x - x_i c_y): y = b or d and x = a, s = 1, or the mixture's two laws)
+    x, y, scale = (a, other, 1.0) if cross is None else cross
+    own = _unit_scale(xp.maximum(xp.abs(x), xp.abs(y)), xp)
+    row = _unit_scale(xp.max(xp.maximum(xp.abs(x), xp.abs(y)), axis=-1), xp)[..., None]
+    u = scale * _cross_products(y, x, own, row, xp) / ((a * own) * (c2[..., None] * row))
     terms = (c2[..., None] * (a / c1[..., None])) * _relative_entropy(u, xp)  # c2 m1_i phi(u_i)
     # Parameters of one row more than 2^1022 apart leave the range at the row's scale, and u
     # with them: there each such term from logarithms, b_i (log(b_i / c2) - log(a_i / c1)) -

@@ -286,22 +286,25 @@ def _tv_gamma_gamma(p: Gamma | InverseGamma, q: Gamma | InverseGamma, *, xp: Any
     # the same laws of 1 / X.
     a1, b1, a2, b2 = xp.broadcast_arrays(p.shape, p.rate, q.shape, q.rate)
     shared = a1 == a2
-    every = is_eager(xp) and bool(xp.all(shared))
-    a, rate = substitute(shared, a1, 1.0, xp), substitute(shared, b2, 1.0, xp)
-    size = xp.abs(log_ratio(rate, substitute(shared, b1, 1.0, xp), xp))
-    apart = size > 0
-    step = substitute(apart, size, 1.0, xp)
-    lo, gap = a * (step / xp.expm1(step)), a * step
-    k = a - 1.0
-    value = where0(apart, _gamma_interval(k, lo, gap, a * (step / -xp.expm1(-step)), k - lo, xp), xp)
-    if every:
-        return value
+    kind = is_eager(xp)
+    if not kind or bool(xp.any(shared)):
+        a, rate = substitute(shared, a1, 1.0, xp), substitute(shared, b2, 1.0, xp)
+        size = xp.abs(log_ratio(rate, substitute(shared, b1, 1.0, xp), xp))
+        apart = size > 0
+        step = substitute(apart, size, 1.0, xp)
+        lo, gap = a * (step / xp.expm1(step)), a * step
+        k = a - 1.0
+        value = where0(apart, _gamma_interval(k, lo, gap, a * (step / -xp.expm1(-step)), k - lo, xp), xp)
+        if kind and bool(xp.all(shared)):
+            return value
+    else:  # (no element of one shape: nothing of that form to compute)
+        value = xp.zeros_like(a1)
     other = ~shared
     # (where the shapes are one, a harmless pair of two)
     two, unsettled = _gamma_two_shapes(substitute(other, a1, 1.0, xp), substitute(other, b1, 1.0, xp),
                                        substitute(other, a2, 2.0, xp), substitute(other, b2, 1.0, xp), xp)
     unsettled = unsettled & other
-    if is_eager(xp) and bool(xp.any(unsettled)):
+    if kind and bool(xp.any(unsettled)):
         raise NoClosedForm("total_variation(Gamma): two shapes whose crossings lie beyond the doubles or whose masses "
                            "cancel (the numerical route keeps the digits)")
     return xp.where(shared, value, xp.where(unsettled, xp.nan, two))
