@@ -192,11 +192,14 @@ LOCATION_PAIRS = [(0.0, 1.0, 1.0), (0.0, 1e-8, 1.0), (3.0, -2.0, 0.5), (1e10, 1e
 @pytest.mark.parametrize("name", ["Gumbel", "Laplace", "Logistic"])
 @pytest.mark.parametrize(("m1", "m2", "scale"), LOCATION_PAIRS)
 def test_location_families_of_one_scale(name: str, m1: float, m2: float, scale: float) -> None:
-    # |F1 - F2| at the densities' one crossing, found by mpmath's bisection
-    (l1, f1), (l2, f2) = (_log_density_and_cdf(name, mp.mpf(m), mp.mpf(scale)) for m in (m1, m2))
-    lo, hi = sorted((mp.mpf(m1), mp.mpf(m2)))
-    crossing = mp.findroot(lambda x: l1(x) - l2(x), (lo, hi), solver="bisect")
-    exact = float(abs(f1(crossing) - f2(crossing)))
+    # |F1 - F2| at the densities' one crossing, found by mpmath's bisection (at this module's
+    # 40 digits whatever another module set globally: at 50 the bisection's tolerance was not
+    # reached for the Gumbel pair of scale 1e-3)
+    with mp.workdps(40):
+        (l1, f1), (l2, f2) = (_log_density_and_cdf(name, mp.mpf(m), mp.mpf(scale)) for m in (m1, m2))
+        lo, hi = sorted((mp.mpf(m1), mp.mpf(m2)))
+        crossing = mp.findroot(lambda x: l1(x) - l2(x), (lo, hi), solver="bisect")
+        exact = float(abs(f1(crossing) - f2(crossing)))
     family = getattr(dv, name)
     assert float(dv.total_variation(family(m1, scale), family(m2, scale))) == pytest.approx(exact, rel=1e-15)
 
