@@ -373,3 +373,19 @@ def test_a_law_narrower_than_doubles_resolve_against_one_far_from_it():
     js, js_error = dv.js(p, q, return_error=True)
     assert tv == 1.0 and tv_error < 1e-14
     assert js == pytest.approx(math.log(2.0), rel=1e-15) and js_error < 1e-14
+
+
+def test_the_quadratures_logpdf_is_built_once_per_law(monkeypatch):
+    # each piece asks for its laws' readers (some 130 times a quadrature), each checked at the
+    # quartiles for some 1 ms: they are built once per law, a view from an end its own law
+    from divergences.distributions import _quadrature
+
+    built: list[object] = []
+    original = _quadrature._build_fast_logpdf
+    monkeypatch.setattr(_quadrature, "_FAST", {})
+    monkeypatch.setattr(_quadrature, "_build_fast_logpdf", lambda frozen: built.append(frozen) or original(frozen))
+    value = dv.js(dv.Beta(2.25, 3.0), dv.Beta(2.75, 3.0))
+    assert 1 <= len(built) <= 4  # the two laws, and each as seen from its upper end
+    monkeypatch.setattr(_quadrature, "_FAST", {})
+    monkeypatch.setattr(_quadrature, "_build_fast_logpdf", original)
+    assert dv.js(dv.Beta(2.25, 3.0), dv.Beta(2.75, 3.0)) == value  # (built afresh: the same doubles)

@@ -102,7 +102,33 @@ def _touches(frozen: Any, end: float, side: float) -> bool:
     return end == (lo if side > 0 else hi)
 
 
+# Each law's reader, built once (its check at the quartiles costs some 1 ms, and a quadrature
+# asks for it for each of its pieces, some 130 times): by its distribution and parameters.
+_FAST: dict[tuple[Any, ...], Callable[[float], Any]] = {}
+_FAST_SIZE = 64
+
+
 def _fast_logpdf(frozen: Any) -> Callable[[float], Any]:
+    """:func:`_build_fast_logpdf`, once per law (a law's frozen objects are made afresh for
+    each piece: the key is its distribution's class, name and support, and its parameters)."""
+    try:
+        dist = frozen.dist
+        values = (*frozen.args, *(v for _, v in sorted(frozen.kwds.items())))
+        key = (type(dist), dist.name, dist.a, dist.b, tuple(sorted(frozen.kwds)),
+               *(float(v) for v in values if np.ndim(v) == 0))
+        if len(key) != 5 + len(values):  # (a parameter that is an array of several values)
+            return _build_fast_logpdf(frozen)
+    except Exception:  # noqa: BLE001 (not a SciPy frozen distribution of the usual make)
+        return _build_fast_logpdf(frozen)
+    found = _FAST.get(key)
+    if found is None:
+        if len(_FAST) >= _FAST_SIZE:
+            _FAST.clear()
+        found = _FAST[key] = _build_fast_logpdf(frozen)
+    return found
+
+
+def _build_fast_logpdf(frozen: Any) -> Callable[[float], Any]:
     """``frozen.logpdf`` for one point, by SciPy's own steps without their checks where the
     point is inside the support (``rv_continuous.logpdf`` spends some 120 us a call on them,
     nine tenths of a quadrature's time); ``frozen.logpdf`` itself elsewhere, and wherever the
