@@ -31,9 +31,11 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from .._integrands import EPS, Measure
 from ._base import Distribution
+from ._kronrod import first_step
 
 __all__ = ["quadrature"]
 
+_EPSABS = 1e-15  # quad's absolute tolerance on each piece
 # Quantiles at which the integration range is split (both distributions' quantiles are used).
 _SPLIT = (1e-5, 1e-3, 0.01, 0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 0.99, 0.999, 1 - 1e-5)
 # Beyond those, the tails are integrated a few decades of mass at a time (see _tail_points).
@@ -104,11 +106,11 @@ def _touches(frozen: Any, end: float, side: float) -> bool:
 
 # Each law's reader, built once (its check at the quartiles costs some 1 ms, and a quadrature
 # asks for it for each of its pieces, some 130 times): by its distribution and parameters.
-_FAST: dict[tuple[Any, ...], Callable[[float], Any]] = {}
+_FAST: dict[tuple[Any, ...], Callable[[Any], Any]] = {}
 _FAST_SIZE = 64
 
 
-def _fast_logpdf(frozen: Any) -> Callable[[float], Any]:
+def _fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
     """:func:`_build_fast_logpdf`, once per law (a law's frozen objects are made afresh for
     each piece: the key is its distribution's class, name and support, and its parameters)."""
     try:
@@ -128,9 +130,9 @@ def _fast_logpdf(frozen: Any) -> Callable[[float], Any]:
     return found
 
 
-def _build_fast_logpdf(frozen: Any) -> Callable[[float], Any]:
-    """``frozen.logpdf`` for one point, by SciPy's own steps without their checks where the
-    point is inside the support (``rv_continuous.logpdf`` spends some 120 us a call on them,
+def _build_fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
+    """``frozen.logpdf`` for a point or an array of them, by SciPy's own steps without their
+    checks where every point is inside the support (``rv_continuous.logpdf`` spends some 120 us a call on them,
     nine tenths of a quadrature's time); ``frozen.logpdf`` itself elsewhere, and wherever the
     two differ at the law's quartiles (a distribution that is not a plain ``rv_continuous``)."""
     try:
@@ -142,9 +144,9 @@ def _build_fast_logpdf(frozen: Any) -> Callable[[float], Any]:
             return frozen.logpdf  # type: ignore[no-any-return]
         log_scale = np.log(scale)
 
-        def logpdf(x: float) -> Any:
+        def logpdf(x: Any) -> Any:
             z = np.asarray((x - loc) / scale, dtype=np.float64)
-            if not bool(dist._support_mask(z, *shapes)):  # (NaN too)
+            if not np.all(dist._support_mask(z, *shapes)):  # (NaN too)
                 return frozen.logpdf(x)
             return dist._logpdf(z, *shapes) - log_scale
 
@@ -159,19 +161,20 @@ def _build_fast_logpdf(frozen: Any) -> Callable[[float], Any]:
         return frozen.logpdf  # type: ignore[no-any-return]
 
 
-def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[float], Any], bool]:
-    """``y -> log density at anchor + side * y``, and whether it is exact for ``y`` below an ulp
-    of ``anchor`` (it is not for a distribution read through ``x`` from its own end)."""
+def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[Any], Any], bool]:
+    """``y -> log density at anchor + side * y`` (``y`` a point or an array of them), and
+    whether it is exact for ``y`` below an ulp of ``anchor`` (it is not for a distribution read
+    through ``x`` from its own end)."""
     lo, hi = _support(frozen)
     fast = _fast_logpdf(frozen)
 
-    def through_x(y: float) -> Any:
+    def through_x(y: Any) -> Any:
         return fast(anchor + side * y)
 
     if anchor == 0:
         return through_x, True
     if anchor >= hi if side > 0 else anchor <= lo:  # the piece lies outside this support
-        return (lambda y: -math.inf), True
+        return (lambda y: np.full(np.shape(y), -math.inf)), True
     if _touches(frozen, anchor, side):
         view = _seen_from_end(frozen, anchor, upper=side < 0)
         return (through_x, False) if view is None else (_fast_logpdf(view), True)
@@ -198,23 +201,30 @@ def _piece_integral(
     log_p, exact_p = _log_density(p, piece.anchor, piece.side)
     log_q, exact_q = _log_density(q, piece.anchor, piece.side)
 
-    def at(y: float) -> float:
+    def at(y: Any) -> np.ndarray:
         lp = np.atleast_1d(np.asarray(log_p(y), dtype=np.float64))
         lq = np.atleast_1d(np.asarray(log_q(y), dtype=np.float64))
-        return float(pointwise(lp, lq)[0])
+        return pointwise(lp, lq)
 
-    def quad(f: Callable[[float], float], a: float, b: float) -> tuple[float, float]:
-        value, err = integrate.quad(f, a, b, epsabs=1e-15, epsrel=epsrel, limit=limit)
+    def quad(f: Callable[[Any], np.ndarray], a: float, b: float) -> tuple[float, float]:
+        # quad's first rule on all its points at once (_kronrod): where QAGS would stop there,
+        # its own sum without a Python call a point; quad itself where it bisects.
+        with np.errstate(all="ignore"):
+            first = first_step(f, a, b, epsabs=_EPSABS, epsrel=epsrel)
+        if first is not None:
+            return first
+        value, err = integrate.quad(lambda y: float(f(y)[0]), a, b, epsabs=_EPSABS, epsrel=epsrel, limit=limit)
         return float(value), float(err)
 
     if not piece.log:
         lo, hi = bounds
         # An end point reached by rounding (only x itself can be): quad never asks for it otherwise.
-        inside = (lambda y: lo < y < hi) if (piece.anchor, piece.side) == (0.0, 1.0) else (lambda y: True)
-        return quad(lambda y: at(y) if inside(y) else 0.0, piece.start, piece.stop)
+        if (piece.anchor, piece.side) == (0.0, 1.0):
+            return quad(lambda y: np.where((lo < y) & (y < hi), at(y), 0.0), piece.start, piece.stop)
+        return quad(at, piece.start, piece.stop)
 
-    def in_log(u: float) -> float:
-        y = math.exp(u)
+    def in_log(u: Any) -> np.ndarray:
+        y = np.exp(u)
         return at(y) * y
 
     floor = math.log(_TINY if exact_p and exact_q else 4 * math.ulp(piece.anchor))
@@ -230,9 +240,9 @@ def _piece_integral(
             rest, rest_err = beyond(*(_mass_beyond(f, piece, math.exp(edge), inward > 0) for f in (p, q)))
             value, err = value + rest, err + rest_err
             continue
-        g = abs(in_log(edge)) if open_ else 0.0
+        g = abs(float(in_log(edge)[0])) if open_ else 0.0
         if g > 0:
-            nearer = abs(in_log(edge + inward))
+            nearer = abs(float(in_log(edge + inward)[0]))
             if not nearer > g:  # no decay outwards: the integral diverges
                 return math.inf, 0.0
             err += g * abs(inward) / math.log(nearer / g)
