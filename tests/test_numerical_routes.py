@@ -376,16 +376,22 @@ def test_a_law_narrower_than_doubles_resolve_against_one_far_from_it():
 
 
 def test_the_quadratures_logpdf_is_built_once_per_law(monkeypatch):
-    # each piece asks for its laws' readers (some 130 times a quadrature), each checked at the
-    # quartiles for some 1 ms: they are built once per law, a view from an end its own law
+    # each piece asks for its laws' readers and views from an end (some 130 times a quadrature),
+    # a reader checked at the quartiles for some 1 ms, a view a SciPy distribution made afresh
+    # for another: they are built once per law, a view from an end its own law
     from divergences.distributions import _quadrature
 
     built: list[object] = []
-    original = _quadrature._build_fast_logpdf
-    monkeypatch.setattr(_quadrature, "_FAST", {})
+    views: list[object] = []
+    original, original_view = _quadrature._build_fast_logpdf, _quadrature._build_seen_from_end
+    monkeypatch.setattr(_quadrature, "_LAWS", {})
     monkeypatch.setattr(_quadrature, "_build_fast_logpdf", lambda frozen: built.append(frozen) or original(frozen))
+    monkeypatch.setattr(_quadrature, "_build_seen_from_end",
+                        lambda frozen, upper: views.append(frozen) or original_view(frozen, upper))
     value = dv.js(dv.Beta(2.25, 3.0), dv.Beta(2.75, 3.0))
     assert 1 <= len(built) <= 4  # the two laws, and each as seen from its upper end
-    monkeypatch.setattr(_quadrature, "_FAST", {})
+    assert 1 <= len(views) <= 4  # each law from each end
+    monkeypatch.setattr(_quadrature, "_LAWS", {})
     monkeypatch.setattr(_quadrature, "_build_fast_logpdf", original)
+    monkeypatch.setattr(_quadrature, "_build_seen_from_end", original_view)
     assert dv.js(dv.Beta(2.25, 3.0), dv.Beta(2.75, 3.0)) == value  # (built afresh: the same doubles)

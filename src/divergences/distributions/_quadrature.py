@@ -31,7 +31,7 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from .._integrands import EPS, Measure
 from ._base import Distribution
-from ._kronrod import first_step
+from ._kronrod import integrate as kronrod
 
 __all__ = ["quadrature"]
 
@@ -76,8 +76,9 @@ def _support(frozen: Any) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _seen_from_end(frozen: Any, end: float, upper: bool) -> Any | None:
-    """``frozen`` as the distribution of the distance ``y`` to its support end ``end``, or ``None``.
+def _seen_from_end(frozen: Any, upper: bool) -> Any | None:
+    """``frozen`` as the distribution of the distance ``y`` to its lower or ``upper`` support
+    end, or ``None`` (once per law: :func:`_once`).
 
     ``end - y`` rounds to ``end`` once ``y`` is below half an ulp of ``end``, so a density
     singular at an end other than 0 (a Beta's at 1, a shifted Gamma's) cannot be read through
@@ -85,6 +86,10 @@ def _seen_from_end(frozen: Any, end: float, upper: bool) -> Any | None:
     lower end of a family whose standard support starts at 0, and from the upper end of a family
     with a mirror image (:data:`_MIRRORS`).
     """
+    return _once(frozen, ("seen from", upper), lambda f: _build_seen_from_end(f, upper))
+
+
+def _build_seen_from_end(frozen: Any, upper: bool) -> Any | None:
     dist = getattr(frozen, "dist", None)
     try:
         shapes, _, scale = dist._parse_args(*frozen.args, **frozen.kwds)  # type: ignore[union-attr]
@@ -104,30 +109,37 @@ def _touches(frozen: Any, end: float, side: float) -> bool:
     return end == (lo if side > 0 else hi)
 
 
-# Each law's reader, built once (its check at the quartiles costs some 1 ms, and a quadrature
-# asks for it for each of its pieces, some 130 times): by its distribution and parameters.
-_FAST: dict[tuple[Any, ...], Callable[[Any], Any]] = {}
-_FAST_SIZE = 64
+# What a quadrature builds from a law (its density reader, its view from a support end), once
+# per law: its check at the quartiles costs some 1 ms, a view's SciPy distribution another (its
+# docstring is formatted afresh), and a quadrature asks for them for each of its pieces, some 130
+# times. Keyed by the distribution's class, name and support, and its parameters.
+_LAWS: dict[tuple[Any, ...], Any] = {}
+_LAWS_SIZE = 128
 
 
-def _fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
-    """:func:`_build_fast_logpdf`, once per law (a law's frozen objects are made afresh for
-    each piece: the key is its distribution's class, name and support, and its parameters)."""
+def _once(frozen: Any, what: Any, build: Callable[[Any], Any]) -> Any:
+    """``build(frozen)``, once per law and ``what`` (a law's frozen objects are made afresh for
+    each piece); built each time for a law that is not a SciPy frozen distribution of the
+    usual make."""
     try:
         dist = frozen.dist
         values = (*frozen.args, *(v for _, v in sorted(frozen.kwds.items())))
-        key = (type(dist), dist.name, dist.a, dist.b, tuple(sorted(frozen.kwds)),
+        key = (what, type(dist), dist.name, dist.a, dist.b, tuple(sorted(frozen.kwds)),
                *(float(v) for v in values if np.ndim(v) == 0))
-        if len(key) != 5 + len(values):  # (a parameter that is an array of several values)
-            return _build_fast_logpdf(frozen)
+        if len(key) != 6 + len(values):  # (a parameter that is an array of several values)
+            return build(frozen)
     except Exception:  # noqa: BLE001 (not a SciPy frozen distribution of the usual make)
-        return _build_fast_logpdf(frozen)
-    found = _FAST.get(key)
-    if found is None:
-        if len(_FAST) >= _FAST_SIZE:
-            _FAST.clear()
-        found = _FAST[key] = _build_fast_logpdf(frozen)
-    return found
+        return build(frozen)
+    if key not in _LAWS:
+        if len(_LAWS) >= _LAWS_SIZE:
+            _LAWS.clear()
+        _LAWS[key] = build(frozen)
+    return _LAWS[key]
+
+
+def _fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
+    """:func:`_build_fast_logpdf`, once per law."""
+    return _once(frozen, "logpdf", _build_fast_logpdf)  # type: ignore[no-any-return]
 
 
 def _build_fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
@@ -176,7 +188,7 @@ def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[Any
     if anchor >= hi if side > 0 else anchor <= lo:  # the piece lies outside this support
         return (lambda y: np.full(np.shape(y), -math.inf)), True
     if _touches(frozen, anchor, side):
-        view = _seen_from_end(frozen, anchor, upper=side < 0)
+        view = _seen_from_end(frozen, upper=side < 0)
         return (through_x, False) if view is None else (_fast_logpdf(view), True)
     return through_x, True  # inside the support: the density is smooth at the anchor
 
@@ -207,12 +219,12 @@ def _piece_integral(
         return pointwise(lp, lq)
 
     def quad(f: Callable[[Any], np.ndarray], a: float, b: float) -> tuple[float, float]:
-        # quad's first rule on all its points at once (_kronrod): where QAGS would stop there,
-        # its own sum without a Python call a point; quad itself where it bisects.
+        # quad's rule, each round's points in one call (_kronrod); quad itself where that
+        # does not settle the piece.
         with np.errstate(all="ignore"):
-            first = first_step(f, a, b, epsabs=_EPSABS, epsrel=epsrel)
-        if first is not None:
-            return first
+            found = kronrod(f, a, b, epsabs=_EPSABS, epsrel=epsrel, limit=limit)
+        if found is not None:
+            return found
         value, err = integrate.quad(lambda y: float(f(y)[0]), a, b, epsabs=_EPSABS, epsrel=epsrel, limit=limit)
         return float(value), float(err)
 
@@ -254,7 +266,7 @@ def _mass_beyond(frozen: Any, piece: _Piece, y: float, toward_anchor: bool) -> f
     (in ``t`` itself where the law is read from its end there, as :func:`_log_density`)."""
     view = None
     if piece.anchor != 0 and _touches(frozen, piece.anchor, piece.side):
-        view = _seen_from_end(frozen, piece.anchor, upper=piece.side < 0)
+        view = _seen_from_end(frozen, upper=piece.side < 0)
     if view is not None:
         return float(view.cdf(y) if toward_anchor else view.sf(y))
     x = piece.anchor + piece.side * y
@@ -309,7 +321,7 @@ def _end_pieces(frozens: list[Any], anchor: float, side: float, far: float) -> l
     for f in frozens:
         if not _touches(f, anchor, side):
             continue
-        view = _seen_from_end(f, anchor, upper=side < 0) if anchor != 0 else None
+        view = _seen_from_end(f, upper=side < 0) if anchor != 0 else None
         with np.errstate(all="ignore"):
             if view is not None:
                 y = view.ppf(_levels())
