@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["integrate"]
+__all__ = ["integrate", "integrate_many"]
 
 # dqk21's abscissae (xgk) and weights (wgk) on [-1, 1], the Kronrod points from the outside in
 # and the centre last; the 10-point Gauss rule uses the odd ones (xgk(2), xgk(4), ... in Fortran).
@@ -50,18 +50,16 @@ _EPMACH = float(np.finfo(np.float64).eps)
 _UFLOW = float(np.finfo(np.float64).tiny)
 
 
-def _rule(f: Callable[[np.ndarray], np.ndarray], lows: np.ndarray,
-          highs: np.ndarray) -> tuple[np.ndarray, ...] | None:
+def _rule(f: Callable[[np.ndarray], np.ndarray], lows: np.ndarray, highs: np.ndarray) -> tuple[np.ndarray, ...]:
     """``dqk21`` on each interval ``[lows[i], highs[i]]``, every point in one call of ``f``:
-    the integrals, their error estimates, and the integrals of ``|f|`` and of ``|f - mean|``
-    (QUADPACK's ``resabs`` and ``resasc``); None where a value is not finite."""
+    the integrals, their error estimates, the integrals of ``|f|`` and of ``|f - mean|``
+    (QUADPACK's ``resabs`` and ``resasc``), and whether each interval's values are finite."""
     centre, half = 0.5 * (lows + highs), 0.5 * (highs - lows)
     offsets = half[:, None] * _XGK
     points = np.concatenate([centre[:, None] - offsets, centre[:, None] + offsets, centre[:, None]], axis=1)
-    values = np.asarray(f(points.reshape(-1)), dtype=np.float64)
-    if values.shape != (points.size,) or not np.all(np.isfinite(values)):
-        return None
-    values = values.reshape(points.shape)
+    values = np.asarray(f(points.reshape(-1)), dtype=np.float64).reshape(points.shape)
+    finite = np.all(np.isfinite(values), axis=1)
+    values = np.where(finite[:, None], values, 0.0)
     left, right, fc = values[:, :10], values[:, 10:20], values[:, 20]
     pairs = left + right
     # dqk21's order of summation: the centre, then the Gauss pairs, then the others.
@@ -75,54 +73,72 @@ def _rule(f: Callable[[np.ndarray], np.ndarray], lows: np.ndarray,
     scaled = resasc * np.minimum(1.0, (200.0 * error / np.where(resasc != 0.0, resasc, 1.0)) ** 1.5)
     error = np.where((resasc != 0.0) & (error != 0.0), scaled, error)
     error = np.where(resabs > _UFLOW / (50.0 * _EPMACH), np.maximum(50.0 * _EPMACH * resabs, error), error)
-    return resk * half, error, resabs, resasc
+    return resk * half, error, resabs, resasc, finite
 
 
 def integrate(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, *, epsabs: float, epsrel: float,
               limit: int) -> tuple[float, float] | None:
-    """The integral of ``f`` (vectorised: an array of points in, their values out) from ``a``
-    to ``b`` and its error estimate, or None where this does not settle it (the caller runs
-    ``quad``).
+    """:func:`integrate_many` on one interval."""
+    return integrate_many(f, np.array([a]), np.array([b]), epsabs=epsabs, epsrel=epsrel, limit=limit)[0]
 
-    The first rule and QAGS's test after it, as quad (its error estimate within ``max(epsabs,
-    epsrel |value|)`` and not the whole spread of ``f``, or the round-off of its integral):
-    quad's own sum there. Beyond, global bisection of the intervals that carry the most error
-    (those whose errors sum to half the excess), all new intervals' points in one call, until
-    the summed error is within the bound or at round-off, at most ``limit`` intervals. (QAGS
-    bisects one interval a call and extrapolates; a density pair's pieces, split at quantiles
-    and in log distance near singular ends, need bisection only at the kinks of ``|p - q|``
-    and such, and quad is there where this gives up: intervals too small, values not finite.)
+
+def integrate_many(f: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray, *, epsabs: float,
+                   epsrel: float, limit: int) -> list[tuple[float, float] | None]:
+    """The integral of ``f`` (vectorised: an array of points in, their values out) over each
+    interval ``[a[i], b[i]]`` and its error estimate, or None where this does not settle it
+    (the caller runs ``quad``); every round's points for all the intervals in one call.
+
+    Each integral as quad begins: the first rule and QAGS's test after it (its error estimate
+    within ``max(epsabs, epsrel |value|)`` and not the whole spread of ``f``, or the round-off
+    of its integral), quad's own sum there. Beyond, global bisection of the subintervals that
+    carry the most error (those whose errors sum to half the excess), until the summed error
+    is within the bound or at round-off, at most ``limit`` subintervals. (QAGS bisects one
+    interval a call and extrapolates; a density pair's pieces, split at quantiles and in log
+    distance near singular ends, need bisection only at the kinks of ``|p - q|`` and such, and
+    quad is there where this gives up: subintervals of one ulp, values not finite.)
     """
-    lows, highs = np.array([a], dtype=np.float64), np.array([b], dtype=np.float64)
-    found = _rule(f, lows, highs)
-    if found is None:
-        return None
-    values, errors, resabs, resasc = found
-    value, error = float(values[0]), float(errors[0])
-    bound = max(epsabs, epsrel * abs(value))
+    count = len(a)
+    results: list[tuple[float, float] | None] = [None] * count
+    owner = np.arange(count)
+    lows, highs = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    values, errors, resabs, resasc, finite = _rule(f, lows, highs)
+    bound = np.maximum(epsabs, epsrel * np.abs(values))
     # QAGS returns here too where the error is round-off: within 100 ulps of the integral of |f|.
-    if error == 0.0 or (error <= bound and error != resasc[0]) or error <= 100.0 * _EPMACH * resabs[0]:
-        return value, error
+    done = finite & ((errors == 0.0) | ((errors <= bound) & (errors != resasc)) | (errors <= 100.0 * _EPMACH * resabs))
+    for i in np.flatnonzero(done):
+        results[i] = float(values[i]), float(errors[i])
+    live = finite & ~done
     while True:
-        total, spread = math.fsum(values.tolist()), math.fsum(errors.tolist())
-        bound = max(epsabs, epsrel * abs(total))
-        if spread <= bound or spread <= 100.0 * _EPMACH * float(resabs.sum()):
-            return total, spread
-        order = np.argsort(errors)[::-1]
-        take = int(np.searchsorted(np.cumsum(errors[order]), spread - 0.5 * bound)) + 1
-        split = order[: min(take, limit - values.size)]
-        if split.size == 0:
-            return None
+        keep = live[owner]
+        owner, lows, highs, values, errors, resabs = (x[keep] for x in (owner, lows, highs, values, errors, resabs))
+        if not owner.size:
+            return results
+        split = np.zeros(owner.size, dtype=bool)
+        for i in np.unique(owner):
+            mine = np.flatnonzero(owner == i)
+            total, spread = math.fsum(values[mine].tolist()), math.fsum(errors[mine].tolist())
+            tolerance = max(epsabs, epsrel * abs(total))
+            if spread <= tolerance or spread <= 100.0 * _EPMACH * float(resabs[mine].sum()):
+                results[i] = total, spread
+                live[i] = False
+                continue
+            order = mine[np.argsort(errors[mine])[::-1]]
+            take = int(np.searchsorted(np.cumsum(errors[order]), spread - 0.5 * tolerance)) + 1
+            chosen = order[: min(take, limit - mine.size)]
+            middle = 0.5 * (lows[chosen] + highs[chosen])
+            if not chosen.size or np.any((middle <= lows[chosen]) | (middle >= highs[chosen])):
+                live[i] = False  # at the limit, or intervals of one ulp: quad's to say
+                continue
+            split[chosen] = True
+        if not split.any():
+            continue
+        stay = ~split & live[owner]
         middle = 0.5 * (lows[split] + highs[split])
-        if np.any((middle <= lows[split]) | (middle >= highs[split])):  # intervals of one ulp
-            return None
-        new_lows = np.concatenate([lows[split], middle])
-        new_highs = np.concatenate([middle, highs[split]])
-        found = _rule(f, new_lows, new_highs)
-        if found is None:
-            return None
-        keep = np.ones(values.size, dtype=bool)
-        keep[split] = False
-        lows, highs = np.concatenate([lows[keep], new_lows]), np.concatenate([highs[keep], new_highs])
-        values, errors, resabs, resasc = (np.concatenate([old[keep], new]) for old, new in
-                                          zip((values, errors, resabs, resasc), found, strict=True))
+        new_lows, new_highs = np.concatenate([lows[split], middle]), np.concatenate([middle, highs[split]])
+        new_owner = np.concatenate([owner[split], owner[split]])
+        *found, new_finite = _rule(f, new_lows, new_highs)
+        live[new_owner[~new_finite]] = False  # a value not finite: quad's to say
+        owner = np.concatenate([owner[stay], new_owner])
+        lows, highs = np.concatenate([lows[stay], new_lows]), np.concatenate([highs[stay], new_highs])
+        values, errors, resabs = (np.concatenate([old[stay], new])
+                                  for old, new in zip((values, errors, resabs), found[:3], strict=True))

@@ -31,7 +31,7 @@ import numpy as np
 from .._exceptions import InvalidInputError
 from .._integrands import EPS, Measure
 from ._base import Distribution
-from ._kronrod import integrate as kronrod
+from ._kronrod import integrate_many
 
 __all__ = ["quadrature"]
 
@@ -193,11 +193,14 @@ def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[Any
     return through_x, True  # inside the support: the density is smooth at the anchor
 
 
-def _piece_integral(
-    pointwise: Callable[..., np.ndarray], p: Any, q: Any, piece: _Piece, bounds: tuple[float, float],
+def _piece_integrals(
+    pointwise: Callable[..., np.ndarray], p: Any, q: Any, pieces: list[_Piece], bounds: tuple[float, float],
     *, epsrel: float = 1e-12, limit: int = 200, beyond: Callable[[float, float], tuple[float, float]] | None = None,
-) -> tuple[float, float]:
-    """The integral of ``pointwise(log p, log q)`` over a piece, with quad's error estimate.
+) -> list[tuple[float, float]]:
+    """The integral of ``pointwise(log p, log q)`` over each piece, with quad's error estimate;
+    the pieces of one kind (one anchor, side and variable: one integrand) integrated together,
+    every round's points in one call (:func:`~._kronrod.integrate_many`), and quad itself on
+    a piece that does not settle so.
 
     A log piece that reaches its end (``start = 0``) is integrated down to where ``y`` can still
     be read (the smallest normal double, or a few ulps of the end where a density is read
@@ -210,44 +213,76 @@ def _piece_integral(
     """
     from scipy import integrate
 
-    log_p, exact_p = _log_density(p, piece.anchor, piece.side)
-    log_q, exact_q = _log_density(q, piece.anchor, piece.side)
+    kinds: dict[tuple[float, float, bool], list[int]] = {}
+    for i, piece in enumerate(pieces):
+        kinds.setdefault((piece.anchor, piece.side, piece.log), []).append(i)
+    results: list[tuple[float, float]] = [(0.0, 0.0)] * len(pieces)
+    for (anchor, side, log), members in kinds.items():
+        f, floor = _integrand(pointwise, p, q, anchor, side, log, bounds)
+        ends = [_variable_ends(pieces[i], floor) for i in members]
+        with np.errstate(all="ignore"):
+            found = integrate_many(f, np.array([a for a, _ in ends]), np.array([b for _, b in ends]),
+                                   epsabs=_EPSABS, epsrel=epsrel, limit=limit)
+        for i, (a, b), got in zip(members, ends, found, strict=True):
+            if not a < b:  # (a piece of no width at an end, where every quantile rounds to it)
+                got = (0.0, 0.0)
+            elif got is None:
+                value, err = integrate.quad(_scalar(f), a, b, epsabs=_EPSABS, epsrel=epsrel, limit=limit)
+                got = (float(value), float(err))
+            results[i] = _open_ends(got, f, pieces[i], (a, b), p, q, beyond) if log else got
+    return results
+
+
+def _scalar(f: Callable[[Any], np.ndarray]) -> Callable[[float], float]:
+    """A vectorised integrand one point at a time, for quad."""
+    return lambda y: float(f(y)[0])
+
+
+def _integrand(pointwise: Callable[..., np.ndarray], p: Any, q: Any, anchor: float, side: float, log: bool,
+               bounds: tuple[float, float]) -> tuple[Callable[[Any], np.ndarray], float]:
+    """The integrand of pieces of one kind in their variable (``y``, or ``log y``), vectorised;
+    and, for log pieces, the log of the smallest ``y`` read where one reaches its end."""
+    log_p, exact_p = _log_density(p, anchor, side)
+    log_q, exact_q = _log_density(q, anchor, side)
 
     def at(y: Any) -> np.ndarray:
         lp = np.atleast_1d(np.asarray(log_p(y), dtype=np.float64))
         lq = np.atleast_1d(np.asarray(log_q(y), dtype=np.float64))
         return pointwise(lp, lq)
 
-    def quad(f: Callable[[Any], np.ndarray], a: float, b: float) -> tuple[float, float]:
-        # quad's rule, each round's points in one call (_kronrod); quad itself where that
-        # does not settle the piece.
-        with np.errstate(all="ignore"):
-            found = kronrod(f, a, b, epsabs=_EPSABS, epsrel=epsrel, limit=limit)
-        if found is not None:
-            return found
-        value, err = integrate.quad(lambda y: float(f(y)[0]), a, b, epsabs=_EPSABS, epsrel=epsrel, limit=limit)
-        return float(value), float(err)
-
-    if not piece.log:
+    if not log:
         lo, hi = bounds
         # An end point reached by rounding (only x itself can be): quad never asks for it otherwise.
-        if (piece.anchor, piece.side) == (0.0, 1.0):
-            return quad(lambda y: np.where((lo < y) & (y < hi), at(y), 0.0), piece.start, piece.stop)
-        return quad(at, piece.start, piece.stop)
+        if (anchor, side) == (0.0, 1.0):
+            return (lambda y: np.where((lo < y) & (y < hi), at(y), 0.0)), -math.inf
+        return at, -math.inf
 
     def in_log(u: Any) -> np.ndarray:
         y = np.exp(u)
         return at(y) * y
 
-    floor = math.log(_TINY if exact_p and exact_q else 4 * math.ulp(piece.anchor))
+    return in_log, math.log(_TINY if exact_p and exact_q else 4 * math.ulp(anchor))
+
+
+def _variable_ends(piece: _Piece, floor: float) -> tuple[float, float]:
+    """A piece's ends in its variable: ``y``, or ``log y`` from ``floor`` (where it reaches its
+    end) up to ``log`` :data:`_HUGE` (where it reaches infinity)."""
+    if not piece.log:
+        return piece.start, piece.stop
     a = math.log(piece.start) if piece.start > 0 else floor
-    # (a piece of no width at an end, where every quantile rounds to it: nothing to integrate)
     b = math.log(piece.stop) if 0 < piece.stop < math.inf else math.log(_HUGE) if piece.stop == math.inf else a
-    value, err = quad(in_log, a, b) if a < b else (0.0, 0.0)
+    return a, b
+
+
+def _open_ends(found: tuple[float, float], in_log: Callable[[Any], np.ndarray], piece: _Piece,
+               ends: tuple[float, float], p: Any, q: Any,
+               beyond: Callable[[float, float], tuple[float, float]] | None) -> tuple[float, float]:
+    """A log piece's integral with what lies beyond its open ends (see :func:`_piece_integrals`)."""
+    value, err = found
     # Beyond the last point read, in_log(u) ~ g exp(-k |u - edge|) integrates to g / k.
     # Or, where the measure bounds it by the laws' masses there, from those (a decay as slow as
     # Beta(1e-10, 1)'s, all of whose mass lies below 1e-308, extrapolated to an error of 1).
-    for edge, inward, open_ in ((a, 2.0, piece.start == 0), (b, -2.0, piece.stop == math.inf)):
+    for edge, inward, open_ in ((ends[0], 2.0, piece.start == 0), (ends[1], -2.0, piece.stop == math.inf)):
         if open_ and beyond is not None:
             rest, rest_err = beyond(*(_mass_beyond(f, piece, math.exp(edge), inward > 0) for f in (p, q)))
             value, err = value + rest, err + rest_err
@@ -384,6 +419,16 @@ def _pieces(frozens: list[Any], points: list[float], ends: set[float]) -> tuple[
     return body, tails
 
 
+def _chunks(pieces: list[_Piece]) -> list[list[_Piece]]:
+    """A tail's pieces in runs of 4, 8, 16, ...: a light tail is settled by its first few
+    pieces, a heavy one reads all of them (some 100) in a few calls."""
+    runs, start, size = [], 0, 4
+    while start < len(pieces):
+        runs.append(pieces[start : start + size])
+        start, size = start + size, 2 * size
+    return runs
+
+
 def _grows(tail: list[tuple[float, float]]) -> bool:
     """Whether tail contributions stop shrinking for four decades of mass in a row.
 
@@ -466,18 +511,22 @@ def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> 
     error = 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # quad's IntegrationWarning is folded into the error estimate
-        results += [_piece_integral(measure.pointwise, p, q, piece, (lo, hi), beyond=measure.beyond) for piece in body]
+        results += _piece_integrals(measure.pointwise, p, q, body, (lo, hi), beyond=measure.beyond)
         for pieces in tails:
             tail: list[tuple[float, float]] = []
-            for piece in pieces:
-                tail.append(_piece_integral(measure.pointwise, p, q, piece, (lo, hi), beyond=measure.beyond))
-                last = [abs(v) for v, _ in tail[-3:]]
-                # Three pieces in a row negligible and shrinking: the rest is smaller still.
-                if len(last) == 3 and last[0] >= last[1] >= last[2] and last[0] <= 1e-17 * max(
-                    1e-300, abs(sum(v for v, _ in results + tail))
-                ):
-                    error += last[2]
-                    break
+            for chunk in _chunks(pieces):  # (integrated together, read in order)
+                for found in _piece_integrals(measure.pointwise, p, q, chunk, (lo, hi), beyond=measure.beyond):
+                    tail.append(found)
+                    last = [abs(v) for v, _ in tail[-3:]]
+                    # Three pieces in a row negligible and shrinking: the rest is smaller still.
+                    if len(last) == 3 and last[0] >= last[1] >= last[2] and last[0] <= 1e-17 * max(
+                        1e-300, abs(sum(v for v, _ in results + tail))
+                    ):
+                        error += last[2]
+                        break
+                else:
+                    continue
+                break
             if measure.infinite_if_q_misses_p and _grows(tail):
                 return math.inf, 0.0
             results += tail
@@ -504,4 +553,4 @@ def _rounding(rounding: Callable[..., np.ndarray], p: Any, q: Any, body: list[_P
         value = rounding(lp, lq)
         return np.where(np.isfinite(value), value, 0.0)
 
-    return sum(_piece_integral(bound, p, q, piece, bounds, epsrel=1e-2, limit=20)[0] for piece in body)
+    return sum(v for v, _ in _piece_integrals(bound, p, q, body, bounds, epsrel=1e-2, limit=20))
