@@ -47,6 +47,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/drift.py
 	$(BIN)/python benchmarks/drift_scale.py
 	$(BIN)/python benchmarks/distributions.py
+	$(BIN)/python benchmarks/numerical.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
