@@ -37,6 +37,7 @@ whose terms do not cancel (``k log t - t - lgamma(k + 1)`` loses ``k log k``'s r
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -52,8 +53,11 @@ from .._special import (
     substitute,
     where0,
 )
+from ._closed_univariate import _gamma_params, _GammaLike
 from ._families import (
     Binomial,
+    Chi,
+    Chi2,
     Exponential,
     Gamma,
     Geometric,
@@ -277,14 +281,12 @@ def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
     return _weibull_like(xp.abs(log_ratio(q.rate, p.rate, xp)), xp)
 
 
-@register("total_variation", Gamma, Gamma)
-@register("total_variation", InverseGamma, InverseGamma)
-def _tv_gamma_gamma(p: Gamma | InverseGamma, q: Gamma | InverseGamma, *, xp: Any) -> Array:
+def _tv_gamma_gamma(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     # One shape a: the densities cross once, at x* = a L / (b_hi - b_lo), L = log(b_hi / b_lo),
     # where the rate-1 variables are y = a L / expm1(L) and y e^L, a L apart: the Gamma(a)
     # law's mass between them (_gamma_interval). Two shapes: _gamma_two_shapes. InverseGamma:
-    # the same laws of 1 / X.
-    a1, b1, a2, b2 = xp.broadcast_arrays(p.shape, p.rate, q.shape, q.rate)
+    # the same laws of 1 / X; Chi, of X^2; Exponential and Chi2 are Gamma laws.
+    a1, b1, a2, b2 = xp.broadcast_arrays(*_gamma_params(p, xp), *_gamma_params(q, xp))
     shared = a1 == a2
     kind = is_eager(xp)
     if not kind or bool(xp.any(shared)):
@@ -308,6 +310,13 @@ def _tv_gamma_gamma(p: Gamma | InverseGamma, q: Gamma | InverseGamma, *, xp: Any
         raise NoClosedForm("total_variation(Gamma): two shapes whose crossings lie beyond the doubles or whose masses "
                            "cancel (the numerical route keeps the digits)")
     return xp.where(shared, value, xp.where(unsettled, xp.nan, two))
+
+
+# (the measure is symmetric: one order of each pair serves both)
+for _p, _q in [*itertools.combinations_with_replacement((Gamma, Exponential, Chi2), 2), (InverseGamma, InverseGamma),
+               (Chi, Chi)]:
+    if (_p, _q) != (Exponential, Exponential):  # (its own form: one shape)
+        register("total_variation", _p, _q)(_tv_gamma_gamma)
 
 
 @register("total_variation", Gumbel, Gumbel)
