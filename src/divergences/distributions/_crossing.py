@@ -45,9 +45,10 @@ import numpy as np
 from .._array_api import is_eager
 from .._double_double import product
 from .._special import (
-    gammaln,
+    digamma,
     has_special,
     incomplete,
+    lgamma_bregman,
     log1pmx,
     log_ratio,
     substitute,
@@ -165,6 +166,18 @@ def _gamma_tails(a: Array, x: Array, xp: Any) -> tuple[Array, Array]:
                          lower)
         upper = xp.where(tail, 1.0 - lower, upper)
     return lower, upper
+
+
+def _gamma_tails_at(a: Array, b: Array, x: Array, xp: Any) -> tuple[Array, Array]:
+    """:func:`_gamma_tails` of the Gamma(a, b) law at ``x``: at ``b x`` rounded, moved by the
+    density there times the product's rounding. Two laws' masses at one crossing are
+    stationary in it only where both are read at the same point; their products rounded
+    apart had cost the density times an ulp of ``b x`` (5e-11 of a TV at shape 1e12, where a
+    standard deviation is 1e-6 of the mean)."""
+    z, rounding = product(b, x)
+    lower, upper = _gamma_tails(a, z, xp)
+    shift = xp.exp(poisson_log_pmf(a - 1.0, z, xp)) * rounding
+    return lower + shift, upper - shift
 
 
 def _tails(name: str, x: Array, shapes: tuple[Array, ...], xp: Any) -> tuple[Array, Array]:
@@ -357,10 +370,15 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
     weigh nothing to first order. Not settled: a crossing beyond the doubles, or masses that
     cancel beyond ``_CANCELLED`` (nearly equal laws: the numerical route keeps the digits)."""
     da, db = a1 - a2, b1 - b2
-    constant = a1 * xp.log(b1) - a2 * xp.log(b2) - gammaln(a1, xp) + gammaln(a2, xp)
+    # K = a1 log b1 - a2 log b2 - lgamma(a1) + lgamma(a2) = da log b2 + a1 log(b1 / b2) - da
+    # psi(a1) + B, B the Bregman divergence of log Gamma from a1 to a2: K's terms of the order
+    # of a log a each, subtracted, had cost ulps of them (a standard deviation of the law's
+    # crossing at shape 1e14, and a TV of 0 for 0.38 at 1e16).
+    centre = digamma(a1, xp) - xp.log(b2)
+    offset = a1 * log_ratio(b1, b2, xp) + lgamma_bregman(a1, -da, xp, end=a2)
 
     def h(s: Array) -> Array:
-        return da * s - db * xp.exp(s) + constant
+        return da * (s - centre) - db * xp.exp(s) + offset
 
     two = (da * db > 0) & (da != 0)
     s0 = xp.clip(xp.log(xp.where(two, da / xp.where(db != 0, db, 1.0), 1.0)), *_S_RANGE)
@@ -377,7 +395,7 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
 
     def tails(s: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
         x = xp.exp(s)
-        return _gamma_tails(a1, b1 * x, xp), _gamma_tails(a2, b2 * x, xp)
+        return _gamma_tails_at(a1, b1, x, xp), _gamma_tails_at(a2, b2, x, xp)
 
     first, found_first = root(low, xp.where(two, s0, high))
     second, found_second = root(xp.where(two, s0, low), high)
