@@ -87,6 +87,9 @@ class Measure:
     measure of the two masses, by data processing, and the integrand's bound by them) and
     half their distance; None where the integral has no such bound.
     ``upper``: the measure's largest value (1 for the total variation, ``log 2`` for JS).
+    ``kinks``: the integrand has a kink where ``p = q`` (``|p - q|``): the quadrature cuts its
+    pieces at the crossings of the two densities (a kink near a bisection point escapes
+    Gauss-Kronrod's error estimate: a total variation 1.2e-8 off with an error of 1e-14).
     """
 
     pointwise: Callable[..., np.ndarray]
@@ -102,6 +105,7 @@ class Measure:
     per_log_scale: float = 0.0
     beyond: Callable[[float, float], tuple[float, float]] | None = None
     upper: float = math.inf
+    kinks: bool = False
 
 
 # The quadrature a near form is given: ``integrate(measure, p, q) -> (value, error)``.
@@ -292,6 +296,7 @@ _TOTAL_VARIATION = Measure(
     union=True,
     beyond=lambda p, q: _between(0.5 * abs(p - q), 0.5 * (p + q)),
     upper=1.0,
+    kinks=True,
 )
 _CHI2 = Measure(
     lambda lp, lq: np.where(np.exp(lp) > 0, np.exp(lp) * np.expm1(lp - lq), 0.0),

@@ -27,15 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.stats
 
-from .._array_api import NUMPY
-from .._double_double import product
 from .._exceptions import InvalidInputError
 from .._integrands import EPS, Measure
 from ._base import Distribution
 from ._kronrod import integrate_many
-from ._loader import poisson_log_pmf
+from ._law_readers import fast_logpdf, seen_from_end
 
 __all__ = ["quadrature"]
 
@@ -50,14 +47,6 @@ _TAIL_DECADES = range(7, 301, 3)
 _SPAN = 10.0
 # Log pieces are read between the smallest normal double and a quarter of the largest.
 _TINY, _HUGE = float(np.finfo(np.float64).tiny), float(np.finfo(np.float64).max) / 4
-# SciPy families seen from the upper end of their support: Beta(a, b) at 1 - y is Beta(b, a) at y.
-_MIRRORS: dict[str, Callable[..., tuple[Any, ...]]] = {
-    "beta": lambda a, b: (b, a),
-    "arcsine": lambda: (),
-    "uniform": lambda: (),
-}
-
-
 @dataclass(frozen=True)
 class _Piece:
     """The points ``anchor + side * y`` for ``y`` from ``start`` to ``stop``.
@@ -80,129 +69,10 @@ def _support(frozen: Any) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _seen_from_end(frozen: Any, upper: bool) -> Any | None:
-    """``frozen`` as the distribution of the distance ``y`` to its lower or ``upper`` support
-    end, or ``None`` (once per law: :func:`_once`).
-
-    ``end - y`` rounds to ``end`` once ``y`` is below half an ulp of ``end``, so a density
-    singular at an end other than 0 (a Beta's at 1, a shifted Gamma's) cannot be read through
-    ``x`` where most of its tail lies. Without its loc, SciPy reads it at ``y`` itself: from the
-    lower end of a family whose standard support starts at 0, and from the upper end of a family
-    with a mirror image (:data:`_MIRRORS`).
-    """
-    return _once(frozen, ("seen from", upper), lambda f: _build_seen_from_end(f, upper))
-
-
-def _build_seen_from_end(frozen: Any, upper: bool) -> Any | None:
-    dist = getattr(frozen, "dist", None)
-    try:
-        shapes, _, scale = dist._parse_args(*frozen.args, **frozen.kwds)  # type: ignore[union-attr]
-        low, high = (float(v) for v in dist.support(*shapes))  # type: ignore[union-attr]
-    except (AttributeError, TypeError, ValueError):  # not a SciPy frozen distribution
-        return None
-    if not upper and low == 0:
-        return dist(*shapes, scale=scale)  # type: ignore[misc]
-    if upper and high == 1 and dist.name in _MIRRORS:  # type: ignore[union-attr]
-        return dist(*_MIRRORS[dist.name](*shapes), scale=scale)  # type: ignore[misc, union-attr]
-    return None
-
-
 def _touches(frozen: Any, end: float, side: float) -> bool:
     """Whether ``frozen``'s support starts at ``end`` on the ``side`` of it."""
     lo, hi = _support(frozen)
     return end == (lo if side > 0 else hi)
-
-
-# What a quadrature builds from a law (its density reader, its view from a support end), once
-# per law: its check at the quartiles costs some 1 ms, a view's SciPy distribution another (its
-# docstring is formatted afresh), and a quadrature asks for them for each of its pieces, some 130
-# times. Keyed by the distribution's class, name and support, and its parameters.
-_LAWS: dict[tuple[Any, ...], Any] = {}
-_LAWS_SIZE = 128
-
-
-def _once(frozen: Any, what: Any, build: Callable[[Any], Any]) -> Any:
-    """``build(frozen)``, once per law and ``what`` (a law's frozen objects are made afresh for
-    each piece); built each time for a law that is not a SciPy frozen distribution of the
-    usual make."""
-    try:
-        dist = frozen.dist
-        values = (*frozen.args, *(v for _, v in sorted(frozen.kwds.items())))
-        key = (what, type(dist), dist.name, dist.a, dist.b, tuple(sorted(frozen.kwds)),
-               *(float(v) for v in values if np.ndim(v) == 0))
-        if len(key) != 6 + len(values):  # (a parameter that is an array of several values)
-            return build(frozen)
-    except Exception:  # noqa: BLE001 (not a SciPy frozen distribution of the usual make)
-        return build(frozen)
-    if key not in _LAWS:
-        if len(_LAWS) >= _LAWS_SIZE:
-            _LAWS.clear()
-        _LAWS[key] = build(frozen)
-    return _LAWS[key]
-
-
-def _fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
-    """:func:`_build_fast_logpdf`, once per law."""
-    return _once(frozen, "logpdf", _build_fast_logpdf)  # type: ignore[no-any-return]
-
-
-# SciPy's standard log densities that lose digits at large shapes, written accurately (Loader's
-# form, ``_loader``): ``(a - 1) log z - z - lgamma(a)`` costs ulps of ``a log a`` (SciPy's
-# Gamma log density at shape 1e16 was 0 at the mean and -64 a standard deviation away, for
-# -19.3 and -19.8; a JS at shape 1e14 came out 0.096 +- 0.004 for 0.111).
-_ACCURATE: dict[str, Callable[..., Any]] = {
-    "gamma": lambda z, a: poisson_log_pmf(a - 1.0, z, NUMPY),
-    "invgamma": lambda z, a: _inverse_gamma_log_density(z, a),
-    "chi2": lambda z, df: poisson_log_pmf(0.5 * df - 1.0, 0.5 * z, NUMPY) - math.log(2.0),
-}
-
-
-def _inverse_gamma_log_density(z: Any, a: Any) -> Any:
-    """The InverseGamma(a, 1) log density at ``z``: the Gamma one at ``t = 1 / z``, moved by its
-    slope ``(a - 1) / t - 1`` times ``t``'s rounding (which weighs ``sqrt(a)`` ulps a standard
-    deviation from the mode: 5e-11 at shape 1e10), less ``2 log z``."""
-    t = 1.0 / z
-    p, e = product(z, t)
-    rounding = ((1.0 - p) - e) / z  # 1 / z - t (1 - p is exact: p is within an ulp of 1)
-    return poisson_log_pmf(a - 1.0, t, NUMPY) + ((a - 1.0) / t - 1.0) * rounding - 2.0 * np.log(z)
-
-
-def _build_fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
-    """``frozen.logpdf`` for a point or an array of them, by SciPy's own steps without their
-    checks where every point is inside the support (``rv_continuous.logpdf`` spends some 120
-    us a call on them, nine tenths of a quadrature's time), or by :data:`_ACCURATE`'s form of
-    the standard density (SciPy's own families there); ``frozen.logpdf`` itself elsewhere, and
-    wherever SciPy's steps and ``frozen.logpdf`` differ at the law's quartiles (a distribution
-    that is not a plain ``rv_continuous``)."""
-    try:
-        dist = frozen.dist
-        shapes, loc, scale = dist._parse_args(*frozen.args, **frozen.kwds)
-        shapes = tuple(np.asarray(v, dtype=np.float64) for v in shapes)
-        loc, scale = np.asarray(loc, dtype=np.float64), np.asarray(scale, dtype=np.float64)
-        if not (scale > 0 and bool(np.all(dist._argcheck(*shapes)))):
-            return frozen.logpdf  # type: ignore[no-any-return]
-        log_scale = np.log(scale)
-        # (an accurate form for SciPy's own family only, not a subclass with a density of its own)
-        own = dist.name in _ACCURATE and type(dist) is type(getattr(scipy.stats, dist.name, None))
-        standard = _ACCURATE[dist.name] if own else dist._logpdf
-
-        def logpdf(x: Any) -> Any:
-            z = np.asarray((x - loc) / scale, dtype=np.float64)
-            if not np.all(dist._support_mask(z, *shapes)):  # (NaN too)
-                return frozen.logpdf(x)
-            return standard(z, *shapes) - log_scale
-
-        if own:
-            return logpdf
-        with np.errstate(all="ignore"):
-            points = [float(v) for v in frozen.ppf([0.1, 0.25, 0.5, 0.75, 0.9])]
-        for x in points:
-            want, got = float(frozen.logpdf(x)), float(logpdf(x))
-            if not (want == got or (math.isnan(want) and math.isnan(got))):
-                return frozen.logpdf  # type: ignore[no-any-return]
-        return logpdf
-    except Exception:  # noqa: BLE001 (not a SciPy frozen distribution of the usual make)
-        return frozen.logpdf  # type: ignore[no-any-return]
 
 
 def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[Any], Any], bool]:
@@ -210,7 +80,7 @@ def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[Any
     whether it is exact for ``y`` below an ulp of ``anchor`` (it is not for a distribution read
     through ``x`` from its own end)."""
     lo, hi = _support(frozen)
-    fast = _fast_logpdf(frozen)
+    fast = fast_logpdf(frozen)
 
     def through_x(y: Any) -> Any:
         return fast(anchor + side * y)
@@ -220,8 +90,8 @@ def _log_density(frozen: Any, anchor: float, side: float) -> tuple[Callable[[Any
     if anchor >= hi if side > 0 else anchor <= lo:  # the piece lies outside this support
         return (lambda y: np.full(np.shape(y), -math.inf)), True
     if _touches(frozen, anchor, side):
-        view = _seen_from_end(frozen, upper=side < 0)
-        return (through_x, False) if view is None else (_fast_logpdf(view), True)
+        view = seen_from_end(frozen, upper=side < 0)
+        return (through_x, False) if view is None else (fast_logpdf(view), True)
     return through_x, True  # inside the support: the density is smooth at the anchor
 
 
@@ -333,7 +203,7 @@ def _mass_beyond(frozen: Any, piece: _Piece, y: float, toward_anchor: bool) -> f
     (in ``t`` itself where the law is read from its end there, as :func:`_log_density`)."""
     view = None
     if piece.anchor != 0 and _touches(frozen, piece.anchor, piece.side):
-        view = _seen_from_end(frozen, upper=piece.side < 0)
+        view = seen_from_end(frozen, upper=piece.side < 0)
     if view is not None:
         return float(view.cdf(y) if toward_anchor else view.sf(y))
     x = piece.anchor + piece.side * y
@@ -352,6 +222,39 @@ def _breakpoints(frozens: list[Any], ends: set[float], lo: float, hi: float) -> 
             qs = np.asarray(f.ppf(_SPLIT), dtype=np.float64)
         points.update(float(x) for x in qs if np.isfinite(x) and lo < x < hi)
     return sorted(points)
+
+
+# Each gap between two finite cuts is searched for crossings at this many points.
+_CROSSING_GRID = 16
+
+
+def _with_crossings(p: Any, q: Any, points: list[float]) -> list[float]:
+    """``points`` and the crossings of the two densities between the finite ones: sign changes
+    of ``log p - log q`` on a grid of each gap, refined by bisection to the doubles (every
+    bracket at once), and the grid points where they are equal."""
+    finite = [x for x in points if math.isfinite(x)]
+    if len(finite) < 2:
+        return points
+    log_p, log_q = fast_logpdf(p), fast_logpdf(q)
+
+    def gap(x: np.ndarray) -> np.ndarray:
+        return np.asarray(log_p(x), dtype=np.float64) - np.asarray(log_q(x), dtype=np.float64)
+
+    with np.errstate(all="ignore"):
+        grid = np.unique(np.concatenate([np.linspace(a, b, _CROSSING_GRID + 1) for a, b in zip(finite[:-1], finite[1:])]))
+        d = gap(grid)
+        found = set(grid[d == 0].tolist())
+        change = np.isfinite(d[:-1]) & np.isfinite(d[1:]) & (np.sign(d[:-1]) * np.sign(d[1:]) < 0)
+        lo, hi, d_lo = grid[:-1][change], grid[1:][change], d[:-1][change]
+        while lo.size:
+            middle = 0.5 * (lo + hi)
+            inside = (lo < middle) & (middle < hi)
+            if not inside.any():
+                break
+            same = np.sign(gap(middle)) == np.sign(d_lo)
+            lo, hi = np.where(inside & same, middle, lo), np.where(inside & ~same, middle, hi)
+        found.update(lo.tolist())
+    return sorted(set(points) | {x for x in found if finite[0] < x < finite[-1]})
 
 
 def _levels() -> np.ndarray:
@@ -388,7 +291,7 @@ def _end_pieces(frozens: list[Any], anchor: float, side: float, far: float) -> l
     for f in frozens:
         if not _touches(f, anchor, side):
             continue
-        view = _seen_from_end(f, upper=side < 0) if anchor != 0 else None
+        view = seen_from_end(f, upper=side < 0) if anchor != 0 else None
         with np.errstate(all="ignore"):
             if view is not None:
                 y = view.ppf(_levels())
@@ -535,6 +438,8 @@ def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (SciPy's quantiles warn where Boost's root finding gives up: a cut less)
         points = _breakpoints(frozens if measure.union or p_dist.circular else [p, q], ends, lo, hi)
+        if measure.kinks:
+            points = _with_crossings(p, q, points)
         if len(points) == 2:
             points.insert(1, 0.5 * (lo + hi) if math.isfinite(lo + hi) else 0.0)
         body, tails = _pieces(frozens, points, ends)
