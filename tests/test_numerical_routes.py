@@ -448,3 +448,15 @@ def test_the_total_variations_quadrature_is_cut_at_the_crossings():
                                           return_error=True)
         _assert_honest_and_small(value, error, dv.total_variation(dv.Gamma(a, 1.0), dv.Gamma(a + math.sqrt(a), 1.0)),
                                  rel=1e-13)
+
+
+@pytest.mark.parametrize("error", [-3.4e45, math.nan])
+def test_an_error_estimate_that_says_nothing_is_reported_as_such(monkeypatch, error):
+    # a quadrature of densities read wrong (SciPy's Gamma at shape 1e16) had summed to an error
+    # of -3.4e45: an estimate below 0 or NaN is unknown, the measure's bound where it has one
+    monkeypatch.setattr(_numerical, "quadrature", lambda measure, p, q: (0.3, error))
+    p, q = dv.Laplace(0.0, 1.0), dv.Laplace(1.0, 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert dv.total_variation(p, q, method="numerical", return_error=True)[1] == 1.0
+        assert dv.kl(p, q, method="numerical", return_error=True)[1] == math.inf

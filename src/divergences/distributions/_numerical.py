@@ -191,6 +191,8 @@ def numerical(
             v += measure.per_log_scale * log_scale
         else:
             v, e = _summation(measure, pi.to_scipy(), qi.to_scipy())
+        if not e >= 0.0:  # (NaN or below 0: an estimate that says nothing, as a density read wrong gave)
+            e = math.inf
         if measure.nonnegative and v <= 0:  # -0.0 too
             v, e = 0.0, max(e, -v)
         if v > measure.upper:  # (rounding: a JS of Poisson laws far apart summed to log 2 + 1.6e-11)
