@@ -400,7 +400,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "Gamma": (*FIVE, "total_variation"),
     "Chi2": (*FIVE, "total_variation"),
     "Chi": (*FIVE, "total_variation"),
-    "Beta": FIVE,
+    "Beta": (*FIVE, "total_variation"),
     "Uniform": (*FIVE, "total_variation", "js"),
     "Pareto": FIVE,
     "VonMises": FIVE,
@@ -744,6 +744,8 @@ def test_torch_gradients_are_finite(family):
     pa, qa = PAIRS[family][0]
     cases = [(m, a, pv, qv) for m, a in _registered_calls(family) for pv, qv in ((pa, qa), (pa, pa))]
     for measure, alpha, p_values, q_values in cases:  # a generic pair, then p = q
+        if measure == "total_variation" and family == "Beta":
+            continue  # (torch has no incomplete beta function: test_other_array_libraries_agree_with_numpy)
         if measure == "total_variation" and family in ("Gamma", "InverseGamma", "Chi2", "Chi") and p_values is not q_values:
             # torch's incomplete gamma functions have no derivative in their shape (its own
             # NotImplementedError); the shapes of a generic pair differ (Chi2's and Chi's are their
@@ -813,6 +815,11 @@ def test_other_array_libraries_agree_with_numpy(backend):
             for measure, alpha in _registered_calls(family):
                 p = make(*(xp.asarray(v, dtype=xp.float64) for v in pa))
                 q = make(*(xp.asarray(v, dtype=xp.float64) for v in qa))
+                if (family, measure) == ("Beta", "total_variation") and backend == "torch":
+                    # torch has no incomplete beta function: no closed form there (the numerical route)
+                    with pytest.raises(dv.NotRegisteredError, match="incomplete beta"):
+                        _call(measure, p, q, alpha)
+                    continue
                 value = _call(measure, p, q, alpha)
                 assert type(value).__module__.split(".")[0] in ("torch", "jax", "jaxlib")
                 expected = float(_call(measure, make(*pa), make(*qa), alpha))
