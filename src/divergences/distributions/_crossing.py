@@ -1,6 +1,7 @@
 """Total variation of laws whose densities or mass functions cross once (or twice: Gamma laws
-of two shapes, whose log-ratio is concave or convex in log x, by bisection for the crossings;
-``_gamma_two_shapes``).
+of two shapes, whose log-ratio is concave or convex in log x, ``_gamma_two_shapes``, and Beta
+laws, in logit x; by bisection for the crossings, the masses between them by the incomplete
+gamma and beta functions).
 
 Weibull laws of one shape (Exponential laws among them), Gumbel, Laplace and Logistic laws of
 one scale (the last section) have elementary forms. Poisson, Binomial and Geometric laws:

@@ -3,8 +3,8 @@ accurate, and its view from a support end; each built once per law.
 
 ``rv_continuous.logpdf`` spends some 120 us a call on argument checks, nine tenths of a
 quadrature's time once its points are read in one call: :func:`fast_logpdf` takes SciPy's own
-steps without them (the same doubles, checked at the law's quartiles), or, for the Gamma
-family whose standard form loses digits at large shapes, Loader's form. :func:`seen_from_end`
+steps without them (the same doubles, checked at the law's quartiles), or, for the Gamma and
+Beta families whose standard forms lose digits at large shapes, Loader's form. :func:`seen_from_end`
 gives a law as the distribution of the distance to its support end, read to the smallest
 double there. Both are cached by the law (a quadrature asks for them for each of its pieces,
 some 130 times; a view is a SciPy distribution made afresh, its docstring formatted, ~1 ms).
@@ -30,7 +30,7 @@ import scipy.stats
 
 from .._array_api import NUMPY
 from .._double_double import product
-from ._loader import poisson_log_pmf
+from ._loader import binomial_log_pmf, poisson_log_pmf
 
 __all__ = ["fast_logpdf", "seen_from_end"]
 
@@ -83,7 +83,23 @@ _ACCURATE: dict[str, Callable[..., Any]] = {
     "gamma": lambda z, a: poisson_log_pmf(a - 1.0, z, NUMPY),
     "invgamma": lambda z, a: _inverse_gamma_log_density(z, a),
     "chi2": lambda z, df: poisson_log_pmf(0.5 * df - 1.0, 0.5 * z, NUMPY) - math.log(2.0),
+    "beta": lambda z, a, b: _beta_log_density(z, a, b),
 }
+
+
+def _beta_log_density(z: Any, a: Any, b: Any) -> Any:
+    """The Beta(a, b) log density at ``z``: ``a + b - 1`` times the Binomial(a + b - 2, z)
+    mass at ``a - 1`` (Loader's form) where both shapes exceed 1 and ``z`` is inside; SciPy's
+    own form elsewhere (terms of order 1 there). SciPy's was 5.6e-11 off at shapes 1e4, 0.014
+    at 1e12."""
+    if not (a > 1.0 and b > 1.0):
+        return scipy.stats.beta._logpdf(z, a, b)
+    k, m = a - 1.0, a + b - 2.0
+    inside = (z > 0.0) & (z < 1.0)
+    t = np.where(inside, z, 0.5)
+    product_high, product_low = product(m, t)
+    loader = binomial_log_pmf(k, m, t, (k - product_high) - product_low, NUMPY) + np.log(a + b - 1.0)
+    return np.where(inside, loader, scipy.stats.beta._logpdf(z, a, b))
 
 
 def _inverse_gamma_log_density(z: Any, a: Any) -> Any:
