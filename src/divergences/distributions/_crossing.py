@@ -386,23 +386,27 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
 
     two = (da * db > 0) & (da != 0)
     s0 = xp.clip(xp.log(xp.where(two, da / xp.where(db != 0, db, 1.0), 1.0)), *_S_RANGE)
-    low, high = xp.full_like(a1, _S_RANGE[0]), xp.full_like(a1, _S_RANGE[1])
-
-    def root(lo: Array, hi: Array) -> tuple[Array, Array]:  # a sign change of h in [lo, hi], and whether there is one
-        h_lo = h(lo)
-        bracketed = (h_lo > 0) != (h(hi) > 0)
-        for _ in range(_BISECTIONS):
-            mid = 0.5 * (lo + hi)
-            same = (h(mid) > 0) == (h_lo > 0)
-            lo, hi = xp.where(same, mid, lo), xp.where(same, hi, mid)
-        return _constant(0.5 * (lo + hi)), bracketed
 
     def tails(s: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
         x = xp.exp(s)
         return _gamma_tails_at(a1, b1, x, xp), _gamma_tails_at(a2, b2, x, xp)
 
-    first, found_first = root(low, xp.where(two, s0, high))
-    second, found_second = root(xp.where(two, s0, low), high)
+    return _between_crossings(h, two, s0, _S_RANGE, tails, xp)
+
+
+def _between_crossings(h: Callable[[Array], Array], two: Array, extremum: Array, span: tuple[float, float],
+                       tails: Callable[[Array], tuple[tuple[Array, Array], tuple[Array, Array]]],
+                       xp: Any) -> tuple[Array, Array]:
+    """Total variation of two laws whose log-ratio ``h`` (in a variable ranging over ``span``)
+    is concave or convex where ``two`` (crossings on each side of its ``extremum``; TV the
+    difference of the laws' masses between them) and monotone elsewhere (one crossing; the
+    difference of the distribution functions there); ``tails(v)`` the two laws' masses below
+    and above the point ``v``, each accurate where small. And where it is not settled: a
+    crossing beyond the span, or masses that cancel beyond ``_CANCELLED`` (nearly equal laws:
+    the numerical route keeps the digits). Stationary in the crossings (p = q there)."""
+    low, high = xp.full_like(extremum, span[0]), xp.full_like(extremum, span[1])
+    first, found_first = _bisect(h, low, xp.where(two, extremum, high), xp)
+    second, found_second = _bisect(h, xp.where(two, extremum, low), high, xp)
     (p1, q1), (p2, q2) = tails(first), tails(second)
 
     def mass(one: tuple[Array, Array], other: tuple[Array, Array]) -> Array:  # between the crossings
@@ -447,23 +451,10 @@ def _tv_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
 
     two = c * e > 0
     t0 = xp.clip(xp.log(xp.where(two, c / xp.where(e != 0, e, 1.0), 1.0)), -_T_RANGE, _T_RANGE)
-    low, high = xp.full_like(a1, -_T_RANGE), xp.full_like(a1, _T_RANGE)
-    first, found_first = _bisect(h, low, xp.where(two, t0, high), xp)
-    second, found_second = _bisect(h, xp.where(two, t0, low), high, xp)
-    (p1, q1), (p2, q2) = ((_beta_tails(a1, b1, t, xp), _beta_tails(a2, b2, t, xp)) for t in (first, second))
-
-    def mass(one: tuple[Array, Array], other: tuple[Array, Array]) -> Array:  # between the crossings
-        (f1, s1), (f2, s2) = one, other
-        return xp.where(f2 <= 0.5, f2 - f1, xp.where(s1 <= 0.5, s1 - s2, (1.0 - f1) - s2))
-
-    in_p, in_q = mass(p1, p2), mass(q1, q2)
-    (fp, sp), (fq, sq) = p1, q1
-    value = xp.where(two, xp.abs(in_p - in_q), xp.abs(xp.where(fp <= sp, fp - fq, sq - sp)))
-    size = xp.where(two, xp.maximum(in_p, in_q), xp.maximum(xp.minimum(fp, sp), xp.minimum(fq, sq)))
+    value, unsettled = _between_crossings(h, two, t0, (-_T_RANGE, _T_RANGE),
+                                          lambda t: (_beta_tails(a1, b1, t, xp), _beta_tails(a2, b2, t, xp)), xp)
     same = (c == 0) & (e == 0)
-    found = found_first & (found_second | ~two)
-    large = xp.maximum(xp.abs(log_b1), xp.abs(log_b2)) > _BETALN_MAX
-    unsettled = ~same & (~found | (value < _CANCELLED * size) | large)
+    unsettled = ~same & (unsettled | (xp.maximum(xp.abs(log_b1), xp.abs(log_b2)) > _BETALN_MAX))
     if is_eager(xp) and bool(xp.any(unsettled)):
         raise NoClosedForm("total_variation(Beta): laws whose masses between the crossings cancel, crossings beyond "
                            "the doubles, or parameters so large that log B's rounding moves them (the numerical "
