@@ -380,21 +380,27 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
     # crossing at shape 1e14, and a TV of 0 for 0.38 at 1e16).
     centre = digamma(a1, xp) - xp.log(b2)
     offset = a1 * log_ratio(b1, b2, xp) + lgamma_bregman(a1, -da, xp, end=a2)
+    # The crossings are sought in t = log x - c, c the centre within the doubles' range, and x
+    # read as e^c e^t: in log x itself their resolution was an ulp of log x (7e-15 of x, 1e-6
+    # of a standard deviation at shape 1e16: 2.6e-13 of the TV).
+    c = xp.clip(centre, *_S_RANGE)
+    scale = xp.exp(c)
+    lost = c - centre  # (0 unless clipped)
 
-    def h(s: Array) -> Array:
-        return da * (s - centre) - db * xp.exp(s) + offset
+    def h(t: Array) -> Array:
+        return da * (t + lost) - xp.where(db != 0, db * (scale * xp.exp(t)), 0.0) + offset
 
     two = (da * db > 0) & (da != 0)
-    s0 = xp.clip(xp.log(xp.where(two, da / xp.where(db != 0, db, 1.0), 1.0)), *_S_RANGE)
+    t0 = xp.clip(xp.log(xp.where(two, da / xp.where(db != 0, db, 1.0), 1.0)), *_S_RANGE) - c
 
-    def tails(s: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
-        x = xp.exp(s)
+    def tails(t: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+        x = scale * xp.exp(t)
         return _gamma_tails_at(a1, b1, x, xp), _gamma_tails_at(a2, b2, x, xp)
 
-    return _between_crossings(h, two, s0, _S_RANGE, tails, xp)
+    return _between_crossings(h, two, t0, (_S_RANGE[0] - c, _S_RANGE[1] - c), tails, xp)
 
 
-def _between_crossings(h: Callable[[Array], Array], two: Array, extremum: Array, span: tuple[float, float],
+def _between_crossings(h: Callable[[Array], Array], two: Array, extremum: Array, span: tuple[Array, Array],
                        tails: Callable[[Array], tuple[tuple[Array, Array], tuple[Array, Array]]],
                        xp: Any) -> tuple[Array, Array]:
     """Total variation of two laws whose log-ratio ``h`` (in a variable ranging over ``span``)
@@ -404,7 +410,7 @@ def _between_crossings(h: Callable[[Array], Array], two: Array, extremum: Array,
     and above the point ``v``, each accurate where small. And where it is not settled: a
     crossing beyond the span, or masses that cancel beyond ``_CANCELLED`` (nearly equal laws:
     the numerical route keeps the digits). Stationary in the crossings (p = q there)."""
-    low, high = xp.full_like(extremum, span[0]), xp.full_like(extremum, span[1])
+    low, high = xp.zeros_like(extremum) + span[0], xp.zeros_like(extremum) + span[1]
     first, found_first = _bisect(h, low, xp.where(two, extremum, high), xp)
     second, found_second = _bisect(h, xp.where(two, extremum, low), high, xp)
     (p1, q1), (p2, q2) = tails(first), tails(second)
