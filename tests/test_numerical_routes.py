@@ -453,7 +453,7 @@ def test_the_total_variations_quadrature_is_cut_at_the_crossings():
     p, q = st.norm(0.0, 1.0), st.norm(1.0, 2.0)
     # -x^2 / 2 + (x - 1)^2 / 8 + log 2 = 0: 3 x^2 + 2 x - 1 - 8 log 2 = 0
     roots = [(-2.0 + s * math.sqrt(4.0 + 12.0 * (1.0 + 8.0 * math.log(2.0)))) / 6.0 for s in (-1.0, 1.0)]
-    points = _quadrature._with_crossings(p, q, [-math.inf, -3.0, 0.0, 3.0, math.inf])
+    points = _quadrature._with_crossings(p, q, [-math.inf, -3.0, 0.0, 3.0, math.inf], set())
     assert [x for x in points if x not in (-math.inf, -3.0, 0.0, 3.0, math.inf)] == pytest.approx(roots, rel=1e-15)
     for a in (1e6, 1e7):
         value, error = dv.total_variation(dv.Gamma(a, 1.0), dv.Gamma(a + math.sqrt(a), 1.0), method="numerical",

@@ -228,11 +228,14 @@ def _breakpoints(frozens: list[Any], ends: set[float], lo: float, hi: float) -> 
 _CROSSING_GRID = 16
 
 
-def _with_crossings(p: Any, q: Any, points: list[float]) -> list[float]:
-    """``points`` and the crossings of the two densities between the finite ones: sign changes
-    of ``log p - log q`` on a grid of each gap, refined by bisection to the doubles (every
-    bracket at once), and the grid points where they are equal."""
-    finite = [x for x in points if math.isfinite(x)]
+def _with_crossings(p: Any, q: Any, points: list[float], ends: set[float]) -> list[float]:
+    """``points`` and the crossings of the two densities between the quantile cuts (the body:
+    not in the tails, whose pieces are cut by decades of mass, nor towards a support end in
+    ``ends``: a crossing there, far out in a tail, had made a piece of the end's log pieces
+    one in x, whose mass a rule's points all missed): sign changes of ``log p - log q`` on a
+    grid of each gap, refined by bisection to the doubles (every bracket at once), and the grid
+    points where they are equal."""
+    finite = [x for x in points if math.isfinite(x) and x not in ends]
     if len(finite) < 2:
         return points
     log_p, log_q = fast_logpdf(p), fast_logpdf(q)
@@ -439,7 +442,7 @@ def quadrature(measure: Measure, p_dist: Distribution, q_dist: Distribution) -> 
         warnings.simplefilter("ignore")  # (SciPy's quantiles warn where Boost's root finding gives up: a cut less)
         points = _breakpoints(frozens if measure.union or p_dist.circular else [p, q], ends, lo, hi)
         if measure.kinks:
-            points = _with_crossings(p, q, points)
+            points = _with_crossings(p, q, points, ends)
         if len(points) == 2:
             points.insert(1, 0.5 * (lo + hi) if math.isfinite(lo + hi) else 0.0)
         body, tails = _pieces(frozens, points, ends)
