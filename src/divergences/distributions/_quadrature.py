@@ -1,11 +1,14 @@
 """Adaptive Gauss-Kronrod quadrature of a measure's integrand over a one-dimensional pair.
 
-``scipy.integrate.quad`` over the support, split at quantiles of both distributions so that no
-piece of the mass is missed, the tails a few decades of mass at a time. Near a finite support
-end the variable is the distance to it, in log scale where it spans decades: a density
-unbounded there (Gamma shape < 1, Beta a or b < 1) is smooth in it, and is read to the smallest
-double instead of to an ulp of the end. The error estimate adds quad's, the cut-off tails', and
-the integrand's rounding (:attr:`Measure.rounding`). The integrands themselves are in
+QUADPACK's rule over the support (``_kronrod``: every round's points of all the pieces of one
+kind in one call, ``scipy.integrate.quad`` where that does not settle a piece), split at
+quantiles of both distributions so that no piece of the mass is missed, the tails a few decades
+of mass at a time, and for a measure with a kink where ``p = q`` (total variation) at the
+densities' crossings in the body. Near a finite support end the variable is the distance to it,
+in log scale where it spans decades: a density unbounded there (Gamma shape < 1, Beta a or b <
+1) is smooth in it, and is read to the smallest double instead of to an ulp of the end. The
+laws' densities are read by ``_law_readers``. The error estimate adds the rule's, the cut-off
+tails', and the integrand's rounding (:attr:`Measure.rounding`). The integrands themselves are in
 ``_integrands``; :func:`quadrature` is what ``_numerical`` runs, and what it hands to a
 measure's near form.
 
@@ -47,6 +50,8 @@ _TAIL_DECADES = range(7, 301, 3)
 _SPAN = 10.0
 # Log pieces are read between the smallest normal double and a quarter of the largest.
 _TINY, _HUGE = float(np.finfo(np.float64).tiny), float(np.finfo(np.float64).max) / 4
+
+
 @dataclass(frozen=True)
 class _Piece:
     """The points ``anchor + side * y`` for ``y`` from ``start`` to ``stop``.
