@@ -228,9 +228,10 @@ def test_one_crossing_forms_nearly_equal_and_far() -> None:
     assert float(dv.total_variation(dv.Laplace(2.0, 1.0), dv.Laplace(2.0, 1.0))) == 0.0
 
 
-def test_two_scales_take_the_numerical_route() -> None:
-    # the densities may cross twice: no closed form, the numerical route answers
-    for p, q in ((dv.Laplace(0.0, 1.0), dv.Laplace(0.5, 2.0)), (dv.Weibull(1.5, 1.0), dv.Weibull(2.5, 1.0))):
+def test_two_shapes_take_the_numerical_route() -> None:
+    # Weibull laws of two shapes may cross twice: no closed form, the numerical route answers
+    # (Laplace laws of two scales: test_laplace_total_variation_of_two_scales)
+    for p, q in ((dv.Weibull(1.5, 1.0), dv.Weibull(2.5, 1.0)),):
         with pytest.raises(dv.NotRegisteredError):
             dv.total_variation(p, q, method="closed_form")
         value, error = dv.total_variation(p, q, return_error=True)
@@ -492,3 +493,63 @@ def test_beta_total_variation_on_jax():
     want = [_beta_tv_reference(2.0, 3.0, 3.0, 2.0), _beta_tv_reference(0.3, 0.7, 2.0, 0.4),
             _beta_tv_reference(1e-3, 2.0, 3.0, 1e-3)]
     assert got.tolist() == pytest.approx(want, rel=1e-13)
+
+
+def _laplace_tv_reference(m1: float, b1: float, m2: float, b2: float) -> float:
+    """Laplace laws of two scales: the log-ratio is linear between and beyond the centres, so
+    its roots there are exact (at 50 digits); TV is the laws' masses where p > q, less q's."""
+    with mp.workdps(50):
+        m1, b1, m2, b2 = (mp.mpf(v) for v in (m1, b1, m2, b2))
+        m1, b1, m2, b2 = mp.mpf(0), mp.mpf(1), (m2 - m1) / b1, b2 / b1  # (in p's units: TV does not move)
+
+        def h(x):
+            return -abs(x - m1) / b1 + abs(x - m2) / b2 + mp.log(b2 / b1)
+
+        def cdf(x, m, b):
+            return mp.exp((x - m) / b) / 2 if x < m else 1 - mp.exp(-(x - m) / b) / 2
+
+        breaks = sorted([m1, m2])
+        regions = [(-mp.inf, breaks[0]), (breaks[0], breaks[1]), (breaks[1], mp.inf)]
+        roots = []
+        for lo, hi in regions:  # h is linear on each: its root from two points
+            x0 = (lo + hi) / 2 if mp.isfinite(lo) and mp.isfinite(hi) else (hi - 1 if mp.isfinite(hi) else lo + 1)
+            slope = -mp.sign(x0 - m1) / b1 + mp.sign(x0 - m2) / b2
+            if slope != 0:
+                root = x0 - h(x0) / slope
+                if lo < root < hi:
+                    roots.append(root)
+        ends = [-mp.inf, *sorted(roots), mp.inf]
+        total = mp.mpf(0)
+        for lo, hi in zip(ends[:-1], ends[1:]):
+            mid = (lo + hi) / 2 if mp.isfinite(lo) and mp.isfinite(hi) else (hi - 1 if mp.isfinite(hi) else lo + 1)
+            if h(mid) > 0:
+                for m, b, sign in ((m1, b1, 1), (m2, b2, -1)):
+                    total += sign * ((1 if hi == mp.inf else cdf(hi, m, b)) - (0 if lo == -mp.inf else cdf(lo, m, b)))
+        return float(total)
+
+
+@pytest.mark.parametrize(("p", "q"), [((0.0, 1.0), (1.0, 2.0)), ((0.0, 1.0), (0.0, 2.0)), ((0.0, 2.0), (1.0, 1.0)),
+                                      ((3.0, 1e-3), (-2.0, 5.0)), ((0.0, 1.0), (1e-3, 1.001)), ((5.0, 3.0), (-4.0, 0.2)),
+                                      ((0.0, 1e-200), (1e-200, 3e-200)), ((0.0, 1.0), (100.0, 1e3))])
+def test_laplace_total_variation_of_two_scales(p, q):
+    # the log-ratio is piecewise linear in x, concave or convex: two crossings at most, by
+    # bisection, and the masses elementary (the numerical route before: 8 ms a pair)
+    value, error = dv.total_variation(dv.Laplace(*p), dv.Laplace(*q), return_error=True)
+    assert error == 0.0
+    want = _laplace_tv_reference(*p, *q)
+    assert float(value) == pytest.approx(want, rel=1e-12 if want < 1e-2 else 1e-14)
+    assert float(dv.total_variation(dv.Laplace(*q), dv.Laplace(*p))) == pytest.approx(float(value), rel=1e-12)
+    numerical, numerical_error = dv.total_variation(dv.Laplace(*p), dv.Laplace(*q), method="numerical",
+                                                    return_error=True)
+    assert abs(float(numerical) - want) <= 10 * float(numerical_error) + 1e-15 * want
+
+
+def test_laplace_total_variation_batched_one_and_two_scales():
+    loc, scale = np.array([0.0, 1.0, -2.0]), np.array([1.0, 2.0, 0.5])
+    batched = np.asarray(dv.total_variation(dv.Laplace(loc, scale), dv.Laplace(loc + 0.5, np.array([1.0, 3.0, 0.5]))))
+    single = [float(dv.total_variation(dv.Laplace(m, s), dv.Laplace(m + 0.5, t)))
+              for m, s, t in zip(loc, scale, [1.0, 3.0, 0.5], strict=True)]
+    assert batched.tolist() == single
+    # nearly equal scales (masses that cancel): the numerical route
+    with pytest.raises(dv.NotRegisteredError):
+        dv.total_variation(dv.Laplace(0.0, 1.0), dv.Laplace(0.0, 1.0 + 1e-9), method="closed_form")

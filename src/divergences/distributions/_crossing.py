@@ -343,9 +343,40 @@ def _tv_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
 
 @register("total_variation", Laplace, Laplace)
 def _tv_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
-    # one crossing, midway: F1 - F2 there is 1 - e^(-d / 2b)
-    same = _one_parameter(p.scale, q.scale, "scale", xp)
-    return _where_shared(-xp.expm1(-xp.abs(q.loc - p.loc) / (2.0 * p.scale)), same, xp)
+    # One scale: one crossing, midway: F1 - F2 there is 1 - e^(-d / 2b). Two: in p's units z,
+    # the log-ratio h(z) = -|z| + |z - m| / r + log r (m = (m2 - m1) / b1, r = b2 / b1) is
+    # piecewise linear, concave where r > 1 (its peak at p's centre) and convex where r < 1
+    # (its trough at q's): two crossings at most (_between_crossings), the masses elementary.
+    b1, b2 = p.scale, q.scale
+    shared = b1 == b2
+    value = -xp.expm1(-xp.abs(q.loc - p.loc) / (2.0 * b1))
+    if is_eager(xp) and bool(xp.all(shared)):
+        return value
+    other = ~shared
+    r = substitute(other, b2, 2.0, xp) / substitute(other, b1, 1.0, xp)
+    m = where0(other, q.loc - p.loc, xp) / substitute(other, b1, 1.0, xp)
+    log_r = xp.log(r)
+
+    def h(z: Array) -> Array:
+        return xp.abs(z - m) / r - xp.abs(z) + log_r
+
+    def tails(z: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+        return _laplace_tails(z), _laplace_tails((z - m) / r)
+
+    def _laplace_tails(z: Array) -> tuple[Array, Array]:  # the standard law's masses below and above z
+        half = 0.5 * xp.exp(-xp.abs(z))
+        return xp.where(z < 0, half, 1.0 - half), xp.where(z < 0, 1.0 - half, half)
+
+    two, unsettled = _between_crossings(h, r != 1.0, xp.where(r > 1.0, 0.0 * m, m), (-_Z_RANGE, _Z_RANGE), tails, xp)
+    unsettled = other & unsettled
+    if is_eager(xp) and bool(xp.any(unsettled)):
+        raise NoClosedForm("total_variation(Laplace): two scales whose masses between the crossings cancel (the "
+                           "numerical route keeps the digits)")
+    return xp.where(shared, value, xp.where(unsettled, xp.nan, two))
+
+
+# The bisections' bracket for the Laplace crossings, in p's units.
+_Z_RANGE = 1e6
 
 
 @register("total_variation", Logistic, Logistic)
