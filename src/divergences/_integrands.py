@@ -447,7 +447,9 @@ def f_divergence(f: Callable[[Any], Any], value_at_zero: float, slope_at_infinit
         (a, sa), (b, sb) = _mean_se(terms), _mean_se(missed)
         return a + b, math.hypot(sa, sb)
 
+    # (kinks: a user's f may have one at t = 1, as |t - 1| / 2 has; the cut costs smooth ones a
+    # few pieces more)
     return Measure(
         pointwise, lambda total, error: (total, error), monte_carlo, union=True,
-        infinite_if_q_misses_p=math.isinf(slope_at_infinity), needs_q_samples=True, rounding=rounding,
+        infinite_if_q_misses_p=math.isinf(slope_at_infinity), needs_q_samples=True, rounding=rounding, kinks=True,
     )
