@@ -321,11 +321,8 @@ def _tv_gamma_gamma(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     # (where the shapes are one, a harmless pair of two)
     two, unsettled = _gamma_two_shapes(substitute(other, a1, 1.0, xp), substitute(other, b1, 1.0, xp),
                                        substitute(other, a2, 2.0, xp), substitute(other, b2, 1.0, xp), xp)
-    unsettled = unsettled & other
-    if kind and bool(xp.any(unsettled)):
-        raise NoClosedForm("total_variation(Gamma): two shapes whose crossings lie beyond the doubles or whose masses "
-                           "cancel (the numerical route keeps the digits)")
-    return xp.where(shared, value, xp.where(unsettled, xp.nan, two))
+    return xp.where(shared, value, _settled(two, unsettled & other, "total_variation(Gamma): two shapes whose "
+                                            "crossings lie beyond the doubles or whose masses cancel", xp))
 
 
 # (the measure is symmetric: one order of each pair serves both)
@@ -368,11 +365,8 @@ def _tv_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
         return xp.where(z < 0, half, 1.0 - half), xp.where(z < 0, 1.0 - half, half)
 
     two, unsettled = _between_crossings(h, r != 1.0, xp.where(r > 1.0, 0.0 * m, m), (-_Z_RANGE, _Z_RANGE), tails, xp)
-    unsettled = other & unsettled
-    if is_eager(xp) and bool(xp.any(unsettled)):
-        raise NoClosedForm("total_variation(Laplace): two scales whose masses between the crossings cancel (the "
-                           "numerical route keeps the digits)")
-    return xp.where(shared, value, xp.where(unsettled, xp.nan, two))
+    return xp.where(shared, value, _settled(two, other & unsettled, "total_variation(Laplace): two scales whose "
+                                            "masses between the crossings cancel", xp))
 
 
 # The bisections' bracket for the Laplace crossings, in p's units.
@@ -430,6 +424,15 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
     return _between_crossings(h, two, t0, (_S_RANGE[0] - c, _S_RANGE[1] - c), tails, xp)
 
 
+def _settled(value: Array, unsettled: Array, what: str, xp: Any) -> Array:
+    """``value`` where a two-crossing form settles it: an eager call with an element it does
+    not raises ``NoClosedForm`` (the numerical route answers the call), under a trace those
+    elements are NaN."""
+    if is_eager(xp) and bool(xp.any(unsettled)):
+        raise NoClosedForm(f"{what} (the numerical route keeps the digits)")
+    return xp.where(unsettled, xp.nan, value)
+
+
 def _between_crossings(h: Callable[[Array], Array], two: Array, extremum: Array, span: tuple[Array, Array],
                        tails: Callable[[Array], tuple[tuple[Array, Array], tuple[Array, Array]]],
                        xp: Any) -> tuple[Array, Array]:
@@ -474,9 +477,10 @@ def _tv_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     # masses between the crossings (below the one) by the incomplete beta function, each side
     # of x = 1/2 from its own end (x rounds to 1 near 1). Stationary in the crossings, as the
     # Gamma form. Not settled: masses that cancel (nearly equal laws), crossings beyond the
-    # doubles, concentrations beyond 1e8. K = log B(a2, b2) - log B(a1, b1) is written, as the Gamma form's constant, as
-    # -c E log X - e E log(1 - X) (X ~ p) plus three Bregman divergences of log Gamma: log B's
-    # terms, of the order of n log n, subtracted, would cost their ulps (1e-3 at shapes 1e12).
+    # doubles, concentrations beyond 1e8. K = log B(a2, b2) - log B(a1, b1) is written, as the
+    # Gamma form's constant, as -c E log X - e E log(1 - X) (X ~ p) plus three Bregman
+    # divergences of log Gamma: log B's terms, of the order of n log n, subtracted, would cost
+    # their ulps (1e-3 at shapes 1e12).
     if not has_special("betainc", xp):
         raise NoClosedForm("total_variation(Beta): this array library has no regularised incomplete beta function")
     a1, b1, a2, b2 = xp.broadcast_arrays(p.a, p.b, q.a, q.b)
@@ -497,10 +501,9 @@ def _tv_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     # (the incomplete beta function loses digits at concentrations beyond _BETAINC_MAX: 3.5e-12
     # of a TV at 2e9, 4e-11 at 4e12, where the numerical route keeps 7e-14)
     unsettled = ~same & (unsettled | (xp.maximum(n1, a2 + b2) > _BETAINC_MAX))
-    if is_eager(xp) and bool(xp.any(unsettled)):
-        raise NoClosedForm("total_variation(Beta): laws whose masses between the crossings cancel, crossings beyond "
-                           "the doubles, or concentrations beyond 1e8 (the numerical route keeps the digits)")
-    return xp.where(same, 0.0 * value, xp.where(unsettled, xp.nan, value))
+    return xp.where(same, 0.0 * value, _settled(value, unsettled, "total_variation(Beta): laws whose masses between "
+                                                "the crossings cancel, crossings beyond the doubles, or concentrations "
+                                                "beyond 1e8", xp))
 
 
 def _bisect(h: Callable[[Array], Array], lo: Array, hi: Array, xp: Any) -> tuple[Array, Array]:
