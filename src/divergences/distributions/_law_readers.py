@@ -75,18 +75,6 @@ def fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
     return _once(frozen, "logpdf", _build_fast_logpdf)  # type: ignore[no-any-return]
 
 
-# SciPy's standard log densities that lose digits at large shapes, written accurately (Loader's
-# form, ``_loader``): ``(a - 1) log z - z - lgamma(a)`` costs ulps of ``a log a`` (SciPy's
-# Gamma log density at shape 1e16 was 0 at the mean and -64 a standard deviation away, for
-# -19.3 and -19.8; a JS at shape 1e14 came out 0.096 +- 0.004 for 0.111).
-_ACCURATE: dict[str, Callable[..., Any]] = {
-    "gamma": lambda z, a: poisson_log_pmf(a - 1.0, z, NUMPY),
-    "invgamma": lambda z, a: _inverse_gamma_log_density(z, a),
-    "chi2": lambda z, df: poisson_log_pmf(0.5 * df - 1.0, 0.5 * z, NUMPY) - math.log(2.0),
-    "beta": lambda z, a, b: _beta_log_density(z, a, b),
-}
-
-
 def _beta_log_density(z: Any, a: Any, b: Any) -> Any:
     """The Beta(a, b) log density at ``z``: ``a + b - 1`` times the Binomial(a + b - 2, z)
     mass at ``a - 1`` (Loader's form) where both shapes exceed 1 and ``z`` is inside; SciPy's
@@ -110,6 +98,18 @@ def _inverse_gamma_log_density(z: Any, a: Any) -> Any:
     p, e = product(z, t)
     rounding = ((1.0 - p) - e) / z  # 1 / z - t (1 - p is exact: p is within an ulp of 1)
     return poisson_log_pmf(a - 1.0, t, NUMPY) + ((a - 1.0) / t - 1.0) * rounding - 2.0 * np.log(z)
+
+
+# SciPy's standard log densities that lose digits at large shapes, written accurately (Loader's
+# form, ``_loader``): ``(a - 1) log z - z - lgamma(a)`` costs ulps of ``a log a`` (SciPy's
+# Gamma log density at shape 1e16 was 0 at the mean and -64 a standard deviation away, for
+# -19.3 and -19.8; a JS at shape 1e14 came out 0.096 +- 0.004 for 0.111).
+_ACCURATE: dict[str, Callable[..., Any]] = {
+    "gamma": lambda z, a: poisson_log_pmf(a - 1.0, z, NUMPY),
+    "invgamma": _inverse_gamma_log_density,
+    "chi2": lambda z, df: poisson_log_pmf(0.5 * df - 1.0, 0.5 * z, NUMPY) - math.log(2.0),
+    "beta": _beta_log_density,
+}
 
 
 def _build_fast_logpdf(frozen: Any) -> Callable[[Any], Any]:
