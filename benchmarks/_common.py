@@ -3,6 +3,7 @@ this folder on ``sys.path``): memory tracing, value comparison, table rows, the 
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,34 @@ def peak_mib(fn: Callable[[np.ndarray, np.ndarray], Any], p: np.ndarray, q: np.n
         return tracemalloc.get_traced_memory()[1] / MIB
     finally:
         tracemalloc.stop()
+
+
+def _per_call(fn: Callable[[], Any], sample_s: float) -> tuple[int, float]:
+    """How many calls make one sample last ``sample_s``, and the first sample's per-call time."""
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= sample_s:
+            return number, elapsed / number
+        number *= 2 if elapsed > sample_s / 10 else 10
+
+
+def race(fns: list[Callable[[], Any]], repeat: int, sample_s: float) -> list[float]:
+    """Best per-call seconds of each of ``fns`` over ``repeat`` samples taken in turns (a burst
+    of load from other jobs then hits them alike), a sample repeating the call until it lasts
+    ``sample_s``; the first sample also warms up."""
+    numbers, best = zip(*(_per_call(fn, sample_s) for fn in fns))
+    best_list = list(best)
+    for _ in range(repeat - 1):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            for _ in range(numbers[i]):
+                fn()
+            best_list[i] = min(best_list[i], (time.perf_counter() - start) / numbers[i])
+    return best_list
 
 
 def max_rel_diff(ours: np.ndarray, theirs: np.ndarray) -> float:

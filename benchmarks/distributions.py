@@ -67,13 +67,12 @@ import argparse
 import os
 import platform
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from _common import max_rel_diff, print_row, versions
+from _common import max_rel_diff, print_row, race, versions
 from scipy.special import betaln, digamma, gammaln
 
 import divergences as dv
@@ -256,34 +255,8 @@ def run_near(pair: Pair, batch: int, repeat: int, rows: list[tuple[str, float, f
     p_np = pair.draw(rng, batch)
     q_np = _near(p_np, rng)
     ours_p, ours_q = pair.ours(**p_np), pair.ours(**q_np)
-    ours_s, peer_s = race([lambda: dv.kl(ours_p, ours_q), lambda: pair.formula(p_np, q_np)], repeat)
+    ours_s, peer_s = race([lambda: dv.kl(ours_p, ours_q), lambda: pair.formula(p_np, q_np)], repeat, SAMPLE_S)
     rows.append((pair.name, ours_s, peer_s, max_rel_diff(pair.formula(p_np, q_np), _values(dv.kl(ours_p, ours_q)))))
-
-
-def _per_call(fn: Callable[[], Any]) -> tuple[int, float]:
-    """How many calls make one sample last ``SAMPLE_S``, and the first sample's per-call time."""
-    number = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        elapsed = time.perf_counter() - start
-        if elapsed >= SAMPLE_S:
-            return number, elapsed / number
-        number *= 2 if elapsed > SAMPLE_S / 10 else 10
-
-
-def race(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
-    """Best per-call seconds of each of ``fns``, sampled in turns after a warm-up."""
-    numbers, best = zip(*(_per_call(fn) for fn in fns))
-    best_list = list(best)
-    for _ in range(repeat - 1):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            for _ in range(numbers[i]):
-                fn()
-            best_list[i] = min(best_list[i], (time.perf_counter() - start) / numbers[i])
-    return best_list
 
 
 ROW = "{:<19}  {:<16}  {:>10}  {:>10}  {:>8}  {:>8}  {}"
@@ -317,16 +290,16 @@ def run_pair(pair: Pair, batch: int, repeat: int, results: list[tuple[str, str, 
         q_t = {k: torch.from_numpy(v) for k, v in q_np.items()}
         ours_p, ours_q = make(**p_t), make(**q_t)
         their_p, their_q = theirs(**p_t), theirs(**q_t)
-        ours_s, peer_s = race([lambda: dv.kl(ours_p, ours_q), lambda: td.kl_divergence(their_p, their_q)], repeat)
+        ours_s, peer_s = race([lambda: dv.kl(ours_p, ours_q), lambda: td.kl_divergence(their_p, their_q)], repeat, SAMPLE_S)
         rel = max_rel_diff(_values(dv.kl(ours_p, ours_q)), _values(td.kl_divergence(their_p, their_q)))
         _row(pair.name, "torch call", ours_s, peer_s, rel, results)
         ours_s, peer_s = race([lambda: dv.kl(make(**p_t), make(**q_t)),
-                               lambda: td.kl_divergence(theirs(**p_t), theirs(**q_t))], repeat)
+                               lambda: td.kl_divergence(theirs(**p_t), theirs(**q_t))], repeat, SAMPLE_S)
         _row(pair.name, "torch build+call", ours_s, peer_s, rel, results)
     ours_p, ours_q = make(**p_np), make(**q_np)
-    ours_s, peer_s = race([lambda: dv.kl(ours_p, ours_q), lambda: pair.formula(p_np, q_np)], repeat)
+    ours_s, peer_s = race([lambda: dv.kl(ours_p, ours_q), lambda: pair.formula(p_np, q_np)], repeat, SAMPLE_S)
     _row(pair.name, "numpy call", ours_s, peer_s, max_rel_diff(_values(dv.kl(ours_p, ours_q)), exact), results)
-    ours_s, peer_s = race([lambda: dv.kl(make(**p_np), make(**q_np)), lambda: pair.formula(p_np, q_np)], repeat)
+    ours_s, peer_s = race([lambda: dv.kl(make(**p_np), make(**q_np)), lambda: pair.formula(p_np, q_np)], repeat, SAMPLE_S)
     _row(pair.name, "numpy build+call", ours_s, peer_s, max_rel_diff(_values(dv.kl(ours_p, ours_q)), exact), results)
     sp, sq = pair.scalar, _scalar_q(pair.scalar)
     scalar_p, scalar_q = make(**sp), make(**sq)
@@ -334,7 +307,7 @@ def run_pair(pair: Pair, batch: int, repeat: int, results: list[tuple[str, str, 
     assert found is not None and not found[1], pair.name  # a same-family form, not swapped
     kernel, twin_p, twin_q = found[0], _scalar_twin(scalar_p), _scalar_twin(scalar_q)  # what dv.kl hands the form
     call_s, kernel_s, build_s = race([lambda: dv.kl(scalar_p, scalar_q), lambda: kernel(twin_p, twin_q, xp=scalar_p.xp),
-                                      lambda: dv.kl(make(**sp), make(**sq))], repeat)
+                                      lambda: dv.kl(make(**sp), make(**sq))], repeat, SAMPLE_S)
     scalars.append((pair.name, call_s, kernel_s, build_s))
 
 

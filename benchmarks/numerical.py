@@ -19,7 +19,7 @@ unbatched pair of Python floats:
   kink; what lies beyond both laws' 1e-40 quantiles is left out).
 
 Every time is the best of ``--repeat`` samples, the two sides taking turns; each sample runs
-the call until it lasts ``SAMPLE_S``. Ratios are our time over quad's (below 1x we are
+the call until it lasts ``SAMPLE_S`` (``_common.race``). Ratios are our time over quad's (below 1x we are
 faster). Quote the ratios, not the absolute times: the machines are shared and noisy.
 
 How to run
@@ -36,7 +36,6 @@ import argparse
 import math
 import os
 import platform
-import time
 import warnings
 from collections.abc import Callable
 from functools import partial
@@ -45,7 +44,7 @@ from typing import Any
 import mpmath as mp
 import numpy as np
 import scipy.stats as st
-from _common import print_row, versions
+from _common import print_row, race, versions
 from scipy import integrate
 from scipy.special import rel_entr
 
@@ -172,26 +171,6 @@ def reference(measure: str, lp: Callable[[Any], Any], lq: Callable[[Any], Any], 
         return float(mp.quad(integrand, points))
 
 
-def race(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
-    """Best per-call seconds of each of ``fns``, sampled in turns after a warm-up."""
-    numbers = []
-    for fn in fns:
-        fn()
-        n, start = 0, time.perf_counter()
-        while time.perf_counter() - start < SAMPLE_S:
-            fn()
-            n += 1
-        numbers.append(max(n, 1))
-    best = [math.inf] * len(fns)
-    for _ in range(repeat):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            for _ in range(numbers[i]):
-                fn()
-            best[i] = min(best[i], (time.perf_counter() - start) / numbers[i])
-    return best
-
-
 def _rel(value: float, exact: float) -> str:
     return f"{abs(value - exact) / abs(exact):.0e}" if exact else f"{abs(value):.0e}"
 
@@ -210,7 +189,7 @@ def main() -> None:
     for label, measure, p, q, sp, sq, lp, lq, support in CASES:
         ours = getattr(dv, measure)
         exact = reference(measure, lp, lq, sp, sq, support)
-        ours_s, quad_s = race([partial(ours, p, q), partial(quad_route, measure, sp, sq)], args.repeat)
+        ours_s, quad_s = race([partial(ours, p, q), partial(quad_route, measure, sp, sq)], args.repeat, SAMPLE_S)
         ratios.append(ours_s / quad_s)
         print_row(row, [label, measure, f"{ours_s * 1e3:.2f} ms", f"{quad_s * 1e3:.2f} ms", f"{ours_s / quad_s:.2f}x",
                         _rel(float(ours(p, q)), exact), _rel(quad_route(measure, sp, sq), exact)])
