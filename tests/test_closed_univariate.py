@@ -389,7 +389,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "Normal": (*FIVE, "total_variation"),
     "HalfNormal": (*FIVE, "total_variation"),
     "LogNormal": (*FIVE, "total_variation"),
-    "Laplace": ("kl", "cross_entropy", "total_variation"),
+    "Laplace": (*FIVE, "total_variation"),
     "Cauchy": (*FIVE, "total_variation", "js"),
     "HalfCauchy": (*FIVE, "total_variation", "js"),
     "InverseGamma": (*FIVE, "total_variation"),

@@ -50,6 +50,7 @@ from .._special import (
     atanh_tail,
     betaln,
     digamma,
+    exp_cap,
     expm1mx,
     full_like,
     gammaln,
@@ -707,18 +708,91 @@ def _ce_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal, *, xp: Any) -> Array
 
 @register_kl(Laplace, Laplace)
 def _kl_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
+    return _laplace_kl(p.scale, q.scale, xp.abs(p.loc - q.loc), xp)
+
+
+def _laplace_kl(b1: Array, b2: Array, d: Array, xp: Any) -> Array:
     # log(b2/b1) + |d|/b2 + (b1/b2) exp(-|d|/b1) - 1 = expm1mx(x) + |d| (b1 - b2)/(b1 b2),
     # x = log(b1/b2) - |d|/b1: the first-order terms cancel analytically. Beyond |d| = b1 the
     # second form's |d|/b1 cancels the one in x (4e-6 relative off at |d|/b1 = 1e12), and the
     # plain sum is within a few ulps of a value of at least log(1 + 1/e).
-    b1, b2 = p.scale, q.scale
-    d = xp.abs(p.loc - q.loc)
     log_r = log_ratio(b1, b2, xp)
     x = log_r - d / b1
     # (b1 b2 underflowed at scales of 1e-183: NaN; at d = 0 the second term is 0, also where
-    # the ratio of the scales overflows: 0 * inf had given NaN for inf at 4.9e276 and 5e-82)
-    near = expm1mx(x, xp) + where0(d > 0, (d / b1) * ((b1 - b2) / b2), xp)
+    # the ratio of the scales overflows: 0 * inf had given NaN for inf at 4.9e276 and 5e-82;
+    # the scales' difference over the larger, a factor below 1: d / b1 had underflowed to 0
+    # against an infinite (b1 - b2) / b2, NaN for inf at 1e150 and 1e-300, d = 1e-300)
+    shift = xp.where(b1 >= b2, (d / b2) * ((b1 - b2) / b1), (d / b1) * ((b1 - b2) / b2))
+    near = expm1mx(x, xp) + where0(d > 0, shift, xp)
     return xp.where(d > b1, (d / b2 - log_r) + xp.expm1(x), near)
+
+
+@register("renyi", Laplace, Laplace)
+def _renyi_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any, alpha: float) -> Array:
+    b1, b2 = p.scale, q.scale
+    d = xp.abs(p.loc - q.loc)
+    if alpha == 1.0:
+        return _laplace_kl(b1, b2, d, xp)
+    if alpha == 0.0:  # -log q(p > 0): the supports are the line
+        return 0.0 * (xp.minimum(b1, b2) + where0(d < 1.0, d, xp))  # (0, broadcast, on torch's graph)
+    if math.isinf(alpha):
+        # log p/q = log r + |x - d| / b2 - |x| / b1 (p centred): its sup, at p's centre, is
+        # finite where q is at least as wide (elsewhere it grows without bound in the tails)
+        return _inf_where(~(b2 >= b1), log_ratio(b2, b1, xp) + d / b2, xp)
+    # In p's units, with r = b2 / b1 and m = d / b1, the integral of p^alpha q^(1 - alpha) is
+    # a sum of three exponentials (one per side of each centre), which factors as I0 J: I0 =
+    # r^alpha / (alpha r + 1 - alpha) is the integral for one centre (finite where its
+    # denominator is above 0; its log over alpha - 1 is _mixed_log_mean's), and J that of the
+    # shift (_laplace_shift). J is the same for (q, p) at the order 1 - alpha (the integral
+    # is), where the shift's form is exact: below 1/2 it loses digits as beta / alpha
+    # (1.9e-7 relative at alpha = 1e-8).
+    ok = alpha * (b2 / b1) > alpha - 1.0
+    if alpha < 0.5:
+        shift = _laplace_shift(b2, b1, d, 1.0 - alpha, alpha, xp, weight=alpha / (1.0 - alpha))
+    else:
+        shift = _laplace_shift(b1, b2, d, alpha, 1.0 - alpha, xp)
+    return _inf_where(~ok, shift + _mixed_log_mean(b2, b1, alpha, ok, xp), xp)
+
+
+def _laplace_shift(b1: Array, b2: Array, d: Array, alpha: float, complement: float, xp: Any,
+                   weight: float = 1.0) -> Array:
+    """``weight log J / (alpha - 1)`` for Laplace(0, b1) against Laplace(d, b2), ``d >= 0``, ``alpha
+    >= 1/2`` and ``complement = 1 - alpha`` given exactly (``alpha`` may be its rounding).
+
+    With ``beta = (1 - alpha) / r``, ``z = (alpha - beta) m``, ``w = beta m``,
+    ``u = (alpha + beta) m / 2``, ``v = z / 2``, ``g = (1 - exp(-z)) / z`` and ``x = w g``:
+    ``J = exp(-u) (cosh v + u sinh(v) / v) = exp(-w) (1 + x)``, 1 at m = 0 and at alpha = 1.
+    As ``w / (alpha - 1) = -m / r``, ``log J / (alpha - 1) = -(m / r) (g h + g - 1)`` with
+    ``h = log1pmx(x) / x``: both terms of second order in m, nothing divided by alpha - 1.
+    Where x > 1 (alpha < 1 only; g overflows with exp(-z)) log J comes from logarithms:
+    ``log(1 + x) - w = log(-expm1(z)) - log1p(-alpha m / w) - alpha m + log1p(1 / x)`` for
+    z < 0 (as ``w g = w exprel(z) / exp(z)`` and ``-z - w = -alpha m``), else
+    ``log w + log g + log1p(1 / x) - w``."""
+    m, mr = d / b1, d / b2  # the distance in p's units and in q's
+    z = alpha * m - complement * mr
+    # (z far below 0: g overflows, but there w > -z and x > 1, the far form; far above: g = 1 / z)
+    zs = substitute(z != 0, xp.clip(z, -exp_cap(z.dtype, xp), 1.0 / _EPS**2), 1.0, xp)
+    g_less_1 = where0(z != 0, -expm1mx(-zs, xp) / zs, xp)
+    g = 1.0 + g_less_1
+    w = complement * mr
+    x = w * g
+    far = x > 1.0
+    xn = where0(~far, x, xp)
+    nonzero = xn != 0
+    h = where0(nonzero, log1pmx(xn, xp) / substitute(nonzero, xn, 1.0, xp), xp)
+    value = (-weight * mr) * (g * h + g_less_1)
+    if not is_eager(xp) or _any(far, xp):
+        below = far & (z < 0)
+        zb = substitute(below, z, -1.0, xp)
+        ws = substitute(far, w, 1.0, xp)
+        share = alpha * m / ws  # alpha m / w, in [0, 1) where z < 0
+        lost = -xp.expm1(zb)
+        inverse = xp.where(below, xp.exp(zb) * (1.0 - share) / lost, 1.0 / substitute(far, x, 1.0, xp))
+        log_j = xp.where(below, xp.log(lost) - xp.log1p(-where0(below, share, xp)) - alpha * m,
+                         (xp.log(ws) + xp.log(substitute(far & ~below, g, 1.0, xp))) - w) + xp.log1p(inverse)
+        value = xp.where(far, log_j * (weight / -complement), value)  # (weight / complement: no overflow)
+    # (distances beyond the range of doubles in both units: the divergence is too)
+    return xp.where(xp.isinf(m) & xp.isinf(mr), full_like(value, math.inf, xp), value)
 
 
 @register("cross_entropy", Laplace, Laplace)
@@ -2278,6 +2352,29 @@ def _ce_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any) -> Array:
     return _inf_where(~(m1 >= q.scale), value, xp)
 
 
+def _mixed_log_mean(a1: Array, a2: Array, alpha: float, ok: Array, xp: Any) -> Array:
+    """``-renyi_log_mean(log(a1 / a2), alpha)``, ``[alpha log r - log(alpha r + 1 - alpha)] /
+    (alpha - 1)`` for ``r = a1 / a2``, where ``ok`` (elsewhere finite, meaningless): the part of
+    the Pareto (indices) and Laplace (scales) forms from the mixed ``am = alpha a1 + (1 - alpha)
+    a2``, which must be above 0.
+
+    Where ``am`` cancels (alpha > 1: below 1/16 of ``alpha a1``), renyi_log_mean's far form,
+    from ``alpha r + 1 - alpha``, lost its digits with r's rounding (1.85e-11 relative off at
+    order 1 + 1e-6, Pareto indices 1e-3 and 1e3; 1e-12 at order 1e6, Laplace scales 2.3e-6
+    apart): there ``log(AM / GM) = log(am / a2) - alpha log r`` with ``am`` an exact sum, where
+    ``AM / GM`` is outside [1/2, 2] (its near form stands)."""
+    log_r = log_ratio(substitute(ok, a1, 1.0, xp), substitute(ok, a2, 1.0, xp), xp)
+    log_mean = -renyi_log_mean(log_r, alpha, xp)
+    am = alpha * a1 + (1.0 - alpha) * a2
+    lost = ok & (am < 0.0625 * alpha * a1) & (a1 < _SQUARE_HIGH) & (a2 < _SQUARE_HIGH)
+    if alpha > 1.0 and (not is_eager(xp) or _any(lost, xp)):
+        hi, err = _mixed(substitute(lost, a1, 1.0, xp), substitute(lost, a2, 1.0, xp), alpha)
+        his = substitute(lost & (hi > 0), hi, 1.0, xp)
+        log_gap = (log_ratio(his, substitute(lost, a2, 1.0, xp), xp) + xp.log1p(err / his)) - alpha * log_r
+        log_mean = xp.where(lost & (xp.abs(log_gap) > _LOG_2), log_gap / (1.0 - alpha), log_mean)
+    return log_mean
+
+
 @register("renyi", Pareto, Pareto)
 def _renyi_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any, alpha: float) -> Array:
     m1, a1, m2, a2 = p.scale, p.alpha, q.scale, q.alpha
@@ -2298,20 +2395,7 @@ def _renyi_pareto_pareto(p: Pareto, q: Pareto, *, xp: Any, alpha: float) -> Arra
     ok = am > 0
     if alpha > 1.0:
         ok = ok & inside
-    a1s = substitute(ok, a1, 1.0, xp)
-    a2s = substitute(ok, a2, 1.0, xp)
     m = xp.maximum(m1, m2)
-    log_ratio_a = log_ratio(a1s, a2s, xp)
-    log_mean = -renyi_log_mean(log_ratio_a, alpha, xp)
-    # Where the mixed index cancels (alpha > 1: below 1/16 of alpha a1), renyi_log_mean's far
-    # form, from alpha r + 1 - alpha, lost its digits with r's rounding (1.85e-11 relative off
-    # at order 1 + 1e-6, indices 1e-3 and 1e3): there log(AM / GM) = log(am / a2) - alpha
-    # log r with am an exact sum, where AM / GM is outside [1/2, 2] (its near form stands).
-    lost = ok & (am < 0.0625 * alpha * a1) & (a1 < _SQUARE_HIGH) & (a2 < _SQUARE_HIGH)
-    if alpha > 1.0 and (not is_eager(xp) or _any(lost, xp)):
-        hi, err = _mixed(substitute(lost, a1, 1.0, xp), substitute(lost, a2, 1.0, xp), alpha)
-        his = substitute(lost & (hi > 0), hi, 1.0, xp)
-        log_gap = (log_ratio(his, substitute(lost, a2, 1.0, xp), xp) + xp.log1p(err / his)) - alpha * log_ratio_a
-        log_mean = xp.where(lost & (xp.abs(log_gap) > _LOG_2), log_gap / (1.0 - alpha), log_mean)
+    log_mean = _mixed_log_mean(a1, a2, alpha, ok, xp)
     value = log_mean + alpha * a1 * log_ratio(m1, m, xp) / (alpha - 1.0) - a2 * log_ratio(m2, m, xp)
     return _inf_where(~ok, value, xp)
