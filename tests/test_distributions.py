@@ -34,6 +34,21 @@ def test_parameters_become_arrays_of_one_dtype_and_broadcast():
     assert mvn.batch_shape == (4,)
 
 
+def test_python_numbers_beside_tensors_keep_their_digits():
+    """A Python number beside a float64 torch tensor is made at float64: torch's default float
+    is float32, and 1.3 made so and converted was 1.2999999523 (the scales of a Gumbel pair
+    then differed, and its closed forms declined)."""
+    torch = pytest.importorskip("torch")
+    loc = torch.tensor([0.2, -1.0], dtype=torch.float64)
+    d = dv.Normal(loc, 1.3)
+    assert d.scale.dtype == torch.float64 and float(d.scale) == 1.3
+    assert [float(v) for v in dv.Normal(loc, [1.3, 2.1]).scale] == [1.3, 2.1]
+    assert float(dv.Normal(torch.zeros(1, dtype=torch.float32), 1.3).scale) == float(np.float32(1.3))
+    ours = dv.total_variation(dv.Gumbel(loc, 1.3), dv.Gumbel(0.0, 1.3), method="closed_form")
+    np.testing.assert_allclose(ours.numpy(), dv.total_variation(dv.Gumbel(loc.numpy(), 1.3), dv.Gumbel(0.0, 1.3)),
+                               rtol=1e-15)
+
+
 @pytest.mark.parametrize(
     ("make", "words"),
     [

@@ -105,8 +105,10 @@ def is_lazy(x: Array) -> bool:
     return bool(array_api_compat.is_lazy_array(x))
 
 
-def as_float_array(x: object, name: str, xp: Any) -> Array:
-    """``x`` as an array of ``xp`` with a real floating dtype (integers and bools promoted)."""
+def as_float_array(x: object, name: str, xp: Any, dtype: Any = None, on: Any = None) -> Array:
+    """``x`` as an array of ``xp`` with a real floating dtype (integers and bools promoted); a
+    value that is not an array made at ``dtype`` on the device ``on`` where a dtype is given
+    (``torch.asarray(1.3)`` is float32: as float64 after that, 1.2999999523)."""
     if is_torch_array(x) and x.is_meta:
         raise InvalidInputError(
             f"{name} is a torch tensor on the 'meta' device, which has a shape but no values; "
@@ -126,7 +128,12 @@ def as_float_array(x: object, name: str, xp: Any) -> Array:
                 f"{name} has dtype {arr.dtype}; expected real numbers (floating, integer or bool)"
             )
         return arr
-    other: Any = x if _is_array(x) else xp.asarray(x)
+    if _is_array(x):
+        other: Any = x
+    elif dtype is not None:
+        other = xp.asarray(x, dtype=dtype, device=on)
+    else:
+        other = xp.asarray(x)
     if xp.isdtype(other.dtype, "real floating"):
         return other
     if xp.isdtype(other.dtype, ("integral", "bool")):
