@@ -240,6 +240,34 @@ def _uniform(lo1: float, hi1: float, lo2: float, hi2: float, alpha: float) -> mp
     return mp.log(overlap * len1 ** (-a) * len2 ** (a - 1)) / (a - 1)
 
 
+def _one_shape(shape: float, log_rates: mp.mpf, alpha: float) -> mp.mpf:
+    """Gamma laws of one shape whose rates are ``e^log_rates`` apart (the images of Weibull laws
+    of one shape, Gumbel and Moyal laws of one scale): the integral is ``(b1^a b2^(1-a) /
+    (a b1 + (1 - a) b2))^shape``."""
+    a = _a(alpha)
+    if alpha == 1:
+        return shape * (mp.exp(-log_rates) - 1 + log_rates)
+    mixed = a * mp.exp(log_rates) + 1 - a
+    if mixed <= 0:
+        return mp.inf
+    return -shape * (mp.log(mixed) - a * log_rates) / (a - 1)
+
+
+def _laplace(m1: float, b1: float, m2: float, b2: float, alpha: float) -> mp.mpf:
+    """The integral of p^a q^(1-a) as its three exponential pieces, in p's units."""
+    a = _a(alpha)
+    m1_, b1_, m2_, b2_ = _mpf(m1, b1, m2, b2)
+    m, r = abs(m2_ - m1_) / b1_, b2_ / b1_
+    if alpha == 1:
+        return mp.log(r) + m / r + mp.exp(-m) / r - 1
+    beta = (1 - a) / r
+    if a + beta <= 0:
+        return mp.inf
+    between = m * mp.exp(-a * m) if beta == a else (mp.exp(-a * m) - mp.exp(-beta * m)) / (beta - a)
+    outside = (mp.exp(-beta * m) + mp.exp(-a * m)) / (a + beta)
+    return mp.log(r ** (a - 1) * (outside + between) / 2) / (a - 1)
+
+
 def _pareto(m1: float, a1: float, m2: float, a2: float, alpha: float) -> mp.mpf:
     a = _a(alpha)
     m1_, a1_, m2_, a2_ = _mpf(m1, a1, m2, a2)
@@ -335,6 +363,15 @@ CASES: dict[str, Case] = {
     "Pareto": Case(lambda: dv.Pareto(2.0, 3.0), lambda: dv.Pareto(1.0, 2.0), lambda a: _pareto(2.0, 3.0, 1.0, 2.0, a)),
     "Pareto scales": Case(lambda: dv.Pareto(1.0, 3.0), lambda: dv.Pareto(2.0, 2.0),
                           lambda a: _pareto(1.0, 3.0, 2.0, 2.0, a)),
+    "Laplace": Case(lambda: dv.Laplace(0.3, 1.0), lambda: dv.Laplace(-0.4, 2.0), lambda a: _laplace(0.3, 1.0, -0.4, 2.0, a)),
+    "Laplace near": Case(lambda: dv.Laplace(0.3, 1.0), lambda: dv.Laplace(0.3 + 1e-7, 1.0 + 1e-7),
+                         lambda a: _laplace(0.3, 1.0, 0.3 + 1e-7, 1.0 + 1e-7, a)),
+    "Weibull": Case(lambda: dv.Weibull(1.5, 1.0), lambda: dv.Weibull(1.5, 2.0),
+                    lambda a: _one_shape(1.0, 1.5 * mp.log(_mpf(2.0)[0]), a)),
+    "Gumbel": Case(lambda: dv.Gumbel(0.3, 1.2), lambda: dv.Gumbel(-0.5, 1.2),
+                   lambda a: _one_shape(1.0, (_mpf(0.3)[0] - _mpf(-0.5)[0]) / _mpf(1.2)[0], a)),
+    "Moyal": Case(lambda: dv.Moyal(0.3, 1.2), lambda: dv.Moyal(-0.5, 1.2),
+                  lambda a: _one_shape(0.5, (_mpf(0.3)[0] - _mpf(-0.5)[0]) / _mpf(1.2)[0], a)),
     "MultivariateGaussian": Case(lambda: dv.MultivariateNormal(np.array([0.0, 1.0, -0.5]), np.array(_COV1)),
                                  lambda: dv.MultivariateNormal(np.array([0.5, 0.0, 0.0]), np.array(_COV2)),
                                  lambda a: _gaussian([0.0, 1.0, -0.5], _COV1, [0.5, 0.0, 0.0], _COV2, a)),

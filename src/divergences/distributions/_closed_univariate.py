@@ -160,6 +160,22 @@ def _inf_where(bad: Array, value: Array, xp: Any) -> Array:
     return xp.where(bad, full_like(value, math.inf, xp), value)
 
 
+def _one_parameter(p_value: Array, q_value: Array, name: str, xp: Any, measure: str = "total variation") -> Array | None:
+    """None where the two laws share the parameter ``name`` (``p_value``, ``q_value``), as the
+    forms that take it need; an eager pair that does not raises ``NoClosedForm`` (the numerical
+    route takes it: the densities may cross twice), and under a trace the mask of the elements
+    that do (:func:`_where_shared` makes the others NaN there)."""
+    if is_eager(xp):
+        if bool(xp.any(p_value != q_value)):
+            raise NoClosedForm(f"the {measure}'s closed form needs one {name} for both laws")
+        return None
+    return p_value == q_value
+
+
+def _where_shared(value: Array, same: Array | None, xp: Any) -> Array:
+    return value if same is None else xp.where(same, value, xp.nan)
+
+
 def _poly(coefficients: tuple[float, ...], x: Array, xp: Any) -> Array:
     """``sum_k coefficients[k] x^k`` by Horner's rule."""
     out = full_like(x, coefficients[-1], xp)
@@ -1032,6 +1048,48 @@ def _ce_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
     direct = (log_l2 - log_k2) + (moment - (k2 - 1.0) * (log_r - _EULER / k))
     size = xp.abs(log_l2) + xp.abs(log_k2) + xp.abs(k2 - 1.0) * (xp.abs(log_r) + _EULER / k) + moment
     return _cross_entropy_of(entropy, _kl_weibull_weibull(p, q, xp=xp), direct, size, xp)
+
+
+# Weibull laws of one shape and Gumbel and Moyal laws of one scale are images of Gamma laws of
+# one shape under one map for both (X^k is Exponential with rate scale^-k; exp(-X / s) is
+# Exponential with rate exp(mu / s) for Gumbel, Gamma(1/2) with rate exp(mu / s) / 2 for
+# Moyal): every f-divergence and Renyi divergence is theirs, a function of the shape and of
+# L = log(rate1 / rate2). Two shapes or scales: the numerical route.
+def _one_shape_renyi(a: float, log_rates: Array, alpha: float, xp: Any) -> Array:
+    """Renyi divergence of order ``alpha`` (not 1) of Gamma(a, b1) from Gamma(a, b2), ``log_rates
+    = log(b1 / b2)``: the integral is ``(b1^alpha b2^(1 - alpha) / (alpha b1 + (1 - alpha)
+    b2))^a``, so ``-a renyi_log_mean(L, alpha)`` (exact as L -> 0 and alpha -> 1), finite where
+    the mixed rate is above 0; at alpha = inf ``log sup p/q = a L`` where ``b1 >= b2``."""
+    if alpha == 0.0:  # -log q(p > 0): one support
+        return 0.0 * where0(xp.abs(log_rates) < 1.0, log_rates, xp)  # (0, on torch's graph)
+    if math.isinf(alpha):
+        return _inf_where(~(log_rates >= 0), a * log_rates, xp)
+    ok = alpha * xp.exp(log_rates) > alpha - 1.0
+    return _inf_where(~ok, -a * renyi_log_mean(substitute(ok, log_rates, 0.0, xp), alpha, xp), xp)
+
+
+@register("renyi", Weibull, Weibull)
+def _renyi_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any, alpha: float) -> Array:
+    if alpha == 1.0:
+        return _kl_weibull_weibull(p, q, xp=xp)
+    same = _one_parameter(p.shape, q.shape, "shape", xp, "Renyi divergence")
+    return _where_shared(_one_shape_renyi(1.0, p.shape * log_ratio(q.scale, p.scale, xp), alpha, xp), same, xp)
+
+
+@register("renyi", Gumbel, Gumbel)
+def _renyi_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any, alpha: float) -> Array:
+    if alpha == 1.0:
+        return _kl_gumbel_gumbel(p, q, xp=xp)
+    same = _one_parameter(p.scale, q.scale, "scale", xp, "Renyi divergence")
+    return _where_shared(_one_shape_renyi(1.0, (p.loc - q.loc) / p.scale, alpha, xp), same, xp)
+
+
+@register("renyi", Moyal, Moyal)
+def _renyi_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any, alpha: float) -> Array:
+    if alpha == 1.0:
+        return _kl_moyal_moyal(p, q, xp=xp)
+    same = _one_parameter(p.scale, q.scale, "scale", xp, "Renyi divergence")
+    return _where_shared(_one_shape_renyi(0.5, (p.loc - q.loc) / p.scale, alpha, xp), same, xp)
 
 
 # --------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from .._array_api import is_eager
 from .._double_double import product
 from .._special import (
     digamma,
+    full_like,
     has_special,
     incomplete,
     lgamma_bregman,
@@ -56,7 +57,7 @@ from .._special import (
     substitute,
     where0,
 )
-from ._closed_univariate import _gamma_params, _GammaLike
+from ._closed_univariate import _gamma_params, _GammaLike, _one_parameter, _where_shared
 from ._families import (
     Beta,
     Binomial,
@@ -69,6 +70,7 @@ from ._families import (
     InverseGamma,
     Laplace,
     Logistic,
+    Moyal,
     Poisson,
     Weibull,
 )
@@ -89,22 +91,6 @@ def _ordered(a: Array, b: Array, xp: Any) -> tuple[Array, Array, Array, Array]:
     lo, hi = xp.minimum(a, b), xp.maximum(a, b)
     gap = hi - lo
     return lo, hi, gap, gap > 0
-
-
-def _one_parameter(p_value: Array, q_value: Array, name: str, xp: Any) -> Array | None:
-    """None where the two laws share the parameter ``name`` (``p_value``, ``q_value``), as the
-    forms that take it need; an eager pair that does not raises ``NoClosedForm`` (the numerical
-    route takes it: the densities may cross twice), and under a trace the mask of the elements
-    that do (:func:`_where_shared` makes the others NaN there)."""
-    if is_eager(xp):
-        if bool(xp.any(p_value != q_value)):
-            raise NoClosedForm(f"the total variation's closed form needs one {name} for both laws")
-        return None
-    return p_value == q_value
-
-
-def _where_shared(value: Array, same: Array | None, xp: Any) -> Array:
-    return value if same is None else xp.where(same, value, xp.nan)
 
 
 def _integral(lo: Array, gap: Array, log_density: Any, xp: Any) -> Array:
@@ -297,6 +283,17 @@ def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> A
     return _weibull_like(xp.abs(log_ratio(q.rate, p.rate, xp)), xp)
 
 
+def _one_shape(a: Array, size: Array, xp: Any) -> Array:
+    """Total variation of Gamma laws of one shape ``a`` whose rates are ``size = |log(b2 /
+    b1)|`` apart: the densities cross once, where the rate-1 variables are ``y = a L / expm1(L)``
+    and ``y e^L``, ``a L`` apart, and the value is the Gamma(a) law's mass between them."""
+    apart = size > 0
+    step = substitute(apart, size, 1.0, xp)
+    lo, gap = a * (step / xp.expm1(step)), a * step
+    k = a - 1.0
+    return where0(apart, _gamma_interval(k, lo, gap, a * (step / -xp.expm1(-step)), k - lo, xp), xp)
+
+
 def _tv_gamma_gamma(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     # One shape a: the densities cross once, at x* = a L / (b_hi - b_lo), L = log(b_hi / b_lo),
     # where the rate-1 variables are y = a L / expm1(L) and y e^L, a L apart: the Gamma(a)
@@ -307,12 +304,7 @@ def _tv_gamma_gamma(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     kind = is_eager(xp)
     if not kind or bool(xp.any(shared)):
         a, rate = substitute(shared, a1, 1.0, xp), substitute(shared, b2, 1.0, xp)
-        size = xp.abs(log_ratio(rate, substitute(shared, b1, 1.0, xp), xp))
-        apart = size > 0
-        step = substitute(apart, size, 1.0, xp)
-        lo, gap = a * (step / xp.expm1(step)), a * step
-        k = a - 1.0
-        value = where0(apart, _gamma_interval(k, lo, gap, a * (step / -xp.expm1(-step)), k - lo, xp), xp)
+        value = _one_shape(a, xp.abs(log_ratio(rate, substitute(shared, b1, 1.0, xp), xp)), xp)
         if kind and bool(xp.all(shared)):
             return value
     else:  # (no element of one shape: nothing of that form to compute)
@@ -367,6 +359,14 @@ def _tv_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
     two, unsettled = _between_crossings(h, r != 1.0, xp.where(r > 1.0, 0.0 * m, m), (-_Z_RANGE, _Z_RANGE), tails, xp)
     return xp.where(shared, value, _settled(two, other & unsettled, "total_variation(Laplace): two scales whose "
                                             "masses between the crossings cancel", xp))
+
+
+@register("total_variation", Moyal, Moyal)
+def _tv_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any) -> Array:
+    # exp(-X / s) is Gamma(1/2) with rate exp(mu / s) / 2: laws of one shape (_one_shape)
+    same = _one_parameter(p.scale, q.scale, "scale", xp)
+    size = xp.abs(q.loc - p.loc) / p.scale
+    return _where_shared(_one_shape(full_like(size, 0.5, xp), size, xp), same, xp)
 
 
 # The bisections' bracket for the Laplace crossings, in p's units.
