@@ -17,6 +17,7 @@ from ._exceptions import BackendMismatchError, InvalidInputError
 __all__ = [
     "NUMPY",
     "as_float_array",
+    "as_float_arrays",
     "compute_dtype",
     "device",
     "is_dask",
@@ -142,6 +143,19 @@ def as_float_array(x: object, name: str, xp: Any, dtype: Any = None, on: Any = N
     raise InvalidInputError(
         f"{name} has dtype {other.dtype}; expected real numbers (floating, integer or bool)"
     )
+
+
+def as_float_arrays(named: dict[str, object], xp: Any, label: str = "") -> dict[str, Array]:
+    """:func:`as_float_array` of each value (named ``label name`` in errors), those that are not
+    arrays (Python numbers, lists, NumPy scalars) made at the arrays' common dtype and on the
+    first one's device, so that ``1.3`` beside a float64 tensor is float64's 1.3 (float32 stays
+    float32). Where none is an array, each takes the library's default."""
+    arrays = {n: as_float_array(x, f"{label}{n}", xp) for n, x in named.items()
+              if hasattr(x, "dtype") and not isinstance(x, np.generic)}
+    first = next(iter(arrays.values()), None)
+    dtype = xp.result_type(*arrays.values()) if first is not None else None
+    on = device(first) if first is not None else None
+    return {n: arrays[n] if n in arrays else as_float_array(x, f"{label}{n}", xp, dtype, on) for n, x in named.items()}
 
 
 def compute_dtype(dtype: Any, xp: Any) -> Any:

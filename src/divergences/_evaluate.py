@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import _dask, _numpy_engine
-from ._array_api import as_float_array, compute_dtype, device, is_dask, is_numpy, namespace
+from ._array_api import as_float_arrays, compute_dtype, device, is_dask, is_numpy, namespace
 from ._exceptions import InvalidInputError
 from ._metadata import Divergence
 from ._options import Options, parse
@@ -118,7 +118,7 @@ def evaluate_arrays(opts: Options, dists: dict[str, object]) -> Any:
     axis, params, validate = opts.axis, opts.params, opts.validate
     check_same_labels(dists)
     xp = namespace(*dists.values())
-    arrays = [as_float_array(x, n, xp) for n, x in dists.items()]
+    arrays = list(as_float_arrays(dists, xp).values())
     ndim = max(a.ndim for a in arrays)
     ax = check_axis(axis, ndim)
     if ax is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array_api import as_float_array, device, is_lazy, is_numpy, namespace, to_device, to_numpy
+from ._array_api import as_float_arrays, device, is_lazy, is_numpy, namespace, to_device, to_numpy
 from ._exceptions import InvalidInputError
 from ._options import parse
 from ._validation import sum_tolerance
@@ -39,9 +39,8 @@ def _where(name: str, index: tuple[int, ...]) -> str:
     return f"{name}[{', '.join(str(int(i)) for i in index)}]" if index else name
 
 
-def _matrix(x: object, name: str, xp: Any) -> Array:
-    """``x`` as a float array of shape ``(..., S, S)`` with ``S >= 1``."""
-    a = as_float_array(x, name, xp)
+def _matrix(a: Array, name: str) -> Array:
+    """``a`` (a float array) checked for the shape ``(..., S, S)`` with ``S >= 1``."""
     shape = tuple(a.shape)
     if a.ndim < 2:
         raise InvalidInputError(
@@ -144,7 +143,8 @@ def _prepare(
     """Validated transition matrices (one dtype, shapes broadcast) and the stationary
     distribution of the first, computed unless ``pi`` is given; and their namespace."""
     xp = namespace(*matrices.values(), pi)
-    arrays = [_matrix(x, name, xp) for name, x in matrices.items()]
+    given = as_float_arrays({**matrices, **({} if pi is None else {"pi": pi})}, xp)
+    arrays = [_matrix(given[name], name) for name in matrices]
     names = list(matrices)
     states = arrays[0].shape[-1]
     for name, a in zip(names[1:], arrays[1:]):
@@ -166,8 +166,8 @@ def _prepare(
             _check_irreducible(values[0], names[0], hint)
         return arrays, _gth(P, xp), xp
 
-    dist = as_float_array(pi, "pi", xp)
-    if device(dist) != device(P):  # a list pi is created on the default device
+    dist = given["pi"]
+    if device(dist) != device(P):
         dist = to_device(dist, device(P))
     dist = xp.astype(dist, dtype)
     if dist.ndim == 0 or dist.shape[-1] != states:

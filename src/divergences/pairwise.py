@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import _dask
-from ._array_api import as_float_array, device, is_dask, is_lazy, is_numpy, is_writeable_array, namespace
+from ._array_api import as_float_arrays, device, is_dask, is_lazy, is_numpy, is_writeable_array, namespace
 from ._blocks import Job, Progress, block, block_rows, fits_whole, numpy_target, spans
 from ._exceptions import InvalidInputError
 from ._nearest import search
@@ -61,8 +61,7 @@ def _prepare(opts: Options, P: Array, Q: Array | None) -> Job:
     named = {"P": P} if same else {"P": P, "Q": Q}
     check_same_labels(named, events_only=True)  # pandas: the same events, by label
     arrays = {}
-    for name, x in named.items():
-        a = as_float_array(x, name, xp)
+    for name, a in as_float_arrays(named, xp).items():
         if is_lazy(a):
             raise InvalidInputError(
                 f"{name} is a lazy array (a JAX tracer): pairwise needs concrete values; "

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._array_api import NUMPY, as_float_array, device, is_lazy, namespace, to_numpy
+from .._array_api import NUMPY, as_float_arrays, is_lazy, namespace, to_numpy
 from .._exceptions import InvalidInputError
 from .._validation import sum_tolerance
 
@@ -146,15 +146,10 @@ class Distribution:
             return
         xp = namespace(*given.values())
         label = type(self).__name__
-        # Python numbers take the dtype of the arrays given, so float32 stays float32, and are
-        # made at it (not at the library's default float, then converted).
-        arrays = {name: as_float_array(v, f"{label} {name}", xp) for name, v in given.items()
-                  if hasattr(v, "dtype") and not isinstance(v, np.generic)}
-        typed_arrays = list(arrays.values())
-        dtype = xp.result_type(*typed_arrays) if typed_arrays else None
-        on = device(typed_arrays[0]) if typed_arrays else None
-        arrays |= {name: as_float_array(v, f"{label} {name}", xp, dtype, on) for name, v in given.items() if name not in arrays}
-        dtype = dtype if dtype is not None else next(iter(arrays.values())).dtype
+        # Python numbers take the dtype of the arrays given, so float32 stays float32.
+        arrays = as_float_arrays(given, xp, f"{label} ")
+        typed_arrays = [arrays[n] for n, v in given.items() if hasattr(v, "dtype") and not isinstance(v, np.generic)]
+        dtype = xp.result_type(*typed_arrays) if typed_arrays else next(iter(arrays.values())).dtype
         # Sums are checked at the precision of the least precise parameter given (float32
         # weights with float64 means were only ever accurate to float32).
         loosest = max((a.dtype for a in arrays.values()), key=lambda t: float(xp.finfo(t).eps))

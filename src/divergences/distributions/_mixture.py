@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .._array_api import as_float_array, is_lazy, namespace, to_numpy
+from .._array_api import as_float_arrays, is_lazy, namespace, to_numpy
 from .._exceptions import InvalidInputError
 from .._options import parse
 from .._special import substitute, where0
@@ -119,8 +119,8 @@ class GaussianMixture(Distribution):
             With ``means`` of shape ``(..., k, 1)`` and ``covariances`` ``(..., k, 1, 1)``.
         """
         xp = namespace(weights, locs, scales)
-        locs_a = as_float_array(locs, "GaussianMixture.univariate locs", xp)
-        scales_a = as_float_array(scales, "GaussianMixture.univariate scales", xp)
+        given = as_float_arrays({"weights": weights, "locs": locs, "scales": scales}, xp, "GaussianMixture.univariate ")
+        locs_a, scales_a = given["locs"], given["scales"]
         if not is_lazy(scales_a):
             values = to_numpy(scales_a).astype(np.float64)
             if not (np.isfinite(values).all() and (values > 0).all()):
