@@ -268,6 +268,21 @@ def _laplace(m1: float, b1: float, m2: float, b2: float, alpha: float) -> mp.mpf
     return mp.log(r ** (a - 1) * (outside + between) / 2) / (a - 1)
 
 
+def _logistic(m1: float, m2: float, s: float, alpha: float) -> mp.mpf:
+    """Logistic laws of one scale: the log of the integral is L((2a - 1) d) - L(d), L(y) =
+    log(sinh(y/2) / (y/2)); order 1: d coth(d/2) - 2."""
+    a = _a(alpha)
+    m1_, m2_, s_ = _mpf(m1, m2, s)
+    d = abs(m2_ - m1_) / s_
+
+    def big_l(y: mp.mpf) -> mp.mpf:
+        return mp.log(mp.sinh(y / 2) / (y / 2)) if y != 0 else mp.mpf(0)
+
+    if alpha == 1:
+        return d / mp.tanh(d / 2) - 2
+    return (big_l((2 * a - 1) * d) - big_l(d)) / (a - 1)
+
+
 def _pareto(m1: float, a1: float, m2: float, a2: float, alpha: float) -> mp.mpf:
     a = _a(alpha)
     m1_, a1_, m2_, a2_ = _mpf(m1, a1, m2, a2)
@@ -370,6 +385,7 @@ CASES: dict[str, Case] = {
                     lambda a: _one_shape(1.0, 1.5 * mp.log(_mpf(2.0)[0]), a)),
     "Gumbel": Case(lambda: dv.Gumbel(0.3, 1.2), lambda: dv.Gumbel(-0.5, 1.2),
                    lambda a: _one_shape(1.0, (_mpf(0.3)[0] - _mpf(-0.5)[0]) / _mpf(1.2)[0], a)),
+    "Logistic": Case(lambda: dv.Logistic(0.3, 1.2), lambda: dv.Logistic(-0.5, 1.2), lambda a: _logistic(0.3, -0.5, 1.2, a)),
     "Moyal": Case(lambda: dv.Moyal(0.3, 1.2), lambda: dv.Moyal(-0.5, 1.2),
                   lambda a: _one_shape(0.5, (_mpf(0.3)[0] - _mpf(-0.5)[0]) / _mpf(1.2)[0], a)),
     "MultivariateGaussian": Case(lambda: dv.MultivariateNormal(np.array([0.0, 1.0, -0.5]), np.array(_COV1)),
