@@ -11,8 +11,15 @@ import pytest
 
 import divergences as dv
 
-mp.mp.dps = 50
 CHANGES = [1e-11, 1e-8, 1e-5, 1e-2, 0.3]
+
+
+
+@pytest.fixture(autouse=True)
+def _fifty_digits():
+    """The references at 50 digits, for this module's tests only (not the process's)."""
+    with mp.workdps(50):
+        yield
 
 
 def gamma_kl(a1, b1, a2, b2):

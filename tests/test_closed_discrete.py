@@ -201,11 +201,11 @@ def test_zero_one_conventions() -> None:
 
 
 def _kl_mp(pmf_p, pmf_q, support) -> float:
-    mpmath.mp.dps = 40
     return float(mpmath.fsum(pmf_p(k) * mpmath.log(pmf_p(k) / pmf_q(k)) for k in support))
 
 
 @pytest.mark.parametrize("eps", [1e-4, 1e-7, 1e-10])
+@mpmath.workdps(40)  # (the parameters too: they were made at whatever precision the process had)
 def test_nearly_equal_keeps_relative_accuracy(eps: float) -> None:
     mp = mpmath.mpf
     a, b = mp("0.3"), mp("0.3") * (1 + mp(eps))

@@ -16,7 +16,12 @@ import pytest
 
 import divergences as dv
 
-mp.mp.dps = 40
+
+@pytest.fixture(autouse=True)
+def _forty_digits():
+    """The references at 40 digits, for this module's tests only (not the process's)."""
+    with mp.workdps(40):
+        yield
 
 
 def _peak_points(lo: mp.mpf, hi: mp.mpf, centre: mp.mpf, sd: mp.mpf) -> list:

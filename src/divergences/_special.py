@@ -455,7 +455,7 @@ def lgamma_bregman(x: Array, d: Array, xp: Any, end: Array | None = None) -> Arr
 # C_k = B_2k / (2k (2k - 1)); nine terms reach float64 round-off at z >= 12.
 _STIRLING = tuple(b / ((2 * k + 2) * (2 * k + 1)) for k, b in enumerate(_TRIGAMMA_BERNOULLI))
 _STIRLING_SHIFT = 12
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)  # log sqrt(2 pi), shared by the Stirling and normal forms
 #: The least argument from which Stirling's series (nine terms) reaches float64 round-off.
 STIRLING_MIN = float(_STIRLING_SHIFT)
 
@@ -480,7 +480,7 @@ def stirling_remainder(z: Array, xp: Any) -> Array:
     large = z >= STIRLING_MIN
     series, _ = stirling_sums(substitute(large, z, STIRLING_MIN, xp))
     small = substitute(~large, z, 1.0, xp)
-    direct = gammaln(small, xp) - (small - 0.5) * xp.log(small) + small - _HALF_LOG_2PI
+    direct = gammaln(small, xp) - (small - 0.5) * xp.log(small) + small - HALF_LOG_2PI
     return xp.where(large, series, direct)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from .._array_api import is_eager
 from .._double_double import below_max, product, product_pair, two_sum
 from .._special import (
+    HALF_LOG_2PI,
     digamma,
     erfc,
     expm1mx,
@@ -74,7 +75,6 @@ from ._uniform_moments import _xlogx, jensen_gap, log_width, mean_log_uniform
 Array = Any
 
 _EULER = 0.57721566490153286061
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 # Taylor coefficients (k = 1, 2, ...) of sinh(y)/y - 1, (y cosh y - sinh y)/y^3 and
 # (sinh^2 y - y^2)/y^4; on |y| <= 1 the omitted terms are below 1e-18.
@@ -146,7 +146,7 @@ def _cb_cross_entropy(eta: Array, centred_mean: Array, xp: Any) -> Array:
 
 def _normal_cross_entropy(mean: Array, var: Array, q: Normal, xp: Any) -> Array:
     """``-E[log q(X)]`` for ``q`` normal and ``X`` of the given mean and variance."""
-    return _HALF_LOG_2PI + xp.log(q.scale) + (var + (mean - q.loc) ** 2) / (2.0 * q.scale**2)
+    return HALF_LOG_2PI + xp.log(q.scale) + (var + (mean - q.loc) ** 2) / (2.0 * q.scale**2)
 
 
 def _inf_where(cond: Array, value: Array, xp: Any) -> Array:
@@ -339,9 +339,9 @@ def _via_normal(negentropy: Array, difference: Array, scale: Array, q: Normal, x
 # The negentropies of the Gumbel, Laplace and uniform laws (the Normal's entropy of their
 # variance, pi^2/6 s^2, 2 s^2 and w^2/12, less their own, log s + gamma + 1, log(2 s) + 1
 # and log w).
-_GUMBEL_NEGENTROPY = _HALF_LOG_2PI + 0.5 * math.log(math.pi**2 / 6.0) - _EULER - 0.5
-_LAPLACE_NEGENTROPY = _HALF_LOG_2PI - 0.5 - 0.5 * math.log(2.0)
-_UNIFORM_NEGENTROPY = _HALF_LOG_2PI + 0.5 - 0.5 * math.log(12.0)
+_GUMBEL_NEGENTROPY = HALF_LOG_2PI + 0.5 * math.log(math.pi**2 / 6.0) - _EULER - 0.5
+_LAPLACE_NEGENTROPY = HALF_LOG_2PI - 0.5 - 0.5 * math.log(2.0)
+_UNIFORM_NEGENTROPY = HALF_LOG_2PI + 0.5 - 0.5 * math.log(12.0)
 
 
 @register_kl(Gumbel, Normal)
@@ -360,7 +360,7 @@ def _kl_normal_gumbel(p: Normal, q: Gumbel, *, xp: Any) -> Array:
     # E_p[exp(-(X - loc_q) / s)] is the normal's moment generating function at -1/s.
     z = (p.loc - q.loc) / q.scale
     r = p.scale / q.scale
-    return -(0.5 + _HALF_LOG_2PI) - xp.log(r) + z + xp.exp(0.5 * r * r - z)
+    return -(0.5 + HALF_LOG_2PI) - xp.log(r) + z + xp.exp(0.5 * r * r - z)
 
 
 @register_kl(Normal, Laplace)
@@ -412,7 +412,7 @@ def _kl_pareto_normal(p: Pareto, q: Normal, *, xp: Any) -> Array:
     # log(1 - 2/alpha) from the exact alpha - 2 near 2, where the variance grows without bound
     near_two = alpha < 4.0
     log_tail = xp.where(near_two, xp.log((alpha - 2.0) / alpha), xp.log1p(-2.0 / substitute(~near_two, alpha, 4.0, xp)))
-    negentropy = _HALF_LOG_2PI - 0.5 - xp.log1p(-1.0 / alpha) - 0.5 * log_tail - 1.0 / alpha
+    negentropy = HALF_LOG_2PI - 0.5 - xp.log1p(-1.0 / alpha) - 0.5 * log_tail - 1.0 / alpha
     value = _via_normal(negentropy, (p.scale - q.loc) + m, m * xp.sqrt(alpha / (alpha - 2.0)), q, xp)
     return _inf_where(~ok, value, xp)
 

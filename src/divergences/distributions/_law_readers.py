@@ -31,6 +31,7 @@ from scipy import special
 
 from .._array_api import NUMPY
 from .._double_double import product
+from .._special import HALF_LOG_2PI
 from ._loader import binomial_log_pmf, poisson_log_pmf
 
 __all__ = ["fast_logpdf", "seen_from_end"]
@@ -104,7 +105,7 @@ def _inverse_gamma_log_density(z: Any, a: Any) -> Any:
 def _t_log_density(z: np.ndarray, df: np.ndarray) -> np.ndarray:
     """SciPy's Student t log density (its finite-df branch, the same doubles)."""
     if not np.isfinite(df):
-        return -0.5 * z * z - 0.5 * math.log(2.0 * math.pi)
+        return -0.5 * z * z - HALF_LOG_2PI
     return np.log(special.poch(0.5 * df, 0.5)) - 0.5 * (np.log(df) + np.log(np.pi)) - (df + 1) / 2 * np.log1p(z * z / df)
 
 

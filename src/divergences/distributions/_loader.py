@@ -15,17 +15,15 @@ b) = a log(a / b) - a + b``, each given ``d = k - m t`` as exactly as the caller
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .._special import gammaln, stirling_remainder, substitute, where0
+from .._special import HALF_LOG_2PI, gammaln, stirling_remainder, substitute, where0
 from ._rel_entr import rel_entr
 
 __all__ = ["binomial_log_pmf", "poisson_log_pmf"]
 
 Array = Any
 
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def poisson_log_pmf(k: Array, t: Array, xp: Any, d: Array | None = None) -> Array:
@@ -35,7 +33,7 @@ def poisson_log_pmf(k: Array, t: Array, xp: Any, d: Array | None = None) -> Arra
     positive = k > 0
     ks = substitute(positive, k, 1.0, xp)
     offset = ks - t if d is None else where0(positive, d, xp)
-    loader = -rel_entr(ks, t, offset, xp) - (0.5 * xp.log(ks) + _HALF_LOG_2PI) - stirling_remainder(ks, xp)
+    loader = -rel_entr(ks, t, offset, xp) - (0.5 * xp.log(ks) + HALF_LOG_2PI) - stirling_remainder(ks, xp)
     below = where0(~positive, k, xp)  # (shapes below 1: terms of order 1, nothing to cancel)
     return xp.where(positive, loader, below * xp.log(t) - t - gammaln(below + 1.0, xp))
 
@@ -55,6 +53,6 @@ def binomial_log_pmf(k: Array, m: Array, t: Array, d: Array, xp: Any) -> Array:
     complement = xp.where(xp.abs(d) <= 0.5 * rest, rest + d, ms * (1.0 - ts))
     loader = (-rel_entr(ks, mean, d, xp) - rel_entr(rest, complement, -d, xp)
               + (stirling_remainder(ms, xp) - stirling_remainder(ks, xp) - stirling_remainder(rest, xp))
-              + 0.5 * (xp.log(ms) - xp.log(ks) - xp.log(rest)) - _HALF_LOG_2PI)
+              + 0.5 * (xp.log(ms) - xp.log(ks) - xp.log(rest)) - HALF_LOG_2PI)
     ends = xp.where(k == 0, m * xp.log1p(-t), m * xp.log(t))
     return xp.where(inner, loader, where0(m > 0, ends, xp))

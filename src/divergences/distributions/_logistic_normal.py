@@ -36,6 +36,7 @@ import numpy as np
 
 from .._array_api import is_numpy, to_numpy
 from .._exceptions import InvalidInputError
+from .._special import HALF_LOG_2PI
 from .._validation import sum_tolerance
 from ._base import Distribution, param
 from ._closed_univariate import (
@@ -185,7 +186,6 @@ def _tv_logistic_normal_two_parts(p: LogisticNormal, q: LogisticNormal, *, xp: A
 # ------------------------------------------------------------ entropy and cross entropy
 
 _RTOL = 2e-14  # the least QUADPACK accepts without an absolute tolerance (50 ulps)
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _REACH = 40.0  # standard deviations: exp(-40^2 / 2) ~ 1e-348 of the peak lies beyond
 
 
@@ -215,9 +215,9 @@ def _softplus_mean(m: float, s: float) -> tuple[float, float]:
     exp_m = math.exp(-m)
 
     def above(z: float) -> float:
-        return math.log1p(exp_m * math.exp(-s * z)) * math.exp(-0.5 * z * z - _LOG_SQRT_2PI)
+        return math.log1p(exp_m * math.exp(-s * z)) * math.exp(-0.5 * z * z - HALF_LOG_2PI)
 
-    log_phi_a = -0.5 * a * a - _LOG_SQRT_2PI
+    log_phi_a = -0.5 * a * a - HALF_LOG_2PI
 
     def below(u: float) -> float:
         su = s * u

@@ -19,17 +19,25 @@ from its own exact forms (a series in an interval's relative width, exact produc
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .._special import STIRLING_MIN, digamma, gammaln, lgamma_bregman, log1pmx, stirling_sums, substitute, where0
+from .._special import (
+    HALF_LOG_2PI,
+    STIRLING_MIN,
+    digamma,
+    gammaln,
+    lgamma_bregman,
+    log1pmx,
+    stirling_sums,
+    substitute,
+    where0,
+)
 from ._closed_discrete import _bernoulli_kl
 
 __all__ = ["beta_cross_entropy", "gamma_cross_entropy_less_log"]
 
 Array = Any
 
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def gamma_cross_entropy_less_log(mean: Array, mean_log: Array, shape: Array, rate: Array, xp: Any,
@@ -51,7 +59,7 @@ def gamma_cross_entropy_less_log(mean: Array, mean_log: Array, shape: Array, rat
     log_ratio = xp.log(substitute(far, rate, 1.0, xp)) + xp.log(substitute(far, mean, 1.0, xp)) - xp.log(k)
     log1pmx_w = xp.where(far, log_ratio - w, log1pmx(substitute(~far, w, 0.0, xp), xp))
     remainder, _ = stirling_sums(k)
-    stirling = k * gap - k * log1pmx_w + (_HALF_LOG_2PI - 0.5 * xp.log(k)) + remainder
+    stirling = k * gap - k * log1pmx_w + (HALF_LOG_2PI - 0.5 * xp.log(k)) + remainder
     return xp.where(large, stirling, direct)
 
 
@@ -74,5 +82,5 @@ def beta_cross_entropy(a: Array, b: Array, mean_log: Array, mean_log1m: Array, x
     c = sa + sb
     (s_a, _), (s_b, _), (s_c, _) = stirling_sums(sa), stirling_sums(sb), stirling_sums(c)
     stirling = (sa * gap + sb * gap1m + c * _bernoulli_kl(m + d, m, xp, d) + mean_log + mean_log1m
-                + (_HALF_LOG_2PI + 0.5 * (xp.log(c) - xp.log(sa) - xp.log(sb))) + (s_a + s_b - s_c))
+                + (HALF_LOG_2PI + 0.5 * (xp.log(c) - xp.log(sa) - xp.log(sb))) + (s_a + s_b - s_c))
     return xp.where(both, stirling, direct)
