@@ -24,7 +24,7 @@ import divergences as dv
 INF = math.inf
 
 
-def _reference(m1: float, b1: float, m2: float, b2: float, alpha: float, dps: int = 400) -> mp.mpf:
+def reference(m1: float, b1: float, m2: float, b2: float, alpha: float, dps: int = 400) -> mp.mpf:
     """``log(integral of p^alpha q^(1 - alpha)) / (alpha - 1)`` by its three pieces (in p's units)."""
     with mp.workdps(dps):
         m1, b1, m2, b2, a = (mp.mpf(v) for v in (m1, b1, m2, b2, alpha))
@@ -56,7 +56,7 @@ def _renyi(m1: float, b1: float, m2: float, b2: float, alpha: float) -> float:
 @pytest.mark.parametrize("case", [(0.0, 1.0, 1.5, 2.0, 0.5), (0.0, 1.0, 1.5, 2.0, 2.0), (0.3, 0.7, -0.2, 1.1, 3.5),
                                   (0.0, 1.0, 2.0, 0.6, 0.3), (0.0, 2.0, 0.1, 0.5, 0.9), (1.0, 1.0, 1.0, 3.0, 7.0)])
 def test_reference_is_the_defining_integral(case):
-    assert float(_reference(*case)) == pytest.approx(float(_quadrature(*case)), rel=1e-14)
+    assert float(reference(*case)) == pytest.approx(float(_quadrature(*case)), rel=1e-14)
 
 
 @pytest.mark.parametrize("alpha", [1.5, 2.0, 5.0, 32.0])
@@ -103,7 +103,7 @@ def test_matches_mpmath_to_a_few_ulps(alpha):
     nearly one centre: within 8 ulps of the value (the shift's part is second order in the
     distance, nothing is divided by alpha - 1, and small orders take the swap of the laws)."""
     for case in (c for c in _sweep() if c[4] == alpha):
-        expected = float(_reference(*case))
+        expected = float(reference(*case))
         assert _renyi(*case) == pytest.approx(expected, rel=8 * 2.0**-52), case
 
 
@@ -112,7 +112,7 @@ def test_edge_of_the_finite_domain():
     (the mixed scale an exact sum where it cancels), infinite on and beyond it."""
     for alpha, gap, d in itertools.product((1 + 1e-6, 1.5, 2.0, 10.0), (1e-3, 1e-8, 1e-13), (0.0, 0.3, 30.0)):
         b2 = (alpha - 1) / alpha * (1 + gap)
-        assert _renyi(0.0, 1.0, d, b2, alpha) == pytest.approx(float(_reference(0.0, 1.0, d, b2, alpha, 200)), rel=1e-15)
+        assert _renyi(0.0, 1.0, d, b2, alpha) == pytest.approx(float(reference(0.0, 1.0, d, b2, alpha, 200)), rel=1e-15)
         assert _renyi(0.0, 1.0, d, (alpha - 1) / alpha * (1 - 1e-15), alpha) == INF
 
 
@@ -123,7 +123,7 @@ def test_extreme_parameters_are_finite_and_right():
     values = [1e-300, 1e-20, 1e-3, 1.0, 1e3, 1e20, 1e300]
     for b1, b2, d, alpha in itertools.product(values, values, [0.0, *values], (1e-6, 0.5, 0.7, 2.0, 50.0)):
         ours = _renyi(0.0, b1, d, b2, alpha)
-        expected = _reference(0.0, b1, d, b2, alpha, 1500)
+        expected = reference(0.0, b1, d, b2, alpha, 1500)
         assert not math.isnan(ours), (b1, b2, d, alpha)
         if mp.isinf(expected) or float(expected) == 0.0 or abs(expected) > 1.7e308:
             assert ours == float(expected) or (ours == INF and expected > 0), (b1, b2, d, alpha, ours)

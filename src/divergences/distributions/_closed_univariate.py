@@ -1077,20 +1077,19 @@ def _renyi_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any, alpha: float) -> 
     return _where_shared(_one_shape_renyi(1.0, p.shape * log_ratio(q.scale, p.scale, xp), alpha, xp), same, xp)
 
 
+# The Gamma shape of each family's image under exp(-X / s), and its KL (two scales too).
+_LOCATION_IMAGES: dict[type, tuple[float, Callable[..., Array]]] = {Gumbel: (1.0, _kl_gumbel_gumbel),
+                                                                    Moyal: (0.5, _kl_moyal_moyal)}
+
+
 @register("renyi", Gumbel, Gumbel)
-def _renyi_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any, alpha: float) -> Array:
-    if alpha == 1.0:
-        return _kl_gumbel_gumbel(p, q, xp=xp)
-    same = _one_parameter(p.scale, q.scale, "scale", xp, "Renyi divergence")
-    return _where_shared(_one_shape_renyi(1.0, (p.loc - q.loc) / p.scale, alpha, xp), same, xp)
-
-
 @register("renyi", Moyal, Moyal)
-def _renyi_moyal_moyal(p: Moyal, q: Moyal, *, xp: Any, alpha: float) -> Array:
+def _renyi_gumbel_or_moyal(p: Gumbel | Moyal, q: Gumbel | Moyal, *, xp: Any, alpha: float) -> Array:
+    shape, kl = next(found for family, found in _LOCATION_IMAGES.items() if isinstance(p, family))
     if alpha == 1.0:
-        return _kl_moyal_moyal(p, q, xp=xp)
+        return kl(p, q, xp=xp)
     same = _one_parameter(p.scale, q.scale, "scale", xp, "Renyi divergence")
-    return _where_shared(_one_shape_renyi(0.5, (p.loc - q.loc) / p.scale, alpha, xp), same, xp)
+    return _where_shared(_one_shape_renyi(shape, (p.loc - q.loc) / p.scale, alpha, xp), same, xp)
 
 
 # Logistic laws of one scale, d = |mu1 - mu2| / s apart: with t = e^z the integral of p^alpha
