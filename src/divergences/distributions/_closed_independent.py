@@ -21,7 +21,7 @@ import numpy as np
 
 from ._dispatch import closed_form
 from ._independent import Independent
-from ._registry import Estimated, NoClosedForm, register, register_kl
+from ._registry import Estimated, NoClosedForm, Partial, register, register_kl
 
 Array = Any
 
@@ -41,6 +41,8 @@ def _summed(name: str, p: Independent, q: Independent, xp: Any, params: dict[str
 def _sum_inner(value: Array, p: Independent, q: Independent, xp: Any) -> Array:
     """``value`` (of the bases' batch shape, or broadcastable to it) summed over the last
     ``reinterpreted_batch_ndims`` axes; an ``Estimated`` one with its error bound summed alike."""
+    if isinstance(value, Partial):  # (an element of the bases unsettled: the whole sum is)
+        raise NoClosedForm(value.reason)
     if isinstance(value, Estimated):
         return Estimated(*(_sum_inner(part, p, q, xp) for part in value))
     value = value if hasattr(value, "shape") else xp.asarray(value)

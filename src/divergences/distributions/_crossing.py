@@ -39,6 +39,7 @@ whose terms do not cancel (``k log t - t - lgamma(k + 1)`` loses ``k log k``'s r
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +77,7 @@ from ._families import (
 )
 from ._gauss_legendre import GL_UNIT
 from ._loader import binomial_log_pmf, poisson_log_pmf
-from ._registry import NoClosedForm, register
+from ._registry import NoClosedForm, Partial, register
 
 __all__: list[str] = []
 
@@ -273,8 +274,9 @@ def _weibull_like(size: Array, xp: Any) -> Array:
 
 @register("total_variation", Weibull, Weibull)
 def _tv_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
-    same = _one_parameter(p.shape, q.shape, "shape", xp)
-    return _where_shared(_weibull_like(p.shape * xp.abs(log_ratio(q.scale, p.scale, xp)), xp), same, xp)
+    k1, k2 = xp.broadcast_arrays(p.shape, q.shape)
+    one = _weibull_like(k1 * xp.abs(log_ratio(q.scale, p.scale, xp)), xp)
+    return _one_or_two_shapes(one, k1, xp.log(p.scale), k2, xp.log(q.scale), "Weibull", xp)
 
 
 @register("total_variation", Exponential, Exponential)
@@ -313,8 +315,8 @@ def _tv_gamma_gamma(p: _GammaLike, q: _GammaLike, *, xp: Any) -> Array:
     # (where the shapes are one, a harmless pair of two)
     two, unsettled = _gamma_two_shapes(substitute(other, a1, 1.0, xp), substitute(other, b1, 1.0, xp),
                                        substitute(other, a2, 2.0, xp), substitute(other, b2, 1.0, xp), xp)
-    return xp.where(shared, value, _settled(two, unsettled & other, "total_variation(Gamma): two shapes whose "
-                                            "crossings lie beyond the doubles or whose masses cancel", xp))
+    return _settled(xp.where(shared, value, two), unsettled & other, "total_variation(Gamma): two shapes whose "
+                    "crossings lie beyond the doubles or whose masses cancel", xp)
 
 
 # (the measure is symmetric: one order of each pair serves both)
@@ -326,8 +328,67 @@ for _p, _q in [*itertools.combinations_with_replacement((Gamma, Exponential, Chi
 
 @register("total_variation", Gumbel, Gumbel)
 def _tv_gumbel_gumbel(p: Gumbel, q: Gumbel, *, xp: Any) -> Array:
-    same = _one_parameter(p.scale, q.scale, "scale", xp)
-    return _where_shared(_weibull_like(xp.abs(q.loc - p.loc) / p.scale, xp), same, xp)
+    # -X is log of a Weibull variable of shape 1 / scale and log scale -loc: its forms.
+    s1, s2 = xp.broadcast_arrays(p.scale, q.scale)
+    one = _weibull_like(xp.abs(q.loc - p.loc) / s1, xp)
+    return _one_or_two_shapes(one, 1.0 / s1, -p.loc, 1.0 / s2, -q.loc, "Gumbel", xp)
+
+
+def _one_or_two_shapes(one: Array, k1: Array, a1: Array, k2: Array, a2: Array, name: str, xp: Any) -> Array:
+    """``one`` (the form of one shape) where ``k1 == k2``, elsewhere :func:`_weibull_two_shapes`
+    of Weibull(k1, e^a1) and Weibull(k2, e^a2); the numerical route where that is not settled."""
+    shared = k1 == k2
+    if is_eager(xp) and bool(xp.all(shared)):
+        return one
+    other = ~shared
+    two, unsettled = _weibull_two_shapes(substitute(other, k1, 1.0, xp), where0(other, a1, xp),
+                                         substitute(other, k2, 2.0, xp), where0(other, a2, xp), xp)
+    return _settled(xp.where(shared, one, two), other & unsettled, f"total_variation({name}): two shapes whose "
+                    "masses between the crossings cancel", xp)
+
+
+def _weibull_two_shapes(k1: Array, a1: Array, k2: Array, a2: Array, xp: Any) -> tuple[Array, Array]:
+    """Total variation of Weibull(k1, e^a1) and Weibull(k2, e^a2), ``k1 != k2``, and where it
+    is not settled (:func:`_between_crossings`). In ``t = log x`` the log-ratio is ``h(t) =
+    log(k1/k2) + E1 - E2 - e^E1 + e^E2``, ``Ei = ki (t - ai)``: ``h'`` tends to ``k1 - k2`` at
+    -inf and to the other sign at +inf, and has two roots at most (``h''`` changes sign once),
+    so exactly one: ``h`` has one extremum and two crossings at most, sought on each side of it
+    by bisection. The masses ``F = -expm1(-e^E)``, ``S = exp(-e^E)``."""
+    log_shapes = xp.log(k1) - xp.log(k2)
+
+    def exponents(t: Array) -> tuple[Array, Array]:
+        return k1 * (t - a1), k2 * (t - a2)
+
+    def growth(e1: Array, e2: Array) -> Array:  # e^e2 - e^e1, without inf - inf
+        top = xp.maximum(e1, e2)
+        gap = -xp.expm1(-xp.abs(e1 - e2))
+        return xp.where(e1 == e2, 0.0 * top, xp.where(e2 > e1, 1.0, -1.0) * xp.exp(top) * gap)
+
+    def h(t: Array) -> Array:
+        e1, e2 = exponents(t)
+        return log_shapes + (e1 - e2) + growth(e1, e2)
+
+    def slope(t: Array) -> Array:  # k1 - k2 - k1 e^E1 + k2 e^E2
+        e1, e2 = exponents(t)
+        return (k1 - k2) + growth(e1 + xp.log(k1), e2 + xp.log(k2))
+
+    def tails(t: Array) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+        e1, e2 = exponents(t)
+        return (-xp.expm1(-xp.exp(e1)), xp.exp(-xp.exp(e1))), (-xp.expm1(-xp.exp(e2)), xp.exp(-xp.exp(e2)))
+
+    # where the laws' masses lie: e^E from e^-745 to 745 for both
+    span = (xp.minimum(a1 - 745.0 / k1, a2 - 745.0 / k2), xp.maximum(a1 + _LOG_745 / k1, a2 + _LOG_745 / k2))
+    extremum, _ = _bisect(slope, *span, xp)
+    return _between_crossings(h, extremum == extremum, extremum, span, tails, xp)
+
+
+_LOG_745 = math.log(745.0)
+
+
+def _interval(f1: Array, s1: Array, f2: Array, s2: Array, xp: Any) -> Array:
+    """A law's mass between two points, from their masses below (``f``) and above (``s``):
+    from the lower tail where it holds half the mass or less, from the upper where that does."""
+    return xp.where(f2 <= 0.5, f2 - f1, xp.where(s1 <= 0.5, s1 - s2, (1.0 - f1) - s2))
 
 
 @register("total_variation", Laplace, Laplace)
@@ -357,8 +418,8 @@ def _tv_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any) -> Array:
         return xp.where(z < 0, half, 1.0 - half), xp.where(z < 0, 1.0 - half, half)
 
     two, unsettled = _between_crossings(h, r != 1.0, xp.where(r > 1.0, 0.0 * m, m), (-_Z_RANGE, _Z_RANGE), tails, xp)
-    return xp.where(shared, value, _settled(two, other & unsettled, "total_variation(Laplace): two scales whose "
-                                            "masses between the crossings cancel", xp))
+    return _settled(xp.where(shared, value, two), other & unsettled, "total_variation(Laplace): two scales whose "
+                    "masses between the crossings cancel", xp)
 
 
 @register("total_variation", Moyal, Moyal)
@@ -424,12 +485,12 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
     return _between_crossings(h, two, t0, (_S_RANGE[0] - c, _S_RANGE[1] - c), tails, xp)
 
 
-def _settled(value: Array, unsettled: Array, what: str, xp: Any) -> Array:
-    """``value`` where a two-crossing form settles it: an eager call with an element it does
-    not raises ``NoClosedForm`` (the numerical route answers the call), under a trace those
-    elements are NaN."""
-    if is_eager(xp) and bool(xp.any(unsettled)):
-        raise NoClosedForm(f"{what} (the numerical route keeps the digits)")
+def _settled(value: Array, unsettled: Array, what: str, xp: Any) -> Array | Partial:
+    """``value`` where a crossing form settles it: an eager call with elements it does not
+    returns a :class:`~._registry.Partial` (the numerical route answers those elements), under
+    a trace those elements are NaN."""
+    if is_eager(xp):
+        return Partial(value, unsettled, f"{what} (the numerical route keeps the digits)") if bool(xp.any(unsettled)) else value
     return xp.where(unsettled, xp.nan, value)
 
 
@@ -448,11 +509,7 @@ def _between_crossings(h: Callable[[Array], Array], two: Array, extremum: Array,
     second, found_second = _bisect(h, xp.where(two, extremum, low), high, xp)
     (p1, q1), (p2, q2) = tails(first), tails(second)
 
-    def mass(one: tuple[Array, Array], other: tuple[Array, Array]) -> Array:  # between the crossings
-        (f1, s1), (f2, s2) = one, other
-        return xp.where(f2 <= 0.5, f2 - f1, xp.where(s1 <= 0.5, s1 - s2, (1.0 - f1) - s2))
-
-    in_p, in_q = mass(p1, p2), mass(q1, q2)
+    in_p, in_q = _interval(*p1, *p2, xp), _interval(*q1, *q2, xp)
     (fp, sp), (fq, sq) = p1, q1
     value = xp.where(two, xp.abs(in_p - in_q), xp.abs(xp.where(fp <= sp, fp - fq, sq - sp)))
     size = xp.where(two, xp.maximum(in_p, in_q), xp.maximum(xp.minimum(fp, sp), xp.minimum(fq, sq)))
@@ -501,9 +558,8 @@ def _tv_beta_beta(p: Beta, q: Beta, *, xp: Any) -> Array:
     # (the incomplete beta function loses digits at concentrations beyond _BETAINC_MAX: 3.5e-12
     # of a TV at 2e9, 4e-11 at 4e12, where the numerical route keeps 7e-14)
     unsettled = ~same & (unsettled | (xp.maximum(n1, a2 + b2) > _BETAINC_MAX))
-    return xp.where(same, 0.0 * value, _settled(value, unsettled, "total_variation(Beta): laws whose masses between "
-                                                "the crossings cancel, crossings beyond the doubles, or concentrations "
-                                                "beyond 1e8", xp))
+    return _settled(xp.where(same, 0.0 * value, value), unsettled, "total_variation(Beta): laws whose masses between "
+                    "the crossings cancel, crossings beyond the doubles, or concentrations beyond 1e8", xp)
 
 
 def _bisect(h: Callable[[Array], Array], lo: Array, hi: Array, xp: Any) -> tuple[Array, Array]:

@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._array_api import is_numpy, namespace
+from .._array_api import is_numpy, namespace, to_numpy
 from .._exceptions import InvalidInputError, NotRegisteredError
 from .._metadata import DIVERGENCES
 from .._options import METHODS, Options
@@ -51,7 +51,7 @@ from .._special import full_like, sqrt_with_zero_gradient, substitute
 from . import _numerical
 from ._base import Distribution
 from ._independent import Independent
-from ._registry import FOUND, REGISTRIES, Estimated, NoClosedForm, is_registered_instance
+from ._registry import FOUND, REGISTRIES, Estimated, NoClosedForm, Partial, is_registered_instance
 from ._scipy import as_distribution
 
 __all__ = ["DERIVED", "METHODS", "ClosedForm", "closed_form", "divergence"]
@@ -304,6 +304,8 @@ def _registered_only(opts: Options, p: Any, q: Any) -> Any:
         raise NotRegisteredError(f"{call}: no closed form is registered and {why}")
     xp = namespace(*_arrays_of(p), *_arrays_of(q))
     value, error = closed.form(p, q, xp), None
+    if isinstance(value, Partial):
+        raise NotRegisteredError(f"{call}: {value.reason}, and {why}")
     if isinstance(value, Estimated):
         value, error = value
     if not hasattr(value, "shape"):  # a Python number
@@ -370,6 +372,32 @@ def _outside_package() -> int:
     return level
 
 
+def _numerically(opts: Options, p: Distribution, q: Distribution, xp: Any, declined: NoClosedForm | None,
+                 only: np.ndarray | None = None) -> tuple[Any, Any]:
+    """The numerical route's values and errors for every batch element (or the ``only`` ones:
+    0 elsewhere), as arrays of ``xp`` of the laws' dtype and device."""
+    info = opts.measure
+    assert info is not None and info.integrand is not None
+    name, method = info.name, opts.method
+    try:
+        # H(p) = H(p, p): entropy's row names the cross-entropy integrand.
+        values, errors = _numerical.numerical(info.integrand(**opts.params), p, q, method=method,
+                                              n_samples=opts.n_samples, random_state=opts.random_state, only=only)
+    except NotImplementedError as exc:  # no SciPy form, no sampler: nothing numerical either
+        if isinstance(exc, NotRegisteredError):
+            if declined is not None:
+                raise _not_registered(name, p, q, str(exc), declined) from None
+            raise
+        raise _not_registered(name, p, q, f"and no numerical route: {exc}", declined) from None
+    way = _numerical.route(p, q) if method in ("auto", "numerical") else method
+    if not opts.return_error and way != "monte_carlo":  # (a sample's standard error is its own matter)
+        _warn_if_uncertain(name, values, errors)
+    dtype = xp.result_type(*[d.dtype for d in (p, q) if d.params()] or [np.float64])
+    device = getattr(next(iter(p.params().values()), None), "device", None)
+    kwargs = {"dtype": dtype} | ({"device": device} if device is not None and not is_numpy(xp) else {})
+    return xp.asarray(values, **kwargs), xp.asarray(errors, **kwargs)
+
+
 def divergence(opts: Options, p: object, q: object = None) -> Any:
     """The measure of ``opts`` (checked options, from ``_options.parse``) between two
     distribution objects (see the module docstring); ``entropy`` takes ``p`` alone.
@@ -411,6 +439,7 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
 
     value = error = None
     declined: NoClosedForm | None = None
+    partial: Partial | None = None
     if method in ("auto", "closed_form"):
         closed = _cached_closed_form(name, type(p), type(q), params)
         if closed is not None:
@@ -424,6 +453,11 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
             except NoClosedForm as exc:  # registered for the types, not for these two
                 declined = exc
             else:
+                if type(value) is Partial:  # some elements unsettled: the numerical route below
+                    if method == "closed_form":
+                        raise _not_registered(name, p, q, "method='closed_form' allows no numerical route",
+                                              NoClosedForm(value.reason))
+                    partial, value = value, value.value
                 if type(value) is Estimated:
                     value, error = value
                 if type(value) is not np.float64 and (not hasattr(value, "shape") or tuple(value.shape) != batch):
@@ -435,23 +469,14 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
     if value is None:
         if info.integrand is None:
             raise _not_registered(name, p, q, "and no numerical route", declined)
-        try:
-            # H(p) = H(p, p): entropy's row names the cross-entropy integrand.
-            values, errors = _numerical.numerical(info.integrand(**params), p, q, method=method,
-                                                  n_samples=opts.n_samples, random_state=opts.random_state)
-        except NotImplementedError as exc:  # no SciPy form, no sampler: nothing numerical either
-            if isinstance(exc, NotRegisteredError):
-                if declined is not None:
-                    raise _not_registered(name, p, q, str(exc), declined) from None
-                raise
-            raise _not_registered(name, p, q, f"and no numerical route: {exc}", declined) from None
-        way = _numerical.route(p, q) if method in ("auto", "numerical") else method
-        if not opts.return_error and way != "monte_carlo":  # (a sample's standard error is its own matter)
-            _warn_if_uncertain(name, values, errors)
-        dtype = xp.result_type(*[d.dtype for d in (p, q) if d.params()] or [np.float64])
-        device = getattr(next(iter(p.params().values()), None), "device", None)
-        kwargs = {"dtype": dtype} | ({"device": device} if device is not None and not is_numpy(xp) else {})
-        value, error = xp.asarray(values, **kwargs), xp.asarray(errors, **kwargs)
+        value, error = _numerically(opts, p, q, xp, declined)
+    elif partial is not None:  # the closed form's value, the numerical route's where it is unsettled
+        unsettled = np.broadcast_to(to_numpy(partial.unsettled), tuple(value.shape))
+        found, found_error = _numerically(opts, p, q, xp, NoClosedForm(partial.reason), only=unsettled)
+        mask = xp.asarray(unsettled, device=getattr(value, "device", None)) if not is_numpy(xp) else unsettled
+        value = xp.where(mask, found, value)
+        if error is not None:
+            error = xp.where(mask, found_error, error)
 
     if not opts.return_error:
         if opts.log_base is not None:

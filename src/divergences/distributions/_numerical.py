@@ -149,8 +149,10 @@ def numerical(
     method: str = "auto",
     n_samples: int = 100_000,
     random_state: Any = None,
+    only: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The measure for every batch element of ``p`` and ``q``, with its error (NumPy float64).
+    """The measure for every batch element of ``p`` and ``q`` (or where the boolean ``only``,
+    of the batch's shape, holds: 0 elsewhere), with its error (NumPy float64).
 
     ``measure`` is a :class:`Measure` of ``_integrands`` (the one a measure's row of
     ``_metadata.DIVERGENCES`` makes, or :func:`~divergences._integrands.f_divergence` of a user's
@@ -176,8 +178,11 @@ def numerical(
     batch = tuple(np.broadcast_shapes(p.batch_shape, q.batch_shape))
     ps, qs = p.broadcast_to(batch).numpy_items(), q.broadcast_to(batch).numpy_items()
     way = route(p, q) if method in ("auto", "numerical") else method
-    values, errors = np.empty(len(ps)), np.empty(len(ps))
+    values, errors = np.zeros(len(ps)), np.zeros(len(ps))
+    wanted = None if only is None else np.broadcast_to(only, batch).reshape(-1)
     for i, (pi, qi) in enumerate(zip(ps, qs)):
+        if wanted is not None and not wanted[i]:
+            continue
         if way == "monte_carlo":
             v, e = _monte_carlo(measure, pi, qi, n_samples, random_state)
         elif way == "quadrature":

@@ -28,7 +28,7 @@ from .._exceptions import AmbiguousRegistrationError, InvalidInputError, NotRegi
 from ._base import Distribution
 
 __all__ = [
-    "REGISTRIES", "Estimated", "NoClosedForm", "PairRegistry", "is_registered_instance", "register", "register_kl", "registered_pairs",
+    "REGISTRIES", "Estimated", "NoClosedForm", "PairRegistry", "Partial", "is_registered_instance", "register", "register_kl", "registered_pairs",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +42,18 @@ class Estimated(NamedTuple):
 
     value: Any
     error: Any
+
+
+class Partial(NamedTuple):
+    """What a registered form returns where it settles some elements of a batch but not all
+    (masses that cancel, a crossing beyond the doubles): its ``value`` (meaningless where
+    ``unsettled``), the ``unsettled`` mask and the ``reason``. The dispatch computes those
+    elements by the numerical route, the others keep the form's value (and its gradient);
+    under ``method="closed_form"`` it raises with the reason."""
+
+    value: Any
+    unsettled: Any
+    reason: str
 
 
 class NoClosedForm(NotRegisteredError):
