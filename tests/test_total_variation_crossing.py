@@ -299,6 +299,13 @@ def test_a_partly_settled_batch_keeps_its_closed_values_and_their_gradients() ->
         assert float(value[1]) == float(dv.total_variation(family(*ps[1]), family(*qs[1]), method="numerical"))
         with pytest.raises(dv.NotRegisteredError, match="numerical route keeps the digits"):
             dv.total_variation(p, q, method="closed_form")
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    concrete = dv.total_variation(dv.Gamma(jnp.asarray([2.0, 2.0]), 1.0), dv.Gamma(jnp.asarray([3.0, 2.0 * (1 + 1e-10)]), 1.5))
+    expected = dv.total_variation(dv.Gamma(np.array([2.0, 2.0]), 1.0), dv.Gamma(np.array([3.0, 2.0 * (1 + 1e-10)]), 1.5))
+    np.testing.assert_allclose(np.asarray(concrete), expected, rtol=1e-13)  # (under jit: NaN there, as documented)
     torch = pytest.importorskip("torch")
     rate = torch.tensor([1.5, 1.5], dtype=torch.float64, requires_grad=True)
     value = dv.total_variation(dv.Gamma(torch.tensor([2.0, 2.0], dtype=torch.float64), rate),

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array_api import is_eager
+from .._array_api import is_eager, is_lazy
 from .._double_double import product
 from .._special import (
     digamma,
@@ -487,9 +487,9 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
 
 def _settled(value: Array, unsettled: Array, what: str, xp: Any) -> Array | Partial:
     """``value`` where a crossing form settles it: an eager call with elements it does not
-    returns a :class:`~._registry.Partial` (the numerical route answers those elements), under
-    a trace those elements are NaN."""
-    if is_eager(xp):
+    returns a :class:`~._registry.Partial` (the numerical route answers those elements; JAX's
+    concrete arrays too), under a trace those elements are NaN."""
+    if is_eager(xp) or not is_lazy(value):
         return Partial(value, unsettled, f"{what} (the numerical route keeps the digits)") if bool(xp.any(unsettled)) else value
     return xp.where(unsettled, xp.nan, value)
 

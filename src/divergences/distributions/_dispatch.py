@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._array_api import is_numpy, namespace, to_numpy
+from .._array_api import device, is_numpy, namespace, to_numpy
 from .._exceptions import InvalidInputError, NotRegisteredError
 from .._metadata import DIVERGENCES
 from .._options import METHODS, Options
@@ -471,9 +471,9 @@ def divergence(opts: Options, p: object, q: object = None) -> Any:
             raise _not_registered(name, p, q, "and no numerical route", declined)
         value, error = _numerically(opts, p, q, xp, declined)
     elif partial is not None:  # the closed form's value, the numerical route's where it is unsettled
-        unsettled = np.broadcast_to(to_numpy(partial.unsettled), tuple(value.shape))
+        unsettled = np.array(np.broadcast_to(to_numpy(partial.unsettled), tuple(value.shape)))  # (writable: torch)
         found, found_error = _numerically(opts, p, q, xp, NoClosedForm(partial.reason), only=unsettled)
-        mask = xp.asarray(unsettled, device=getattr(value, "device", None)) if not is_numpy(xp) else unsettled
+        mask = unsettled if is_numpy(xp) else xp.asarray(unsettled, device=device(value))
         value = xp.where(mask, found, value)
         if error is not None:
             error = xp.where(mask, found_error, error)
