@@ -393,8 +393,8 @@ def _numerically(opts: Options, p: Distribution, q: Distribution, xp: Any, decli
     if not opts.return_error and way != "monte_carlo":  # (a sample's standard error is its own matter)
         _warn_if_uncertain(name, values, errors)
     dtype = xp.result_type(*[d.dtype for d in (p, q) if d.params()] or [np.float64])
-    device = getattr(next(iter(p.params().values()), None), "device", None)
-    kwargs = {"dtype": dtype} | ({"device": device} if device is not None and not is_numpy(xp) else {})
+    on = getattr(next(iter(p.params().values()), None), "device", None)
+    kwargs = {"dtype": dtype} | ({"device": on} if on is not None and not is_numpy(xp) else {})
     return xp.asarray(values, **kwargs), xp.asarray(errors, **kwargs)
 
 
