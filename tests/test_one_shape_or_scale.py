@@ -253,3 +253,31 @@ def test_logistic_derived_distances_and_limits():
                - float(dv.renyi(dv.Logistic(0.3 - step, 1.0), dv.Logistic(0.0, 1.0), 0.8))) / (2 * step)
     assert float(loc.grad[0]) == pytest.approx(numeric, rel=1e-7)
     assert float(loc.grad[1]) == 0.0  # p = q: the minimum
+
+
+def test_a_batch_mixing_one_scale_and_two():
+    """Elements of one scale take the closed forms; those of two the numerical route, alone (the
+    batch is its elements), derived measures (Bhattacharyya, Hellinger, PSI) included; on torch
+    the closed elements keep their gradients."""
+    locs_p, scales_p = np.array([0.0, 0.0, 1.0]), np.array([1.0, 1.0, 2.0])
+    locs_q, scales_q = np.array([0.5, 0.5, 0.0]), np.array([1.0, 2.0, 1.0])
+    p, q = dv.Logistic(locs_p, scales_p), dv.Logistic(locs_q, scales_q)
+    for name, call in [("kl", dv.kl), ("total_variation", dv.total_variation), ("bhattacharyya", dv.bhattacharyya),
+                       ("hellinger", dv.hellinger), ("psi", dv.psi), ("renyi", lambda a, b, **k: dv.renyi(a, b, 0.7, **k))]:
+        value, error = call(p, q, return_error=True)
+        assert float(error[0]) == 0.0 and (error[1:] > 0).all(), name
+        for i in range(3):
+            one, two = dv.Logistic(locs_p[i], scales_p[i]), dv.Logistic(locs_q[i], scales_q[i])
+            assert float(value[i]) == float(call(one, two)), (name, i)
+        with pytest.raises(dv.NotRegisteredError, match="needs one scale"):
+            call(p, q, method="closed_form")
+    gumbel = dv.renyi(dv.Gumbel(0.0, np.array([1.0, 1.0])), dv.Gumbel(0.4, np.array([1.0, 1.5])), 2.0, return_error=True)
+    assert float(gumbel[1][0]) == 0.0 and float(gumbel[1][1]) > 0.0
+    binomial = dv.total_variation(dv.Binomial(np.array([10, 10]), 0.3), dv.Binomial(np.array([10, 12]), 0.35))
+    assert float(binomial[1]) == float(dv.total_variation(dv.Binomial(10, 0.3), dv.Binomial(12, 0.35)))
+    torch = pytest.importorskip("torch")
+    loc = torch.tensor(locs_p, requires_grad=True)
+    value = dv.kl(dv.Logistic(loc, torch.tensor(scales_p)), dv.Logistic(torch.tensor(locs_q), torch.tensor(scales_q)))
+    value.sum().backward()
+    assert float(loc.grad[0]) != 0.0 and torch.isfinite(loc.grad).all()
+    np.testing.assert_allclose(value.detach().numpy(), dv.kl(p, q), rtol=1e-14)

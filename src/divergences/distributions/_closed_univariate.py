@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array_api import device, is_eager
+from .._array_api import device, is_eager, is_lazy
 from .._double_double import product, two_sum
 from .._renyi import renyi_log_mean
 from .._special import (
@@ -111,7 +111,7 @@ from ._host import atanh_tail as host_atanh_tail
 from ._host import log as host_log
 from ._lopsided import LOST, SHARE, digamma_difference, lopsided
 from ._normal_interval import normal_interval
-from ._registry import NoClosedForm, register, register_kl
+from ._registry import NoClosedForm, Partial, register, register_kl
 from ._uniform_moments import log_width
 
 Array = Any
@@ -161,20 +161,26 @@ def _inf_where(bad: Array, value: Array, xp: Any) -> Array:
     return xp.where(bad, full_like(value, math.inf, xp), value)
 
 
-def _one_parameter(p_value: Array, q_value: Array, name: str, xp: Any, measure: str = "total variation") -> Array | None:
-    """None where the two laws share the parameter ``name`` (``p_value``, ``q_value``), as the
-    forms that take it need; an eager pair that does not raises ``NoClosedForm`` (the numerical
-    route takes it: the densities may cross twice), and under a trace the mask of the elements
-    that do (:func:`_where_shared` makes the others NaN there)."""
-    if is_eager(xp):
-        if bool(xp.any(p_value != q_value)):
-            raise NoClosedForm(f"the {measure}'s closed form needs one {name} for both laws")
+def _one_parameter(p_value: Array, q_value: Array, name: str, xp: Any,
+                   measure: str = "total variation") -> tuple[Array, str] | None:
+    """None where the two laws share the parameter ``name`` (``p_value``, ``q_value``) in every
+    element whose values can be read, as the forms that take it need; else the mask of the
+    elements that do and why the others have no closed form, for :func:`_where_shared`."""
+    same = p_value == q_value
+    if (is_eager(xp) or not (is_lazy(p_value) or is_lazy(q_value))) and bool(xp.all(same)):
         return None
-    return p_value == q_value
+    return same, f"the {measure}'s closed form needs one {name} for both laws"
 
 
-def _where_shared(value: Array, same: Array | None, xp: Any) -> Array:
-    return value if same is None else xp.where(same, value, xp.nan)
+def _where_shared(value: Array, same: tuple[Array, str] | None, xp: Any) -> Array | Partial:
+    """``value`` where the laws share the parameter (:func:`_one_parameter`); the others left
+    to the numerical route (a :class:`~._registry.Partial`), NaN under a trace."""
+    if same is None:
+        return value
+    mask, reason = same
+    if is_eager(xp) or not is_lazy(value):
+        return Partial(value, ~mask, reason)
+    return xp.where(mask, value, xp.nan)
 
 
 def _poly(coefficients: tuple[float, ...], x: Array, xp: Any) -> Array:

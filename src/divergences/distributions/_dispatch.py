@@ -83,8 +83,26 @@ def _registered(name: str, type_p: type, type_q: type, params: dict[str, Any]) -
 
 
 def _then(form: Form, transform: Callable[[Array, Any], Array]) -> Form:
-    """``transform(form(p, q, xp), xp)``."""
-    return lambda p, q, xp: transform(form(p, q, xp), xp)
+    """``transform(form(p, q, xp), xp)`` (of a :class:`~._registry.Partial`'s value, its
+    unsettled elements kept)."""
+
+    def derived(p: Any, q: Any, xp: Any) -> Any:
+        value = form(p, q, xp)
+        if type(value) is Partial:
+            return value._replace(value=transform(value.value, xp))
+        return transform(value, xp)
+
+    return derived
+
+
+def _sum(first: Any, second: Any) -> Any:
+    """``first + second``, a :class:`~._registry.Partial` where either is (unsettled where
+    either is)."""
+    if type(first) is not Partial and type(second) is not Partial:
+        return first + second
+    parts = [v if type(v) is Partial else Partial(v, False, "") for v in (first, second)]
+    return Partial(parts[0].value + parts[1].value, parts[0].unsettled | parts[1].unsettled,
+                   "; ".join(v.reason for v in parts if v.reason))
 
 
 def _expm1(value: Array, xp: Any) -> Array:
@@ -165,7 +183,7 @@ def closed_form(name: str, type_p: type, type_q: type, params: dict[str, Any]) -
         if forward is not None and backward is not None:
             f, b = forward.form, backward.form
             how = f"{_PSI}, from {forward.source} and {backward.source}"
-            return ClosedForm(lambda p, q, xp: f(p, q, xp) + b(q, p, xp), how, derived=True)
+            return ClosedForm(lambda p, q, xp: _sum(f(p, q, xp), b(q, p, xp)), how, derived=True)
     return None
 
 
