@@ -279,6 +279,16 @@ def _tv_weibull_weibull(p: Weibull, q: Weibull, *, xp: Any) -> Array:
     return _one_or_two_shapes(one, k1, xp.log(p.scale), k2, xp.log(q.scale), "Weibull", xp)
 
 
+@register("total_variation", Weibull, Exponential)
+def _tv_weibull_exponential(p: Weibull, q: Exponential, *, xp: Any) -> Array:
+    # Exponential(rate) is Weibull(1, 1 / rate). Of shape 1: the distance of the rates in logs,
+    # log(rate scale) from the exact product (its rounding, 1e-4 of a distance of 1e-12)
+    k1, rate = xp.broadcast_arrays(p.shape, q.rate)
+    high, low = product(rate, p.scale)
+    one = _weibull_like(xp.abs(xp.log1p((high - 1.0) + low)), xp)
+    return _one_or_two_shapes(one, k1, xp.log(p.scale), xp.ones_like(k1), -xp.log(rate), "Weibull, Exponential", xp)
+
+
 @register("total_variation", Exponential, Exponential)
 def _tv_exponential_exponential(p: Exponential, q: Exponential, *, xp: Any) -> Array:
     # Weibull laws of shape 1 (1 + t with t = l2/l1 - 1 had lost a ratio of 1e-18: NaN)
