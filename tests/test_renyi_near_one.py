@@ -342,6 +342,11 @@ CASES: dict[str, Case] = {
                          lambda a: _gamma_like(3.0, 2.0, 2.0, 1.5, a)),  # 1/X: the Gammas' divergences
     "Exponential": Case(lambda: dv.Exponential(2.0), lambda: dv.Exponential(1.5),
                         lambda a: _gamma_like(1.0, 2.0, 1.0, 1.5, a)),
+    "Gamma vs Exponential": Case(lambda: dv.Gamma(3.0, 2.0), lambda: dv.Exponential(1.5),
+                                 lambda a: _gamma_like(3.0, 2.0, 1.0, 1.5, a)),
+    "Exponential vs Chi2": Case(lambda: dv.Exponential(0.4), lambda: dv.Chi2(1.5), lambda a: _gamma_like(1.0, 0.4, 0.75, 0.5, a)),
+    "Chi2 vs Gamma near": Case(lambda: dv.Chi2(3.0), lambda: dv.Gamma(1.5 * (1 + 1e-9), 0.5),
+                               lambda a: _gamma_like(1.5, 0.5, 1.5 * (1 + 1e-9), 0.5, a)),
     "Chi2": Case(lambda: dv.Chi2(5.0), lambda: dv.Chi2(3.0), lambda a: _gamma_like(2.5, 0.5, 1.5, 0.5, a)),
     "Chi": Case(lambda: dv.Chi(4.0), lambda: dv.Chi(3.0), lambda a: _gamma_like(2.0, 0.5, 1.5, 0.5, a)),
     "Beta": Case(lambda: dv.Beta(2.0, 3.0), lambda: dv.Beta(1.5, 2.5), lambda a: _beta_like([2.0, 3.0], [1.5, 2.5], a)),
@@ -438,7 +443,8 @@ CASES: dict[str, Case] = {
 def test_every_registered_renyi_form_has_a_case():
     names = {p.__name__ for p, q in REGISTRIES["renyi"].pairs()}
     assert names <= {name.split()[0] for name in CASES}, names - {name.split()[0] for name in CASES}
-    assert all(p is q for p, q in REGISTRIES["renyi"].pairs())  # same-family pairs only
+    gamma_family = {dv.Gamma, dv.Exponential, dv.Chi2}  # (Gamma laws all: their cross pairs too)
+    assert all(p is q or {p, q} <= gamma_family for p, q in REGISTRIES["renyi"].pairs())
 
 
 @pytest.mark.parametrize("alpha", ALPHAS)

@@ -1726,6 +1726,11 @@ for _family in (Gamma, Exponential, Chi2, Chi, InverseGamma):
     if _family is not Exponential:
         register_kl(_family, _family)(_gamma_kl_of)
     register("renyi", _family, _family)(_gamma_renyi_of)
+# Exponential and Chi2 laws are Gamma laws: their Renyi divergences against each other too (not
+# Chi's or InverseGamma's, images under maps of their own).
+for _p, _q in ((Gamma, Exponential), (Gamma, Chi2), (Exponential, Chi2)):
+    register("renyi", _p, _q)(_gamma_renyi_of)
+    register("renyi", _q, _p)(_gamma_renyi_of)
 
 
 @register("cross_entropy", Gamma, Gamma)
