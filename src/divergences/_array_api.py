@@ -20,6 +20,7 @@ __all__ = [
     "as_float_arrays",
     "compute_dtype",
     "device",
+    "has_dtype",
     "is_dask",
     "is_eager",
     "is_lazy",
@@ -145,13 +146,18 @@ def as_float_array(x: object, name: str, xp: Any, dtype: Any = None, on: Any = N
     )
 
 
+def has_dtype(x: object) -> bool:
+    """Whether ``x`` is an array with a dtype of its own (not a Python number, a list or a NumPy
+    scalar, which take the dtype of the arrays beside them)."""
+    return hasattr(x, "dtype") and not isinstance(x, np.generic)
+
+
 def as_float_arrays(named: dict[str, object], xp: Any, label: str = "") -> dict[str, Array]:
     """:func:`as_float_array` of each value (named ``label name`` in errors), those that are not
     arrays (Python numbers, lists, NumPy scalars) made at the arrays' common dtype and on the
     first one's device, so that ``1.3`` beside a float64 tensor is float64's 1.3 (float32 stays
     float32). Where none is an array, each takes the library's default."""
-    arrays = {n: as_float_array(x, f"{label}{n}", xp) for n, x in named.items()
-              if hasattr(x, "dtype") and not isinstance(x, np.generic)}
+    arrays = {n: as_float_array(x, f"{label}{n}", xp) for n, x in named.items() if has_dtype(x)}
     first = next(iter(arrays.values()), None)
     dtype = xp.result_type(*arrays.values()) if first is not None else None
     on = device(first) if first is not None else None

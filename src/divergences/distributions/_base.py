@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._array_api import NUMPY, as_float_arrays, is_lazy, namespace, to_numpy
+from .._array_api import NUMPY, as_float_arrays, has_dtype, is_lazy, namespace, to_numpy
 from .._exceptions import InvalidInputError
 from .._validation import sum_tolerance
 
@@ -148,7 +148,7 @@ class Distribution:
         label = type(self).__name__
         # Python numbers take the dtype of the arrays given, so float32 stays float32.
         arrays = as_float_arrays(given, xp, f"{label} ")
-        typed_arrays = [arrays[n] for n, v in given.items() if hasattr(v, "dtype") and not isinstance(v, np.generic)]
+        typed_arrays = [arrays[n] for n, v in given.items() if has_dtype(v)]
         dtype = xp.result_type(*typed_arrays) if typed_arrays else next(iter(arrays.values())).dtype
         # Sums are checked at the precision of the least precise parameter given (float32
         # weights with float64 means were only ever accurate to float32).
@@ -275,15 +275,14 @@ class Distribution:
         extra = {"device": device} if device is not None and not isinstance(ref, np.ndarray) else {}
         return type(self)(**{n: xp.asarray(to_numpy(v), dtype=ref.dtype, **extra) for n, v in self.params().items()})
 
-    def numpy_items(self) -> list[Distribution]:
-        """One unbatched NumPy copy per batch element, in C order (for numerical routes)."""
+    def numpy_items(self, only: np.ndarray | None = None) -> list[Distribution]:
+        """One unbatched NumPy copy per batch element, in C order (for numerical routes); only
+        of the elements where the boolean ``only``, of the batch's shape, holds, if given."""
         full = self.broadcast_to(self.batch_shape)
         # The dtype is kept: float32 parameters are checked at float32 precision again.
         arrays = {f.name: to_numpy(getattr(full, f.name)) for f in dataclasses.fields(self)}
-        out = []
-        for index in np.ndindex(*self.batch_shape):
-            out.append(type(self)(**{n: a[index] for n, a in arrays.items()}))
-        return out
+        return [type(self)(**{n: a[index] for n, a in arrays.items()})
+                for index in np.ndindex(*self.batch_shape) if only is None or only[index]]
 
     # -- numerical routes --------------------------------------------------------------
     def to_scipy(self) -> Any:

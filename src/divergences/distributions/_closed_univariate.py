@@ -173,14 +173,24 @@ def _one_parameter(p_value: Array, q_value: Array, name: str, xp: Any,
 
 
 def _where_shared(value: Array, same: tuple[Array, str] | None, xp: Any) -> Array | Partial:
-    """``value`` where the laws share the parameter (:func:`_one_parameter`); the others left
-    to the numerical route (a :class:`~._registry.Partial`), NaN under a trace."""
-    if same is None:
-        return value
-    mask, reason = same
+    """``value`` where the laws share the parameter (:func:`_one_parameter`), the others left
+    to the numerical route (:func:`_partial`)."""
+    return value if same is None else _partial(value, ~same[0], same[1], xp)
+
+
+def _partial(value: Array, unsettled: Array, reason: str, xp: Any) -> Array | Partial:
+    """``value``, or where some elements are ``unsettled``, a :class:`~._registry.Partial` (the
+    numerical route answers those: eager arrays, JAX's concrete ones too); NaN there under a
+    trace."""
     if is_eager(xp) or not is_lazy(value):
-        return Partial(value, ~mask, reason)
-    return xp.where(mask, value, xp.nan)
+        return Partial(value, unsettled, reason) if bool(xp.any(unsettled)) else value
+    return xp.where(unsettled, xp.nan, value)
+
+
+def _zero_on_graph(x: Array, xp: Any) -> Array:
+    """0 of ``x``'s shape, on torch's graph of ``x`` (a value that does not depend on the
+    parameters, whose gradient is 0), never NaN however large ``x``."""
+    return 0.0 * where0(xp.abs(x) < 1.0, x, xp)
 
 
 def _poly(coefficients: tuple[float, ...], x: Array, xp: Any) -> Array:
@@ -757,7 +767,7 @@ def _renyi_laplace_laplace(p: Laplace, q: Laplace, *, xp: Any, alpha: float) -> 
     if alpha == 1.0:
         return _laplace_kl(b1, b2, d, xp)
     if alpha == 0.0:  # -log q(p > 0): the supports are the line
-        return 0.0 * (xp.minimum(b1, b2) + where0(d < 1.0, d, xp))  # (0, broadcast, on torch's graph)
+        return _zero_on_graph(d / b1 - b2, xp)
     if math.isinf(alpha):
         # log p/q = log r + |x - d| / b2 - |x| / b1 (p centred): its sup, at p's centre, is
         # finite where q is at least as wide (elsewhere it grows without bound in the tails)
@@ -1068,7 +1078,7 @@ def _one_shape_renyi(a: float, log_rates: Array, alpha: float, xp: Any) -> Array
     b2))^a``, so ``-a renyi_log_mean(L, alpha)`` (exact as L -> 0 and alpha -> 1), finite where
     the mixed rate is above 0; at alpha = inf ``log sup p/q = a L`` where ``b1 >= b2``."""
     if alpha == 0.0:  # -log q(p > 0): one support
-        return 0.0 * where0(xp.abs(log_rates) < 1.0, log_rates, xp)  # (0, on torch's graph)
+        return _zero_on_graph(log_rates, xp)
     if math.isinf(alpha):
         return _inf_where(~(log_rates >= 0), a * log_rates, xp)
     ok = alpha * xp.exp(log_rates) > alpha - 1.0
@@ -1132,7 +1142,7 @@ def _log_sinhc_half_slope(y: Array, xp: Any) -> Array:
     return xp.where(small, ys * _poly(_COTH_TERMS, ys * ys, xp), 0.5 / xp.tanh(0.5 * yb) - 1.0 / yb)
 
 
-def _logistic_shift(p: Logistic, q: Logistic, measure: str, xp: Any) -> tuple[Array, Array | None]:
+def _logistic_shift(p: Logistic, q: Logistic, measure: str, xp: Any) -> tuple[Array, tuple[Array, str] | None]:
     same = _one_parameter(p.scale, q.scale, "scale", xp, measure)
     return xp.abs(p.loc - q.loc) / p.scale, same
 
@@ -1166,7 +1176,7 @@ def _logistic_renyi(d: Array, alpha: float, xp: Any) -> Array:
     ``2 pi i n``), and ``(|2 alpha - 1| - 1) / (alpha - 1)`` is 2 (alpha > 1/2) or ``-2 alpha /
     (alpha - 1)`` (below): nothing cancels, nothing is divided by alpha - 1."""
     if alpha == 0.0:  # -log q(p > 0): one support
-        return 0.0 * where0(d < 1.0, d, xp)  # (0, on torch's graph)
+        return _zero_on_graph(d, xp)
     if alpha == 1.0:
         return _logistic_kl(d, xp)
     if math.isinf(alpha):

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from .._array_api import is_eager, is_lazy
+from .._array_api import is_eager
 from .._double_double import product
 from .._special import (
     digamma,
@@ -58,7 +58,7 @@ from .._special import (
     substitute,
     where0,
 )
-from ._closed_univariate import _gamma_params, _GammaLike, _one_parameter, _where_shared
+from ._closed_univariate import _gamma_params, _GammaLike, _one_parameter, _partial, _where_shared
 from ._families import (
     Beta,
     Binomial,
@@ -389,7 +389,7 @@ def _weibull_two_shapes(k1: Array, a1: Array, k2: Array, a2: Array, xp: Any) -> 
     # where the laws' masses lie: e^E from e^-745 to 745 for both
     span = (xp.minimum(a1 - 745.0 / k1, a2 - 745.0 / k2), xp.maximum(a1 + _LOG_745 / k1, a2 + _LOG_745 / k2))
     extremum, _ = _bisect(slope, *span, xp)
-    return _between_crossings(h, extremum == extremum, extremum, span, tails, xp)
+    return _between_crossings(h, xp.ones_like(extremum, dtype=xp.bool), extremum, span, tails, xp)  # (one extremum: two)
 
 
 _LOG_745 = math.log(745.0)
@@ -496,12 +496,8 @@ def _gamma_two_shapes(a1: Array, b1: Array, a2: Array, b2: Array, xp: Any) -> tu
 
 
 def _settled(value: Array, unsettled: Array, what: str, xp: Any) -> Array | Partial:
-    """``value`` where a crossing form settles it: an eager call with elements it does not
-    returns a :class:`~._registry.Partial` (the numerical route answers those elements; JAX's
-    concrete arrays too), under a trace those elements are NaN."""
-    if is_eager(xp) or not is_lazy(value):
-        return Partial(value, unsettled, f"{what} (the numerical route keeps the digits)") if bool(xp.any(unsettled)) else value
-    return xp.where(unsettled, xp.nan, value)
+    """``value`` where a crossing form settles it, the numerical route elsewhere (:func:`_partial`)."""
+    return _partial(value, unsettled, f"{what} (the numerical route keeps the digits)", xp)
 
 
 def _between_crossings(h: Callable[[Array], Array], two: Array, extremum: Array, span: tuple[Array, Array],

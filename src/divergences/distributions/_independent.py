@@ -138,14 +138,16 @@ class Independent(Distribution):
     def like(self, other: Distribution) -> Distribution:
         return Independent(self.base.like(other), self.reinterpreted_batch_ndims)
 
-    def numpy_items(self) -> list[Distribution]:
-        """One unbatched NumPy copy per batch element, in C order (for numerical routes); for
-        ``reinterpreted_batch_ndims = 0`` the base's own copies (the same law)."""
+    def numpy_items(self, only: np.ndarray | None = None) -> list[Distribution]:
+        """One unbatched NumPy copy per batch element, in C order (for numerical routes; where
+        ``only`` holds, if given); for ``reinterpreted_batch_ndims = 0`` the base's own copies
+        (the same law)."""
         full = self.base.broadcast_to(tuple(self.batch_shape) + self._inner_shape)
         if not self.reinterpreted_batch_ndims:
-            return full.numpy_items()
+            return full.numpy_items(only)
         copy = _numpy_copy(full)
-        return [Independent(_element(copy, index), self.reinterpreted_batch_ndims) for index in np.ndindex(*self.batch_shape)]
+        return [Independent(_element(copy, index), self.reinterpreted_batch_ndims) for index in np.ndindex(*self.batch_shape)
+                if only is None or only[index]]
 
     # -- numerical routes --------------------------------------------------------------------
     def to_scipy(self) -> Any:

@@ -197,8 +197,9 @@ class GaussianMixture(Distribution):
         object.__setattr__(self, "_parts", parts)
         return parts
 
-    def numpy_items(self) -> list[Distribution]:
-        """One unbatched float64 NumPy copy per batch element, in C order (for numerical routes).
+    def numpy_items(self, only: np.ndarray | None = None) -> list[Distribution]:
+        """One unbatched float64 NumPy copy per batch element, in C order (for numerical routes;
+        where ``only`` holds, if given).
 
         The weights are renormalised after the conversion: float32 weights that sum to 1
         within float32 rounding would fail the float64 check of the copies.
@@ -208,7 +209,8 @@ class GaussianMixture(Distribution):
         weights = weights / weights.sum(axis=-1, keepdims=True)
         means = to_numpy(full.means).astype(np.float64)
         covariances = to_numpy(full.covariances).astype(np.float64)
-        return [GaussianMixture(weights[i], means[i], covariances[i]) for i in np.ndindex(*self.batch_shape)]
+        return [GaussianMixture(weights[i], means[i], covariances[i]) for i in np.ndindex(*self.batch_shape)
+                if only is None or only[i]]
 
     # -- numerical routes --------------------------------------------------------------------
     def log_prob(self, x: Array) -> np.ndarray:

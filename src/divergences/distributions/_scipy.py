@@ -96,8 +96,8 @@ class ScipyDistribution(Distribution):
     def params(self) -> dict[str, Any]:
         return {}
 
-    def numpy_items(self) -> list[Distribution]:
-        return [self]
+    def numpy_items(self, only: np.ndarray | None = None) -> list[Distribution]:
+        return [self] if only is None or bool(only[()]) else []
 
     def broadcast_to(self, batch_shape: tuple[int, ...]) -> Distribution:
         if tuple(batch_shape):
