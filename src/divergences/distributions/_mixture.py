@@ -125,7 +125,7 @@ class GaussianMixture(Distribution):
             values = to_numpy(scales_a).astype(np.float64)
             if not (np.isfinite(values).all() and (values > 0).all()):
                 raise InvalidInputError("GaussianMixture.univariate scales must be positive and finite (standard deviations)")
-        return cls(weights, locs_a[..., None], (scales_a * scales_a)[..., None, None])
+        return cls(given["weights"], locs_a[..., None], (scales_a * scales_a)[..., None, None])
 
     @classmethod
     def from_sklearn(cls, model: Any) -> GaussianMixture:
